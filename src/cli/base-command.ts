@@ -1,0 +1,51 @@
+import { Command, Flags } from '@oclif/core';
+import { CarClient, type ConnectOptions } from '../client/client.js';
+import { CarError } from '../errors.js';
+import { ErrorCode, RpcError } from '../protocol/errors.js';
+import { resolveDaemonUrl } from './settings.js';
+
+/**
+ * Every client command: the global `--url` flag, a connected client, and one-line errors
+ * with a hint and the exit codes of §18.2 (1 failed, 2 usage/config, 3 daemon unreachable).
+ */
+export abstract class CarCommand extends Command {
+  static override baseFlags = {
+    url: Flags.string({ description: 'daemon URL [default: CAR_DAEMON_URL, the `url` setting, or ws://127.0.0.1:9100]', helpGroup: 'GLOBAL' }),
+  };
+
+  private clients: CarClient[] = [];
+
+  protected async connect(flags: { url?: string }, options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
+    const client = await CarClient.connect({ url: resolveDaemonUrl(flags.url), ...options });
+    this.clients.push(client);
+    return client;
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    for (const client of this.clients) client.close();
+    await super.finally(error);
+  }
+
+  protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
+    const { message, hint, exitCode } = describeFailure(error, this.id ?? '');
+    process.stderr.write(`Error: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`);
+    process.exitCode = exitCode;
+  }
+}
+
+function describeFailure(error: Error & { oclif?: { exit?: number }; code?: string }, commandId: string): { message: string; hint?: string; exitCode: number } {
+  if (error instanceof CarError) return { message: error.message, hint: error.hint, exitCode: error.exitCode };
+  if (error instanceof RpcError) {
+    const hint = typeof error.data?.hint === 'string' ? error.data.hint : error.code === ErrorCode.AuthRequired ? 'check CAR_AUTH_TOKEN / CAR_HOME point at this daemon' : undefined;
+    return { message: `${error.message} (code ${error.code})`, hint, exitCode: 1 };
+  }
+  if (error.oclif?.exit !== undefined) {
+    const firstLine = error.message.split('\n')[0]!;
+    return { message: firstLine, hint: `see \`car ${commandId.replace(/:/g, ' ')} --help\``, exitCode: error.oclif.exit === 0 ? 0 : 2 };
+  }
+  return { message: error.message, hint: 'this looks like a bug in car; rerun with CAR_LOG_LEVEL=debug and report it', exitCode: 1 };
+}

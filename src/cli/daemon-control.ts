@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CarClient } from '../client/client.js';
+import { isProcessAlive, readLiveLock, readLock, type LockInfo } from '../daemon/root/lock.js';
+import { ensurePrivateDir, stateDirs } from '../daemon/root/state-root.js';
+import { CarError } from '../errors.js';
+import { resolveStateRoot, runPaths } from '../paths.js';
+import type { Progress } from './render.js';
+
+const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+
+export type StartOutcome = { kind: 'started' | 'already_running'; lock: LockInfo; tokenFile: string | null; logFile: string };
+
+/** Is a daemon running on this state root and answering at the URL in its lock? */
+export async function findRunningDaemon(stateRoot: string): Promise<LockInfo | null> {
+  const lock = readLiveLock(stateRoot);
+  if (!lock) return null;
+  return (await answers(lock.url, stateRoot)) ? lock : null;
+}
+
+/**
+ * Starts the daemon as a detached child running `car daemon start --foreground` with the
+ * same flags, logging to `logs/daemon.log`, and waits until it answers a handshake.
+ */
+export async function startInBackground(flags: string[], auth: boolean, spinner: Progress, timeoutMs = 20_000): Promise<StartOutcome> {
+  const stateRoot = resolveStateRoot();
+  const logFile = join(stateDirs(stateRoot).logs, 'daemon.log');
+  const tokenFile = auth ? runPaths(stateRoot).token : null;
+  const running = await findRunningDaemon(stateRoot);
+  if (running) return { kind: 'already_running', lock: running, tokenFile, logFile };
+
+  ensurePrivateDir(stateRoot);
+  ensurePrivateDir(stateDirs(stateRoot).logs);
+  const logFd = openSync(logFile, 'a', 0o600);
+  const logStart = readSize(logFile);
+  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'start', '--foreground', ...flags], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: process.env,
+  });
+  closeSync(logFd);
+  child.unref();
+  let exitCode: number | null = null;
+  child.once('exit', (code) => (exitCode = code ?? 1));
+
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exitCode !== null) {
+      const reason = lastLogLine(logFile, logStart);
+      throw new CarError(`the daemon exited during start-up (status ${exitCode})${reason ? `: ${reason}` : ''}`, `see ${logFile}`, exitCode === 2 ? 2 : 1);
+    }
+    const lock = readLock(stateRoot);
+    if (lock && lock.pid === child.pid && lock.port !== 0 && (await answers(lock.url, stateRoot))) {
+      return { kind: 'started', lock, tokenFile, logFile };
+    }
+    spinner.update(`starting the car daemon (pid ${child.pid})`);
+    await sleep(100);
+  }
+  throw new CarError(`the daemon did not answer within ${timeoutMs / 1000}s`, `see ${logFile}`);
+}
+
+/** Asks the daemon to stop with `daemon.shutdown`, then SIGTERM, then SIGKILL after the timeout. */
+export async function stopDaemon(timeoutMs: number): Promise<{ stopped: LockInfo | null; forced: boolean }> {
+  const stateRoot = resolveStateRoot();
+  const lock = readLock(stateRoot);
+  if (!lock || !isProcessAlive(lock.pid)) return { stopped: null, forced: false };
+
+  let asked = false;
+  try {
+    const client = await CarClient.connect({ url: lock.url, asHost: true, stateRoot, connectTimeoutMs: 2000 });
+    await client.call('daemon.shutdown', {}, { timeoutMs: 5000 });
+    client.close();
+    asked = true;
+  } catch {
+    process.kill(lock.pid, 'SIGTERM');
+  }
+  if (await exited(lock.pid, timeoutMs)) return { stopped: lock, forced: false };
+  if (asked) process.kill(lock.pid, 'SIGTERM');
+  if (await exited(lock.pid, 2000)) return { stopped: lock, forced: false };
+  process.kill(lock.pid, 'SIGKILL');
+  await exited(lock.pid, 2000);
+  return { stopped: lock, forced: true };
+}
+
+async function answers(url: string, stateRoot: string): Promise<boolean> {
+  try {
+    const client = await CarClient.connect({ url, stateRoot, connectTimeoutMs: 1000 });
+    client.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exited(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isProcessAlive(pid)) return true;
+    await sleep(50);
+  }
+  return !isProcessAlive(pid);
+}
+
+function readSize(file: string): number {
+  try {
+    return readFileSync(file).length;
+  } catch {
+    return 0;
+  }
+}
+
+function lastLogLine(file: string, from: number): string | null {
+  try {
+    const lines = readFileSync(file).subarray(from).toString('utf8').trim().split('\n');
+    const error = lines.reverse().find((line) => /ERROR|Error:/.test(line)) ?? lines[0];
+    return error?.replace(/^\S+ ERROR\s+/, '').replace(/^Error: /, '') ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,44 @@
+/** Human output helpers: tables, relative times, spinners that only appear on a TTY. */
+
+export interface Column<T> {
+  header: string;
+  get: (row: T) => string;
+}
+
+export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+  const cells = rows.map((row) => columns.map((column) => column.get(row)));
+  const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => line[i]!.length)));
+  const format = (line: string[]) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [format(columns.map((column) => column.header)), ...cells.map(format)].join('\n') + '\n';
+}
+
+export function ago(iso: string | null, now = Date.now()): string {
+  if (!iso) return '-';
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86400)}d ago`;
+}
+
+export const isInteractive = (): boolean => Boolean(process.stderr.isTTY) && !process.env.CI;
+
+export interface Progress {
+  update(text: string): void;
+  succeed(text: string): void;
+  fail(text: string): void;
+  stop(): void;
+}
+
+/** An ora spinner on a TTY; when piped or in CI only the final success line is printed, so scripts read clean output. */
+export async function progress(text: string): Promise<Progress> {
+  if (!isInteractive()) return { update() {}, succeed: (done) => void process.stdout.write(done + '\n'), fail() {}, stop() {} };
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text, stream: process.stderr }).start();
+  return {
+    update: (next) => void (spinner.text = next),
+    succeed: (next) => void spinner.succeed(next),
+    fail: (next) => void spinner.fail(next),
+    stop: () => void spinner.stop(),
+  };
+}

@@ -1,0 +1,22 @@
+import { Args } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+import { SETTING_KEYS, openSettings, type SettingKey } from '../../cli/settings.js';
+
+export default class ConfigGet extends CarCommand {
+  static override summary = 'Print one setting.';
+  static override examples = ['<%= config.bin %> config get port'];
+  static override args = {
+    key: Args.string({ description: 'setting name', required: true, options: SETTING_KEYS }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ConfigGet);
+    const value = (await openSettings()).get(args.key as SettingKey);
+    if (value === undefined) {
+      process.exitCode = 1;
+      process.stderr.write(`${args.key} is not set\n`);
+      return;
+    }
+    this.log(String(value));
+  }
+}

@@ -1,0 +1,77 @@
+import { Flags } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+import { startInBackground } from '../../cli/daemon-control.js';
+import { progress } from '../../cli/render.js';
+import { readSetting } from '../../cli/settings.js';
+import { log } from '../../daemon/log.js';
+import { runDaemon } from '../../daemon/run.js';
+
+export default class DaemonStart extends CarCommand {
+  static override summary = 'Start the car daemon (in the background unless --foreground).';
+  static override description =
+    'Starts the daemon for this state root (CAR_HOME, default ~/.car) and waits until it answers. ' +
+    'Only one daemon runs per state root: if one is already running this prints where and exits 0. ' +
+    'A background daemon logs to <state root>/logs/daemon.log.';
+  static override examples = [
+    '<%= config.bin %> daemon start',
+    '<%= config.bin %> daemon start --port 9200',
+    'CAR_HOME=/tmp/car-dev <%= config.bin %> daemon start --foreground --no-auth',
+  ];
+  static override flags = {
+    port: Flags.integer({ char: 'p', description: 'port to listen on [default: the `port` setting, else 9100; 0 picks a free port]', min: 0, max: 65535 }),
+    bind: Flags.string({ description: 'address to bind', default: '127.0.0.1' }),
+    'allow-remote': Flags.boolean({ description: 'allow a non-loopback --bind (the token is then the only guard)' }),
+    auth: Flags.boolean({ description: 'require the token (--no-auth or CAR_NO_AUTH=1 turns auth off)', default: true, allowNo: true }),
+    'auth-token': Flags.string({ description: 'token to install instead of minting one (also CAR_AUTH_TOKEN)' }),
+    approvals: Flags.boolean({ description: 'human approval for high-risk methods (--no-approvals or CAR_NO_APPROVALS=1 turns it off)', default: true, allowNo: true }),
+    'journal-dir': Flags.string({ description: 'journal directory; a leading ~/.car/ means the state root', default: '~/.car/journals' }),
+    foreground: Flags.boolean({ description: 'run in this process and log to stderr' }),
+    'require-auth': Flags.boolean({ hidden: true, description: 'deprecated: auth is on by default' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(DaemonStart);
+    const auth = flags.auth && process.env.CAR_NO_AUTH !== '1';
+    if (flags['require-auth']) process.stderr.write('warning: --require-auth is deprecated and has no effect; auth is on by default\n');
+
+    if (flags.foreground) {
+      process.on('uncaughtException', (error) => log.error('uncaught exception; still serving', { error: error.stack ?? error.message }));
+      process.on('unhandledRejection', (error) => log.error('unhandled rejection; still serving', { error: (error as Error)?.stack ?? String(error) }));
+      await runDaemon({
+        port: flags.port ?? numberSetting('port') ?? 9100,
+        bind: flags.bind,
+        allowRemote: flags['allow-remote'],
+        auth,
+        authToken: flags['auth-token'],
+        approvals: flags.approvals && process.env.CAR_NO_APPROVALS !== '1',
+        journalDir: flags['journal-dir'],
+        flags: this.argv.filter((arg) => arg !== '--foreground'),
+      });
+      return;
+    }
+
+    const spinner = await progress('starting the car daemon');
+    try {
+      const outcome = await startInBackground(this.argv, auth, spinner);
+      const { lock } = outcome;
+      if (outcome.kind === 'already_running') {
+        spinner.stop();
+        this.log(`already running (pid ${lock.pid}, ${lock.url})`);
+        return;
+      }
+      spinner.succeed(`car daemon started`);
+      this.log(`url:    ${lock.url}`);
+      this.log(`pid:    ${lock.pid}`);
+      this.log(`token:  ${outcome.tokenFile ?? 'none (auth disabled)'}`);
+      this.log(`log:    ${outcome.logFile}`);
+    } catch (error) {
+      spinner.fail('the car daemon did not start');
+      throw error;
+    }
+  }
+}
+
+function numberSetting(key: 'port'): number | undefined {
+  const value = readSetting(key);
+  return typeof value === 'number' ? value : undefined;
+}

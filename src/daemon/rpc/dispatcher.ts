@@ -1,0 +1,175 @@
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { log } from '../log.js';
+import type { ClientSession } from '../sessions/client-session.js';
+import type { ServerState } from '../state/server-state.js';
+import { classifyFrame, idKey, type JsonRpcId } from './envelope.js';
+import type { CallContext, MethodSpec } from './method-table.js';
+import { paramsError } from './params.js';
+
+/**
+ * Routes every inbound frame of every session through the gates of PROTOCOL.md §4.2.
+ * Everything up to the handler call is synchronous, so frames pipelined on one connection
+ * pass the auth and handshake gates in the order they were sent.
+ */
+export class Dispatcher {
+  constructor(private readonly state: ServerState) {}
+
+  handleText(session: ClientSession, text: string): void {
+    session.lastActivityAt = new Date();
+    const frame = classifyFrame(text);
+    switch (frame.kind) {
+      case 'parse_error':
+        log.info('frame is not valid JSON', { session: session.id, bytes: text.length });
+        session.sendError(null, new RpcError(ErrorCode.ParseError, 'parse error: the frame is not valid JSON; send one JSON-RPC 2.0 object per text frame'));
+        return;
+      case 'invalid':
+        log.info('invalid request', { session: session.id, reason: frame.message });
+        session.sendError(frame.id, new RpcError(ErrorCode.InvalidRequest, `invalid request: ${frame.message}`));
+        return;
+      case 'response':
+        session.settleServerRequest(frame.id, frame.result, frame.error);
+        return;
+      case 'notification':
+      case 'request':
+        this.dispatch(session, frame.method, frame.params, frame.kind === 'request' ? frame.id : undefined);
+    }
+  }
+
+  handleBinary(session: ClientSession, data: Buffer): void {
+    session.lastActivityAt = new Date();
+    if (this.state.auth.enabled && !session.authenticated) {
+      log.info('binary frame before authentication; closing', { session: session.id });
+      session.close(1008, 'authenticate first', 'auth_required');
+      return;
+    }
+    const handler = this.state.binaryFrameHandler;
+    if (!handler) {
+      log.info('binary frame dropped: no capability accepts binary frames', { session: session.id, bytes: data.length });
+      return;
+    }
+    handler(session, data);
+  }
+
+  private dispatch(session: ClientSession, method: string, rawParams: unknown, id: JsonRpcId | undefined): void {
+    const fail = (error: RpcError) => {
+      if (id === undefined) log.info('notification failed', { session: session.id, method, code: error.code, error: error.message });
+      else session.sendError(id, error);
+    };
+
+    if (id !== undefined && session.isInflight(id)) {
+      session.sendError(id, new RpcError(ErrorCode.InvalidRequest, `request id ${JSON.stringify(id)} is already in use on this connection; use a fresh id per request`));
+      return;
+    }
+    const spec = this.state.registry.get(method);
+
+    if (this.state.auth.enabled && !session.authenticated && !spec?.allowBeforeAuth) {
+      if (id === undefined) {
+        log.info('notification before authentication; closing', { session: session.id, method });
+        session.close(1008, 'authenticate first', 'auth_required');
+        return;
+      }
+      log.info('request before authentication; closing', { session: session.id, method });
+      session.sendError(id, new RpcError(ErrorCode.AuthRequired, `authentication required: call session.auth with the token first; ${this.state.auth.hint}`));
+      session.close(1008, 'authentication required', 'auth_required');
+      return;
+    }
+    if (!spec) {
+      fail(new RpcError(ErrorCode.MethodNotFound, `method '${method}' does not exist on this daemon; check the name against the method index (PROTOCOL.md §8)`));
+      return;
+    }
+    if (spec.requiresId && id === undefined) {
+      log.info('notification dropped: method needs a request id', { session: session.id, method });
+      return;
+    }
+
+    const params = rawParams ?? {};
+    if (typeof params !== 'object' || Array.isArray(params)) {
+      fail(new RpcError(ErrorCode.InvalidParams, `params must be an object for ${method}`));
+      return;
+    }
+    const parsed = spec.params.safeParse(params);
+    if (!parsed.success) {
+      fail(paramsError(method, spec.params, parsed.error));
+      return;
+    }
+    if (spec.needsHandshake && session.protocolVersion === null) {
+      fail(new RpcError(ErrorCode.HandshakeRequired, `protocol handshake required: call server.handshake with protocol_version 2 before ${method}`));
+      return;
+    }
+    if (spec.hostOnly && !session.hasHostRights) {
+      fail(new RpcError(ErrorCode.Forbidden, `${method} needs the host role; authenticate with host_token (${this.state.auth.hostHint})`));
+      return;
+    }
+    this.run(session, method, spec, parsed.data, id);
+  }
+
+  private run(session: ClientSession, method: string, spec: MethodSpec, params: unknown, id: JsonRpcId | undefined): void {
+    const controller = new AbortController();
+    const key = id === undefined ? null : idKey(id);
+    if (key) session.inflight.set(key, controller);
+    session.requestsTotal++;
+
+    let closeAfter: { code: number; reason: string } | null = null;
+    const ctx: CallContext = {
+      state: this.state,
+      session,
+      method,
+      requestId: id,
+      signal: controller.signal,
+      closeAfterResponse: (code, reason) => {
+        closeAfter = { code, reason };
+      },
+    };
+    const gate = this.state.approvalGate;
+    const work =
+      gate?.enabled && spec.needsApproval?.(params, ctx)
+        ? gate.awaitApproval(method, params, ctx).then(() => spec.handler(params, ctx))
+        : invoke(spec, params, ctx);
+
+    const deadlineMs = this.state.handlerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new RpcError(
+            ErrorCode.DeadlineExceeded,
+            `handler '${method}' exceeded its ${Math.round(deadlineMs / 1000)}s response deadline; the work may already have happened, so re-read the state before retrying`,
+          ),
+        );
+        controller.abort(new Error('deadline exceeded'));
+      }, deadlineMs);
+    });
+
+    Promise.race([work, deadline]).then(
+      (result) => {
+        clearTimeout(timer);
+        if (key) session.inflight.delete(key);
+        if (id !== undefined) session.sendResult(id, result);
+        if (closeAfter) session.close(closeAfter.code, closeAfter.reason);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (key) session.inflight.delete(key);
+        const rpcError = toRpcError(method, error);
+        if (id === undefined) log.info('notification handler failed', { session: session.id, method, code: rpcError.code, error: rpcError.message });
+        else session.sendError(id, rpcError);
+        if (closeAfter) session.close(closeAfter.code, closeAfter.reason);
+      },
+    );
+  }
+}
+
+function invoke(spec: MethodSpec, params: unknown, ctx: CallContext): Promise<unknown> {
+  try {
+    return Promise.resolve(spec.handler(params, ctx));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function toRpcError(method: string, error: unknown): RpcError {
+  if (error instanceof RpcError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  log.error('handler failed unexpectedly', { method, error: error instanceof Error ? (error.stack ?? message) : message });
+  return new RpcError(ErrorCode.Internal, `internal error in ${method}: ${message.slice(0, 200)}; see the daemon log for details`);
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { invalidParams, type RpcError } from '../../protocol/errors.js';
+
+/** Turns a schema failure into one `-32602` that names the field and, for unknown keys, the allowed ones. */
+export function paramsError(method: string, schema: z.ZodType, error: z.ZodError): RpcError {
+  const issue = error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeys(schema, issue.path);
+    const where = field ? ` in '${field}'` : '';
+    const list = allowed.length ? allowed.join(', ') : 'none';
+    return invalidParams(`unknown param${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}${where} for ${method}; allowed: ${list}`, {
+      field: field || issue.keys[0],
+      allowed,
+    });
+  }
+  const subject = field ? `param '${field}'` : 'params';
+  return invalidParams(`invalid ${subject} for ${method}: ${describe(issue)}`, field ? { field } : undefined);
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
+    return issue.input === undefined ? `required ${issue.expected} is missing` : `expected ${issue.expected}, got ${typeName(issue.input)}`;
+  }
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: unknown = schema;
+  for (const key of path) {
+    const shape = objectShape(node);
+    node = shape?.[String(key)];
+  }
+  const shape = objectShape(node);
+  return shape ? Object.keys(shape) : [];
+}
+
+function objectShape(node: unknown): Record<string, unknown> | undefined {
+  let current = node as { shape?: Record<string, unknown>; unwrap?: () => unknown } | undefined;
+  while (current && !current.shape && typeof current.unwrap === 'function') current = current.unwrap() as typeof current;
+  return current?.shape;
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, RpcError, type RpcErrorObject } from '../../protocol/errors.js';
+import type { Role, Subscription } from '../../protocol/core.js';
+import { log } from '../log.js';
+import { idKey, type JsonRpcId } from '../rpc/envelope.js';
+
+/** The write side of one connection, implemented by the WebSocket server. */
+export interface SessionChannel {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  readonly bufferedAmount: number;
+}
+
+/** A client that stops reading is cut off once this much output is queued for it (§2.2). */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+interface PendingServerRequest {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** One WebSocket connection's session (PROTOCOL.md §9). Capabilities keep their own per-session data keyed by `id`. */
+export class ClientSession {
+  readonly id = `sess-${randomBytes(6).toString('hex')}`;
+  readonly connectedAt = new Date();
+  lastActivityAt = this.connectedAt;
+  authenticated = false;
+  role: Role | null = null;
+  protocolVersion: number | null = null;
+  clientVersion: string | null = null;
+  memoryNamespace: string | null = null;
+  readonly subscriptions = new Set<Subscription>();
+  /** In-flight requests by id key, aborted on teardown. */
+  readonly inflight = new Map<string, AbortController>();
+  requestsTotal = 0;
+  closed = false;
+  closeCode: number | null = null;
+  closeReason: string | null = null;
+  private serverRequestSeq = 0;
+  private readonly pendingServerRequests = new Map<string, PendingServerRequest>();
+
+  constructor(
+    readonly channel: SessionChannel,
+    readonly remote: string,
+  ) {}
+
+  sendResult(id: JsonRpcId, result: unknown): void {
+    this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result ?? null)}}`);
+  }
+
+  sendError(id: JsonRpcId | null, error: RpcError | RpcErrorObject): void {
+    const body = error instanceof RpcError ? error.toJSON() : error;
+    this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":${JSON.stringify(body)}}`);
+  }
+
+  notify(method: string, params: unknown): void {
+    this.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
+  }
+
+  /** A daemon → client request (§2.3); fails on timeout or when the client goes away. */
+  request(method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+    const id = `srv-${++this.serverRequestSeq}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingServerRequests.delete(id);
+        reject(new RpcError(ErrorCode.DeadlineExceeded, `client did not answer '${method}' within ${Math.round(timeoutMs / 1000)}s`));
+      }, timeoutMs);
+      this.pendingServerRequests.set(id, { resolve, reject, timer });
+      this.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    });
+  }
+
+  /** Routes a client response to the server request that is waiting for it. */
+  settleServerRequest(id: JsonRpcId, result: unknown, error: RpcErrorObject | undefined): void {
+    const key = String(id);
+    const pending = this.pendingServerRequests.get(key);
+    if (!pending) {
+      log.debug('response matches no pending server request; ignored', { session: this.id, id: key });
+      return;
+    }
+    this.pendingServerRequests.delete(key);
+    clearTimeout(pending.timer);
+    if (error) pending.reject(RpcError.from(error));
+    else pending.resolve(result);
+  }
+
+  failServerRequests(): void {
+    for (const [id, pending] of this.pendingServerRequests) {
+      clearTimeout(pending.timer);
+      pending.reject(new RpcError(ErrorCode.Internal, 'client disconnected before answering'));
+      this.pendingServerRequests.delete(id);
+    }
+  }
+
+  abortInflight(): void {
+    for (const controller of this.inflight.values()) controller.abort(new Error('client disconnected'));
+    this.inflight.clear();
+  }
+
+  isInflight(id: JsonRpcId): boolean {
+    return this.inflight.has(idKey(id));
+  }
+
+  /** Queues a text frame; a reader that has fallen 16 MiB behind is disconnected. */
+  send(text: string): void {
+    if (this.closed) return;
+    this.channel.send(text);
+    if (this.channel.bufferedAmount > MAX_BUFFERED_BYTES) {
+      log.warn('client is not reading; closing its connection', { session: this.id, buffered: this.channel.bufferedAmount });
+      this.close(1008, 'client is not reading', 'slow_reader');
+    }
+  }
+
+  close(code: number, reason: string, sessionReason = reason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeCode = code;
+    this.closeReason = sessionReason;
+    this.channel.close(code, reason);
+  }
+
+  /** Host role rights: a host token, or any session when auth is off (§5.3). */
+  get hasHostRights(): boolean {
+    return this.role === 'host' || this.role === 'anonymous';
+  }
+}

@@ -1,0 +1,188 @@
+import type { DaemonStatus, MemoryScope } from '../../protocol/core.js';
+import { ConfigError } from '../../errors.js';
+import { authMethods } from '../auth/methods.js';
+import { AuthPolicy } from '../auth/tokens.js';
+import { Journal } from '../journal/journal.js';
+import { log } from '../log.js';
+import type { Memgine } from '../memgine/memgine.js';
+import { Dispatcher } from '../rpc/dispatcher.js';
+import type { ApprovalGate } from '../rpc/method-table.js';
+import { MethodRegistry } from '../rpc/registry.js';
+import { ClientSession, type SessionChannel } from '../sessions/client-session.js';
+import { SessionLifecycle } from '../sessions/lifecycle.js';
+import { sessionMethods } from '../sessions/methods.js';
+
+const DEFAULT_HANDLER_TIMEOUT_MS = 30 * 60 * 1000;
+
+export interface ServerStateConfig {
+  journalDir: string;
+  /** Every session without a namespace uses this engine (embedders). */
+  sharedMemgine?: Memgine;
+  /** Where persistent state lives; `null` for an embedder that keeps none. */
+  stateRoot?: string;
+  /** Defaults to freshly minted in-memory tokens: auth is on unless turned off explicitly. */
+  auth?: AuthPolicy;
+  /** Handler deadline (§3.3); defaults to `CAR_HANDLER_TIMEOUT` seconds, else 30 minutes. */
+  handlerTimeoutMs?: number;
+}
+
+type Hook = () => void | Promise<void>;
+type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inference'>>;
+export type BinaryFrameHandler = (session: ClientSession, frame: Buffer) => void;
+
+/**
+ * The one process-wide state of the daemon (PROTOCOL.md §1). Each capability is a field
+ * built here; its constructor registers its method table, teardown step and hooks, so
+ * the session lifecycle and dispatcher never change when a capability is added.
+ */
+export class ServerState {
+  readonly journalDir: string;
+  readonly journal: Journal;
+  readonly stateRoot: string | null;
+  readonly auth: AuthPolicy;
+  readonly sharedMemgine: Memgine | undefined;
+  readonly sessions = new Map<string, ClientSession>();
+  readonly registry = new MethodRegistry();
+  readonly lifecycle = new SessionLifecycle();
+  readonly dispatcher: Dispatcher;
+  readonly handlerTimeoutMs: number;
+  readonly startedAt = new Date();
+  /** Set by the server once it listens. */
+  url: string | null = null;
+  /** Gate 7 (§13), installed by the host capability. */
+  approvalGate: ApprovalGate | undefined;
+  /** Receives authenticated binary frames (§15.6), installed by the voice capability. */
+  binaryFrameHandler: BinaryFrameHandler | undefined;
+
+  private readonly removals = new Map<string, Promise<void>>();
+  private readonly startHooks: Hook[] = [];
+  private readonly closeHooks: Hook[] = [];
+  private readonly statusContributors: StatusContributor[] = [];
+  private shutdownHandler: ((reason: string) => void) | null = null;
+  private closing: Promise<void> | null = null;
+
+  static standalone(journalDir: string): ServerState {
+    return new ServerState({ journalDir });
+  }
+
+  static embedded(journalDir: string, sharedMemgine: Memgine): ServerState {
+    return new ServerState({ journalDir, sharedMemgine });
+  }
+
+  static withConfig(config: ServerStateConfig): ServerState {
+    return new ServerState(config);
+  }
+
+  private constructor(config: ServerStateConfig) {
+    this.journalDir = config.journalDir;
+    this.journal = new Journal(config.journalDir, this.startedAt);
+    this.stateRoot = config.stateRoot ?? null;
+    this.auth = config.auth ?? AuthPolicy.minted();
+    this.sharedMemgine = config.sharedMemgine;
+    this.handlerTimeoutMs = config.handlerTimeoutMs ?? handlerTimeoutFromEnv();
+    this.dispatcher = new Dispatcher(this);
+
+    this.registry.register(authMethods);
+    this.registry.register(sessionMethods);
+    this.lifecycle.onTeardown(1, 'abort in-flight requests', (session) => session.abortInflight());
+    this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
+  }
+
+  createSession(channel: SessionChannel, remote: string): ClientSession {
+    const session = new ClientSession(channel, remote);
+    this.sessions.set(session.id, session);
+    this.journal.append('session_created', session.id, { remote });
+    return session;
+  }
+
+  /** Runs the §4.3 teardown once, however many times it is called. */
+  removeSession(id: string, reason: string, closeCode: number | null = null): Promise<void> {
+    const running = this.removals.get(id);
+    if (running) return running;
+    const session = this.sessions.get(id);
+    if (!session) return Promise.resolve();
+    const removal = (async () => {
+      session.close(closeCode ?? 1000, 'session removed', reason);
+      await this.lifecycle.teardown(session, reason);
+      this.sessions.delete(id);
+      this.journal.append('session_removed', id, {
+        reason,
+        close_code: closeCode ?? session.closeCode,
+        duration_ms: Date.now() - session.connectedAt.getTime(),
+      });
+    })().finally(() => this.removals.delete(id));
+    this.removals.set(id, removal);
+    return removal;
+  }
+
+  memoryScopeOf(session: ClientSession): MemoryScope {
+    if (session.memoryNamespace !== null) return 'namespace';
+    return this.sharedMemgine ? 'shared' : 'session';
+  }
+
+  /** Work to do once the daemon is ready to accept connections (e.g. repairing interrupted meetings). */
+  onStart(hook: Hook): void {
+    this.startHooks.push(hook);
+  }
+
+  /** Resources to release on shutdown, run in reverse order of registration. */
+  onClose(hook: Hook): void {
+    this.closeHooks.push(hook);
+  }
+
+  contributeStatus(contributor: StatusContributor): void {
+    this.statusContributors.push(contributor);
+  }
+
+  statusContributions(): Pick<DaemonStatus, 'admission' | 'inference'> {
+    const status: Pick<DaemonStatus, 'admission' | 'inference'> = { admission: null, inference: { state: 'idle', model: null } };
+    for (const contributor of this.statusContributors) Object.assign(status, contributor());
+    return status;
+  }
+
+  async start(): Promise<void> {
+    for (const hook of this.startHooks) await hook();
+  }
+
+  /** The daemon process decides what a shutdown request means (stop listening, remove tokens, exit). */
+  setShutdownHandler(handler: (reason: string) => void): void {
+    this.shutdownHandler = handler;
+  }
+
+  requestShutdown(reason: string): void {
+    if (this.shutdownHandler) this.shutdownHandler(reason);
+    else void this.close(reason);
+  }
+
+  /** Graceful stop (§7.3): every session closed with 1001 and torn down, resources released, `daemon_stopped` journaled. */
+  close(reason = 'shutdown'): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(
+        [...this.sessions.values()].map((session) => {
+          session.close(1001, 'daemon shutting down', 'daemon_shutdown');
+          return this.removeSession(session.id, 'daemon_shutdown', 1001);
+        }),
+      );
+      for (const hook of [...this.closeHooks].reverse()) {
+        try {
+          await hook();
+        } catch (error) {
+          log.warn('shutdown step failed', { error: (error as Error).message });
+        }
+      }
+      this.journal.append('daemon_stopped', null, { reason });
+      this.journal.close();
+    })();
+    return this.closing;
+  }
+}
+
+function handlerTimeoutFromEnv(): number {
+  const raw = process.env.CAR_HANDLER_TIMEOUT;
+  if (raw === undefined || raw === '') return DEFAULT_HANDLER_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw new ConfigError(`CAR_HANDLER_TIMEOUT must be a whole number of seconds (at least 1), got '${raw}'`, 'unset it for the 30-minute default');
+  }
+  return seconds * 1000;
+}

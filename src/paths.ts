@@ -1,0 +1,32 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+
+/** Well-known paths under the state root, shared by the daemon, the client and the CLI (PROTOCOL.md §7). */
+
+const PREFIX = '~/.car/';
+
+/** The state root: `CAR_HOME` (must be absolute) or `~/.car` (§7.1). */
+export function resolveStateRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.CAR_HOME;
+  if (value === undefined || value === '') return join(homedir(), '.car');
+  if (!isAbsolute(value)) {
+    throw new ConfigError(`CAR_HOME must be an absolute path, got '${value}'`, `set CAR_HOME to an absolute directory, e.g. CAR_HOME=$PWD/${value}`);
+  }
+  return resolve(value);
+}
+
+/** A path flag beginning with the literal `~/.car/` lives under the state root; any other path is taken as is. */
+export function expandStatePath(path: string, stateRoot: string): string {
+  if (path === '~/.car') return stateRoot;
+  if (path.startsWith(PREFIX)) return join(stateRoot, path.slice(PREFIX.length));
+  return resolve(path);
+}
+
+export const runPaths = (stateRoot: string) => ({
+  token: join(stateRoot, 'run', 'auth-token'),
+  hostToken: join(stateRoot, 'run', 'host-token'),
+  lock: join(stateRoot, 'run', 'daemon.lock'),
+});
+
+export const DEFAULT_URL = 'ws://127.0.0.1:9100';

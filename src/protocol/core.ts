@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/** Core methods: auth, handshake, sessions, daemon (PROTOCOL.md §5, §6, §9). */
+
+export const sessionAuthParams = z.strictObject({
+  token: z.string().optional(),
+  host_token: z.string().optional(),
+  memory_namespace: z.string().optional(),
+  agent_id: z.unknown().optional(),
+});
+
+export const handshakeParams = z.strictObject({
+  protocol_version: z.unknown(),
+  client_version: z.string().max(200).optional(),
+});
+
+export const emptyParams = z.strictObject({});
+
+export type Role = 'anonymous' | 'client' | 'host';
+
+export interface SessionAuthResult {
+  ok: true;
+  auth_enabled: boolean;
+  role?: 'host';
+  memory_namespace?: string;
+}
+
+export interface HandshakeResult {
+  protocol_version: number;
+  server_version: string;
+  client_protocol_version: number;
+}
+
+export type Subscription = 'host' | 'a2ui';
+export type MemoryScope = 'session' | 'shared' | 'namespace';
+
+export interface SessionInfo {
+  id: string;
+  is_self: boolean;
+  connected_at: string;
+  remote: string;
+  authenticated: boolean;
+  role: Role | null;
+  protocol_version: number | null;
+  client_version: string | null;
+  subscriptions: Subscription[];
+  memory: { scope: MemoryScope; namespace: string | null };
+  voice_sessions: string[];
+  meetings: string[];
+  host_agents: string[];
+  inflight: number;
+  requests_total: number;
+  last_activity_at: string;
+}
+
+export interface AdmissionStatus {
+  permits_total: number;
+  permits_available: number;
+  permits_in_use: number;
+  env_override: string;
+  queued: number;
+  source: 'ram' | 'env';
+  host_ram_bytes: number;
+}
+
+export interface DaemonStatus {
+  version: string;
+  protocol_version: number;
+  pid: number;
+  url: string | null;
+  state_root: string | null;
+  journal_file: string;
+  started_at: string;
+  uptime_s: number;
+  auth_enabled: boolean;
+  sessions: number;
+  admission: AdmissionStatus | null;
+  inference: { state: 'idle' | 'loading' | 'ready' | 'failed'; model: string | null };
+}
+
+declare module './methods.js' {
+  interface MethodMap {
+    'session.auth': { params: z.input<typeof sessionAuthParams>; result: SessionAuthResult };
+    'server.handshake': { params: { protocol_version: number; client_version?: string }; result: HandshakeResult };
+    'sessions.list': { params: Record<string, never>; result: { sessions: SessionInfo[] } };
+    'daemon.status': { params: Record<string, never>; result: DaemonStatus };
+    'daemon.shutdown': { params: Record<string, never>; result: { stopping: true } };
+  }
+}
