@@ -2,7 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { CarClient, type ConnectOptions } from '../client/client.js';
 import { CarError } from '../errors.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
-import { resolveDaemonUrl } from './settings.js';
+import { resolveDaemonUrl } from '../settings.js';
 
 /**
  * Every client command: the global `--url` flag, a connected client, and one-line errors

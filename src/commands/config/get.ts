@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { SETTING_KEYS, openSettings, type SettingKey } from '../../cli/settings.js';
+import { SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
 
 export default class ConfigGet extends CarCommand {
   static override summary = 'Print one setting.';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/render.js';
-import { SETTINGS_SCHEMA, SETTING_KEYS, openSettings } from '../../cli/settings.js';
+import { SETTINGS_SCHEMA, SETTING_KEYS, openSettings } from '../../settings.js';
 
 export default class ConfigList extends CarCommand {
   static override summary = 'List every setting and its value.';

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { SETTINGS_SCHEMA, SETTING_KEYS, openSettings, type SettingKey } from '../../cli/settings.js';
+import { SETTINGS_SCHEMA, SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
 import { ConfigError } from '../../errors.js';
 
 export default class ConfigSet extends CarCommand {

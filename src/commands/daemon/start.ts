@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { startInBackground } from '../../cli/daemon-control.js';
 import { progress } from '../../cli/render.js';
-import { readSetting } from '../../cli/settings.js';
+import { readSetting } from '../../settings.js';
 import { log } from '../../daemon/log.js';
 import { runDaemon } from '../../daemon/run.js';
 

@@ -122,7 +122,7 @@ export class Dispatcher {
     };
     const gate = this.state.approvalGate;
     const work =
-      gate?.enabled && spec.needsApproval?.(params, ctx)
+      gate?.enabled && (gate.covers(method) || spec.needsApproval?.(params, ctx))
         ? gate.awaitApproval(method, params, ctx).then(() => spec.handler(params, ctx))
         : invoke(spec, params, ctx);
 

@@ -45,6 +45,8 @@ export function method<S extends z.ZodType>(spec: MethodSpec<S>): MethodSpec<S> 
 /** Gate 7's implementation, supplied by the host capability (PROTOCOL.md §13). */
 export interface ApprovalGate {
   readonly enabled: boolean;
+  /** Methods an embedder configured to always need approval, beyond those whose table opts in. */
+  covers(method: string): boolean;
   /** Resolves when a human approved; rejects with `-32003` on deny or timeout. */
   awaitApproval(method: string, params: unknown, ctx: CallContext): Promise<void>;
 }

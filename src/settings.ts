@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLiveLock } from '../daemon/root/lock.js';
-import { DEFAULT_URL, resolveStateRoot } from '../paths.js';
+import { readLiveLock } from './daemon/root/lock.js';
+import { DEFAULT_URL, resolveStateRoot } from './paths.js';
 
 /** The CLI settings kept with `conf` in `<state root>/config.json` (§7.2), with their schema. */
 export const SETTINGS_SCHEMA = {
