@@ -10,7 +10,7 @@ export const sessionAuthParams = z.strictObject({
 });
 
 export const handshakeParams = z.strictObject({
-  protocol_version: z.unknown(),
+  protocol_version: z.unknown().optional(),
   client_version: z.string().max(200).optional(),
 });
 

@@ -87,7 +87,7 @@ export class Dispatcher {
       fail(new RpcError(ErrorCode.InvalidParams, `params must be an object for ${method}`));
       return;
     }
-    const parsed = spec.params.safeParse(params);
+    const parsed = spec.params.safeParse(params, { reportInput: true });
     if (!parsed.success) {
       fail(paramsError(method, spec.params, parsed.error));
       return;
@@ -133,7 +133,7 @@ export class Dispatcher {
         reject(
           new RpcError(
             ErrorCode.DeadlineExceeded,
-            `handler '${method}' exceeded its ${Math.round(deadlineMs / 1000)}s response deadline; the work may already have happened, so re-read the state before retrying`,
+            `handler '${method}' exceeded its ${deadlineMs / 1000}s response deadline; the work may already have happened, so re-read the state before retrying`,
           ),
         );
         controller.abort(new Error('deadline exceeded'));

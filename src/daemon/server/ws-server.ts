@@ -115,15 +115,12 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
   return {
     url,
     port,
-    stopAccepting: () =>
-      new Promise<void>((resolve) => {
-        accepting = false;
-        clearInterval(pinger);
-        http.close(() => resolve());
-        // Sessions still open are closed by ServerState.close; do not wait on them here.
-        http.closeIdleConnections();
-        setTimeout(resolve, 2000).unref();
-      }),
+    async stopAccepting() {
+      accepting = false;
+      clearInterval(pinger);
+      // The listening socket closes now; upgraded connections are closed by ServerState.close.
+      http.close();
+    },
   };
 }
 
