@@ -2,8 +2,9 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
 import type { ServerState } from '../state/server-state.js';
-import { classifyFrame, idKey, type JsonRpcId } from './envelope.js';
-import type { CallContext, MethodSpec } from './method-table.js';
+import { classifyFrame, type JsonRpcId } from './envelope.js';
+import { Call } from './call.js';
+import type { MethodSpec } from './method-table.js';
 import { paramsError } from './params.js';
 
 /**
@@ -15,7 +16,7 @@ export class Dispatcher {
   constructor(private readonly state: ServerState) {}
 
   handleText(session: ClientSession, text: string): void {
-    session.lastActivityAt = new Date();
+    session.lastActivityAt = Date.now();
     const frame = classifyFrame(text);
     switch (frame.kind) {
       case 'parse_error':
@@ -36,7 +37,7 @@ export class Dispatcher {
   }
 
   handleBinary(session: ClientSession, data: Buffer): void {
-    session.lastActivityAt = new Date();
+    session.lastActivityAt = Date.now();
     if (this.state.auth.enabled && !session.authenticated) {
       log.info('binary frame before authentication; closing', { session: session.id });
       session.close(1008, 'authenticate first', 'auth_required');
@@ -104,72 +105,22 @@ export class Dispatcher {
   }
 
   private run(session: ClientSession, method: string, spec: MethodSpec, params: unknown, id: JsonRpcId | undefined): void {
-    const controller = new AbortController();
-    const key = id === undefined ? null : idKey(id);
-    if (key) session.inflight.set(key, controller);
-    session.requestsTotal++;
-
-    let closeAfter: { code: number; reason: string } | null = null;
-    const ctx: CallContext = {
-      state: this.state,
-      session,
-      method,
-      requestId: id,
-      signal: controller.signal,
-      closeAfterResponse: (code, reason) => {
-        closeAfter = { code, reason };
-      },
-    };
+    const call = new Call(this.state, session, method, id);
     const gate = this.state.approvalGate;
-    const work =
-      gate?.enabled && (gate.covers(method) || spec.needsApproval?.(params, ctx))
-        ? gate.awaitApproval(method, params, ctx).then(() => spec.handler(params, ctx))
-        : invoke(spec, params, ctx);
-
-    const deadlineMs = this.state.handlerTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new RpcError(
-            ErrorCode.DeadlineExceeded,
-            `handler '${method}' exceeded its ${deadlineMs / 1000}s response deadline; the work may already have happened, so re-read the state before retrying`,
-          ),
-        );
-        controller.abort(new Error('deadline exceeded'));
-      }, deadlineMs);
-    });
-
-    Promise.race([work, deadline]).then(
-      (result) => {
-        clearTimeout(timer);
-        if (key) session.inflight.delete(key);
-        if (id !== undefined) session.sendResult(id, result);
-        if (closeAfter) session.close(closeAfter.code, closeAfter.reason);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        if (key) session.inflight.delete(key);
-        const rpcError = toRpcError(method, error);
-        if (id === undefined) log.info('notification handler failed', { session: session.id, method, code: rpcError.code, error: rpcError.message });
-        else session.sendError(id, rpcError);
-        if (closeAfter) session.close(closeAfter.code, closeAfter.reason);
-      },
-    );
+    let outcome: unknown;
+    try {
+      outcome =
+        gate?.enabled && (gate.covers(method) || spec.needsApproval?.(params, call))
+          ? gate.awaitApproval(method, params, call).then(() => spec.handler(params, call))
+          : spec.handler(params, call);
+    } catch (error) {
+      call.finish(undefined, error);
+      return;
+    }
+    if (isPromiseLike(outcome)) call.settleWithin(outcome, this.state.handlerTimeoutMs);
+    else call.finish(outcome);
   }
 }
 
-function invoke(spec: MethodSpec, params: unknown, ctx: CallContext): Promise<unknown> {
-  try {
-    return Promise.resolve(spec.handler(params, ctx));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-function toRpcError(method: string, error: unknown): RpcError {
-  if (error instanceof RpcError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  log.error('handler failed unexpectedly', { method, error: error instanceof Error ? (error.stack ?? message) : message });
-  return new RpcError(ErrorCode.Internal, `internal error in ${method}: ${message.slice(0, 200)}; see the daemon log for details`);
-}
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { log } from '../log.js';
@@ -50,10 +50,10 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
       refuse(socket, 503, 'Service Unavailable', 'daemon is shutting down');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket as Socket));
   });
 
-  function accept(ws: WebSocket, req: IncomingMessage): void {
+  function accept(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
     const remote = `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${req.socket.remotePort}`;
     const session = state.createSession(channelFor(ws), remote);
     live.set(ws, session);
@@ -66,8 +66,18 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
         }, authTimeoutMs)
       : null;
 
+    let corked = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       alive.add(ws);
+      // Responses produced while this batch of frames is handled leave in one write, not one syscall each.
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          corked = false;
+          socket.uncork();
+        });
+      }
       if (isBinary) state.dispatcher.handleBinary(session, data);
       else state.dispatcher.handleText(session, data.toString('utf8'));
     });
@@ -127,7 +137,7 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
 function channelFor(ws: WebSocket): SessionChannel {
   return {
     send(text) {
-      if (ws.readyState === ws.OPEN) ws.send(text);
+      if (ws.readyState === ws.OPEN) ws.send(text, { binary: false });
     },
     close(code, reason) {
       if (ws.readyState === ws.CLOSED) return;

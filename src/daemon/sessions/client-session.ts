@@ -3,13 +3,17 @@ import { ErrorCode, RpcError, type RpcErrorObject } from '../../protocol/errors.
 import type { Role, Subscription } from '../../protocol/core.js';
 import { log } from '../log.js';
 import { idKey, type JsonRpcId } from '../rpc/envelope.js';
+import { RawJson } from '../rpc/raw-json.js';
 
 /** The write side of one connection, implemented by the WebSocket server. */
 export interface SessionChannel {
-  send(text: string): void;
+  /** Sends one text frame; a Buffer is already UTF-8. */
+  send(text: string | Buffer): void;
   close(code: number, reason: string): void;
   readonly bufferedAmount: number;
 }
+
+const CLOSE_BRACE = Buffer.from('}');
 
 /** A client that stops reading is cut off once this much output is queued for it (§2.2). */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -24,7 +28,9 @@ interface PendingServerRequest {
 export class ClientSession {
   readonly id = `sess-${randomBytes(6).toString('hex')}`;
   readonly connectedAt = new Date();
-  lastActivityAt = this.connectedAt;
+  readonly connectedAtIso = this.connectedAt.toISOString();
+  /** Epoch ms of the last frame received; a number because it is updated on every frame. */
+  lastActivityAt = this.connectedAt.getTime();
   authenticated = false;
   role: Role | null = null;
   protocolVersion: number | null = null;
@@ -32,7 +38,7 @@ export class ClientSession {
   memoryNamespace: string | null = null;
   readonly subscriptions = new Set<Subscription>();
   /** In-flight requests by id key, aborted on teardown. */
-  readonly inflight = new Map<string, AbortController>();
+  readonly inflight = new Map<string, { abort(reason: Error): void }>();
   requestsTotal = 0;
   closed = false;
   closeCode: number | null = null;
@@ -46,6 +52,10 @@ export class ClientSession {
   ) {}
 
   sendResult(id: JsonRpcId, result: unknown): void {
+    if (result instanceof RawJson) {
+      this.send(Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`), ...result.parts, CLOSE_BRACE]));
+      return;
+    }
     this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result ?? null)}}`);
   }
 
@@ -94,7 +104,7 @@ export class ClientSession {
   }
 
   abortInflight(): void {
-    for (const controller of this.inflight.values()) controller.abort(new Error('client disconnected'));
+    for (const call of this.inflight.values()) call.abort(new Error('client disconnected'));
     this.inflight.clear();
   }
 
@@ -102,8 +112,8 @@ export class ClientSession {
     return this.inflight.has(idKey(id));
   }
 
-  /** Queues a text frame; a reader that has fallen 16 MiB behind is disconnected. */
-  send(text: string): void {
+  /** Queues a text frame (a Buffer holds UTF-8 JSON); a reader that has fallen 16 MiB behind is disconnected. */
+  send(text: string | Buffer): void {
     if (this.closed) return;
     this.channel.send(text);
     if (this.channel.bufferedAmount > MAX_BUFFERED_BYTES) {

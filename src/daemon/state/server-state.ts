@@ -11,6 +11,7 @@ import { MethodRegistry } from '../rpc/registry.js';
 import { ClientSession, type SessionChannel } from '../sessions/client-session.js';
 import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
+import { SessionListing } from '../sessions/session-list.js';
 
 const DEFAULT_HANDLER_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -44,6 +45,7 @@ export class ServerState {
   readonly sessions = new Map<string, ClientSession>();
   readonly registry = new MethodRegistry();
   readonly lifecycle = new SessionLifecycle();
+  readonly sessionListing = new SessionListing(this);
   readonly dispatcher: Dispatcher;
   readonly handlerTimeoutMs: number;
   readonly startedAt = new Date();

@@ -1,0 +1,93 @@
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { log } from '../log.js';
+import type { ClientSession } from '../sessions/client-session.js';
+import type { ServerState } from '../state/server-state.js';
+import { idKey, type JsonRpcId } from './envelope.js';
+import type { CallContext } from './method-table.js';
+
+/**
+ * One dispatched request or notification: the handler's context and the single place
+ * where its outcome is sent. Its AbortController is created only when a handler asks for
+ * the signal, because most calls finish synchronously and never need one.
+ */
+export class Call implements CallContext {
+  private controller: AbortController | null = null;
+  private abortReason: Error | null = null;
+  private finished = false;
+  private closeAfter: { code: number; reason: string } | null = null;
+  private readonly key: string | null;
+
+  constructor(
+    readonly state: ServerState,
+    readonly session: ClientSession,
+    readonly method: string,
+    readonly requestId: JsonRpcId | undefined,
+  ) {
+    this.key = requestId === undefined ? null : idKey(requestId);
+    if (this.key) session.inflight.set(this.key, this);
+    session.requestsTotal++;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: Error): void {
+    this.abortReason ??= reason;
+    this.controller?.abort(reason);
+  }
+
+  closeAfterResponse(code: number, reason: string): void {
+    this.closeAfter = { code, reason };
+  }
+
+  /** Settles the call once; a late outcome (after the deadline answered) is dropped. */
+  finish(result: unknown, error?: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.key) this.session.inflight.delete(this.key);
+    if (error === undefined) {
+      if (this.requestId !== undefined) this.session.sendResult(this.requestId, result);
+    } else {
+      const rpcError = toRpcError(this.method, error);
+      if (this.requestId === undefined) log.info('notification handler failed', { session: this.session.id, method: this.method, code: rpcError.code, error: rpcError.message });
+      else this.session.sendError(this.requestId, rpcError);
+    }
+    if (this.closeAfter) this.session.close(this.closeAfter.code, this.closeAfter.reason);
+  }
+
+  /** Answers `-32004` when an asynchronous handler outlives the deadline (§3.3), and aborts it. */
+  settleWithin(outcome: PromiseLike<unknown>, deadlineMs: number): void {
+    const timer = setTimeout(() => {
+      this.finish(
+        undefined,
+        new RpcError(
+          ErrorCode.DeadlineExceeded,
+          `handler '${this.method}' exceeded its ${deadlineMs / 1000}s response deadline; the work may already have happened, so re-read the state before retrying`,
+        ),
+      );
+      this.abort(new Error('deadline exceeded'));
+    }, deadlineMs);
+    outcome.then(
+      (result) => {
+        clearTimeout(timer);
+        this.finish(result);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        this.finish(undefined, error ?? new Error('handler rejected without a reason'));
+      },
+    );
+  }
+}
+
+function toRpcError(method: string, error: unknown): RpcError {
+  if (error instanceof RpcError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  log.error('handler failed unexpectedly', { method, error: error instanceof Error ? (error.stack ?? message) : message });
+  return new RpcError(ErrorCode.Internal, `internal error in ${method}: ${message.slice(0, 200)}; see the daemon log for details`);
+}
