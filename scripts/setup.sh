@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything car needs on a fresh Debian machine with Node 20, then builds it.
 # Debian packages: the PocketSphinx speech engine, its English model and test recordings,
-# and the headers the voice addon is compiled against.
+# and the headers and compiler the voice addon is built with (node-gyp needs g++, make, python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx-dev pocketsphinx-testdata pkg-config)
+packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx-dev pocketsphinx-testdata pkg-config g++ make python3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -18,5 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-fund --no-audit
+# npm install, not npm ci: the registry here lacks some of node-llama-cpp's optional
+# platform packages (win-x64 and others 404), so the lock cannot list them and npm ci
+# refuses it; npm install honours the lock for everything it does list.
+npm install --no-save --no-fund --no-audit
 npm run build
