@@ -3,9 +3,8 @@ import { handshakeParams, sessionAuthParams, type SessionAuthResult } from '../.
 import { ErrorCode, RpcError, conflict, invalidParams } from '../../protocol/errors.js';
 import { VERSION } from '../../version.js';
 import { log } from '../log.js';
+import { assertValidNamespace } from '../memgine/namespace.js';
 import { method, type CallContext, type MethodTable } from '../rpc/method-table.js';
-
-const NAMESPACE_PATTERN = /^[\x20-\x7e]{1,128}$/;
 
 /** `session.auth` (§5.3) and `server.handshake` (§6). */
 export const authMethods: MethodTable = {
@@ -15,9 +14,7 @@ export const authMethods: MethodTable = {
     handler(params, ctx): SessionAuthResult {
       const { session, state } = ctx;
       if (params.agent_id !== undefined) throw invalidParams('agent_id binding is not supported; authenticate with token or host_token only', { field: 'agent_id' });
-      if (params.memory_namespace !== undefined && !NAMESPACE_PATTERN.test(params.memory_namespace)) {
-        throw invalidParams('memory_namespace must be 1-128 printable ASCII characters', { field: 'memory_namespace' });
-      }
+      if (params.memory_namespace !== undefined) assertValidNamespace(params.memory_namespace);
 
       if (!state.auth.enabled) {
         bindNamespace(params.memory_namespace, ctx);

@@ -1,6 +1,7 @@
 /** The memory engine contract (PROTOCOL.md §14). Embedders may pass their own implementation as the shared engine. */
-export type FactKind = 'pattern' | 'constraint' | 'fact' | 'preference' | 'conversation';
-export type FactSource = 'ws' | 'meeting' | 'load';
+import type { FactKind, FactSource } from '../../protocol/memory.js';
+
+export type { FactKind, FactSource };
 
 export interface Fact {
   id: string;
@@ -27,14 +28,30 @@ export interface ScoredFact extends Fact {
   score: number;
 }
 
+export interface QueryOptions {
+  /** Only facts of these kinds; all kinds when absent. */
+  kinds?: readonly FactKind[];
+}
+
 export interface Memgine {
-  /** Adds a fact; an identical `(subject, body, kind)` is not duplicated and its id is returned. */
-  addFact(fact: NewFact): { id: string; fact_count: number };
-  /** Best matches first. */
-  query(text: string, k: number): ScoredFact[];
+  /**
+   * Adds a fact; an identical `(subject, body, kind)` is not duplicated and its id is returned
+   * with `created: false`. Throws when `fact.id` is already taken by a different fact.
+   */
+  addFact(fact: NewFact): { id: string; fact_count: number; created: boolean };
+  /** Best matches first: facts containing every query word before facts containing some; `[]` when the text has no words. */
+  query(text: string, k: number, options?: QueryOptions): ScoredFact[];
+  /** The newest facts of one kind, newest first. */
+  factsOfKind(kind: FactKind, limit: number): Fact[];
   factCount(): number;
   deleteFact(id: string): { deleted: boolean; kind: FactKind | null };
+  /** Every fact, oldest first. */
   allFacts(): Fact[];
-  /** Resets the graph to exactly these facts (used by `memory.load`). */
-  replaceAll(facts: Fact[]): void;
+  /** Resets the graph to exactly these facts, all or nothing (used by `memory.load`); returns how many were stored after de-duplication. */
+  replaceAll(facts: Fact[]): number;
+  /**
+   * Resolves once the writes made so far are durable; rejects if they were lost. Engines
+   * whose writes are durable when the call returns may leave it out.
+   */
+  flushed?(): Promise<void>;
 }

@@ -1,0 +1,132 @@
+import { join } from 'node:path';
+import type { MemoryScope } from '../../protocol/core.js';
+import { unavailable } from '../../protocol/errors.js';
+import { log } from '../log.js';
+import { ensurePrivateDir, stateDirs } from '../root/state-root.js';
+import type { ClientSession } from '../sessions/client-session.js';
+import type { ServerState } from '../state/server-state.js';
+import { assembleContext } from './context.js';
+import { describeIssue, ingestedFact } from './fact-schemas.js';
+import type { Fact, Memgine, NewFact } from './memgine.js';
+import { MemoryStore } from './memory-store.js';
+import { memoryMethods } from './methods.js';
+import { encodeNamespace } from './namespace.js';
+
+export interface IngestResult {
+  ingested: number;
+  error?: string;
+}
+
+/**
+ * `state.memory`: resolves which graph a session uses (§14.1: namespace > shared > private),
+ * owns the SQLite stores and serves the `memory.*` methods. Nothing is allocated for a
+ * session until its first memory call; the persistent database opens on first namespace use.
+ */
+export class MemoryService {
+  private persistentStore: MemoryStore | null = null;
+  private privateStore: MemoryStore | null = null;
+
+  constructor(private readonly state: ServerState) {
+    state.registry.register(memoryMethods);
+    state.lifecycle.onTeardown(7, 'drop private memory graph', (session) => this.privateStore?.dropGraph(privateGraphName(session)));
+    state.onClose(() => this.close());
+  }
+
+  /** The graph this session's memory calls act on. */
+  engineFor(session: ClientSession): Memgine {
+    switch (this.state.memoryScopeOf(session)) {
+      case 'namespace':
+        return this.openPersistentStore().graph(`ns:${encodeNamespace(session.memoryNamespace!)}`);
+      case 'shared':
+        return this.state.sharedMemgine!;
+      case 'session':
+        if (!this.state.sessions.has(session.id)) throw unavailable(`session ${session.id} has ended, and its private memory graph with it`);
+        this.privateStore ??= MemoryStore.inMemory();
+        return this.privateStore.graph(privateGraphName(session));
+    }
+  }
+
+  /** §14.4, for `memory.build_context` and inference's `context_query`. */
+  buildContext(session: ClientSession, query: string, modelContextWindow?: number): string {
+    return assembleContext(this.engineFor(session), query, modelContextWindow);
+  }
+
+  /**
+   * §14.6: other capabilities (meetings) store facts in the session's graph through here.
+   * Facts default to `kind: "conversation"`, `source: "meeting"`. Never throws: a bad fact is
+   * skipped, and failures are logged and journaled without the facts' content.
+   */
+  ingest(session: ClientSession, facts: NewFact[]): IngestResult {
+    const added: Pick<Fact, 'id' | 'subject' | 'kind'>[] = [];
+    let ingested = 0;
+    let firstError: string | undefined;
+    try {
+      const engine = this.engineFor(session);
+      for (const [index, fact] of facts.entries()) {
+        try {
+          const checked = ingestedFact.safeParse(fact);
+          if (!checked.success) throw new Error(`fact ${index}: ${describeIssue(checked.error)}`);
+          const { id, created } = engine.addFact({ kind: 'conversation', source: 'meeting', ...checked.data });
+          if (created) added.push({ id, subject: checked.data.subject, kind: checked.data.kind ?? 'conversation' });
+          ingested++;
+        } catch (error) {
+          firstError ??= (error as Error).message;
+        }
+      }
+      const flushed = engine.flushed?.() ?? Promise.resolve();
+      flushed.then(
+        () => added.forEach((fact) => this.journalAdded(session, fact)),
+        (error: Error) => this.ingestFailed(session, { ingested: 0, failed: facts.length, error: `the commit failed: ${error.message}` }),
+      );
+    } catch (error) {
+      firstError = (error as Error).message;
+    }
+    if (firstError === undefined) return { ingested };
+    this.ingestFailed(session, { ingested, failed: facts.length - ingested, error: firstError });
+    return { ingested, error: firstError };
+  }
+
+  /** `{ scope, namespace }` for journal entries. */
+  private scopeOf(session: ClientSession): { scope: MemoryScope; namespace: string | null } {
+    return { scope: this.state.memoryScopeOf(session), namespace: session.memoryNamespace };
+  }
+
+  journalAdded(session: ClientSession, fact: Pick<Fact, 'id' | 'subject' | 'kind'>): void {
+    this.state.journal.append('memory_fact_added', session.id, { ...this.scopeOf(session), id: fact.id, subject: fact.subject, kind: fact.kind });
+  }
+
+  private ingestFailed(session: ClientSession, outcome: { ingested: number; failed: number; error: string }): void {
+    log.warn('memory ingest failed', { session: session.id, ...outcome });
+    this.state.journal.append('memory_ingest_failed', session.id, { ...this.scopeOf(session), ...outcome });
+  }
+
+  /** `<state root>/memory/`, the only place `memory.persist` / `memory.load` touch. */
+  sandboxDir(method: string): string {
+    if (this.state.stateRoot === null) throw noStateRoot(`${method} needs`);
+    return ensurePrivateDir(stateDirs(this.state.stateRoot).memory);
+  }
+
+  private openPersistentStore(): MemoryStore {
+    if (this.persistentStore) return this.persistentStore;
+    if (this.state.stateRoot === null) throw noStateRoot('memory namespaces need');
+    const file = join(ensurePrivateDir(stateDirs(this.state.stateRoot).db), 'memory.sqlite');
+    try {
+      this.persistentStore = MemoryStore.open(file);
+    } catch (error) {
+      log.error('memory database cannot be opened', { file, error: (error as Error).message });
+      throw unavailable(`the memory database ${file} cannot be opened (${(error as Error).message}); move it aside and retry, or check the daemon log`);
+    }
+    return this.persistentStore;
+  }
+
+  private close(): void {
+    this.persistentStore?.close();
+    this.privateStore?.close();
+    this.persistentStore = this.privateStore = null;
+  }
+}
+
+const privateGraphName = (session: ClientSession) => `session:${session.id}`;
+
+const noStateRoot = (what: string) =>
+  unavailable(`${what} a daemon with a state root, and this embedded daemon keeps no persistent state; connect without memory_namespace, or give the daemon a stateRoot`);

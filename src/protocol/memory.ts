@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/** Memory methods (PROTOCOL.md §14). */
+
+export const FACT_KINDS = ['pattern', 'constraint', 'fact', 'preference', 'conversation'] as const;
+export const FACT_SOURCES = ['ws', 'meeting', 'load'] as const;
+export type FactKind = (typeof FACT_KINDS)[number];
+export type FactSource = (typeof FACT_SOURCES)[number];
+
+export const MAX_SUBJECT_CHARS = 512;
+export const MAX_BODY_BYTES = 16 * 1024;
+export const MAX_QUERY_CHARS = 4096;
+export const MAX_FACT_ID_CHARS = 256;
+export const MAX_PATH_CHARS = 4096;
+
+const notBlank = (value: string) => /\S/.test(value);
+
+export const factSubject = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_SUBJECT_CHARS, `must be at most ${MAX_SUBJECT_CHARS} characters`)
+  .refine(notBlank, 'must not be blank');
+
+export const factBody = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((body) => Buffer.byteLength(body, 'utf8') <= MAX_BODY_BYTES, `must be at most 16 KiB (${MAX_BODY_BYTES} bytes of UTF-8); split it into several facts`)
+  .refine(notBlank, 'must not be blank');
+
+export const factKind = z.enum(FACT_KINDS, { error: `must be one of ${FACT_KINDS.join(', ')}` });
+export const factId = z.string().min(1, 'must not be empty').max(MAX_FACT_ID_CHARS, `must be at most ${MAX_FACT_ID_CHARS} characters`);
+
+const queryText = z
+  .string()
+  .max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`)
+  .refine(notBlank, 'must not be empty; pass the words to search for');
+
+const sandboxPath = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`)
+  .refine((path) => !path.includes('\0'), 'must not contain NUL bytes');
+
+/**
+ * §5.3: a namespace is a name, not a path. Printable ASCII keeps it unambiguous on every
+ * terminal; separators and dot names are refused so it can never be mistaken for a path.
+ * Case matters: `A` and `a` are two graphs.
+ */
+export const memoryNamespace = z
+  .string()
+  .regex(/^[\x20-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters')
+  .refine((name) => !/[/\\]/.test(name), "must not contain '/' or '\\'; a namespace is a name, not a path")
+  .refine((name) => name !== '.' && name !== '..', "must not be '.' or '..'");
+
+export const addFactParams = z.strictObject({
+  subject: factSubject,
+  body: factBody,
+  kind: factKind.default('pattern'),
+});
+
+export const queryParams = z.strictObject({
+  query: queryText,
+  k: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(5),
+});
+
+export const deleteFactParams = z.strictObject({ id: factId });
+
+export const buildContextParams = z.strictObject({
+  query: queryText,
+  model_context_window: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+});
+
+export const persistParams = z.strictObject({ path: sandboxPath });
+export const loadParams = z.strictObject({ path: sandboxPath });
+
+/** One `memory.query` hit (UPSTREAM fields plus `id` and `score`). */
+export interface MemoryHit {
+  id: string;
+  subject: string;
+  body: string;
+  kind: FactKind;
+  confidence: number;
+  score: number;
+}
+
+export interface AddFactResult {
+  id: string;
+  fact_count: number;
+}
+
+export interface DeleteFactResult {
+  id: string;
+  deleted: boolean;
+  kind: FactKind | null;
+  fact_count: number;
+}
+
+declare module './methods.js' {
+  interface MethodMap {
+    'memory.add_fact': { params: z.input<typeof addFactParams>; result: AddFactResult };
+    'memory.query': { params: z.input<typeof queryParams>; result: MemoryHit[] };
+    'memory.fact_count': { params: Record<string, never>; result: number };
+    'memory.delete': { params: z.input<typeof deleteFactParams>; result: DeleteFactResult };
+    'memory.build_context': { params: z.input<typeof buildContextParams>; result: string };
+    'memory.persist': { params: z.input<typeof persistParams>; result: number };
+    'memory.load': { params: z.input<typeof loadParams>; result: number };
+  }
+}
