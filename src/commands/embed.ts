@@ -1,0 +1,24 @@
+import { Args, Flags } from '@oclif/core';
+import { CarCommand } from '../cli/base-command.js';
+import { modelFlag } from '../cli/inference.js';
+
+export default class Embed extends CarCommand {
+  static override summary = 'Print the embedding vector of a text.';
+  static override description = 'Prints the vector as one JSON array; --json prints the whole `embed` result (model and dimensions too).';
+  static override examples = ['<%= config.bin %> embed "the cat sat on the mat"', '<%= config.bin %> embed "hello" -m stories260K --json | jq .dimensions'];
+  static override args = {
+    text: Args.string({ description: 'text to embed', required: true }),
+  };
+  static override flags = {
+    model: modelFlag,
+    json: Flags.boolean({ description: 'print the embed result as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Embed);
+    const client = await this.connect(flags);
+    const result = await client.call('embed', { texts: [args.text], model: flags.model });
+    if (flags.json) this.printJson(result);
+    else process.stdout.write(JSON.stringify(result.embeddings[0]) + '\n');
+  }
+}

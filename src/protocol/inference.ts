@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import type { AdmissionStatus } from './core.js';
+
+/** Inference, embeddings, admission and the model catalogue (PROTOCOL.md §11). */
+
+export const MAX_GENERATED_TOKENS = 8192;
+export const DEFAULT_MAX_TOKENS = 512;
+export const DEFAULT_TEMPERATURE = 0.7;
+
+const modelName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\\\0]+$/, "must be a model name as listed by `car models ls`, not a path");
+
+const chatMessage = z.strictObject({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+});
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
+    type: z.literal('json_schema'),
+    schema: z.record(z.string(), z.unknown()),
+    strict: z.boolean().optional(),
+    name: z.string().max(64).optional(),
+  }),
+]);
+
+/** `GenerateRequest` (§11.3): our subset of upstream's fields; the upstream-only keys are accepted and ignored. */
+export const generateRequestParams = z
+  .strictObject({
+    model: modelName.optional(),
+    prompt: z.string().min(1).optional(),
+    messages: z.array(chatMessage).min(1).max(1024).optional(),
+    system: z.string().optional(),
+    max_tokens: z.number().int().min(1).max(MAX_GENERATED_TOKENS).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().gt(0).max(1).optional(),
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+    stop: z.array(z.string().min(1).max(256)).max(8).optional(),
+    response_format: responseFormat.optional(),
+    context_query: z.string().min(1).max(4096).optional(),
+    tools: z.array(z.unknown()).max(0, { message: 'tool calling is not supported by this daemon; remove tools' }).optional(),
+    intent: z.unknown().optional(),
+    cache_control: z.unknown().optional(),
+    client_ref: z.unknown().optional(),
+    thinking: z.unknown().optional(),
+  })
+  .refine((request) => (request.prompt === undefined) !== (request.messages === undefined), {
+    message: "pass exactly one of 'prompt' (a single user turn) or 'messages' (a chat history)",
+  });
+
+export type GenerateRequest = z.input<typeof generateRequestParams>;
+export type ChatMessage = z.output<typeof chatMessage>;
+
+const MAX_EMBED_TEXT_BYTES = 32 * 1024;
+
+export const embedParams = z.strictObject({
+  texts: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((text) => Buffer.byteLength(text) <= MAX_EMBED_TEXT_BYTES, { message: 'each text must be at most 32 KiB' }),
+    )
+    .min(1)
+    .max(256),
+  model: modelName.optional(),
+});
+
+export const streamCancelParams = z.strictObject({
+  request_id: z.union([z.string(), z.number()]),
+});
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+/** `"stop"`, `"length"` (hit `max_tokens`), `"cancelled"` or `"local_decode_timeout"`. */
+export type StopReason = 'stop' | 'length' | 'cancelled' | 'local_decode_timeout';
+
+export interface InferResult {
+  text: string;
+  tool_calls: never[];
+  usage: TokenUsage;
+  model_used: string;
+  trace_id: string;
+  latency_ms: number;
+  time_to_first_token_ms: number | null;
+  stop_reason: StopReason | null;
+}
+
+export interface InferStreamResult {
+  text: string;
+  tool_calls: never[];
+  /** `null` when the stream was cancelled before generation started. */
+  usage: TokenUsage | null;
+  stop_reason: StopReason | null;
+  trace_id: string;
+  model_used: string;
+}
+
+export type InferenceStreamEvent =
+  | { type: 'text'; data: string }
+  | { type: 'usage'; input_tokens: number; output_tokens: number; cache_read_input_tokens: 0; cache_creation_input_tokens: 0 }
+  | { type: 'stop_reason'; data: StopReason | null }
+  | { type: 'error'; message: string };
+
+export interface EmbedResult {
+  embeddings: number[][];
+  model_used: string;
+  dimensions: number;
+}
+
+/** One `.gguf` file of the models directory, described from its GGUF header. */
+export interface ModelInfo {
+  name: string;
+  size_bytes: number;
+  /** `null` when the header could not be read; `error` then says why. */
+  architecture: string | null;
+  context_length: number | null;
+  default_for: ('generation' | 'embedding')[];
+  error?: string;
+}
+
+export interface ModelsListResult {
+  models_dir: string | null;
+  models: ModelInfo[];
+}
+
+declare module './methods.js' {
+  interface MethodMap {
+    infer: { params: GenerateRequest; result: InferResult };
+    infer_stream: { params: GenerateRequest; result: InferStreamResult };
+    'inference.stream.cancel': { params: z.input<typeof streamCancelParams>; result: { cancelled: boolean } };
+    embed: { params: z.input<typeof embedParams>; result: EmbedResult };
+    'admission.status': { params: Record<string, never>; result: AdmissionStatus };
+    'models.list': { params: Record<string, never>; result: ModelsListResult };
+  }
+  interface NotificationMap {
+    'inference.stream.event': { request_id: string | number; event: InferenceStreamEvent };
+    'infer.progress': { id: string | number };
+  }
+}
