@@ -21,7 +21,14 @@ export function ago(iso: string | null, now = Date.now()): string {
   return `${Math.floor(seconds / 86400)}d ago`;
 }
 
-export const isInteractive = (): boolean => Boolean(process.stderr.isTTY) && !process.env.CI;
+/** Shortens free text to one table cell: whitespace folded, an ellipsis past `max` characters. */
+export function clip(text: string, max = 40): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** A terminal a spinner can draw on: a TTY that is not CI and reports a width (a 0-column pty would make ora redraw forever). */
+export const isInteractive = (): boolean => Boolean(process.stderr.isTTY) && !process.env.CI && (process.stderr.columns ?? 0) > 0;
 
 export interface Progress {
   update(text: string): void;

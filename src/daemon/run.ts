@@ -58,7 +58,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const auth = options.auth
       ? AuthPolicy.withTokens(options.authToken ?? envToken() ?? mintToken(), mintToken(), paths)
       : AuthPolicy.disabled();
-    state = ServerState.withConfig({ journalDir, stateRoot, auth });
+    state = ServerState.withConfig({ journalDir, stateRoot, auth, approvalGate: { enabled: options.approvals } });
 
     const server = await serve(state, { host: options.bind, port: options.port }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new CarError(`port ${options.port} is in use`, 'pass --port or stop the other process');

@@ -1,0 +1,117 @@
+import { Args, Flags } from '@oclif/core';
+import type { CarClient, ConnectOptions } from '../client/client.js';
+import { discoverToken } from '../client/tokens.js';
+import { CarError } from '../errors.js';
+import type { HostAgent, HostApproval, HostEvent, HostSubscribeResult } from '../protocol/host.js';
+import { CarCommand } from './base-command.js';
+import { ago, clip, type Column } from './render.js';
+
+/** Rendering and the live-follow loop of the `car host` commands. */
+
+export const agentColumns: Column<HostAgent>[] = [
+  { header: 'ID', get: (a) => a.id },
+  { header: 'NAME', get: (a) => a.name },
+  { header: 'KIND', get: (a) => a.kind },
+  { header: 'STATUS', get: (a) => a.status },
+  { header: 'TASK', get: (a) => clip(a.current_task ?? '-') },
+  { header: 'SESSION', get: (a) => a.session_id },
+  { header: 'UPDATED', get: (a) => ago(a.updated_at) },
+];
+
+export const approvalColumns: Column<HostApproval>[] = [
+  { header: 'ID', get: (a) => a.id },
+  { header: 'STATUS', get: (a) => a.status },
+  { header: 'ACTION', get: (a) => clip(a.action) },
+  { header: 'AGENT', get: (a) => a.agent_id ?? '-' },
+  { header: 'OWNER', get: (a) => a.client_id ?? 'system' },
+  { header: 'VOTES', get: (a) => `${a.approvals}/${a.required_approvals}` },
+  { header: 'CREATED', get: (a) => ago(a.created_at) },
+];
+
+export const eventColumns: Column<HostEvent>[] = [
+  { header: 'SEQ', get: (e) => String(e.sequence) },
+  { header: 'TIME', get: (e) => e.timestamp.slice(11, 19) },
+  { header: 'KIND', get: (e) => e.kind },
+  { header: 'AGENT', get: (e) => e.agent_id ?? '-' },
+  { header: 'MESSAGE', get: (e) => clip(e.message ?? '', 80) },
+];
+
+/** One human line per `host.event`, aligned like the events table. */
+export function eventLine(event: HostEvent): string {
+  return `${String(event.sequence).padStart(5)}  ${event.timestamp.slice(11, 19)}  ${event.kind.padEnd(21)}  ${(event.agent_id ?? '-').padEnd(18)}  ${event.message ?? ''}`;
+}
+
+/** What `car host approve|deny` printed for a vote. */
+export function voteLine(approval: HostApproval): string {
+  if (approval.status === 'pending') {
+    const missing = approval.required_approvals - approval.approvals;
+    return `approval ${approval.id} has ${approval.approvals} of ${approval.required_approvals} approvals; waiting for ${missing} more from other sessions`;
+  }
+  return `${approval.status} ${approval.id} (${approval.action})`;
+}
+
+/** Resolving another session's approval needs the host role, so use the host token when this user has one. */
+export function resolverConnectOptions(): Omit<ConnectOptions, 'url'> {
+  return discoverToken('host') === null ? {} : { asHost: true };
+}
+
+export interface FollowOptions {
+  json: boolean;
+  /** Only live events whose kind starts with this are printed (e.g. `agent.`). */
+  kindPrefix?: string;
+  /** The lines printed first, from the subscription snapshot. */
+  head(snapshot: HostSubscribeResult): string[];
+}
+
+/**
+ * Subscribes, prints the snapshot's lines, then every newer event exactly once, in sequence
+ * order, one line each (human, or one JSON object per line with `json`), until Ctrl-C.
+ * Events pushed before the snapshot arrived are de-duplicated by `event_sequence`. A
+ * connection the daemon closes is an error.
+ */
+export async function followHost(client: CarClient, options: FollowOptions): Promise<void> {
+  let lastSequence: number | null = null;
+  const early: HostEvent[] = [];
+  const deliver = (event: HostEvent) => {
+    if (event.sequence <= lastSequence!) return;
+    lastSequence = event.sequence;
+    if (options.kindPrefix === undefined || event.kind.startsWith(options.kindPrefix)) process.stdout.write(`${options.json ? JSON.stringify(event) : eventLine(event)}\n`);
+  };
+  client.on('host.event', (event) => (lastSequence === null ? early.push(event) : deliver(event)));
+  const stopped = new Promise<'interrupted' | 'closed'>((resolve) => {
+    process.once('SIGINT', () => resolve('interrupted'));
+    process.once('SIGTERM', () => resolve('interrupted'));
+    client.onClose(() => resolve('closed'));
+  });
+  const snapshot = await client.call('host.subscribe', {});
+  for (const line of options.head(snapshot)) process.stdout.write(`${line}\n`);
+  if (!options.json) process.stderr.write(`following host events; Ctrl-C to stop\n`);
+  lastSequence = snapshot.event_sequence;
+  for (const event of early) deliver(event);
+  if ((await stopped) === 'closed') throw new CarError('the daemon closed the connection', 'check `car daemon status`, then follow again');
+}
+
+export const voteArgs = {
+  id: Args.string({ description: 'approval id (see `car host approvals`)', required: true }),
+};
+export const voteFlags = {
+  notes: Flags.string({ description: 'a note recorded with the decision' }),
+  json: Flags.boolean({ description: 'print the approval as JSON' }),
+};
+
+/**
+ * `car host approve` and `car host deny`: one vote on an approval, with the host token when
+ * this user has one. Subclasses declare `args = voteArgs` and `flags = voteFlags` themselves,
+ * because oclif reads a command's own static properties only.
+ */
+export abstract class ApprovalVoteCommand extends CarCommand {
+  protected abstract readonly approved: boolean;
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(this.constructor as typeof ApprovalVoteCommand & { args: typeof voteArgs; flags: typeof voteFlags });
+    const client = await this.connect(flags, resolverConnectOptions());
+    const approval = await client.call('host.resolve_approval', { approval_id: args.id, approved: this.approved, ...(flags.notes === undefined ? {} : { notes: flags.notes }) });
+    if (flags.json) this.printJson(approval);
+    else process.stdout.write(`${voteLine(approval)}\n`);
+  }
+}

@@ -1,0 +1,84 @@
+import { ConfigError } from '../../errors.js';
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import type { HostApproval } from '../../protocol/host.js';
+import type { ApprovalGate, CallContext } from '../rpc/method-table.js';
+import type { HostState } from './host-state.js';
+import { paramsPreview } from './params-preview.js';
+
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 60_000;
+
+/** How an embedder (or `car daemon start --no-approvals`) configures gate 7 (§13). */
+export interface ApprovalGateConfig {
+  /** Defaults to on, unless `CAR_NO_APPROVALS=1`. */
+  enabled?: boolean;
+  /** How long a gated call waits for a decision; 60 s by default. */
+  timeoutMs?: number;
+  /** Methods that always need approval, beyond those whose method table opts in. */
+  methods?: string[];
+}
+
+/**
+ * Gate 7 (§13): a gated call raises a system approval (`client_id: null`), waits for any
+ * session to resolve it, and runs only if approved. Deny and expiry answer `-32003`; a
+ * caller that goes away cancels its approval.
+ */
+export class MethodApprovalGate implements ApprovalGate {
+  readonly enabled: boolean;
+  readonly timeoutMs: number;
+  private readonly methods: ReadonlySet<string>;
+
+  constructor(
+    private readonly host: HostState,
+    config: ApprovalGateConfig = {},
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    const timeoutMs = config.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+      throw new ConfigError(`approvalGate.timeoutMs must be a whole number of milliseconds (at least 1), got ${timeoutMs}`, 'leave it out for the 60 s default');
+    }
+    this.enabled = config.enabled ?? env.CAR_NO_APPROVALS !== '1';
+    this.timeoutMs = timeoutMs;
+    this.methods = new Set(config.methods ?? []);
+  }
+
+  covers(method: string): boolean {
+    return this.methods.has(method);
+  }
+
+  awaitApproval(method: string, params: unknown, ctx: CallContext): Promise<void> {
+    const { preview, truncated } = paramsPreview(params);
+    const seconds = Math.ceil(this.timeoutMs / 1000);
+    const approval = this.host.raiseSystemApproval(
+      {
+        action: `ws.method:${method}`,
+        description: `session ${ctx.session.id} called ${method}; it runs only if approved within ${seconds}s`,
+        details: { method, session_id: ctx.session.id, params_preview: preview, params_truncated: truncated },
+      },
+      ctx.session.id,
+    );
+    const { signal } = ctx;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => this.host.endApproval(approval.id, 'expired', null), this.timeoutMs);
+      const cancel = () => this.host.endApproval(approval.id, 'cancelled', ctx.session.id);
+      this.host.whenSettled(approval.id, (settled) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', cancel);
+        if (settled.status === 'approved') resolve();
+        else reject(refusal(method, settled, seconds));
+      });
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+    });
+  }
+}
+
+function refusal(method: string, approval: HostApproval, seconds: number): RpcError {
+  const what = `approval '${approval.id}' for ${method}`;
+  const message =
+    approval.status === 'denied'
+      ? `${what} was denied, so the call did not run; ask whoever denied it, then retry`
+      : approval.status === 'expired'
+        ? `${what} expired: nobody approved it within ${seconds}s, so the call did not run; retry and approve the new request in time (car host approve <id>)`
+        : `${what} was cancelled, so the call did not run; retry the call`;
+  return new RpcError(ErrorCode.ApprovalDenied, message, { kind: `approval_${approval.status}`, approval_id: approval.id });
+}
