@@ -42,7 +42,10 @@ function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
 }
 
 function objectShape(node: unknown): Record<string, unknown> | undefined {
-  let current = node as { shape?: Record<string, unknown>; unwrap?: () => unknown } | undefined;
-  while (current && !current.shape && typeof current.unwrap === 'function') current = current.unwrap() as typeof current;
+  type Node = { shape?: Record<string, unknown>; unwrap?: () => unknown; in?: Node; out?: Node } | undefined;
+  let current = node as Node;
+  // Pipes (`z.preprocess`, `.transform`) hold the object on one side.
+  while (current && !current.shape && (typeof current.unwrap === 'function' || current.in))
+    current = typeof current.unwrap === 'function' ? (current.unwrap() as Node) : current.in?.shape ? current.in : current.out;
   return current?.shape;
 }

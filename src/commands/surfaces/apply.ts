@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+import { parseEnvelopeFile } from '../../cli/surfaces.js';
+import { CarError } from '../../errors.js';
+import type { A2uiApplyResult } from '../../protocol/a2ui.js';
+import { RpcError } from '../../protocol/errors.js';
+
+export default class SurfacesApply extends CarCommand {
+  static override summary = 'Apply A2UI envelopes from a file, to try out a surface.';
+  static override description =
+    'The file holds one envelope, a JSON array of envelopes, an A2UI sample ({"messages": [...]}) or JSONL (one envelope per line). Envelopes are applied in order with a2ui.apply; the first rejected one stops the run, and the ones before it stay applied.';
+  static override examples = ['<%= config.bin %> surfaces apply booking.json', '<%= config.bin %> surfaces apply messages.jsonl', 'cat booking.json | <%= config.bin %> surfaces apply -'];
+  static override args = {
+    file: Args.string({ description: 'envelope file, or - for stdin', required: true }),
+  };
+  static override flags = {
+    json: Flags.boolean({ description: 'print the a2ui.apply results as a JSON array' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(SurfacesApply);
+    const name = args.file === '-' ? 'stdin' : args.file;
+    let text: string;
+    try {
+      text = readFileSync(args.file === '-' ? 0 : args.file, 'utf8');
+    } catch (error) {
+      throw new CarError(`cannot read ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'pass the path of a .json or .jsonl file');
+    }
+    const envelopes = parseEnvelopeFile(text, name);
+    if (envelopes.length === 0) throw new CarError(`${name} holds no envelopes`, 'write one envelope per line, e.g. {"version":"v0.9","createSurface":{…}}');
+    const client = await this.connect(flags);
+    const results: A2uiApplyResult[] = [];
+    for (const [index, envelope] of envelopes.entries()) {
+      let result: A2uiApplyResult;
+      try {
+        result = await client.call('a2ui.apply', { envelope });
+      } catch (error) {
+        if (flags.json && results.length) this.printJson(results);
+        if (error instanceof RpcError) throw new RpcError(error.code, `envelope ${index + 1} of ${envelopes.length}: ${error.message}`, error.data);
+        throw error;
+      }
+      results.push(result);
+      if (!flags.json) this.log(describe(result));
+    }
+    if (flags.json) this.printJson(results);
+  }
+}
+
+function describe(result: A2uiApplyResult): string {
+  if (result.surface) return `${result.surfaceId}: revision ${result.surface.revision}, ${Object.keys(result.surface.components).length} components`;
+  return result.deleted ? `${result.surfaceId}: deleted` : `${result.surfaceId}: not found, nothing to delete`;
+}

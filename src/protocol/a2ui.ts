@@ -1,0 +1,306 @@
+import { z } from 'zod';
+import { isLoopbackHost } from '../daemon/server/origin.js';
+import type { HostEvent } from './host.js';
+
+/** A2UI surfaces (PROTOCOL.md §17): envelopes, the basic catalog, limits, records, methods and events. */
+
+export const A2UI_VERSION = 'v0.9';
+export const A2UI_MIME_TYPE = 'application/json+a2ui';
+
+/** The 18 components of the published v0.9 basic catalog plus the six CAR adds (§17.3). */
+export const A2UI_COMPONENTS = [
+  'Text', 'Row', 'Column', 'List', 'Card', 'Divider', 'Button', 'TextField', 'CheckBox', 'ChoicePicker', 'Select', 'Slider',
+  'Image', 'Icon', 'Video', 'AudioPlayer', 'DateTimeInput', 'Chart', 'File', 'FilePicker', 'Spacer', 'Badge', 'Tabs', 'Modal',
+] as const;
+export type A2uiComponentName = (typeof A2UI_COMPONENTS)[number];
+
+/**
+ * Ids under which the basic catalog is accepted: the published URL, the earlier draft URL,
+ * the `standard_catalog.json` name older v0.9 drafts and samples use (on a2ui.org and
+ * a2ui.dev), and the alias `basic`.
+ */
+export const A2UI_CATALOG_IDS = [
+  'https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json',
+  'https://a2ui.org/specification/v0_9/basic_catalog.json',
+  'https://a2ui.org/specification/v0_9/standard_catalog.json',
+  'https://a2ui.dev/specification/v0_9/standard_catalog.json',
+  'basic',
+] as const;
+
+export interface A2uiLimits {
+  maxSurfaces: number;
+  maxComponentsPerSurface: number;
+  maxEnvelopeBytes: number;
+  maxDataModelBytes: number;
+  maxStringBytes: number;
+  maxDepth: number;
+  surfaceTtlSeconds: number;
+  maxIngestEnvelopes: number;
+}
+
+// ---------------------------------------------------------------------------
+// Envelopes (A2UI v0.9, §17.2). Component properties the store does not interpret are kept.
+
+const NO_CONTROL_CHARS = /^[^\x00-\x1f\x7f]+$/;
+const identifier = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(256, `${what} must be at most 256 characters`)
+    .regex(NO_CONTROL_CHARS, `${what} must not contain control characters`);
+
+const surfaceId = identifier('surfaceId');
+const componentId = identifier('component id');
+const jsonObject = z.record(z.string(), z.unknown());
+
+const childList = z.union([z.array(componentId), jsonObject], {
+  error: 'children must be an array of component ids or a template object { componentId, path }',
+});
+
+/** A catalog component; `component: null` (with nothing but `id`) is a tombstone that removes it. */
+export const a2uiComponentSchema = z
+  .looseObject({
+    id: componentId,
+    component: z.enum(A2UI_COMPONENTS).nullable(),
+    child: componentId.optional(),
+    children: childList.optional(),
+  })
+  .superRefine((component, ctx) => {
+    if (component.component === null && Object.keys(component).length > 2) {
+      ctx.addIssue({ code: 'custom', path: ['component'], message: 'a tombstone (component: null) carries only id; drop its other properties' });
+    }
+  });
+
+const createSurfaceBody = z.strictObject({
+  surfaceId,
+  catalogId: z.enum(A2UI_CATALOG_IDS),
+  theme: jsonObject.optional(),
+  sendDataModel: z.boolean().optional(),
+});
+const updateComponentsBody = z.strictObject({
+  surfaceId,
+  components: z.array(a2uiComponentSchema).min(1, 'components must list at least one component'),
+});
+const updateDataModelBody = z.strictObject({
+  surfaceId,
+  path: z.string().optional(),
+  value: z.unknown().optional(),
+});
+const deleteSurfaceBody = z.strictObject({ surfaceId });
+
+export const A2UI_ENVELOPE_KINDS = ['createSurface', 'updateComponents', 'updateDataModel', 'deleteSurface'] as const;
+export type A2uiEnvelopeKind = (typeof A2UI_ENVELOPE_KINDS)[number];
+
+/**
+ * One server-to-client message. `version` may be left out (earlier v0.9 drafts had none);
+ * when present it must be `v0.9`.
+ */
+export const a2uiEnvelopeSchema = z
+  .strictObject({
+    version: z.literal(A2UI_VERSION, { error: `version must be "${A2UI_VERSION}"; this daemon speaks A2UI ${A2UI_VERSION}` }).optional(),
+    createSurface: createSurfaceBody.optional(),
+    updateComponents: updateComponentsBody.optional(),
+    updateDataModel: updateDataModelBody.optional(),
+    deleteSurface: deleteSurfaceBody.optional(),
+  })
+  .superRefine((envelope, ctx) => {
+    const kinds = A2UI_ENVELOPE_KINDS.filter((kind) => envelope[kind] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: [], message: `an envelope carries exactly one of ${A2UI_ENVELOPE_KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})` });
+    }
+  });
+export type A2uiEnvelope = z.output<typeof a2uiEnvelopeSchema>;
+
+export type A2uiComponent = { id: string; component: A2uiComponentName; child?: string; children?: string[] | Record<string, unknown> } & Record<string, unknown>;
+
+// ---------------------------------------------------------------------------
+// Records (§17.5)
+
+export type A2uiSurfaceOwner = { kind: 'session'; sessionId: string } | { kind: 'a2a'; taskId: string | null; contextId: string | null; endpoint: string | null };
+
+export interface A2uiSurface {
+  surfaceId: string;
+  catalogId: string;
+  theme: Record<string, unknown> | null;
+  sendDataModel: boolean;
+  components: Record<string, A2uiComponent>;
+  dataModel: Record<string, unknown>;
+  owner: A2uiSurfaceOwner;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+}
+
+export interface A2uiApplyResult {
+  surfaceId: string;
+  deleted: boolean;
+  surface?: A2uiSurface;
+}
+
+export interface A2uiCapabilities {
+  version: typeof A2UI_VERSION;
+  mimeType: string;
+  catalogs: string[];
+  components: string[];
+  limits: A2uiLimits;
+}
+
+/** The user action as recorded, broadcast and forwarded to an A2A peer. */
+export interface A2uiAction {
+  name: string;
+  surfaceId: string;
+  sourceComponentId: string | null;
+  timestamp: string;
+  context: Record<string, unknown>;
+}
+
+export type A2uiRoute =
+  | { kind: 'none'; subscribers: number }
+  | { kind: 'a2a'; endpoint: string; status: 'sent'; http_status: number; response: unknown }
+  | { kind: 'a2a'; endpoint: string; status: 'failed'; error: string };
+
+export type A2uiEventParams =
+  | { kind: 'a2ui.surface_updated' | 'a2ui.surface_deleted'; result: A2uiApplyResult }
+  | { kind: 'a2ui.action'; result: { surfaceId: string; action: A2uiAction; owner: A2uiSurfaceOwner } };
+
+/** The ids under which every direct child component is referenced (`child`, `children`, tab children, modal parts). */
+export function childComponentIds(component: A2uiComponent): string[] {
+  const ids: string[] = [];
+  const add = (value: unknown) => {
+    if (typeof value === 'string') ids.push(value);
+  };
+  add(component.child);
+  if (Array.isArray(component.children)) component.children.forEach(add);
+  else if (component.children) add(component.children.componentId);
+  if (Array.isArray(component.tabs)) for (const tab of component.tabs as { child?: unknown }[]) add(tab?.child);
+  add(component.trigger);
+  add(component.content);
+  return ids;
+}
+
+// ---------------------------------------------------------------------------
+// Params (§17.6–§17.9)
+
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
+/** Visible ASCII, spaces, tabs and non-ASCII; no CR, LF or other control characters. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\uffff]+$/;
+
+const secret = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(8192, `${what} must be at most 8192 characters`)
+    .regex(HEADER_VALUE, `${what} must not contain CR, LF or other control characters`);
+
+/** A2A credentials for continuing a task (§17.9); kept server-side only. */
+export const a2aRouteAuthSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('none') }),
+    z.strictObject({ type: z.literal('bearer'), token: secret('routeAuth.token') }),
+    z.strictObject({
+      type: z.literal('header'),
+      name: z
+        .string()
+        .max(256, 'routeAuth.name must be at most 256 characters')
+        .regex(HTTP_TOKEN, 'routeAuth.name must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~; no spaces, CR or LF)')
+        .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'routeAuth.name cannot be Host, Content-Length, Transfer-Encoding or Connection; use a header such as X-Api-Key'),
+      value: secret('routeAuth.value'),
+    }),
+  ],
+  { error: "routeAuth.type must be 'none', 'bearer' or 'header'" },
+);
+export type A2aRouteAuth = z.output<typeof a2aRouteAuthSchema>;
+
+/** Whether an A2A endpoint URL points at this machine (`127.0.0.0/8`, `::1`, `localhost`). */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  return isLoopbackHost(new URL(endpoint).hostname.replace(/^\[(.*)\]$/, '$1'));
+}
+
+const endpointUrl = z
+  .string()
+  .max(2048, 'endpoint must be at most 2048 characters')
+  .refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), 'endpoint must be an http:// or https:// URL')
+  .refine((value) => !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === ''), 'endpoint must not embed credentials; pass them as routeAuth');
+
+/** `a2ui.get` / `a2ui/replay`: `{ surfaceId }` or `{ surface_id }`. */
+export const a2uiSurfaceRefParams = z
+  .strictObject({ surface_id: surfaceId.optional(), surfaceId: surfaceId.optional() })
+  .refine((p) => (p.surfaceId ?? p.surface_id) !== undefined, { message: 'pass surfaceId (or surface_id)', path: ['surfaceId'] })
+  .refine((p) => p.surfaceId === undefined || p.surface_id === undefined || p.surfaceId === p.surface_id, {
+    message: 'surfaceId and surface_id name different surfaces; pass one of them',
+    path: ['surface_id'],
+  });
+
+export const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `a2ui.apply`: one envelope, or `{ envelope }`; the envelope itself is checked by the store (catalog and limit errors). */
+export const a2uiApplyParams = z.preprocess(
+  (params) => (isPlainObject(params) && Object.keys(params).length === 1 && 'envelope' in params ? params : { envelope: params }),
+  z.strictObject({ envelope: z.record(z.string(), z.unknown(), { error: 'envelope must be an object' }) }),
+);
+
+const INGEST_KEYS = ['payload', 'owner', 'endpoint', 'routeAuth', 'allowUntrustedEndpoint'];
+
+/** `a2ui.ingest`: `{ payload, owner?, endpoint?, routeAuth?, allowUntrustedEndpoint? }`, or a raw A2A value as the params. */
+export const a2uiIngestParams = z.preprocess(
+  (params) => (isPlainObject(params) && INGEST_KEYS.some((key) => key in params) ? params : { payload: params }),
+  z
+    .strictObject({
+      payload: z.unknown().refine((value) => value !== undefined, 'payload is required: the A2A message, task, artifact or any JSON holding envelopes'),
+      owner: z
+        .strictObject({
+          kind: z.literal('a2a').optional(),
+          taskId: identifier('owner.taskId').nullable().optional(),
+          contextId: identifier('owner.contextId').nullable().optional(),
+        })
+        .optional(),
+      endpoint: endpointUrl.optional(),
+      routeAuth: a2aRouteAuthSchema.optional(),
+      allowUntrustedEndpoint: z.boolean().optional(),
+    })
+    .superRefine((params, ctx) => {
+      if (params.endpoint !== undefined && URL.canParse(params.endpoint) && params.allowUntrustedEndpoint !== true && !isLoopbackEndpoint(params.endpoint)) {
+        ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `endpoint '${params.endpoint}' is not loopback; pass allowUntrustedEndpoint: true to allow it` });
+      }
+      if (params.routeAuth !== undefined && params.routeAuth.type !== 'none' && params.endpoint === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['routeAuth'], message: 'routeAuth is only used to continue an A2A task; pass the endpoint it belongs to as well' });
+      }
+    }),
+);
+export type A2uiIngestParams = z.output<typeof a2uiIngestParams>;
+
+export const a2uiActionParams = z
+  .strictObject({
+    name: identifier('name').optional(),
+    action: identifier('action').optional(),
+    surfaceId,
+    sourceComponentId: componentId.optional(),
+    timestamp: z.string().max(64, 'timestamp must be at most 64 characters').optional(),
+    context: z.record(z.string(), z.unknown(), { error: 'context must be an object' }).optional(),
+  })
+  .refine((p) => (p.name ?? p.action) !== undefined, { message: 'pass the action name as name (or action)', path: ['name'] })
+  .refine((p) => p.name === undefined || p.action === undefined || p.name === p.action, { message: 'name and action differ; pass one of them', path: ['action'] });
+export type A2uiActionParams = z.output<typeof a2uiActionParams>;
+
+export const a2uiEmptyParams = z.strictObject({});
+
+declare module './methods.js' {
+  interface MethodMap {
+    'a2ui.capabilities': { params: Record<string, never>; result: A2uiCapabilities };
+    'a2ui.apply': { params: Record<string, unknown>; result: A2uiApplyResult };
+    'a2ui.ingest': { params: Record<string, unknown>; result: { applied: A2uiApplyResult[] } };
+    'a2ui.reap': { params: Record<string, never>; result: { removed: string[] } };
+    'a2ui.surfaces': { params: Record<string, never>; result: A2uiSurface[] };
+    'a2ui.get': { params: z.input<typeof a2uiSurfaceRefParams>; result: A2uiSurface | null };
+    'a2ui.action': { params: z.input<typeof a2uiActionParams>; result: { event: HostEvent; route: A2uiRoute } };
+    'a2ui/subscribe': { params: Record<string, never>; result: { subscribed: true } };
+    'a2ui/unsubscribe': { params: Record<string, never>; result: { subscribed: false } };
+    'a2ui/replay': { params: z.input<typeof a2uiSurfaceRefParams>; result: A2uiSurface | null };
+  }
+  interface NotificationMap {
+    'a2ui.event': A2uiEventParams;
+  }
+}
