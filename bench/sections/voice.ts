@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CarClient } from '../../src/client/client.js';
+import { transcribe } from '../../src/cli/voice.js';
+import { UtteranceSegmenter } from '../../src/daemon/voice/segmenter.js';
+import { DEFAULT_MODEL_DIR, createDecoder, sphinxModel, type OwnedDecoder } from '../../src/daemon/voice/sphinx-addon.js';
+import { encodeVoiceFrame, type VoiceEvent } from '../../src/protocol/voice.js';
+import { engineMissing, goForward, recordingsWithReferences, wordErrors, type Recording } from '../../test/daemon/voice/recordings.js';
+import { atMost, reported, summarize, underLimit, type BenchRow, type BenchSection } from '../harness.js';
+import { startDaemon } from '../support/processes.js';
+
+const BYTES_PER_SECOND = 32000;
+const FRAME_BYTES = BYTES_PER_SECOND / 10;
+const CONCURRENT_STREAMS = 4;
+/** Linux's USER_HZ for /proc times. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+/**
+ * Live speech-to-text (issue "voice"): accuracy, speed and latency of the whole path
+ * (client → WebSocket → daemon → decoder thread → events) against the PocketSphinx
+ * engine driven directly in this process, same recordings, same run.
+ */
+const section: BenchSection = {
+  name: 'voice',
+  async run() {
+    if (engineMissing) throw new Error(`the voice bench needs the speech engine: ${engineMissing}`);
+    const recordings = recordingsWithReferences();
+    const audioSeconds = sum(recordings.map((recording) => recording.pcm.length / BYTES_PER_SECOND));
+    const rows: BenchRow[] = [];
+
+    const decoder = createDecoder(sphinxModel(DEFAULT_MODEL_DIR));
+    const daemon = await startDaemon();
+    const client = await daemon.connect();
+    try {
+      // Both decoders hear the same audio in the same order (one warm-up recording first), so
+      // their transcripts can be compared word for word; the two paths alternate recording by
+      // recording, and each keeps its faster of two rounds, so other load on the machine
+      // weighs on both alike.
+      decodeAll(decoder, goForward());
+      await throughDaemon(client, goForward());
+      const alone = { texts: [] as string[], seconds: Array<number>(recordings.length).fill(Infinity) };
+      const ours = { texts: [] as string[], seconds: Array<number>(recordings.length).fill(Infinity) };
+      for (const round of [0, 1]) {
+        for (const [index, recording] of recordings.entries()) {
+          let started = performance.now();
+          const direct = decodeAll(decoder, recording.pcm);
+          alone.seconds[index] = Math.min(alone.seconds[index]!, (performance.now() - started) / 1000);
+          started = performance.now();
+          const result = await throughDaemon(client, recording.pcm);
+          ours.seconds[index] = Math.min(ours.seconds[index]!, (performance.now() - started) / 1000);
+          if (round > 0) continue;
+          alone.texts.push(direct.text);
+          ours.texts.push(result.text);
+        }
+      }
+      const aloneSeconds = sum(alone.seconds);
+      rows.push(
+        atMost(`WER, ${recordings.length} testdata recordings: daemon vs engine alone`, '%', errorRate(recordings, ours.texts), errorRate(recordings, alone.texts), 1.05),
+        atMost('real-time factor, whole path vs engine alone (sent as fast as decoded)', 'xRT', sum(ours.seconds) / audioSeconds, aloneSeconds / audioSeconds, 1.15),
+      );
+
+      const latencies: number[] = [];
+      const aloneLatencies: number[] = [];
+      for (const recording of recordings) {
+        latencies.push(await pacedLatency(client, recording.pcm));
+        aloneLatencies.push(decodeAll(decoder, recording.pcm).lastChunkToFinalMs);
+      }
+      rows.push(atMost('latency last chunk → final, real-time stream (p50)', 'ms', summarize(latencies).p50, summarize(aloneLatencies).p50, 1.3));
+
+      const prober = await daemon.connect();
+      const idle = await probeSessionsList(prober, () => false, 200);
+      const streams = await Promise.all(Array.from({ length: CONCURRENT_STREAMS }, () => daemon.connect()));
+      const longAudio = Buffer.concat(recordings.map((recording) => recording.pcm));
+      const cpuBefore = cpuSeconds(daemon.pid);
+      let running = true;
+      const streaming = Promise.all(streams.map((stream, index) => pacedLatency(stream, rotate(longAudio, index * 5 * BYTES_PER_SECOND)))).finally(() => (running = false));
+      const [busy, lags] = await Promise.all([probeSessionsList(prober, () => !running, Infinity), streaming]);
+      const coresUsed = (cpuSeconds(daemon.pid) - cpuBefore) / (longAudio.length / BYTES_PER_SECOND);
+      const singleLag = await pacedLatency(client, longAudio);
+      rows.push(
+        underLimit(`${CONCURRENT_STREAMS} concurrent real-time streams: daemon CPU per second of audio (vs ${CONCURRENT_STREAMS}× engine alone)`, 'cores', coresUsed, (CONCURRENT_STREAMS * aloneSeconds) / audioSeconds, 2),
+        underLimit(`${CONCURRENT_STREAMS} concurrent real-time streams (${Math.round(longAudio.length / BYTES_PER_SECOND)} s each): worst backlog at end`, 'ms', Math.max(...lags), singleLag, 1000),
+        atMost(`sessions.list p99 during ${CONCURRENT_STREAMS} streams vs idle`, 'ms', summarize(busy).p99, summarize(idle).p99, 3),
+        reported(`sessions.list p50 during ${CONCURRENT_STREAMS} streams vs idle`, 'ms', summarize(busy).p50, summarize(idle).p50),
+      );
+      for (const stream of [...streams, prober]) stream.close();
+    } finally {
+      decoder.free();
+      client.close();
+      await daemon.stop();
+    }
+    return rows;
+  },
+};
+export default section;
+
+/** The engine without the daemon: the same segmenter and decoder calls, in this thread. */
+function decodeAll(decoder: OwnedDecoder, pcm: Buffer): { text: string; lastChunkToFinalMs: number } {
+  const finals: string[] = [];
+  const segmenter = new UtteranceSegmenter(decoder, true, (event) => {
+    if (event.type === 'transcript') finals.push(event.text);
+  });
+  const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+  const lastChunk = Math.floor((samples.length - 1) / (FRAME_BYTES / 2)) * (FRAME_BYTES / 2);
+  segmenter.process(samples.subarray(0, lastChunk));
+  const started = performance.now();
+  segmenter.process(samples.subarray(lastChunk));
+  segmenter.flush();
+  return { text: finals.join(' '), lastChunkToFinalMs: performance.now() - started };
+}
+
+/** What `car voice transcribe` does without --stream. */
+function throughDaemon(client: CarClient, pcm: Buffer) {
+  return transcribe(client, { sampleRate: 16000, channels: 1, pcm: (async function* () { yield pcm; })() }, { realtime: false, partials: true, onEvent: () => undefined });
+}
+
+/** Streams at real-time pace; returns ms from sending the last frame to the stop result (every final delivered). */
+async function pacedLatency(client: CarClient, pcm: Buffer): Promise<number> {
+  const { session_id } = await client.call('voice.transcribe_stream.start', {});
+  const events: VoiceEvent[] = [];
+  const unsubscribe = client.on('voice.event', (params) => params.session_id === session_id && events.push(params.event));
+  const startedAt = performance.now();
+  let seq = 0;
+  for (let offset = 0; offset < pcm.length; offset += FRAME_BYTES) {
+    const due = startedAt + (offset / BYTES_PER_SECOND) * 1000 - performance.now();
+    if (due > 0) await sleep(due);
+    client.sendBinary(encodeVoiceFrame(session_id, seq++, pcm.subarray(offset, offset + FRAME_BYTES)));
+  }
+  const lastSent = performance.now();
+  await client.call('voice.transcribe_stream.stop', { session_id });
+  unsubscribe();
+  if (events.some((event) => event.type === 'error')) throw new Error(`voice session failed: ${JSON.stringify(events.find((event) => event.type === 'error'))}`);
+  return performance.now() - lastSent;
+}
+
+/** Sequential `sessions.list` round trips every 10 ms, until `done()` or `count` samples. */
+async function probeSessionsList(client: CarClient, done: () => boolean, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  while (samples.length < count && !done()) {
+    const started = performance.now();
+    await client.call('sessions.list', {});
+    samples.push(performance.now() - started);
+    await sleep(10);
+  }
+  return samples;
+}
+
+function errorRate(recordings: Recording[], texts: string[]): number {
+  let errors = 0;
+  let words = 0;
+  recordings.forEach((recording, index) => {
+    const counted = wordErrors(recording.reference, texts[index]!);
+    errors += counted.errors;
+    words += counted.words;
+  });
+  return (100 * errors) / words;
+}
+
+/** CPU time (user + system, all threads) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The same audio started at another point, so concurrent streams do not decode identical chunks in lockstep. */
+const rotate = (pcm: Buffer, offset: number) => Buffer.concat([pcm.subarray(offset), pcm.subarray(0, offset)]);

@@ -1,0 +1,257 @@
+/*
+ * car_sphinx: the smallest binding of the PocketSphinx decoder that live transcription
+ * needs (start an utterance, feed 16 kHz PCM, read the partial or final hypothesis, ask
+ * the voice-activity detector whether speech is going on). Every call is synchronous:
+ * the daemon calls it from a worker thread, never from its event loop.
+ */
+#include <node_api.h>
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  ps_decoder_t *ps;
+  int in_utterance;
+} decoder_t;
+
+/* Decoder construction touches sphinxbase globals (logging, argument tables); one at a time. */
+static pthread_mutex_t construction_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t logging_once = PTHREAD_ONCE_INIT;
+/* The last error sphinxbase reported on this thread, so a failed load can say why. */
+static __thread char last_error[512];
+/*
+ * sphinxbase calls exit() right after logging a fatal error (e.g. a corrupt model file),
+ * which would take the whole daemon down. While a guarded call runs, the fatal message
+ * jumps back to it instead; the half-built objects are leaked, which beats exiting.
+ */
+static __thread jmp_buf *fatal_escape;
+
+static void capture_error(void *user_data, err_lvl_t level, const char *format, ...) {
+  (void)user_data;
+  if (level != ERR_ERROR && level != ERR_FATAL) return;
+  va_list args;
+  va_start(args, format);
+  vsnprintf(last_error, sizeof last_error, format, args);
+  va_end(args);
+  size_t length = strlen(last_error);
+  while (length > 0 && (last_error[length - 1] == '\n' || last_error[length - 1] == ' ')) last_error[--length] = '\0';
+  if (level == ERR_FATAL && fatal_escape) longjmp(*fatal_escape, 1);
+}
+
+/* The library logs its configuration and every utterance's statistics to stderr; keep only errors, in memory. */
+static void silence_logging(void) {
+  err_set_logfp(NULL);
+  err_set_callback(capture_error, NULL);
+}
+
+#define CHECK(call)                                               \
+  do {                                                            \
+    if ((call) != napi_ok) {                                      \
+      napi_throw_error(env, NULL, "car_sphinx: N-API call failed"); \
+      return NULL;                                                \
+    }                                                             \
+  } while (0)
+
+static void finalize_decoder(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  decoder_t *decoder = data;
+  if (decoder->ps) ps_free(decoder->ps);
+  free(decoder);
+}
+
+static int read_string(napi_env env, napi_value value, char *out, size_t size) {
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok) return 0;
+  return length > 0 && length < size - 1;
+}
+
+static decoder_t *unwrap(napi_env env, napi_value value) {
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, NULL, "car_sphinx: expected a decoder handle");
+    return NULL;
+  }
+  decoder_t *decoder = data;
+  if (decoder->ps == NULL) {
+    napi_throw_error(env, NULL, "car_sphinx: the decoder was already freed");
+    return NULL;
+  }
+  return decoder;
+}
+
+/* create(hmmDir, lmFile, dictFile) -> decoder handle */
+static napi_value create_decoder(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char hmm[4096], lm[4096], dict[4096];
+  if (argc < 3 || !read_string(env, argv[0], hmm, sizeof hmm) || !read_string(env, argv[1], lm, sizeof lm) || !read_string(env, argv[2], dict, sizeof dict)) {
+    napi_throw_type_error(env, NULL, "car_sphinx.create(hmmDir, lmFile, dictFile) needs three non-empty paths");
+    return NULL;
+  }
+
+  pthread_once(&logging_once, silence_logging);
+  pthread_mutex_lock(&construction_lock);
+  last_error[0] = '\0';
+  ps_decoder_t *volatile ps = NULL;
+  jmp_buf escape;
+  if (setjmp(escape) == 0) {
+    fatal_escape = &escape;
+    cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, NULL);
+    if (config != NULL) {
+      ps = ps_init(config);
+      cmd_ln_free_r(config);
+    }
+  }
+  fatal_escape = NULL;
+  pthread_mutex_unlock(&construction_lock);
+  if (ps == NULL) {
+    char message[700];
+    snprintf(message, sizeof message, "PocketSphinx could not load its model: %s", last_error[0] ? last_error : "unknown error");
+    napi_throw_error(env, NULL, message);
+    return NULL;
+  }
+
+  decoder_t *decoder = calloc(1, sizeof *decoder);
+  if (decoder == NULL) {
+    ps_free(ps);
+    napi_throw_error(env, NULL, "car_sphinx: out of memory");
+    return NULL;
+  }
+  decoder->ps = ps;
+  napi_value handle;
+  CHECK(napi_create_external(env, decoder, finalize_decoder, NULL, &handle));
+  return handle;
+}
+
+static napi_value one_arg(napi_env env, napi_callback_info info, decoder_t **decoder, napi_value *second) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "car_sphinx: expected a decoder handle");
+    return NULL;
+  }
+  *decoder = unwrap(env, argv[0]);
+  if (second) *second = argc > 1 ? argv[1] : NULL;
+  return argv[0];
+}
+
+static napi_value boolean(napi_env env, int value) {
+  napi_value result;
+  CHECK(napi_get_boolean(env, value != 0, &result));
+  return result;
+}
+
+/* startUtterance(decoder) */
+static napi_value start_utterance(napi_env env, napi_callback_info info) {
+  decoder_t *decoder;
+  if (!one_arg(env, info, &decoder, NULL) || !decoder) return NULL;
+  if (decoder->in_utterance) ps_end_utt(decoder->ps);
+  if (ps_start_utt(decoder->ps) < 0) {
+    napi_throw_error(env, NULL, "PocketSphinx could not start an utterance");
+    return NULL;
+  }
+  decoder->in_utterance = 1;
+  return NULL;
+}
+
+/* process(decoder, Int16Array of 16 kHz mono samples) -> whether the detector hears speech */
+static napi_value process(napi_env env, napi_callback_info info) {
+  decoder_t *decoder;
+  napi_value samples;
+  if (!one_arg(env, info, &decoder, &samples) || !decoder) return NULL;
+  bool is_typed_array = false;
+  if (samples) napi_is_typedarray(env, samples, &is_typed_array);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (!is_typed_array || napi_get_typedarray_info(env, samples, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int16_array) {
+    napi_throw_type_error(env, NULL, "car_sphinx.process needs an Int16Array of samples");
+    return NULL;
+  }
+  if (!decoder->in_utterance) {
+    napi_throw_error(env, NULL, "car_sphinx.process called outside an utterance; call startUtterance first");
+    return NULL;
+  }
+  jmp_buf escape;
+  volatile int failed = 0;
+  if (setjmp(escape) == 0) {
+    fatal_escape = &escape;
+    failed = length > 0 && ps_process_raw(decoder->ps, data, length, FALSE, FALSE) < 0;
+  } else {
+    decoder->ps = NULL; /* unusable after a fatal error; leaked rather than freed half-way */
+    failed = 1;
+  }
+  fatal_escape = NULL;
+  if (failed) {
+    napi_throw_error(env, NULL, "PocketSphinx failed to decode the audio");
+    return NULL;
+  }
+  return boolean(env, ps_get_in_speech(decoder->ps));
+}
+
+/* hypothesis(decoder) -> the best hypothesis so far (partial inside an utterance, final after it), or null */
+static napi_value hypothesis(napi_env env, napi_callback_info info) {
+  decoder_t *decoder;
+  if (!one_arg(env, info, &decoder, NULL) || !decoder) return NULL;
+  int32 score = 0;
+  const char *text = ps_get_hyp(decoder->ps, &score);
+  napi_value result;
+  if (text == NULL || text[0] == '\0') CHECK(napi_get_null(env, &result));
+  else CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+/* endUtterance(decoder): finalises the hypothesis of the current utterance */
+static napi_value end_utterance(napi_env env, napi_callback_info info) {
+  decoder_t *decoder;
+  if (!one_arg(env, info, &decoder, NULL) || !decoder) return NULL;
+  if (!decoder->in_utterance) return NULL;
+  decoder->in_utterance = 0;
+  if (ps_end_utt(decoder->ps) < 0) {
+    napi_throw_error(env, NULL, "PocketSphinx could not end the utterance");
+    return NULL;
+  }
+  return NULL;
+}
+
+/* free(decoder): releases the model memory now rather than at garbage collection; freeing twice is harmless */
+static napi_value free_decoder(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value handle;
+  CHECK(napi_get_cb_info(env, info, &argc, &handle, NULL, NULL));
+  void *data = NULL;
+  if (argc < 1 || napi_get_value_external(env, handle, &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, NULL, "car_sphinx: expected a decoder handle");
+    return NULL;
+  }
+  decoder_t *decoder = data;
+  if (decoder->ps == NULL) return NULL;
+  pthread_mutex_lock(&construction_lock);
+  ps_free(decoder->ps);
+  pthread_mutex_unlock(&construction_lock);
+  decoder->ps = NULL;
+  decoder->in_utterance = 0;
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor properties[] = {
+      {"create", NULL, create_decoder, NULL, NULL, NULL, napi_default, NULL},
+      {"startUtterance", NULL, start_utterance, NULL, NULL, NULL, napi_default, NULL},
+      {"process", NULL, process, NULL, NULL, NULL, napi_default, NULL},
+      {"hypothesis", NULL, hypothesis, NULL, NULL, NULL, napi_default, NULL},
+      {"endUtterance", NULL, end_utterance, NULL, NULL, NULL, napi_default, NULL},
+      {"free", NULL, free_decoder, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
+  return exports;
+}

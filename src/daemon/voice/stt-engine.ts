@@ -1,0 +1,39 @@
+import type { VoiceEvent } from '../../protocol/voice.js';
+
+/** `reason` says what is missing, `hint` what to do about it. */
+export type Availability = { available: true } | { available: false; reason: string; hint: string };
+
+export interface SttStreamOptions {
+  /** Of the PCM the client pushes (s16le). */
+  sampleRate: number;
+  channels: 1 | 2;
+  /** Emit `partial` events while an utterance is open. */
+  partials: boolean;
+}
+
+/**
+ * One live transcription: PCM in, `voice.event`s out through the listener given at open.
+ * A stream that fails emits an `error` event with `fatal: true` and accepts nothing more.
+ */
+export interface SttStream {
+  /** Resolves once the engine has taken the chunk (decoded it), so callers feel backpressure. */
+  write(pcm: Uint8Array): Promise<void>;
+  /** Flushes: the last utterance's events are emitted before this resolves. */
+  end(): Promise<void>;
+  /** Drops the stream at once, without further events, and frees its decoder. */
+  discard(): void;
+}
+
+/** A speech-to-text engine selectable with `options.provider` (§15.2). */
+export interface SttEngine {
+  readonly id: string;
+  readonly description: string;
+  /** Primary language subtags it transcribes (`en` covers `en-US`). */
+  readonly languages: readonly string[];
+  availability(): Availability;
+  open(options: SttStreamOptions, onEvent: (event: VoiceEvent) => void): Promise<SttStream>;
+  /** Streams holding a decoder right now. */
+  openStreams(): number;
+  /** Daemon shutdown: streams are gone by then; release threads and models. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,150 @@
+import type { VoiceEvent, VoiceSegment, VoiceSessionEntry } from '../../protocol/voice.js';
+import { BYTES_PER_SAMPLE } from '../../protocol/voice.js';
+import { log } from '../log.js';
+import type { ClientSession } from '../sessions/client-session.js';
+import type { SttEngine, SttStream } from './stt-engine.js';
+
+/** Receives a session's events one at a time; the next event waits until the returned promise settles. */
+export type VoiceEventSink = (event: VoiceEvent) => void | Promise<void>;
+
+export interface VoiceSessionSpec {
+  id: string;
+  owner: ClientSession;
+  meetingId: string | null;
+  provider: string;
+  sampleRate: number;
+  channels: 1 | 2;
+  partials: boolean;
+  sink: VoiceEventSink;
+  /** Called once when the engine fails the stream; the registry stops the session. */
+  onEngineFailure(session: VoiceSession, message: string): void;
+}
+
+/**
+ * One live transcription. Audio (pushes and binary frames alike) is queued in arrival
+ * order behind the engine's open; events reach the sink strictly in order, each sink
+ * call awaited before the next.
+ */
+export class VoiceSession {
+  readonly id: string;
+  readonly owner: ClientSession;
+  readonly meetingId: string | null;
+  readonly provider: string;
+  readonly sampleRate: number;
+  readonly channels: 1 | 2;
+  readonly startedAt = new Date();
+  status: 'running' | 'stopping' = 'running';
+  bytesReceived = 0;
+  /** Bytes accepted but not yet taken by the engine. */
+  queuedBytes = 0;
+  /** `seq` of the last binary frame accepted. */
+  lastSeq: bigint | null = null;
+  readonly segments: VoiceSegment[] = [];
+  /** Set when the engine failed; no more audio is accepted. */
+  failure: string | null = null;
+  private discarded = false;
+  private readonly stream: Promise<SttStream>;
+  private writes: Promise<void> = Promise.resolve();
+  private deliveries: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly spec: VoiceSessionSpec,
+    engine: SttEngine,
+  ) {
+    this.id = spec.id;
+    this.owner = spec.owner;
+    this.meetingId = spec.meetingId;
+    this.provider = spec.provider;
+    this.sampleRate = spec.sampleRate;
+    this.channels = spec.channels;
+    this.stream = engine.open({ sampleRate: spec.sampleRate, channels: spec.channels, partials: spec.partials }, (event) => this.fromEngine(event));
+    this.stream.catch((error: Error) => this.engineFailed(`the speech engine could not start: ${error.message}`));
+  }
+
+  get frameBytes(): number {
+    return BYTES_PER_SAMPLE * this.channels;
+  }
+
+  get durationMs(): number {
+    return Math.round((this.bytesReceived / this.frameBytes / this.sampleRate) * 1000);
+  }
+
+  /** Queues a chunk of whole frames; resolves once the engine has decoded it. */
+  accept(pcm: Uint8Array): Promise<void> {
+    this.bytesReceived += pcm.length;
+    this.queuedBytes += pcm.length;
+    const written = this.writes
+      .then(async () => {
+        if (this.failure) throw new Error(this.failure);
+        if (this.discarded) return;
+        const stream = await this.stream;
+        await stream.write(pcm).catch((error: Error) => {
+          this.engineFailed(`the speech engine failed: ${error.message}`);
+          throw error;
+        });
+      })
+      .finally(() => (this.queuedBytes -= pcm.length));
+    this.writes = written.catch(() => undefined);
+    return written;
+  }
+
+  /** Hands an event to the sink after every earlier one; nothing is delivered once the session was discarded. */
+  deliver(event: VoiceEvent): void {
+    if (this.discarded) return;
+    if (event.type === 'transcript') this.segments.push({ index: event.segment_index, text: event.text, start_ms: event.start_ms, end_ms: event.end_ms });
+    this.deliveries = this.deliveries
+      .then(() => (this.discarded ? undefined : this.spec.sink(event)))
+      .catch((error: Error) => log.warn('voice event sink failed', { voice_session: this.id, event: event.type, error: error.message }));
+  }
+
+  /** Decodes what is queued, flushes the engine and waits until the last event has been through the sink. */
+  async finish(): Promise<void> {
+    this.status = 'stopping';
+    await this.writes;
+    if (this.failure) throw new Error(this.failure);
+    const stream = await this.stream;
+    await stream.end();
+    await this.deliveries;
+  }
+
+  /** Drops the session at once: queued events are not delivered and the engine frees the decoder. */
+  discard(): void {
+    this.discarded = true;
+    this.releaseStream();
+  }
+
+  describe(caller: ClientSession): VoiceSessionEntry {
+    return {
+      session_id: this.id,
+      status: this.status,
+      provider: this.provider,
+      sample_rate: this.sampleRate,
+      channels: this.channels,
+      started_at: this.startedAt.toISOString(),
+      bytes_received: this.bytesReceived,
+      owner_session: this.owner.id,
+      meeting_id: this.meetingId,
+      is_mine: this.owner === caller,
+    };
+  }
+
+  private fromEngine(event: VoiceEvent): void {
+    if (event.type === 'error' && event.fatal) this.engineFailed(event.message);
+    else this.deliver(event);
+  }
+
+  private engineFailed(message: string): void {
+    if (this.failure || this.discarded) return;
+    this.failure = message;
+    this.deliver({ type: 'error', message, fatal: true });
+    this.releaseStream();
+    this.spec.onEngineFailure(this, message);
+  }
+
+  private releaseStream(): void {
+    this.stream.then(
+      (stream) => stream.discard(),
+      () => undefined,
+    );
+  }
+}
