@@ -1,0 +1,181 @@
+import type { Ora } from 'ora';
+import type { CarClient } from '../client/client.js';
+import { CarError } from '../errors.js';
+import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult } from '../protocol/meeting.js';
+import type { VoiceEvent } from '../protocol/voice.js';
+import { ago, isInteractive, table } from './render.js';
+import { sendAudio, type AudioInput } from './voice.js';
+
+/** `car meeting …`: recording from a file or stdin, the live view, and the listings. */
+
+/** The namespace a CLI meeting's transcript goes to, so it outlives the command's connection (§14.6). */
+export const DEFAULT_MEETING_NAMESPACE = 'meetings';
+
+export interface RecordOptions {
+  id?: string;
+  title?: string;
+  summarize: boolean;
+  /** Aborting (Ctrl-C) stops reading input; the meeting is then stopped as usual. */
+  signal: AbortSignal;
+  /** Called once the meeting exists, and for each of its events. */
+  onStarted(started: MeetingStartResult): void;
+  onEvent(event: VoiceEvent): void;
+  /** Called when the input has ended or was interrupted, before the (possibly long) stop. */
+  onStopping(): void;
+}
+
+/**
+ * Starts a meeting, streams `input` to its voice session as binary frames, and stops it
+ * when the input ends or `signal` aborts. An engine failure ends the meeting on the daemon
+ * side; the record is then fetched instead.
+ */
+export async function recordMeeting(client: CarClient, input: AudioInput, options: RecordOptions): Promise<{ result: MeetingRecord; failure: string | null }> {
+  const started = await client.call('meeting.start', {
+    id: options.id,
+    title: options.title,
+    audio_source: { kind: 'pcm_push', sample_rate: input.sampleRate, channels: input.channels },
+  });
+  let failure: string | null = null;
+  const failed = new AbortController();
+  client.on('voice.event', ({ meeting_id, event }) => {
+    if (meeting_id !== started.id) return;
+    if (event.type === 'error' && event.fatal) {
+      failure = event.message;
+      failed.abort();
+    }
+    options.onEvent(event);
+  });
+  options.onStarted(started);
+  await sendAudio(client, started.voice_session_id!, input, { signal: AbortSignal.any([options.signal, failed.signal]) });
+  options.onStopping();
+  if (failure !== null) return { result: await client.call('meeting.get', { meeting_id: started.id }), failure };
+  return { result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize }), failure };
+}
+
+/**
+ * The live transcript: on a terminal a spinner line with the elapsed time and the open
+ * segment's partial text, each final printed above it with its `[mm:ss]` stamp; off a
+ * terminal only the finals.
+ */
+export class MeetingView {
+  private spinner: Ora | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private partial = '';
+  private startedAt = Date.now();
+  private label = 'recording';
+
+  static async create(): Promise<MeetingView> {
+    const view = new MeetingView();
+    if (isInteractive()) {
+      const { default: ora } = await import('ora');
+      view.spinner = ora({ stream: process.stderr });
+    }
+    return view;
+  }
+
+  started(meeting: MeetingStartResult): void {
+    this.startedAt = Date.now();
+    this.label = `recording ${meeting.title ?? meeting.id}`;
+    if (!this.spinner) return;
+    this.spinner.start(this.line());
+    this.timer = setInterval(() => this.refresh(), 1000);
+  }
+
+  show(event: VoiceEvent): void {
+    if (event.type === 'partial') {
+      this.partial = event.text;
+      this.refresh();
+    } else if (event.type === 'transcript') {
+      this.partial = '';
+      this.refresh();
+      this.above(() => process.stdout.write(`[${transcriptStamp(event.start_ms)}] ${event.text}\n`));
+    } else if (event.type === 'error') {
+      this.above(() => process.stderr.write(`${event.fatal ? 'error' : 'warning'}: ${event.message}\n`));
+    }
+  }
+
+  stopping(summarize: boolean): void {
+    if (this.timer) clearInterval(this.timer);
+    this.partial = '';
+    this.label = summarize ? 'stopping and summarising' : 'stopping';
+    this.refresh();
+  }
+
+  done(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.spinner?.stop();
+  }
+
+  private refresh(): void {
+    if (this.spinner) this.spinner.text = this.line();
+  }
+
+  private line(): string {
+    const elapsed = transcriptStamp(Date.now() - this.startedAt);
+    const width = Math.max(10, (process.stderr.columns || 80) - this.label.length - elapsed.length - 8);
+    const partial = this.partial.length > width ? `…${this.partial.slice(-(width - 1))}` : this.partial;
+    return `${this.label} ${elapsed}${partial ? `  \x1b[2m${partial}\x1b[0m` : ''}`;
+  }
+
+  /** Prints a line above the spinner without tearing it. */
+  private above(print: () => void): void {
+    this.spinner?.clear();
+    print();
+    if (this.spinner?.isSpinning) this.spinner.render();
+  }
+}
+
+/** Where the meeting's files are, and how it ended. */
+export function meetingOutcome(meeting: MeetingRecord): string {
+  const lines = [
+    `meeting ${meeting.id} ${meeting.status}: ${meeting.segment_count} segment${meeting.segment_count === 1 ? '' : 's'}, ${transcriptStamp(meeting.duration_ms ?? 0)}`,
+    `transcript  ${meeting.path}/transcript.md`,
+    meeting.summary !== null ? `summary     ${meeting.path}/summary.md` : `summary     none${meeting.summary_error ? ` (${meeting.summary_error})` : ''}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export function meetingTable(meetings: readonly MeetingEntry[]): string {
+  return table(meetings, [
+    { header: 'ID', get: (m) => m.id },
+    { header: 'TITLE', get: (m) => m.title ?? '-' },
+    { header: 'STATUS', get: (m) => m.status },
+    { header: 'STARTED', get: (m) => ago(m.started_at) },
+    { header: 'DURATION', get: (m) => (m.duration_ms === null ? '-' : transcriptStamp(m.duration_ms)) },
+    { header: 'SEGMENTS', get: (m) => String(m.segment_count) },
+    { header: 'SUMMARY', get: (m) => ('error' in m ? `unreadable: ${m.error}` : m.summary !== null ? 'yes' : m.summary_error ? 'no' : '-') },
+  ]);
+}
+
+/** `car meeting show`: metadata, summary, then the transcript with `[mm:ss]` stamps. */
+export function meetingReport(record: MeetingRecord): string {
+  const fields: [string, string | null][] = [
+    ['meeting', record.id],
+    ['title', record.title],
+    ['status', `${record.status}${record.stop_reason ? ` (${record.stop_reason})` : ''}`],
+    ['error', 'error' in record ? record.error : null],
+    ['started', record.started_at],
+    ['ended', record.ended_at],
+    ['duration', record.duration_ms === null ? null : transcriptStamp(record.duration_ms)],
+    ['segments', String(record.segment_count)],
+    ['source', record.audio_source_kind],
+    ['path', record.path],
+  ];
+  const header = fields.filter((field): field is [string, string] => field[1] !== null).map(([name, value]) => `${name.padEnd(10)}${value}`);
+  const summary = record.summary ?? `(none${record.summary_error ? `: ${record.summary_error}` : ''})`;
+  const transcript = record.transcript.length ? transcriptLines(record.transcript) : ['(no speech transcribed)'];
+  return [...header, '', 'summary', indent(summary), '', 'transcript', ...transcript.map(indent)].join('\n') + '\n';
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+
+/** Stdin must be a pipe: a terminal would wait forever for audio that never comes. */
+export function assertAudioOnStdin(): void {
+  if (process.stdin.isTTY) {
+    throw new CarError('no audio: stdin is a terminal', 'pipe audio in (e.g. `arecord -f S16_LE -r 16000 -c 1 -t raw | car meeting start`) or pass --file', 2);
+  }
+}

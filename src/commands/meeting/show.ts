@@ -1,0 +1,22 @@
+import { Args, Flags } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+import { meetingReport } from '../../cli/meeting.js';
+
+export default class MeetingShow extends CarCommand {
+  static override summary = "Show a meeting: its details, summary and transcript with [mm:ss] stamps.";
+  static override examples = ['<%= config.bin %> meeting show mtg-20240611-3fa2c1', '<%= config.bin %> meeting show standup --json | jq -r ".transcript[].text"'];
+  static override args = {
+    id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
+  };
+  static override flags = {
+    json: Flags.boolean({ description: 'print the meeting.get result as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(MeetingShow);
+    const client = await this.connect(flags);
+    const record = await client.call('meeting.get', { meeting_id: args.id });
+    if (flags.json) this.printJson(record);
+    else process.stdout.write(meetingReport(record));
+  }
+}

@@ -1,0 +1,57 @@
+import { Flags } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+import { DEFAULT_MEETING_NAMESPACE, MeetingView, assertAudioOnStdin, meetingOutcome, recordMeeting } from '../../cli/meeting.js';
+import { openAudioInput } from '../../cli/voice.js';
+import { CarError } from '../../errors.js';
+
+export default class MeetingStart extends CarCommand {
+  static override summary = 'Record a meeting from a WAV file or from audio piped into stdin.';
+  static override description =
+    'Transcribes the audio live through the daemon, saves every segment to <state root>/meetings/<id>/ as it is recognised, ' +
+    "feeds the transcript into memory (namespace 'meetings' unless you choose another, so `car memory query --namespace meetings` finds it), " +
+    'and summarises it with the local model when the audio ends. stdin takes raw s16le 16 kHz mono or a WAV stream. ' +
+    'On a terminal the transcript is shown live; Ctrl-C stops the meeting cleanly and prints where the transcript and summary are.';
+  static override examples = [
+    'arecord -f S16_LE -r 16000 -c 1 -t raw | <%= config.bin %> meeting start --title standup',
+    '<%= config.bin %> meeting start --file recording.wav --title "design review"',
+    'sox -d -t raw -r 16000 -c 1 -b 16 -e signed - | <%= config.bin %> meeting start --id retro-2024-06 --no-summary',
+  ];
+  static override flags = {
+    id: Flags.string({ description: 'meeting id (letters, digits, . _ -) [default: mtg-<date>-<random>]' }),
+    title: Flags.string({ description: 'meeting title' }),
+    file: Flags.string({ description: 'WAV file to record instead of stdin' }),
+    summary: Flags.boolean({ description: 'summarise the transcript when the meeting stops', default: true, allowNo: true }),
+    namespace: Flags.string({ description: `memory namespace the transcript goes to [default: CAR_MEMORY_NAMESPACE, else '${DEFAULT_MEETING_NAMESPACE}']` }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(MeetingStart);
+    if (!flags.file) assertAudioOnStdin();
+    const input = await openAudioInput(flags.file ?? '-');
+    const namespace = flags.namespace ?? (process.env.CAR_MEMORY_NAMESPACE?.trim() || DEFAULT_MEETING_NAMESPACE);
+    const client = await this.connect(flags, { memoryNamespace: namespace });
+    const view = await MeetingView.create();
+    const interrupted = new AbortController();
+    const onInterrupt = () => interrupted.abort();
+    process.once('SIGINT', onInterrupt);
+    try {
+      const { result, failure } = await recordMeeting(client, input, {
+        id: flags.id,
+        title: flags.title,
+        summarize: flags.summary,
+        signal: interrupted.signal,
+        onStarted: (started) => view.started(started),
+        onEvent: (event) => view.show(event),
+        onStopping: () => view.stopping(flags.summary),
+      });
+      view.done();
+      process.stdout.write(meetingOutcome(result));
+      if (failure !== null) throw new CarError(`the meeting failed: ${failure}`, 'the transcript up to the failure is saved; check `car voice providers` and the daemon log');
+    } finally {
+      view.done();
+      process.off('SIGINT', onInterrupt);
+      // A pipe that stays open (Ctrl-C reached only this process) must not keep the command alive.
+      if (!flags.file) process.stdin.destroy();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { Args, Flags } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+import { meetingOutcome } from '../../cli/meeting.js';
+import { progress } from '../../cli/render.js';
+
+export default class MeetingStop extends CarCommand {
+  static override summary = 'Stop a recording meeting and summarise it.';
+  static override description =
+    'Another connection (usually a `car meeting start` in another terminal) owns the meeting, so this command authenticates with the host token.';
+  static override examples = ['<%= config.bin %> meeting stop mtg-20240611-3fa2c1', '<%= config.bin %> meeting stop standup --no-summary --json'];
+  static override args = {
+    id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
+  };
+  static override flags = {
+    summary: Flags.boolean({ description: 'summarise the transcript', default: true, allowNo: true }),
+    json: Flags.boolean({ description: 'print the meeting.stop result as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(MeetingStop);
+    const client = await this.connect(flags, { asHost: true });
+    const spinner = flags.json ? null : await progress(flags.summary ? 'stopping and summarising' : 'stopping');
+    try {
+      const result = await client.call('meeting.stop', { meeting_id: args.id, summarize: flags.summary });
+      spinner?.stop();
+      if (flags.json) this.printJson(result);
+      else process.stdout.write(meetingOutcome(result));
+    } finally {
+      spinner?.stop();
+    }
+  }
+}

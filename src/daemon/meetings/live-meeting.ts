@@ -1,0 +1,184 @@
+import type { MeetingMetadata, MeetingStatus, MeetingStopReason, TranscriptLine } from '../../protocol/meeting.js';
+import type { VoiceEvent } from '../../protocol/voice.js';
+import { log } from '../log.js';
+import type { ClientSession } from '../sessions/client-session.js';
+import type { ServerState } from '../state/server-state.js';
+import type { VoiceEventSink } from '../voice/registry.js';
+import type { AudioRecorder } from './audio-recorder.js';
+import type { WavFileSource } from './file-source.js';
+import type { MeetingFiles, TranscriptLog } from './store.js';
+import type { MeetingSummarizer } from './summarizer.js';
+
+export type MeetingStopResult = MeetingMetadata & { transcript: TranscriptLine[] };
+
+export interface FinishRequest {
+  status: Exclude<MeetingStatus, 'recording' | 'interrupted'>;
+  stopReason: MeetingStopReason;
+  summarize: boolean;
+  /** Aborts the summary (the stopping call went away, or the daemon is shutting down). */
+  signal?: AbortSignal;
+  /** Who the summary's inference is journaled for. */
+  sessionId?: string;
+}
+
+/** What a live meeting needs from its registry. */
+export interface MeetingHost {
+  readonly state: ServerState;
+  readonly summarizer: MeetingSummarizer;
+  /** The meeting is on disk as stopped: it is no longer live, though its summary may still be running. */
+  released(meeting: LiveMeeting): void;
+}
+
+/**
+ * One recording meeting: the sink chain of §14.6/§16.1 for its voice session (memory
+ * ingest → append and sync to `transcript.jsonl` → forward to the owner), the file pump
+ * for `file` sources, and the one-time finalisation (transcript.md, meeting.json, summary).
+ */
+export class LiveMeeting {
+  phase: 'recording' | 'stopping' = 'recording';
+  voiceSessionId: string | null = null;
+  private segments = 0;
+  /** Set once the transcript is closed, or after a write failed: later events are dropped. */
+  private sealed = false;
+  private readonly pumpStop = new AbortController();
+  private pumping: Promise<void> = Promise.resolve();
+  private finishing: Promise<MeetingStopResult> | null = null;
+  private readonly subject: string;
+
+  constructor(
+    private readonly host: MeetingHost,
+    readonly owner: ClientSession,
+    readonly files: MeetingFiles,
+    private metadata: MeetingMetadata,
+    private readonly transcript: TranscriptLog,
+    private readonly audio: AudioRecorder | null,
+  ) {
+    this.subject = `meeting ${metadata.id}: ${metadata.title ?? metadata.id}`;
+  }
+
+  get id(): string {
+    return this.metadata.id;
+  }
+
+  /** The metadata as `meeting.list` shows it while recording (the stored copy's segment count lags). */
+  snapshot(): MeetingMetadata {
+    return { ...this.metadata, segment_count: this.segments };
+  }
+
+  /** The voice session's sink; the voice registry awaits each call before delivering the next event. */
+  readonly sink: VoiceEventSink = async (event) => {
+    if (this.sealed) return;
+    if (event.type === 'transcript' && !(await this.persist(event))) return;
+    this.forward(event);
+    // Not awaited: finishing stops the voice session, which waits for this very delivery.
+    if (event.type === 'error' && event.fatal) void this.finish({ status: 'failed', stopReason: 'error', summarize: false }).catch(() => undefined);
+  };
+
+  /** Feeds a file source to the voice session as fast as the engine takes it; `onEnd` runs when the file is done. */
+  pumpFrom(source: WavFileSource, onEnd: () => void): void {
+    this.pumping = (async () => {
+      try {
+        for await (const pcm of source.pcm(this.pumpStop.signal)) {
+          await this.audio?.write(pcm);
+          await this.host.state.voice.push(this.voiceSessionId!, pcm);
+        }
+        if (!this.pumpStop.signal.aborted) onEnd();
+      } catch (error) {
+        if (this.pumpStop.signal.aborted) return;
+        log.warn('meeting file source failed', { meeting: this.id, error: (error as Error).message });
+        void this.finish({ status: 'failed', stopReason: 'error', summarize: false }).catch(() => undefined);
+      } finally {
+        await source.close().catch(() => undefined);
+      }
+    })();
+  }
+
+  /** Stops the meeting once; later calls get the first call's outcome. */
+  finish(request: FinishRequest): Promise<MeetingStopResult> {
+    this.finishing ??= this.runFinish(request);
+    return this.finishing;
+  }
+
+  /** Undoes a start that failed before the meeting went live: handles closed, its fresh directory removed. */
+  async abandon(): Promise<void> {
+    this.sealed = true;
+    this.pumpStop.abort();
+    await this.pumping;
+    await this.transcript.close().catch(() => undefined);
+    await this.audio?.close().catch(() => undefined);
+    await this.files.discard();
+  }
+
+  private async persist(event: Extract<VoiceEvent, { type: 'transcript' }>): Promise<boolean> {
+    const { state } = this.host;
+    const index = event.segment_index;
+    if (/\S/.test(event.text)) {
+      // Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript.
+      state.memory.ingest(this.owner, [
+        { id: `mtg-${this.id}-${index}`, subject: this.subject, body: event.text, kind: 'conversation', source: 'meeting', confidence: 0.8 },
+      ]);
+    }
+    try {
+      await this.transcript.append({ index, text: event.text, start_ms: event.start_ms, end_ms: event.end_ms, role: event.role, at: new Date().toISOString() });
+    } catch (error) {
+      this.sealed = true;
+      log.error('meeting transcript cannot be written; stopping the meeting', { meeting: this.id, segment: index, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+      this.forward({ type: 'error', message: `the transcript of meeting '${this.id}' cannot be written to disk; the meeting was stopped with the segments saved so far`, fatal: true });
+      void this.finish({ status: 'failed', stopReason: 'error', summarize: false }).catch(() => undefined);
+      return false;
+    }
+    this.segments++;
+    return true;
+  }
+
+  private forward(event: VoiceEvent): void {
+    this.owner.notify('voice.event', { session_id: this.voiceSessionId, meeting_id: this.id, event });
+  }
+
+  private async runFinish(request: FinishRequest): Promise<MeetingStopResult> {
+    const { state, summarizer } = this.host;
+    this.phase = 'stopping';
+    try {
+      this.pumpStop.abort();
+      await this.pumping;
+      if (this.voiceSessionId !== null) {
+        // Flushes the last utterance through the sink. Already gone when the owner disconnected or the engine failed.
+        await state.voice.stop(this.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }));
+      }
+      this.sealed = true;
+      await this.transcript.close().catch((error: Error) => log.warn('meeting transcript close failed', { meeting: this.id, error: error.message }));
+      await this.audio?.close().catch((error: Error) => log.warn('meeting audio close failed', { meeting: this.id, error: error.message }));
+
+      const lines = await this.files.readTranscript();
+      const endedAt = new Date();
+      this.metadata = {
+        ...this.metadata,
+        status: request.status,
+        stop_reason: request.stopReason,
+        ended_at: endedAt.toISOString(),
+        duration_ms: Math.max(0, endedAt.getTime() - Date.parse(this.metadata.started_at)),
+        segment_count: lines.length,
+      };
+      await this.files.writeTranscriptMarkdown(this.metadata, lines);
+      await this.files.writeMetadata(this.metadata);
+      this.host.released(this);
+
+      if (request.summarize) {
+        const outcome = await summarizer.summarize(lines, { signal: request.signal, sessionId: request.sessionId ?? null });
+        if (outcome.summary !== null) await this.files.writeSummary(this.metadata, outcome.summary);
+        this.metadata = { ...this.metadata, ...outcome };
+        await this.files.writeMetadata(this.metadata);
+      }
+      state.journal.append('meeting_stopped', this.owner.id, {
+        meeting_id: this.id,
+        status: this.metadata.status,
+        stop_reason: this.metadata.stop_reason,
+        segments: lines.length,
+        summarized: this.metadata.summary !== null,
+      });
+      return { ...this.metadata, transcript: lines };
+    } finally {
+      this.host.released(this);
+    }
+  }
+}

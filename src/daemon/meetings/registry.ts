@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { ErrorCode, conflict, forbidden, invalidParams, notFound, type RpcError } from '../../protocol/errors.js';
+import type {
+  MeetingEntry,
+  MeetingMetadata,
+  MeetingRecord,
+  MeetingStartResult,
+  meetingStartParams,
+  meetingStopParams,
+} from '../../protocol/meeting.js';
+import { log } from '../log.js';
+import { stateDirs } from '../root/state-root.js';
+import type { ClientSession } from '../sessions/client-session.js';
+import type { ServerState } from '../state/server-state.js';
+import { AudioRecorder } from './audio-recorder.js';
+import { WavFileSource } from './file-source.js';
+import { LiveMeeting, type MeetingHost, type MeetingStopResult } from './live-meeting.js';
+import { meetingMethods } from './methods.js';
+import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
+import { MeetingSummarizer } from './summarizer.js';
+
+type StartParams = z.output<typeof meetingStartParams>;
+type StopParams = z.output<typeof meetingStopParams>;
+
+/** A generated id that collides with a directory on disk is replaced this many times before giving up. */
+const GENERATED_ID_ATTEMPTS = 3;
+
+/**
+ * `meetings` (§16): every live meeting of the daemon under a global id, their directories
+ * under `<state root>/meetings` (or a caller's `root`), and the meeting parts of the
+ * session lifecycle: teardown step 4, the repair of meetings a killed daemon left
+ * `recording`, and finalisation on shutdown.
+ */
+export class MeetingRegistry implements MeetingHost {
+  readonly summarizer: MeetingSummarizer;
+  private readonly live = new Map<string, LiveMeeting>();
+  /** Ids whose start is in progress, so two starts cannot take one id. */
+  private readonly starting = new Set<string>();
+  /** Where this run's stopped meetings live, to tell "already stopped" from "unknown" under any root. */
+  private readonly stopped = new Map<string, string>();
+  /** Finalisations still running (summaries included), awaited on shutdown. */
+  private readonly finishing = new Set<Promise<unknown>>();
+  private readonly shutdown = new AbortController();
+
+  constructor(readonly state: ServerState) {
+    this.summarizer = new MeetingSummarizer(state.inference);
+    state.registry.register(meetingMethods);
+    state.lifecycle.onTeardown(4, 'meetings', (session, reason) => this.finishOwnedBy(session, reason));
+    state.lifecycle.describeWith((session) => ({ meetings: this.ownedBy(session).map((meeting) => meeting.id) }));
+    state.onStart(() => this.repairDefaultRoot());
+    state.onClose(() => this.close());
+  }
+
+  /** `<state root>/meetings`, or `null` for an embedder without a state root (callers must pass `root`). */
+  get defaultRoot(): string | null {
+    return this.state.stateRoot === null ? null : stateDirs(this.state.stateRoot).meetings;
+  }
+
+  async start(params: StartParams, owner: ClientSession): Promise<MeetingStartResult> {
+    const root = this.rootFor(params.root);
+    const audio = await openAudio(params.audio_source);
+    const source = audio.file;
+    let meeting: LiveMeeting;
+    try {
+      meeting = await this.create(root, params, owner, source);
+    } catch (error) {
+      await source?.close();
+      throw error;
+    }
+    try {
+      // Partials are stale at once when a file is read faster than real time, so a file source has none.
+      const voice = this.state.voice.start(owner, { sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, meetingId: meeting.id }, meeting.sink);
+      meeting.voiceSessionId = voice.session_id;
+    } catch (error) {
+      await source?.close();
+      await meeting.abandon();
+      this.starting.delete(meeting.id);
+      throw error;
+    }
+    this.live.set(meeting.id, meeting);
+    this.starting.delete(meeting.id);
+    const started = meeting.snapshot();
+    this.state.journal.append('meeting_started', owner.id, { meeting_id: meeting.id, title: started.title, path: started.path });
+    if (source) meeting.pumpFrom(source, () => this.track(meeting.finish({ status: 'stopped', stopReason: 'end_of_file', summarize: params.summarize_on_end ?? true, signal: this.shutdown.signal, sessionId: owner.id })));
+    // The owner may have gone while the files were being created; its teardown could not see this meeting yet.
+    if (owner.closed) this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
+    return { id: meeting.id, title: started.title, started_at: started.started_at, status: 'recording', voice_session_id: source ? null : meeting.voiceSessionId, path: started.path };
+  }
+
+  async stop(params: StopParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingStopResult> {
+    const meeting = this.live.get(params.meeting_id);
+    if (!meeting) throw await this.notRecording(params.meeting_id);
+    if (meeting.owner !== caller && !caller.hasHostRights) {
+      throw forbidden(`meeting '${meeting.id}' belongs to another connection; only the connection that started it, or a host-role session (host_token), may stop it`);
+    }
+    if (meeting.phase !== 'recording') throw conflict(`meeting '${meeting.id}' is already stopping; read the result with meeting.get`);
+    const stopped = meeting.finish({ status: 'stopped', stopReason: 'requested', summarize: params.summarize, signal: AbortSignal.any([signal, this.shutdown.signal]), sessionId: caller.id });
+    this.track(stopped);
+    return stopped;
+  }
+
+  async list(rootParam: string | undefined): Promise<{ meetings: MeetingEntry[] }> {
+    const root = this.rootFor(rootParam);
+    let found: Awaited<ReturnType<typeof readMeetings>>;
+    try {
+      found = await readMeetings(root);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (rootParam === undefined) return { meetings: [] };
+      throw notFound(`there is no meetings directory at '${root}'; check root, or omit it for the daemon's own meetings`, { field: 'root' });
+    }
+    const entries = await Promise.all(
+      found.map(async ({ files, read }): Promise<MeetingEntry> => {
+        const live = this.liveAt(files);
+        if (live) return live.snapshot();
+        if ('error' in read) return corruptEntry(files, read.error, (await files.readTranscript().catch(() => [])).length);
+        return this.repairIfStale(files, read.metadata);
+      }),
+    );
+    return { meetings: await newestFirst(entries) };
+  }
+
+  async get(id: string, rootParam: string | undefined): Promise<MeetingRecord> {
+    const files = new MeetingFiles(join(this.rootFor(rootParam), id));
+    const live = this.liveAt(files);
+    if (live) return { ...live.snapshot(), transcript: await files.readTranscript() };
+    const read = await files.readMetadata();
+    if ('error' in read && !(await exists(files.dir))) throw notFound(`unknown meeting '${id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'meeting_id' });
+    const transcript = await files.readTranscript();
+    if ('error' in read) return { ...corruptEntry(files, read.error, transcript.length), transcript };
+    const metadata = await this.repairIfStale(files, read.metadata);
+    return { ...metadata, transcript };
+  }
+
+  released(meeting: LiveMeeting): void {
+    if (this.live.get(meeting.id) !== meeting) return;
+    this.live.delete(meeting.id);
+    this.stopped.set(meeting.id, meeting.files.dir);
+  }
+
+  private async create(root: string, params: StartParams, owner: ClientSession, source: WavFileSource | null): Promise<LiveMeeting> {
+    for (let attempt = 1; ; attempt++) {
+      const id = params.id ?? newMeetingId();
+      if (this.live.has(id) || this.starting.has(id)) throw conflict(`meeting '${id}' is already recording; choose another id, or omit id to get a fresh one`, { field: 'id' });
+      this.starting.add(id);
+      try {
+        return await this.createFiles(root, id, params, owner, source);
+      } catch (error) {
+        this.starting.delete(id);
+        const collided = (error as RpcError).code === ErrorCode.Conflict;
+        if (!collided || params.id !== undefined || attempt >= GENERATED_ID_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async createFiles(root: string, id: string, params: StartParams, owner: ClientSession, source: WavFileSource | null): Promise<LiveMeeting> {
+    const files = await MeetingFiles.create(root, id);
+    try {
+      const metadata = recordingMetadata(files, {
+        title: params.title ?? null,
+        language: params.language ?? 'en',
+        audio_source_kind: params.audio_source.kind,
+        persist_audio: params.persist_audio,
+      });
+      await files.writeMetadata(metadata);
+      const transcript = await TranscriptLog.open(files.transcriptFile);
+      const audio = source && params.persist_audio ? await AudioRecorder.create(files.audioFile, source.format.sampleRate, source.format.channels) : null;
+      return new LiveMeeting(this, owner, files, metadata, transcript, audio);
+    } catch (error) {
+      await files.discard();
+      throw error;
+    }
+  }
+
+  /** Why `meeting.stop` has nothing to stop: `-32011` for a meeting that exists but is over, `-32010` otherwise. */
+  private async notRecording(id: string): Promise<RpcError> {
+    if (this.starting.has(id)) return conflict(`meeting '${id}' is still starting; stop it once meeting.start has answered`);
+    const dir = this.stopped.get(id) ?? (this.defaultRoot === null ? null : join(this.defaultRoot, id));
+    if (dir !== null && (await exists(dir))) {
+      const read = await new MeetingFiles(dir).readMetadata();
+      const status = 'metadata' in read ? read.metadata.status : 'failed';
+      return conflict(`meeting '${id}' is already ${status === 'recording' ? 'interrupted' : status}; there is nothing to stop (read it with meeting.get)`, { field: 'meeting_id' });
+    }
+    return notFound(`unknown meeting '${id}'; it is not recording (list meetings with meeting.list)`, { field: 'meeting_id' });
+  }
+
+  /** §16.6: a `recording` meeting that no live meeting owns was cut off by a killed daemon. */
+  private async repairIfStale(files: MeetingFiles, metadata: MeetingMetadata): Promise<MeetingMetadata> {
+    if (metadata.status !== 'recording' || this.starting.has(metadata.id) || this.live.has(metadata.id)) return metadata;
+    const lines = await files.readTranscript();
+    const endedAt = lines.at(-1)?.at ?? metadata.started_at;
+    const repaired: MeetingMetadata = {
+      ...metadata,
+      status: 'interrupted',
+      stop_reason: 'daemon_restart',
+      ended_at: endedAt,
+      duration_ms: Math.max(0, Date.parse(endedAt) - Date.parse(metadata.started_at)),
+      segment_count: lines.length,
+    };
+    await files.writeTranscriptMarkdown(repaired, lines);
+    await files.writeMetadata(repaired);
+    this.state.journal.append('meeting_stopped', null, { meeting_id: metadata.id, status: 'interrupted', stop_reason: 'daemon_restart', segments: lines.length, summarized: false });
+    log.info('interrupted meeting repaired', { meeting: metadata.id, segments: lines.length });
+    return repaired;
+  }
+
+  private async repairDefaultRoot(): Promise<void> {
+    if (this.defaultRoot === null) return;
+    const found = await readMeetings(this.defaultRoot).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') log.warn('meetings directory cannot be read for repair', { root: this.defaultRoot, error: error.code ?? error.message });
+      return [];
+    });
+    for (const { files, read } of found) {
+      if (!('metadata' in read)) continue;
+      await this.repairIfStale(files, read.metadata).catch((error: Error) => log.warn('interrupted meeting cannot be repaired', { meeting: files.id, error: error.message }));
+    }
+  }
+
+  /** Teardown step 4: the connection's meetings end without a summary (no unattended inference). */
+  private async finishOwnedBy(owner: ClientSession, reason: string): Promise<void> {
+    const stopReason = reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected';
+    await Promise.all(
+      this.ownedBy(owner, true).map((meeting) =>
+        this.track(meeting.finish({ status: 'stopped', stopReason, summarize: false })).catch((error: Error) =>
+          log.warn('meeting finalisation failed', { meeting: meeting.id, error: error.message }),
+        ),
+      ),
+    );
+  }
+
+  /** Graceful shutdown: summaries still running are cancelled (their meetings stay stopped), any meeting left is finalised. */
+  private async close(): Promise<void> {
+    this.shutdown.abort(new Error('daemon shutting down'));
+    for (const meeting of this.live.values()) this.track(meeting.finish({ status: 'stopped', stopReason: 'daemon_shutdown', summarize: false }));
+    await Promise.allSettled([...this.finishing]);
+  }
+
+  private track<T>(finishing: Promise<T>): Promise<T> {
+    this.finishing.add(finishing);
+    const settled = () => void this.finishing.delete(finishing);
+    finishing.then(settled, (error: Error) => {
+      settled();
+      log.warn('meeting finalisation failed', { error: error.message });
+    });
+    return finishing;
+  }
+
+  private ownedBy(owner: ClientSession, includeStopping = false): LiveMeeting[] {
+    return [...this.live.values()].filter((meeting) => meeting.owner === owner && (includeStopping || meeting.phase === 'recording'));
+  }
+
+  private liveAt(files: MeetingFiles): LiveMeeting | undefined {
+    const live = this.live.get(files.id);
+    return live?.files.dir === files.dir ? live : undefined;
+  }
+
+  private rootFor(root: string | undefined): string {
+    if (root !== undefined) return root;
+    if (this.defaultRoot === null) throw invalidParams('this daemon keeps no state root, so meetings need an explicit root: pass an absolute directory as root', { field: 'root' });
+    return this.defaultRoot;
+  }
+}
+
+/** The voice session's input format, and the opened file for a `file` source. */
+async function openAudio(source: StartParams['audio_source']): Promise<{ sampleRate: number; channels: 1 | 2; file: WavFileSource | null }> {
+  if (source.kind === 'pcm_push') return { sampleRate: source.sample_rate, channels: source.channels, file: null };
+  const file = await WavFileSource.open(source.path);
+  return { sampleRate: file.format.sampleRate, channels: file.format.channels, file };
+}
+
+/** `mtg-<YYYYMMDD>-<6 hex>` (UTC date). */
+function newMeetingId(now = new Date()): string {
+  return `mtg-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

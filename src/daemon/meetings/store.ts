@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { conflict } from '../../protocol/errors.js';
+import {
+  MEETING_ID_PATTERN,
+  transcriptLines,
+  type CorruptMeetingEntry,
+  type MeetingEntry,
+  type MeetingMetadata,
+  type TranscriptLine,
+} from '../../protocol/meeting.js';
+import { log } from '../log.js';
+
+/** The metadata of a meeting that has just started recording into `files`. */
+export function recordingMetadata(
+  files: MeetingFiles,
+  start: Pick<MeetingMetadata, 'title' | 'language' | 'audio_source_kind' | 'persist_audio'>,
+): MeetingMetadata {
+  return {
+    id: files.id,
+    ...start,
+    status: 'recording',
+    started_at: new Date().toISOString(),
+    ended_at: null,
+    duration_ms: null,
+    stop_reason: null,
+    segment_count: 0,
+    summary: null,
+    summary_error: null,
+    path: files.dir,
+  };
+}
+
+/**
+ * A meeting's directory (§16.4): `meeting.json` replaced atomically, `transcript.jsonl`
+ * appended and synced per segment, `transcript.md` / `summary.md` at stop, `audio.wav` on
+ * request. Directories are 0700 and files 0600; a crash at any point leaves every file
+ * either in its previous state or its next one, and every synced transcript line intact.
+ */
+export class MeetingFiles {
+  constructor(readonly dir: string) {}
+
+  get id(): string {
+    return basename(this.dir);
+  }
+
+  get metadataFile(): string {
+    return join(this.dir, 'meeting.json');
+  }
+
+  get transcriptFile(): string {
+    return join(this.dir, 'transcript.jsonl');
+  }
+
+  get transcriptMarkdownFile(): string {
+    return join(this.dir, 'transcript.md');
+  }
+
+  get summaryFile(): string {
+    return join(this.dir, 'summary.md');
+  }
+
+  get audioFile(): string {
+    return join(this.dir, 'audio.wav');
+  }
+
+  /** Creates `<root>/<id>/`; an existing directory is a `-32011`, never reused (its transcript would be mixed in). */
+  static async create(root: string, id: string): Promise<MeetingFiles> {
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    const dir = join(root, id);
+    try {
+      await mkdir(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw conflict(`meeting '${id}' already exists in ${root}; choose another id, or omit id to get a fresh one`, { field: 'id' });
+      }
+      throw error;
+    }
+    await syncDir(root);
+    return new MeetingFiles(dir);
+  }
+
+  writeMetadata(metadata: MeetingMetadata): Promise<void> {
+    return writeAtomically(this.metadataFile, JSON.stringify(metadata, null, 2) + '\n');
+  }
+
+  /** The stored metadata, or why it cannot be read. The directory is the truth for `id` and `path`, should it have been moved. */
+  async readMetadata(): Promise<{ metadata: MeetingMetadata } | { error: string }> {
+    let text: string;
+    try {
+      text = await readFile(this.metadataFile, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return { error: code === 'ENOENT' ? 'meeting.json is missing' : `meeting.json cannot be read (${code ?? (error as Error).message})` };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { error: 'meeting.json is not valid JSON' };
+    }
+    const checked = storedMetadata.safeParse(parsed);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      return { error: `meeting.json is invalid at '${issue.path.join('.') || '(root)'}': ${issue.message}` };
+    }
+    return { metadata: { ...checked.data, id: this.id, path: this.dir } };
+  }
+
+  /** Every complete line of `transcript.jsonl`. A torn last line (a crash mid-append, never acknowledged) is left out. */
+  async readTranscript(): Promise<TranscriptLine[]> {
+    let text: string;
+    try {
+      text = await readFile(this.transcriptFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const rows = text.split('\n');
+    rows.pop();
+    const lines: TranscriptLine[] = [];
+    let skipped = 0;
+    for (const row of rows) {
+      const line = parseLine(row);
+      if (line) lines.push(line);
+      else skipped++;
+    }
+    if (skipped > 0) log.warn('unreadable transcript lines skipped', { meeting: this.id, skipped });
+    return lines;
+  }
+
+  writeTranscriptMarkdown(metadata: MeetingMetadata, lines: readonly TranscriptLine[]): Promise<void> {
+    const heading = `# ${metadata.title ?? metadata.id}\n\nMeeting ${metadata.id}, started ${metadata.started_at}.\n\n`;
+    const body = lines.length ? transcriptLines(lines).join('\n\n') + '\n' : '_No speech was transcribed._\n';
+    return writeAtomically(this.transcriptMarkdownFile, heading + body);
+  }
+
+  writeSummary(metadata: MeetingMetadata, summary: string): Promise<void> {
+    return writeAtomically(this.summaryFile, `# Summary: ${metadata.title ?? metadata.id}\n\n${summary}\n`);
+  }
+
+  /** Removes a directory this daemon created a moment ago for a meeting that then failed to start. */
+  discard(): Promise<void> {
+    return rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** `transcript.jsonl`, open for appending; each line is on disk (fdatasync) before `append` resolves. */
+export class TranscriptLog {
+  private constructor(private readonly handle: FileHandle) {}
+
+  static async open(file: string): Promise<TranscriptLog> {
+    const handle = await open(file, 'a', 0o600);
+    await syncDir(dirname(file));
+    return new TranscriptLog(handle);
+  }
+
+  async append(line: TranscriptLine): Promise<void> {
+    await this.handle.appendFile(JSON.stringify(line) + '\n');
+    await this.handle.datasync();
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** Every meeting directory under `root`, each read once; a corrupt one becomes a `failed` entry instead of an error. */
+export async function readMeetings(root: string): Promise<{ files: MeetingFiles; read: Awaited<ReturnType<MeetingFiles['readMetadata']>> }[]> {
+  const entries = await readdir(root, { withFileTypes: true });
+  const dirs = entries.filter((entry) => entry.isDirectory() && MEETING_ID_PATTERN.test(entry.name)).map((entry) => new MeetingFiles(join(root, entry.name)));
+  return Promise.all(dirs.map(async (files) => ({ files, read: await files.readMetadata() })));
+}
+
+/** A corrupt meeting as `meeting.list` shows it: its transcript and files stay untouched for the user to rescue. */
+export function corruptEntry(files: MeetingFiles, error: string, segmentCount: number): CorruptMeetingEntry {
+  return {
+    id: files.id,
+    title: null,
+    status: 'failed',
+    started_at: null,
+    ended_at: null,
+    duration_ms: null,
+    stop_reason: null,
+    segment_count: segmentCount,
+    language: null,
+    audio_source_kind: null,
+    persist_audio: false,
+    summary: null,
+    summary_error: null,
+    path: files.dir,
+    error,
+  };
+}
+
+/** Newest first; corrupt entries, which have no start time, by their directory's modification time. */
+export async function newestFirst(entries: MeetingEntry[]): Promise<MeetingEntry[]> {
+  const keyed = await Promise.all(
+    entries.map(async (entry) => ({ entry, at: entry.started_at ? Date.parse(entry.started_at) : await stat(entry.path).then((s) => s.mtimeMs, () => 0) })),
+  );
+  return keyed.sort((a, b) => b.at - a.at).map(({ entry }) => entry);
+}
+
+/** Temp file beside the target (0600), synced, renamed over it, directory synced: readers see the old file or the new one. */
+async function writeAtomically(file: string, content: string): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(temp, file);
+  await syncDir(dirname(file));
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+const transcriptLine = z.object({
+  index: z.number().int().min(0),
+  text: z.string(),
+  start_ms: z.number(),
+  end_ms: z.number(),
+  role: z.string(),
+  at: z.string(),
+});
+
+function parseLine(row: string): TranscriptLine | null {
+  try {
+    const checked = transcriptLine.safeParse(JSON.parse(row));
+    return checked.success ? checked.data : null;
+  } catch {
+    return null;
+  }
+}
+
+const storedMetadata = z.object({
+  id: z.string().regex(MEETING_ID_PATTERN),
+  title: z.string().nullable(),
+  status: z.enum(['recording', 'stopped', 'interrupted', 'failed']),
+  started_at: z.iso.datetime(),
+  ended_at: z.iso.datetime().nullable(),
+  duration_ms: z.number().int().min(0).nullable(),
+  stop_reason: z.enum(['requested', 'owner_disconnected', 'end_of_file', 'daemon_shutdown', 'daemon_restart', 'error']).nullable(),
+  segment_count: z.number().int().min(0),
+  language: z.string(),
+  audio_source_kind: z.enum(['pcm_push', 'file']),
+  persist_audio: z.boolean(),
+  summary: z.string().nullable(),
+  summary_error: z.string().nullable(),
+  path: z.string(),
+});

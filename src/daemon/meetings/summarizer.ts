@@ -1,0 +1,170 @@
+import { transcriptLines, type TranscriptLine } from '../../protocol/meeting.js';
+import { MAX_CONTEXT_TOKENS } from '../inference/generation-model.js';
+import type { GenerateOptions, LocalInference } from '../inference/local-inference.js';
+
+export interface SummaryOutcome {
+  summary: string | null;
+  summary_error: string | null;
+}
+
+/** One kind of prompt: instruction, the text, then the cue the model continues from. */
+interface PromptShape {
+  head: string;
+  cue: string;
+  /** Bytes of text that fit between head and cue. */
+  textBytes: number;
+}
+
+export interface PromptPlan {
+  maxTokens: number;
+  chunk: PromptShape;
+  merge: PromptShape;
+}
+
+const INSTRUCTIONS = {
+  chunk: {
+    full: {
+      head: 'Summarise this part of a meeting transcript. List the key points, the decisions, and the action items with their owners.\n\nTranscript:\n',
+      cue: '\n\nSummary:\n',
+    },
+    short: { head: 'Meeting notes:\n', cue: '\nSummary:' },
+  },
+  merge: {
+    full: {
+      head: 'These are summaries of consecutive parts of one meeting. Merge them into one summary with the key points, the decisions, and the action items with their owners.\n\nPart summaries:\n',
+      cue: '\n\nSummary:\n',
+    },
+    short: { head: 'Notes:\n', cue: '\nSummary:' },
+  },
+};
+
+/** BOS, a leading-space token and rounding. */
+const RESERVED_TOKENS = 8;
+/** Below this much room for transcript text per call, summarising is pointless. */
+const MIN_TEXT_BYTES = 16;
+/** Assumed when a model's header does not state its training context. */
+const FALLBACK_WINDOW = 512;
+
+/**
+ * Budgets for a model whose calls see `window` tokens. Token counts are bounded by UTF-8
+ * bytes (every SentencePiece/BPE token covers at least one byte), so no prompt can overflow
+ * the context, where node-llama-cpp would silently drop the start of the transcript. A tenth
+ * of the window stays free (node-llama-cpp's context-shift reserve), chat templates get
+ * 1/64 of it, and models too small for the full instruction get a terse one.
+ */
+export function planPrompts(window: number): PromptPlan {
+  const maxTokens = Math.min(512, Math.max(16, Math.floor(window / 4)));
+  const promptBytes = Math.floor(window * 0.9) - maxTokens - RESERVED_TOKENS - Math.ceil(window / 64);
+  const shape = ({ full, short }: { full: Omit<PromptShape, 'textBytes'>; short: Omit<PromptShape, 'textBytes'> }): PromptShape => {
+    const chosen = byteLength(full.head + full.cue) <= promptBytes / 4 ? full : short;
+    const textBytes = promptBytes - byteLength(chosen.head + chosen.cue);
+    if (textBytes < MIN_TEXT_BYTES) throw new Error(`the model's context window (${window} tokens) is too small to summarise a transcript; choose a larger model with \`car config set model <name>\``);
+    return { ...chosen, textBytes };
+  };
+  return { maxTokens, chunk: shape(INSTRUCTIONS.chunk), merge: shape(INSTRUCTIONS.merge) };
+}
+
+/** Transcript lines packed into chunks of at most `maxBytes`; a line longer than that is split between words. */
+export function chunkTranscript(lines: readonly string[], maxBytes: number): string[] {
+  return packLines(
+    lines.flatMap((line) => splitByBytes(line, maxBytes)),
+    maxBytes,
+  ).map((group) => group.join('\n'));
+}
+
+/** Greedy groups whose `\n`-joined size stays within `maxBytes`. */
+export function packLines(parts: readonly string[], maxBytes: number): string[][] {
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    const bytes = byteLength(part);
+    if (current.length && size + 1 + bytes > maxBytes) {
+      groups.push(current);
+      current = [];
+      size = 0;
+    }
+    size += (current.length ? 1 : 0) + bytes;
+    current.push(part);
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}
+
+/** Pieces of at most `maxBytes` each, cut at the last whitespace that fits, else between characters. */
+export function splitByBytes(text: string, maxBytes: number): string[] {
+  const pieces: string[] = [];
+  let rest = text.trim();
+  while (byteLength(rest) > maxBytes) {
+    let head = prefixWithin(rest, maxBytes);
+    const cutsAWord = /^\S/.test(rest.slice(head.length));
+    const space = cutsAWord ? head.search(/\s\S*$/) : -1;
+    if (space > 0) head = head.slice(0, space);
+    if (head === '') head = String.fromCodePoint(rest.codePointAt(0)!);
+    pieces.push(head.trimEnd());
+    rest = rest.slice(head.length).trimStart();
+  }
+  if (rest) pieces.push(rest);
+  return pieces;
+}
+
+/**
+ * §16.5: the transcript summarised by the default generation model through admission,
+ * in chunks that each fit the model's context, then the partial summaries merged level
+ * by level until one remains. Never throws: whatever goes wrong becomes `summary_error`,
+ * because a missing model must never cost the meeting its transcript.
+ */
+export class MeetingSummarizer {
+  constructor(private readonly inference: LocalInference) {}
+
+  async summarize(lines: readonly TranscriptLine[], options: GenerateOptions): Promise<SummaryOutcome> {
+    if (!lines.some((line) => /\S/.test(line.text))) return { summary: null, summary_error: 'transcript is empty' };
+    try {
+      const { model, window } = await this.defaultModel();
+      const plan = planPrompts(window);
+      const generate = async (shape: PromptShape, text: string) => {
+        const result = await this.inference.generate({ model, prompt: shape.head + text + shape.cue, max_tokens: plan.maxTokens, temperature: 0 }, options);
+        return result.text.trim();
+      };
+      let parts = await inOrder(chunkTranscript(transcriptLines(lines), plan.chunk.textBytes), (chunk) => generate(plan.chunk, chunk));
+      // Each part is capped at under half the merge room, so every merge call takes at least two and the levels shrink.
+      const partBytes = Math.floor((plan.merge.textBytes - 1) / 2);
+      while (parts.filter(Boolean).length > 1) {
+        const capped = parts.filter(Boolean).map((part) => splitByBytes(part, partBytes)[0]!);
+        parts = await inOrder(packLines(capped, plan.merge.textBytes), (group) => generate(plan.merge, group.join('\n')));
+      }
+      const summary = parts.find(Boolean);
+      return summary ? { summary, summary_error: null } : { summary: null, summary_error: 'the model produced an empty summary' };
+    } catch (error) {
+      return { summary: null, summary_error: `no summary: ${(error as Error).message}` };
+    }
+  }
+
+  /** The model `infer` would use by default, and how many tokens one call of it may see. */
+  private async defaultModel(): Promise<{ model: string; window: number }> {
+    const { catalogue } = this.inference;
+    const model = catalogue.resolve('generation').name;
+    const info = (await catalogue.list()).models.find((entry) => entry.name === model);
+    return { model, window: Math.min(info?.context_length ?? FALLBACK_WINDOW, MAX_CONTEXT_TOKENS) };
+  }
+}
+
+/** One call at a time: a summary never holds more than one admission permit. */
+async function inOrder<T>(items: readonly T[], run: (item: T) => Promise<string>): Promise<string[]> {
+  const results: string[] = [];
+  for (const item of items) results.push(await run(item));
+  return results;
+}
+
+function prefixWithin(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    bytes += byteLength(char);
+    if (bytes > maxBytes) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');

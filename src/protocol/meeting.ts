@@ -1,0 +1,161 @@
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import { transcribeStartParams } from './voice.js';
+
+/** Meetings: recorded, transcribed, persisted and summarised voice sessions (PROTOCOL.md §16). */
+
+export const MEETING_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** §16.3: a file source larger than this is refused. */
+export const MAX_MEETING_FILE_BYTES = 2 * 1024 ** 3;
+export const MAX_MEETING_TITLE_CHARS = 200;
+
+/** A single path segment, so an id can never climb out of the meetings root. */
+export const meetingId = z
+  .string()
+  .regex(MEETING_ID_PATTERN, "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+const absolutePath = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
+  .refine((path) => !path.includes('\0'), 'must not contain NUL bytes')
+  .refine((path) => isAbsolute(path), 'must be an absolute path on the daemon host');
+
+const pcmPushSource = transcribeStartParams.shape.audio_source.unwrap();
+
+const fileSource = z.strictObject({
+  kind: z.literal('file'),
+  path: absolutePath,
+});
+
+const audioSource = z.discriminatedUnion('kind', [pcmPushSource, fileSource], {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union' || issue.note !== 'No matching discriminator') return undefined;
+    const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
+    return kind === undefined
+      ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection) or 'file' (a WAV file the daemon reads)"
+      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push' or 'file'`;
+  },
+});
+
+/** Upstream's capture sources; this daemon has no capture devices, so any value is refused. */
+const captureSource = z.string().refine(() => false, {
+  error: (issue) => `audio source '${String(issue.input)}' is not available on this daemon (no capture devices); use audio_source 'pcm_push' or 'file'`,
+});
+
+const language = transcribeStartParams.shape.options.unwrap().shape.language;
+
+export const meetingStartParams = z
+  .strictObject({
+    id: meetingId.optional(),
+    title: z.string().min(1, 'must not be empty').max(MAX_MEETING_TITLE_CHARS, `must be at most ${MAX_MEETING_TITLE_CHARS} characters`).optional(),
+    audio_source: audioSource.default({ kind: 'pcm_push', sample_rate: 16000, channels: 1 }),
+    summarize_on_end: z.boolean().optional(),
+    sources: z.array(captureSource).max(8).optional(),
+    language,
+    /** Accepted for upstream compatibility; the local speech engine has one model per language. */
+    model: z.string().min(1).max(200).optional(),
+    persist_audio: z.boolean().default(false),
+    root: absolutePath.optional(),
+  })
+  .refine((params) => params.summarize_on_end === undefined || params.audio_source.kind === 'file', {
+    message: "summarize_on_end applies to 'file' sources only; a pcm_push meeting is summarised by meeting.stop",
+    path: ['summarize_on_end'],
+  })
+  .refine((params) => !params.persist_audio || params.audio_source.kind === 'file', {
+    message: "persist_audio is only available for 'file' sources on this daemon; pushed audio is not kept",
+    path: ['persist_audio'],
+  });
+
+export const meetingStopParams = z.strictObject({
+  meeting_id: meetingId,
+  summarize: z.boolean().default(true),
+});
+
+export const meetingListParams = z.strictObject({
+  root: absolutePath.optional(),
+});
+
+export const meetingGetParams = z.strictObject({
+  meeting_id: meetingId,
+  root: absolutePath.optional(),
+});
+
+export type MeetingStatus = 'recording' | 'stopped' | 'interrupted' | 'failed';
+export type MeetingStopReason = 'requested' | 'owner_disconnected' | 'end_of_file' | 'daemon_shutdown' | 'daemon_restart' | 'error';
+export type MeetingAudioSourceKind = 'pcm_push' | 'file';
+
+/** `meeting.json` (§16.4). */
+export interface MeetingMetadata {
+  id: string;
+  title: string | null;
+  status: MeetingStatus;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  stop_reason: MeetingStopReason | null;
+  segment_count: number;
+  language: string;
+  audio_source_kind: MeetingAudioSourceKind;
+  persist_audio: boolean;
+  summary: string | null;
+  summary_error: string | null;
+  path: string;
+}
+
+/** A listed meeting; a corrupt `meeting.json` is listed as `failed` with `error` saying why (§16.6). */
+export type MeetingEntry = MeetingMetadata | CorruptMeetingEntry;
+
+export interface CorruptMeetingEntry extends Omit<MeetingMetadata, 'started_at' | 'language' | 'audio_source_kind'> {
+  status: 'failed';
+  started_at: string | null;
+  language: string | null;
+  audio_source_kind: MeetingAudioSourceKind | null;
+  error: string;
+}
+
+/** One line of `transcript.jsonl`. */
+export interface TranscriptLine {
+  index: number;
+  text: string;
+  start_ms: number;
+  end_ms: number;
+  role: string;
+  /** When the segment was persisted (ISO-8601). */
+  at: string;
+}
+
+export interface MeetingStartResult {
+  id: string;
+  title: string | null;
+  started_at: string;
+  status: 'recording';
+  /** The internal voice session to push audio to; `null` for a `file` source. */
+  voice_session_id: string | null;
+  path: string;
+}
+
+export type MeetingRecord = MeetingEntry & { transcript: TranscriptLine[] };
+
+declare module './methods.js' {
+  interface MethodMap {
+    'meeting.start': { params: z.input<typeof meetingStartParams>; result: MeetingStartResult };
+    'meeting.stop': { params: z.input<typeof meetingStopParams>; result: MeetingMetadata & { transcript: TranscriptLine[] } };
+    'meeting.list': { params: z.input<typeof meetingListParams>; result: { meetings: MeetingEntry[] } };
+    'meeting.get': { params: z.input<typeof meetingGetParams>; result: MeetingRecord };
+  }
+}
+
+/** `mm:ss` (or `h:mm:ss` past an hour) of a transcript offset. */
+export function transcriptStamp(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = String(Math.floor((total % 3600) / 60)).padStart(2, '0');
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${minutes}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** One `[mm:ss] text` line per segment: `transcript.md`, `car meeting show` and the summariser's input. */
+export function transcriptLines(lines: readonly Pick<TranscriptLine, 'start_ms' | 'text'>[]): string[] {
+  return lines.map((line) => `[${transcriptStamp(line.start_ms)}] ${line.text}`);
+}

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { MeetingEntry, MeetingRecord } from '../../../src/protocol/meeting.js';
+import { runCli } from '../../helpers/cli.js';
+import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
+import { RUN_JS } from '../../helpers/paths.js';
+import { engineMissing } from '../voice/recordings.js';
+import { meetingPcm, meetingWav, stateRootWithStories } from './support.js';
+import { readJsonLines } from '../../helpers/journal.js';
+import { waitFor } from '../../helpers/wait.js';
+
+/** `car meeting start|stop|ls|show` against a real daemon process. */
+describe('car meeting', { skip: engineMissing }, () => {
+  let daemon: DaemonProcess;
+
+  before(async () => {
+    daemon = await startDaemon({ stateRoot: stateRootWithStories() });
+  });
+  after(() => daemon.stop());
+
+  it('Ctrl-C in `car meeting start` stops the meeting cleanly, summarises it and says where the files are', async () => {
+    const child = spawn(process.execPath, [RUN_JS, 'meeting', 'start', '--title', 'standup'], { env: daemon.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // The pipe stays open, as with a live microphone: only Ctrl-C ends this meeting.
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(meetingPcm(3));
+    await waitFor(() => /^\[\d\d:\d\d\] \S/m.test(stdout), `a transcript line (stderr: ${stderr})`, 60_000);
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, stderr);
+
+    const path = /^transcript {2}(\/\S+)\/transcript\.md$/m.exec(stdout)?.[1];
+    assert.ok(path, stdout);
+    assert.match(stdout, new RegExp(`^summary {5}${path}/summary\\.md$`, 'm'));
+    const metadata = JSON.parse(readFileSync(join(path, 'meeting.json'), 'utf8')) as MeetingRecord;
+    assert.equal(metadata.status, 'stopped');
+    assert.equal(metadata.stop_reason, 'requested');
+    assert.equal(metadata.title, 'standup');
+    assert.ok(metadata.summary && metadata.summary.length > 0);
+    assert.ok(readJsonLines(join(path, 'transcript.jsonl')).length >= 1);
+    assert.match(stdout, new RegExp(`^meeting ${metadata.id} stopped: ${metadata.segment_count} segments?, \\d\\d:\\d\\d$`, 'm'));
+  });
+
+  it('records a WAV file, then lists, shows and finds it in the meetings namespace', async () => {
+    const recorded = await runCli(['meeting', 'start', '--file', meetingWav(), '--id', 'from-cli', '--title', 'review', '--no-summary'], daemon.env);
+    assert.equal(recorded.code, 0, recorded.stderr);
+    assert.match(recorded.stdout, /^\[00:00\] go forward ten meters$/m);
+    assert.match(recorded.stdout, /^meeting from-cli stopped: [3-9] segments, \d\d:\d\d$/m);
+    assert.match(recorded.stdout, /^summary {5}none$/m);
+
+    const listed = await runCli(['meeting', 'ls', '--json'], daemon.env);
+    const { meetings } = JSON.parse(listed.stdout) as { meetings: MeetingEntry[] };
+    assert.equal(meetings[0]!.id, 'from-cli');
+    const table = await runCli(['meeting', 'list'], daemon.env);
+    assert.match(table.stdout, /^ID +TITLE +STATUS +STARTED +DURATION +SEGMENTS +SUMMARY$/m);
+    assert.match(table.stdout, /^from-cli +review +stopped +\d+s ago +\d\d:\d\d +\d +-$/m);
+
+    const shown = await runCli(['meeting', 'show', 'from-cli'], daemon.env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^status +stopped \(requested\)$/m);
+    assert.match(shown.stdout, /^ {2}\[00:00\] go forward ten meters$/m);
+    const json = JSON.parse((await runCli(['meeting', 'show', 'from-cli', '--json'], daemon.env)).stdout) as MeetingRecord;
+    assert.equal(json.transcript[0]!.text, 'go forward ten meters');
+
+    const found = await runCli(['memory', 'query', 'forward meters', '--namespace', 'meetings', '--json'], daemon.env);
+    assert.ok((JSON.parse(found.stdout) as { id: string }[]).some((hit) => hit.id === 'mtg-from-cli-0'), found.stdout);
+  });
+
+  it("`car meeting stop` stops another connection's meeting with the host token; a second stop fails clearly", async () => {
+    const owner = await daemon.connect();
+    const started = await owner.call('meeting.start', { id: 'stopped-from-cli' });
+    const stopped = await runCli(['meeting', 'stop', started.id, '--no-summary'], daemon.env);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stdout, new RegExp(`^transcript  ${started.path}/transcript\\.md$`, 'm'));
+    const again = await runCli(['meeting', 'stop', started.id], daemon.env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^Error: meeting 'stopped-from-cli' is already stopped; there is nothing to stop .*\(code -32011\)$/m);
+    const unknown = await runCli(['meeting', 'show', 'no-such-meeting'], daemon.env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown meeting 'no-such-meeting'/);
+    const missing = await runCli(['meeting', 'start', '--file', '/nonexistent/meeting.wav'], daemon.env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read '\/nonexistent\/meeting\.wav'/);
+    owner.close();
+  });
+});
