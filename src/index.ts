@@ -3,6 +3,8 @@ export { ServerState, type ServerStateConfig } from './daemon/state/server-state
 export { serve, type RunningServer, type ServeOptions } from './daemon/server/ws-server.js';
 export { AuthPolicy } from './daemon/auth/tokens.js';
 export type { Memgine, Fact, NewFact, ScoredFact, FactKind } from './daemon/memgine/memgine.js';
+export { MemoryStore } from './daemon/memgine/memory-store.js';
+export { InferenceEngine, type InferenceEngineOptions } from './daemon/inference/engine.js';
 export type { MethodSpec, MethodTable, CallContext } from './daemon/rpc/method-table.js';
 export { log } from './daemon/log.js';
 export { replayJournal, type ReplayState } from './daemon/journal/replay.js';

@@ -59,7 +59,7 @@ export interface AdmissionStatus {
   permits_in_use: number;
   env_override: string;
   queued: number;
-  source: 'ram' | 'env';
+  source: 'ram' | 'env' | 'config';
   host_ram_bytes: number;
 }
 

@@ -57,6 +57,7 @@ const reducers: Record<string, Reducer> = {
   },
   approval_requested: (f, e) => void f.approvals.set((e.data as Data).id, { ...e.data }),
   approval_resolved: (f, e) => void f.approvals.set((e.data as Data).id, { ...e.data }),
+  approval_voted: (f, e) => void f.approvals.set((e.data as Data).id, { ...e.data }),
   host_notification: ({ out }) => void out.host.notifications++,
   inference_completed: ({ out }, e) => {
     const data = e.data as Data;
@@ -106,7 +107,11 @@ function applyEnvelope(f: Folding, envelope: Data): void {
   const surface = update && f.surfaces.get(update.surfaceId);
   if (!surface) return;
   surface.revision++;
-  for (const component of (envelope.updateComponents?.components ?? []) as Data[]) surface.componentIds.add(component.id);
+  for (const component of (envelope.updateComponents?.components ?? []) as Data[]) {
+    // `component: null` is an A2UI v0.9 tombstone: the component is removed.
+    if (component.component === null) surface.componentIds.delete(component.id);
+    else surface.componentIds.add(component.id);
+  }
   surface.components = surface.componentIds.size;
 }
 

@@ -1,10 +1,19 @@
 import type { DaemonStatus, MemoryScope } from '../../protocol/core.js';
+import type { A2uiLimits } from '../../protocol/a2ui.js';
 import { ConfigError } from '../../errors.js';
 import { authMethods } from '../auth/methods.js';
 import { AuthPolicy } from '../auth/tokens.js';
+import { InferenceAdmission } from '../inference/admission.js';
+import type { InferenceEngine } from '../inference/engine.js';
+import { LocalInference } from '../inference/local-inference.js';
 import { Journal } from '../journal/journal.js';
 import { log } from '../log.js';
 import type { Memgine } from '../memgine/memgine.js';
+import { MemoryService } from '../memgine/memory-service.js';
+import { MeetingRegistry } from '../meetings/registry.js';
+import { A2uiSurfaceStore } from '../a2ui/store.js';
+import { A2uiRouteAuthStore } from '../a2ui/route-auth.js';
+import { HostState, type ApprovalGateConfig } from '../host/host-state.js';
 import { Dispatcher } from '../rpc/dispatcher.js';
 import type { ApprovalGate } from '../rpc/method-table.js';
 import { MethodRegistry } from '../rpc/registry.js';
@@ -12,6 +21,7 @@ import { ClientSession, type SessionChannel } from '../sessions/client-session.j
 import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
 import { SessionListing } from '../sessions/session-list.js';
+import { VoiceSessionRegistry, type VoiceOptions } from '../voice/registry.js';
 
 const DEFAULT_HANDLER_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -25,6 +35,16 @@ export interface ServerStateConfig {
   auth?: AuthPolicy;
   /** Handler deadline (§3.3); defaults to `CAR_HANDLER_TIMEOUT` seconds, else 30 minutes. */
   handlerTimeoutMs?: number;
+  /** A ready engine (skips the lazy start); the embedder keeps ownership and disposes it. */
+  inference?: InferenceEngine;
+  /** Admission permits (1-64); defaults to `CAR_INFERENCE_MAX_CONCURRENT`, else one per 8 GiB of RAM (1-8). */
+  admissionPermits?: number;
+  /** Overrides of the A2UI limits of §17.4 (tests use a short TTL). */
+  a2uiLimits?: Partial<A2uiLimits>;
+  /** Speech model directory, voice session limits and decoder threads (§15); tests lower the limits. */
+  voice?: VoiceOptions;
+  /** Gate 7 (§13): on/off (default on unless `CAR_NO_APPROVALS=1`), wait before expiry (60 s), extra gated methods. */
+  approvalGate?: ApprovalGateConfig;
 }
 
 type Hook = () => void | Promise<void>;
@@ -42,6 +62,13 @@ export class ServerState {
   readonly stateRoot: string | null;
   readonly auth: AuthPolicy;
   readonly sharedMemgine: Memgine | undefined;
+  readonly memory: MemoryService;
+  readonly admission: InferenceAdmission;
+  readonly inference: LocalInference;
+  readonly a2ui: A2uiSurfaceStore;
+  readonly voice: VoiceSessionRegistry;
+  readonly host: HostState;
+  readonly meetings: MeetingRegistry;
   readonly sessions = new Map<string, ClientSession>();
   readonly registry = new MethodRegistry();
   readonly lifecycle = new SessionLifecycle();
@@ -56,6 +83,8 @@ export class ServerState {
   /** Receives authenticated binary frames (§15.6), installed by the voice capability. */
   binaryFrameHandler: BinaryFrameHandler | undefined;
 
+  /** `a2ui_route_auth` (§17.9): reachable only through `a2ui`, never serialised. */
+  private readonly a2uiRouteAuth = new A2uiRouteAuthStore();
   private readonly removals = new Map<string, Promise<void>>();
   private readonly startHooks: Hook[] = [];
   private readonly closeHooks: Hook[] = [];
@@ -86,12 +115,21 @@ export class ServerState {
 
     this.registry.register(authMethods);
     this.registry.register(sessionMethods);
+    this.host = new HostState(this, config.approvalGate);
+    this.a2ui = new A2uiSurfaceStore(this, this.a2uiRouteAuth, config.a2uiLimits);
+    this.memory = new MemoryService(this);
+    this.admission = new InferenceAdmission(config.admissionPermits);
+    this.inference = new LocalInference(this, config.inference);
+    this.voice = new VoiceSessionRegistry(this, config.voice);
+    this.meetings = new MeetingRegistry(this);
     this.lifecycle.onTeardown(1, 'abort in-flight requests', (session) => session.abortInflight());
     this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
   }
 
   createSession(channel: SessionChannel, remote: string): ClientSession {
     const session = new ClientSession(channel, remote);
+    // Without auth every session holds host rights from the start (§5.3), with or without `session.auth`.
+    if (!this.auth.enabled) session.role = 'anonymous';
     this.sessions.set(session.id, session);
     this.journal.append('session_created', session.id, { remote });
     return session;

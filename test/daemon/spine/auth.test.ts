@@ -151,6 +151,7 @@ describe('authentication variants', () => {
       const bare = await CarClient.connect({ url: daemon.url, token: null });
       const { sessions } = await bare.call('sessions.list', {});
       assert.equal(sessions[0]!.authenticated, false);
+      assert.equal(sessions[0]!.role, 'anonymous', 'host rights need no session.auth when auth is off');
       const any = await CarClient.connect({ url: daemon.url, token: 'whatever' });
       assert.deepEqual(any.auth, { ok: true, auth_enabled: false });
       const listed = await any.call('sessions.list', {});
