@@ -32,6 +32,8 @@ export interface A2uiLimits {
   maxComponentsPerSurface: number;
   maxEnvelopeBytes: number;
   maxDataModelBytes: number;
+  /** OURS: the whole surface record serialised, so one surface (and each event carrying it) stays well under the 16 MiB a reader may fall behind. */
+  maxSurfaceBytes: number;
   maxStringBytes: number;
   maxDepth: number;
   surfaceTtlSeconds: number;

@@ -96,7 +96,7 @@ export interface InferResult {
 export interface InferStreamResult {
   text: string;
   tool_calls: never[];
-  /** `null` when the stream was cancelled before generation started. */
+  /** Zero tokens both ways when the stream was cancelled before generation started. */
   usage: TokenUsage | null;
   stop_reason: StopReason | null;
   trace_id: string;

@@ -7,6 +7,7 @@ export const DEFAULT_A2UI_LIMITS: Readonly<A2uiLimits> = Object.freeze({
   maxComponentsPerSurface: 1000,
   maxEnvelopeBytes: 1024 * 1024,
   maxDataModelBytes: 1024 * 1024,
+  maxSurfaceBytes: 4 * 1024 * 1024,
   maxStringBytes: 64 * 1024,
   maxDepth: 32,
   surfaceTtlSeconds: 86_400,

@@ -165,7 +165,13 @@ export class A2uiSurfaceStore {
   }
 
   private broadcast(event: A2uiEventParams, message: string): void {
-    this.state.host.emit(event.kind, { message, payload: event.result });
+    if (event.kind === 'a2ui.action') {
+      this.state.host.emit(event.kind, { message, payload: event.result });
+    } else {
+      // The history keeps only which surface changed: 500 whole surfaces could hold gigabytes, and a2ui.get reads the current one.
+      const { surfaceId, deleted, surface } = event.result;
+      this.state.host.emit(event.kind, { message, payload: event.result, retainedPayload: { surfaceId, deleted, revision: surface?.revision ?? null } });
+    }
     this.notifySubscribers(event);
   }
 

@@ -2,7 +2,7 @@ import type { A2uiApplyResult, A2uiComponent, A2uiLimits, A2uiSurface, A2uiSurfa
 import { invalidParams, notFound, RpcError } from '../../protocol/errors.js';
 import { parseEnvelope, type ComponentUpdate, type ParsedEnvelope } from './envelope.js';
 import { parsePointer, removeAt, setAt } from './json-pointer.js';
-import { checkJsonLimits, limitExceeded } from './limits.js';
+import { checkJsonLimits, jsonBytes, limitExceeded } from './limits.js';
 
 export interface ApplyOptions {
   /** Owner of the surfaces this batch creates. */
@@ -117,6 +117,10 @@ export class SurfaceTable {
     const next: A2uiSurface = { ...current, owner, revision: current.revision + 1, ...touched };
     if (envelope.kind === 'updateComponents') next.components = this.upsert(current.components, envelope.components);
     else next.dataModel = this.writeDataModel(current.dataModel, envelope.path, envelope.value);
+    const bytes = jsonBytes(next);
+    if (bytes > this.limits.maxSurfaceBytes) {
+      throw limitExceeded('maxSurfaceBytes', this.limits.maxSurfaceBytes, `surface '${surfaceId}' would be ${bytes} bytes serialised, over maxSurfaceBytes (${this.limits.maxSurfaceBytes}); move bulk data out of the surface or split it into several surfaces`);
+    }
     return { envelope, result: { surfaceId, deleted: false, surface: next }, ownerAssigned: options.reassignOwner };
   }
 

@@ -5,6 +5,12 @@ export interface EventFields {
   agent_id?: string | null;
   message?: string | null;
   payload?: unknown;
+  /**
+   * What the history keeps instead of `payload`, for events whose payload is large and
+   * readable elsewhere (a whole A2UI surface): live subscribers get `payload`, while the
+   * ring, `host.events` and the subscribe snapshot get this.
+   */
+  retainedPayload?: unknown;
 }
 
 /**
@@ -20,6 +26,7 @@ export class EventLog {
     return this.sequence;
   }
 
+  /** Records the event with its retained payload and returns it as sent live, with the full payload. */
   append(kind: string, fields: EventFields): HostEvent {
     const sequence = ++this.sequence;
     const event: HostEvent = {
@@ -31,7 +38,7 @@ export class EventLog {
       message: fields.message ?? null,
       payload: fields.payload ?? null,
     };
-    this.ring[sequence % MAX_HOST_EVENTS] = event;
+    this.ring[sequence % MAX_HOST_EVENTS] = 'retainedPayload' in fields ? { ...event, payload: fields.retainedPayload ?? null } : event;
     return event;
   }
 

@@ -242,6 +242,7 @@ export class LocalInference {
 }
 
 function aborted(signal: AbortSignal): RpcError {
+  if (signal.reason instanceof RpcError) return signal.reason;
   const reason = signal.reason instanceof Error ? signal.reason.message : 'aborted';
   return internalError(`inference stopped before it finished (${reason})`, { kind: 'aborted' });
 }

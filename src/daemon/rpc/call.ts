@@ -63,14 +63,13 @@ export class Call implements CallContext {
   /** Answers `-32004` when an asynchronous handler outlives the deadline (§3.3), and aborts it. */
   settleWithin(outcome: PromiseLike<unknown>, deadlineMs: number): void {
     const timer = setTimeout(() => {
-      this.finish(
-        undefined,
-        new RpcError(
-          ErrorCode.DeadlineExceeded,
-          `handler '${this.method}' exceeded its ${deadlineMs / 1000}s response deadline; the work may already have happened, so re-read the state before retrying`,
-        ),
+      const exceeded = new RpcError(
+        ErrorCode.DeadlineExceeded,
+        `handler '${this.method}' exceeded its ${deadlineMs / 1000}s response deadline; the work may already have happened, so re-read the state before retrying`,
       );
-      this.abort(new Error('deadline exceeded'));
+      this.finish(undefined, exceeded);
+      // The handler sees the same error as its abort reason, so what it records names the deadline.
+      this.abort(exceeded);
     }, deadlineMs);
     outcome.then(
       (result) => {

@@ -112,11 +112,16 @@ export class ClientSession {
     return this.inflight.has(idKey(id));
   }
 
-  /** Queues a text frame (a Buffer holds UTF-8 JSON); a reader that has fallen 16 MiB behind is disconnected. */
+  /**
+   * Queues a text frame (a Buffer holds UTF-8 JSON); a reader that has fallen 16 MiB behind
+   * is disconnected. The frame just queued does not count, so one large reply never cuts
+   * off a reader that has kept up.
+   */
   send(text: string | Buffer): void {
     if (this.closed) return;
     this.channel.send(text);
-    if (this.channel.bufferedAmount > MAX_BUFFERED_BYTES) {
+    const frameBytes = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
+    if (this.channel.bufferedAmount - frameBytes > MAX_BUFFERED_BYTES) {
       log.warn('client is not reading; closing its connection', { session: this.id, buffered: this.channel.bufferedAmount });
       this.close(1008, 'client is not reading', 'slow_reader');
     }

@@ -124,6 +124,24 @@ describe('a2ui methods over the wire (§17.6)', () => {
     await host.closeAndWait();
   });
 
+  it('keeps only the surface id, deletion flag and revision of a2ui events in the host history, while live events carry the surface', async () => {
+    const host = await daemon.connect({ asHost: true });
+    const seen = hostEvents(host);
+    await host.call('host.subscribe' as never, {} as never);
+    const created = await agent.call('a2ui.apply', { envelope: create('historic') });
+    const updated = await agent.call('a2ui.apply', { envelope: components('historic', [text('greeting', 'hello')]) });
+    await waitFor(() => (seen.filter((e) => e.kind === 'a2ui.surface_updated').length >= 2 ? true : undefined), 'live host events');
+    assert.deepEqual(seen.filter((e) => e.kind === 'a2ui.surface_updated').map((e) => e.payload), [created, updated]);
+    const { events } = await host.call('host.events', { limit: 10 });
+    const history = events.filter((e) => e.kind === 'a2ui.surface_updated' && (e.payload as { surfaceId: string }).surfaceId === 'historic');
+    assert.deepEqual(history.map((e) => e.payload), [
+      { surfaceId: 'historic', deleted: false, revision: 1 },
+      { surfaceId: 'historic', deleted: false, revision: 2 },
+    ]);
+    await agent.call('a2ui.apply', { envelope: remove('historic') });
+    await host.closeAndWait();
+  });
+
   it('a2ui.action on a session-owned surface notifies subscribers without the route and returns route kind none', async () => {
     const seen = events(ui);
     await ui.call('a2ui/subscribe', {});

@@ -229,6 +229,19 @@ describe('limits (§17.4), each just under and just over', () => {
     assert.equal(jsonBytes(result!.surface!.dataModel), limits.maxDataModelBytes);
   });
 
+  it('maxSurfaceBytes (ours): a surface of exactly 4 MiB serialised is accepted, one byte more is not', () => {
+    const { surfaces, limits } = table();
+    assert.equal(limits.maxSurfaceBytes, 4 * 1024 * 1024);
+    let [latest] = apply(surfaces, create('s1'));
+    for (let i = 0; limits.maxSurfaceBytes - jsonBytes(latest!.surface) > 65_000; i++) [latest] = apply(surfaces, components('s1', [text(`bulk${i}`, 'y'.repeat(60_000))]));
+    const [base] = apply(surfaces, components('s1', [text('tail', '')]));
+    const room = limits.maxSurfaceBytes - jsonBytes(base!.surface);
+    const error = rejects(() => apply(surfaces, components('s1', [text('tail', 'z'.repeat(room + 1))])), -32013, 'LimitExceeded', /over maxSurfaceBytes \(4194304\)/);
+    assert.equal(error.data?.limit, 'maxSurfaceBytes');
+    const [result] = apply(surfaces, components('s1', [text('tail', 'z'.repeat(room))]));
+    assert.equal(jsonBytes(result!.surface), limits.maxSurfaceBytes);
+  });
+
   it('maxStringBytes: a 64 KiB string is accepted, 64 KiB + 1 byte is not (bytes, not characters)', () => {
     const { surfaces, limits } = table();
     apply(surfaces, create('s1'));

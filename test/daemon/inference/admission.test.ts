@@ -184,6 +184,9 @@ describe('admission in front of inference (§11.2, §4.3 step 1)', () => {
 
       await rejectsWith(watcher.call('infer', { ...STORY, max_tokens: 5 }), ErrorCode.DeadlineExceeded, /handler 'infer' exceeded its 1s response deadline/);
       await waitFor(async () => (await queuedOf(watcher)) === 0, 'the timed-out waiter to leave');
+      daemon.state.journal.flush();
+      const failures = journalEvents(daemon.state.journal.file, 'inference_failed').map((event) => (event.data as { error_kind: string }).error_kind);
+      assert.equal(failures.at(-1), 'deadline', `the journal names the deadline, got ${failures.join(', ')}`);
       assert.equal((await watcher.call('admission.status', {})).permits_in_use, 1, 'only the held permit is in use');
       watcher.close();
     } finally {

@@ -22,6 +22,10 @@ describe('JSON-RPC envelope (§2.2)', () => {
             signal.addEventListener('abort', () => clearTimeout(timer));
           }),
       }),
+      'test.big_reply': method({
+        params: z.strictObject({ bytes: z.number().int().min(1) }),
+        handler: ({ bytes }) => ({ text: 'b'.repeat(bytes) }),
+      }),
       'test.ask_client': method({
         params: z.strictObject({ question: z.string() }),
         handler: ({ question }, { session }) => session.request('test.answer', { question }, 5000),
@@ -168,6 +172,15 @@ describe('JSON-RPC envelope (§2.2)', () => {
     const reply = await near.next(15_000);
     assert.equal(reply.error.code, -32602);
     near.close();
+  });
+
+  it('does not cut off a reader for one reply larger than 16 MiB', async () => {
+    const reader = await authed(daemon);
+    reader.send({ jsonrpc: '2.0', id: 'big', method: 'test.big_reply', params: { bytes: 20 * 1024 * 1024 } });
+    const reply = await reader.next(30_000);
+    assert.equal(reply.result.text.length, 20 * 1024 * 1024);
+    await assertStillServing(reader);
+    reader.close();
   });
 
   it('cuts off a client that stops reading once 16 MiB are queued, without delaying others', async () => {
