@@ -1,19 +1,18 @@
 import { Flags } from '@oclif/core';
 import type { CarClient } from '../client/client.js';
 
-/** `--namespace` of the `car memory` commands: bound through `session.auth` (§5.3). */
+/**
+ * The memory commands always bind a namespace: on a standalone daemon an unbound one-shot
+ * connection gets a private graph that ends with it, so what it added would be gone at once.
+ */
+export const DEFAULT_CLI_NAMESPACE = 'default';
+
 export const namespaceFlag = Flags.string({
-  description: 'memory namespace to bind, a persistent graph [default: CAR_MEMORY_NAMESPACE]',
+  description: `memory namespace (a persistent graph) to use [default: CAR_MEMORY_NAMESPACE, else '${DEFAULT_CLI_NAMESPACE}']`,
 });
 
-/**
- * Without a namespace a standalone daemon gives each connection a private graph that ends
- * with it, so a one-shot command would forget at once; say so rather than let it look saved.
- */
-export function warnIfUnbound(client: CarClient): void {
-  if (client.auth?.memory_namespace !== undefined) return;
-  process.stderr.write('note: no memory namespace bound; on a standalone daemon this command used a private graph that ends with its connection (pass --namespace or set CAR_MEMORY_NAMESPACE)\n');
-}
+/** `--namespace`, else `CAR_MEMORY_NAMESPACE`, else the CLI's default namespace. */
+export const cliNamespace = (flag: string | undefined): string => flag ?? (process.env.CAR_MEMORY_NAMESPACE?.trim() || DEFAULT_CLI_NAMESPACE);
 
 /** Where the facts went, for one-line confirmations. */
 export const graphLabel = (client: CarClient): string =>

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { graphLabel, namespaceFlag, warnIfUnbound } from '../../cli/memory.js';
+import { cliNamespace, graphLabel, namespaceFlag } from '../../cli/memory.js';
 import { FACT_KINDS } from '../../protocol/memory.js';
 
 export default class MemoryAdd extends CarCommand {
@@ -22,9 +22,8 @@ export default class MemoryAdd extends CarCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(MemoryAdd);
-    const client = await this.connect(flags, { memoryNamespace: flags.namespace });
+    const client = await this.connect(flags, { memoryNamespace: cliNamespace(flags.namespace) });
     const result = await client.call('memory.add_fact', { subject: args.subject, body: args.body, kind: flags.kind as (typeof FACT_KINDS)[number] });
-    warnIfUnbound(client);
     if (flags.json) this.printJson(result);
     else this.log(`${result.id} stored in ${graphLabel(client)} (${result.fact_count} facts)`);
   }

@@ -1,5 +1,5 @@
 import { CarCommand } from '../../cli/base-command.js';
-import { namespaceFlag, warnIfUnbound } from '../../cli/memory.js';
+import { cliNamespace, namespaceFlag } from '../../cli/memory.js';
 
 export default class MemoryCount extends CarCommand {
   static override summary = 'Print how many facts the memory graph holds.';
@@ -10,9 +10,8 @@ export default class MemoryCount extends CarCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(MemoryCount);
-    const client = await this.connect(flags, { memoryNamespace: flags.namespace });
+    const client = await this.connect(flags, { memoryNamespace: cliNamespace(flags.namespace) });
     const count = await client.call('memory.fact_count', {});
-    warnIfUnbound(client);
     this.log(String(count));
   }
 }

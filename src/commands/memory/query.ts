@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { namespaceFlag, warnIfUnbound } from '../../cli/memory.js';
+import { cliNamespace, namespaceFlag } from '../../cli/memory.js';
 import { table } from '../../cli/render.js';
 
 const BODY_PREVIEW_CHARS = 60;
@@ -23,9 +23,8 @@ export default class MemoryQuery extends CarCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(MemoryQuery);
-    const client = await this.connect(flags, { memoryNamespace: flags.namespace });
+    const client = await this.connect(flags, { memoryNamespace: cliNamespace(flags.namespace) });
     const hits = await client.call('memory.query', { query: args.text, k: flags.k });
-    warnIfUnbound(client);
     if (flags.json) {
       this.printJson(hits);
       return;

@@ -161,10 +161,13 @@ describe('memory graphs (§14.1) on a real daemon', () => {
       assert.equal(counted.stdout, '1\n');
     });
 
-    it('warns that a fact added without a namespace is not kept, and reports bad input with exit 1', async () => {
-      const added = await runCli(['memory', 'add', 'ephemeral', 'gone soon'], daemon.env);
+    it("keeps a fact added without a namespace in namespace 'default', and reports bad input with exit 1", async () => {
+      const added = await runCli(['memory', 'add', 'unnamed', 'kept across commands'], daemon.env);
       assert.equal(added.code, 0, added.stderr);
-      assert.match(added.stderr, /no memory namespace bound/);
+      assert.match(added.stdout, /stored in namespace 'default'/);
+      const found = await runCli(['memory', 'query', 'kept across commands', '--json'], daemon.env);
+      assert.equal(found.code, 0, found.stderr);
+      assert.deepEqual(JSON.parse(found.stdout).map((hit: { subject: string }) => hit.subject), ['unnamed']);
 
       const badNamespace = await runCli(['memory', 'count', '--namespace', '../x'], daemon.env);
       assert.equal(badNamespace.code, 1);
