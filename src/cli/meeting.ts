@@ -48,8 +48,18 @@ export async function recordMeeting(client: CarClient, input: AudioInput, option
   options.onStarted(started);
   await sendAudio(client, started.voice_session_id!, input, { signal: AbortSignal.any([options.signal, failed.signal]) });
   options.onStopping();
-  if (failure !== null) return { result: await client.call('meeting.get', { meeting_id: started.id }), failure };
+  if (failure !== null) return { result: await endedRecord(client, started.id), failure };
   return { result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize }), failure };
+}
+
+/** The record of a meeting the daemon is ending on its own (after a fatal engine error): its status leaves `recording` once the files are final. */
+async function endedRecord(client: CarClient, meetingId: string): Promise<MeetingRecord> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const record = await client.call('meeting.get', { meeting_id: meetingId });
+    if (record.status !== 'recording' || Date.now() > deadline) return record;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**

@@ -48,6 +48,8 @@ export interface VoiceStartOptions {
   partials?: boolean;
   meetingId?: string | null;
   sessionId?: string;
+  /** The daemon feeds the audio itself (a meeting's WAV file), so no client may push to it. */
+  daemonFed?: boolean;
 }
 
 type StopReason = 'requested' | 'owner_disconnected' | 'engine_error' | 'daemon_shutdown';
@@ -62,6 +64,8 @@ const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
  */
 export class VoiceSessionRegistry {
   private readonly sessions = new Map<string, VoiceSession>();
+  /** Sessions whose audio the daemon reads itself; clients may not push to them. */
+  private readonly daemonFed = new Set<string>();
   private readonly engines: ReadonlyMap<string, SttEngine>;
   private readonly maxPerConnection: number;
   private readonly maxPerDaemon: number;
@@ -82,7 +86,7 @@ export class VoiceSessionRegistry {
     this.maxPerDaemon = options.maxPerDaemon ?? 16;
 
     state.registry.register(voiceMethods);
-    state.lifecycle.onTeardown(3, 'voice sessions', (session) => this.discardOwnedBy(session, 'owner_disconnected'));
+    state.lifecycle.onTeardown(3, 'voice sessions', (session, reason) => this.discardOwnedBy(session, reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected'));
     state.lifecycle.describeWith((session) => ({ voice_sessions: this.ownedBy(session).map((voice) => voice.id) }));
     state.binaryFrameHandler = (session, frame) => this.receiveFrame(session, frame);
     state.onClose(() => this.close());
@@ -126,6 +130,7 @@ export class VoiceSessionRegistry {
       engine,
     );
     this.sessions.set(id, session);
+    if (options.daemonFed) this.daemonFed.add(id);
     this.state.journal.append('voice_session_started', owner.id, { voice_session_id: id, provider: providerId, sample_rate: sampleRate, channels });
     return { session_id: id, status: 'started', provider: providerId, sample_rate: sampleRate, channels, binary_frame_type: VOICE_FRAME_PCM };
   }
@@ -187,7 +192,7 @@ export class VoiceSessionRegistry {
   private receiveFrame(from: ClientSession, frame: Buffer): void {
     const decoded = decodeVoiceFrame(frame);
     const session = decoded.sessionId === null ? undefined : this.sessions.get(decoded.sessionId);
-    if (!session || session.owner !== from) {
+    if (!session || session.owner !== from || this.daemonFed.has(session.id)) {
       this.countDroppedFrame(from, decoded.sessionId === null ? 'shorter than a session id' : 'unknown voice session or owned by another connection');
       return;
     }
@@ -220,6 +225,7 @@ export class VoiceSessionRegistry {
     const session = this.sessions.get(id);
     if (!session) throw notFound(`unknown voice session '${id}'; it was never started or has stopped (list live ones with voice.sessions.list)`);
     if (caller && session.owner !== caller) throw forbidden(`voice session '${id}' belongs to another connection; only the connection that started it may push to or stop it`);
+    if (caller && this.daemonFed.has(id)) throw forbidden(`voice session '${id}' is fed by the daemon from meeting '${session.meetingId}''s file; it takes no pushed audio`);
     return session;
   }
 
@@ -238,6 +244,7 @@ export class VoiceSessionRegistry {
   private remove(session: VoiceSession, reason: StopReason): void {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
+    this.daemonFed.delete(session.id);
     this.state.journal.append('voice_session_stopped', session.owner.id, { voice_session_id: session.id, duration_ms: session.durationMs, segments: session.segments.length, reason });
   }
 

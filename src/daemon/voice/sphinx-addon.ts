@@ -35,13 +35,13 @@ const ADDON_PATH = join(packageRoot, 'native', 'build', 'Release', 'car_sphinx.n
 const BUILD_HINT = `install the Debian packages (apt-get install ${DEBIAN_PACKAGES}) and run \`npm run install\` in ${packageRoot}, or run scripts/setup.sh`;
 let addon: SphinxAddon | Error | undefined;
 
-/** Loads the addon once per thread; the failure is kept so every caller gets the same reason. */
+/**
+ * Loads the addon once per thread. A missing build is not remembered, so building it while
+ * the daemon runs is picked up; a load failure is, since a native module cannot be reloaded.
+ */
 function loadAddon(): SphinxAddon | Error {
   if (addon) return addon;
-  if (!existsSync(ADDON_PATH)) {
-    addon = new Error(`the PocketSphinx addon is not built (no ${ADDON_PATH})`);
-    return addon;
-  }
+  if (!existsSync(ADDON_PATH)) return new Error(`the PocketSphinx addon is not built (no ${ADDON_PATH})`);
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH) as SphinxAddon;
   } catch (error) {

@@ -222,6 +222,9 @@ describe('inference CLI (§18.2)', () => {
     const bad = await runCli(['infer', 'hi', '--temperature', 'warm'], daemon.env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--temperature must be a number from 0 to 2, got 'warm'/);
+    const hot = await runCli(['infer', 'hi', '--temperature', '3'], daemon.env);
+    assert.equal(hot.code, 2, 'out of range is a usage error, caught before the daemon is asked');
+    assert.match(hot.stderr, /--temperature must be a number from 0 to 2, got '3'/);
     const unknown = await runCli(['infer', 'hi', '-m', 'nope'], daemon.env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^Error: unknown model 'nope'; available: llama-2-tiny-random, stories260K/);

@@ -10,6 +10,8 @@ import { startInference } from '../inference/support.js';
 import { engineMissing } from '../voice/recordings.js';
 import { finals, meetingEvents, meetingPcm, meetingWav, modeOf, stateRootWithStories } from './support.js';
 import { waitFor } from '../../helpers/wait.js';
+import { rejectsWith } from '../../helpers/rpc.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
 
 /** §16.3 `file` sources: the daemon reads a WAV as fast as the engine decodes it and stops at its end. */
 describe('meetings from a WAV file', { skip: engineMissing }, () => {
@@ -75,6 +77,12 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
     const started = await client.call('meeting.start', { id: 'cut-short', audio_source: { kind: 'file', path: meetingWav(6) } });
     const events = meetingEvents(client, started.id);
     await waitFor(() => finals(events).length >= 1, 'the first segment');
+    const internal = events[0]!.session_id;
+    await rejectsWith(
+      client.call('voice.transcribe_stream.push', { session_id: internal, pcm_b64: meetingPcm().subarray(0, 3200).toString('base64') }),
+      ErrorCode.Forbidden,
+      /is fed by the daemon from meeting 'cut-short''s file; it takes no pushed audio/,
+    );
     const stopped = await client.call('meeting.stop', { meeting_id: started.id, summarize: false });
     assert.equal(stopped.stop_reason, 'requested');
     assert.ok(stopped.segment_count >= 1 && stopped.segment_count < 18, `stopped after ${stopped.segment_count} of 18 segments`);
