@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
@@ -13,6 +14,8 @@ import { paramsError } from './params.js';
  * pass the auth and handshake gates in the order they were sent.
  */
 export class Dispatcher {
+  private readonly emptyParams = new WeakMap<MethodSpec, z.ZodSafeParseResult<unknown>>();
+
   constructor(private readonly state: ServerState) {}
 
   handleText(session: ClientSession, text: string): void {
@@ -88,7 +91,7 @@ export class Dispatcher {
       fail(new RpcError(ErrorCode.InvalidParams, `params must be an object for ${method}`));
       return;
     }
-    const parsed = spec.params.safeParse(params, { reportInput: true });
+    const parsed = isEmpty(params) ? this.parseEmpty(spec) : spec.params.safeParse(params, { reportInput: true });
     if (!parsed.success) {
       fail(paramsError(method, spec.params, parsed.error));
       return;
@@ -102,6 +105,20 @@ export class Dispatcher {
       return;
     }
     this.run(session, method, spec, parsed.data, id);
+  }
+
+  /**
+   * `{}` is the commonest params of all (listings, status) and parses the same every time, so
+   * its result is parsed once per method and handed out as a fresh shallow copy.
+   */
+  private parseEmpty(spec: MethodSpec): z.ZodSafeParseResult<unknown> {
+    let parsed = this.emptyParams.get(spec);
+    if (!parsed) {
+      parsed = spec.params.safeParse({}, { reportInput: true });
+      this.emptyParams.set(spec, parsed);
+    }
+    if (!parsed.success) return parsed;
+    return isFlatObject(parsed.data) ? { success: true, data: { ...parsed.data } } : spec.params.safeParse({}, { reportInput: true });
   }
 
   private run(session: ClientSession, method: string, spec: MethodSpec, params: unknown, id: JsonRpcId | undefined): void {
@@ -124,3 +141,12 @@ export class Dispatcher {
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+
+const isEmpty = (params: object): boolean => {
+  for (const _ in params) return false;
+  return true;
+};
+
+/** An object whose values are all primitives, so a shallow copy shares nothing mutable. */
+const isFlatObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((item) => item === null || typeof item !== 'object');
