@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { forbidden, notFound } from '../../protocol/errors.js';
 import type { AgentStatus, HostAgent, registerAgentParams } from '../../protocol/host.js';
 import type { ClientSession } from '../sessions/client-session.js';
+import { randomHex } from '../ids.js';
 
 export type AgentRegistration = z.output<typeof registerAgentParams>;
 
@@ -53,7 +53,7 @@ export class AgentTable {
       return { agent: existing, updated: true };
     }
     const agent: HostAgent = {
-      id: params.id ?? `agent-${randomBytes(6).toString('hex')}`,
+      id: params.id ?? `agent-${randomHex(6)}`,
       name: params.name,
       kind: params.kind,
       capabilities: params.capabilities ?? [],

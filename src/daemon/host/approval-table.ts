@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { conflict, forbidden, notFound } from '../../protocol/errors.js';
 import type { ApprovalStatus, HostApproval } from '../../protocol/host.js';
+import { randomHex } from '../ids.js';
 
 /** Resolved approvals kept for listings; pending ones are never dropped. */
 const MAX_RESOLVED_APPROVALS = 500;
@@ -29,7 +29,7 @@ export class ApprovalTable {
 
   create(fields: NewApproval): HostApproval {
     const approval: HostApproval = {
-      id: `approval-${randomBytes(6).toString('hex')}`,
+      id: `approval-${randomHex(6)}`,
       agent_id: fields.agent_id,
       action: fields.action,
       description: fields.description,

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { MAX_HOST_EVENTS, type HostEvent } from '../../protocol/host.js';
+import { randomHex } from '../ids.js';
 
 export interface EventFields {
   agent_id?: string | null;
@@ -30,7 +30,7 @@ export class EventLog {
   append(kind: string, fields: EventFields): HostEvent {
     const sequence = ++this.sequence;
     const event: HostEvent = {
-      id: `event-${randomBytes(6).toString('hex')}`,
+      id: `event-${randomHex(6)}`,
       sequence,
       timestamp: new Date().toISOString(),
       kind,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { ErrorCode, RpcError, internalError } from '../../protocol/errors.js';
@@ -23,6 +22,7 @@ import type { GenerationModel, GenerationOutcome } from './generation-model.js';
 import { LazyEngine, type EngineState } from './lazy-engine.js';
 import { inferenceMethods } from './methods.js';
 import { StreamRegistry } from './streams.js';
+import { randomHex } from '../ids.js';
 
 const DEFAULT_DECODE_TIMEOUT_S = 300;
 
@@ -86,7 +86,7 @@ export class LocalInference {
 
   async infer(request: ParsedRequest, options: CallOptions): Promise<InferResult> {
     const started = Date.now();
-    const traceId = `tr-${randomBytes(6).toString('hex')}`;
+    const traceId = `tr-${randomHex(6)}`;
     let model = request.model ?? null;
     let permit: Permit | null = null;
     try {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -21,6 +20,7 @@ import { LiveMeeting, type MeetingHost, type MeetingStopResult } from './live-me
 import { meetingMethods } from './methods.js';
 import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
 import { MeetingSummarizer } from './summarizer.js';
+import { randomHex } from '../ids.js';
 
 type StartParams = z.output<typeof meetingStartParams>;
 type StopParams = z.output<typeof meetingStopParams>;
@@ -273,7 +273,7 @@ async function openAudio(source: StartParams['audio_source']): Promise<{ sampleR
 
 /** `mtg-<YYYYMMDD>-<6 hex>` (UTC date). */
 function newMeetingId(now = new Date()): string {
-  return `mtg-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+  return `mtg-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${randomHex(3)}`;
 }
 
 async function exists(path: string): Promise<boolean> {

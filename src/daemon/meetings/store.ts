@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -12,6 +11,7 @@ import {
   type TranscriptLine,
 } from '../../protocol/meeting.js';
 import { log } from '../log.js';
+import { randomHex } from '../ids.js';
 
 /** The metadata of a meeting that has just started recording into `files`. */
 export function recordingMetadata(
@@ -205,7 +205,7 @@ export async function newestFirst(entries: MeetingEntry[]): Promise<MeetingEntry
 
 /** Temp file beside the target (0600), synced, renamed over it, directory synced: readers see the old file or the new one. */
 async function writeAtomically(file: string, content: string): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dirname(file), `.${basename(file)}.${randomHex(4)}.tmp`);
   const handle = await open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(content);

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { invalidParams, limitExceeded } from '../../protocol/errors.js';
 import { describeIssue, factFile } from './fact-schemas.js';
 import type { Fact } from './memgine.js';
+import { randomHex } from '../ids.js';
 
 /** Bigger files would not fit in one JS string. */
 export const MAX_FACT_FILE_BYTES = 256 * 1024 * 1024;
@@ -15,7 +15,7 @@ const CHUNK_FACTS = 1000;
  * Facts are written in chunks so a large graph never becomes one giant string.
  */
 export function writeFactFile(file: string, facts: readonly Fact[]): void {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dirname(file), `.${basename(file)}.${randomHex(4)}.tmp`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, '{"version":1,"facts":[');

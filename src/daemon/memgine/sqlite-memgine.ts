@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { conflict, limitExceeded } from '../../protocol/errors.js';
 import { matchAll, matchAny, queryTerms } from './fts.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Fact, FactKind, FactSource, Memgine, NewFact, QueryOptions, ScoredFact } from './memgine.js';
 import { graphRange, SQL } from './schema.js';
+import { randomHex } from '../ids.js';
 
 export type Statements = { [K in keyof typeof SQL]: Statement };
 
@@ -15,7 +16,7 @@ export const prepareStatements = (db: Database): Statements =>
 export const factDigest = (subject: string, body: string, kind: FactKind): Buffer => createHash('sha256').update(JSON.stringify([kind, subject, body])).digest();
 
 const ID_PREFIX: Record<FactSource, string> = { ws: 'ws', meeting: 'mtg', load: 'load' };
-const newFactId = (source: FactSource) => `${ID_PREFIX[source]}-${randomBytes(6).toString('hex')}`;
+const newFactId = (source: FactSource) => `${ID_PREFIX[source]}-${randomHex(6)}`;
 
 /** §14.2: explicit facts are certain; transcript facts are what a recogniser heard. */
 const defaultConfidence = (source: FactSource) => (source === 'meeting' ? 0.8 : 1.0);

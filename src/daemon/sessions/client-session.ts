@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { ErrorCode, RpcError, type RpcErrorObject } from '../../protocol/errors.js';
 import type { Role, Subscription } from '../../protocol/core.js';
 import { log } from '../log.js';
 import { idKey, type JsonRpcId } from '../rpc/envelope.js';
 import { RawJson } from '../rpc/raw-json.js';
+import { randomHex } from '../ids.js';
 
 /** The write side of one connection, implemented by the WebSocket server. */
 export interface SessionChannel {
@@ -26,7 +26,7 @@ interface PendingServerRequest {
 
 /** One WebSocket connection's session (PROTOCOL.md §9). Capabilities keep their own per-session data keyed by `id`. */
 export class ClientSession {
-  readonly id = `sess-${randomBytes(6).toString('hex')}`;
+  readonly id = `sess-${randomHex(6)}`;
   readonly connectedAt = new Date();
   readonly connectedAtIso = this.connectedAt.toISOString();
   /** Epoch ms of the last frame received; a number because it is updated on every frame. */
