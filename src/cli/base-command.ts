@@ -38,14 +38,26 @@ export abstract class CarCommand extends Command {
 }
 
 function describeFailure(error: Error & { oclif?: { exit?: number }; code?: string }, commandId: string): { message: string; hint?: string; exitCode: number } {
-  if (error instanceof CarError) return { message: error.message, hint: error.hint, exitCode: error.exitCode };
+  // oclif prefixes the message of an error thrown while parsing a flag ("Parsing --x", a newline, then ours).
+  if (error instanceof CarError) return { message: oneLine(error.message), hint: error.hint, exitCode: error.exitCode };
   if (error instanceof RpcError) {
     const hint = typeof error.data?.hint === 'string' ? error.data.hint : error.code === ErrorCode.AuthRequired ? 'check CAR_AUTH_TOKEN / CAR_HOME point at this daemon' : undefined;
     return { message: `${error.message} (code ${error.code})`, hint, exitCode: 1 };
   }
   if (error.oclif?.exit !== undefined) {
-    const firstLine = error.message.split('\n')[0]!;
-    return { message: firstLine, hint: `see \`car ${commandId.replace(/:/g, ' ')} --help\``, exitCode: error.oclif.exit === 0 ? 0 : 2 };
+    return { message: oneLine(error.message), hint: `see \`car ${commandId.replace(/:/g, ' ')} --help\``, exitCode: error.oclif.exit === 0 ? 0 : 2 };
   }
   return { message: error.message, hint: 'this looks like a bug in car; rerun with CAR_LOG_LEVEL=debug and report it', exitCode: 1 };
+}
+
+/**
+ * oclif's parse errors span lines ("Parsing --port", the cause, "See more help with --help";
+ * or "Missing 1 required arg:", then "name  description"): one line, the cause kept.
+ */
+function oneLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
+    .filter((line) => line && !line.startsWith('See more help'));
+  return lines.reduce((joined, line) => (joined === '' ? line : `${joined.replace(/:$/, '')}: ${line}`), '');
 }

@@ -10,7 +10,7 @@ export const temperatureFlag = Flags.custom<number>({
   description: 'sampling temperature, 0 (greedy) to 2',
   parse: async (input) => {
     const value = Number(input);
-    if (input.trim() === '' || !Number.isFinite(value) || value < 0 || value > 2) throw new CarError(`--temperature must be a number from 0 to 2, got '${input}'`, undefined, 2);
+    if (input.trim() === '' || !Number.isFinite(value) || value < 0 || value > 2) throw new CarError(`--temperature must be a number from 0 to 2, got '${input}'`, 'use 0 for greedy output, 0.7 for the usual sampling', 2);
     return value;
   },
 })();
