@@ -164,6 +164,8 @@ describe('meeting failure cases', { skip: engineMissing }, () => {
       assert.equal(record.stop_reason, 'error');
       assert.deepEqual(record.transcript, []);
       assert.ok(existsSync(join(started.path, 'transcript.md')));
+      // meeting.json is final a directory fsync before the registry lets the meeting go.
+      await waitFor(async () => (await client.call('sessions.list', {})).sessions.find((s) => s.is_self)!.meetings.length === 0, 'the meeting to leave the registry');
       await rejectsWith(client.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Conflict, /already failed/);
     } finally {
       await daemon.close();
