@@ -57,8 +57,8 @@ export function resolverConnectOptions(): Omit<ConnectOptions, 'url'> {
 
 export interface FollowOptions {
   json: boolean;
-  /** Only live events whose kind starts with this are printed (e.g. `agent.`). */
-  kindPrefix?: string;
+  /** Which live events are printed; all when absent. */
+  shows?(event: HostEvent): boolean;
   /** The lines printed first, from the subscription snapshot. */
   head(snapshot: HostSubscribeResult): string[];
 }
@@ -75,7 +75,7 @@ export async function followHost(client: CarClient, options: FollowOptions): Pro
   const deliver = (event: HostEvent) => {
     if (event.sequence <= lastSequence!) return;
     lastSequence = event.sequence;
-    if (options.kindPrefix === undefined || event.kind.startsWith(options.kindPrefix)) process.stdout.write(`${options.json ? JSON.stringify(event) : eventLine(event)}\n`);
+    if (options.shows?.(event) ?? true) process.stdout.write(`${options.json ? JSON.stringify(event) : eventLine(event)}\n`);
   };
   client.on('host.event', (event) => (lastSequence === null ? early.push(event) : deliver(event)));
   const stopped = new Promise<'interrupted' | 'closed'>((resolve) => {

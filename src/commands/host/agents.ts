@@ -19,7 +19,7 @@ export default class HostAgents extends CarCommand {
     if (flags.follow) {
       await followHost(client, {
         json: flags.json,
-        kindPrefix: 'agent.',
+        shows: (event) => event.kind.startsWith('agent.'),
         head: ({ agents }) => [flags.json ? JSON.stringify(agents) : table(agents, agentColumns).trimEnd()],
       });
       return;

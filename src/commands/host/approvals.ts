@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { approvalColumns, followHost } from '../../cli/host.js';
 import { table } from '../../cli/render.js';
-import { APPROVAL_STATUSES } from '../../protocol/host.js';
+import { APPROVAL_STATUSES, type HostApproval } from '../../protocol/host.js';
 
 export default class HostApprovals extends CarCommand {
   static override summary = 'List approvals, newest first.';
@@ -27,7 +27,8 @@ export default class HostApprovals extends CarCommand {
     if (flags.follow) {
       await followHost(client, {
         json: flags.json,
-        kindPrefix: 'approval.',
+        shows: (event) =>
+          event.kind.startsWith('approval.') && (status === undefined || (event.payload as { approval?: HostApproval } | null)?.approval?.status === status),
         head: (snapshot) => {
           const approvals = snapshot.approvals.filter((approval) => status === undefined || approval.status === status);
           return [flags.json ? JSON.stringify({ approvals }) : table(approvals, approvalColumns).trimEnd()];

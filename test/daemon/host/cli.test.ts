@@ -176,6 +176,21 @@ describe('car host (§18.2)', () => {
     assert.equal(printed[3]!.id, note.id);
   });
 
+  it('approvals --follow --status pending prints live only the events of pending approvals', async () => {
+    const before = await hostSubscribers();
+    const follower = follow('host', 'approvals', '--follow', '--status', 'pending');
+    await waitFor(async () => (await hostSubscribers()) > before, 'the subscription');
+    await waitFor(() => follower.stderr().includes('following host events; Ctrl-C to stop'), 'the banner');
+    const first = await agentClient.call('host.request_approval', { title: 'first' });
+    await agentClient.call('host.resolve_approval', { approval_id: first.id, approved: true });
+    const second = await agentClient.call('host.request_approval', { title: 'second' });
+    await waitFor(() => follower.stdout().includes(`approval '${second.id}'`) || follower.stdout().split('approval.requested').length > 2, 'the second request');
+    assert.equal(await follower.interrupt(), 0, follower.stderr());
+    const live = follower.lines().filter((line) => /^\s+\d+\s+\d\d:\d\d:\d\d\s/.test(line));
+    assert.deepEqual(live.map((line) => line.split(/\s+/)[3]), ['approval.requested', 'approval.requested'], follower.stdout());
+    await agentClient.call('host.resolve_approval', { approval_id: second.id, approved: false });
+  });
+
   it('agents --follow prints the table, then only agent events, until Ctrl-C', async () => {
     const before = await hostSubscribers();
     const follower = follow('host', 'agents', '--follow');
