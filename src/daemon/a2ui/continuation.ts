@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { A2aRouteAuth, A2uiAction, A2uiRoute } from '../../protocol/a2ui.js';
+import { RpcError } from '../../protocol/errors.js';
 
 export interface ContinuationTarget {
   endpoint: string;
@@ -42,7 +43,9 @@ export class A2aContinuationClient {
       return failed('the peer knows neither SendMessage nor message/send');
     } catch (error) {
       if (deadline.aborted) return failed(`the peer did not answer within ${Math.round(this.timeoutMs / 100) / 10} s`);
-      if (signal?.aborted) return failed('the caller disconnected before the peer answered');
+      if (signal?.aborted) {
+        return failed(signal.reason instanceof RpcError ? `the call's response deadline passed before the peer answered (${signal.reason.message.split(';')[0]})` : 'the caller disconnected before the peer answered');
+      }
       if (error instanceof ContinuationFailed) return failed(error.message);
       const cause = (error as { cause?: { code?: unknown } }).cause?.code;
       return failed(`cannot reach the peer (${typeof cause === 'string' ? cause : (error as Error).name})`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { A2aContinuationClient } from '../../../src/daemon/a2ui/continuation.js';
 import type { A2uiAction } from '../../../src/protocol/a2ui.js';
+import { ErrorCode, RpcError } from '../../../src/protocol/errors.js';
 import { json, startPeer, type A2aPeer } from './a2a-peer.js';
 
 const action: A2uiAction = { name: 'book', surfaceId: 'booking', sourceComponentId: 'book-button', timestamp: '2026-01-01T10:00:00.000Z', context: { seats: 2 } };
@@ -113,6 +114,24 @@ describe('A2A continuation client (§17.8 path 3)', () => {
     const quick = new A2aContinuationClient(300);
     const route = await quick.send({ endpoint: peer.url, taskId: 't', contextId: null }, action, null);
     assert.deepEqual(route, { kind: 'a2a', endpoint: peer.url, status: 'failed', error: 'the peer did not answer within 0.3 s' });
+  });
+
+  it('tells a caller that went away from a call cut off by its response deadline', async () => {
+    peer.answer(() => {
+      // never answers
+    });
+    const target = { endpoint: peer.url, taskId: 't', contextId: null };
+    const abortedWith = (reason: Error) => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(reason), 100);
+      return controller.signal;
+    };
+    const gone = await client.send(target, action, null, abortedWith(new Error('client disconnected')));
+    const cut = await client.send(target, action, null, abortedWith(new RpcError(ErrorCode.DeadlineExceeded, "handler 'a2ui.action' exceeded its 1s response deadline; re-read the state")));
+    assert.deepEqual(
+      [gone, cut].map((route) => ('error' in route ? route.error : route.kind)),
+      ['the caller disconnected before the peer answered', "the call's response deadline passed before the peer answered (handler 'a2ui.action' exceeded its 1s response deadline)"],
+    );
   });
 
   it('reports an unreachable peer as failed', async () => {
