@@ -142,7 +142,7 @@ export class LiveMeeting {
       this.pumpStop.abort();
       await this.pumping;
       if (this.voiceSessionId !== null) {
-        // Flushes the last utterance through the sink. Already gone when the owner disconnected or the engine failed.
+        // Decodes what is queued and flushes the last utterance through the sink, also when the owner has gone (§4.3 step 4). Already gone when the engine failed.
         await state.voice.stop(this.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }));
       }
       this.sealed = true;

@@ -50,6 +50,8 @@ export interface VoiceStartOptions {
   sessionId?: string;
   /** The daemon feeds the audio itself (a meeting's WAV file), so no client may push to it. */
   daemonFed?: boolean;
+  /** Its meeting finishes it at teardown step 4, flushing the last utterance into the transcript, so step 3 leaves it alone. */
+  finishedByMeeting?: boolean;
 }
 
 type StopReason = 'requested' | 'owner_disconnected' | 'engine_error' | 'daemon_shutdown';
@@ -66,6 +68,7 @@ export class VoiceSessionRegistry {
   private readonly sessions = new Map<string, VoiceSession>();
   /** Sessions whose audio the daemon reads itself; clients may not push to them. */
   private readonly daemonFed = new Set<string>();
+  private readonly finishedByMeeting = new Set<string>();
   private readonly engines: ReadonlyMap<string, SttEngine>;
   private readonly maxPerConnection: number;
   private readonly maxPerDaemon: number;
@@ -131,6 +134,7 @@ export class VoiceSessionRegistry {
     );
     this.sessions.set(id, session);
     if (options.daemonFed) this.daemonFed.add(id);
+    if (options.finishedByMeeting) this.finishedByMeeting.add(id);
     this.state.journal.append('voice_session_started', owner.id, { voice_session_id: id, provider: providerId, sample_rate: sampleRate, channels });
     return { session_id: id, status: 'started', provider: providerId, sample_rate: sampleRate, channels, binary_frame_type: VOICE_FRAME_PCM };
   }
@@ -233,9 +237,10 @@ export class VoiceSessionRegistry {
     return [...this.sessions.values()].filter((session) => session.owner === owner);
   }
 
-  /** Teardown step 3: the connection's sessions stop at once and emit nothing more. */
+  /** Teardown step 3: the connection's sessions stop at once and emit nothing more; its meetings' sessions wait for step 4. */
   private discardOwnedBy(owner: ClientSession, reason: StopReason): void {
     for (const session of this.ownedBy(owner)) {
+      if (this.finishedByMeeting.has(session.id)) continue;
       session.discard();
       this.remove(session, reason);
     }
@@ -245,6 +250,7 @@ export class VoiceSessionRegistry {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
     this.daemonFed.delete(session.id);
+    this.finishedByMeeting.delete(session.id);
     this.state.journal.append('voice_session_stopped', session.owner.id, { voice_session_id: session.id, duration_ms: session.durationMs, segments: session.segments.length, reason });
   }
 

@@ -7,7 +7,7 @@ import type { MeetingMetadata } from '../../../src/protocol/meeting.js';
 import { startInProcess } from '../../helpers/in-process.js';
 import { tempStateRoot } from '../../helpers/paths.js';
 import { startInference } from '../inference/support.js';
-import { engineMissing } from '../voice/recordings.js';
+import { engineMissing, goForward } from '../voice/recordings.js';
 import { corruptSpeechModel, pushAll } from '../voice/support.js';
 import { finals, meetingEvents, meetingPcm, meetingWav } from './support.js';
 import { readJsonLines } from '../../helpers/journal.js';
@@ -38,10 +38,31 @@ describe('meeting failure cases', { skip: engineMissing }, () => {
       assert.equal(record.summary_error, null);
       assert.ok(!existsSync(join(started.path, 'summary.md')));
       assert.deepEqual(record.transcript.slice(0, heard.length).map((line) => line.text), heard, 'every segment the owner received is kept');
+
       assert.ok(existsSync(join(started.path, 'transcript.md')));
       const hits = await reader.call('memory.query', { query: 'forward meters' });
       assert.ok(hits.some((hit) => hit.subject === `meeting ${started.id}: left early`), 'the namespace graph outlives the connection');
       await rejectsWith(reader.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Conflict, /already stopped/);
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it('the utterance still open when the owner disconnects is flushed into the transcript (§4.3 step 4)', async () => {
+    const daemon = await startInference();
+    try {
+      // "go forward ten meters" cut mid-sentence: the detector has not closed the utterance yet.
+      const midUtterance = goForward().subarray(0, Math.floor(goForward().length * 0.6) & ~1);
+      const owner = await daemon.connect();
+      const started = await owner.call('meeting.start', { id: 'cut-off' });
+      await pushAll(owner, started.voice_session_id!, midUtterance, 32000);
+      await owner.closeAndWait();
+      await waitFor(() => readMetadata(started.path).status !== 'recording', 'the meeting to be finalised');
+      const reader = await daemon.connect();
+      const record = await reader.call('meeting.get', { meeting_id: started.id });
+      assert.equal(record.stop_reason, 'owner_disconnected');
+      assert.equal(record.transcript.length, 1, 'the open utterance became a segment');
+      assert.match(record.transcript[0]!.text, /\bgo\b/);
     } finally {
       await daemon.close();
     }
