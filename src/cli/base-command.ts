@@ -3,6 +3,7 @@ import { CarClient, type ConnectOptions } from '../client/client.js';
 import { CarError } from '../errors.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
 import { resolveDaemonUrl } from '../settings.js';
+import { stopSpinners } from './render.js';
 
 /**
  * Every client command: the global `--url` flag, a connected client, and one-line errors
@@ -26,11 +27,13 @@ export abstract class CarCommand extends Command {
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {
+    stopSpinners();
     for (const client of this.clients) client.close();
     await super.finally(error);
   }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
+    stopSpinners();
     const { message, hint, exitCode } = describeFailure(error, this.id ?? '');
     process.stderr.write(`Error: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`);
     process.exitCode = exitCode;

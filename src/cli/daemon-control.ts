@@ -74,14 +74,27 @@ export async function stopDaemon(timeoutMs: number): Promise<{ stopped: LockInfo
     client.close();
     asked = true;
   } catch {
-    process.kill(lock.pid, 'SIGTERM');
+    signal(lock.pid, 'SIGTERM');
   }
   if (await exited(lock.pid, timeoutMs)) return { stopped: lock, forced: false };
-  if (asked) process.kill(lock.pid, 'SIGTERM');
+  if (asked) signal(lock.pid, 'SIGTERM');
   if (await exited(lock.pid, 2000)) return { stopped: lock, forced: false };
-  process.kill(lock.pid, 'SIGKILL');
+  signal(lock.pid, 'SIGKILL');
   await exited(lock.pid, 2000);
   return { stopped: lock, forced: true };
+}
+
+/** A process that has exited meanwhile is fine; one this user may not signal means the lock is not ours to act on. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
+    if ((error as NodeJS.ErrnoException).code === 'EPERM') {
+      throw new CarError(`cannot signal the daemon's pid ${pid} (EPERM)`, 'the lock may be stale and the pid reused by another user; check `car daemon status`');
+    }
+    throw error;
+  }
 }
 
 async function answers(url: string, stateRoot: string): Promise<boolean> {

@@ -1,6 +1,5 @@
 import type { Ora } from 'ora';
 import type { CarClient } from '../client/client.js';
-import { CarError } from '../errors.js';
 import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult } from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
 import { ago, isInteractive, table } from './render.js';
@@ -183,9 +182,3 @@ const indent = (text: string) =>
     .map((line) => `  ${line}`)
     .join('\n');
 
-/** Stdin must be a pipe: a terminal would wait forever for audio that never comes. */
-export function assertAudioOnStdin(): void {
-  if (process.stdin.isTTY) {
-    throw new CarError('no audio: stdin is a terminal', 'pipe audio in (e.g. `arecord -f S16_LE -r 16000 -c 1 -t raw | car meeting start`) or pass --file', 2);
-  }
-}

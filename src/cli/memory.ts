@@ -11,8 +11,8 @@ export const namespaceFlag = Flags.string({
   description: `memory namespace (a persistent graph) to use [default: CAR_MEMORY_NAMESPACE, else '${DEFAULT_CLI_NAMESPACE}']`,
 });
 
-/** `--namespace`, else `CAR_MEMORY_NAMESPACE`, else the CLI's default namespace. */
-export const cliNamespace = (flag: string | undefined): string => flag ?? (process.env.CAR_MEMORY_NAMESPACE?.trim() || DEFAULT_CLI_NAMESPACE);
+/** `--namespace`, else `CAR_MEMORY_NAMESPACE`, else the command's default namespace. */
+export const cliNamespace = (flag: string | undefined, fallback = DEFAULT_CLI_NAMESPACE): string => flag ?? (process.env.CAR_MEMORY_NAMESPACE?.trim() || fallback);
 
 /** Where the facts went, for one-line confirmations. */
 export const graphLabel = (client: CarClient): string =>

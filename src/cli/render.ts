@@ -37,15 +37,25 @@ export interface Progress {
   stop(): void;
 }
 
+const spinning = new Set<{ stop(): unknown }>();
+
 /** An ora spinner on a TTY; when piped or in CI only the final success line is printed, so scripts read clean output. */
 export async function progress(text: string): Promise<Progress> {
   if (!isInteractive()) return { update() {}, succeed: (done) => void process.stdout.write(done + '\n'), fail() {}, stop() {} };
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: process.stderr }).start();
+  spinning.add(spinner);
+  const ended = () => spinning.delete(spinner);
   return {
     update: (next) => void (spinner.text = next),
-    succeed: (next) => void spinner.succeed(next),
-    fail: (next) => void spinner.fail(next),
-    stop: () => void spinner.stop(),
+    succeed: (next) => void (spinner.succeed(next), ended()),
+    fail: (next) => void (spinner.fail(next), ended()),
+    stop: () => void (spinner.stop(), ended()),
   };
+}
+
+/** Stops every spinner still turning: its timer would otherwise keep a failed command from exiting. */
+export function stopSpinners(): void {
+  for (const spinner of spinning) spinner.stop();
+  spinning.clear();
 }

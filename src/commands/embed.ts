@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { CarCommand } from '../cli/base-command.js';
 import { modelFlag } from '../cli/inference.js';
+import { progress } from '../cli/render.js';
 
 export default class Embed extends CarCommand {
   static override summary = 'Print the embedding vector of a text.';
@@ -17,7 +18,8 @@ export default class Embed extends CarCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Embed);
     const client = await this.connect(flags);
-    const result = await client.call('embed', { texts: [args.text], model: flags.model });
+    const spinner = await progress('embedding');
+    const result = await client.call('embed', { texts: [args.text], model: flags.model }).finally(() => spinner.stop());
     if (flags.json) this.printJson(result);
     else process.stdout.write(JSON.stringify(result.embeddings[0]) + '\n');
   }

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
+import { CarError } from '../../errors.js';
 
 export default class ConfigGet extends CarCommand {
   static override summary = 'Print one setting.';
@@ -12,11 +13,7 @@ export default class ConfigGet extends CarCommand {
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigGet);
     const value = (await openSettings()).get(args.key as SettingKey);
-    if (value === undefined) {
-      process.exitCode = 1;
-      process.stderr.write(`${args.key} is not set\n`);
-      return;
-    }
+    if (value === undefined) throw new CarError(`${args.key} is not set`, `set it with \`car config set ${args.key} <value>\``);
     this.log(String(value));
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { DEFAULT_MEETING_NAMESPACE, MeetingView, assertAudioOnStdin, meetingOutcome, recordMeeting } from '../../cli/meeting.js';
+import { DEFAULT_MEETING_NAMESPACE, MeetingView, meetingOutcome, recordMeeting } from '../../cli/meeting.js';
+import { cliNamespace } from '../../cli/memory.js';
 import { openAudioInput } from '../../cli/voice.js';
 import { CarError } from '../../errors.js';
 
@@ -26,9 +27,8 @@ export default class MeetingStart extends CarCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(MeetingStart);
-    if (!flags.file) assertAudioOnStdin();
     const input = await openAudioInput(flags.file ?? '-');
-    const namespace = flags.namespace ?? (process.env.CAR_MEMORY_NAMESPACE?.trim() || DEFAULT_MEETING_NAMESPACE);
+    const namespace = cliNamespace(flags.namespace, DEFAULT_MEETING_NAMESPACE);
     const client = await this.connect(flags, { memoryNamespace: namespace });
     const view = await MeetingView.create();
     const interrupted = new AbortController();

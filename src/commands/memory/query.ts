@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { cliNamespace, namespaceFlag } from '../../cli/memory.js';
-import { table } from '../../cli/render.js';
+import { clip, table } from '../../cli/render.js';
 
-const BODY_PREVIEW_CHARS = 60;
 
 export default class MemoryQuery extends CarCommand {
   static override summary = 'Find the facts that best match some words.';
@@ -38,14 +37,9 @@ export default class MemoryQuery extends CarCommand {
         { header: 'ID', get: (hit) => hit.id },
         { header: 'KIND', get: (hit) => hit.kind },
         { header: 'SCORE', get: (hit) => hit.score.toFixed(3) },
-        { header: 'SUBJECT', get: (hit) => preview(hit.subject) },
-        { header: 'BODY', get: (hit) => preview(hit.body) },
+        { header: 'SUBJECT', get: (hit) => clip(hit.subject, 60) },
+        { header: 'BODY', get: (hit) => clip(hit.body, 60) },
       ]),
     );
   }
-}
-
-function preview(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > BODY_PREVIEW_CHARS ? `${flat.slice(0, BODY_PREVIEW_CHARS - 1)}…` : flat;
 }

@@ -14,7 +14,8 @@ import { paramsError } from './params.js';
  * pass the auth and handshake gates in the order they were sent.
  */
 export class Dispatcher {
-  private readonly emptyParams = new WeakMap<MethodSpec, z.ZodSafeParseResult<unknown>>();
+  /** Per method: the parse of `{}`, and whether its data is flat enough to hand out as a shallow copy. */
+  private readonly emptyParams = new WeakMap<MethodSpec, { parsed: z.ZodSafeParseResult<unknown>; flat: boolean }>();
 
   constructor(private readonly state: ServerState) {}
 
@@ -112,13 +113,15 @@ export class Dispatcher {
    * its result is parsed once per method and handed out as a fresh shallow copy.
    */
   private parseEmpty(spec: MethodSpec): z.ZodSafeParseResult<unknown> {
-    let parsed = this.emptyParams.get(spec);
-    if (!parsed) {
-      parsed = spec.params.safeParse({}, { reportInput: true });
-      this.emptyParams.set(spec, parsed);
+    let cached = this.emptyParams.get(spec);
+    if (!cached) {
+      const parsed = spec.params.safeParse({}, { reportInput: true });
+      cached = { parsed, flat: parsed.success && isFlatObject(parsed.data) };
+      this.emptyParams.set(spec, cached);
     }
+    const { parsed, flat } = cached;
     if (!parsed.success) return parsed;
-    return isFlatObject(parsed.data) ? { success: true, data: { ...parsed.data } } : spec.params.safeParse({}, { reportInput: true });
+    return flat ? { success: true, data: { ...(parsed.data as object) } } : spec.params.safeParse({}, { reportInput: true });
   }
 
   private run(session: ClientSession, method: string, spec: MethodSpec, params: unknown, id: JsonRpcId | undefined): void {

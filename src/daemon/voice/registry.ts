@@ -66,9 +66,6 @@ const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
  */
 export class VoiceSessionRegistry {
   private readonly sessions = new Map<string, VoiceSession>();
-  /** Sessions whose audio the daemon reads itself; clients may not push to them. */
-  private readonly daemonFed = new Set<string>();
-  private readonly finishedByMeeting = new Set<string>();
   private readonly engines: ReadonlyMap<string, SttEngine>;
   private readonly maxPerConnection: number;
   private readonly maxPerDaemon: number;
@@ -123,6 +120,8 @@ export class VoiceSessionRegistry {
         id,
         owner,
         meetingId,
+        daemonFed: options.daemonFed ?? false,
+        finishedByMeeting: options.finishedByMeeting ?? false,
         provider: providerId,
         sampleRate,
         channels,
@@ -133,8 +132,6 @@ export class VoiceSessionRegistry {
       engine,
     );
     this.sessions.set(id, session);
-    if (options.daemonFed) this.daemonFed.add(id);
-    if (options.finishedByMeeting) this.finishedByMeeting.add(id);
     this.state.journal.append('voice_session_started', owner.id, { voice_session_id: id, provider: providerId, sample_rate: sampleRate, channels });
     return { session_id: id, status: 'started', provider: providerId, sample_rate: sampleRate, channels, binary_frame_type: VOICE_FRAME_PCM };
   }
@@ -196,7 +193,7 @@ export class VoiceSessionRegistry {
   private receiveFrame(from: ClientSession, frame: Buffer): void {
     const decoded = decodeVoiceFrame(frame);
     const session = decoded.sessionId === null ? undefined : this.sessions.get(decoded.sessionId);
-    if (!session || session.owner !== from || this.daemonFed.has(session.id)) {
+    if (!session || session.owner !== from || session.daemonFed) {
       this.countDroppedFrame(from, decoded.sessionId === null ? 'shorter than a session id' : 'unknown voice session or owned by another connection');
       return;
     }
@@ -229,7 +226,7 @@ export class VoiceSessionRegistry {
     const session = this.sessions.get(id);
     if (!session) throw notFound(`unknown voice session '${id}'; it was never started or has stopped (list live ones with voice.sessions.list)`);
     if (caller && session.owner !== caller) throw forbidden(`voice session '${id}' belongs to another connection; only the connection that started it may push to or stop it`);
-    if (caller && this.daemonFed.has(id)) throw forbidden(`voice session '${id}' is fed by the daemon from meeting '${session.meetingId}''s file; it takes no pushed audio`);
+    if (caller && session.daemonFed) throw forbidden(`voice session '${id}' is fed by the daemon from meeting '${session.meetingId}''s file; it takes no pushed audio`);
     return session;
   }
 
@@ -240,7 +237,7 @@ export class VoiceSessionRegistry {
   /** Teardown step 3: the connection's sessions stop at once and emit nothing more; its meetings' sessions wait for step 4. */
   private discardOwnedBy(owner: ClientSession, reason: StopReason): void {
     for (const session of this.ownedBy(owner)) {
-      if (this.finishedByMeeting.has(session.id)) continue;
+      if (session.finishedByMeeting) continue;
       session.discard();
       this.remove(session, reason);
     }
@@ -249,8 +246,6 @@ export class VoiceSessionRegistry {
   private remove(session: VoiceSession, reason: StopReason): void {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
-    this.daemonFed.delete(session.id);
-    this.finishedByMeeting.delete(session.id);
     this.state.journal.append('voice_session_stopped', session.owner.id, { voice_session_id: session.id, duration_ms: session.durationMs, segments: session.segments.length, reason });
   }
 

@@ -11,6 +11,10 @@ export interface VoiceSessionSpec {
   id: string;
   owner: ClientSession;
   meetingId: string | null;
+  /** The daemon feeds the audio itself (a meeting's WAV file), so no client may push to it. */
+  daemonFed: boolean;
+  /** Its meeting finishes it at teardown step 4, flushing the last utterance into the transcript. */
+  finishedByMeeting: boolean;
   provider: string;
   sampleRate: number;
   channels: 1 | 2;
@@ -29,6 +33,8 @@ export class VoiceSession {
   readonly id: string;
   readonly owner: ClientSession;
   readonly meetingId: string | null;
+  readonly daemonFed: boolean;
+  readonly finishedByMeeting: boolean;
   readonly provider: string;
   readonly sampleRate: number;
   readonly channels: 1 | 2;
@@ -54,6 +60,8 @@ export class VoiceSession {
     this.id = spec.id;
     this.owner = spec.owner;
     this.meetingId = spec.meetingId;
+    this.daemonFed = spec.daemonFed;
+    this.finishedByMeeting = spec.finishedByMeeting;
     this.provider = spec.provider;
     this.sampleRate = spec.sampleRate;
     this.channels = spec.channels;
