@@ -1,4 +1,4 @@
-import { Command, Flags } from '@oclif/core';
+import { Command, Flags, type Interfaces } from '@oclif/core';
 import { CarClient, type ConnectOptions } from '../client/client.js';
 import { CarError } from '../errors.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
@@ -10,14 +10,14 @@ import { stopSpinners } from './render.js';
  * with a hint and the exit codes of §18.2 (1 failed, 2 usage/config, 3 daemon unreachable).
  */
 export abstract class CarCommand extends Command {
-  static override baseFlags = {
+  static override baseFlags: Interfaces.FlagInput = {
     url: Flags.string({ description: 'daemon URL [default: CAR_DAEMON_URL, the `url` setting, or ws://127.0.0.1:9100]', helpGroup: 'GLOBAL' }),
   };
 
   private clients: CarClient[] = [];
 
-  protected async connect(flags: { url?: string }, options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
-    const client = await CarClient.connect({ url: resolveDaemonUrl(flags.url), ...options });
+  protected async connect(flags: Record<string, unknown>, options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
+    const client = await CarClient.connect({ url: resolveDaemonUrl(flags.url as string | undefined), ...options });
     this.clients.push(client);
     return client;
   }
@@ -38,6 +38,11 @@ export abstract class CarCommand extends Command {
     process.stderr.write(`Error: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`);
     process.exitCode = exitCode;
   }
+}
+
+/** A command that acts on this machine's state root, not through a daemon URL: the same errors, no `--url`. */
+export abstract class LocalCommand extends CarCommand {
+  static override baseFlags = {};
 }
 
 function describeFailure(error: Error & { oclif?: { exit?: number }; code?: string }, commandId: string): { message: string; hint?: string; exitCode: number } {

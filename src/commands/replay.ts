@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { existsSync } from 'node:fs';
-import { CarCommand } from '../cli/base-command.js';
+import { LocalCommand } from '../cli/base-command.js';
 import { table } from '../cli/render.js';
 import { replayJournal } from '../daemon/journal/replay.js';
 import { CarError } from '../errors.js';
 
-export default class Replay extends CarCommand {
+export default class Replay extends LocalCommand {
   static override summary = 'Fold a journal file into the state it records (offline).';
   static override description = 'Reads a JSONL journal from <state root>/journals without contacting the daemon.';
   static override examples = ['<%= config.bin %> replay ~/.car/journals/20261124T101500Z-4242.jsonl', '<%= config.bin %> replay journal.jsonl --json'];

@@ -1,9 +1,9 @@
 import { Args } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
+import { LocalCommand } from '../../cli/base-command.js';
 import { SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
 import { CarError } from '../../errors.js';
 
-export default class ConfigGet extends CarCommand {
+export default class ConfigGet extends LocalCommand {
   static override summary = 'Print one setting.';
   static override examples = ['<%= config.bin %> config get port'];
   static override args = {

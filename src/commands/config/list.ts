@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
+import { LocalCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/render.js';
 import { SETTINGS_SCHEMA, SETTING_KEYS, openSettings } from '../../settings.js';
 
-export default class ConfigList extends CarCommand {
+export default class ConfigList extends LocalCommand {
   static override summary = 'List every setting and its value.';
   static override aliases = ['config:ls'];
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --json'];

@@ -1,9 +1,9 @@
 import { Args } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
+import { LocalCommand } from '../../cli/base-command.js';
 import { SETTINGS_SCHEMA, SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
 import { ConfigError } from '../../errors.js';
 
-export default class ConfigSet extends CarCommand {
+export default class ConfigSet extends LocalCommand {
   static override summary = 'Change one setting (stored in <state root>/config.json).';
   static override examples = ['<%= config.bin %> config set port 9200', '<%= config.bin %> config set url ws://127.0.0.1:9200', '<%= config.bin %> config set model stories260K'];
   static override args = {

@@ -1,10 +1,10 @@
-import { CarCommand } from '../../cli/base-command.js';
+import { LocalCommand } from '../../cli/base-command.js';
 import { startInBackground, stopDaemon } from '../../cli/daemon-control.js';
 import { progress } from '../../cli/render.js';
 import { readLock } from '../../daemon/root/lock.js';
 import { resolveStateRoot } from '../../paths.js';
 
-export default class DaemonRestart extends CarCommand {
+export default class DaemonRestart extends LocalCommand {
   static override summary = 'Stop the daemon and start it again with the flags it was started with.';
   static override examples = ['<%= config.bin %> daemon restart'];
 

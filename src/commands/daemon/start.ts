@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
+import { LocalCommand } from '../../cli/base-command.js';
 import { startInBackground } from '../../cli/daemon-control.js';
 import { progress } from '../../cli/render.js';
 import { readSetting } from '../../settings.js';
 import { log } from '../../daemon/log.js';
 import { runDaemon } from '../../daemon/run.js';
 
-export default class DaemonStart extends CarCommand {
+export default class DaemonStart extends LocalCommand {
   static override summary = 'Start the car daemon (in the background unless --foreground).';
   static override description =
     'Starts the daemon for this state root (CAR_HOME, default ~/.car) and waits until it answers. ' +

@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
+import { LocalCommand } from '../../cli/base-command.js';
 import { stopDaemon } from '../../cli/daemon-control.js';
 import { progress } from '../../cli/render.js';
 
-export default class DaemonStop extends CarCommand {
+export default class DaemonStop extends LocalCommand {
   static override summary = 'Stop the car daemon of this state root.';
   static override description =
     'Asks the daemon to shut down gracefully (daemon.shutdown with the host token), then sends SIGTERM, ' +
