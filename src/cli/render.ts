@@ -5,7 +5,9 @@ export interface Column<T> {
   get: (row: T) => string;
 }
 
-export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+/** A table with a header row; with no rows and an `empty` sentence, that sentence instead. */
+export function table<T>(rows: readonly T[], columns: readonly Column<T>[], empty?: string): string {
+  if (rows.length === 0 && empty !== undefined) return `${empty}\n`;
   const cells = rows.map((row) => columns.map((column) => column.get(row)));
   const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => line[i]!.length)));
   const format = (line: string[]) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();

@@ -20,12 +20,12 @@ export default class HostAgents extends CarCommand {
       await followHost(client, {
         json: flags.json,
         shows: (event) => event.kind.startsWith('agent.'),
-        head: ({ agents }) => [flags.json ? JSON.stringify(agents) : table(agents, agentColumns).trimEnd()],
+        head: ({ agents }) => [flags.json ? JSON.stringify(agents) : table(agents, agentColumns, 'no agents registered').trimEnd()],
       });
       return;
     }
     const agents = await client.call('host.agents', {});
     if (flags.json) this.printJson(agents);
-    else process.stdout.write(table(agents, agentColumns));
+    else process.stdout.write(table(agents, agentColumns, 'no agents registered'));
   }
 }

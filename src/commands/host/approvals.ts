@@ -31,13 +31,15 @@ export default class HostApprovals extends CarCommand {
           event.kind.startsWith('approval.') && (status === undefined || (event.payload as { approval?: HostApproval } | null)?.approval?.status === status),
         head: (snapshot) => {
           const approvals = snapshot.approvals.filter((approval) => status === undefined || approval.status === status);
-          return [flags.json ? JSON.stringify({ approvals }) : table(approvals, approvalColumns).trimEnd()];
+          return [flags.json ? JSON.stringify({ approvals }) : table(approvals, approvalColumns, noApprovals(status)).trimEnd()];
         },
       });
       return;
     }
     const result = await client.call('host.approvals', status === undefined ? {} : { status });
     if (flags.json) this.printJson(result);
-    else process.stdout.write(table(result.approvals, approvalColumns));
+    else process.stdout.write(table(result.approvals, approvalColumns, noApprovals(status)));
   }
 }
+
+const noApprovals = (status: string | undefined) => (status === undefined ? 'no approvals' : `no ${status} approvals`);

@@ -27,6 +27,6 @@ export default class HostEvents extends CarCommand {
     }
     const result = await client.call('host.events', { limit: flags.limit });
     if (flags.json) this.printJson(result);
-    else process.stdout.write(table(result.events, eventColumns));
+    else process.stdout.write(table(result.events, eventColumns, 'no host events yet'));
   }
 }

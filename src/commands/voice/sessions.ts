@@ -28,7 +28,7 @@ export default class VoiceSessions extends CarCommand {
         { header: 'STARTED', get: (s) => ago(s.started_at) },
         { header: 'OWNER', get: (s) => s.owner_session },
         { header: 'MEETING', get: (s) => s.meeting_id ?? '-' },
-      ]),
+      ], 'no live voice sessions (start one with `car voice transcribe`)'),
     );
   }
 }

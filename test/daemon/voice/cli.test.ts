@@ -81,6 +81,7 @@ describe('car voice (CLI against a real daemon)', () => {
     assert.match((await runCli(['voice', 'providers'], daemon.env)).stdout, /^ID\s+KIND\s+AVAILABLE\s+DESCRIPTION\nlocal\s+stt\s+(yes|no)\s+CMU PocketSphinx/);
 
     if (engineMissing) return;
+    assert.equal((await runCli(['voice', 'sessions'], daemon.env)).stdout, 'no live voice sessions (start one with `car voice transcribe`)\n');
     const client = await daemon.connect();
     try {
       const started = await client.call('voice.transcribe_stream.start', { audio_source: { kind: 'pcm_push', sample_rate: 48000, channels: 2 } });
