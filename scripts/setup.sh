@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything car needs on a fresh Debian machine with Node 20, then builds it.
 # Debian packages: the PocketSphinx speech engine, its English model and test recordings,
-# and the headers and compiler the voice addon is built with (node-gyp needs g++, make, python3).
+# the headers and compiler the voice addon is built with (node-gyp needs g++, make, python3),
+# and Chromium, which the browser UI tests drive through playwright-core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx-dev pocketsphinx-testdata pkg-config g++ make python3)
+packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx-dev pocketsphinx-testdata pkg-config g++ make python3 chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
