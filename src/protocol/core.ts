@@ -17,6 +17,10 @@ export const handshakeParams = z.strictObject({
 
 export const emptyParams = z.strictObject({});
 
+/** The notification vscode-jsonrpc sends to cancel one of the session's requests (§23). */
+export const CANCEL_REQUEST = '$/cancelRequest';
+export const cancelRequestParams = z.object({ id: z.union([z.number(), z.string()]) });
+
 export type Role = 'anonymous' | 'client' | 'host';
 
 export interface SessionAuthResult {

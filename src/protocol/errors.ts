@@ -16,6 +16,8 @@ export const ErrorCode = {
   Forbidden: -32012,
   LimitExceeded: -32013,
   Unavailable: -32014,
+  /** LSP's code for a request the client cancelled with `$/cancelRequest` (§23). */
+  RequestCancelled: -32800,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -27,6 +29,7 @@ export const ErrorKind: Partial<Record<number, string>> = {
   [ErrorCode.Forbidden]: 'forbidden',
   [ErrorCode.LimitExceeded]: 'limit_exceeded',
   [ErrorCode.Unavailable]: 'unavailable',
+  [ErrorCode.RequestCancelled]: 'cancelled',
 };
 
 export interface RpcErrorData {

@@ -8,6 +8,8 @@ export interface InMemoryPair {
   client: Connection;
   /** The daemon's session for this client. */
   session: ClientSession;
+  /** Every text frame the daemon sent this client, in order. */
+  sent: string[];
 }
 
 /**
@@ -18,6 +20,7 @@ export interface InMemoryPair {
 export function connectInMemory(state: ServerState, remote = 'in-memory:0'): InMemoryPair {
   const messageHandlers: ((data: string | Uint8Array, binary: boolean) => void)[] = [];
   const closeHandlers: ((code: number, reason: string) => void)[] = [];
+  const sent: string[] = [];
   let closed = false;
   const closeBoth = (code: number, reason: string) => {
     if (closed) return;
@@ -31,6 +34,7 @@ export function connectInMemory(state: ServerState, remote = 'in-memory:0'): InM
     send(text) {
       if (closed) return;
       const frame = typeof text === 'string' ? text : text.toString('utf8');
+      sent.push(frame);
       queueMicrotask(() => {
         for (const handler of messageHandlers) handler(frame, false);
       });
@@ -52,7 +56,7 @@ export function connectInMemory(state: ServerState, remote = 'in-memory:0'): InM
     close: (code) => closeBoth(code, ''),
     bufferedAmount: 0,
   };
-  return { client: new Connection(transport, 'in-memory://'), session };
+  return { client: new Connection(transport, 'in-memory://'), session, sent };
 }
 
 /** An in-memory client that has authenticated (when auth is on) and done the handshake. */

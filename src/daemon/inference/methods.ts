@@ -46,6 +46,7 @@ async function stream(inference: LocalInference, params: z.output<typeof generat
   const requestId = ctx.requestId!;
   const emit = (event: InferenceStreamEvent) => ctx.session.notify('inference.stream.event', { request_id: requestId, event });
   const open = inference.streams.open(ctx.session, requestId);
+  ctx.onCancel(() => inference.streams.cancel(ctx.session, requestId));
   try {
     const result = await inference.infer(params, { ...callOptions(ctx), cancel: open.signal, onText: (data) => emit({ type: 'text', data }) });
     emit({ type: 'usage', ...result.usage, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });

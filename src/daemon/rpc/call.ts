@@ -14,6 +14,7 @@ export class Call implements CallContext {
   private abortReason: Error | null = null;
   private finished = false;
   private closeAfter: { code: number; reason: string } | null = null;
+  private cancelHandler: (() => void) | null = null;
   private readonly key: string | null;
 
   constructor(
@@ -37,6 +38,22 @@ export class Call implements CallContext {
   abort(reason: Error): void {
     this.abortReason ??= reason;
     this.controller?.abort(reason);
+  }
+
+  onCancel(handler: () => void): void {
+    this.cancelHandler = handler;
+  }
+
+  /** `$/cancelRequest` (§23): the method's own way to end early, else `-32800` at once and the signal aborted. */
+  cancel(): void {
+    if (this.finished) return;
+    if (this.cancelHandler) {
+      this.cancelHandler();
+      return;
+    }
+    const cancelled = new RpcError(ErrorCode.RequestCancelled, `request '${this.method}' was cancelled by the client ($/cancelRequest)`);
+    this.finish(undefined, cancelled);
+    this.abort(cancelled);
   }
 
   closeAfterResponse(code: number, reason: string): void {

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
+import { CANCEL_REQUEST, cancelRequestParams } from '../../protocol/core.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import { classifyFrame, type JsonRpcId } from './envelope.js';
+import { classifyFrame, idKey, type JsonRpcId } from './envelope.js';
 import { Call } from './call.js';
 import type { ApprovalGate, MethodSpec } from './method-table.js';
 import type { MethodRegistry } from './registry.js';
@@ -89,6 +90,10 @@ export class Dispatcher {
       session.close(1008, 'authentication required', 'auth_required');
       return;
     }
+    if (method === CANCEL_REQUEST && id === undefined) {
+      this.cancel(session, rawParams);
+      return;
+    }
     if (!spec) {
       fail(new RpcError(ErrorCode.MethodNotFound, `method '${method}' does not exist on this daemon; check the name against the method index (PROTOCOL.md §8)`));
       return;
@@ -117,6 +122,16 @@ export class Dispatcher {
       return;
     }
     this.run(session, method, spec, parsed.data, id);
+  }
+
+  /** Cancels one of the session's in-flight requests; an unknown or finished id, or bad params, is ignored without a reply (§23). */
+  private cancel(session: ClientSession, rawParams: unknown): void {
+    const parsed = cancelRequestParams.safeParse(rawParams);
+    if (!parsed.success) {
+      log.info('$/cancelRequest without a usable id; ignored', { session: session.id });
+      return;
+    }
+    session.inflight.get(idKey(parsed.data.id))?.cancel();
   }
 
   /**

@@ -12,6 +12,12 @@ export interface CallContext {
   readonly requestId: JsonRpcId | undefined;
   /** Aborted on `$/cancelRequest`, client disconnect, deadline expiry or daemon shutdown. */
   readonly signal: AbortSignal;
+  /**
+   * How this call answers `$/cancelRequest`, for a method that has a cancelled result of
+   * its own (a stream ends with `stop_reason: "cancelled"`). Without one, the call answers
+   * `-32800` and its signal aborts.
+   */
+  onCancel(handler: () => void): void;
   /** Close the connection right after this call's response has been sent. */
   closeAfterResponse(code: number, reason: string): void;
 }

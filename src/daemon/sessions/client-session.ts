@@ -42,7 +42,7 @@ export class ClientSession {
   memoryNamespace: string | null = null;
   readonly subscriptions = new Set<Subscription>();
   /** In-flight requests by id key, aborted on teardown. */
-  readonly inflight = new Map<string, { abort(reason: Error): void }>();
+  readonly inflight = new Map<string, { abort(reason: Error): void; cancel(): void }>();
   requestsTotal = 0;
   closed = false;
   closeCode: number | null = null;
