@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CarClient } from '../../src/client/client.js';
-import { transcribe } from '../../src/cli/voice.js';
+import { transcribe } from '../../src/client/workflows/voice.js';
 import { UtteranceSegmenter } from '../../src/daemon/voice/segmenter.js';
 import { DEFAULT_MODEL_DIR, createDecoder, sphinxModel, type OwnedDecoder } from '../../src/daemon/voice/sphinx-addon.js';
 import { encodeVoiceFrame, type VoiceEvent } from '../../src/protocol/voice.js';

@@ -1,7 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { CarClient } from '../client/node.js';
 import { CarError } from '../errors.js';
-import type { GenerateRequest, InferStreamResult } from '../protocol/inference.js';
 
 /** Shared by `car infer` and `car embed`. */
 export const modelFlag = Flags.string({ char: 'm', description: 'model name from `car models ls` [default: the `model` / `embedding_model` setting, else the first model file]' });
@@ -14,25 +12,6 @@ export const temperatureFlag = Flags.custom<number>({
     return value;
   },
 })();
-
-/**
- * Runs `infer_stream`, handing each chunk to `write` as it arrives. Ctrl-C cancels the
- * stream instead of killing the command, so the text so far still ends cleanly.
- */
-export async function streamInference(client: CarClient, request: GenerateRequest, write: (chunk: string) => void): Promise<InferStreamResult> {
-  const streaming = client.call('infer_stream', request);
-  const unsubscribe = client.on('inference.stream.event', ({ request_id, event }) => {
-    if (request_id === streaming.id && event.type === 'text') write(event.data);
-  });
-  const cancel = () => void client.call('inference.stream.cancel', { request_id: streaming.id }).catch(() => undefined);
-  process.once('SIGINT', cancel);
-  try {
-    return await streaming;
-  } finally {
-    process.off('SIGINT', cancel);
-    unsubscribe();
-  }
-}
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -1,23 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { CarClient } from '../client/node.js';
+import type { AudioInput } from '../client/workflows/voice.js';
 import { CarError } from '../errors.js';
 import { WavDecoder, WavError, describeNonWav, sniffAudio } from '../audio/wav.js';
-import { BYTES_PER_SAMPLE, DEFAULT_SAMPLE_RATE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, encodeVoiceFrame, type VoiceEvent, type VoiceStopResult } from '../protocol/voice.js';
+import { BYTES_PER_SAMPLE, DEFAULT_SAMPLE_RATE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type VoiceEvent } from '../protocol/voice.js';
 
-/** `car voice transcribe`: reading audio, sending it as binary frames, rendering the live transcript. */
+/** `car voice transcribe`: reading audio from files or stdin and rendering the live transcript (the sending is client/workflows/voice.ts). */
 
-export interface AudioInput {
-  sampleRate: number;
-  channels: 1 | 2;
-  /** s16le PCM at `sampleRate` and `channels`, whole frames. */
-  pcm: AsyncIterable<Buffer>;
-}
+export type { AudioInput } from '../client/workflows/voice.js';
 
-/** Each binary frame carries this much audio; real-time pacing sends one per interval. */
-const FRAME_MS = 100;
-/** Without pacing, at most this much audio is sent ahead of what the engine has decoded. */
-const AHEAD_MS = 2000;
 const RAW_EXTENSIONS = /\.(raw|pcm|s16|s16le)$/i;
 
 /**
@@ -93,19 +83,6 @@ async function* remaining(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGener
   }
 }
 
-/** Regroups whole frames into chunks of `size` bytes; the last chunk may be shorter. */
-async function* rechunk(bytes: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer = Buffer.alloc(0);
-  for await (const chunk of bytes) {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= size) {
-      yield pending.subarray(0, size);
-      pending = pending.subarray(size);
-    }
-  }
-  if (pending.length) yield pending;
-}
-
 async function* wholeFrames(bytes: AsyncIterable<Buffer>, frameBytes: number): AsyncGenerator<Buffer> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of bytes) {
@@ -114,88 +91,6 @@ async function* wholeFrames(bytes: AsyncIterable<Buffer>, frameBytes: number): A
     carry = Buffer.from(joined.subarray(whole));
     if (whole) yield joined.subarray(0, whole);
   }
-}
-
-export interface TranscribeOptions {
-  /** Send at the audio's own pace (live dictation); otherwise as fast as the engine decodes. */
-  realtime: boolean;
-  partials: boolean;
-  onEvent(event: VoiceEvent): void;
-  /** Aborting stops reading input; what was sent is still transcribed. */
-  signal?: AbortSignal;
-}
-
-/** One voice session over binary frames: start, send the audio, stop; events arrive through `onEvent` meanwhile. */
-export async function transcribe(client: CarClient, input: AudioInput, options: TranscribeOptions): Promise<VoiceStopResult> {
-  const started = await client.call('voice.transcribe_stream.start', {
-    audio_source: { kind: 'pcm_push', sample_rate: input.sampleRate, channels: input.channels },
-    options: { partials: options.partials },
-  });
-  const sessionId = started.session_id;
-  let fatal: string | null = null;
-  const failed = new AbortController();
-  const unsubscribe = client.on('voice.event', ({ session_id, event }) => {
-    if (session_id !== sessionId) return;
-    if (event.type === 'error' && event.fatal) {
-      fatal = event.message;
-      failed.abort();
-    }
-    options.onEvent(event);
-  });
-  try {
-    const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
-    await sendAudio(client, sessionId, input, { realtime: options.realtime, signal });
-    if (fatal) throw new CarError(`transcription failed: ${fatal}`, 'check `car voice providers` and the daemon log');
-    return await client.call('voice.transcribe_stream.stop', { session_id: sessionId });
-  } finally {
-    unsubscribe();
-  }
-}
-
-export interface SendOptions {
-  /** Send at the audio's own pace (live dictation); otherwise as fast as the engine decodes. */
-  realtime?: boolean;
-  /** Aborting stops sending at once, even while a read is blocked on a silent pipe. */
-  signal: AbortSignal;
-}
-
-/**
- * Streams `input` to voice session `sessionId` as binary frames until the input ends or
- * `signal` aborts. The frames already sent are still transcribed before a stop answers.
- */
-export async function sendAudio(client: CarClient, sessionId: string, input: AudioInput, options: SendOptions): Promise<void> {
-  const { signal } = options;
-  const frameBytes = BYTES_PER_SAMPLE * input.channels;
-  const chunkBytes = Math.round((input.sampleRate * FRAME_MS) / 1000) * frameBytes;
-  const bytesPerMs = (input.sampleRate * frameBytes) / 1000;
-  const sending = (async () => {
-    const startedAt = performance.now();
-    let sentBytes = 0;
-    let seq = 0;
-    let barrier: Promise<unknown> = Promise.resolve();
-    let barrierAt = 0;
-    for await (const chunk of rechunk(input.pcm, chunkBytes)) {
-      if (signal.aborted) break;
-      if (options.realtime) {
-        const due = startedAt + sentBytes / bytesPerMs - performance.now();
-        if (due > 0) await sleep(due);
-      }
-      client.sendBinary(encodeVoiceFrame(sessionId, seq++, chunk));
-      sentBytes += chunk.length;
-      if (!options.realtime && sentBytes - barrierAt >= (AHEAD_MS / 2) * bytesPerMs) {
-        // An empty push resolves once every earlier frame has been decoded: flow control without a reply per frame.
-        await barrier;
-        barrier = client.call('voice.transcribe_stream.push', { session_id: sessionId, pcm_b64: '' });
-        barrierAt = sentBytes;
-      }
-    }
-    // A failed barrier means the session ended early; the stop that follows reports how.
-    await barrier.catch(() => undefined);
-  })();
-  // After an abort a late rejection of the abandoned read is moot.
-  sending.catch(() => undefined);
-  const aborted = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
-  await Promise.race([sending, aborted]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { CarCommand } from '../cli/base-command.js';
-import { modelFlag, streamInference, temperatureFlag } from '../cli/inference.js';
+import { modelFlag, temperatureFlag } from '../cli/inference.js';
+import { streamInference } from '../client/workflows/inference.js';
 import { progress } from '../cli/render.js';
 import type { GenerateRequest } from '../protocol/inference.js';
 
@@ -31,9 +32,21 @@ export default class Infer extends CarCommand {
     const request: GenerateRequest = { prompt: args.prompt, model: flags.model, max_tokens: flags['max-tokens'], temperature: flags.temperature };
 
     if (flags.stream) {
-      const result = await streamInference(client, request, (chunk) => {
-        if (!flags.json) process.stdout.write(chunk);
-      });
+      // Ctrl-C cancels the stream instead of killing the command, so the text so far still ends cleanly.
+      const interrupted = new AbortController();
+      const interrupt = () => interrupted.abort();
+      process.once('SIGINT', interrupt);
+      let result;
+      try {
+        result = await streamInference(client, request, {
+          onText: (chunk) => {
+            if (!flags.json) process.stdout.write(chunk);
+          },
+          signal: interrupted.signal,
+        });
+      } finally {
+        process.off('SIGINT', interrupt);
+      }
       if (flags.json) this.printJson(result);
       else process.stdout.write(result.stop_reason === 'cancelled' ? '\n[cancelled]\n' : '\n');
       return;

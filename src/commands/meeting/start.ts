@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { DEFAULT_MEETING_NAMESPACE, MeetingView, meetingOutcome, recordMeeting } from '../../cli/meeting.js';
+import { DEFAULT_MEETING_NAMESPACE, MeetingView, meetingOutcome } from '../../cli/meeting.js';
+import { recordMeeting } from '../../client/workflows/meeting.js';
 import { cliNamespace } from '../../cli/memory.js';
 import { openAudioInput } from '../../cli/voice.js';
 import { CarError } from '../../errors.js';

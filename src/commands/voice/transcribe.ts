@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { isInteractive, progress } from '../../cli/render.js';
-import { LiveTranscript, openAudioInput, transcribe } from '../../cli/voice.js';
+import { LiveTranscript, openAudioInput } from '../../cli/voice.js';
+import { transcribe } from '../../client/workflows/voice.js';
 
 export default class VoiceTranscribe extends CarCommand {
   static override summary = 'Transcribe speech from a WAV file or stdin through the daemon.';

@@ -15,6 +15,7 @@ export class Call implements CallContext {
   private finished = false;
   private closeAfter: { code: number; reason: string } | null = null;
   private cancelHandler: (() => void) | null = null;
+  private deadline: NodeJS.Timeout | undefined;
   private readonly key: string | null;
 
   constructor(
@@ -64,6 +65,8 @@ export class Call implements CallContext {
   finish(result: unknown, error?: unknown): void {
     if (this.finished) return;
     this.finished = true;
+    // A cancelled handler that ignores its signal must not keep the deadline timer alive.
+    clearTimeout(this.deadline);
     if (this.key) this.session.inflight.delete(this.key);
     if (error === undefined) {
       if (this.requestId !== undefined) this.session.sendResult(this.requestId, result);
@@ -77,7 +80,7 @@ export class Call implements CallContext {
 
   /** Answers `-32004` when an asynchronous handler outlives the deadline (§3.3), and aborts it. */
   settleWithin(outcome: PromiseLike<unknown>, deadlineMs: number): void {
-    const timer = setTimeout(() => {
+    this.deadline = setTimeout(() => {
       const exceeded = new RpcError(
         ErrorCode.DeadlineExceeded,
         `handler '${this.method}' exceeded its ${deadlineMs / 1000}s response deadline; the work may already have happened, so re-read the state before retrying`,
@@ -87,12 +90,8 @@ export class Call implements CallContext {
       this.abort(exceeded);
     }, deadlineMs);
     outcome.then(
-      (result) => {
-        clearTimeout(timer);
-        this.finish(result);
-      },
+      (result) => this.finish(result),
       (error: unknown) => {
-        clearTimeout(timer);
         this.finish(undefined, error ?? new Error('handler rejected without a reason'));
       },
     );
