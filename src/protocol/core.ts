@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const sessionAuthParams = z.strictObject({
   token: z.string().optional(),
   host_token: z.string().optional(),
+  /** A one-time code from `session.login_code` (§23 "Browser sign-in"). */
+  login_code: z.string().max(256, 'login_code must be at most 256 characters').optional(),
   memory_namespace: z.string().optional(),
   agent_id: z.unknown().optional(),
 });
@@ -13,6 +15,15 @@ export const handshakeParams = z.strictObject({
   protocol_version: z.unknown().optional(),
   client_version: z.string().max(200).optional(),
 });
+
+export const loginCodeParams = z.strictObject({
+  role: z.enum(['client', 'host'], { error: "role must be 'client' or 'host'" }).default('client'),
+});
+
+export interface LoginCodeResult {
+  code: string;
+  expires_at: string;
+}
 
 export const emptyParams = z.strictObject({});
 
@@ -81,6 +92,7 @@ export interface DaemonStatus {
 declare module './methods.js' {
   interface MethodMap {
     'session.auth': { params: z.input<typeof sessionAuthParams>; result: SessionAuthResult };
+    'session.login_code': { params: z.input<typeof loginCodeParams>; result: LoginCodeResult };
     'server.handshake': { params: { protocol_version: number; client_version?: string }; result: HandshakeResult };
     'sessions.list': { params: Record<string, never>; result: { sessions: SessionInfo[] } };
     'daemon.status': { params: Record<string, never>; result: DaemonStatus };
