@@ -196,6 +196,27 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     await page.locator('[data-meeting-detail]').getByRole('link', { name: 'SRT subtitles' }).waitFor();
   });
 
+  it('finds a fact stored by `car memory add` from the memory query box', async () => {
+    const added = await runCli(['memory', 'add', 'deploys', 'we deploy on Fridays after review'], daemon.env);
+    assert.equal(added.code, 0, added.stderr);
+    await show('Memory');
+    await page.getByLabel('Query').fill('when do we deploy');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('list', { name: 'memory results' }).getByText('we deploy on Fridays after review').waitFor();
+  });
+
+  it('streams generated tokens into the inference view with the admission state', async () => {
+    await show('Inference');
+    await page.getByText(/Admission: 0 of \d+ permits in use, 0 queued/).waitFor();
+    await page.getByLabel('Prompt').fill('Once upon a time');
+    await page.getByLabel('Max tokens').fill('12');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByText('Done.').waitFor({ timeout: 120_000 });
+    const output = await page.getByLabel('generated text').innerText();
+    assert.ok(output.trim().length > 0, 'tokens arrived');
+    await page.getByText(/stopped: (length|stop)/).waitFor();
+  });
+
   it('fits every view at 1280×800 and 390×844, and saves a screenshot of each', async () => {
     for (const [width, height] of [
       [1280, 800],
