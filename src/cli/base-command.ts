@@ -1,5 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { CarClient, type ConnectOptions } from '../client/client.js';
+import { CarClient, type ConnectOptions } from '../client/node.js';
 import { CarError } from '../errors.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
 import { resolveDaemonUrl } from '../settings.js';

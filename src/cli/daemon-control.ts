@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CarClient } from '../client/client.js';
+import { CarClient } from '../client/node.js';
 import { isProcessAlive, readLiveLock, readLock, type LockInfo } from '../daemon/root/lock.js';
 import { ensurePrivateDir, stateDirs } from '../daemon/root/state-root.js';
 import { CarError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { CarClient, ConnectOptions } from '../client/client.js';
+import type { CarClient, ConnectOptions } from '../client/node.js';
 import { discoverToken } from '../client/tokens.js';
 import { CarError } from '../errors.js';
 import type { HostAgent, HostApproval, HostEvent, HostSubscribeResult } from '../protocol/host.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { CarClient } from '../client/client.js';
+import type { CarClient } from '../client/node.js';
 import { CarError } from '../errors.js';
 import type { GenerateRequest, InferStreamResult } from '../protocol/inference.js';
 
@@ -20,14 +20,14 @@ export const temperatureFlag = Flags.custom<number>({
  * stream instead of killing the command, so the text so far still ends cleanly.
  */
 export async function streamInference(client: CarClient, request: GenerateRequest, write: (chunk: string) => void): Promise<InferStreamResult> {
-  const requestId = client.peekNextId();
+  const streaming = client.call('infer_stream', request);
   const unsubscribe = client.on('inference.stream.event', ({ request_id, event }) => {
-    if (request_id === requestId && event.type === 'text') write(event.data);
+    if (request_id === streaming.id && event.type === 'text') write(event.data);
   });
-  const cancel = () => void client.call('inference.stream.cancel', { request_id: requestId }).catch(() => undefined);
+  const cancel = () => void client.call('inference.stream.cancel', { request_id: streaming.id }).catch(() => undefined);
   process.once('SIGINT', cancel);
   try {
-    return await client.call('infer_stream', request);
+    return await streaming;
   } finally {
     process.off('SIGINT', cancel);
     unsubscribe();

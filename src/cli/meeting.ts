@@ -1,5 +1,5 @@
 import type { Ora } from 'ora';
-import type { CarClient } from '../client/client.js';
+import type { CarClient } from '../client/node.js';
 import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult } from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
 import { ago, isInteractive, table } from './render.js';

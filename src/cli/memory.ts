@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { CarClient } from '../client/client.js';
+import type { CarClient } from '../client/node.js';
 
 /**
  * The memory commands always bind a namespace: on a standalone daemon an unbound one-shot

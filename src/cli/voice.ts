@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CarClient } from '../client/client.js';
+import type { CarClient } from '../client/node.js';
 import { CarError } from '../errors.js';
 import { WavDecoder, WavError, describeNonWav, sniffAudio } from '../audio/wav.js';
 import { BYTES_PER_SAMPLE, DEFAULT_SAMPLE_RATE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, encodeVoiceFrame, type VoiceEvent, type VoiceStopResult } from '../protocol/voice.js';

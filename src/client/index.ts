@@ -1,2 +1,3 @@
-export { CarClient, type CallOptions, type ConnectOptions } from './client.js';
+export { CarClient, type CallOptions, type ConnectOptions, type PendingCall } from './node.js';
+export { Connection, type Transport, type SessionOptions } from './connection.js';
 export { discoverToken } from './tokens.js';

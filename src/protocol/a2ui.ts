@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isLoopbackHost } from '../daemon/server/origin.js';
+import { isLoopbackHost } from './text.js';
 import type { HostEvent } from './host.js';
 
 /** A2UI surfaces (PROTOCOL.md §17): envelopes, the basic catalog, limits, records, methods and events. */

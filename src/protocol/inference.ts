@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdmissionStatus } from './core.js';
+import { utf8Length } from './text.js';
 
 /** Inference, embeddings, admission and the model catalogue (PROTOCOL.md §11). */
 
@@ -63,7 +64,7 @@ export const embedParams = z.strictObject({
       z
         .string()
         .min(1)
-        .refine((text) => Buffer.byteLength(text) <= MAX_EMBED_TEXT_BYTES, { message: 'each text must be at most 32 KiB' }),
+        .refine((text) => utf8Length(text) <= MAX_EMBED_TEXT_BYTES, { message: 'each text must be at most 32 KiB' }),
     )
     .min(1)
     .max(256),

@@ -1,5 +1,5 @@
-import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { isAbsolutePath } from './text.js';
 import { transcribeStartParams } from './voice.js';
 
 /** Meetings: recorded, transcribed, persisted and summarised voice sessions (PROTOCOL.md §16). */
@@ -19,7 +19,7 @@ const absolutePath = z
   .min(1, 'must not be empty')
   .max(4096, 'must be at most 4096 characters')
   .refine((path) => !path.includes('\0'), 'must not contain NUL bytes')
-  .refine((path) => isAbsolute(path), 'must be an absolute path on the daemon host');
+  .refine((path) => isAbsolutePath(path), 'must be an absolute path on the daemon host');
 
 const pcmPushSource = transcribeStartParams.shape.audio_source.unwrap();
 

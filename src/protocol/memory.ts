@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { utf8Length } from './text.js';
 
 /** Memory methods (PROTOCOL.md §14). */
 
@@ -24,7 +25,7 @@ export const factSubject = z
 export const factBody = z
   .string()
   .min(1, 'must not be empty')
-  .refine((body) => Buffer.byteLength(body, 'utf8') <= MAX_BODY_BYTES, `must be at most 16 KiB (${MAX_BODY_BYTES} bytes of UTF-8); split it into several facts`)
+  .refine((body) => utf8Length(body) <= MAX_BODY_BYTES, `must be at most 16 KiB (${MAX_BODY_BYTES} bytes of UTF-8); split it into several facts`)
   .refine(notBlank, 'must not be blank');
 
 export const factKind = z.enum(FACT_KINDS, { error: `must be one of ${FACT_KINDS.join(', ')}` });

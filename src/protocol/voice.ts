@@ -126,28 +126,31 @@ const SEQ_OFFSET = 17;
 const FORMAT_OFFSET = 25;
 
 /** Builds an inbound PCM frame for a voice session. */
-export function encodeVoiceFrame(sessionId: string, seq: bigint | number, pcm: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(VOICE_FRAME_HEADER_BYTES + pcm.length);
+export function encodeVoiceFrame(sessionId: string, seq: bigint | number, pcm: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(VOICE_FRAME_HEADER_BYTES + pcm.length);
   frame[0] = VOICE_FRAME_PCM;
-  frame.write(sessionId, ID_OFFSET, 16, 'hex');
-  frame.writeBigUInt64LE(BigInt(seq), SEQ_OFFSET);
+  for (let i = 0; i < 16; i++) frame[ID_OFFSET + i] = parseInt(sessionId.slice(2 * i, 2 * i + 2), 16);
+  new DataView(frame.buffer).setBigUint64(SEQ_OFFSET, BigInt(seq), true);
   frame[FORMAT_OFFSET] = 0;
   frame.set(pcm, VOICE_FRAME_HEADER_BYTES);
   return frame;
 }
 
-export type DecodedVoiceFrame =
+export type DecodedVoiceFrame<Bytes extends Uint8Array = Uint8Array> =
   /** Too short to name a session. */
   | { complete: false; sessionId: null }
   /** Names a session but the header is cut short. */
   | { complete: false; sessionId: string }
-  | { complete: true; sessionId: string; type: number; seq: bigint; payload: Buffer };
+  | { complete: true; sessionId: string; type: number; seq: bigint; payload: Bytes };
 
-export function decodeVoiceFrame(frame: Buffer): DecodedVoiceFrame {
+/** Reads a frame's header; the payload is a view of the same bytes (a Buffer when given one). */
+export function decodeVoiceFrame<Bytes extends Uint8Array>(frame: Bytes): DecodedVoiceFrame<Bytes> {
   if (frame.length < SEQ_OFFSET) return { complete: false, sessionId: null };
-  const sessionId = frame.toString('hex', ID_OFFSET, SEQ_OFFSET);
+  let sessionId = '';
+  for (let i = ID_OFFSET; i < SEQ_OFFSET; i++) sessionId += frame[i]!.toString(16).padStart(2, '0');
   if (frame.length < VOICE_FRAME_HEADER_BYTES) return { complete: false, sessionId };
-  return { complete: true, sessionId, type: frame[0]!, seq: frame.readBigUInt64LE(SEQ_OFFSET), payload: frame.subarray(VOICE_FRAME_HEADER_BYTES) };
+  const seq = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getBigUint64(SEQ_OFFSET, true);
+  return { complete: true, sessionId, type: frame[0]!, seq, payload: frame.subarray(VOICE_FRAME_HEADER_BYTES) as Bytes };
 }
 
 declare module './methods.js' {

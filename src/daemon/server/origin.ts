@@ -11,6 +11,4 @@ export function isAllowedOrigin(origin: string | undefined): boolean {
   }
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
+export { isLoopbackHost } from '../../protocol/text.js';

@@ -9,7 +9,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { runPaths } from '../../../src/paths.js';
 import { startDaemon } from '../../helpers/daemon.js';
 import { tempStateRoot } from '../../helpers/paths.js';
-import { STORY, nextStreamEvents, startInference } from './support.js';
+import { STORY, streamEvents, startInference } from './support.js';
 import { journalEvents } from '../../helpers/journal.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -149,8 +149,9 @@ describe('admission in front of inference (§11.2, §4.3 step 1)', () => {
     try {
       const streamer = await daemon.connect();
       const other = await daemon.connect();
-      const events = nextStreamEvents(streamer);
-      streamer.call('infer_stream', { ...STORY, max_tokens: 8192 }).catch(() => undefined);
+      const streaming = streamer.call('infer_stream', { ...STORY, max_tokens: 8192 });
+      streaming.catch(() => undefined);
+      const events = streamEvents(streamer, streaming);
       await waitFor(() => events.length > 0, 'the stream to start');
       assert.equal((await other.call('admission.status', {})).permits_in_use, 1);
 
@@ -200,9 +201,9 @@ describe('admission in front of inference (§11.2, §4.3 step 1)', () => {
     const held = await daemon.state.admission.acquire();
     try {
       const client = await daemon.connect();
-      const requestId = client.peekNextId();
-      const events = nextStreamEvents(client);
       const pending = client.call('infer_stream', { ...STORY, max_tokens: 50 });
+      const requestId = pending.id;
+      const events = streamEvents(client, pending);
       await waitFor(async () => (await queuedOf(client)) === 1, 'the stream to queue');
       assert.deepEqual(await client.call('inference.stream.cancel', { request_id: requestId }), { cancelled: true });
       const result = await pending;
@@ -226,10 +227,10 @@ describe('admission in front of inference (§11.2, §4.3 step 1)', () => {
     const held = await daemon.state.admission.acquire();
     try {
       const client = await daemon.connect();
-      const id = client.peekNextId();
       const progress: unknown[] = [];
       client.on('infer.progress', (params) => progress.push(params));
       const pending = client.call('infer', { ...STORY, max_tokens: 5 });
+      const { id } = pending;
       await waitFor(() => progress.length > 0, 'an infer.progress notification', 20_000);
       assert.deepEqual(progress, [{ id }]);
       held.release();

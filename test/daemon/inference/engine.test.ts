@@ -4,7 +4,7 @@ import { InferenceEngine } from '../../../src/daemon/inference/engine.js';
 import { ConfigError } from '../../../src/errors.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { SHARED_MODELS, tempStateRoot } from '../../helpers/paths.js';
-import { STORY, nextStreamEvents, startInference } from './support.js';
+import { STORY, streamEvents, startInference } from './support.js';
 import { journalEvents } from '../../helpers/journal.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -36,9 +36,9 @@ describe('inference engine (§11.1)', () => {
     const daemon = await startInference({ admissionPermits: 2 });
     try {
       const client = await daemon.connect();
-      const streamId = client.peekNextId();
-      const events = nextStreamEvents(client);
       const streaming = client.call('infer_stream', { ...STORY, max_tokens: 8192 });
+      const streamId = streaming.id;
+      const events = streamEvents(client, streaming);
       await waitFor(() => events.length > 0, 'the stream to start');
       let switched = false;
       const other = client.call('infer', { model: 'llama-2-tiny-random', prompt: 'hello', max_tokens: 8 }).then((result) => ((switched = true), result));
@@ -76,9 +76,10 @@ describe('inference engine (§11.1)', () => {
   it('stops generation and disposes the engine on shutdown', async () => {
     const daemon = await startInference();
     const client = await daemon.connect();
-    const events = nextStreamEvents(client);
     const closed = new Promise<number>((resolve) => client.onClose((code) => resolve(code)));
-    client.call('infer_stream', { ...STORY, max_tokens: 8192 }).catch(() => undefined);
+    const streaming = client.call('infer_stream', { ...STORY, max_tokens: 8192 });
+    streaming.catch(() => undefined);
+    const events = streamEvents(client, streaming);
     await waitFor(() => events.length > 0, 'the stream to start');
     await daemon.close();
     assert.equal(await closed, 1001);

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import type { InferResult, InferStreamResult } from '../../../src/protocol/inference.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';
 import { rawSocket } from '../../helpers/raw-socket.js';
-import { STORY, nextStreamEvents, startInference, textOf } from './support.js';
+import { STORY, streamEvents, startInference, textOf } from './support.js';
 import { journalEvents } from '../../helpers/journal.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -95,9 +95,9 @@ describe('local inference (§11.3-§11.5)', () => {
   it('cancels a stream: the final response carries the text so far and stop_reason "cancelled"', async () => {
     const owner = await daemon.connect();
     const stranger = await daemon.connect();
-    const requestId = owner.peekNextId();
-    const events = nextStreamEvents(owner);
     const pending = owner.call('infer_stream', { ...STORY, max_tokens: 8192 });
+    const requestId = pending.id;
+    const events = streamEvents(owner, pending);
     await waitFor(() => events.length > 0, 'the first text event');
 
     assert.deepEqual(await stranger.call('inference.stream.cancel', { request_id: requestId }), { cancelled: false }, 'only the owner may cancel');
@@ -115,8 +115,9 @@ describe('local inference (§11.3-§11.5)', () => {
 
   it('streams an error event and then an error response when the call fails', async () => {
     const client = await daemon.connect();
-    const events = nextStreamEvents(client);
-    const error = await rejectsWith(client.call('infer_stream', { model: 'no-such-model', prompt: 'hi' }), ErrorCode.NotFound, /unknown model 'no-such-model'/);
+    const streaming = client.call('infer_stream', { model: 'no-such-model', prompt: 'hi' });
+    const events = streamEvents(client, streaming);
+    const error = await rejectsWith(streaming, ErrorCode.NotFound, /unknown model 'no-such-model'/);
     assert.deepEqual(events, [{ type: 'error', message: error.message }]);
     client.close();
   });

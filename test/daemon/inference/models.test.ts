@@ -7,7 +7,7 @@ import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';
 import { SHARED_MODELS, tempStateRoot } from '../../helpers/paths.js';
-import { STORY, nextStreamEvents, startInference } from './support.js';
+import { STORY, streamEvents, startInference } from './support.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 
 const STORIES = join(SHARED_MODELS, 'stories260K.gguf');
@@ -183,8 +183,9 @@ describe('a daemon without any model file (§11.1)', () => {
     const howTo = new RegExp(`^no model file \\(\\.gguf\\) in ${modelsDir}; put one there or start the daemon with CAR_MODELS_DIR`);
     await rejectsWith(client.call('infer', { prompt: 'hi' }), ErrorCode.Unavailable, howTo);
     await rejectsWith(client.call('embed', { texts: ['hi'] }), ErrorCode.Unavailable, howTo);
-    const events = nextStreamEvents(client);
-    await rejectsWith(client.call('infer_stream', { prompt: 'hi' }), ErrorCode.Unavailable, howTo);
+    const streaming = client.call('infer_stream', { prompt: 'hi' });
+    const events = streamEvents(client, streaming);
+    await rejectsWith(streaming, ErrorCode.Unavailable, howTo);
     assert.equal(events[0]?.type, 'error');
     const status = await client.call('daemon.status', {});
     assert.deepEqual(status.inference, { state: 'idle', model: null }, 'the engine is never started without a model');

@@ -28,9 +28,9 @@ export async function startInference(config: Partial<ServerStateConfig> = {}, en
   }
 }
 
-/** The `inference.stream.event`s of the next request `client` sends. */
-export function nextStreamEvents(client: CarClient): InferenceStreamEvent[] {
-  const requestId = client.peekNextId();
+/** The `inference.stream.event`s of the stream `call` started. */
+export function streamEvents(client: CarClient, call: { id: number }): InferenceStreamEvent[] {
+  const requestId = call.id;
   const events: InferenceStreamEvent[] = [];
   client.on('inference.stream.event', ({ request_id, event }) => {
     if (request_id === requestId) events.push(event);

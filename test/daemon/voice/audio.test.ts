@@ -115,7 +115,11 @@ describe('binary frame codec (§15.6)', () => {
     assert.equal(frame.length, VOICE_FRAME_HEADER_BYTES + 4);
     assert.equal(frame[0], 1);
     assert.equal(frame[25], 0);
-    assert.deepEqual(decodeVoiceFrame(frame), { complete: true, sessionId: id, type: 1, seq: 2n ** 40n, payload: Buffer.from([1, 2, 3, 4]) });
+    assert.deepEqual([...frame.subarray(1, 17)], [...Buffer.from(id, 'hex')], 'the session id as 16 raw bytes');
+    assert.deepEqual([...frame.subarray(17, 25)], [0, 0, 0, 0, 0, 1, 0, 0], 'the sequence number as a little-endian u64');
+    assert.deepEqual(decodeVoiceFrame(frame), { complete: true, sessionId: id, type: 1, seq: 2n ** 40n, payload: new Uint8Array([1, 2, 3, 4]) });
+    const fromSocket = decodeVoiceFrame(Buffer.from(frame));
+    assert.ok(fromSocket.complete && Buffer.isBuffer(fromSocket.payload), 'a Buffer frame (as the daemon receives it) decodes to a Buffer payload');
     assert.deepEqual(decodeVoiceFrame(frame.subarray(0, 20)), { complete: false, sessionId: id });
     assert.deepEqual(decodeVoiceFrame(frame.subarray(0, 16)), { complete: false, sessionId: null });
   });
