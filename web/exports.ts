@@ -1,4 +1,4 @@
-import type { TranscriptLine } from '../src/protocol/meeting.js';
+import { transcriptLines, type TranscriptLine } from '../src/protocol/meeting.js';
 
 export interface ExportLink {
   label: string;
@@ -11,7 +11,7 @@ type Segment = Pick<TranscriptLine, 'start_ms' | 'end_ms' | 'text'>;
 /** Download links built in the page from the transcript it already holds (blob: URLs; nothing is fetched). */
 export function transcriptExports(meetingId: string, title: string | null, segments: readonly Segment[], summary: string | null): ExportLink[] {
   const files: [string, string, string, string][] = [
-    ['Text', 'txt', 'text/plain', lines(segments).join('\n') + '\n'],
+    ['Text', 'txt', 'text/plain', transcriptLines(segments).join('\n') + '\n'],
     ['Markdown', 'md', 'text/markdown', markdown(meetingId, title, segments, summary)],
     ['SRT subtitles', 'srt', 'application/x-subrip', srt(segments)],
     ['WebVTT subtitles', 'vtt', 'text/vtt', vtt(segments)],
@@ -30,7 +30,7 @@ export function releaseExports(links: readonly ExportLink[]): void {
 function markdown(meetingId: string, title: string | null, segments: readonly Segment[], summary: string | null): string {
   const parts = [`# ${title ?? meetingId}`, ''];
   if (summary) parts.push('## Summary', '', summary.trim(), '');
-  parts.push('## Transcript', '', ...lines(segments).map((line) => `- ${line}`), '');
+  parts.push('## Transcript', '', ...transcriptLines(segments).map((line) => `- ${line}`), '');
   return parts.join('\n');
 }
 
@@ -47,17 +47,4 @@ function stamp(ms: number, separator: ',' | '.'): string {
   const whole = Math.max(0, Math.round(ms));
   const pad = (value: number, width = 2) => String(value).padStart(width, '0');
   return `${pad(Math.floor(whole / 3_600_000))}:${pad(Math.floor(whole / 60_000) % 60)}:${pad(Math.floor(whole / 1000) % 60)}${separator}${pad(whole % 1000, 3)}`;
-}
-
-/** `mm:ss` (or `h:mm:ss`), as `transcript.md` stamps segments; src/protocol/meeting.ts imports node:path, so the page cannot import it. */
-export function clock(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const hours = Math.floor(total / 3600);
-  const minutes = String(Math.floor((total % 3600) / 60)).padStart(2, '0');
-  const seconds = String(total % 60).padStart(2, '0');
-  return hours > 0 ? `${hours}:${minutes}:${seconds}` : `${minutes}:${seconds}`;
-}
-
-function lines(segments: readonly Segment[]): string[] {
-  return segments.map((segment) => `[${clock(segment.start_ms)}] ${segment.text}`);
 }

@@ -1,5 +1,4 @@
 import { connectBrowser, type Connection } from '../src/client/browser.js';
-import { PROTOCOL_VERSION } from '../src/protocol/methods.js';
 
 /**
  * Takes the one-time code out of the address bar (`#code=…`) before anything else runs,
@@ -23,13 +22,7 @@ export interface SignedIn {
  * is what the memory view finds.
  */
 export async function signIn(loginCode: string): Promise<SignedIn> {
-  const connection = await connectBrowser({ token: null, handshake: false });
-  try {
-    const auth = await connection.call('session.auth', { login_code: loginCode, memory_namespace: 'default' });
-    await connection.call('server.handshake', { protocol_version: PROTOCOL_VERSION, client_version: 'car-ui' });
-    return { connection, role: auth.auth_enabled ? (auth.role ?? 'client') : 'anonymous' };
-  } catch (error) {
-    connection.close();
-    throw error;
-  }
+  const connection = await connectBrowser({ loginCode, memoryNamespace: 'default', clientVersion: 'car-ui' });
+  const auth = connection.auth!;
+  return { connection, role: auth.auth_enabled ? (auth.role ?? 'client') : 'anonymous' };
 }

@@ -1,10 +1,10 @@
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import type { MeetingEntry, MeetingRecord, TranscriptLine } from '../../src/protocol/meeting.js';
+import { transcriptStamp, type MeetingEntry, type MeetingRecord, type TranscriptLine } from '../../src/protocol/meeting.js';
 import type { VoiceEventParams } from '../../src/protocol/voice.js';
 import { captureMicrophone, MICROPHONE_SAMPLE_RATE, type MicrophoneCapture } from '../audio/microphone.js';
 import { dateTimeOf, errorText, type App, type View } from '../app.js';
-import { clock, releaseExports, transcriptExports, type ExportLink } from '../exports.js';
+import { releaseExports, transcriptExports, type ExportLink } from '../exports.js';
 
 type Segment = Pick<TranscriptLine, 'index' | 'text' | 'start_ms' | 'end_ms'>;
 
@@ -74,7 +74,7 @@ export class MeetingsView implements View {
                     <strong>${meeting.title ?? meeting.id}</strong>
                     <span class="badge ${meeting.status}">${meeting.status}</span>
                   </div>
-                  <p class="muted">${dateTimeOf(meeting.started_at)} · ${meeting.segment_count} segment${meeting.segment_count === 1 ? '' : 's'}${meeting.duration_ms !== null ? ` · ${clock(meeting.duration_ms)}` : ''}</p>
+                  <p class="muted">${dateTimeOf(meeting.started_at)} · ${meeting.segment_count} segment${meeting.segment_count === 1 ? '' : 's'}${meeting.duration_ms !== null ? ` · ${transcriptStamp(meeting.duration_ms)}` : ''}</p>
                   <button @click=${() => this.open(meeting.id)} aria-label="open meeting ${meeting.title ?? meeting.id}">Open</button>
                 </li>
               `,
@@ -118,7 +118,7 @@ export class MeetingsView implements View {
         ${record ? html`<p class="muted">${record.status}${record.stop_reason ? ` (${record.stop_reason})` : ''} · started ${dateTimeOf(record.started_at)}</p>` : nothing}
         <h4>Transcript</h4>
         <ol class="transcript" aria-live="polite" aria-label="transcript">
-          ${segments.map((segment) => html`<li><span class="time">${clock(segment.start_ms)}</span> ${segment.text}</li>`)}
+          ${segments.map((segment) => html`<li><span class="time">${transcriptStamp(segment.start_ms)}</span> ${segment.text}</li>`)}
           ${live?.partial ? html`<li class="partial"><span class="time">…</span> <em>${live.partial}</em></li>` : nothing}
         </ol>
         ${segments.length === 0 && !live?.partial ? html`<p class="muted">${record?.status === 'recording' ? 'Listening…' : 'No speech was transcribed.'}</p>` : nothing}

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { LOGIN_CODE_TTL_MS, LOGIN_CODES_PER_MINUTE, LoginCodeBook } from '../../../src/daemon/auth/login-codes.js';
 import { AuthPolicy } from '../../../src/daemon/auth/tokens.js';
+import { connectInMemory } from '../../helpers/in-memory-channel.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { journalEvents } from '../../helpers/journal.js';
 import { rawSocket } from '../../helpers/raw-socket.js';
@@ -43,6 +44,18 @@ describe('browser sign-in codes', () => {
     assert.equal(second.reply.error.code, -32001);
     assert.match(second.reply.error.message, /unknown, already used or expired.*car ui/);
     assert.equal((await second.sock.closed).code, 1008);
+    client.close();
+  });
+
+  it("signs the shared client's Connection in with a code, then negotiates the protocol", async () => {
+    const client = await daemon.connect();
+    const { code } = await client.call('session.login_code', {});
+    const { client: connection, session } = connectInMemory(daemon.state);
+    await connection.open({ token: null, loginCode: code, memoryNamespace: 'default', clientVersion: 'car-ui' });
+    assert.deepEqual(connection.auth, { ok: true, auth_enabled: true, memory_namespace: 'default' });
+    assert.equal(session.role, 'client');
+    assert.equal(session.protocolVersion, 2);
+    connection.close();
     client.close();
   });
 
