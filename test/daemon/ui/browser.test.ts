@@ -172,9 +172,25 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     await card.getByRole('button', { name: 'Approve' }).click();
     await card.getByText('approved').waitFor();
     const [resolved] = (await agent.call('host.approvals', {})).approvals.filter((entry) => entry.id === approval.id);
-    agent.close();
     assert.equal(resolved?.status, 'approved');
     assert.equal(resolved?.resolution?.notes, 'looks fine');
+
+    const denied = await agent.call('host.request_approval', { title: 'Drop the database' });
+    const deniedCard = page.locator(`[data-approval="${denied.id}"]`);
+    await deniedCard.getByLabel('Notes (optional)').fill('not today');
+    await deniedCard.getByRole('button', { name: 'Deny' }).click();
+    await deniedCard.getByText('denied').waitFor();
+    assert.equal((await agent.call('host.approvals', { status: 'denied' })).approvals[0]?.resolution?.notes, 'not today');
+
+    // An approval that can no longer be resolved (its requester left) is greyed and offers no buttons.
+    const orphan = await agent.call('host.request_approval', { title: 'Restart the build' });
+    await page.locator(`[data-approval="${orphan.id}"]`).getByRole('button', { name: 'Approve' }).waitFor();
+    await agent.closeAndWait();
+    const greyed = page.locator(`[data-approval="${orphan.id}"]`);
+    await greyed.getByText('cancelled').waitFor();
+    assert.equal(await greyed.getAttribute('aria-disabled'), 'true');
+    assert.match(String(await greyed.getAttribute('class')), /greyed/);
+    assert.equal(await greyed.getByRole('button').count(), 0);
   });
 
   it('records a meeting from the microphone and shows "forward" in its live transcript', async () => {
