@@ -10,7 +10,6 @@ export interface App {
   readonly role: string;
   /** Redraws on the next animation frame; several calls in one turn draw once. */
   render(): void;
-  isActive(view: ViewId): boolean;
 }
 
 export interface View {

@@ -31,18 +31,15 @@ class Page implements App {
     const feed = new HostFeed(this);
     this.approvals = new ApprovalsView(this, feed);
     this.views = [new SessionsView(this), new MeetingsView(this), this.approvals, new EventsView(this, feed), new SurfacesView(this), new MemoryView(this), new InferenceView(this)];
+    const refresher = setInterval(() => void this.current.refresh?.(), REFRESH_MS);
     connection.onClose((code, reason) => {
+      clearInterval(refresher);
       this.closed = `The connection to the daemon closed (${code}${reason ? `: ${reason}` : ''}). Run \`car ui\` for a new sign-in link.`;
       this.render();
     });
     void Promise.all([feed.start(), ...this.views.map((view) => view.start())]).catch((error) => this.fail(error));
     this.show(viewFromHash() ?? 'sessions', false);
-    setInterval(() => void this.current.refresh?.(), REFRESH_MS);
     window.addEventListener('hashchange', () => this.show(viewFromHash() ?? this.active, false));
-  }
-
-  isActive(view: ViewId): boolean {
-    return this.active === view;
   }
 
   render(): void {

@@ -112,6 +112,12 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     await other.close();
   });
 
+  it('`car ui` prints the link with its expiry for a person', async () => {
+    const printed = await runCli(['ui'], daemon.env);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, new RegExp(`^http://127\\.0\\.0\\.1:${daemon.port}/#code=[A-Za-z0-9_-]{43}\\n\\(one-time link, valid until .+; run \`car ui\` again for a new one\\)\\n$`));
+  });
+
   it('refuses the same code a second time', async () => {
     const second = await browser.newPage();
     await second.goto(loginUrl);
