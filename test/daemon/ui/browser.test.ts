@@ -199,6 +199,20 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     assert.equal(await greyed.getByRole('button').count(), 0);
   });
 
+  it('shows host events live and filters them by kind', async () => {
+    await show('Host events');
+    const agent = await daemon.connect();
+    await agent.call('host.notify', { kind: 'build.finished', message: 'build 42 is green' });
+    agent.close();
+    const events = page.getByRole('list', { name: 'host events, newest first' });
+    await events.getByText('build 42 is green').waitFor();
+    await page.getByLabel('Kind').selectOption('approval.resolved');
+    const kinds = await events.locator('li').evaluateAll((items) => items.map((item) => item.getAttribute('data-kind')));
+    assert.ok(kinds.length >= 2, `approval events shown: ${kinds}`);
+    assert.deepEqual(new Set(kinds), new Set(['approval.resolved']));
+    await page.getByLabel('Kind').selectOption('');
+  });
+
   it('records a meeting from the microphone and shows "forward" in its live transcript', async () => {
     await show('Meetings');
     await page.getByLabel('Title (optional)').fill('browser standup');
