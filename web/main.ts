@@ -18,7 +18,7 @@ root.replaceChildren();
 
 /** The page: signs in with the one-time code, then shows one view at a time. */
 class Page implements App {
-  readonly views: View[];
+  private readonly views: View[];
   private readonly approvals: ApprovalsView;
   private active: ViewId = 'sessions';
   private closed: string | null = null;
