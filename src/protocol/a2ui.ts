@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accepts, carries, defineMethods, defineNotifications, returns } from './descriptor.js';
 import { isLoopbackHost } from './text.js';
 import type { HostEvent } from './host.js';
 
@@ -289,20 +290,19 @@ export type A2uiActionParams = z.output<typeof a2uiActionParams>;
 
 export const a2uiEmptyParams = z.strictObject({});
 
-declare module './methods.js' {
-  interface MethodMap {
-    'a2ui.capabilities': { params: Record<string, never>; result: A2uiCapabilities };
-    'a2ui.apply': { params: Record<string, unknown>; result: A2uiApplyResult };
-    'a2ui.ingest': { params: Record<string, unknown>; result: { applied: A2uiApplyResult[] } };
-    'a2ui.reap': { params: Record<string, never>; result: { removed: string[] } };
-    'a2ui.surfaces': { params: Record<string, never>; result: A2uiSurface[] };
-    'a2ui.get': { params: z.input<typeof a2uiSurfaceRefParams>; result: A2uiSurface | null };
-    'a2ui.action': { params: z.input<typeof a2uiActionParams>; result: { event: HostEvent; route: A2uiRoute } };
-    'a2ui/subscribe': { params: Record<string, never>; result: { subscribed: true } };
-    'a2ui/unsubscribe': { params: Record<string, never>; result: { subscribed: false } };
-    'a2ui/replay': { params: z.input<typeof a2uiSurfaceRefParams>; result: A2uiSurface | null };
-  }
-  interface NotificationMap {
-    'a2ui.event': A2uiEventParams;
-  }
-}
+export const a2uiContract = defineMethods({
+  'a2ui.capabilities': { params: a2uiEmptyParams, result: returns<A2uiCapabilities>() },
+  'a2ui.apply': { params: a2uiApplyParams, result: returns<A2uiApplyResult>(), clientParams: accepts<Record<string, unknown>>() },
+  'a2ui.ingest': { params: a2uiIngestParams, result: returns<{ applied: A2uiApplyResult[] }>(), clientParams: accepts<Record<string, unknown>>() },
+  'a2ui.reap': { params: a2uiEmptyParams, result: returns<{ removed: string[] }>() },
+  'a2ui.surfaces': { params: a2uiEmptyParams, result: returns<A2uiSurface[]>() },
+  'a2ui.get': { params: a2uiSurfaceRefParams, result: returns<A2uiSurface | null>() },
+  'a2ui.action': { params: a2uiActionParams, result: returns<{ event: HostEvent; route: A2uiRoute }>() },
+  'a2ui/subscribe': { params: a2uiEmptyParams, result: returns<{ subscribed: true }>() },
+  'a2ui/unsubscribe': { params: a2uiEmptyParams, result: returns<{ subscribed: false }>() },
+  'a2ui/replay': { params: a2uiSurfaceRefParams, result: returns<A2uiSurface | null>() },
+});
+
+export const a2uiNotifications = defineNotifications({
+  'a2ui.event': carries<A2uiEventParams>(),
+});

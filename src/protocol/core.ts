@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accepts, defineMethods, returns } from './descriptor.js';
 
 /** Core methods: auth, handshake, sessions, daemon (PROTOCOL.md §5, §6, §9). */
 
@@ -89,13 +90,16 @@ export interface DaemonStatus {
   inference: { state: 'idle' | 'loading' | 'ready' | 'failed'; model: string | null };
 }
 
-declare module './methods.js' {
-  interface MethodMap {
-    'session.auth': { params: z.input<typeof sessionAuthParams>; result: SessionAuthResult };
-    'session.login_code': { params: z.input<typeof loginCodeParams>; result: LoginCodeResult };
-    'server.handshake': { params: { protocol_version: number; client_version?: string }; result: HandshakeResult };
-    'sessions.list': { params: Record<string, never>; result: { sessions: SessionInfo[] } };
-    'daemon.status': { params: Record<string, never>; result: DaemonStatus };
-    'daemon.shutdown': { params: Record<string, never>; result: { stopping: true } };
-  }
-}
+/** Authentication (§5), browser sign-in codes (§23) and the protocol handshake (§6). */
+export const authContract = defineMethods({
+  'session.auth': { params: sessionAuthParams, result: returns<SessionAuthResult>() },
+  'session.login_code': { params: loginCodeParams, result: returns<LoginCodeResult>() },
+  'server.handshake': { params: handshakeParams, result: returns<HandshakeResult>(), clientParams: accepts<{ protocol_version: number; client_version?: string }>() },
+});
+
+/** The daemon and its sessions (§9). */
+export const sessionsContract = defineMethods({
+  'sessions.list': { params: emptyParams, result: returns<{ sessions: SessionInfo[] }>() },
+  'daemon.status': { params: emptyParams, result: returns<DaemonStatus>() },
+  'daemon.shutdown': { params: emptyParams, result: returns<{ stopping: true }>() },
+});

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { carries, defineMethods, defineNotifications, returns } from './descriptor.js';
+import { emptyParams } from './core.js';
 
 /** Host registry: agents, approvals, events, subscriptions (PROTOCOL.md §12). */
 
@@ -167,21 +169,20 @@ export interface HostSubscribeResult {
   identity: HostIdentity;
 }
 
-declare module './methods.js' {
-  interface MethodMap {
-    'host.subscribe': { params: Record<string, never>; result: HostSubscribeResult };
-    'host.unsubscribe': { params: Record<string, never>; result: { subscribed: false } };
-    'host.agents': { params: Record<string, never>; result: HostAgent[] };
-    'host.events': { params: z.input<typeof hostEventsParams>; result: { events: HostEvent[] } };
-    'host.approvals': { params: z.input<typeof hostApprovalsParams>; result: { approvals: HostApproval[] } };
-    'host.register_agent': { params: z.input<typeof registerAgentParams>; result: HostAgent };
-    'host.unregister_agent': { params: z.input<typeof unregisterAgentParams>; result: { ok: true } };
-    'host.set_status': { params: z.input<typeof setStatusParams>; result: HostAgent };
-    'host.notify': { params: z.input<typeof notifyParams>; result: HostEvent };
-    'host.request_approval': { params: z.input<typeof requestApprovalParams>; result: HostApproval };
-    'host.resolve_approval': { params: z.input<typeof resolveApprovalParams>; result: HostApproval };
-  }
-  interface NotificationMap {
-    'host.event': HostEvent;
-  }
-}
+export const hostContract = defineMethods({
+  'host.subscribe': { params: emptyParams, result: returns<HostSubscribeResult>() },
+  'host.unsubscribe': { params: emptyParams, result: returns<{ subscribed: false }>() },
+  'host.agents': { params: emptyParams, result: returns<HostAgent[]>() },
+  'host.events': { params: hostEventsParams, result: returns<{ events: HostEvent[] }>() },
+  'host.approvals': { params: hostApprovalsParams, result: returns<{ approvals: HostApproval[] }>() },
+  'host.register_agent': { params: registerAgentParams, result: returns<HostAgent>() },
+  'host.unregister_agent': { params: unregisterAgentParams, result: returns<{ ok: true }>() },
+  'host.set_status': { params: setStatusParams, result: returns<HostAgent>() },
+  'host.notify': { params: notifyParams, result: returns<HostEvent>() },
+  'host.request_approval': { params: requestApprovalParams, result: returns<HostApproval>() },
+  'host.resolve_approval': { params: resolveApprovalParams, result: returns<HostApproval>() },
+});
+
+export const hostNotifications = defineNotifications({
+  'host.event': carries<HostEvent>(),
+});

@@ -7,3 +7,6 @@ export * from './inference.js';
 export * from './voice.js';
 export * from './meeting.js';
 export * from './host.js';
+export * from './descriptor.js';
+export * from './contract.js';
+export * from './text.js';

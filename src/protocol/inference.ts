@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { carries, defineMethods, defineNotifications, returns } from './descriptor.js';
+import { emptyParams } from './core.js';
 import type { AdmissionStatus } from './core.js';
 import { utf8Length } from './text.js';
 
@@ -132,17 +134,16 @@ export interface ModelsListResult {
   models: ModelInfo[];
 }
 
-declare module './methods.js' {
-  interface MethodMap {
-    infer: { params: GenerateRequest; result: InferResult };
-    infer_stream: { params: GenerateRequest; result: InferStreamResult };
-    'inference.stream.cancel': { params: z.input<typeof streamCancelParams>; result: { cancelled: boolean } };
-    embed: { params: z.input<typeof embedParams>; result: EmbedResult };
-    'admission.status': { params: Record<string, never>; result: AdmissionStatus };
-    'models.list': { params: Record<string, never>; result: ModelsListResult };
-  }
-  interface NotificationMap {
-    'inference.stream.event': { request_id: string | number; event: InferenceStreamEvent };
-    'infer.progress': { id: string | number };
-  }
-}
+export const inferenceContract = defineMethods({
+  infer: { params: generateRequestParams, result: returns<InferResult>() },
+  infer_stream: { params: generateRequestParams, result: returns<InferStreamResult>() },
+  'inference.stream.cancel': { params: streamCancelParams, result: returns<{ cancelled: boolean }>() },
+  embed: { params: embedParams, result: returns<EmbedResult>() },
+  'admission.status': { params: emptyParams, result: returns<AdmissionStatus>() },
+  'models.list': { params: emptyParams, result: returns<ModelsListResult>() },
+});
+
+export const inferenceNotifications = defineNotifications({
+  'inference.stream.event': carries<{ request_id: string | number; event: InferenceStreamEvent }>(),
+  'infer.progress': carries<{ id: string | number }>(),
+});

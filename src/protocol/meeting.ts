@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineMethods, returns } from './descriptor.js';
 import { isAbsolutePath } from './text.js';
 import { transcribeStartParams } from './voice.js';
 
@@ -137,14 +138,15 @@ export interface MeetingStartResult {
 
 export type MeetingRecord = MeetingEntry & { transcript: TranscriptLine[] };
 
-declare module './methods.js' {
-  interface MethodMap {
-    'meeting.start': { params: z.input<typeof meetingStartParams>; result: MeetingStartResult };
-    'meeting.stop': { params: z.input<typeof meetingStopParams>; result: MeetingMetadata & { transcript: TranscriptLine[] } };
-    'meeting.list': { params: z.input<typeof meetingListParams>; result: { meetings: MeetingEntry[] } };
-    'meeting.get': { params: z.input<typeof meetingGetParams>; result: MeetingRecord };
-  }
-}
+/** `meeting.stop`'s result: the final metadata and the whole transcript. */
+export type MeetingStopResult = MeetingMetadata & { transcript: TranscriptLine[] };
+
+export const meetingContract = defineMethods({
+  'meeting.start': { params: meetingStartParams, result: returns<MeetingStartResult>() },
+  'meeting.stop': { params: meetingStopParams, result: returns<MeetingStopResult>() },
+  'meeting.list': { params: meetingListParams, result: returns<{ meetings: MeetingEntry[] }>() },
+  'meeting.get': { params: meetingGetParams, result: returns<MeetingRecord>() },
+});
 
 /** `mm:ss` (or `h:mm:ss` past an hour) of a transcript offset. */
 export function transcriptStamp(ms: number): string {

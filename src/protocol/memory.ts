@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { defineMethods, returns } from './descriptor.js';
+import { emptyParams } from './core.js';
 import { utf8Length } from './text.js';
 
 /** Memory methods (PROTOCOL.md §14). */
@@ -96,14 +98,12 @@ export interface DeleteFactResult {
   fact_count: number;
 }
 
-declare module './methods.js' {
-  interface MethodMap {
-    'memory.add_fact': { params: z.input<typeof addFactParams>; result: AddFactResult };
-    'memory.query': { params: z.input<typeof queryParams>; result: MemoryHit[] };
-    'memory.fact_count': { params: Record<string, never>; result: number };
-    'memory.delete': { params: z.input<typeof deleteFactParams>; result: DeleteFactResult };
-    'memory.build_context': { params: z.input<typeof buildContextParams>; result: string };
-    'memory.persist': { params: z.input<typeof persistParams>; result: number };
-    'memory.load': { params: z.input<typeof loadParams>; result: number };
-  }
-}
+export const memoryContract = defineMethods({
+  'memory.add_fact': { params: addFactParams, result: returns<AddFactResult>() },
+  'memory.query': { params: queryParams, result: returns<MemoryHit[]>() },
+  'memory.fact_count': { params: emptyParams, result: returns<number>() },
+  'memory.delete': { params: deleteFactParams, result: returns<DeleteFactResult>() },
+  'memory.build_context': { params: buildContextParams, result: returns<string>() },
+  'memory.persist': { params: persistParams, result: returns<number>() },
+  'memory.load': { params: loadParams, result: returns<number>() },
+});

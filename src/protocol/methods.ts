@@ -1,13 +1,15 @@
-/**
- * The typed method map shared by client and daemon. Each namespace file augments
- * `MethodMap` with its own entries, so adding a capability never edits this file.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface MethodMap {}
+import type { Contract, Notifications } from './contract.js';
+import type { DescriptorParams, DescriptorResult, NotificationPayload } from './descriptor.js';
 
-/** Server → client notifications, augmented the same way. */
+/** Each method's client params and result, derived from the descriptors of contract.ts. */
+type ContractMethodMap = { [M in keyof Contract]: { params: DescriptorParams<Contract[M]>; result: DescriptorResult<Contract[M]> } };
+type ContractNotificationMap = { [N in keyof Notifications]: NotificationPayload<Notifications[N]> };
+
+// Interfaces (not aliases) so that code still declaring methods the old way (`declare module` augmentation) keeps compiling until converted.
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NotificationMap {}
+export interface MethodMap extends ContractMethodMap {}
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NotificationMap extends ContractNotificationMap {}
 
 export type MethodName = keyof MethodMap & string;
 export type ParamsOf<M extends MethodName> = MethodMap[M] extends { params: infer P } ? P : never;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { carries, defineMethods, defineNotifications, returns } from './descriptor.js';
+import { emptyParams } from './core.js';
 
 /** Voice: streaming speech-to-text sessions, their events and binary audio frames (PROTOCOL.md §15). */
 
@@ -153,15 +155,14 @@ export function decodeVoiceFrame<Bytes extends Uint8Array>(frame: Bytes): Decode
   return { complete: true, sessionId, type: frame[0]!, seq, payload: frame.subarray(VOICE_FRAME_HEADER_BYTES) as Bytes };
 }
 
-declare module './methods.js' {
-  interface MethodMap {
-    'voice.transcribe_stream.start': { params: z.input<typeof transcribeStartParams>; result: VoiceSessionInfo };
-    'voice.transcribe_stream.push': { params: z.input<typeof transcribePushParams>; result: VoicePushResult };
-    'voice.transcribe_stream.stop': { params: z.input<typeof transcribeStopParams>; result: VoiceStopResult };
-    'voice.sessions.list': { params: Record<string, never>; result: VoiceSessionEntry[] };
-    'voice.providers.list': { params: Record<string, never>; result: VoiceProviderInfo[] };
-  }
-  interface NotificationMap {
-    'voice.event': VoiceEventParams;
-  }
-}
+export const voiceContract = defineMethods({
+  'voice.transcribe_stream.start': { params: transcribeStartParams, result: returns<VoiceSessionInfo>() },
+  'voice.transcribe_stream.push': { params: transcribePushParams, result: returns<VoicePushResult>() },
+  'voice.transcribe_stream.stop': { params: transcribeStopParams, result: returns<VoiceStopResult>() },
+  'voice.sessions.list': { params: emptyParams, result: returns<VoiceSessionEntry[]>() },
+  'voice.providers.list': { params: emptyParams, result: returns<VoiceProviderInfo[]>() },
+});
+
+export const voiceNotifications = defineNotifications({
+  'voice.event': carries<VoiceEventParams>(),
+});

@@ -18,12 +18,12 @@ import { notFound } from '../../protocol/errors.js';
 import type { HostEvent } from '../../protocol/host.js';
 import { log } from '../log.js';
 import type { CallContext } from '../rpc/method-table.js';
-import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
+import { notificationFrame, type ClientSession } from '../sessions/client-session.js';
+import type { HostState } from '../host/host-state.js';
+import type { CapabilityHost, SessionDirectory } from '../state/capability.js';
 import { A2aContinuationClient } from './continuation.js';
 import { findEnvelopes } from './ingest.js';
 import { checkJsonLimits, resolveLimits } from './limits.js';
-import { a2uiMethods } from './methods.js';
 import type { A2uiRouteAuthStore, RouteCredentials } from './route-auth.js';
 import { SurfaceTable, type AppliedEnvelope } from './surface-table.js';
 
@@ -42,18 +42,20 @@ export class A2uiSurfaceStore {
   private reaper: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly state: ServerState,
+    private readonly core: CapabilityHost,
+    /** Every surface change and action is also a `host.event`. */
+    private readonly host: Pick<HostState, 'emit'>,
+    private readonly sessions: SessionDirectory,
     private readonly routeAuth: A2uiRouteAuthStore,
     limits?: Partial<A2uiLimits>,
   ) {
     this.limits = resolveLimits(limits);
     this.table = new SurfaceTable(this.limits);
-    state.registry.register(a2uiMethods);
-    state.lifecycle.onTeardown(2, 'drop the a2ui subscription', (session) => void session.subscriptions.delete('a2ui'));
-    state.onStart(() => {
+    core.lifecycle.onTeardown(2, 'drop the a2ui subscription', (session) => void session.subscriptions.delete('a2ui'));
+    core.onStart(() => {
       this.reaper = setInterval(() => this.reap(null), REAP_INTERVAL_MS).unref();
     });
-    state.onClose(() => {
+    core.onClose(() => {
       if (this.reaper) clearInterval(this.reaper);
       this.reaper = null;
     });
@@ -107,7 +109,7 @@ export class A2uiSurfaceStore {
       this.broadcast({ kind: 'a2ui.surface_deleted', result: { surfaceId, deleted: true } }, `surface '${surfaceId}' expired`);
     }
     if (removed.length > 0) {
-      this.state.journal.append('a2ui_reaped', sessionId, { removed });
+      this.core.journal.append('a2ui_reaped', sessionId, { removed });
       log.info('a2ui surfaces expired', { count: removed.length });
     }
     return { removed };
@@ -128,12 +130,12 @@ export class A2uiSurfaceStore {
 
     const subscribers = this.notifySubscribers({ kind: 'a2ui.action', result: { surfaceId: surface.surfaceId, action, owner: surface.owner } });
     const route = await this.route(surface, action, subscribers, ctx.signal);
-    const event = this.state.host.emit('a2ui.action', {
+    const event = this.host.emit('a2ui.action', {
       message: `action '${action.name}' on surface '${surface.surfaceId}'`,
       payload: { surfaceId: surface.surfaceId, action, owner: surface.owner, route },
     });
     const routeStatus = route.kind === 'none' ? 'none' : route.status;
-    this.state.journal.append('a2ui_action', ctx.session.id, { surface_id: surface.surfaceId, name: action.name, route_status: routeStatus });
+    this.core.journal.append('a2ui_action', ctx.session.id, { surface_id: surface.surfaceId, name: action.name, route_status: routeStatus });
     if (routeStatus === 'failed') log.warn('a2ui action could not continue the A2A task', { surface: surface.surfaceId, error: (route as { error: string }).error });
     return { event, route };
   }
@@ -151,14 +153,14 @@ export class A2uiSurfaceStore {
       const { surfaceId } = result;
       if (result.deleted) {
         this.routeAuth.delete(surfaceId);
-        this.state.journal.append('a2ui_deleted', sessionId, { surface_id: surfaceId });
+        this.core.journal.append('a2ui_deleted', sessionId, { surface_id: surfaceId });
         this.broadcast({ kind: 'a2ui.surface_deleted', result }, `surface '${surfaceId}' deleted`);
       } else if (result.surface) {
         if (ownerAssigned) {
           if (credentials) this.routeAuth.set(surfaceId, credentials);
           else this.routeAuth.delete(surfaceId);
         }
-        this.state.journal.append('a2ui_applied', sessionId, { surface_id: surfaceId, envelope: envelope.raw });
+        this.core.journal.append('a2ui_applied', sessionId, { surface_id: surfaceId, envelope: envelope.raw });
         this.broadcast({ kind: 'a2ui.surface_updated', result }, `surface '${surfaceId}' revision ${result.surface.revision}`);
       }
     }
@@ -166,11 +168,11 @@ export class A2uiSurfaceStore {
 
   private broadcast(event: A2uiEventParams, message: string): void {
     if (event.kind === 'a2ui.action') {
-      this.state.host.emit(event.kind, { message, payload: event.result });
+      this.host.emit(event.kind, { message, payload: event.result });
     } else {
       // The history keeps only which surface changed: 500 whole surfaces could hold gigabytes, and a2ui.get reads the current one.
       const { surfaceId, deleted, surface } = event.result;
-      this.state.host.emit(event.kind, { message, payload: event.result, retainedPayload: { surfaceId, deleted, revision: surface?.revision ?? null } });
+      this.host.emit(event.kind, { message, payload: event.result, retainedPayload: { surfaceId, deleted, revision: surface?.revision ?? null } });
     }
     this.notifySubscribers(event);
   }
@@ -179,9 +181,9 @@ export class A2uiSurfaceStore {
   private notifySubscribers(event: A2uiEventParams): number {
     let count = 0;
     let frame: string | undefined;
-    for (const session of this.state.sessions.values()) {
+    for (const session of this.sessions.values()) {
       if (!session.subscriptions.has('a2ui')) continue;
-      frame ??= JSON.stringify({ jsonrpc: '2.0', method: 'a2ui.event', params: event });
+      frame ??= notificationFrame('a2ui.event', event);
       session.send(frame);
       count++;
     }

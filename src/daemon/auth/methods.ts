@@ -1,81 +1,88 @@
 import { PROTOCOL_VERSION } from '../../protocol/methods.js';
 import type { z } from 'zod';
-import { handshakeParams, loginCodeParams, sessionAuthParams, type LoginCodeResult, type SessionAuthResult } from '../../protocol/core.js';
+import { authContract, type LoginCodeResult, type MemoryScope, type SessionAuthResult, type sessionAuthParams } from '../../protocol/core.js';
 import { ErrorCode, RpcError, conflict, forbidden, invalidParams, limitExceeded } from '../../protocol/errors.js';
 import { VERSION } from '../../version.js';
-import { log } from '../log.js';
-import { assertValidNamespace } from '../memgine/namespace.js';
-import { method, type CallContext, type MethodTable } from '../rpc/method-table.js';
 import { LOGIN_CODES_PER_MINUTE, type LoginRole } from './login-codes.js';
 import type { AuthPolicy } from './tokens.js';
+import { log } from '../log.js';
+import { assertValidNamespace } from '../memgine/namespace.js';
+import { implement, type CallContext, type MethodTable } from '../rpc/method-table.js';
+import type { ClientSession } from '../sessions/client-session.js';
+import type { JournalWriter } from '../state/capability.js';
+
+/** What authentication needs of the server. */
+export interface AuthHost {
+  readonly auth: Pick<AuthPolicy, 'enabled' | 'hint' | 'hostHint' | 'checkClientToken' | 'checkHostToken' | 'loginCodes'>;
+  readonly journal: JournalWriter;
+  memoryScopeOf(session: ClientSession): MemoryScope;
+}
 
 /** `session.auth` (§5.3), `session.login_code` (§23) and `server.handshake` (§6). */
-export const authMethods: MethodTable = {
-  'session.auth': method({
-    params: sessionAuthParams,
-    allowBeforeAuth: true,
-    handler(params, ctx): SessionAuthResult {
-      const { session, state } = ctx;
-      if (params.agent_id !== undefined) throw invalidParams('agent_id binding is not supported; authenticate with token or host_token only', { field: 'agent_id' });
-      if (params.memory_namespace !== undefined) assertValidNamespace(params.memory_namespace);
+export const authMethods = (server: AuthHost): MethodTable =>
+  implement(authContract, {
+    'session.auth': {
+      allowBeforeAuth: true,
+      handler(params, ctx): SessionAuthResult {
+        const { session } = ctx;
+        if (params.agent_id !== undefined) throw invalidParams('agent_id binding is not supported; authenticate with token or host_token only', { field: 'agent_id' });
+        if (params.memory_namespace !== undefined) assertValidNamespace(params.memory_namespace);
 
-      if (!state.auth.enabled) {
+        if (!server.auth.enabled) {
+          bindNamespace(params.memory_namespace, ctx);
+          session.authenticated = true;
+          session.role = 'anonymous';
+          server.journal.append('session_authenticated', session.id, { role: 'anonymous', memory_scope: server.memoryScopeOf(session) });
+          return withNamespace({ ok: true, auth_enabled: false }, session.memoryNamespace);
+        }
+        const presented = presentedCredential(params, server.auth.hint);
+        const role = signInRole(presented, server.auth);
+        if (role === null) {
+          server.journal.append('auth_failed', session.id, { via: presented.kind });
+          log.warn('authentication failed; closing', { session: session.id, remote: session.remote, as: presented.kind });
+          ctx.closeAfterResponse(1008, 'authentication failed');
+          throw new RpcError(ErrorCode.AuthRequired, failureMessage(presented.kind, server.auth));
+        }
         bindNamespace(params.memory_namespace, ctx);
         session.authenticated = true;
-        session.role = 'anonymous';
-        state.journal.append('session_authenticated', session.id, { role: 'anonymous', memory_scope: state.memoryScopeOf(session) });
-        return withNamespace({ ok: true, auth_enabled: false }, session.memoryNamespace);
-      }
-      const presented = presentedCredential(params, state.auth.hint);
-      const role = signInRole(presented, state.auth);
-      if (role === null) {
-        state.journal.append('auth_failed', session.id, { via: presented.kind });
-        log.warn('authentication failed; closing', { session: session.id, remote: session.remote, as: presented.kind });
-        ctx.closeAfterResponse(1008, 'authentication failed');
-        throw new RpcError(ErrorCode.AuthRequired, failureMessage(presented.kind, state.auth));
-      }
-      bindNamespace(params.memory_namespace, ctx);
-      session.authenticated = true;
-      if (role === 'host' || session.role !== 'host') session.role = role;
-      state.journal.append('session_authenticated', session.id, { role: session.role, via: presented.kind, memory_scope: state.memoryScopeOf(session) });
-      const result: SessionAuthResult = session.role === 'host' ? { ok: true, auth_enabled: true, role: 'host' } : { ok: true, auth_enabled: true };
-      return withNamespace(result, session.memoryNamespace);
+        if (role === 'host' || session.role !== 'host') session.role = role;
+        server.journal.append('session_authenticated', session.id, { role: session.role, via: presented.kind, memory_scope: server.memoryScopeOf(session) });
+        const result: SessionAuthResult = session.role === 'host' ? { ok: true, auth_enabled: true, role: 'host' } : { ok: true, auth_enabled: true };
+        return withNamespace(result, session.memoryNamespace);
+      },
     },
-  }),
 
-  'session.login_code': method({
-    params: loginCodeParams,
-    handler(params, { session, state }): LoginCodeResult {
-      if (params.role === 'host' && session.role === 'client') {
-        throw forbidden('a host login code needs host rights; authenticate this connection with the host token (CAR_HOST_TOKEN or run/host-token)', { field: 'role' });
-      }
-      const minted = state.auth.loginCodes.mint(params.role, session.id);
-      if ('refused' in minted) {
-        throw limitExceeded(
-          minted.refused === 'session_rate'
-            ? `this session minted ${LOGIN_CODES_PER_MINUTE} login codes in the last minute; wait a minute, or use one of them`
-            : 'the daemon holds too many unused login codes; wait a minute for them to expire',
-        );
-      }
-      state.journal.append('login_code_minted', session.id, { role: params.role });
-      return { code: minted.code, expires_at: minted.expiresAt.toISOString() };
+    'session.login_code': {
+      handler(params, { session }): LoginCodeResult {
+        if (params.role === 'host' && session.role === 'client') {
+          throw forbidden('a host login code needs host rights; authenticate this connection with the host token (CAR_HOST_TOKEN or run/host-token)', { field: 'role' });
+        }
+        const minted = server.auth.loginCodes.mint(params.role, session.id);
+        if ('refused' in minted) {
+          throw limitExceeded(
+            minted.refused === 'session_rate'
+              ? `this session minted ${LOGIN_CODES_PER_MINUTE} login codes in the last minute; wait a minute, or use one of them`
+              : 'the daemon holds too many unused login codes; wait a minute for them to expire',
+          );
+        }
+        server.journal.append('login_code_minted', session.id, { role: params.role });
+        return { code: minted.code, expires_at: minted.expiresAt.toISOString() };
+      },
     },
-  }),
 
-  'server.handshake': method({
-    params: handshakeParams,
-    handler(params, { session }) {
-      const sent = params.protocol_version;
-      if (sent !== PROTOCOL_VERSION) {
-        const shown = sent === undefined ? 'nothing' : JSON.stringify(sent);
-        throw new RpcError(ErrorCode.VersionMismatch, `protocol version mismatch: daemon speaks ${PROTOCOL_VERSION}, client sent ${shown}; upgrade the client`);
-      }
-      session.protocolVersion = PROTOCOL_VERSION;
-      session.clientVersion = params.client_version ?? session.clientVersion;
-      return { protocol_version: PROTOCOL_VERSION, server_version: VERSION, client_protocol_version: PROTOCOL_VERSION };
+    'server.handshake': {
+      handler(params, { session }) {
+        const sent = params.protocol_version;
+        if (sent !== PROTOCOL_VERSION) {
+          const shown = sent === undefined ? 'nothing' : JSON.stringify(sent);
+          throw new RpcError(ErrorCode.VersionMismatch, `protocol version mismatch: daemon speaks ${PROTOCOL_VERSION}, client sent ${shown}; upgrade the client`);
+        }
+        session.protocolVersion = PROTOCOL_VERSION;
+        session.clientVersion = params.client_version ?? session.clientVersion;
+        return { protocol_version: PROTOCOL_VERSION, server_version: VERSION, client_protocol_version: PROTOCOL_VERSION };
+      },
     },
-  }),
-};
+  });
 
 function bindNamespace(namespace: string | undefined, { session }: CallContext): void {
   if (namespace === undefined) return;
@@ -90,6 +97,7 @@ function withNamespace(result: SessionAuthResult, namespace: string | null): Ses
 }
 
 type Credential = { kind: 'token'; value: string } | { kind: 'host_token'; value: string } | { kind: 'login_code'; value: string };
+type AuthChecks = AuthHost['auth'];
 
 /** Exactly one credential: a token, a host token, or a login code (a code cannot be combined with a token). */
 function presentedCredential(params: z.output<typeof sessionAuthParams>, hint: string): Credential {
@@ -104,13 +112,13 @@ function presentedCredential(params: z.output<typeof sessionAuthParams>, hint: s
   throw invalidParams(`session.auth needs 'token', 'host_token' or 'login_code'; ${hint}`, { field: 'token' });
 }
 
-function signInRole(credential: Credential, auth: AuthPolicy): LoginRole | null {
+function signInRole(credential: Credential, auth: AuthChecks): LoginRole | null {
   if (credential.kind === 'login_code') return auth.loginCodes.redeem(credential.value);
   if (credential.kind === 'host_token') return auth.checkHostToken(credential.value) ? 'host' : null;
   return auth.checkClientToken(credential.value) ? 'client' : null;
 }
 
-function failureMessage(kind: Credential['kind'], auth: AuthPolicy): string {
+function failureMessage(kind: Credential['kind'], auth: AuthChecks): string {
   if (kind === 'login_code') return 'auth failed: the login code is unknown, already used or expired (codes work once, for 60 s); run `car ui` for a fresh link';
   return `auth failed: token mismatch; ${kind === 'host_token' ? auth.hostHint : auth.hint}`;
 }

@@ -2,8 +2,15 @@ import { ConfigError } from '../../errors.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { HostApproval } from '../../protocol/host.js';
 import type { ApprovalGate, CallContext } from '../rpc/method-table.js';
-import type { HostState } from './host-state.js';
+import type { NewApproval } from './approval-table.js';
 import { paramsPreview } from './params-preview.js';
+
+/** What the gate needs of the host capability: raise a system approval and learn how it ends. */
+export interface ApprovalDesk {
+  raiseSystemApproval(fields: Pick<NewApproval, 'action' | 'description' | 'details'>, sessionId: string): HostApproval;
+  whenSettled(approvalId: string, listener: (approval: HostApproval) => void): void;
+  endApproval(approvalId: string, status: 'expired' | 'cancelled', sessionId: string | null): void;
+}
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 60_000;
 
@@ -28,7 +35,7 @@ export class MethodApprovalGate implements ApprovalGate {
   private readonly methods: ReadonlySet<string>;
 
   constructor(
-    private readonly host: HostState,
+    private readonly host: ApprovalDesk,
     config: ApprovalGateConfig = {},
     env: NodeJS.ProcessEnv = process.env,
   ) {

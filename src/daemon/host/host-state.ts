@@ -12,14 +12,13 @@ import {
   type setStatusParams,
 } from '../../protocol/host.js';
 import { VERSION } from '../../version.js';
-import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
+import { notificationFrame, type ClientSession } from '../sessions/client-session.js';
+import type { CapabilityHost } from '../state/capability.js';
 import { AgentTable, type AgentRegistration } from './agent-table.js';
 import { MethodApprovalGate, type ApprovalGateConfig } from './approval-gate.js';
 import { ApprovalTable, type NewApproval } from './approval-table.js';
 import { EventLog, type EventFields } from './event-log.js';
 import { assertFreeFormSize } from './json-limit.js';
-import { hostMethods } from './methods.js';
 
 export type { ApprovalGateConfig } from './approval-gate.js';
 
@@ -36,15 +35,17 @@ export class HostState {
   private readonly approvals = new ApprovalTable();
   private readonly subscribers = new Set<ClientSession>();
 
+  /** Gate 7 (§13), raising its approvals here. */
+  readonly approvalGate: MethodApprovalGate;
+
   constructor(
-    private readonly state: ServerState,
+    private readonly core: CapabilityHost,
     gate: ApprovalGateConfig = {},
   ) {
-    state.registry.register(hostMethods);
-    state.approvalGate = new MethodApprovalGate(this, gate);
-    state.lifecycle.onTeardown(2, 'drop the host subscription', (session) => void this.unsubscribe(session));
-    state.lifecycle.onTeardown(5, 'host agents and approvals', (session) => this.releaseSession(session));
-    state.lifecycle.describeWith((session) => ({ host_agents: this.agents.ownedBy(session.id) }));
+    this.approvalGate = new MethodApprovalGate(this, gate);
+    core.lifecycle.onTeardown(2, 'drop the host subscription', (session) => void this.unsubscribe(session));
+    core.lifecycle.onTeardown(5, 'host agents and approvals', (session) => this.releaseSession(session));
+    core.lifecycle.describeWith((session) => ({ host_agents: this.agents.ownedBy(session.id) }));
   }
 
   /**
@@ -55,7 +56,7 @@ export class HostState {
   emit(kind: string, fields: EventFields): HostEvent {
     const event = this.events.append(kind, fields);
     if (this.subscribers.size > 0) {
-      const frame = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'host.event', params: event }));
+      const frame = Buffer.from(notificationFrame('host.event', event));
       for (const session of this.subscribers) session.send(frame);
     }
     return event;
@@ -71,7 +72,7 @@ export class HostState {
       approvals: this.approvals.list(),
       events: this.events.latest(SNAPSHOT_EVENTS),
       event_sequence: this.events.lastSequence,
-      identity: { version: VERSION, pid: process.pid, state_root: this.state.stateRoot },
+      identity: { version: VERSION, pid: process.pid, state_root: this.core.stateRoot },
     };
   }
 
@@ -97,7 +98,7 @@ export class HostState {
     assertFreeFormSize(params.display, 'display');
     assertFreeFormSize(params.metadata, 'metadata');
     const { agent, updated } = this.agents.register(params, session);
-    this.state.journal.append('host_agent_registered', session.id, { ...agent });
+    this.core.journal.append('host_agent_registered', session.id, { ...agent });
     this.emit('agent.registered', {
       agent_id: agent.id,
       message: `agent '${agent.name}' ${updated ? 'updated' : 'registered'}`,
@@ -124,7 +125,7 @@ export class HostState {
     if (params.agent_id !== undefined) this.agents.get(params.agent_id);
     assertFreeFormSize(params.payload, 'payload');
     const event = this.emit(params.kind, { agent_id: params.agent_id, message: params.message, payload: params.payload });
-    this.state.journal.append('host_notification', session.id, { ...event });
+    this.core.journal.append('host_notification', session.id, { ...event });
     return event;
   }
 
@@ -152,7 +153,7 @@ export class HostState {
     if (settled) {
       this.announceSettled(approval, session.id);
     } else {
-      this.state.journal.append('approval_voted', session.id, { ...approval });
+      this.core.journal.append('approval_voted', session.id, { ...approval });
       this.emit('approval.voted', {
         agent_id: approval.agent_id,
         message: `approval '${approval.id}' has ${approval.approvals} of ${approval.required_approvals} approvals`,
@@ -179,7 +180,7 @@ export class HostState {
 
   private raise(fields: NewApproval, sessionId: string): HostApproval {
     const approval = this.approvals.create(fields);
-    this.state.journal.append('approval_requested', sessionId, { ...approval });
+    this.core.journal.append('approval_requested', sessionId, { ...approval });
     this.emit('approval.requested', {
       agent_id: approval.agent_id,
       message: `approval '${approval.id}' requested: ${approval.action}`,
@@ -190,7 +191,7 @@ export class HostState {
 
   /** Journals and emits a final approval, then gives its agent back the status it had before, once nothing else keeps it waiting. */
   private announceSettled(approval: HostApproval, sessionId: string | null): void {
-    this.state.journal.append('approval_resolved', sessionId, { ...approval });
+    this.core.journal.append('approval_resolved', sessionId, { ...approval });
     this.emit('approval.resolved', {
       agent_id: approval.agent_id,
       message: `approval '${approval.id}' ${approval.status}`,
@@ -211,7 +212,7 @@ export class HostState {
     payload: unknown,
   ): void {
     const previous = this.agents.setStatus(agent, status, currentTask);
-    this.state.journal.append('host_agent_status', sessionId, { agent_id: agent.id, status, current_task: agent.current_task });
+    this.core.journal.append('host_agent_status', sessionId, { agent_id: agent.id, status, current_task: agent.current_task });
     this.emit('agent.status_changed', {
       agent_id: agent.id,
       message: message ?? `agent '${agent.name}' is ${status}`,
@@ -223,7 +224,7 @@ export class HostState {
   private dropAgent(agent: HostAgent, reason: UnregisterReason, sessionId: string): void {
     this.agents.remove(agent);
     for (const approval of this.approvals.pending((pending) => pending.agent_id === agent.id)) this.endApproval(approval.id, 'cancelled', sessionId);
-    this.state.journal.append('host_agent_unregistered', sessionId, { agent_id: agent.id, reason });
+    this.core.journal.append('host_agent_unregistered', sessionId, { agent_id: agent.id, reason });
     this.emit('agent.unregistered', {
       agent_id: agent.id,
       message: `agent '${agent.name}' unregistered (${reason === 'requested' ? 'requested' : 'its session disconnected'})`,

@@ -14,13 +14,13 @@ import {
 import { log } from '../log.js';
 import { paramsError } from '../rpc/params.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
-import type { Permit } from './admission.js';
+import type { MemoryService } from '../memgine/memory-service.js';
+import type { CapabilityHost, SessionDirectory } from '../state/capability.js';
+import type { InferenceAdmission, Permit } from './admission.js';
 import { ModelCatalogue, modelsDirFrom } from './catalogue.js';
 import { InferenceEngine } from './engine.js';
 import type { GenerationModel, GenerationOutcome } from './generation-model.js';
 import { LazyEngine, type EngineState } from './lazy-engine.js';
-import { inferenceMethods } from './methods.js';
 import { StreamRegistry } from './streams.js';
 import { randomHex } from '../ids.js';
 
@@ -59,17 +59,19 @@ export class LocalInference {
   private readonly decodeTimeoutMs: number;
 
   constructor(
-    private readonly state: ServerState,
+    private readonly core: CapabilityHost,
+    private readonly admission: InferenceAdmission,
+    /** Builds the context of `context_query` (§14.4). */
+    private readonly memory: Pick<MemoryService, 'buildContext'>,
+    private readonly sessions: SessionDirectory,
     injected?: InferenceEngine,
     env: NodeJS.ProcessEnv = process.env,
   ) {
     this.decodeTimeoutMs = decodeTimeoutFromEnv(env);
-    this.catalogue = new ModelCatalogue(modelsDirFrom(env, state.stateRoot), state.stateRoot);
-    this.engine = new LazyEngine(() => InferenceEngine.create({ parallelSequences: state.admission.permitsTotal }), injected);
-    state.registry.register(inferenceMethods);
-    state.contributeStatus(() => ({ admission: state.admission.status(), inference: this.status() }));
+    this.catalogue = new ModelCatalogue(modelsDirFrom(env, core.stateRoot), core.stateRoot);
+    this.engine = new LazyEngine(() => InferenceEngine.create({ parallelSequences: admission.permitsTotal }), injected);
     // An injected engine belongs to the embedder, who disposes it.
-    if (!injected) state.onClose(() => this.engine.dispose());
+    if (!injected) core.onClose(() => this.engine.dispose());
   }
 
   getEngine(): Promise<InferenceEngine> {
@@ -80,7 +82,7 @@ export class LocalInference {
   generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<InferResult> {
     const parsed = generateRequestParams.safeParse(request);
     if (!parsed.success) return Promise.reject(paramsError('generate', generateRequestParams, parsed.error));
-    const session = options.sessionId ? (this.state.sessions.get(options.sessionId) ?? null) : null;
+    const session = options.sessionId ? (this.sessions.get(options.sessionId) ?? null) : null;
     return this.infer(parsed.data, { method: 'generate', session, signal: options.signal });
   }
 
@@ -114,7 +116,7 @@ export class LocalInference {
         stop_reason: stopReason,
       };
       // Journaled before the permit is released, so the next call's entry always comes later.
-      this.state.journal.append('inference_completed', options.session?.id ?? null, {
+      this.core.journal.append('inference_completed', options.session?.id ?? null, {
         method: options.method,
         model: ref.name,
         input_tokens: outcome.inputTokens,
@@ -142,7 +144,7 @@ export class LocalInference {
       permit = await this.admit(options);
       const queuedMs = Date.now() - started;
       const embeddings = await (await this.engine.getEngine()).embed(ref, params.texts, options.signal);
-      this.state.journal.append('inference_completed', options.session?.id ?? null, {
+      this.core.journal.append('inference_completed', options.session?.id ?? null, {
         method: options.method,
         model: ref.name,
         input_tokens: embeddings.inputTokens,
@@ -170,7 +172,7 @@ export class LocalInference {
   /** A permit, or `null` when the call was cancelled while it queued. */
   private async admit(options: CallOptions): Promise<Permit | null> {
     try {
-      return await this.state.admission.acquire(anySignal(options.signal, options.cancel));
+      return await this.admission.acquire(anySignal(options.signal, options.cancel));
     } catch (error) {
       if (options.cancel?.aborted && !options.signal?.aborted) return null;
       throw error;
@@ -210,7 +212,7 @@ export class LocalInference {
   /** `context_query` (§11.3): the caller's memory context goes ahead of its system prompt. */
   private async systemPrompt(request: ParsedRequest, session: ClientSession | null, contextWindow: number): Promise<string | undefined> {
     if (request.context_query === undefined || session === null) return request.system;
-    const context = await this.state.memory.buildContext(session, request.context_query, contextWindow);
+    const context = await this.memory.buildContext(session, request.context_query, contextWindow);
     return [context, request.system].filter(Boolean).join('\n\n') || undefined;
   }
 
@@ -236,7 +238,7 @@ export class LocalInference {
       log.error('inference failed', { method: options.method, model, error: (error as Error)?.stack ?? String(error) });
       rpcError = internalError(`${options.method} failed in the inference engine: ${String((error as Error)?.message ?? error).slice(0, 200)}; see the daemon log`);
     }
-    this.state.journal.append('inference_failed', options.session?.id ?? null, { method: options.method, model, error_kind: errorKind(rpcError) });
+    this.core.journal.append('inference_failed', options.session?.id ?? null, { method: options.method, model, error_kind: errorKind(rpcError) });
     return rpcError;
   }
 }

@@ -1,58 +1,53 @@
 import type { z } from 'zod';
-import { emptyParams } from '../../protocol/core.js';
 import { RpcError } from '../../protocol/errors.js';
-import { embedParams, generateRequestParams, streamCancelParams, type InferStreamResult, type InferenceStreamEvent } from '../../protocol/inference.js';
-import { method, type CallContext, type MethodTable } from '../rpc/method-table.js';
-import type { CallOptions } from './local-inference.js';
+import { generateRequestParams, inferenceContract, type InferStreamResult, type InferenceStreamEvent } from '../../protocol/inference.js';
+import { implement, type CallContext, type MethodTable } from '../rpc/method-table.js';
+import type { InferenceAdmission } from './admission.js';
+import type { CallOptions, LocalInference } from './local-inference.js';
 
 /** `infer.progress` cadence (§11.3): lets clients use an idle read timeout instead of an absolute one. */
 const PROGRESS_INTERVAL_MS = 10_000;
 
 /** `infer`, `infer_stream`, `inference.stream.cancel`, `embed`, `admission.status`, `models.list` (§11). */
-export const inferenceMethods: MethodTable = {
-  infer: method({
-    params: generateRequestParams,
-    handler: (params, ctx) => withProgress(ctx, () => ctx.state.inference.infer(params, callOptions(ctx))),
-  }),
+export const inferenceMethods = (inference: LocalInference, admission: InferenceAdmission): MethodTable =>
+  implement(inferenceContract, {
+    infer: {
+      handler: (params, ctx) => withProgress(ctx, () => inference.infer(params, callOptions(ctx))),
+    },
 
-  infer_stream: method({
-    params: generateRequestParams,
-    requiresId: true,
-    handler: (params, ctx) => withProgress(ctx, () => stream(params, ctx)),
-  }),
+    infer_stream: {
+      requiresId: true,
+      handler: (params, ctx) => withProgress(ctx, () => stream(inference, params, ctx)),
+    },
 
-  'inference.stream.cancel': method({
-    params: streamCancelParams,
-    handler: (params, { state, session }) => ({ cancelled: state.inference.streams.cancel(session, params.request_id) }),
-  }),
+    'inference.stream.cancel': {
+      handler: (params, { session }) => ({ cancelled: inference.streams.cancel(session, params.request_id) }),
+    },
 
-  embed: method({
-    params: embedParams,
-    handler: (params, ctx) => ctx.state.inference.embed(params, callOptions(ctx)),
-  }),
+    embed: {
+      handler: (params, ctx) => inference.embed(params, callOptions(ctx)),
+    },
 
-  'admission.status': method({
-    params: emptyParams,
-    handler: (_params, { state }) => state.admission.status(),
-  }),
+    'admission.status': {
+      handler: (_params) => admission.status(),
+    },
 
-  'models.list': method({
-    params: emptyParams,
-    handler: (_params, { state }) => state.inference.catalogue.list(),
-  }),
-};
+    'models.list': {
+      handler: (_params) => inference.catalogue.list(),
+    },
+  });
 
 function callOptions(ctx: CallContext): CallOptions {
   return { method: ctx.method, session: ctx.session, signal: ctx.signal };
 }
 
 /** `inference.stream.event`s for the chunks, then usage and stop reason; the response itself ends the stream (§11.4). */
-async function stream(params: z.output<typeof generateRequestParams>, ctx: CallContext): Promise<InferStreamResult> {
+async function stream(inference: LocalInference, params: z.output<typeof generateRequestParams>, ctx: CallContext): Promise<InferStreamResult> {
   const requestId = ctx.requestId!;
   const emit = (event: InferenceStreamEvent) => ctx.session.notify('inference.stream.event', { request_id: requestId, event });
-  const open = ctx.state.inference.streams.open(ctx.session, requestId);
+  const open = inference.streams.open(ctx.session, requestId);
   try {
-    const result = await ctx.state.inference.infer(params, { ...callOptions(ctx), cancel: open.signal, onText: (data) => emit({ type: 'text', data }) });
+    const result = await inference.infer(params, { ...callOptions(ctx), cancel: open.signal, onText: (data) => emit({ type: 'text', data }) });
     emit({ type: 'usage', ...result.usage, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     emit({ type: 'stop_reason', data: result.stop_reason });
     return { text: result.text, tool_calls: [], usage: result.usage, stop_reason: result.stop_reason, trace_id: result.trace_id, model_used: result.model_used };

@@ -1,15 +1,15 @@
-import type { MeetingMetadata, MeetingStatus, MeetingStopReason, TranscriptLine } from '../../protocol/meeting.js';
+import { randomUUID } from 'node:crypto';
+import type { MeetingMetadata, MeetingStatus, MeetingStopReason, MeetingStopResult } from '../../protocol/meeting.js';
 import type { VoiceEvent } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
-import type { VoiceEventSink } from '../voice/registry.js';
+import type { MemoryService } from '../memgine/memory-service.js';
+import type { JournalWriter } from '../state/capability.js';
+import type { VoiceEventSink, VoiceSessionRegistry } from '../voice/registry.js';
 import type { AudioRecorder } from './audio-recorder.js';
 import type { WavFileSource } from './file-source.js';
 import type { MeetingFiles, TranscriptLog } from './store.js';
 import type { MeetingSummarizer } from './summarizer.js';
-
-export type MeetingStopResult = MeetingMetadata & { transcript: TranscriptLine[] };
 
 export interface FinishRequest {
   status: Exclude<MeetingStatus, 'recording' | 'interrupted'>;
@@ -23,7 +23,9 @@ export interface FinishRequest {
 
 /** What a live meeting needs from its registry. */
 export interface MeetingHost {
-  readonly state: ServerState;
+  readonly voice: Pick<VoiceSessionRegistry, 'push' | 'stop'>;
+  readonly memory: Pick<MemoryService, 'ingest'>;
+  readonly journal: JournalWriter;
   readonly summarizer: MeetingSummarizer;
   /** The meeting is on disk as stopped: it is no longer live, though its summary may still be running. */
   released(meeting: LiveMeeting): void;
@@ -36,7 +38,8 @@ export interface MeetingHost {
  */
 export class LiveMeeting {
   phase: 'recording' | 'stopping' = 'recording';
-  voiceSessionId: string | null = null;
+  /** Minted here, so every event this meeting forwards names its voice session. */
+  readonly voiceSessionId = randomUUID().replace(/-/g, '');
   private segments = 0;
   /** Set once the transcript is closed, or after a write failed: later events are dropped. */
   private sealed = false;
@@ -80,7 +83,7 @@ export class LiveMeeting {
       try {
         for await (const pcm of source.pcm(this.pumpStop.signal)) {
           await this.audio?.write(pcm);
-          await this.host.state.voice.push(this.voiceSessionId!, pcm);
+          await this.host.voice.push(this.voiceSessionId, pcm);
         }
         if (!this.pumpStop.signal.aborted) onEnd();
       } catch (error) {
@@ -110,11 +113,10 @@ export class LiveMeeting {
   }
 
   private async persist(event: Extract<VoiceEvent, { type: 'transcript' }>): Promise<boolean> {
-    const { state } = this.host;
     const index = event.segment_index;
     if (/\S/.test(event.text)) {
       // Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript.
-      state.memory.ingest(this.owner, [
+      this.host.memory.ingest(this.owner, [
         { id: `mtg-${this.id}-${index}`, subject: this.subject, body: event.text, kind: 'conversation', source: 'meeting', confidence: 0.8 },
       ]);
     }
@@ -136,15 +138,13 @@ export class LiveMeeting {
   }
 
   private async runFinish(request: FinishRequest): Promise<MeetingStopResult> {
-    const { state, summarizer } = this.host;
+    const { summarizer } = this.host;
     this.phase = 'stopping';
     try {
       this.pumpStop.abort();
       await this.pumping;
-      if (this.voiceSessionId !== null) {
-        // Decodes what is queued and flushes the last utterance through the sink, also when the owner has gone (§4.3 step 4). Already gone when the engine failed.
-        await state.voice.stop(this.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }));
-      }
+      // Decodes what is queued and flushes the last utterance through the sink, also when the owner has gone (§4.3 step 4). Already gone when the engine failed (or never started).
+      await this.host.voice.stop(this.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }));
       this.sealed = true;
       await this.transcript.close().catch((error: Error) => log.warn('meeting transcript close failed', { meeting: this.id, error: error.message }));
       await this.audio?.close().catch((error: Error) => log.warn('meeting audio close failed', { meeting: this.id, error: error.message }));
@@ -169,7 +169,7 @@ export class LiveMeeting {
         this.metadata = { ...this.metadata, ...outcome };
         await this.files.writeMetadata(this.metadata);
       }
-      state.journal.append('meeting_stopped', this.owner.id, {
+      this.host.journal.append('meeting_stopped', this.owner.id, {
         meeting_id: this.id,
         status: this.metadata.status,
         stop_reason: this.metadata.stop_reason,

@@ -1,25 +1,23 @@
-import { meetingGetParams, meetingListParams, meetingStartParams, meetingStopParams } from '../../protocol/meeting.js';
-import { method, type MethodTable } from '../rpc/method-table.js';
+import { meetingContract } from '../../protocol/meeting.js';
+import { implement, type MethodTable } from '../rpc/method-table.js';
+import type { MeetingRegistry } from './registry.js';
 
 /** `meeting.*` (§16.2). Any authenticated session may list and read meetings; stopping is for the owner or the host role. */
-export const meetingMethods: MethodTable = {
-  'meeting.start': method({
-    params: meetingStartParams,
-    handler: (params, { state, session }) => state.meetings.start(params, session),
-  }),
+export const meetingMethods = (meetings: MeetingRegistry): MethodTable =>
+  implement(meetingContract, {
+    'meeting.start': {
+      handler: (params, { session }) => meetings.start(params, session),
+    },
 
-  'meeting.stop': method({
-    params: meetingStopParams,
-    handler: (params, { state, session, signal }) => state.meetings.stop(params, session, signal),
-  }),
+    'meeting.stop': {
+      handler: (params, { session, signal }) => meetings.stop(params, session, signal),
+    },
 
-  'meeting.list': method({
-    params: meetingListParams,
-    handler: (params, { state }) => state.meetings.list(params.root),
-  }),
+    'meeting.list': {
+      handler: (params) => meetings.list(params.root),
+    },
 
-  'meeting.get': method({
-    params: meetingGetParams,
-    handler: (params, { state }) => state.meetings.get(params.meeting_id, params.root),
-  }),
-};
+    'meeting.get': {
+      handler: (params) => meetings.get(params.meeting_id, params.root),
+    },
+  });

@@ -9,15 +9,18 @@ import type {
   MeetingStartResult,
   meetingStartParams,
   meetingStopParams,
+  MeetingStopResult,
 } from '../../protocol/meeting.js';
 import { log } from '../log.js';
 import { stateDirs } from '../root/state-root.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
+import type { LocalInference } from '../inference/local-inference.js';
+import type { MemoryService } from '../memgine/memory-service.js';
+import type { CapabilityHost, JournalWriter } from '../state/capability.js';
+import type { VoiceSessionRegistry } from '../voice/registry.js';
 import { AudioRecorder } from './audio-recorder.js';
 import { WavFileSource } from './file-source.js';
-import { LiveMeeting, type MeetingHost, type MeetingStopResult } from './live-meeting.js';
-import { meetingMethods } from './methods.js';
+import { LiveMeeting, type MeetingHost } from './live-meeting.js';
 import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
 import { MeetingSummarizer } from './summarizer.js';
 import { randomHex } from '../ids.js';
@@ -45,18 +48,25 @@ export class MeetingRegistry implements MeetingHost {
   private readonly finishing = new Set<Promise<unknown>>();
   private readonly shutdown = new AbortController();
 
-  constructor(readonly state: ServerState) {
-    this.summarizer = new MeetingSummarizer(state.inference);
-    state.registry.register(meetingMethods);
-    state.lifecycle.onTeardown(4, 'meetings', (session, reason) => this.finishOwnedBy(session, reason));
-    state.lifecycle.describeWith((session) => ({ meetings: this.ownedBy(session).map((meeting) => meeting.id) }));
-    state.onStart(() => this.repairDefaultRoot());
-    state.onClose(() => this.close());
+  readonly journal: JournalWriter;
+
+  constructor(
+    private readonly core: CapabilityHost,
+    inference: LocalInference,
+    readonly voice: VoiceSessionRegistry,
+    readonly memory: Pick<MemoryService, 'ingest'>,
+  ) {
+    this.journal = core.journal;
+    this.summarizer = new MeetingSummarizer(inference);
+    core.lifecycle.onTeardown(4, 'meetings', (session, reason) => this.finishOwnedBy(session, reason));
+    core.lifecycle.describeWith((session) => ({ meetings: this.ownedBy(session).map((meeting) => meeting.id) }));
+    core.onStart(() => this.repairDefaultRoot());
+    core.onClose(() => this.close());
   }
 
   /** `<state root>/meetings`, or `null` for an embedder without a state root (callers must pass `root`). */
   get defaultRoot(): string | null {
-    return this.state.stateRoot === null ? null : stateDirs(this.state.stateRoot).meetings;
+    return this.core.stateRoot === null ? null : stateDirs(this.core.stateRoot).meetings;
   }
 
   async start(params: StartParams, owner: ClientSession): Promise<MeetingStartResult> {
@@ -72,8 +82,7 @@ export class MeetingRegistry implements MeetingHost {
     }
     try {
       // Partials are stale at once when a file is read faster than real time, so a file source has none.
-      const voice = this.state.voice.start(owner, { sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, meetingId: meeting.id, daemonFed: Boolean(source), finishedByMeeting: true }, meeting.sink);
-      meeting.voiceSessionId = voice.session_id;
+      this.voice.start(owner, { sessionId: meeting.voiceSessionId, sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, meetingId: meeting.id, daemonFed: Boolean(source), finishedByMeeting: true }, meeting.sink);
     } catch (error) {
       await source?.close();
       await meeting.abandon();
@@ -83,7 +92,7 @@ export class MeetingRegistry implements MeetingHost {
     this.live.set(meeting.id, meeting);
     this.starting.delete(meeting.id);
     const started = meeting.snapshot();
-    this.state.journal.append('meeting_started', owner.id, { meeting_id: meeting.id, title: started.title, path: started.path });
+    this.journal.append('meeting_started', owner.id, { meeting_id: meeting.id, title: started.title, path: started.path });
     if (source) meeting.pumpFrom(source, () => this.track(meeting.finish({ status: 'stopped', stopReason: 'end_of_file', summarize: params.summarize_on_end ?? true, signal: this.shutdown.signal, sessionId: owner.id })));
     // The owner may have gone while the files were being created; its teardown could not see this meeting yet.
     if (owner.closed) this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
@@ -202,7 +211,7 @@ export class MeetingRegistry implements MeetingHost {
     };
     await files.writeTranscriptMarkdown(repaired, lines);
     await files.writeMetadata(repaired);
-    this.state.journal.append('meeting_stopped', null, { meeting_id: metadata.id, status: 'interrupted', stop_reason: 'daemon_restart', segments: lines.length, summarized: false });
+    this.journal.append('meeting_stopped', null, { meeting_id: metadata.id, status: 'interrupted', stop_reason: 'daemon_restart', segments: lines.length, summarized: false });
     log.info('interrupted meeting repaired', { meeting: metadata.id, segments: lines.length });
     return repaired;
   }

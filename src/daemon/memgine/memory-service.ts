@@ -4,12 +4,11 @@ import { unavailable } from '../../protocol/errors.js';
 import { log } from '../log.js';
 import { ensurePrivateDir, stateDirs } from '../root/state-root.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
+import type { CapabilityHost, SessionDirectory } from '../state/capability.js';
 import { assembleContext } from './context.js';
 import { describeIssue, ingestedFact } from './fact-schemas.js';
 import type { Fact, Memgine, NewFact } from './memgine.js';
 import { MemoryStore } from './memory-store.js';
-import { memoryMethods } from './methods.js';
 import { encodeNamespace } from './namespace.js';
 
 export interface IngestResult {
@@ -26,21 +25,31 @@ export class MemoryService {
   private persistentStore: MemoryStore | null = null;
   private privateStore: MemoryStore | null = null;
 
-  constructor(private readonly state: ServerState) {
-    state.registry.register(memoryMethods);
-    state.lifecycle.onTeardown(7, 'drop private memory graph', (session) => this.privateStore?.dropGraph(privateGraphName(session)));
-    state.onClose(() => this.close());
+  constructor(
+    private readonly core: CapabilityHost,
+    private readonly sessions: SessionDirectory,
+    /** Every session without a namespace uses this engine (embedders). */
+    private readonly sharedMemgine: Memgine | undefined,
+  ) {
+    core.lifecycle.onTeardown(7, 'drop private memory graph', (session) => this.privateStore?.dropGraph(privateGraphName(session)));
+    core.onClose(() => this.close());
+  }
+
+  /** §14.1: a namespace wins, then the embedder's shared graph, else the session's private one. */
+  memoryScopeOf(session: ClientSession): MemoryScope {
+    if (session.memoryNamespace !== null) return 'namespace';
+    return this.sharedMemgine ? 'shared' : 'session';
   }
 
   /** The graph this session's memory calls act on. */
   engineFor(session: ClientSession): Memgine {
-    switch (this.state.memoryScopeOf(session)) {
+    switch (this.memoryScopeOf(session)) {
       case 'namespace':
         return this.openPersistentStore().graph(`ns:${encodeNamespace(session.memoryNamespace!)}`);
       case 'shared':
-        return this.state.sharedMemgine!;
+        return this.sharedMemgine!;
       case 'session':
-        if (!this.state.sessions.has(session.id)) throw unavailable(`session ${session.id} has ended, and its private memory graph with it`);
+        if (!this.sessions.has(session.id)) throw unavailable(`session ${session.id} has ended, and its private memory graph with it`);
         this.privateStore ??= MemoryStore.inMemory();
         return this.privateStore.graph(privateGraphName(session));
     }
@@ -88,28 +97,28 @@ export class MemoryService {
 
   /** `{ scope, namespace }` for journal entries. */
   private scopeOf(session: ClientSession): { scope: MemoryScope; namespace: string | null } {
-    return { scope: this.state.memoryScopeOf(session), namespace: session.memoryNamespace };
+    return { scope: this.memoryScopeOf(session), namespace: session.memoryNamespace };
   }
 
   journalAdded(session: ClientSession, fact: Pick<Fact, 'id' | 'subject' | 'kind'>): void {
-    this.state.journal.append('memory_fact_added', session.id, { ...this.scopeOf(session), id: fact.id, subject: fact.subject, kind: fact.kind });
+    this.core.journal.append('memory_fact_added', session.id, { ...this.scopeOf(session), id: fact.id, subject: fact.subject, kind: fact.kind });
   }
 
   private ingestFailed(session: ClientSession, outcome: { ingested: number; failed: number; error: string }): void {
     log.warn('memory ingest failed', { session: session.id, ...outcome });
-    this.state.journal.append('memory_ingest_failed', session.id, { ...this.scopeOf(session), ...outcome });
+    this.core.journal.append('memory_ingest_failed', session.id, { ...this.scopeOf(session), ...outcome });
   }
 
   /** `<state root>/memory/`, the only place `memory.persist` / `memory.load` touch. */
   sandboxDir(method: string): string {
-    if (this.state.stateRoot === null) throw noStateRoot(`${method} needs`);
-    return ensurePrivateDir(stateDirs(this.state.stateRoot).memory);
+    if (this.core.stateRoot === null) throw noStateRoot(`${method} needs`);
+    return ensurePrivateDir(stateDirs(this.core.stateRoot).memory);
   }
 
   private openPersistentStore(): MemoryStore {
     if (this.persistentStore) return this.persistentStore;
-    if (this.state.stateRoot === null) throw noStateRoot('memory namespaces need');
-    const file = join(ensurePrivateDir(stateDirs(this.state.stateRoot).db), 'memory.sqlite');
+    if (this.core.stateRoot === null) throw noStateRoot('memory namespaces need');
+    const file = join(ensurePrivateDir(stateDirs(this.core.stateRoot).db), 'memory.sqlite');
     try {
       this.persistentStore = MemoryStore.open(file);
     } catch (error) {

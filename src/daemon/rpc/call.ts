@@ -1,7 +1,6 @@
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
 import { idKey, type JsonRpcId } from './envelope.js';
 import type { CallContext } from './method-table.js';
 
@@ -18,7 +17,6 @@ export class Call implements CallContext {
   private readonly key: string | null;
 
   constructor(
-    readonly state: ServerState,
     readonly session: ClientSession,
     readonly method: string,
     readonly requestId: JsonRpcId | undefined,

@@ -2,11 +2,22 @@ import type { z } from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
 import { classifyFrame, type JsonRpcId } from './envelope.js';
 import { Call } from './call.js';
-import type { MethodSpec } from './method-table.js';
+import type { ApprovalGate, MethodSpec } from './method-table.js';
+import type { MethodRegistry } from './registry.js';
 import { paramsError } from './params.js';
+
+export type BinaryFrameHandler = (session: ClientSession, frame: Buffer) => void;
+
+/** What the dispatcher needs of the server: the methods, the auth policy and the gates' settings. */
+export interface DispatchHost {
+  readonly registry: Pick<MethodRegistry, 'get'>;
+  readonly auth: { readonly enabled: boolean; readonly hint: string; readonly hostHint: string };
+  readonly approvalGate: ApprovalGate | undefined;
+  readonly binaryFrameHandler: BinaryFrameHandler | undefined;
+  readonly handlerTimeoutMs: number;
+}
 
 /**
  * Routes every inbound frame of every session through the gates of PROTOCOL.md §4.2.
@@ -17,7 +28,7 @@ export class Dispatcher {
   /** Per method: the parse of `{}`, and whether its data is flat enough to hand out as a shallow copy. */
   private readonly emptyParams = new WeakMap<MethodSpec, { parsed: z.ZodSafeParseResult<unknown>; flat: boolean }>();
 
-  constructor(private readonly state: ServerState) {}
+  constructor(private readonly state: DispatchHost) {}
 
   handleText(session: ClientSession, text: string): void {
     session.lastActivityAt = Date.now();
@@ -125,7 +136,7 @@ export class Dispatcher {
   }
 
   private run(session: ClientSession, method: string, spec: MethodSpec, params: unknown, id: JsonRpcId | undefined): void {
-    const call = new Call(this.state, session, method, id);
+    const call = new Call(session, method, id);
     const gate = this.state.approvalGate;
     let outcome: unknown;
     try {

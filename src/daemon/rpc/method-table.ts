@@ -1,28 +1,23 @@
 import type { z } from 'zod';
+import type { DescriptorResult, MethodDescriptors } from '../../protocol/descriptor.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
 import type { JsonRpcId } from './envelope.js';
+import type { RawJson } from './raw-json.js';
 
-/** What a handler sees of the call it serves. */
+/** What a handler sees of the call it serves; what it works on comes from its own capability. */
 export interface CallContext {
-  readonly state: ServerState;
   readonly session: ClientSession;
   readonly method: string;
   /** `undefined` when the client sent a notification. */
   readonly requestId: JsonRpcId | undefined;
-  /** Aborted on client disconnect, deadline expiry or daemon shutdown. */
+  /** Aborted on `$/cancelRequest`, client disconnect, deadline expiry or daemon shutdown. */
   readonly signal: AbortSignal;
   /** Close the connection right after this call's response has been sent. */
   closeAfterResponse(code: number, reason: string): void;
 }
 
-/**
- * One row of a namespace's method table: the params schema, the handler and the gates
- * of PROTOCOL.md §4.2 that apply to it.
- */
-export interface MethodSpec<S extends z.ZodType = z.ZodType> {
-  params: S;
-  handler: (params: z.output<S>, ctx: CallContext) => unknown;
+/** The gates of PROTOCOL.md §4.2 a method opts into. */
+export interface MethodGates<P = unknown> {
   /** Only `session.auth` may run before authentication. */
   allowBeforeAuth?: boolean;
   /** Gate 5: needs `server.handshake` first (`-32005`). */
@@ -32,14 +27,33 @@ export interface MethodSpec<S extends z.ZodType = z.ZodType> {
   /** Streaming methods need a request id; a notification for them is dropped. */
   requiresId?: boolean;
   /** Gate 7: opt into the high-risk approval gate for the calls this predicate selects. */
-  needsApproval?: (params: z.output<S>, ctx: CallContext) => boolean;
+  needsApproval?: (params: P, ctx: CallContext) => boolean;
 }
 
-export type MethodTable = Record<string, MethodSpec<any>>;
+type Output<D> = D extends { params: infer S extends z.ZodType } ? z.output<S> : never;
+type Returned<R> = R | RawJson<R>;
 
-/** Declares one method with its params type inferred from the schema. */
-export function method<S extends z.ZodType>(spec: MethodSpec<S>): MethodSpec<S> {
-  return spec;
+/** One method's implementation: a handler whose params and result the descriptor fixes, and its gates. */
+export interface MethodHandler<D> extends MethodGates<Output<D>> {
+  handler(params: Output<D>, ctx: CallContext): Returned<DescriptorResult<D>> | Promise<Returned<DescriptorResult<D>>>;
+}
+
+/** Exactly one handler per method of a contract: a missing, unknown or mistyped one does not compile. */
+export type MethodHandlers<C extends MethodDescriptors> = { [M in keyof C]: MethodHandler<C[M]> };
+
+/** A method ready to dispatch: its descriptor's schema, its handler and its gates. */
+export interface MethodSpec extends MethodGates {
+  params: z.ZodType;
+  handler(params: unknown, ctx: CallContext): unknown;
+}
+
+export type MethodTable = Record<string, MethodSpec>;
+
+/** Pairs each descriptor of `contract` with its handler: the daemon's side of the contract. */
+export function implement<C extends MethodDescriptors>(contract: C, handlers: MethodHandlers<C>): MethodTable {
+  const table: MethodTable = {};
+  for (const name of Object.keys(contract)) table[name] = { ...(handlers[name] as MethodSpec), params: contract[name]!.params };
+  return table;
 }
 
 /** Gate 7's implementation, supplied by the host capability (PROTOCOL.md §13). */

@@ -1,9 +1,13 @@
 import { ErrorCode, RpcError, type RpcErrorObject } from '../../protocol/errors.js';
 import type { Role, Subscription } from '../../protocol/core.js';
+import type { NotificationName, NotificationParamsOf } from '../../protocol/methods.js';
 import { log } from '../log.js';
 import { idKey, type JsonRpcId } from '../rpc/envelope.js';
 import { RawJson } from '../rpc/raw-json.js';
 import { randomHex } from '../ids.js';
+
+/** A notification of the contract as one text frame, for broadcasts that serialise once for every subscriber. */
+export const notificationFrame = <N extends NotificationName>(method: N, params: NotificationParamsOf<N>): string => JSON.stringify({ jsonrpc: '2.0', method, params });
 
 /** The write side of one connection, implemented by the WebSocket server. */
 export interface SessionChannel {
@@ -64,8 +68,8 @@ export class ClientSession {
     this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":${JSON.stringify(body)}}`);
   }
 
-  notify(method: string, params: unknown): void {
-    this.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
+  notify<N extends NotificationName>(method: N, params: NotificationParamsOf<N>): void {
+    this.send(notificationFrame(method, params));
   }
 
   /** A daemon → client request (§2.3); fails on timeout or when the client goes away. */

@@ -1,41 +1,53 @@
-import { emptyParams, type DaemonStatus } from '../../protocol/core.js';
+import { sessionsContract, type DaemonStatus } from '../../protocol/core.js';
 import { PROTOCOL_VERSION } from '../../protocol/methods.js';
 import { VERSION } from '../../version.js';
-import { method, type MethodTable } from '../rpc/method-table.js';
+import { implement, type MethodTable } from '../rpc/method-table.js';
+import type { SessionListing } from './session-list.js';
+
+/** What the daemon's own methods read of the server (ServerState implements it). */
+export interface ServerInfo {
+  readonly sessionListing: Pick<SessionListing, 'list'>;
+  readonly url: string | null;
+  readonly stateRoot: string | null;
+  readonly journal: { readonly file: string };
+  readonly startedAt: Date;
+  readonly auth: { readonly enabled: boolean };
+  readonly sessions: { readonly size: number };
+  statusContributions(): Pick<DaemonStatus, 'admission' | 'inference'>;
+  requestShutdown(reason: string): void;
+}
 
 /** `sessions.list`, `daemon.status`, `daemon.shutdown` (§9). */
-export const sessionMethods: MethodTable = {
-  'sessions.list': method({
-    params: emptyParams,
-    handler: (_params, { state, session }) => state.sessionListing.list(session),
-  }),
-
-  'daemon.status': method({
-    params: emptyParams,
-    handler(_params, { state }): DaemonStatus {
-      return {
-        version: VERSION,
-        protocol_version: PROTOCOL_VERSION,
-        pid: process.pid,
-        url: state.url,
-        state_root: state.stateRoot,
-        journal_file: state.journal.file,
-        started_at: state.startedAt.toISOString(),
-        uptime_s: Math.round((Date.now() - state.startedAt.getTime()) / 1000),
-        auth_enabled: state.auth.enabled,
-        sessions: state.sessions.size,
-        ...state.statusContributions(),
-      };
+export const sessionMethods = (server: ServerInfo): MethodTable =>
+  implement(sessionsContract, {
+    'sessions.list': {
+      handler: (_params, { session }) => server.sessionListing.list(session),
     },
-  }),
 
-  'daemon.shutdown': method({
-    params: emptyParams,
-    hostOnly: true,
-    handler(_params, { state }) {
-      // Let the response reach the client before sessions are closed.
-      setImmediate(() => state.requestShutdown('shutdown_requested'));
-      return { stopping: true as const };
+    'daemon.status': {
+      handler(_params): DaemonStatus {
+        return {
+          version: VERSION,
+          protocol_version: PROTOCOL_VERSION,
+          pid: process.pid,
+          url: server.url,
+          state_root: server.stateRoot,
+          journal_file: server.journal.file,
+          started_at: server.startedAt.toISOString(),
+          uptime_s: Math.round((Date.now() - server.startedAt.getTime()) / 1000),
+          auth_enabled: server.auth.enabled,
+          sessions: server.sessions.size,
+          ...server.statusContributions(),
+        };
+      },
     },
-  }),
-};
+
+    'daemon.shutdown': {
+      hostOnly: true,
+      handler(_params) {
+        // Let the response reach the client before sessions are closed.
+        setImmediate(() => server.requestShutdown('shutdown_requested'));
+        return { stopping: true as const };
+      },
+    },
+  });

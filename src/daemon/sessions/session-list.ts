@@ -1,7 +1,15 @@
-import type { SessionInfo } from '../../protocol/core.js';
+import type { MemoryScope, SessionInfo } from '../../protocol/core.js';
 import { RawJson } from '../rpc/raw-json.js';
-import type { ServerState } from '../state/server-state.js';
+import type { SessionDirectory } from '../state/capability.js';
 import type { ClientSession } from './client-session.js';
+import type { SessionLifecycle } from './lifecycle.js';
+
+/** What the listing reads: the live sessions, each capability's fields, and the memory scope. */
+export interface ListedSessions {
+  readonly sessions: SessionDirectory;
+  readonly lifecycle: Pick<SessionLifecycle, 'describe'>;
+  memoryScopeOf(session: ClientSession): MemoryScope;
+}
 
 interface Snapshot {
   rows: Buffer;
@@ -22,14 +30,14 @@ const COMMA = Buffer.from(',');
 export class SessionListing {
   private snapshot: Snapshot | null = null;
 
-  constructor(private readonly state: ServerState) {}
+  constructor(private readonly state: ListedSessions) {}
 
-  list(caller: ClientSession): RawJson {
+  list(caller: ClientSession): RawJson<{ sessions: SessionInfo[] }> {
     const snapshot = (this.snapshot ??= this.take());
     const own = snapshot.spans.get(caller.id);
     const self = Buffer.from(JSON.stringify(this.describe(caller, true)));
-    if (!own) return new RawJson(snapshot.rows.length ? [OPEN, snapshot.rows, COMMA, self, CLOSE] : [OPEN, self, CLOSE]);
-    return new RawJson([OPEN, snapshot.rows.subarray(0, own.start), self, snapshot.rows.subarray(own.end), CLOSE]);
+    if (!own) return new RawJson<{ sessions: SessionInfo[] }>(snapshot.rows.length ? [OPEN, snapshot.rows, COMMA, self, CLOSE] : [OPEN, self, CLOSE]);
+    return new RawJson<{ sessions: SessionInfo[] }>([OPEN, snapshot.rows.subarray(0, own.start), self, snapshot.rows.subarray(own.end), CLOSE]);
   }
 
   describe(session: ClientSession, isSelf: boolean): SessionInfo {

@@ -14,7 +14,7 @@ import { MeetingRegistry } from '../meetings/registry.js';
 import { A2uiSurfaceStore } from '../a2ui/store.js';
 import { A2uiRouteAuthStore } from '../a2ui/route-auth.js';
 import { HostState, type ApprovalGateConfig } from '../host/host-state.js';
-import { Dispatcher } from '../rpc/dispatcher.js';
+import { Dispatcher, type BinaryFrameHandler } from '../rpc/dispatcher.js';
 import type { ApprovalGate } from '../rpc/method-table.js';
 import { MethodRegistry } from '../rpc/registry.js';
 import { ClientSession, type SessionChannel } from '../sessions/client-session.js';
@@ -22,6 +22,13 @@ import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
 import { SessionListing } from '../sessions/session-list.js';
 import { VoiceSessionRegistry, type VoiceOptions } from '../voice/registry.js';
+import { a2uiMethods } from '../a2ui/methods.js';
+import { hostMethods } from '../host/methods.js';
+import { inferenceMethods } from '../inference/methods.js';
+import { meetingMethods } from '../meetings/methods.js';
+import { memoryMethods } from '../memgine/methods.js';
+import { voiceMethods } from '../voice/methods.js';
+import type { CapabilityHost, Hook } from './capability.js';
 
 const DEFAULT_HANDLER_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -47,14 +54,15 @@ export interface ServerStateConfig {
   approvalGate?: ApprovalGateConfig;
 }
 
-type Hook = () => void | Promise<void>;
 type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inference'>>;
-export type BinaryFrameHandler = (session: ClientSession, frame: Buffer) => void;
+export type { BinaryFrameHandler } from '../rpc/dispatcher.js';
 
 /**
- * The one process-wide state of the daemon (PROTOCOL.md §1). Each capability is a field
- * built here; its constructor registers its method table, teardown step and hooks, so
- * the session lifecycle and dispatcher never change when a capability is added.
+ * The one process-wide state of the daemon (PROTOCOL.md §1) and its composition root.
+ * Each capability is a field built here, in dependency order: it receives the narrow
+ * `CapabilityHost` (journal, lifecycle, state root, start/stop hooks) and, as constructor
+ * arguments, the capabilities it calls; the root serves its methods. Nothing below
+ * imports this class, so rpc/ and each capability can be built and tested alone.
  */
 export class ServerState {
   readonly journalDir: string;
@@ -113,15 +121,32 @@ export class ServerState {
     this.handlerTimeoutMs = config.handlerTimeoutMs ?? handlerTimeoutFromEnv();
     this.dispatcher = new Dispatcher(this);
 
-    this.registry.register(authMethods);
-    this.registry.register(sessionMethods);
-    this.host = new HostState(this, config.approvalGate);
-    this.a2ui = new A2uiSurfaceStore(this, this.a2uiRouteAuth, config.a2uiLimits);
-    this.memory = new MemoryService(this);
+    const core: CapabilityHost = {
+      journal: this.journal,
+      lifecycle: this.lifecycle,
+      stateRoot: this.stateRoot,
+      onStart: (hook) => this.onStart(hook),
+      onClose: (hook) => this.onClose(hook),
+    };
+    this.host = new HostState(core, config.approvalGate);
+    this.approvalGate = this.host.approvalGate;
+    this.a2ui = new A2uiSurfaceStore(core, this.host, this.sessions, this.a2uiRouteAuth, config.a2uiLimits);
+    this.memory = new MemoryService(core, this.sessions, config.sharedMemgine);
     this.admission = new InferenceAdmission(config.admissionPermits);
-    this.inference = new LocalInference(this, config.inference);
-    this.voice = new VoiceSessionRegistry(this, config.voice);
-    this.meetings = new MeetingRegistry(this);
+    this.inference = new LocalInference(core, this.admission, this.memory, this.sessions, config.inference);
+    this.voice = new VoiceSessionRegistry(core, config.voice);
+    this.binaryFrameHandler = (session, frame) => this.voice.receiveFrame(session, frame);
+    this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory);
+
+    this.registry.register(authMethods(this));
+    this.registry.register(sessionMethods(this));
+    this.registry.register(hostMethods(this.host));
+    this.registry.register(a2uiMethods(this.a2ui));
+    this.registry.register(memoryMethods(this.memory, this.journal));
+    this.registry.register(inferenceMethods(this.inference, this.admission));
+    this.registry.register(voiceMethods(this.voice));
+    this.registry.register(meetingMethods(this.meetings));
+    this.contributeStatus(() => ({ admission: this.admission.status(), inference: this.inference.status() }));
     this.lifecycle.onTeardown(1, 'abort in-flight requests', (session) => session.abortInflight());
     this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
   }
@@ -156,8 +181,7 @@ export class ServerState {
   }
 
   memoryScopeOf(session: ClientSession): MemoryScope {
-    if (session.memoryNamespace !== null) return 'namespace';
-    return this.sharedMemgine ? 'shared' : 'session';
+    return this.memory.memoryScopeOf(session);
   }
 
   /** Work to do once the daemon is ready to accept connections (e.g. repairing interrupted meetings). */

@@ -18,8 +18,7 @@ import {
 } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { ServerState } from '../state/server-state.js';
-import { voiceMethods } from './methods.js';
+import type { CapabilityHost } from '../state/capability.js';
 import { DEFAULT_MODEL_DIR } from './sphinx-addon.js';
 import { SphinxEngine } from './sphinx-engine.js';
 import type { SttEngine } from './stt-engine.js';
@@ -72,7 +71,7 @@ export class VoiceSessionRegistry {
   private droppedFrames = 0;
 
   constructor(
-    private readonly state: ServerState,
+    private readonly core: CapabilityHost,
     options: VoiceOptions = {},
   ) {
     const local = new SphinxEngine({
@@ -85,11 +84,9 @@ export class VoiceSessionRegistry {
     this.maxPerConnection = options.maxPerConnection ?? 4;
     this.maxPerDaemon = options.maxPerDaemon ?? 16;
 
-    state.registry.register(voiceMethods);
-    state.lifecycle.onTeardown(3, 'voice sessions', (session, reason) => this.discardOwnedBy(session, reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected'));
-    state.lifecycle.describeWith((session) => ({ voice_sessions: this.ownedBy(session).map((voice) => voice.id) }));
-    state.binaryFrameHandler = (session, frame) => this.receiveFrame(session, frame);
-    state.onClose(() => this.close());
+    core.lifecycle.onTeardown(3, 'voice sessions', (session, reason) => this.discardOwnedBy(session, reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected'));
+    core.lifecycle.describeWith((session) => ({ voice_sessions: this.ownedBy(session).map((voice) => voice.id) }));
+    core.onClose(() => this.close());
   }
 
   /**
@@ -132,7 +129,7 @@ export class VoiceSessionRegistry {
       engine,
     );
     this.sessions.set(id, session);
-    this.state.journal.append('voice_session_started', owner.id, { voice_session_id: id, provider: providerId, sample_rate: sampleRate, channels });
+    this.core.journal.append('voice_session_started', owner.id, { voice_session_id: id, provider: providerId, sample_rate: sampleRate, channels });
     return { session_id: id, status: 'started', provider: providerId, sample_rate: sampleRate, channels, binary_frame_type: VOICE_FRAME_PCM };
   }
 
@@ -190,7 +187,7 @@ export class VoiceSessionRegistry {
   }
 
   /** §15.6: only the owner hears about its bad frames; frames for other sessions vanish without a trace on the wire. */
-  private receiveFrame(from: ClientSession, frame: Buffer): void {
+  receiveFrame(from: ClientSession, frame: Buffer): void {
     const decoded = decodeVoiceFrame(frame);
     const session = decoded.sessionId === null ? undefined : this.sessions.get(decoded.sessionId);
     if (!session || session.owner !== from || session.daemonFed) {
@@ -246,7 +243,7 @@ export class VoiceSessionRegistry {
   private remove(session: VoiceSession, reason: StopReason): void {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
-    this.state.journal.append('voice_session_stopped', session.owner.id, { voice_session_id: session.id, duration_ms: session.durationMs, segments: session.segments.length, reason });
+    this.core.journal.append('voice_session_stopped', session.owner.id, { voice_session_id: session.id, duration_ms: session.durationMs, segments: session.segments.length, reason });
   }
 
   private async close(): Promise<void> {

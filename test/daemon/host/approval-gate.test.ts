@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import type { CarClient } from '../../../src/client/client.js';
 import { paramsPreview, PREVIEW_CHARS } from '../../../src/daemon/host/params-preview.js';
-import { method } from '../../../src/daemon/rpc/method-table.js';
+import { implement } from '../../../src/daemon/rpc/method-table.js';
+import { defineMethods, returns } from '../../../src/protocol/descriptor.js';
 import { ServerState } from '../../../src/daemon/state/server-state.js';
 import type { HostApproval } from '../../../src/protocol/host.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
@@ -18,20 +19,27 @@ const SECRET = 'super-secret-route-token-0123456789';
 /** A method table that exists only in these tests: one high-risk method that opts into gate 7. */
 function installRiskyMethod(daemon: InProcessDaemon): { runs: string[] } {
   const runs: string[] = [];
-  daemon.state.registry.register({
-    'test.risky': method({
+  const riskyMethods = defineMethods({
+    'test.risky': {
       params: z.strictObject({
         path: z.string(),
         routeAuth: z.unknown().optional(),
         options: z.record(z.string(), z.unknown()).optional(),
       }),
-      needsApproval: () => true,
-      handler: (params) => {
-        runs.push(params.path);
-        return { ran: params.path };
+      result: returns<{ ran: string }>(),
+    },
+  });
+  daemon.state.registry.register(
+    implement(riskyMethods, {
+      'test.risky': {
+        needsApproval: () => true,
+        handler: (params) => {
+          runs.push(params.path);
+          return { ran: params.path };
+        },
       },
     }),
-  });
+  );
   return { runs };
 }
 

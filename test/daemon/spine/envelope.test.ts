@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { method } from '../../../src/daemon/rpc/method-table.js';
+import { implement } from '../../../src/daemon/rpc/method-table.js';
+import { defineMethods, returns } from '../../../src/protocol/descriptor.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { rawSocket, type RawSocket } from '../../helpers/raw-socket.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -13,24 +14,24 @@ describe('JSON-RPC envelope (§2.2)', () => {
 
   before(async () => {
     daemon = await startInProcess();
-    daemon.state.registry.register({
-      'test.sleep': method({
-        params: z.strictObject({ ms: z.number().int().min(0) }),
-        handler: ({ ms }, { signal }) =>
-          new Promise((resolve) => {
-            const timer = setTimeout(() => resolve({ slept: ms }), ms);
-            signal.addEventListener('abort', () => clearTimeout(timer));
-          }),
-      }),
-      'test.big_reply': method({
-        params: z.strictObject({ bytes: z.number().int().min(1) }),
-        handler: ({ bytes }) => ({ text: 'b'.repeat(bytes) }),
-      }),
-      'test.ask_client': method({
-        params: z.strictObject({ question: z.string() }),
-        handler: ({ question }, { session }) => session.request('test.answer', { question }, 5000),
-      }),
+    const testMethods = defineMethods({
+      'test.sleep': { params: z.strictObject({ ms: z.number().int().min(0) }), result: returns<{ slept: number }>() },
+      'test.big_reply': { params: z.strictObject({ bytes: z.number().int().min(1) }), result: returns<{ text: string }>() },
+      'test.ask_client': { params: z.strictObject({ question: z.string() }), result: returns<unknown>() },
     });
+    daemon.state.registry.register(
+      implement(testMethods, {
+        'test.sleep': {
+          handler: ({ ms }, { signal }) =>
+            new Promise((resolve) => {
+              const timer = setTimeout(() => resolve({ slept: ms }), ms);
+              signal.addEventListener('abort', () => clearTimeout(timer));
+            }),
+        },
+        'test.big_reply': { handler: ({ bytes }) => ({ text: 'b'.repeat(bytes) }) },
+        'test.ask_client': { handler: ({ question }, { session }) => session.request('test.answer', { question }, 5000) },
+      }),
+    );
     sock = await authed(daemon);
   });
   after(async () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import type { CarClient } from '../../../src/client/client.js';
-import { method } from '../../../src/daemon/rpc/method-table.js';
+import { implement } from '../../../src/daemon/rpc/method-table.js';
+import { defineMethods, returns } from '../../../src/protocol/descriptor.js';
 import { RpcError } from '../../../src/protocol/errors.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 
@@ -15,15 +16,20 @@ describe('dispatcher gates and handler outcomes (§3, §4.2)', () => {
 
   before(async () => {
     daemon = await startInProcess({ handlerTimeoutMs: 300 });
-    daemon.state.registry.register({
-      'test.hang': method({
-        params: z.strictObject({ tag: z.string() }),
-        handler: ({ tag }, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => (aborted.push(tag), resolve(null)))),
-      }),
-      'test.crash': method({ params: z.strictObject({}), handler: () => { throw new Error('boom'); } }),
-      'test.negotiated': method({ params: z.strictObject({}), needsHandshake: true, handler: () => 'ok' }),
-      'test.host_only': method({ params: z.strictObject({}), hostOnly: true, handler: () => 'ok' }),
+    const testMethods = defineMethods({
+      'test.hang': { params: z.strictObject({ tag: z.string() }), result: returns<null>() },
+      'test.crash': { params: z.strictObject({}), result: returns<never>() },
+      'test.negotiated': { params: z.strictObject({}), result: returns<string>() },
+      'test.host_only': { params: z.strictObject({}), result: returns<string>() },
     });
+    daemon.state.registry.register(
+      implement(testMethods, {
+        'test.hang': { handler: ({ tag }, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => (aborted.push(tag), resolve(null)))) },
+        'test.crash': { handler: () => { throw new Error('boom'); } },
+        'test.negotiated': { needsHandshake: true, handler: () => 'ok' },
+        'test.host_only': { hostOnly: true, handler: () => 'ok' },
+      }),
+    );
     daemon.state.binaryFrameHandler = (session, frame) => binary.push({ session: session.id, bytes: frame.length });
     client = await daemon.connect();
   });

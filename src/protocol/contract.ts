@@ -1,0 +1,16 @@
+import { a2uiContract, a2uiNotifications } from './a2ui.js';
+import { authContract, sessionsContract } from './core.js';
+import { hostContract, hostNotifications } from './host.js';
+import { inferenceContract, inferenceNotifications } from './inference.js';
+import { meetingContract } from './meeting.js';
+import { memoryContract } from './memory.js';
+import { voiceContract, voiceNotifications } from './voice.js';
+
+/** Every method of the protocol by name: the single source of the daemon's tables and the client's `call`. */
+export const contract = { ...authContract, ...sessionsContract, ...memoryContract, ...inferenceContract, ...hostContract, ...voiceContract, ...meetingContract, ...a2uiContract };
+
+/** Every server → client notification by name: the source of `ClientSession.notify` and the client's `on`. */
+export const notifications = { ...inferenceNotifications, ...hostNotifications, ...voiceNotifications, ...a2uiNotifications };
+
+export type Contract = typeof contract;
+export type Notifications = typeof notifications;

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import type { Connection } from '../../src/client/connection.js';
+import { implement, type MethodTable } from '../../src/daemon/rpc/method-table.js';
+import type { ClientSession } from '../../src/daemon/sessions/client-session.js';
+import { ServerState } from '../../src/daemon/state/server-state.js';
+import { contract, notifications } from '../../src/protocol/contract.js';
+import { memoryContract, type AddFactResult } from '../../src/protocol/memory.js';
+import { defineMethods, returns } from '../../src/protocol/descriptor.js';
+import { tempStateRoot } from '../helpers/paths.js';
+
+/**
+ * The typed contract, checked by the compiler: every `@ts-expect-error` below must stay an
+ * error, or `npm run build` fails. A wrong result, a wrong notify, an unknown or missing
+ * method, or wrong client params do not compile.
+ */
+
+const fine: AddFactResult = { id: 'f-1', fact_count: 1 };
+type MemoryHandlers = Parameters<typeof implement<typeof memoryContract>>[1];
+declare const memoryHandlers: MemoryHandlers;
+
+export function compileTimeChecks(session: ClientSession, client: Connection): MethodTable[] {
+  const probe = defineMethods({ 'probe.echo': { params: z.strictObject({ text: z.string() }), result: returns<{ echoed: string }>() } });
+  const tables = [
+    implement(probe, { 'probe.echo': { handler: ({ text }) => ({ echoed: text }) } }),
+    implement(probe, { 'probe.echo': { handler: async ({ text }) => ({ echoed: text }) } }),
+    // @ts-expect-error a handler that returns the wrong shape
+    implement(probe, { 'probe.echo': { handler: ({ text }) => ({ echo: text }) } }),
+    // @ts-expect-error an async handler that resolves to the wrong shape
+    implement(probe, { 'probe.echo': { handler: async () => 42 } }),
+    // @ts-expect-error params are the schema's output: `text` is a string, not a number
+    implement(probe, { 'probe.echo': { handler: ({ text }: { text: number }) => ({ echoed: String(text) }) } }),
+    // @ts-expect-error a method the contract does not declare
+    implement(probe, { 'probe.echo': { handler: ({ text }) => ({ echoed: text }) }, 'probe.extra': { handler: () => null } }),
+    // @ts-expect-error a declared method left without a handler
+    implement(probe, {}),
+    implement(memoryContract, { ...memoryHandlers, 'memory.add_fact': { handler: () => fine } }),
+    // @ts-expect-error memory.fact_count returns a number
+    implement(memoryContract, { ...memoryHandlers, 'memory.fact_count': { handler: () => 'seven' } }),
+  ];
+
+  session.notify('voice.event', { session_id: 'a'.repeat(32), event: { type: 'speech_start', at_ms: 0 } });
+  // @ts-expect-error voice.event's session_id is a string, never null (the mismatch the contract found in live meetings)
+  session.notify('voice.event', { session_id: null, event: { type: 'speech_start', at_ms: 0 } });
+  // @ts-expect-error an event type the protocol does not have
+  session.notify('inference.stream.event', { request_id: 1, event: { type: 'bogus' } });
+  // @ts-expect-error a notification the protocol does not declare
+  session.notify('voice.evnt', {});
+
+  void client.call('memory.add_fact', { subject: 's', body: 'b' }).then((added) => added.fact_count.toFixed());
+  // @ts-expect-error a required param is missing
+  void client.call('memory.add_fact', { subject: 's' });
+  // @ts-expect-error the result type follows the method: memory.query returns hits, not a number
+  void client.call('memory.query', { query: 'x' }).then((hits) => hits.toFixed());
+  // @ts-expect-error an unknown method is not callable through the typed `call`
+  void client.call('memory.ad_fact', {});
+  client.on('voice.event', (params) => params.session_id.toUpperCase());
+  return tables;
+}
+
+describe('protocol contract', () => {
+  it('the daemon serves exactly the methods the contract declares', async () => {
+    const root = tempStateRoot();
+    const state = ServerState.standalone(join(root, 'journals'));
+    try {
+      assert.deepEqual(state.registry.names(), Object.keys(contract).sort());
+    } finally {
+      await state.close('test_done');
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('declares each notification once, with dotted names', () => {
+    assert.deepEqual(Object.keys(notifications).sort(), ['a2ui.event', 'host.event', 'infer.progress', 'inference.stream.event', 'voice.event']);
+  });
+});
