@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Flags } from '@oclif/core';
 import { CarCommand } from '../cli/base-command.js';
 import { CarError } from '../errors.js';
-import { isLoopbackHost } from '../daemon/server/origin.js';
+import { isLoopbackHost } from '../protocol/text.js';
 
 export default class Ui extends CarCommand {
   static override summary = 'Open the browser UI the daemon serves, signed in with a one-time link.';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isLoopbackHost } from './origin.js';
+import { isLoopbackHost } from '../../protocol/text.js';
 
 /** `npm run build` bundles the page here (dist/ui, next to dist/src). */
 export const UI_DIR = fileURLToPath(new URL('../../../ui/', import.meta.url));
