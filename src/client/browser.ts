@@ -19,6 +19,7 @@ export async function connectBrowser(options: BrowserConnectOptions = {}): Promi
   return connection.open({
     token: options.token ?? null,
     asHost: options.asHost,
+    loginCode: options.loginCode,
     memoryNamespace: options.memoryNamespace,
     handshake: options.handshake,
     clientVersion: options.clientVersion ?? 'car-browser',

@@ -31,6 +31,8 @@ export interface SessionOptions {
   token: string | null;
   /** Authenticate with the host token instead of the client token. */
   asHost?: boolean;
+  /** Sign in with a one-time code from `session.login_code` instead of a token (the browser UI, §23). */
+  loginCode?: string;
   /** Binds a memory namespace in `session.auth`. */
   memoryNamespace?: string;
   /** Negotiate the protocol version after auth (default true). */
@@ -86,9 +88,10 @@ export class Connection {
   /** Authenticates and negotiates the protocol; closes the connection if either fails. */
   async open(options: SessionOptions): Promise<this> {
     try {
-      const { token, asHost, memoryNamespace } = options;
-      if (token !== null || memoryNamespace !== undefined) {
-        const params: Record<string, string> = asHost ? { host_token: token ?? '' } : { token: token ?? '' };
+      const { token, asHost, loginCode, memoryNamespace } = options;
+      if (token !== null || loginCode !== undefined || memoryNamespace !== undefined) {
+        const params: Record<string, string> =
+          loginCode !== undefined ? { login_code: loginCode } : asHost ? { host_token: token ?? '' } : { token: token ?? '' };
         if (memoryNamespace !== undefined) params.memory_namespace = memoryNamespace;
         this.auth = (await this.request('session.auth', params)) as SessionAuthResult;
       }

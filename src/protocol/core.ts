@@ -6,6 +6,8 @@ import { accepts, defineMethods, returns } from './descriptor.js';
 export const sessionAuthParams = z.strictObject({
   token: z.string().optional(),
   host_token: z.string().optional(),
+  /** A one-time code from `session.login_code` (§23 "Browser sign-in"). */
+  login_code: z.string().max(256, 'login_code must be at most 256 characters').optional(),
   memory_namespace: z.string().optional(),
   agent_id: z.unknown().optional(),
 });
@@ -14,6 +16,15 @@ export const handshakeParams = z.strictObject({
   protocol_version: z.unknown().optional(),
   client_version: z.string().max(200).optional(),
 });
+
+export const loginCodeParams = z.strictObject({
+  role: z.enum(['client', 'host'], { error: "role must be 'client' or 'host'" }).default('client'),
+});
+
+export interface LoginCodeResult {
+  code: string;
+  expires_at: string;
+}
 
 export const emptyParams = z.strictObject({});
 
@@ -83,9 +94,10 @@ export interface DaemonStatus {
   inference: { state: 'idle' | 'loading' | 'ready' | 'failed'; model: string | null };
 }
 
-/** Authentication (§5) and the protocol handshake (§6). */
+/** Authentication (§5), browser sign-in codes (§23) and the protocol handshake (§6). */
 export const authContract = defineMethods({
   'session.auth': { params: sessionAuthParams, result: returns<SessionAuthResult>() },
+  'session.login_code': { params: loginCodeParams, result: returns<LoginCodeResult>() },
   'server.handshake': { params: handshakeParams, result: returns<HandshakeResult>(), clientParams: accepts<{ protocol_version: number; client_version?: string }>() },
 });
 

@@ -1,7 +1,9 @@
 import { PROTOCOL_VERSION } from '../../protocol/methods.js';
-import { authContract, type MemoryScope, type SessionAuthResult } from '../../protocol/core.js';
-import { ErrorCode, RpcError, conflict, invalidParams } from '../../protocol/errors.js';
+import type { z } from 'zod';
+import { authContract, type LoginCodeResult, type MemoryScope, type SessionAuthResult, type sessionAuthParams } from '../../protocol/core.js';
+import { ErrorCode, RpcError, conflict, forbidden, invalidParams, limitExceeded } from '../../protocol/errors.js';
 import { VERSION } from '../../version.js';
+import { LOGIN_CODES_PER_MINUTE, type LoginRole } from './login-codes.js';
 import type { AuthPolicy } from './tokens.js';
 import { log } from '../log.js';
 import { assertValidNamespace } from '../memgine/namespace.js';
@@ -11,12 +13,12 @@ import type { JournalWriter } from '../state/capability.js';
 
 /** What authentication needs of the server. */
 export interface AuthHost {
-  readonly auth: Pick<AuthPolicy, 'enabled' | 'hint' | 'hostHint' | 'checkClientToken' | 'checkHostToken'>;
+  readonly auth: Pick<AuthPolicy, 'enabled' | 'hint' | 'hostHint' | 'checkClientToken' | 'checkHostToken' | 'loginCodes'>;
   readonly journal: JournalWriter;
   memoryScopeOf(session: ClientSession): MemoryScope;
 }
 
-/** `session.auth` (§5.3) and `server.handshake` (§6). */
+/** `session.auth` (§5.3), `session.login_code` (§23) and `server.handshake` (§6). */
 export const authMethods = (server: AuthHost): MethodTable =>
   implement(authContract, {
     'session.auth': {
@@ -33,23 +35,38 @@ export const authMethods = (server: AuthHost): MethodTable =>
           server.journal.append('session_authenticated', session.id, { role: 'anonymous', memory_scope: server.memoryScopeOf(session) });
           return withNamespace({ ok: true, auth_enabled: false }, session.memoryNamespace);
         }
-        if (params.token === undefined && params.host_token === undefined) {
-          throw invalidParams(`session.auth needs 'token' or 'host_token'; ${server.auth.hint}`, { field: 'token' });
-        }
-        const asHost = params.host_token !== undefined;
-        const accepted = asHost ? server.auth.checkHostToken(params.host_token!) : server.auth.checkClientToken(params.token!);
-        if (!accepted) {
-          server.journal.append('auth_failed', session.id, {});
-          log.warn('authentication failed; closing', { session: session.id, remote: session.remote, as: asHost ? 'host' : 'client' });
+        const presented = presentedCredential(params, server.auth.hint);
+        const role = signInRole(presented, server.auth);
+        if (role === null) {
+          server.journal.append('auth_failed', session.id, { via: presented.kind });
+          log.warn('authentication failed; closing', { session: session.id, remote: session.remote, as: presented.kind });
           ctx.closeAfterResponse(1008, 'authentication failed');
-          throw new RpcError(ErrorCode.AuthRequired, `auth failed: token mismatch; ${asHost ? server.auth.hostHint : server.auth.hint}`);
+          throw new RpcError(ErrorCode.AuthRequired, failureMessage(presented.kind, server.auth));
         }
         bindNamespace(params.memory_namespace, ctx);
         session.authenticated = true;
-        if (asHost || session.role !== 'host') session.role = asHost ? 'host' : 'client';
-        server.journal.append('session_authenticated', session.id, { role: session.role, memory_scope: server.memoryScopeOf(session) });
+        if (role === 'host' || session.role !== 'host') session.role = role;
+        server.journal.append('session_authenticated', session.id, { role: session.role, via: presented.kind, memory_scope: server.memoryScopeOf(session) });
         const result: SessionAuthResult = session.role === 'host' ? { ok: true, auth_enabled: true, role: 'host' } : { ok: true, auth_enabled: true };
         return withNamespace(result, session.memoryNamespace);
+      },
+    },
+
+    'session.login_code': {
+      handler(params, { session }): LoginCodeResult {
+        if (params.role === 'host' && session.role === 'client') {
+          throw forbidden('a host login code needs host rights; authenticate this connection with the host token (CAR_HOST_TOKEN or run/host-token)', { field: 'role' });
+        }
+        const minted = server.auth.loginCodes.mint(params.role, session.id);
+        if ('refused' in minted) {
+          throw limitExceeded(
+            minted.refused === 'session_rate'
+              ? `this session minted ${LOGIN_CODES_PER_MINUTE} login codes in the last minute; wait a minute, or use one of them`
+              : 'the daemon holds too many unused login codes; wait a minute for them to expire',
+          );
+        }
+        server.journal.append('login_code_minted', session.id, { role: params.role });
+        return { code: minted.code, expires_at: minted.expiresAt.toISOString() };
       },
     },
 
@@ -77,4 +94,31 @@ function bindNamespace(namespace: string | undefined, { session }: CallContext):
 
 function withNamespace(result: SessionAuthResult, namespace: string | null): SessionAuthResult {
   return namespace === null ? result : { ...result, memory_namespace: namespace };
+}
+
+type Credential = { kind: 'token'; value: string } | { kind: 'host_token'; value: string } | { kind: 'login_code'; value: string };
+type AuthChecks = AuthHost['auth'];
+
+/** Exactly one credential: a token, a host token, or a login code (a code cannot be combined with a token). */
+function presentedCredential(params: z.output<typeof sessionAuthParams>, hint: string): Credential {
+  if (params.login_code !== undefined) {
+    if (params.token !== undefined || params.host_token !== undefined) {
+      throw invalidParams('pass login_code on its own, without token or host_token', { field: 'login_code' });
+    }
+    return { kind: 'login_code', value: params.login_code };
+  }
+  if (params.host_token !== undefined) return { kind: 'host_token', value: params.host_token };
+  if (params.token !== undefined) return { kind: 'token', value: params.token };
+  throw invalidParams(`session.auth needs 'token', 'host_token' or 'login_code'; ${hint}`, { field: 'token' });
+}
+
+function signInRole(credential: Credential, auth: AuthChecks): LoginRole | null {
+  if (credential.kind === 'login_code') return auth.loginCodes.redeem(credential.value);
+  if (credential.kind === 'host_token') return auth.checkHostToken(credential.value) ? 'host' : null;
+  return auth.checkClientToken(credential.value) ? 'client' : null;
+}
+
+function failureMessage(kind: Credential['kind'], auth: AuthChecks): string {
+  if (kind === 'login_code') return 'auth failed: the login code is unknown, already used or expired (codes work once, for 60 s); run `car ui` for a fresh link';
+  return `auth failed: token mismatch; ${kind === 'host_token' ? auth.hostHint : auth.hint}`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { LoginCodeBook } from './login-codes.js';
 
 /** A fresh token: 32 random bytes, base64url without padding (43 characters). */
 export function mintToken(): string {
@@ -27,6 +28,9 @@ export function removeTokenFile(path: string): void {
 
 /** How the daemon authenticates sessions; tokens stay in memory and in the 0600 files only. */
 export class AuthPolicy {
+  /** One-time browser sign-in codes, redeemed by `session.auth { login_code }`. */
+  readonly loginCodes = new LoginCodeBook();
+
   private constructor(
     readonly enabled: boolean,
     private readonly token: string | null,

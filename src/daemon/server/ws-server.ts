@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { log } from '../log.js';
 import type { ClientSession, SessionChannel } from '../sessions/client-session.js';
 import type { ServerState } from '../state/server-state.js';
+import { handleHttpRequest } from './http-ui.js';
 import { isAllowedOrigin } from './origin.js';
 
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
@@ -32,10 +33,7 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
   const authTimeoutMs = options.authTimeoutMs ?? 10_000;
   let accepting = true;
 
-  const http = createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
-    res.end('car daemon: connect with a WebSocket client and speak JSON-RPC 2.0\n');
-  });
+  const http = createServer(handleHttpRequest);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
   const live = new Map<WebSocket, ClientSession>();
   const alive = new WeakSet<WebSocket>();

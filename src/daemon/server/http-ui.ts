@@ -1,0 +1,108 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isLoopbackHost } from '../../protocol/text.js';
+
+/** `npm run build` bundles the page here (dist/ui, next to dist/src). */
+export const UI_DIR = fileURLToPath(new URL('../../../ui/', import.meta.url));
+
+/**
+ * Everything the page may load comes from this origin; no inline script or style, no
+ * frames, no forms, no plugins. `connect-src 'self'` covers the WebSocket back to the
+ * daemon (CSP Level 3 matches ws: for the page's own host and port).
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'microphone=(self), camera=(), geolocation=()',
+};
+
+/**
+ * Plain HTTP on the daemon's port (§23 "HTTP"): GET/HEAD of the page and its assets, for
+ * loopback peers that address the daemon by a loopback name; every other request keeps
+ * the WebSocket-only answer. The page holds no secret: it signs in over the WebSocket with
+ * a one-time code carried in the URL fragment, which browsers never send.
+ */
+export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, uiDir = UI_DIR): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return answerWebSocketOnly(res);
+  if (!isLoopbackPeer(req.socket.remoteAddress)) return answerPlain(res, 403, 'the car UI is served to this machine only (loopback)\n');
+  // A page on another site whose name resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
+  if (!hasLoopbackHost(req.headers.host)) return answerPlain(res, 403, 'open the car UI at http://127.0.0.1:<port>/ (the Host header must be a loopback name)\n');
+  const file = assetFile(new URL(req.url ?? '/', 'http://127.0.0.1').pathname, uiDir);
+  if (file === 'missing-build') return answerPlain(res, 503, 'the car UI is not built; run `npm run build` in the car package\n');
+  if (file === null) return answerWebSocketOnly(res);
+  let body: Buffer;
+  try {
+    body = readFileSync(join(uiDir, file));
+  } catch {
+    return answerWebSocketOnly(res);
+  }
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** The file for a request path: `/` is the page, anything else must name a file of the bundle directory itself. */
+function assetFile(pathname: string, uiDir: string): string | null | 'missing-build' {
+  let names: string[];
+  try {
+    names = readdirSync(uiDir);
+  } catch {
+    return 'missing-build';
+  }
+  if (pathname === '/') return names.includes('index.html') ? 'index.html' : 'missing-build';
+  const name = pathname.slice(1);
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && names.includes(name) && CONTENT_TYPES[extname(name)] !== undefined ? name : null;
+}
+
+function isLoopbackPeer(address: string | undefined): boolean {
+  return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
+}
+
+function hasLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const match = /^(\[[^\]]+\]|[^:]+)(:\d+)?$/.exec(host);
+  return match !== null && isLoopbackHost(match[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase());
+}
+
+function answerWebSocketOnly(res: ServerResponse): void {
+  res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+  res.end('car daemon: connect with a WebSocket client and speak JSON-RPC 2.0\n');
+}
+
+function answerPlain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+  res.end(text);
+}
