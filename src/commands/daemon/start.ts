@@ -35,8 +35,8 @@ export default class DaemonStart extends LocalCommand {
     if (flags['require-auth']) process.stderr.write('warning: --require-auth is deprecated and has no effect; auth is on by default\n');
 
     if (flags.foreground) {
-      process.on('uncaughtException', (error) => log.error('uncaught exception; still serving', { error: error.stack ?? error.message }));
-      process.on('unhandledRejection', (error) => log.error('unhandled rejection; still serving', { error: (error as Error)?.stack ?? String(error) }));
+      process.on('uncaughtException', (error) => log.failure('error', 'uncaught exception; still serving', error));
+      process.on('unhandledRejection', (error) => log.failure('error', 'unhandled rejection; still serving', error));
       await runDaemon({
         port: flags.port ?? numberSetting('port') ?? 9100,
         bind: flags.bind,

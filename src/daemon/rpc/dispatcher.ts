@@ -6,6 +6,7 @@ import type { ServerState } from '../state/server-state.js';
 import { classifyFrame, type JsonRpcId } from './envelope.js';
 import { Call } from './call.js';
 import type { MethodSpec } from './method-table.js';
+import { nestingError } from './nesting.js';
 import { paramsError } from './params.js';
 
 /**
@@ -90,6 +91,11 @@ export class Dispatcher {
     const params = rawParams ?? {};
     if (typeof params !== 'object' || Array.isArray(params)) {
       fail(new RpcError(ErrorCode.InvalidParams, `params must be an object for ${method}`));
+      return;
+    }
+    const tooDeep = nestingError(method, params);
+    if (tooDeep) {
+      fail(tooDeep);
       return;
     }
     const parsed = isEmpty(params) ? this.parseEmpty(spec) : spec.params.safeParse(params, { reportInput: true });

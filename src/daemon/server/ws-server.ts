@@ -78,8 +78,14 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
           socket.uncork();
         });
       }
-      if (isBinary) state.dispatcher.handleBinary(session, data);
-      else state.dispatcher.handleText(session, data.toString('utf8'));
+      try {
+        if (isBinary) state.dispatcher.handleBinary(session, data);
+        else state.dispatcher.handleText(session, data.toString('utf8'));
+      } catch (error) {
+        // Thrown into ws's receiver it would stop this socket reading for good and its close would never come.
+        log.failure('error', 'frame handling failed; closing the connection', error, { session: session.id });
+        session.close(1011, 'internal error', 'internal_error');
+      }
     });
     ws.on('pong', () => alive.add(ws));
     ws.on('error', (error: Error & { code?: string }) => {
