@@ -30,6 +30,11 @@ export class MemoryService {
     state.registry.register(memoryMethods);
     state.lifecycle.onTeardown(7, 'drop private memory graph', (session) => this.privateStore?.dropGraph(privateGraphName(session)));
     state.onClose(() => this.close());
+    // better-sqlite3 loads its native addon on the first open; loaded lazily under file exhaustion
+    // it failed for good (issue 12, defect 2), so it is loaded while the daemon starts.
+    state.onStart(() => {
+      this.privateStore ??= MemoryStore.inMemory();
+    });
   }
 
   /** The graph this session's memory calls act on. */
