@@ -54,6 +54,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const journalDir = ensurePrivateDir(options.journalDir ? expandStatePath(options.journalDir, stateRoot) : dirs.journals);
     for (const dir of [dirs.logs, dirs.db, dirs.memory, dirs.meetings]) ensurePrivateDir(dir);
     if (!options.allowRemote && options.bind !== '127.0.0.1') log.info('binding to a loopback address other than 127.0.0.1', { bind: options.bind });
+    if (!options.auth) log.warn('authentication is off: any local program can connect with host rights (--no-auth)');
     if (!isLoopbackHost(options.bind)) log.warn('the daemon is reachable from other hosts; the token is the only guard', { bind: options.bind });
 
     const auth = options.auth
