@@ -69,7 +69,17 @@ export class RpcSocket {
       } else if (message.method && this.notifications.length < 1000) this.notifications.push(message);
     });
     ws.on('error', () => undefined);
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        // No reply will come on a closed connection: its pending calls fail now.
+        for (const [id, waiter] of this.pending) {
+          clearTimeout(waiter.timer);
+          waiter.resolve({ id, error: { code: 0, message: `connection closed (${code})` } });
+        }
+        this.pending.clear();
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
   }
 
   static open(url: string): Promise<RpcSocket> {
@@ -92,13 +102,14 @@ export class RpcSocket {
   /** The whole reply (result or error); a reply that does not come within `timeoutMs` resolves as a timeout error. */
   call(method: string, params: unknown, timeoutMs = 15_000): Promise<any> {
     const id = this.nextId++;
+    if (this.ws.readyState !== WebSocket.OPEN) return Promise.resolve({ id, error: { code: 0, message: 'connection is not open' } });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         resolve({ id, error: { code: 0, message: `no reply to ${method} within ${timeoutMs} ms` } });
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
-      if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+      this.ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
     });
   }
 

@@ -41,25 +41,27 @@ export const fuzz: ChaosScenario = {
       const watcher = await RpcSocket.signedIn(daemon.url, daemon.token());
       const latency = probe(watcher);
       let signedIn: RpcSocket | null = null;
-      await bounded(frames, scale === 'full' ? 240_000 : 20_000, async (index) => {
-        const beforeSignIn = index % 4 === 0;
-        if (beforeSignIn) {
-          // Before sign-in the first frame already ends the connection, so each gets its own.
+      // Batches of ten frames: one batch in four on a fresh connection that never signs in.
+      await bounded(Math.ceil(frames / 10), scale === 'full' ? 180_000 : 25_000, async (batch) => {
+        const batchFrames = Array.from({ length: 10 }, (_, offset) => fuzzFrame(random, batch * 10 + offset));
+        if (batch % 4 === 0) {
           const sock = await RpcSocket.open(daemon.url).catch(() => null);
           if (!sock) return;
-          const frame = fuzzFrame(random, index);
-          sock.send(frame.data, frame.binary);
-          sent++;
-          await Promise.race([sock.closed, new Promise((resolve) => setTimeout(resolve, 200))]);
+          for (const frame of batchFrames) sock.send(frame.data, frame.binary);
+          sent += batchFrames.length;
+          await Promise.race([sock.closed, new Promise((resolve) => setTimeout(resolve, 20))]);
           sock.close();
           return;
         }
         if (!signedIn || signedIn.ws.readyState !== signedIn.ws.OPEN) signedIn = await RpcSocket.signedIn(daemon.url, daemon.token());
-        const frame = index % 5000 === 1 ? ((oversized++), { data: 'x'.repeat(9 * 1024 * 1024), binary: false }) : fuzzFrame(random, index);
-        signedIn.send(frame.data, frame.binary);
-        sent++;
+        if (batch % 500 === 1) {
+          oversized++;
+          batchFrames[0] = { data: 'x'.repeat(9 * 1024 * 1024), binary: false };
+        }
+        for (const frame of batchFrames) signedIn.send(frame.data, frame.binary);
+        sent += batchFrames.length;
         // Every so often wait for an answer, so the frames do not just pile up in the socket.
-        if (index % 50 === 0) await signedIn.call('sessions.list', {}, 10_000);
+        if (batch % 10 === 1) await signedIn.call('sessions.list', {}, 10_000);
       });
       (signedIn as RpcSocket | null)?.close();
       const served = await latency.stop();

@@ -29,7 +29,7 @@ export const vanish: ChaosScenario = {
       let peak = baseline;
       const ran: Record<string, number> = {};
       for (const [kind, start] of Object.entries(KINDS)) {
-        ran[kind] = await bounded(cycles, scale === 'full' ? 150_000 : 15_000, async () => {
+        ran[kind] = await bounded(cycles, scale === 'full' ? 60_000 : 15_000, async () => {
           const sock = await RpcSocket.signedIn(daemon.url, daemon.token());
           start(sock);
           await sleep(kind === 'voice' ? 0 : 5);
