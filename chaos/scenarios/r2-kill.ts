@@ -25,7 +25,7 @@ export const killNine: ChaosScenario = {
   id: 'R2',
   name: 'kill -9 mid-meeting',
   async run(scale) {
-    const rounds = scale === 'full' ? 3 : 1;
+    const rounds = scale === 'full' ? 2 : 1;
     let lost = 0;
     let acked = 0;
     let interrupted = 0;

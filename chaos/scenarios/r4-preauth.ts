@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerState } from '../../src/daemon/state/server-state.js';
@@ -17,6 +17,28 @@ async function methodIndex(): Promise<{ name: string; open: boolean }[]> {
   return methods;
 }
 
+/** A child process holding `count` bare TCP connections to `port` (opened in steps of 500) until stopped. */
+function floodFrom(port: number, count: number): { opened: Promise<number>; stop(): void } {
+  const script = `
+    const net = require('node:net');
+    const sockets = [];
+    (async () => {
+      for (let index = 0; index < ${count}; index++) {
+        const socket = net.connect(${port}, '127.0.0.1');
+        socket.on('error', () => {});
+        sockets.push(socket);
+        if (index % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      process.stdout.write(String(sockets.length) + '\\n');
+    })();
+    setTimeout(() => process.exit(0), 120000);
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const opened = new Promise<number>((resolve) => child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+  return { opened, stop: () => child.kill('SIGKILL') };
+}
+
 /** R4: every method refused before sign-in; floods of unauthenticated and bare TCP connections; a signed-in client keeps working. */
 export const preAuth: ChaosScenario = {
   id: 'R4',
@@ -25,7 +47,6 @@ export const preAuth: ChaosScenario = {
     const bareCount = scale === 'full' ? 18_000 : 300;
     const wsCount = scale === 'full' ? 2_000 : 100;
     const daemon = await startDaemon();
-    const bare: Socket[] = [];
     try {
       const methods = (await methodIndex()).filter((method) => !method.open);
       let refused = 0;
@@ -42,16 +63,12 @@ export const preAuth: ChaosScenario = {
       await Promise.all(
         Array.from({ length: wsCount }, () => RpcSocket.open(daemon.url).then((sock) => setTimeout(() => sock.close(), 2000), () => void wsRefused++)),
       );
-      for (let index = 0; index < bareCount; index++) {
-        const socket = connect(Number(new URL(daemon.url).port), '127.0.0.1');
-        socket.on('error', () => undefined);
-        bare.push(socket);
-        if (index % 500 === 499) await sleep(10);
-      }
-      await sleep(1000);
+      // The bare flood comes from its own process, so the probe's latencies are the daemon's, not this process's.
+      const flood = floodFrom(Number(new URL(daemon.url).port), bareCount);
+      const opened = await flood.opened;
       const duringFlood = await client.call('memory.add_fact', { subject: 'flood', body: 'the daemon survived the flood' });
       const served = await latency.stop();
-      for (const socket of bare) socket.destroy();
+      flood.stop();
       await sleep(500);
       // Once the flood is gone, a new client signs in again (the caps free up as the daemon sees the closes).
       let fresh = false;
@@ -59,16 +76,15 @@ export const preAuth: ChaosScenario = {
         fresh = await RpcSocket.signedIn(daemon.url, daemon.token()).then((sock) => (sock.close(), true), () => false);
       }
       client.close();
-      const ok = refused === methods.length && served.failures === 0 && duringFlood.result !== undefined && fresh;
+      const ok = refused === methods.length && served.failures === 0 && served.p99 <= 2000 && duringFlood.result !== undefined && fresh;
       return {
         id: 'R4',
         scenario: 'pre-auth and floods',
-        figure: `${refused}/${methods.length} methods refused before sign-in; ${wsCount} pre-auth + ${bareCount} bare TCP connections (${wsRefused} refused with 503); signed-in client ${served.failures} failed calls of ${served.calls}, p99 ${served.p99.toFixed(0)} ms; sign-in after the flood ${fresh ? 'works' : 'FAILS'}`,
-        bar: 'all refused, 0 failed calls, memory works during the flood, sign-in after it',
+        figure: `${refused}/${methods.length} methods refused before sign-in; ${wsCount} pre-auth + ${opened} bare TCP connections (${wsRefused} refused with 503); signed-in client ${served.failures} failed calls of ${served.calls}, p99 ${served.p99.toFixed(0)} ms; sign-in after the flood ${fresh ? 'works' : 'FAILS'}`,
+        bar: 'all refused, 0 failed calls, p99 ≤ 2000 ms, memory works during the flood, sign-in after it',
         ok,
       };
     } finally {
-      for (const socket of bare) socket.destroy();
       await daemon.stop();
     }
   },

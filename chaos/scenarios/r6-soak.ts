@@ -36,7 +36,7 @@ export const soak: ChaosScenario = {
   id: 'R6',
   name: 'soak',
   async run(scale) {
-    const durationMs = scale === 'full' ? 90_000 : 4_000;
+    const durationMs = scale === 'full' ? 60_000 : 4_000;
     const daemon = await startDaemon();
     try {
       const errors: string[] = [];
