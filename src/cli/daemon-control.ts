@@ -8,6 +8,7 @@ import { ensurePrivateDir, stateDirs } from '../daemon/root/state-root.js';
 import { CarError } from '../errors.js';
 import { resolveStateRoot, runPaths } from '../paths.js';
 import type { Progress } from './render.js';
+import { splitAuthToken } from './secret-flags.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
@@ -35,10 +36,11 @@ export async function startInBackground(flags: string[], auth: boolean, spinner:
   ensurePrivateDir(stateDirs(stateRoot).logs);
   const logFd = openSync(logFile, 'a', 0o600);
   const logStart = readSize(logFile);
-  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'start', '--foreground', ...flags], {
+  const { flags: publicFlags, token } = splitAuthToken(flags);
+  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'start', '--foreground', ...publicFlags], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
-    env: process.env,
+    env: token === undefined ? process.env : { ...process.env, CAR_AUTH_TOKEN: token },
   });
   closeSync(logFd);
   child.unref();

@@ -6,6 +6,7 @@ import { log } from './log.js';
 import { acquireLock, releaseLock, updateLock, type LockInfo } from './root/lock.js';
 import { assertOwnedByMe, ensurePrivateDir, stateDirs } from './root/state-root.js';
 import { isLoopbackHost } from './server/origin.js';
+import type { ConnectionLimits } from './server/connection-gate.js';
 import { serve } from './server/ws-server.js';
 import { ServerState } from './state/server-state.js';
 
@@ -53,6 +54,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const journalDir = ensurePrivateDir(options.journalDir ? expandStatePath(options.journalDir, stateRoot) : dirs.journals);
     for (const dir of [dirs.logs, dirs.db, dirs.memory, dirs.meetings]) ensurePrivateDir(dir);
     if (!options.allowRemote && options.bind !== '127.0.0.1') log.info('binding to a loopback address other than 127.0.0.1', { bind: options.bind });
+    if (!options.auth) log.warn('authentication is off: any local program can connect with host rights (--no-auth)');
     if (!isLoopbackHost(options.bind)) log.warn('the daemon is reachable from other hosts; the token is the only guard', { bind: options.bind });
 
     const auth = options.auth
@@ -60,7 +62,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       : AuthPolicy.disabled();
     state = ServerState.withConfig({ journalDir, stateRoot, auth, approvalGate: { enabled: options.approvals } });
 
-    const server = await serve(state, { host: options.bind, port: options.port }).catch((error: NodeJS.ErrnoException) => {
+    const server = await serve(state, { host: options.bind, port: options.port, connections: connectionLimitsFromEnv() }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new CarError(`port ${options.port} is in use`, 'pass --port or stop the other process');
       if (error.code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot bind to ${options.bind}: no such local address`, 'pass --bind with an address of this machine');
       throw error;
@@ -113,4 +115,16 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 function envToken(): string | undefined {
   const value = process.env.CAR_AUTH_TOKEN?.trim();
   return value ? value : undefined;
+}
+
+/** §23 Connections: `CAR_MAX_CONNECTIONS` (default a quarter of the open-files limit) and `CAR_MAX_PREAUTH_CONNECTIONS` (64). */
+function connectionLimitsFromEnv(): Partial<ConnectionLimits> {
+  const count = (name: string): number | undefined => {
+    const raw = process.env[name]?.trim();
+    if (!raw) return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of connections (at least 1), got '${raw}'`, `unset it for the default`);
+    return value;
+  };
+  return { maxConnections: count('CAR_MAX_CONNECTIONS'), maxPreAuthConnections: count('CAR_MAX_PREAUTH_CONNECTIONS') };
 }

@@ -5,6 +5,7 @@ import { progress } from '../../cli/render.js';
 import { readSetting } from '../../settings.js';
 import { log } from '../../daemon/log.js';
 import { runDaemon } from '../../daemon/run.js';
+import { splitAuthToken } from '../../cli/secret-flags.js';
 
 export default class DaemonStart extends LocalCommand {
   static override summary = 'Start the car daemon (in the background unless --foreground).';
@@ -33,10 +34,11 @@ export default class DaemonStart extends LocalCommand {
     const { flags } = await this.parse(DaemonStart);
     const auth = flags.auth && process.env.CAR_NO_AUTH !== '1';
     if (flags['require-auth']) process.stderr.write('warning: --require-auth is deprecated and has no effect; auth is on by default\n');
+    if (!auth) process.stderr.write('warning: authentication is OFF: any program on this machine can connect to the daemon with host rights; drop --no-auth (and CAR_NO_AUTH) to require the token\n');
 
     if (flags.foreground) {
-      process.on('uncaughtException', (error) => log.error('uncaught exception; still serving', { error: error.stack ?? error.message }));
-      process.on('unhandledRejection', (error) => log.error('unhandled rejection; still serving', { error: (error as Error)?.stack ?? String(error) }));
+      process.on('uncaughtException', (error) => log.failure('error', 'uncaught exception; still serving', error));
+      process.on('unhandledRejection', (error) => log.failure('error', 'unhandled rejection; still serving', error));
       await runDaemon({
         port: flags.port ?? numberSetting('port') ?? 9100,
         bind: flags.bind,
@@ -45,7 +47,7 @@ export default class DaemonStart extends LocalCommand {
         authToken: flags['auth-token'],
         approvals: flags.approvals && process.env.CAR_NO_APPROVALS !== '1',
         journalDir: flags['journal-dir'],
-        flags: this.argv.filter((arg) => arg !== '--foreground'),
+        flags: splitAuthToken(this.argv).flags.filter((arg) => arg !== '--foreground'),
       });
       return;
     }

@@ -31,7 +31,7 @@ export default class DaemonStatus extends CarCommand {
     this.log(`running  ${status.url}  (pid ${status.pid}, version ${status.version}, up ${status.uptime_s}s)`);
     this.log(`state root   ${status.state_root}`);
     this.log(`journal      ${status.journal_file}`);
-    this.log(`auth         ${status.auth_enabled ? 'on' : 'off'}`);
+    this.log(`auth         ${status.auth_enabled ? 'on' : 'off (any local program can connect with host rights)'}`);
     this.log(`sessions     ${status.sessions}`);
     if (admission) this.log(`admission    ${admission.permits_in_use}/${admission.permits_total} permits in use, ${admission.queued} queued`);
     this.log(`inference    ${status.inference.state}${status.inference.model ? ` (${status.inference.model})` : ''}`);

@@ -39,6 +39,8 @@ export class A2uiSurfaceStore {
   readonly limits: A2uiLimits;
   private readonly table: SurfaceTable;
   private readonly continuation = new A2aContinuationClient();
+  /** Which session created each surface, kept here so the surface record (a protocol shape) stays as it is. */
+  private readonly creators = new Map<string, string>();
   private reaper: NodeJS.Timeout | null = null;
 
   constructor(
@@ -73,10 +75,25 @@ export class A2uiSurfaceStore {
     return this.table.get(surfaceId) ?? null;
   }
 
+  /** §23 A2UI ownership: the session that created a surface, or any host session. */
+  private changeableBy(session: ClientSession): (surface: A2uiSurface) => boolean {
+    return (surface) => session.hasHostRights || this.creators.get(surface.surfaceId) === session.id;
+  }
+
+  private recordCreators(applied: readonly AppliedEnvelope[], session: ClientSession): void {
+    for (const { envelope } of applied) {
+      if (envelope.kind === 'createSurface') this.creators.set(envelope.surfaceId, session.id);
+      else if (envelope.kind === 'deleteSurface') this.creators.delete(envelope.surfaceId);
+    }
+    // Expired surfaces leave no trace behind.
+    if (this.creators.size > this.table.live().length * 2 + 64) for (const id of this.creators.keys()) if (!this.table.get(id)) this.creators.delete(id);
+  }
+
   /** `a2ui.apply`: one envelope on behalf of a session, which owns the surfaces it creates. */
   apply(envelope: Record<string, unknown>, session: ClientSession): A2uiApplyResult {
     const owner: A2uiSurfaceOwner = { kind: 'session', sessionId: session.id };
-    const applied = this.table.apply([envelope], { owner, reassignOwner: false, numbered: false });
+    const applied = this.table.apply([envelope], { owner, reassignOwner: false, numbered: false, mayChange: this.changeableBy(session) });
+    this.recordCreators(applied, session);
     this.publish(applied, session.id, null);
     return applied[0]!.result;
   }
@@ -95,7 +112,8 @@ export class A2uiSurfaceStore {
           endpoint: params.endpoint ?? null,
         }
       : { kind: 'session', sessionId: session.id };
-    const applied = this.table.apply(found.envelopes, { owner, reassignOwner: explicit, numbered: true });
+    const applied = this.table.apply(found.envelopes, { owner, reassignOwner: explicit, numbered: true, mayChange: this.changeableBy(session) });
+    this.recordCreators(applied, session);
     const credentials = params.endpoint !== undefined && params.routeAuth !== undefined && params.routeAuth.type !== 'none' ? { endpoint: params.endpoint, auth: params.routeAuth } : null;
     this.publish(applied, session.id, credentials);
     return { applied: applied.map((step) => step.result) };

@@ -1,5 +1,5 @@
 import type { A2uiApplyResult, A2uiComponent, A2uiLimits, A2uiSurface, A2uiSurfaceOwner } from '../../protocol/a2ui.js';
-import { invalidParams, notFound, RpcError } from '../../protocol/errors.js';
+import { forbidden, invalidParams, notFound, RpcError } from '../../protocol/errors.js';
 import { parseEnvelope, type ComponentUpdate, type ParsedEnvelope } from './envelope.js';
 import { parsePointer, removeAt, setAt } from './json-pointer.js';
 import { checkJsonLimits, jsonBytes, limitExceeded } from './limits.js';
@@ -11,6 +11,8 @@ export interface ApplyOptions {
   reassignOwner: boolean;
   /** Prefix errors with the envelope's index in the batch (ingest). */
   numbered: boolean;
+  /** Whether the caller may replace, update or delete this existing surface (§23 A2UI ownership). */
+  mayChange(surface: A2uiSurface): boolean;
 }
 
 export interface AppliedEnvelope {
@@ -88,6 +90,11 @@ export class SurfaceTable {
 
   private step(envelope: ParsedEnvelope, lookup: Lookup, liveIds: Set<string>, options: ApplyOptions, now: number): AppliedEnvelope {
     const { surfaceId } = envelope;
+    const existing = this.get(surfaceId);
+    // Only surfaces from before this batch are checked: one created earlier in the batch is the caller's own.
+    if (existing && lookup(surfaceId) === existing && !options.mayChange(existing)) {
+      throw forbidden(`surface '${surfaceId}' belongs to another session; only the session that created it or a host session may change or delete it (actions stay open to all)`, { field: 'surfaceId' });
+    }
     if (envelope.kind === 'deleteSurface') {
       return { envelope, result: { surfaceId, deleted: lookup(surfaceId) !== undefined }, ownerAssigned: false };
     }

@@ -235,7 +235,7 @@ export class LocalInference {
     if (error instanceof RpcError) rpcError = error;
     else if (options.signal?.aborted) rpcError = aborted(options.signal);
     else {
-      log.error('inference failed', { method: options.method, model, error: (error as Error)?.stack ?? String(error) });
+      log.failure('error', 'inference failed', error, { method: options.method, model });
       rpcError = internalError(`${options.method} failed in the inference engine: ${String((error as Error)?.message ?? error).slice(0, 200)}; see the daemon log`);
     }
     this.core.journal.append('inference_failed', options.session?.id ?? null, { method: options.method, model, error_kind: errorKind(rpcError) });

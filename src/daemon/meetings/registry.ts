@@ -13,6 +13,7 @@ import type {
 } from '../../protocol/meeting.js';
 import { log } from '../log.js';
 import { stateDirs } from '../root/state-root.js';
+import { confinedMeetingsRoot } from './root-confinement.js';
 import type { ClientSession } from '../sessions/client-session.js';
 import type { LocalInference } from '../inference/local-inference.js';
 import type { MemoryService } from '../memgine/memory-service.js';
@@ -122,14 +123,15 @@ export class MeetingRegistry implements MeetingHost {
       throw notFound(`there is no meetings directory at '${root}'; check root, or omit it for the daemon's own meetings`, { field: 'root' });
     }
     const entries = await Promise.all(
-      found.map(async ({ files, read }): Promise<MeetingEntry> => {
+      found.map(async ({ files, read }): Promise<MeetingEntry | null> => {
         const live = this.liveAt(files);
         if (live) return live.snapshot();
-        if ('error' in read) return corruptEntry(files, read.error, (await files.readTranscript().catch(() => [])).length);
-        return this.repairIfStale(files, read.metadata);
+        if ('error' in read) return (await isGoneOrStarting(files, this.starting)) ? null : corruptEntry(files, read.error, (await files.readTranscript().catch(() => [])).length);
+        // Read-only (issue 12, defect 6): a stale `recording` is repaired at start by the daemon holding the lock, never by a listing.
+        return read.metadata;
       }),
     );
-    return { meetings: await newestFirst(entries) };
+    return { meetings: await newestFirst(entries.filter((entry): entry is MeetingEntry => entry !== null)) };
   }
 
   async get(id: string, rootParam: string | undefined): Promise<MeetingRecord> {
@@ -140,8 +142,7 @@ export class MeetingRegistry implements MeetingHost {
     if ('error' in read && !(await exists(files.dir))) throw notFound(`unknown meeting '${id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'meeting_id' });
     const transcript = await files.readTranscript();
     if ('error' in read) return { ...corruptEntry(files, read.error, transcript.length), transcript };
-    const metadata = await this.repairIfStale(files, read.metadata);
-    return { ...metadata, transcript };
+    return { ...read.metadata, transcript };
   }
 
   released(meeting: LiveMeeting): void {
@@ -267,7 +268,7 @@ export class MeetingRegistry implements MeetingHost {
   }
 
   private rootFor(root: string | undefined): string {
-    if (root !== undefined) return root;
+    if (root !== undefined) return this.core.stateRoot === null ? root : confinedMeetingsRoot(this.core.stateRoot, root);
     if (this.defaultRoot === null) throw invalidParams('this daemon keeps no state root, so meetings need an explicit root: pass an absolute directory as root', { field: 'root' });
     return this.defaultRoot;
   }
@@ -283,6 +284,11 @@ async function openAudio(source: StartParams['audio_source']): Promise<{ sampleR
 /** `mtg-<YYYYMMDD>-<6 hex>` (UTC date). */
 function newMeetingId(now = new Date()): string {
   return `mtg-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${randomHex(3)}`;
+}
+
+/** A directory removed meanwhile (a meeting.start that failed) or still being created is no meeting to list. */
+async function isGoneOrStarting(files: MeetingFiles, starting: ReadonlySet<string>): Promise<boolean> {
+  return starting.has(files.id) || !(await exists(files.dir));
 }
 
 async function exists(path: string): Promise<boolean> {

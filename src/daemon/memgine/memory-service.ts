@@ -33,6 +33,11 @@ export class MemoryService {
   ) {
     core.lifecycle.onTeardown(7, 'drop private memory graph', (session) => this.privateStore?.dropGraph(privateGraphName(session)));
     core.onClose(() => this.close());
+    // better-sqlite3 loads its native addon on the first open; loaded lazily under file exhaustion
+    // it failed for good (issue 12, defect 2), so it is loaded while the daemon starts.
+    core.onStart(() => {
+      this.privateStore ??= MemoryStore.inMemory();
+    });
   }
 
   /** §14.1: a namespace wins, then the embedder's shared graph, else the session's private one. */

@@ -101,6 +101,6 @@ export class Call implements CallContext {
 function toRpcError(method: string, error: unknown): RpcError {
   if (error instanceof RpcError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  log.error('handler failed unexpectedly', { method, error: error instanceof Error ? (error.stack ?? message) : message });
+  log.failure('error', 'handler failed unexpectedly', error, { method });
   return new RpcError(ErrorCode.Internal, `internal error in ${method}: ${message.slice(0, 200)}; see the daemon log for details`);
 }

@@ -7,6 +7,7 @@ import { classifyFrame, idKey, type JsonRpcId } from './envelope.js';
 import { Call } from './call.js';
 import type { ApprovalGate, MethodSpec } from './method-table.js';
 import type { MethodRegistry } from './registry.js';
+import { nestingError } from './nesting.js';
 import { paramsError } from './params.js';
 
 export type BinaryFrameHandler = (session: ClientSession, frame: Buffer) => void;
@@ -106,6 +107,11 @@ export class Dispatcher {
     const params = rawParams ?? {};
     if (typeof params !== 'object' || Array.isArray(params)) {
       fail(new RpcError(ErrorCode.InvalidParams, `params must be an object for ${method}`));
+      return;
+    }
+    const tooDeep = nestingError(method, params);
+    if (tooDeep) {
+      fail(tooDeep);
       return;
     }
     const parsed = isEmpty(params) ? this.parseEmpty(spec) : spec.params.safeParse(params, { reportInput: true });

@@ -34,6 +34,10 @@ export function classifyFrame(text: string): InboundFrame {
   if (hasId && id === null) {
     return { kind: 'invalid', id: null, message: 'id must be a number or a string (null, booleans, objects and arrays are not accepted)' };
   }
+  if (typeof id === 'number' && !Number.isSafeInteger(id)) {
+    // §23 Request ids: 1e400 parses as Infinity and would be answered with "id": null, so it is never executed.
+    return { kind: 'invalid', id: null, message: `a numeric id must be a safe integer (at most ${Number.MAX_SAFE_INTEGER} in magnitude, no fraction); use a smaller number or a string id` };
+  }
   if (!('method' in frame) && id !== null && ('result' in frame || 'error' in frame)) {
     return { kind: 'response', id, result: frame.result, error: frame.error as RpcErrorObject | undefined };
   }

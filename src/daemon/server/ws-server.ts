@@ -6,6 +6,7 @@ import { log } from '../log.js';
 import type { ClientSession, SessionChannel } from '../sessions/client-session.js';
 import type { ServerState } from '../state/server-state.js';
 import { handleHttpRequest } from './http-ui.js';
+import { ConnectionGate, DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, type ConnectionLimits } from './connection-gate.js';
 import { isAllowedOrigin } from './origin.js';
 
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
@@ -17,6 +18,8 @@ export interface ServeOptions {
   pingIntervalMs?: number;
   /** Time to authenticate before the connection is closed (§2.4); 10 s. */
   authTimeoutMs?: number;
+  /** Connection caps and the request timeout (§23 Connections). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface RunningServer {
@@ -33,12 +36,26 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
   const authTimeoutMs = options.authTimeoutMs ?? 10_000;
   let accepting = true;
 
-  const http = createServer(handleHttpRequest);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
   const live = new Map<WebSocket, ClientSession>();
+  const gate = new ConnectionGate(
+    {
+      maxConnections: options.connections?.maxConnections ?? defaultMaxConnections(),
+      maxPreAuthConnections: options.connections?.maxPreAuthConnections ?? DEFAULT_MAX_PREAUTH_CONNECTIONS,
+      requestTimeoutMs: options.connections?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    },
+    () => (state.auth.enabled ? countUnauthenticated(live.values()) : 0),
+  );
+
+  const http = createServer((req, res) => {
+    gate.requested(req.socket);
+    handleHttpRequest(req, res);
+  });
+  http.on('connection', (socket: Socket) => gate.admit(socket));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
   const alive = new WeakSet<WebSocket>();
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    gate.requested(req.socket);
     if (!isAllowedOrigin(req.headers.origin)) {
       log.warn('refused an upgrade from a non-loopback Origin', { origin: req.headers.origin, remote: req.socket.remoteAddress });
       refuse(socket, 403, 'Forbidden', 'non-loopback Origin refused');
@@ -76,8 +93,14 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
           socket.uncork();
         });
       }
-      if (isBinary) state.dispatcher.handleBinary(session, data);
-      else state.dispatcher.handleText(session, data.toString('utf8'));
+      try {
+        if (isBinary) state.dispatcher.handleBinary(session, data);
+        else state.dispatcher.handleText(session, data.toString('utf8'));
+      } catch (error) {
+        // Thrown into ws's receiver it would stop this socket reading for good and its close would never come.
+        log.failure('error', 'frame handling failed; closing the connection', error, { session: session.id });
+        session.close(1011, 'internal error', 'internal_error');
+      }
     });
     ws.on('pong', () => alive.add(ws));
     ws.on('error', (error: Error & { code?: string }) => {
@@ -130,6 +153,12 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
       http.close();
     },
   };
+}
+
+function countUnauthenticated(sessions: Iterable<ClientSession>): number {
+  let count = 0;
+  for (const session of sessions) if (!session.authenticated) count++;
+  return count;
 }
 
 function channelFor(ws: WebSocket): SessionChannel {

@@ -19,6 +19,15 @@ export interface SessionChannel {
 
 const CLOSE_BRACE = Buffer.from('}');
 
+/** JSON text, or the error that stopped it (a stack overflow on deep data, a BigInt, a cycle). */
+function serialize(value: unknown): string | Error {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
 /** A client that stops reading is cut off once this much output is queued for it (§2.2). */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
@@ -60,7 +69,13 @@ export class ClientSession {
       this.send(Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`), ...result.parts, CLOSE_BRACE]));
       return;
     }
-    this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result ?? null)}}`);
+    const body = serialize(result ?? null);
+    if (body instanceof Error) {
+      log.failure('warn', 'reply could not be serialised; answering with an error', body, { session: this.id });
+      this.sendError(id, new RpcError(ErrorCode.Internal, `internal error: the reply could not be serialised (${body.message.slice(0, 120)}); the request may have taken effect, so re-read the state`));
+      return;
+    }
+    this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${body}}`);
   }
 
   sendError(id: JsonRpcId | null, error: RpcError | RpcErrorObject): void {
@@ -68,8 +83,11 @@ export class ClientSession {
     this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":${JSON.stringify(body)}}`);
   }
 
+  /** A notification that cannot be serialised is dropped (and logged), never thrown into the caller's loop over sessions. */
   notify<N extends NotificationName>(method: N, params: NotificationParamsOf<N>): void {
-    this.send(notificationFrame(method, params));
+    const frame = serialize({ jsonrpc: '2.0', method, params });
+    if (frame instanceof Error) log.failure('warn', 'notification could not be serialised; dropped', frame, { session: this.id, method });
+    else this.send(frame);
   }
 
   /** A daemon → client request (§2.3); fails on timeout or when the client goes away. */

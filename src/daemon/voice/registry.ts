@@ -19,6 +19,7 @@ import {
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
 import type { CapabilityHost } from '../state/capability.js';
+import { EngineOpenQueue } from './open-queue.js';
 import { DEFAULT_MODEL_DIR } from './sphinx-addon.js';
 import { SphinxEngine } from './sphinx-engine.js';
 import type { SttEngine } from './stt-engine.js';
@@ -68,21 +69,24 @@ export class VoiceSessionRegistry {
   private readonly engines: ReadonlyMap<string, SttEngine>;
   private readonly maxPerConnection: number;
   private readonly maxPerDaemon: number;
+  private readonly openQueue: EngineOpenQueue;
   private droppedFrames = 0;
 
   constructor(
     private readonly core: CapabilityHost,
     options: VoiceOptions = {},
   ) {
+    const workers = options.workers ?? Math.min(2, availableParallelism());
     const local = new SphinxEngine({
       modelDir: options.modelDir ?? (process.env.CAR_SPHINX_MODEL_DIR || DEFAULT_MODEL_DIR),
-      workers: options.workers ?? Math.min(2, availableParallelism()),
+      workers,
       idleDecoders: options.idleDecoders ?? 1,
       idleMs: options.idleMs ?? 120_000,
     });
     this.engines = new Map([[local.id, local]]);
     this.maxPerConnection = options.maxPerConnection ?? 4;
     this.maxPerDaemon = options.maxPerDaemon ?? 16;
+    this.openQueue = new EngineOpenQueue(workers);
 
     core.lifecycle.onTeardown(3, 'voice sessions', (session, reason) => this.discardOwnedBy(session, reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected'));
     core.lifecycle.describeWith((session) => ({ voice_sessions: this.ownedBy(session).map((voice) => voice.id) }));
@@ -109,7 +113,9 @@ export class VoiceSessionRegistry {
     if (this.sessions.has(id)) throw conflict(`voice session '${id}' is already live; pick another session_id or omit it`, { field: 'session_id' });
     const owned = this.ownedBy(owner).length;
     if (owned >= this.maxPerConnection) throw limitExceeded(`this connection already has ${owned} live voice sessions, the most allowed; stop one with voice.transcribe_stream.stop first`);
-    if (this.sessions.size >= this.maxPerDaemon) throw limitExceeded(`the daemon already has ${this.sessions.size} live voice sessions, the most allowed; try again when one stops`);
+    // Decoders of sessions that just ended are still being loaded or freed: they count until released.
+    const held = Math.max(this.sessions.size, this.openStreams() + this.openQueue.queued);
+    if (held >= this.maxPerDaemon) throw limitExceeded(`the daemon already has ${held} live or releasing voice sessions, the most allowed; try again when one stops`);
 
     const meetingId = options.meetingId ?? null;
     const session = new VoiceSession(
@@ -126,7 +132,7 @@ export class VoiceSessionRegistry {
         sink: sink ?? notifyOwner(owner, id, meetingId),
         onEngineFailure: (failed) => this.remove(failed, 'engine_error'),
       },
-      engine,
+      this.openQueue.forSession(id, engine),
     );
     this.sessions.set(id, session);
     this.core.journal.append('voice_session_started', owner.id, { voice_session_id: id, provider: providerId, sample_rate: sampleRate, channels });
@@ -243,6 +249,7 @@ export class VoiceSessionRegistry {
   private remove(session: VoiceSession, reason: StopReason): void {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
+    this.openQueue.cancel(session.id);
     this.core.journal.append('voice_session_stopped', session.owner.id, { voice_session_id: session.id, duration_ms: session.durationMs, segments: session.segments.length, reason });
   }
 

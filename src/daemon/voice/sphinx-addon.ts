@@ -33,21 +33,21 @@ export function sphinxModel(modelDir: string): SphinxModel {
 const packageRoot = findPackageRoot();
 const ADDON_PATH = join(packageRoot, 'native', 'build', 'Release', 'car_sphinx.node');
 const BUILD_HINT = `install the Debian packages (apt-get install ${DEBIAN_PACKAGES}) and run \`npm run install\` in ${packageRoot}, or run scripts/setup.sh`;
-let addon: SphinxAddon | Error | undefined;
+let addon: SphinxAddon | undefined;
 
 /**
- * Loads the addon once per thread. A missing build is not remembered, so building it while
- * the daemon runs is picked up; a load failure is, since a native module cannot be reloaded.
+ * Loads the addon once per thread. A failure is not remembered: it may be passing (no build
+ * yet, or no file descriptors left during a connection flood), so the next use retries.
  */
 function loadAddon(): SphinxAddon | Error {
   if (addon) return addon;
   if (!existsSync(ADDON_PATH)) return new Error(`the PocketSphinx addon is not built (no ${ADDON_PATH})`);
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH) as SphinxAddon;
+    return addon;
   } catch (error) {
-    addon = new Error(`the PocketSphinx addon failed to load (${(error as Error).message.split('\n')[0]})`);
+    return new Error(`the PocketSphinx addon failed to load (${(error as Error).message.split('\n')[0]})`);
   }
-  return addon;
 }
 
 /** Whether the local engine can run: the addon built and loadable, and the model files present. */

@@ -7,8 +7,8 @@ import { SurfaceTable, type ApplyOptions } from '../../../src/daemon/a2ui/surfac
 import { components, create, dataModel, nested, remove, text } from './helpers.js';
 
 const owner: A2uiSurfaceOwner = { kind: 'session', sessionId: 'sess-test' };
-const single: ApplyOptions = { owner, reassignOwner: false, numbered: false };
-const batch: ApplyOptions = { owner, reassignOwner: false, numbered: true };
+const single: ApplyOptions = { owner, reassignOwner: false, numbered: false, mayChange: () => true };
+const batch: ApplyOptions = { owner, reassignOwner: false, numbered: true, mayChange: () => true };
 
 function table(overrides: Partial<A2uiLimits> = {}, now?: () => number) {
   const limits = resolveLimits(overrides);

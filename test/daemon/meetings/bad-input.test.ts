@@ -51,7 +51,7 @@ describe('meeting bad input', { skip: engineMissing }, () => {
     await rejectsWith(owner.call('meeting.start', { id: recorded.id }), ErrorCode.Conflict, /meeting 'kept' already exists in .*; choose another id/);
     const live = await owner.call('meeting.start', { id: 'twice' });
     const other = await daemon.connect();
-    await rejectsWith(other.call('meeting.start', { id: 'twice', root: tempStateRoot('car-other-root-') }), ErrorCode.Conflict, /meeting 'twice' is already recording/);
+    await rejectsWith(other.call('meeting.start', { id: 'twice', root: join(daemon.stateRoot, 'other-root') }), ErrorCode.Conflict, /meeting 'twice' is already recording/);
     await owner.call('meeting.stop', { meeting_id: live.id, summarize: false });
     other.close();
   });
@@ -101,10 +101,10 @@ describe('meeting bad input', { skip: engineMissing }, () => {
     await rejectsWith(owner.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Conflict, /meeting 'owned' is already stopped; there is nothing to stop/);
     await rejectsWith(owner.call('meeting.stop', { meeting_id: 'never-started' }), ErrorCode.NotFound, /unknown meeting 'never-started'/);
     await rejectsWith(owner.call('meeting.get', { meeting_id: 'never-started' }), ErrorCode.NotFound, /unknown meeting 'never-started'; list meetings with meeting.list/);
-    await rejectsWith(owner.call('meeting.list', { root: join(tempStateRoot(), 'nowhere') }), ErrorCode.NotFound, /there is no meetings directory at/);
+    await rejectsWith(owner.call('meeting.list', { root: join(daemon.stateRoot, 'nowhere') }), ErrorCode.NotFound, /there is no meetings directory at/);
 
     // A meeting stopped under a custom root is "already stopped" too, though stop takes no root.
-    const root = join(tempStateRoot('car-custom-root-'), 'meetings');
+    const root = join(daemon.stateRoot, 'custom-root', 'meetings');
     const custom = await owner.call('meeting.start', { id: 'elsewhere', root });
     await owner.call('meeting.stop', { meeting_id: custom.id, summarize: false });
     await rejectsWith(owner.call('meeting.stop', { meeting_id: custom.id }), ErrorCode.Conflict, /already stopped/);

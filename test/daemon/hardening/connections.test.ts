@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import type { CarClient } from '../../../src/client/client.js';
+import { DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections } from '../../../src/daemon/server/connection-gate.js';
+import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
+import { waitFor } from '../../helpers/wait.js';
+
+function bareTcp(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  return once(socket, 'connect').then(() => socket);
+}
+
+/** The HTTP status a WebSocket upgrade gets, or 101 when it opens. */
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(0));
+  });
+}
+
+/** Issue 12, defect 2 and §23 Connections. */
+describe('connection caps and the request timeout', () => {
+  let daemon: InProcessDaemon;
+  let client: CarClient;
+  const sockets: Socket[] = [];
+
+  before(async () => {
+    daemon = await startInProcess({}, { connections: { maxConnections: 8, maxPreAuthConnections: 3, requestTimeoutMs: 300 } });
+    client = await daemon.connect();
+  });
+  after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await client.close();
+    await daemon.close();
+  });
+
+  it('documents the defaults: 64 connections before sign-in, a 10 s request timeout, a quarter of the files limit in total', () => {
+    assert.equal(DEFAULT_MAX_PREAUTH_CONNECTIONS, 64);
+    assert.equal(DEFAULT_REQUEST_TIMEOUT_MS, 10_000);
+    const dir = mkdtempSync(join(tmpdir(), 'car-limits-'));
+    try {
+      const file = join(dir, 'limits');
+      writeFileSync(file, 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n');
+      assert.equal(defaultMaxConnections(file), 256);
+      writeFileSync(file, 'Max open files            1048576              1048576              files\n');
+      assert.equal(defaultMaxConnections(file), 4096);
+      assert.equal(defaultMaxConnections(join(dir, 'missing')), 256);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an upgrade with 503 at once while the pre-auth cap is taken by bare connections, and a signed-in client keeps working', async () => {
+    for (let index = 0; index < 3; index++) sockets.push(await bareTcp(Number(new URL(daemon.url).port)));
+    assert.equal(await upgradeStatus(daemon.url), 503);
+    assert.ok((await client.call('sessions.list', {})).sessions.length >= 1);
+  });
+
+  it('closes a connection that never sends a request after the request timeout, freeing the cap', async () => {
+    await Promise.all(sockets.map((socket) => (socket.destroyed ? undefined : once(socket, 'close'))));
+    assert.equal(await upgradeStatus(daemon.url), 101);
+  });
+
+  it('counts upgraded connections that have not signed in toward the pre-auth cap', async () => {
+    const unauthenticated = await Promise.all([0, 1, 2].map(() => new Promise<WebSocket>((resolve) => {
+      const ws = new WebSocket(daemon.url);
+      ws.on('open', () => resolve(ws));
+      ws.on('error', () => undefined);
+    })));
+    assert.equal(await upgradeStatus(daemon.url), 503);
+    for (const ws of unauthenticated) ws.terminate();
+    await waitFor(async () => (await upgradeStatus(daemon.url)) === 101, 'the cap to free up', 5000);
+  });
+
+  it('caps connections in total, signed in or not', async () => {
+    const clients = [];
+    for (let index = 0; index < 7; index++) clients.push(await daemon.connect());
+    assert.equal(await upgradeStatus(daemon.url), 503);
+    await Promise.all(clients.map((each) => each.close()));
+  });
+});
