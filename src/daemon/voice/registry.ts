@@ -20,8 +20,8 @@ import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
 import type { ServerState } from '../state/server-state.js';
 import { voiceMethods } from './methods.js';
-import { DEFAULT_MODEL_DIR } from './sphinx-addon.js';
-import { SphinxEngine } from './sphinx-engine.js';
+import { DEFAULT_MODEL_DIR } from './engines/sphinx/addon.js';
+import { SphinxEngine } from './engines/sphinx/engine.js';
 import type { SttEngine } from './stt-engine.js';
 import { VoiceSession, type VoiceEventSink } from './voice-session.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WavDecoder, WavError, wavHeader } from '../../../src/audio/wav.js';
-import { PcmConverter } from '../../../src/daemon/voice/resample.js';
+import { PcmConverter } from '../../../src/audio/resample.js';
 import { VOICE_FRAME_HEADER_BYTES, decodeVoiceFrame, encodeVoiceFrame } from '../../../src/protocol/voice.js';
 import { pcmOf } from './support.js';
 

@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { VoiceEvent } from '../../protocol/voice.js';
-import { PcmConverter } from './resample.js';
+import type { VoiceEvent } from '../../../../protocol/voice.js';
+import { PcmConverter } from '../../../../audio/resample.js';
 import { ENGINE_SAMPLE_RATE, UtteranceSegmenter } from './segmenter.js';
-import { createDecoder, type OwnedDecoder } from './sphinx-addon.js';
-import type { SphinxWorkerConfig, WorkerReply, WorkerRequest } from './sphinx-messages.js';
+import { createDecoder, type OwnedDecoder } from './addon.js';
+import type { SphinxWorkerConfig, WorkerReply, WorkerRequest } from './messages.js';
 
 /**
  * A worker thread that owns PocketSphinx decoders and decodes every stream assigned to

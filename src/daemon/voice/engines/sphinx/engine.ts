@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { VoiceEvent } from '../../protocol/voice.js';
-import { log } from '../log.js';
-import { sphinxAvailability, sphinxModel } from './sphinx-addon.js';
-import type { SphinxWorkerConfig, WorkerReply, WorkerRequest } from './sphinx-messages.js';
-import type { Availability, SttEngine, SttStream, SttStreamOptions } from './stt-engine.js';
+import type { VoiceEvent } from '../../../../protocol/voice.js';
+import { log } from '../../../log.js';
+import { sphinxAvailability, sphinxModel } from './addon.js';
+import type { SphinxWorkerConfig, WorkerReply, WorkerRequest } from './messages.js';
+import type { Availability, SttEngine, SttStream, SttStreamOptions } from '../../stt-engine.js';
 
 export interface SphinxEngineOptions {
   modelDir: string;
@@ -113,7 +113,7 @@ class DecoderThread {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./sphinx-worker.js', import.meta.url), { workerData: this.config });
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.config });
     worker.unref();
     worker.on('message', (reply: WorkerReply) => this.receive(reply));
     worker.on('error', (error) => log.error('speech engine thread failed', { error: error.message }));

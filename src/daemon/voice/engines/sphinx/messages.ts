@@ -1,5 +1,5 @@
-import type { VoiceEvent } from '../../protocol/voice.js';
-import type { SphinxModel } from './sphinx-addon.js';
+import type { VoiceEvent } from '../../../../protocol/voice.js';
+import type { SphinxModel } from './addon.js';
 
 /** What the daemon tells a PocketSphinx worker thread, and what it answers. */
 
