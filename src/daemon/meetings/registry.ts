@@ -72,7 +72,7 @@ export class MeetingRegistry implements MeetingHost {
     }
     try {
       // Partials are stale at once when a file is read faster than real time, so a file source has none.
-      const voice = this.state.voice.start(owner, { sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, meetingId: meeting.id, daemonFed: Boolean(source), finishedByMeeting: true }, meeting.sink);
+      const voice = this.state.voice.start(owner, { sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, ownedBy: { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: Boolean(source) } }, meeting.sink);
       meeting.voiceSessionId = voice.session_id;
     } catch (error) {
       await source?.close();

@@ -1,5 +1,6 @@
 import { FrameSplitter, concatSamples } from '../../../../audio/frames.js';
 import type { VoiceEvent } from '../../../../protocol/voice.js';
+import { ENGINE_SAMPLE_RATE } from '../stream-worker.js';
 
 /** What the segmenter needs of a decoder: PocketSphinx's calls, bound to one decoder. */
 export interface StreamingDecoder {
@@ -15,7 +16,6 @@ export interface StreamingDecoder {
   decodeUtterance(samples: Int16Array): string | null;
 }
 
-export const ENGINE_SAMPLE_RATE = 16000;
 /** Decoding step: partials and speech boundaries are checked this often. */
 const STEP_SAMPLES = ENGINE_SAMPLE_RATE / 10;
 /** PocketSphinx's detector reports speech after 10 frames of it and silence after 50 (`-vad_startspeech`, `-vad_postspeech`). */
