@@ -216,14 +216,29 @@ static int feed(decoder_t *decoder, int16 *data, size_t length, int full_utteran
   return !failed;
 }
 
+/* The arguments of a call taking (decoder, Int16Array); 0 with an exception pending when they are wrong. */
+static int decoder_and_samples(napi_env env, napi_callback_info info, const char *call, decoder_t **decoder, int16 **data, size_t *length) {
+  napi_value samples;
+  if (!one_arg(env, info, decoder, &samples) || !*decoder) return 0;
+  return read_samples(env, samples, data, length, call);
+}
+
+/* The decoder's best hypothesis as a JS string, or null when there is none. */
+static napi_value hypothesis_value(napi_env env, decoder_t *decoder) {
+  int32 score = 0;
+  const char *text = ps_get_hyp(decoder->ps, &score);
+  napi_value result;
+  if (text == NULL || text[0] == '\0') CHECK(napi_get_null(env, &result));
+  else CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
 /* process(decoder, Int16Array of 16 kHz mono samples) -> whether the detector hears speech */
 static napi_value process(napi_env env, napi_callback_info info) {
-  decoder_t *decoder;
-  napi_value samples;
-  if (!one_arg(env, info, &decoder, &samples) || !decoder) return NULL;
+  decoder_t *decoder = NULL;
   int16 *data = NULL;
   size_t length = 0;
-  if (!read_samples(env, samples, &data, &length, "process")) return NULL;
+  if (!decoder_and_samples(env, info, "process", &decoder, &data, &length)) return NULL;
   if (!decoder->in_utterance) {
     napi_throw_error(env, NULL, "car_sphinx.process called outside an utterance; call startUtterance first");
     return NULL;
@@ -241,12 +256,10 @@ static napi_value process(napi_env env, napi_callback_info info) {
  * than the live pass. Ends any open utterance first and leaves none open.
  */
 static napi_value decode_utterance(napi_env env, napi_callback_info info) {
-  decoder_t *decoder;
-  napi_value samples;
-  if (!one_arg(env, info, &decoder, &samples) || !decoder) return NULL;
+  decoder_t *decoder = NULL;
   int16 *data = NULL;
   size_t length = 0;
-  if (!read_samples(env, samples, &data, &length, "decodeUtterance")) return NULL;
+  if (!decoder_and_samples(env, info, "decodeUtterance", &decoder, &data, &length)) return NULL;
   if (decoder->in_utterance) ps_end_utt(decoder->ps);
   decoder->in_utterance = 0;
   if (ps_start_utt(decoder->ps) < 0) {
@@ -258,24 +271,14 @@ static napi_value decode_utterance(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "PocketSphinx failed to decode the utterance");
     return NULL;
   }
-  int32 score = 0;
-  const char *text = ps_get_hyp(decoder->ps, &score);
-  napi_value result;
-  if (text == NULL || text[0] == '\0') CHECK(napi_get_null(env, &result));
-  else CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
-  return result;
+  return hypothesis_value(env, decoder);
 }
 
 /* hypothesis(decoder) -> the best hypothesis so far (partial inside an utterance, final after it), or null */
 static napi_value hypothesis(napi_env env, napi_callback_info info) {
   decoder_t *decoder;
   if (!one_arg(env, info, &decoder, NULL) || !decoder) return NULL;
-  int32 score = 0;
-  const char *text = ps_get_hyp(decoder->ps, &score);
-  napi_value result;
-  if (text == NULL || text[0] == '\0') CHECK(napi_get_null(env, &result));
-  else CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
-  return result;
+  return hypothesis_value(env, decoder);
 }
 
 /* endUtterance(decoder): finalises the hypothesis of the current utterance */
