@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CarClient } from '../../src/client/client.js';
 import { transcribe } from '../../src/cli/voice.js';
@@ -10,10 +11,11 @@ import { encodeVoiceFrame, type VoiceEvent } from '../../src/protocol/voice.js';
 import { engineMissing, goForward, recordingsWithReferences, wordErrors, type Recording } from '../../test/daemon/voice/recordings.js';
 import { atMost, percentile, reported, summarize, underLimit, type BenchRow, type BenchSection } from '../harness.js';
 import { startDaemon } from '../support/processes.js';
+import { SHARED_MODELS } from '../../test/helpers/paths.js';
 
 const BYTES_PER_SECOND = 32000;
 /** The real Silero VAD model of the shared models directory (never copied into the project). */
-const SILERO_MODEL = process.env.CAR_BENCH_SILERO_VAD ?? '/work/shared/models/silero_vad.onnx';
+const SILERO_MODEL = join(SHARED_MODELS, 'silero_vad.onnx');
 const FRAME_BYTES = BYTES_PER_SECOND / 10;
 const CONCURRENT_STREAMS = 4;
 /** Linux's USER_HZ for /proc times. */

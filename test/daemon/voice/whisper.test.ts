@@ -6,16 +6,13 @@ import type { CarClient } from '../../../src/client/client.js';
 import { WhisperEngine } from '../../../src/daemon/voice/engines/whisper/engine.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
-import { tempStateRoot } from '../../helpers/paths.js';
+import { SHARED_MODELS, tempStateRoot } from '../../helpers/paths.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 import { goForward } from './recordings.js';
 import { collectVoiceEvents, eventsOf, pushAll } from './support.js';
 
-/** whisper.cpp's own format-only test model (no weights: it decodes everything to "") and the real Silero VAD. */
-const SHARED_MODELS = '/work/shared/models';
-
-/** A models directory holding the test model under a name the engine finds (ggml-*.bin), and Silero VAD. */
+/** A models directory holding whisper.cpp's format-only test model (no weights: it decodes everything to "") under a name the engine finds (ggml-*.bin), and the real Silero VAD. */
 function modelsDir(): string {
   const dir = tempStateRoot('car-whisper-models-');
   symlinkSync(join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'), join(dir, 'ggml-tiny.en-for-tests.bin'));
