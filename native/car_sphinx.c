@@ -1,12 +1,14 @@
 /*
  * car_sphinx: the smallest binding of the PocketSphinx decoder that live transcription
- * needs (start an utterance, feed 16 kHz PCM, read the partial or final hypothesis, ask
- * the voice-activity detector whether speech is going on). Every call is synchronous:
+ * needs (start a stream and an utterance, feed 16 kHz PCM, read the partial or final
+ * hypothesis, ask the voice-activity detector whether speech is going on, decode a buffered
+ * utterance in one full pass). Every call is synchronous:
  * the daemon calls it from a worker thread, never from its event loop.
  */
 #include <node_api.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -18,6 +20,8 @@
 typedef struct {
   ps_decoder_t *ps;
   int in_utterance;
+  /* The live cepstral mean the model starts from (its -cmninit), restored at each stream start. */
+  mfcc_t *initial_cmn;
 } decoder_t;
 
 /* Decoder construction touches sphinxbase globals (logging, argument tables); one at a time. */
@@ -63,6 +67,7 @@ static void finalize_decoder(napi_env env, void *data, void *hint) {
   (void)hint;
   decoder_t *decoder = data;
   if (decoder->ps) ps_free(decoder->ps);
+  free(decoder->initial_cmn);
   free(decoder);
 }
 
@@ -126,6 +131,11 @@ static napi_value create_decoder(napi_env env, napi_callback_info info) {
     return NULL;
   }
   decoder->ps = ps;
+  cmn_t *cmn = ps_get_feat(ps)->cmn_struct;
+  if (cmn) {
+    decoder->initial_cmn = calloc(cmn->veclen, sizeof *decoder->initial_cmn);
+    if (decoder->initial_cmn) cmn_live_get(cmn, decoder->initial_cmn);
+  }
   napi_value handle;
   CHECK(napi_create_external(env, decoder, finalize_decoder, NULL, &handle));
   return handle;
@@ -163,51 +173,112 @@ static napi_value start_utterance(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* process(decoder, Int16Array of 16 kHz mono samples) -> whether the detector hears speech */
-static napi_value process(napi_env env, napi_callback_info info) {
+/* startStream(decoder): forgets everything earlier streams taught it (noise level, cepstral mean), so the same audio decodes the same way whatever came before */
+static napi_value start_stream(napi_env env, napi_callback_info info) {
   decoder_t *decoder;
-  napi_value samples;
-  if (!one_arg(env, info, &decoder, &samples) || !decoder) return NULL;
+  if (!one_arg(env, info, &decoder, NULL) || !decoder) return NULL;
+  if (decoder->in_utterance) ps_end_utt(decoder->ps);
+  decoder->in_utterance = 0;
+  if (ps_start_stream(decoder->ps) < 0) {
+    napi_throw_error(env, NULL, "PocketSphinx could not start a stream");
+    return NULL;
+  }
+  cmn_t *cmn = ps_get_feat(decoder->ps)->cmn_struct;
+  if (cmn && decoder->initial_cmn) cmn_live_set(cmn, decoder->initial_cmn);
+  return NULL;
+}
+
+static int read_samples(napi_env env, napi_value samples, int16 **data, size_t *length, const char *call) {
   bool is_typed_array = false;
   if (samples) napi_is_typedarray(env, samples, &is_typed_array);
   napi_typedarray_type type;
-  size_t length = 0;
-  void *data = NULL;
-  if (!is_typed_array || napi_get_typedarray_info(env, samples, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int16_array) {
-    napi_throw_type_error(env, NULL, "car_sphinx.process needs an Int16Array of samples");
-    return NULL;
+  if (!is_typed_array || napi_get_typedarray_info(env, samples, &type, length, (void **)data, NULL, NULL) != napi_ok || type != napi_int16_array) {
+    char message[128];
+    snprintf(message, sizeof message, "car_sphinx.%s needs an Int16Array of samples", call);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
   }
-  if (!decoder->in_utterance) {
-    napi_throw_error(env, NULL, "car_sphinx.process called outside an utterance; call startUtterance first");
-    return NULL;
-  }
+  return 1;
+}
+
+/* Feeds samples to the decoder, turning a fatal sphinxbase error into a failed call. */
+static int feed(decoder_t *decoder, int16 *data, size_t length, int full_utterance) {
   jmp_buf escape;
   volatile int failed = 0;
   if (setjmp(escape) == 0) {
     fatal_escape = &escape;
-    failed = length > 0 && ps_process_raw(decoder->ps, data, length, FALSE, FALSE) < 0;
+    failed = length > 0 && ps_process_raw(decoder->ps, data, length, FALSE, full_utterance) < 0;
   } else {
     decoder->ps = NULL; /* unusable after a fatal error; leaked rather than freed half-way */
     failed = 1;
   }
   fatal_escape = NULL;
-  if (failed) {
-    napi_throw_error(env, NULL, "PocketSphinx failed to decode the audio");
-    return NULL;
-  }
-  return boolean(env, ps_get_in_speech(decoder->ps));
+  return !failed;
 }
 
-/* hypothesis(decoder) -> the best hypothesis so far (partial inside an utterance, final after it), or null */
-static napi_value hypothesis(napi_env env, napi_callback_info info) {
-  decoder_t *decoder;
-  if (!one_arg(env, info, &decoder, NULL) || !decoder) return NULL;
+/* The arguments of a call taking (decoder, Int16Array); 0 with an exception pending when they are wrong. */
+static int decoder_and_samples(napi_env env, napi_callback_info info, const char *call, decoder_t **decoder, int16 **data, size_t *length) {
+  napi_value samples;
+  if (!one_arg(env, info, decoder, &samples) || !*decoder) return 0;
+  return read_samples(env, samples, data, length, call);
+}
+
+/* The decoder's best hypothesis as a JS string, or null when there is none. */
+static napi_value hypothesis_value(napi_env env, decoder_t *decoder) {
   int32 score = 0;
   const char *text = ps_get_hyp(decoder->ps, &score);
   napi_value result;
   if (text == NULL || text[0] == '\0') CHECK(napi_get_null(env, &result));
   else CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
   return result;
+}
+
+/* process(decoder, Int16Array of 16 kHz mono samples) -> whether the detector hears speech */
+static napi_value process(napi_env env, napi_callback_info info) {
+  decoder_t *decoder = NULL;
+  int16 *data = NULL;
+  size_t length = 0;
+  if (!decoder_and_samples(env, info, "process", &decoder, &data, &length)) return NULL;
+  if (!decoder->in_utterance) {
+    napi_throw_error(env, NULL, "car_sphinx.process called outside an utterance; call startUtterance first");
+    return NULL;
+  }
+  if (!feed(decoder, data, length, FALSE)) {
+    napi_throw_error(env, NULL, "PocketSphinx failed to decode the audio");
+    return NULL;
+  }
+  return boolean(env, ps_get_in_speech(decoder->ps));
+}
+
+/*
+ * decodeUtterance(decoder, Int16Array) -> text or null: decodes a whole buffered utterance
+ * in one pass (full_utt, so batch CMN over the utterance itself), which is far more accurate
+ * than the live pass. Ends any open utterance first and leaves none open.
+ */
+static napi_value decode_utterance(napi_env env, napi_callback_info info) {
+  decoder_t *decoder = NULL;
+  int16 *data = NULL;
+  size_t length = 0;
+  if (!decoder_and_samples(env, info, "decodeUtterance", &decoder, &data, &length)) return NULL;
+  if (decoder->in_utterance) ps_end_utt(decoder->ps);
+  decoder->in_utterance = 0;
+  if (ps_start_utt(decoder->ps) < 0) {
+    napi_throw_error(env, NULL, "PocketSphinx could not start an utterance");
+    return NULL;
+  }
+  int fed = feed(decoder, data, length, TRUE);
+  if (!fed || ps_end_utt(decoder->ps) < 0) {
+    napi_throw_error(env, NULL, "PocketSphinx failed to decode the utterance");
+    return NULL;
+  }
+  return hypothesis_value(env, decoder);
+}
+
+/* hypothesis(decoder) -> the best hypothesis so far (partial inside an utterance, final after it), or null */
+static napi_value hypothesis(napi_env env, napi_callback_info info) {
+  decoder_t *decoder;
+  if (!one_arg(env, info, &decoder, NULL) || !decoder) return NULL;
+  return hypothesis_value(env, decoder);
 }
 
 /* endUtterance(decoder): finalises the hypothesis of the current utterance */
@@ -246,6 +317,8 @@ static napi_value free_decoder(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"create", NULL, create_decoder, NULL, NULL, NULL, napi_default, NULL},
+      {"startStream", NULL, start_stream, NULL, NULL, NULL, napi_default, NULL},
+      {"decodeUtterance", NULL, decode_utterance, NULL, NULL, NULL, napi_default, NULL},
       {"startUtterance", NULL, start_utterance, NULL, NULL, NULL, napi_default, NULL},
       {"process", NULL, process, NULL, NULL, NULL, napi_default, NULL},
       {"hypothesis", NULL, hypothesis, NULL, NULL, NULL, napi_default, NULL},

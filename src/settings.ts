@@ -9,6 +9,7 @@ export const SETTINGS_SCHEMA = {
   url: { type: 'string', pattern: '^wss?://', description: 'daemon URL clients connect to' },
   model: { type: 'string', description: 'default generation model (a file stem in the models directory)' },
   embedding_model: { type: 'string', description: 'default embedding model' },
+  'whisper.model': { type: 'string', description: 'whisper.cpp model file for the whisper speech provider (a path, or a file in the models directory)' },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS_SCHEMA;
@@ -32,7 +33,8 @@ export async function openSettings() {
 export function readSetting(key: SettingKey, stateRoot = resolveStateRoot()): string | number | undefined {
   try {
     const stored = JSON.parse(readFileSync(join(stateRoot, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const value = stored[key];
+    // `conf` stores dotted keys (whisper.model) as nested objects.
+    const value = key.split('.').reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), stored);
     return typeof value === 'string' || typeof value === 'number' ? value : undefined;
   } catch {
     return undefined;

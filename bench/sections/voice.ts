@@ -1,15 +1,21 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CarClient } from '../../src/client/client.js';
 import { transcribe } from '../../src/client/workflows/voice.js';
-import { UtteranceSegmenter } from '../../src/daemon/voice/segmenter.js';
-import { DEFAULT_MODEL_DIR, createDecoder, sphinxModel, type OwnedDecoder } from '../../src/daemon/voice/sphinx-addon.js';
+import { UtteranceSegmenter } from '../../src/daemon/voice/engines/sphinx/segmenter.js';
+import { DEFAULT_MODEL_DIR, createDecoder, sphinxModel, type OwnedDecoder } from '../../src/daemon/voice/engines/sphinx/addon.js';
+import { concatSamples, samplesOf } from '../../src/audio/frames.js';
+import { SileroSegmenter } from '../../src/daemon/voice/engines/silero-vad.js';
 import { encodeVoiceFrame, type VoiceEvent } from '../../src/protocol/voice.js';
 import { engineMissing, goForward, recordingsWithReferences, wordErrors, type Recording } from '../../test/daemon/voice/recordings.js';
-import { atMost, reported, summarize, underLimit, type BenchRow, type BenchSection } from '../harness.js';
+import { atMost, percentile, reported, summarize, underLimit, type BenchRow, type BenchSection } from '../harness.js';
 import { startDaemon } from '../support/processes.js';
+import { SHARED_MODELS } from '../../test/helpers/paths.js';
 
 const BYTES_PER_SECOND = 32000;
+/** The real Silero VAD model of the shared models directory (never copied into the project). */
+const SILERO_MODEL = join(SHARED_MODELS, 'silero_vad.onnx');
 const FRAME_BYTES = BYTES_PER_SECOND / 10;
 const CONCURRENT_STREAMS = 4;
 /** Linux's USER_HZ for /proc times. */
@@ -67,7 +73,13 @@ const section: BenchSection = {
         latencies.push(await pacedLatency(client, recording.pcm));
         aloneLatencies.push(decodeAll(decoder, recording.pcm).lastChunkToFinalMs);
       }
-      rows.push(atMost('latency last chunk → final, real-time stream (p50)', 'ms', summarize(latencies).p50, summarize(aloneLatencies).p50, 1.3));
+      const sortedLatencies = [...latencies].sort((a, b) => a - b);
+      const sortedAlone = [...aloneLatencies].sort((a, b) => a - b);
+      rows.push(
+        atMost("final latency, last chunk → final, real-time stream vs the engine's own full-utterance decode (p50)", 'ms', percentile(sortedLatencies, 50), percentile(sortedAlone, 50), 1.3),
+        atMost("final latency, last chunk → final, real-time stream vs the engine's own full-utterance decode (p95)", 'ms', percentile(sortedLatencies, 95), percentile(sortedAlone, 95), 1.3),
+      );
+      rows.push(...decodingModes(decoder, recordings), ...segmenters(decoder, recordings));
 
       const prober = await daemon.connect();
       const idle = await probeSessionsList(prober, () => false, 200);
@@ -109,6 +121,81 @@ function decodeAll(decoder: OwnedDecoder, pcm: Buffer): { text: string; lastChun
   segmenter.process(samples.subarray(lastChunk));
   segmenter.flush();
   return { text: finals.join(' '), lastChunkToFinalMs: performance.now() - started };
+}
+
+/** The same decoder with finals taken from the live pass (how finals were made before full-utterance decoding). */
+function livePassOnly(decoder: OwnedDecoder): OwnedDecoder {
+  return {
+    ...decoder,
+    decodeUtterance: () => {
+      decoder.endUtterance();
+      return decoder.hypothesis();
+    },
+  };
+}
+
+/** WER and real-time factor of finals from the live pass vs from a full-utterance decode, same segmentation. */
+function decodingModes(decoder: OwnedDecoder, recordings: Recording[]): BenchRow[] {
+  const audioSeconds = sum(recordings.map((recording) => recording.pcm.length / BYTES_PER_SECOND));
+  const run = (mode: OwnedDecoder) => {
+    const cpuBefore = process.cpuUsage();
+    const texts = recordings.map((recording) => decodeAll(mode, recording.pcm).text);
+    const cpu = process.cpuUsage(cpuBefore);
+    return { wer: errorRate(recordings, texts), rtf: (cpu.user + cpu.system) / 1e6 / audioSeconds };
+  };
+  const live = run(livePassOnly(decoder));
+  const full = run(decoder);
+  return [
+    reported(`WER, ${recordings.length} testdata recordings: finals from a full-utterance decode vs from the live pass`, '%', full.wer, live.wer),
+    reported('engine CPU per second of audio (real-time factor): full-utterance finals vs live pass only', 'xRT', full.rtf, live.rtf),
+  ];
+}
+
+/** The testdata recordings as one meeting: each followed by a pause, as people take turns. */
+function meetingStyle(recordings: Recording[]): { pcm: Int16Array; reference: string } {
+  const pause = new Int16Array(16000);
+  return { pcm: concatSamples(recordings.flatMap((recording) => [samplesOf(recording.pcm), pause])), reference: recordings.map((recording) => recording.reference).join(' ') };
+}
+
+/**
+ * Segmentation by PocketSphinx's own detector (the live pass) vs Silero VAD, both with
+ * full-utterance finals, on a meeting-style recording: WER, and how long after an
+ * utterance's end (in audio) it was closed.
+ */
+function segmenters(decoder: OwnedDecoder, recordings: Recording[]): BenchRow[] {
+  const meeting = meetingStyle(recordings);
+  const sphinxTexts: string[] = [];
+  const sphinxDelays: number[] = [];
+  let heardMs = 0;
+  const segmenter = new UtteranceSegmenter(decoder, false, (event) => {
+    if (event.type === 'speech_end') sphinxDelays.push(heardMs - event.at_ms);
+    if (event.type === 'transcript') sphinxTexts.push(event.text);
+  });
+  for (let offset = 0; offset < meeting.pcm.length; offset += 1600) {
+    heardMs = ((offset + 1600) * 1000) / 16000;
+    segmenter.process(meeting.pcm.subarray(offset, offset + 1600));
+  }
+  segmenter.flush();
+
+  const silero = new SileroSegmenter(SILERO_MODEL);
+  const sileroTexts: string[] = [];
+  const sileroDelays: number[] = [];
+  decoder.startStream();
+  for (let offset = 0; offset < meeting.pcm.length; offset += 1600) {
+    for (const segment of silero.push(meeting.pcm.subarray(offset, offset + 1600))) {
+      sileroDelays.push(((offset + 1600 - segment.start - segment.samples.length) * 1000) / 16000);
+      sileroTexts.push(decoder.decodeUtterance(Int16Array.from(segment.samples, (value) => Math.round(value * 32767))) ?? '');
+    }
+  }
+  for (const segment of silero.flush()) sileroTexts.push(decoder.decodeUtterance(Int16Array.from(segment.samples, (value) => Math.round(value * 32767))) ?? '');
+  const wer = (texts: string[]) => {
+    const counted = wordErrors(meeting.reference, texts.join(' '));
+    return (100 * counted.errors) / counted.words;
+  };
+  return [
+    reported(`WER, ${recordings.length} recordings joined with 1 s pauses: Silero VAD segments vs PocketSphinx's detector (full-utterance finals both)`, '%', wer(sileroTexts), wer(sphinxTexts)),
+    reported('utterance closed after its end (audio ms, mean): Silero VAD vs PocketSphinx detector', 'ms', summarize(sileroDelays).mean, summarize(sphinxDelays).mean),
+  ];
 }
 
 /** What `car voice transcribe` does without --stream. */

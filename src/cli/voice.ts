@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { AudioInput } from '../client/workflows/voice.js';
+import { samplesOf } from '../audio/frames.js';
+import { judgeSpeechRate } from '../audio/rate-check.js';
 import { CarError } from '../errors.js';
 import { WavDecoder, WavError, describeNonWav, sniffAudio } from '../audio/wav.js';
 import { BYTES_PER_SAMPLE, DEFAULT_SAMPLE_RATE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type VoiceEvent } from '../protocol/voice.js';
@@ -8,6 +10,8 @@ import { BYTES_PER_SAMPLE, DEFAULT_SAMPLE_RATE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 
 export type { AudioInput } from '../client/workflows/voice.js';
 
+/** Seconds of raw audio whose voice pitch is checked against the claimed 16 kHz. */
+const RATE_CHECK_SECONDS = 5;
 const RAW_EXTENSIONS = /\.(raw|pcm|s16|s16le)$/i;
 
 /**
@@ -38,7 +42,32 @@ export async function openAudioInput(source: string): Promise<AudioInput> {
   if (kind !== 'unknown' || (source !== '-' && !RAW_EXTENSIONS.test(source))) {
     throw new CarError(`'${source === '-' ? 'stdin' : source}' is ${describeNonWav(kind)}`, 'pass a WAV file, or raw s16le 16 kHz mono on stdin or in a .raw file');
   }
-  return { sampleRate: DEFAULT_SAMPLE_RATE, channels: 1, pcm: wholeFrames(rest, BYTES_PER_SAMPLE) };
+  return { sampleRate: DEFAULT_SAMPLE_RATE, channels: 1, pcm: warnIfNotSpeechRate(wholeFrames(rest, BYTES_PER_SAMPLE), source) };
+}
+
+/** Raw audio carries no rate: the first seconds are checked once, and audio at another rate is warned about on stderr. */
+async function* warnIfNotSpeechRate(pcm: AsyncIterable<Buffer>, source: string): AsyncGenerator<Buffer> {
+  const checkBytes = RATE_CHECK_SECONDS * DEFAULT_SAMPLE_RATE * BYTES_PER_SAMPLE;
+  let seen: Buffer[] = [];
+  let seenBytes = 0;
+  const check = () => {
+    const { verdict, pitchHz } = judgeSpeechRate(samplesOf(Buffer.concat(seen)));
+    seen = [];
+    if (verdict === 'too-high' || verdict === 'too-low') {
+      process.stderr.write(
+        `warning: ${source === '-' ? 'stdin' : source} does not sound like 16 kHz speech (voices here pitch at ~${Math.round(pitchHz)} Hz); raw audio must be s16le 16 kHz mono, so pass a WAV file or resample it (e.g. \`sox -r 48000 -e signed -b 16 -c 1 in.raw -r 16000 out.raw\`)\n`,
+      );
+    }
+  };
+  for await (const chunk of pcm) {
+    if (seenBytes < checkBytes) {
+      seen.push(chunk);
+      seenBytes += chunk.length;
+      if (seenBytes >= checkBytes) check();
+    }
+    yield chunk;
+  }
+  if (seen.length) check();
 }
 
 async function decodeWav(bytes: AsyncIterable<Buffer>, source: string): Promise<AudioInput> {

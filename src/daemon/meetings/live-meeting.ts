@@ -45,6 +45,7 @@ export class LiveMeeting {
   private sealed = false;
   private readonly pumpStop = new AbortController();
   private pumping: Promise<void> = Promise.resolve();
+  private fedFromFile = false;
   private finishing: Promise<MeetingStopResult> | null = null;
   private readonly subject: string;
 
@@ -79,6 +80,7 @@ export class LiveMeeting {
 
   /** Feeds a file source to the voice session as fast as the engine takes it; `onEnd` runs when the file is done. */
   pumpFrom(source: WavFileSource, onEnd: () => void): void {
+    this.fedFromFile = true;
     this.pumping = (async () => {
       try {
         for await (const pcm of source.pcm(this.pumpStop.signal)) {
@@ -144,7 +146,8 @@ export class LiveMeeting {
       this.pumpStop.abort();
       await this.pumping;
       // Decodes what is queued and flushes the last utterance through the sink, also when the owner has gone (§4.3 step 4). Already gone when the engine failed (or never started).
-      await this.host.voice.stop(this.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }));
+      const stopped = await this.host.voice.stop(this.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }));
+      const audioMs = stopped ? stopped.duration_ms : null;
       this.sealed = true;
       await this.transcript.close().catch((error: Error) => log.warn('meeting transcript close failed', { meeting: this.id, error: error.message }));
       await this.audio?.close().catch((error: Error) => log.warn('meeting audio close failed', { meeting: this.id, error: error.message }));
@@ -156,7 +159,8 @@ export class LiveMeeting {
         status: request.status,
         stop_reason: request.stopReason,
         ended_at: endedAt.toISOString(),
-        duration_ms: Math.max(0, endedAt.getTime() - Date.parse(this.metadata.started_at)),
+        // A file is read faster than real time: its meeting lasted as long as its audio, not its processing.
+        duration_ms: this.fedFromFile && audioMs !== null ? audioMs : Math.max(0, endedAt.getTime() - Date.parse(this.metadata.started_at)),
         segment_count: lines.length,
       };
       await this.files.writeTranscriptMarkdown(this.metadata, lines);

@@ -83,7 +83,7 @@ export class MeetingRegistry implements MeetingHost {
     }
     try {
       // Partials are stale at once when a file is read faster than real time, so a file source has none.
-      this.voice.start(owner, { sessionId: meeting.voiceSessionId, sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, meetingId: meeting.id, daemonFed: Boolean(source), finishedByMeeting: true }, meeting.sink);
+      this.voice.start(owner, { sessionId: meeting.voiceSessionId, sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, ownedBy: { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: Boolean(source) } }, meeting.sink);
     } catch (error) {
       await source?.close();
       await meeting.abandon();

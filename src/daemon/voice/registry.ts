@@ -20,24 +20,19 @@ import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
 import type { CapabilityHost } from '../state/capability.js';
 import { EngineOpenQueue } from './open-queue.js';
-import { DEFAULT_MODEL_DIR } from './sphinx-addon.js';
-import { SphinxEngine } from './sphinx-engine.js';
+import { modelsDirFrom } from '../inference/catalogue.js';
+import { defaultEngines, type DefaultEngineOptions } from './engines/default-engines.js';
 import type { SttEngine } from './stt-engine.js';
-import { VoiceSession, type VoiceEventSink } from './voice-session.js';
+import { VoiceSession, type OwningCapability, type VoiceEventSink } from './voice-session.js';
 
-export type { VoiceEventSink } from './voice-session.js';
+export type { OwningCapability, VoiceEventSink } from './voice-session.js';
 
-export interface VoiceOptions {
-  /** The PocketSphinx model directory; defaults to `CAR_SPHINX_MODEL_DIR`, else Debian's. */
-  modelDir?: string;
+export interface VoiceOptions extends Omit<DefaultEngineOptions, 'stateRoot'> {
+  /** The speech engines offered as providers; defaults to `defaultEngines()` (PocketSphinx, whisper.cpp). */
+  engines?: SttEngine[];
   /** OPEN §15.1 limits: live sessions per connection (4) and per daemon (16). */
   maxPerConnection?: number;
   maxPerDaemon?: number;
-  /** Decoder threads; defaults to one per core, at most 2. */
-  workers?: number;
-  /** Loaded decoders kept per thread between sessions (1), freed after `idleMs` unused (2 minutes). */
-  idleDecoders?: number;
-  idleMs?: number;
 }
 
 export interface VoiceStartOptions {
@@ -46,12 +41,9 @@ export interface VoiceStartOptions {
   provider?: string;
   language?: string;
   partials?: boolean;
-  meetingId?: string | null;
   sessionId?: string;
-  /** The daemon feeds the audio itself (a meeting's WAV file), so no client may push to it. */
-  daemonFed?: boolean;
-  /** Its meeting finishes it at teardown step 4, flushing the last utterance into the transcript, so step 3 leaves it alone. */
-  finishedByMeeting?: boolean;
+  /** Another capability owns the session: it stops it (clients cannot) and feeds it when `feedsAudio`. */
+  ownedBy?: OwningCapability;
 }
 
 type StopReason = 'requested' | 'owner_disconnected' | 'engine_error' | 'daemon_shutdown';
@@ -61,8 +53,8 @@ const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 /**
  * `voice_sessions` (§15): every live transcription of the daemon, keyed by its global id.
- * Only the owning connection may push, stop or hear a session; a meeting's session is
- * stopped by the meeting.
+ * Only the owning connection may push, stop or hear a session; a session another
+ * capability owns (a meeting's) is stopped by that capability.
  */
 export class VoiceSessionRegistry {
   private readonly sessions = new Map<string, VoiceSession>();
@@ -77,13 +69,8 @@ export class VoiceSessionRegistry {
     options: VoiceOptions = {},
   ) {
     const workers = options.workers ?? Math.min(2, availableParallelism());
-    const local = new SphinxEngine({
-      modelDir: options.modelDir ?? (process.env.CAR_SPHINX_MODEL_DIR || DEFAULT_MODEL_DIR),
-      workers,
-      idleDecoders: options.idleDecoders ?? 1,
-      idleMs: options.idleMs ?? 120_000,
-    });
-    this.engines = new Map([[local.id, local]]);
+    const engines = options.engines ?? defaultEngines({ modelsDir: modelsDirFrom(process.env, core.stateRoot), ...options, stateRoot: core.stateRoot });
+    this.engines = new Map(engines.map((engine) => [engine.id, engine]));
     this.maxPerConnection = options.maxPerConnection ?? 4;
     this.maxPerDaemon = options.maxPerDaemon ?? 16;
     this.openQueue = new EngineOpenQueue(workers);
@@ -98,7 +85,7 @@ export class VoiceSessionRegistry {
    * `sink` defaults to sending `voice.event` to the owner.
    */
   start(owner: ClientSession, options: VoiceStartOptions, sink?: VoiceEventSink): VoiceSessionInfo {
-    const providerId = options.provider ?? 'local';
+    const providerId = options.provider ?? this.defaultProvider();
     const engine = this.engines.get(providerId);
     if (!engine) throw invalidParams(`unknown speech provider '${providerId}'; use one of: ${[...this.engines.keys()].join(', ')} (see voice.providers.list)`, { field: 'options.provider', allowed: [...this.engines.keys()] });
     const language = options.language ?? 'en';
@@ -117,19 +104,16 @@ export class VoiceSessionRegistry {
     const held = Math.max(this.sessions.size, this.openStreams() + this.openQueue.queued);
     if (held >= this.maxPerDaemon) throw limitExceeded(`the daemon already has ${held} live or releasing voice sessions, the most allowed; try again when one stops`);
 
-    const meetingId = options.meetingId ?? null;
     const session = new VoiceSession(
       {
         id,
         owner,
-        meetingId,
-        daemonFed: options.daemonFed ?? false,
-        finishedByMeeting: options.finishedByMeeting ?? false,
+        ownedBy: options.ownedBy ?? null,
         provider: providerId,
         sampleRate,
         channels,
         partials: options.partials ?? true,
-        sink: sink ?? notifyOwner(owner, id, meetingId),
+        sink: sink ?? notifyOwner(owner, id),
         onEngineFailure: (failed) => this.remove(failed, 'engine_error'),
       },
       this.openQueue.forSession(id, engine),
@@ -157,7 +141,7 @@ export class VoiceSessionRegistry {
   /** Flushes, delivers the remaining finals through the sink, and closes the session. `by` is the caller when it comes over RPC. */
   async stop(voiceSessionId: string, by?: ClientSession): Promise<VoiceStopResult> {
     const session = this.live(voiceSessionId, by);
-    if (by && session.meetingId !== null) throw invalidParams(`voice session belongs to meeting '${session.meetingId}'; use meeting.stop`, { field: 'session_id' });
+    if (by && session.ownedBy) throw invalidParams(`voice session belongs to ${session.ownedBy.kind} '${session.ownedBy.id}'; stop it with ${session.ownedBy.stopMethod}`, { field: 'session_id' });
     if (session.status === 'stopping') throw notFound(`voice session '${voiceSessionId}' is already stopping; its first stop returns the transcript`);
     try {
       await session.finish();
@@ -183,6 +167,13 @@ export class VoiceSessionRegistry {
     return [...this.sessions.values()].map((session) => session.describe(caller));
   }
 
+  /** The provider a session gets without `options.provider`: the first engine that says it should be (whisper with a real model), else the first available. */
+  defaultProvider(): string {
+    const engines = [...this.engines.values()];
+    const preferred = engines.find((engine) => engine.preferred?.()) ?? engines.find((engine) => engine.availability().available) ?? engines[0];
+    return preferred?.id ?? 'local';
+  }
+
   providers(): VoiceProviderInfo[] {
     return [...this.engines.values()].map((engine) => {
       const availability = engine.availability();
@@ -196,7 +187,7 @@ export class VoiceSessionRegistry {
   receiveFrame(from: ClientSession, frame: Buffer): void {
     const decoded = decodeVoiceFrame(frame);
     const session = decoded.sessionId === null ? undefined : this.sessions.get(decoded.sessionId);
-    if (!session || session.owner !== from || session.daemonFed) {
+    if (!session || session.owner !== from || session.ownedBy?.feedsAudio) {
       this.countDroppedFrame(from, decoded.sessionId === null ? 'shorter than a session id' : 'unknown voice session or owned by another connection');
       return;
     }
@@ -229,7 +220,7 @@ export class VoiceSessionRegistry {
     const session = this.sessions.get(id);
     if (!session) throw notFound(`unknown voice session '${id}'; it was never started or has stopped (list live ones with voice.sessions.list)`);
     if (caller && session.owner !== caller) throw forbidden(`voice session '${id}' belongs to another connection; only the connection that started it may push to or stop it`);
-    if (caller && session.daemonFed) throw forbidden(`voice session '${id}' is fed by the daemon from meeting '${session.meetingId}''s file; it takes no pushed audio`);
+    if (caller && session.ownedBy?.feedsAudio) throw forbidden(`voice session '${id}' is fed by ${session.ownedBy.kind} '${session.ownedBy.id}' itself; it takes no pushed audio`);
     return session;
   }
 
@@ -237,10 +228,10 @@ export class VoiceSessionRegistry {
     return [...this.sessions.values()].filter((session) => session.owner === owner);
   }
 
-  /** Teardown step 3: the connection's sessions stop at once and emit nothing more; its meetings' sessions wait for step 4. */
+  /** Teardown step 3: the connection's sessions stop at once and emit nothing more; those another capability owns are left for it to finish. */
   private discardOwnedBy(owner: ClientSession, reason: StopReason): void {
     for (const session of this.ownedBy(owner)) {
-      if (session.finishedByMeeting) continue;
+      if (session.ownedBy) continue;
       session.discard();
       this.remove(session, reason);
     }
@@ -263,8 +254,8 @@ export class VoiceSessionRegistry {
 }
 
 /** The default sink: `voice.event` to the connection that started the session, and to no other. */
-export function notifyOwner(owner: ClientSession, sessionId: string, meetingId: string | null): VoiceEventSink {
-  return (event: VoiceEvent) => owner.notify('voice.event', meetingId === null ? { session_id: sessionId, event } : { session_id: sessionId, meeting_id: meetingId, event });
+export function notifyOwner(owner: ClientSession, sessionId: string): VoiceEventSink {
+  return (event: VoiceEvent) => owner.notify('voice.event', { session_id: sessionId, event });
 }
 
 const frameError = (message: string): VoiceEvent => ({ type: 'error', message, fatal: false });

@@ -31,6 +31,8 @@ export interface SttEngine {
   /** Primary language subtags it transcribes (`en` covers `en-US`). */
   readonly languages: readonly string[];
   availability(): Availability;
+  /** Whether sessions should get this engine when they name none (whisper with a real model); the registry falls back to the first available. */
+  preferred?(): boolean;
   open(options: SttStreamOptions, onEvent: (event: VoiceEvent) => void): Promise<SttStream>;
   /** Streams holding a decoder right now. */
   openStreams(): number;

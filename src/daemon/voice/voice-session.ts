@@ -7,14 +7,25 @@ import type { SttEngine, SttStream } from './stt-engine.js';
 /** Receives a session's events one at a time; the next event waits until the returned promise settles. */
 export type VoiceEventSink = (event: VoiceEvent) => void | Promise<void>;
 
+/**
+ * A capability that owns a voice session on behalf of a connection (a meeting): only it
+ * stops the session, the connection's teardown leaves the session for it to finish
+ * (flushing the last utterance), and when `feedsAudio` it alone supplies the audio.
+ */
+export interface OwningCapability {
+  /** What users call the owner, for messages: `meeting`. */
+  kind: string;
+  id: string;
+  /** The method a client calls to stop it, for messages: `meeting.stop`. */
+  stopMethod: string;
+  /** The owner feeds the audio itself (e.g. read from a file), so no client may push to the session. */
+  feedsAudio: boolean;
+}
+
 export interface VoiceSessionSpec {
   id: string;
   owner: ClientSession;
-  meetingId: string | null;
-  /** The daemon feeds the audio itself (a meeting's WAV file), so no client may push to it. */
-  daemonFed: boolean;
-  /** Its meeting finishes it at teardown step 4, flushing the last utterance into the transcript. */
-  finishedByMeeting: boolean;
+  ownedBy: OwningCapability | null;
   provider: string;
   sampleRate: number;
   channels: 1 | 2;
@@ -32,9 +43,7 @@ export interface VoiceSessionSpec {
 export class VoiceSession {
   readonly id: string;
   readonly owner: ClientSession;
-  readonly meetingId: string | null;
-  readonly daemonFed: boolean;
-  readonly finishedByMeeting: boolean;
+  readonly ownedBy: OwningCapability | null;
   readonly provider: string;
   readonly sampleRate: number;
   readonly channels: 1 | 2;
@@ -59,9 +68,7 @@ export class VoiceSession {
   ) {
     this.id = spec.id;
     this.owner = spec.owner;
-    this.meetingId = spec.meetingId;
-    this.daemonFed = spec.daemonFed;
-    this.finishedByMeeting = spec.finishedByMeeting;
+    this.ownedBy = spec.ownedBy;
     this.provider = spec.provider;
     this.sampleRate = spec.sampleRate;
     this.channels = spec.channels;
@@ -131,7 +138,8 @@ export class VoiceSession {
       started_at: this.startedAt.toISOString(),
       bytes_received: this.bytesReceived,
       owner_session: this.owner.id,
-      meeting_id: this.meetingId,
+      // The protocol names the owning capability's id after the only capability that owns sessions today.
+      meeting_id: this.ownedBy?.id ?? null,
       is_mine: this.owner === caller,
     };
   }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EngineOpenQueue } from '../../../src/daemon/voice/open-queue.js';
-import { DEFAULT_MODEL_DIR } from '../../../src/daemon/voice/sphinx-addon.js';
-import { SphinxEngine } from '../../../src/daemon/voice/sphinx-engine.js';
+import { DEFAULT_MODEL_DIR } from '../../../src/daemon/voice/engines/sphinx/addon.js';
+import { SphinxEngine } from '../../../src/daemon/voice/engines/sphinx/engine.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { rawSocket } from '../../helpers/raw-socket.js';
 import { waitFor } from '../../helpers/wait.js';

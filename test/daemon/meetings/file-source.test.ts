@@ -42,6 +42,7 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
     assert.equal(record.status, 'stopped');
     assert.equal(record.stop_reason, 'end_of_file');
     assert.equal(record.audio_source_kind, 'file');
+    assert.equal(record.duration_ms, Math.round((meetingPcm().length / 32000) * 1000), "the audio's length, not the time it took to decode");
     assert.ok(record.segment_count >= 3);
     assert.match(record.transcript[0]!.text, /go forward ten meters/);
     assert.ok(record.summary && record.summary.length > 0, record.summary_error ?? '');

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WavDecoder, WavError, wavHeader } from '../../../src/audio/wav.js';
-import { PcmConverter } from '../../../src/daemon/voice/resample.js';
+import { PcmConverter } from '../../../src/audio/resample.js';
 import { VOICE_FRAME_HEADER_BYTES, decodeVoiceFrame, encodeVoiceFrame } from '../../../src/protocol/voice.js';
-import { pcmOf } from './support.js';
+import { judgeSpeechRate } from '../../../src/audio/rate-check.js';
+import { recordingsWithReferences } from './recordings.js';
+import { pcmOf, samplesOf } from './support.js';
 
 const tone = (rate: number, hz: number, seconds: number, amplitude: number) => Array.from({ length: Math.round(rate * seconds) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / rate));
 const rms = (samples: ArrayLike<number>) => Math.sqrt(Array.from(samples).reduce((sum, value) => sum + value * value, 0) / samples.length);
@@ -122,5 +124,20 @@ describe('binary frame codec (§15.6)', () => {
     assert.ok(fromSocket.complete && Buffer.isBuffer(fromSocket.payload), 'a Buffer frame (as the daemon receives it) decodes to a Buffer payload');
     assert.deepEqual(decodeVoiceFrame(frame.subarray(0, 20)), { complete: false, sessionId: id });
     assert.deepEqual(decodeVoiceFrame(frame.subarray(0, 16)), { complete: false, sessionId: null });
+  });
+});
+
+describe('judgeSpeechRate: raw audio at the wrong rate is told apart from 16 kHz speech by its voice pitch', () => {
+  it('finds 16 kHz recordings plausible and the same recordings at 48 kHz, sent as 16 kHz, not (the first 5 s, as the CLI checks)', () => {
+    const firstSeconds = (samples: Int16Array) => samples.subarray(0, 5 * 16000);
+    for (const recording of recordingsWithReferences().filter((each) => each.pcm.length >= 3 * 32000)) {
+      assert.equal(judgeSpeechRate(firstSeconds(samplesOf(recording.pcm))).verdict, 'plausible', recording.name);
+      const at48k = new PcmConverter(16000, 1, 48000).convert(recording.pcm);
+      assert.notEqual(judgeSpeechRate(firstSeconds(at48k)).verdict, 'plausible', `${recording.name} recorded at 48 kHz`);
+    }
+  });
+
+  it('has no opinion on silence', () => {
+    assert.equal(judgeSpeechRate(new Int16Array(16000 * 3)).verdict, 'no-voice');
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WavDecoder } from '../../../src/audio/wav.js';
-import { DEFAULT_MODEL_DIR, sphinxAvailability } from '../../../src/daemon/voice/sphinx-addon.js';
+import { DEFAULT_MODEL_DIR, sphinxAvailability } from '../../../src/daemon/voice/engines/sphinx/addon.js';
 
 /** Real recordings with reference transcripts from Debian's `pocketsphinx-testdata`; shared by the voice tests and bench. */
 

@@ -3,11 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { CarClient } from '../../../src/client/client.js';
 import type { ClientSession } from '../../../src/daemon/sessions/client-session.js';
+import type { OwningCapability } from '../../../src/daemon/voice/registry.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import type { VoiceEvent } from '../../../src/protocol/voice.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { GO_FORWARD_WORDS, engineMissing, goForward } from './recordings.js';
-import { collectVoiceEvents, corruptSpeechModel, textWords } from './support.js';
+import { collectVoiceEvents, corruptSpeechModel, sendFrames, textWords } from './support.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -39,7 +40,7 @@ describe('VoiceSessionRegistry contract for meetings', { skip: engineMissing }, 
       seen.push(event);
       inSink--;
     };
-    const info = daemon.state.voice.start(owner, { sampleRate: 16000, channels: 1, meetingId: 'mtg-20250101-abcdef' }, sink);
+    const info = daemon.state.voice.start(owner, { sampleRate: 16000, channels: 1, ownedBy: meeting('mtg-20250101-abcdef', false) }, sink);
     const pcm = goForward();
     let total = 0;
     for (let offset = 0; offset < pcm.length; offset += 8000) {
@@ -49,7 +50,7 @@ describe('VoiceSessionRegistry contract for meetings', { skip: engineMissing }, 
     }
     const [listed] = await client.call('voice.sessions.list', {});
     assert.equal(listed!.meeting_id, 'mtg-20250101-abcdef');
-    await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: info.session_id }), ErrorCode.InvalidParams, /^voice session belongs to meeting 'mtg-20250101-abcdef'; use meeting\.stop$/);
+    await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: info.session_id }), ErrorCode.InvalidParams, /^voice session belongs to meeting 'mtg-20250101-abcdef'; stop it with meeting\.stop$/);
 
     const result = await daemon.state.voice.stop(info.session_id);
     assert.equal(inSink, 0, 'no sink call is still running when stop resolves');
@@ -76,14 +77,19 @@ describe('VoiceSessionRegistry contract for meetings', { skip: engineMissing }, 
     await daemon.state.voice.stop(info.session_id);
   });
 
-  it("the default sink sends a meeting session's events to its owner with meeting_id", async () => {
+  it('a session its owning capability feeds takes no audio from clients, by push or binary frame', async () => {
     const received = collectVoiceEvents(client);
-    const info = daemon.state.voice.start(owner, { sampleRate: 16000, channels: 1, meetingId: 'standup' });
+    const info = daemon.state.voice.start(owner, { sampleRate: 16000, channels: 1, ownedBy: meeting('standup', true) }, () => undefined);
+    await rejectsWith(
+      client.call('voice.transcribe_stream.push', { session_id: info.session_id, pcm_b64: Buffer.alloc(320).toString('base64') }),
+      ErrorCode.Forbidden,
+      /^voice session '[0-9a-f]{32}' is fed by meeting 'standup' itself; it takes no pushed audio$/,
+    );
+    sendFrames(client, info.session_id, Buffer.alloc(3200));
     await daemon.state.voice.push(info.session_id, goForward());
-    await daemon.state.voice.stop(info.session_id);
-    const mine = received.filter((params) => params.session_id === info.session_id);
-    assert.ok(mine.length > 0);
-    assert.ok(mine.every((params) => params.meeting_id === 'standup'));
+    const result = await daemon.state.voice.stop(info.session_id);
+    assert.equal(result.duration_ms, Math.round((goForward().length / 32000) * 1000), 'only the owner’s audio was taken');
+    assert.equal(received.filter((params) => params.session_id === info.session_id).length, 0, 'the frame got no error event either: it is dropped like a stranger’s');
   });
 
   it('refuses internal callers the same bad formats and unknown ids the RPC schema refuses', async () => {
@@ -93,18 +99,20 @@ describe('VoiceSessionRegistry contract for meetings', { skip: engineMissing }, 
     await rejectsWith(daemon.state.voice.push('0'.repeat(32), Buffer.alloc(2)), ErrorCode.NotFound, /unknown voice session/);
   });
 
-  it('teardown discards meeting sessions too: nothing more reaches the sink and the decoder is released', async () => {
+  it("teardown leaves a session another capability owns for it to finish: it keeps decoding and its stop still returns the transcript", async () => {
     const other = await daemon.connect();
     const otherOwner = await ownSession(daemon, other);
     const seen: VoiceEvent[] = [];
-    const info = daemon.state.voice.start(otherOwner, { sampleRate: 16000, channels: 1, meetingId: 'm1' }, (event) => void seen.push(event));
+    const info = daemon.state.voice.start(otherOwner, { sampleRate: 16000, channels: 1, ownedBy: meeting('m1', false) }, (event) => void seen.push(event));
     await daemon.state.voice.push(info.session_id, goForward().subarray(0, 30000));
-    const seenAtClose = seen.length;
     await other.closeAndWait();
-    await waitFor(() => daemon.state.voice.list(owner).length === 0, 'the session to be discarded');
+    await waitFor(() => otherOwner.closed, 'the connection to be torn down');
+    assert.equal(daemon.state.voice.list(owner).length, 1, 'the session outlives its connection');
+    await daemon.state.voice.push(info.session_id, goForward().subarray(30000));
+    const result = await daemon.state.voice.stop(info.session_id);
+    assert.ok(GO_FORWARD_WORDS.filter((word) => textWords(result.text).includes(word)).length >= 3, result.text);
+    assert.ok(seen.some((event) => event.type === 'transcript'));
     await waitFor(() => daemon.state.voice.openStreams() === 0, 'the decoder to be released');
-    assert.equal(seen.length, seenAtClose);
-    await rejectsWith(daemon.state.voice.stop(info.session_id), ErrorCode.NotFound, /unknown voice session/);
   });
 });
 
@@ -135,3 +143,5 @@ describe('engine failures', () => {
     }
   });
 });
+
+const meeting = (id: string, feedsAudio: boolean): OwningCapability => ({ kind: 'meeting', id, stopMethod: 'meeting.stop', feedsAudio });

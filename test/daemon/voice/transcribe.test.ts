@@ -44,6 +44,24 @@ describe('voice sessions through the daemon (§15)', { skip: engineMissing }, ()
   });
   after(() => daemon.close());
 
+  it('gives the same recording the same transcript every time, whatever the daemon decoded in between (noise, audio at the wrong rate)', async () => {
+    const transcribe = async (pcm: Buffer, sampleRate = 16000) => {
+      const started = await client.call('voice.transcribe_stream.start', { audio_source: { kind: 'pcm_push', sample_rate: sampleRate, channels: 1 } });
+      await pushAll(client, started.session_id, pcm, 32000);
+      return (await client.call('voice.transcribe_stream.stop', { session_id: started.session_id })).text;
+    };
+    const noise = Buffer.from(Int16Array.from({ length: 32000 }, (_, index) => ((index * 7919) % 20000) - 10000).buffer);
+    const first = await transcribe(goForward());
+    await transcribe(noise);
+    await transcribe(Buffer.from(changeRate(goForward(), 8000).buffer), 16000);
+    const second = await transcribe(goForward());
+    await transcribe(Buffer.from(changeRate(goForward(), 48000).buffer), 16000);
+    const third = await transcribe(goForward());
+    assertGoForward(first, 'first run');
+    assert.equal(second, first);
+    assert.equal(third, first);
+  });
+
   it('transcribes a real recording sent as binary frames: partials before finals, stop returns every segment', async () => {
     const started = await client.call('voice.transcribe_stream.start', {});
     assert.match(started.session_id, /^[0-9a-f]{32}$/);

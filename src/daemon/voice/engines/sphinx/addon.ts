@@ -3,11 +3,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StreamingDecoder } from './segmenter.js';
-import type { Availability } from './stt-engine.js';
+import type { Availability } from '../../stt-engine.js';
 
 /** The N-API addon of native/car_sphinx.c. */
 interface SphinxAddon {
   create(hmmDir: string, lmFile: string, dictFile: string): DecoderHandle;
+  startStream(decoder: DecoderHandle): void;
+  decodeUtterance(decoder: DecoderHandle, samples: Int16Array): string | null;
   startUtterance(decoder: DecoderHandle): void;
   process(decoder: DecoderHandle, samples: Int16Array): boolean;
   hypothesis(decoder: DecoderHandle): string | null;
@@ -77,6 +79,8 @@ export function createDecoder(model: SphinxModel): OwnedDecoder {
   if (loaded instanceof Error) throw loaded;
   const handle = loaded.create(model.hmmDir, model.lmFile, model.dictFile);
   return {
+    startStream: () => loaded.startStream(handle),
+    decodeUtterance: (samples) => loaded.decodeUtterance(handle, samples),
     startUtterance: () => loaded.startUtterance(handle),
     process: (samples) => loaded.process(handle, samples),
     hypothesis: () => loaded.hypothesis(handle),

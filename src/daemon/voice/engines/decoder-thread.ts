@@ -1,34 +1,22 @@
 import { Worker } from 'node:worker_threads';
-import type { VoiceEvent } from '../../protocol/voice.js';
-import { log } from '../log.js';
-import { sphinxAvailability, sphinxModel } from './sphinx-addon.js';
-import type { SphinxWorkerConfig, WorkerReply, WorkerRequest } from './sphinx-messages.js';
-import type { Availability, SttEngine, SttStream, SttStreamOptions } from './stt-engine.js';
-
-export interface SphinxEngineOptions {
-  modelDir: string;
-  /** Worker threads decoding in parallel; streams are spread over them. */
-  workers: number;
-  idleDecoders: number;
-  idleMs: number;
-}
+import type { VoiceEvent } from '../../../protocol/voice.js';
+import { log } from '../../log.js';
+import type { SttStream, SttStreamOptions } from '../stt-engine.js';
+import type { WorkerReply, WorkerRequest } from './stream-messages.js';
 
 /**
- * The `local` provider: CMU PocketSphinx through the native addon. Decoders live in a
- * small pool of worker threads (started on first use); each stream stays on one thread,
- * so its chunks are decoded in order, and the daemon's event loop never decodes.
+ * Up to `maxThreads` worker threads running `script` (started on first use); a new stream
+ * goes to an idle thread, else a new one, else the least busy. Each stream stays on its
+ * thread, so its chunks are decoded in order, and the daemon's event loop never decodes.
  */
-export class SphinxEngine implements SttEngine {
-  readonly id = 'local';
-  readonly description = 'CMU PocketSphinx, US English, decoded on this machine';
-  readonly languages = ['en'] as const;
+export class DecoderThreads {
   private readonly threads: DecoderThread[] = [];
 
-  constructor(private readonly options: SphinxEngineOptions) {}
-
-  availability(): Availability {
-    return sphinxAvailability(this.options.modelDir);
-  }
+  constructor(
+    private readonly script: URL,
+    private readonly workerData: () => unknown,
+    private readonly maxThreads: number,
+  ) {}
 
   open(options: SttStreamOptions, onEvent: (event: VoiceEvent) => void): Promise<SttStream> {
     return this.leastBusyThread().open(options, onEvent);
@@ -38,6 +26,10 @@ export class SphinxEngine implements SttEngine {
     return this.threads.reduce((sum, thread) => sum + thread.streamCount, 0);
   }
 
+  threadCount(): number {
+    return this.threads.length;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.threads.map((thread) => thread.terminate()));
   }
@@ -45,9 +37,8 @@ export class SphinxEngine implements SttEngine {
   private leastBusyThread(): DecoderThread {
     const idle = this.threads.find((thread) => thread.streamCount === 0);
     if (idle) return idle;
-    if (this.threads.length < this.options.workers) {
-      const config: SphinxWorkerConfig = { model: sphinxModel(this.options.modelDir), idleDecoders: this.options.idleDecoders, idleMs: this.options.idleMs };
-      const thread = new DecoderThread(config);
+    if (this.threads.length < this.maxThreads) {
+      const thread = new DecoderThread(this.script, this.workerData());
       this.threads.push(thread);
       return thread;
     }
@@ -60,7 +51,7 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/** One worker thread and the streams it decodes; restarted on the next open if it dies. */
+/** One engine worker thread (see stream-worker.ts) and the streams it decodes; restarted on the next open if it dies. */
 class DecoderThread {
   private worker: Worker | null = null;
   private nextTicket = 1;
@@ -68,7 +59,10 @@ class DecoderThread {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<number, (event: VoiceEvent) => void>();
 
-  constructor(private readonly config: SphinxWorkerConfig) {}
+  constructor(
+    private readonly script: URL,
+    private readonly workerData: unknown,
+  ) {}
 
   get streamCount(): number {
     return this.listeners.size;
@@ -113,7 +107,7 @@ class DecoderThread {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./sphinx-worker.js', import.meta.url), { workerData: this.config });
+    const worker = new Worker(this.script, { workerData: this.workerData });
     worker.unref();
     worker.on('message', (reply: WorkerReply) => this.receive(reply));
     worker.on('error', (error) => log.error('speech engine thread failed', { error: error.message }));

@@ -1,0 +1,11 @@
+import type { VoiceEvent } from '../../../protocol/voice.js';
+
+/** What the daemon tells an engine's worker thread about the streams it decodes, and what it answers. */
+
+export type WorkerRequest =
+  | { op: 'open'; ticket: number; stream: number; sampleRate: number; channels: 1 | 2; partials: boolean }
+  | { op: 'write'; ticket: number; stream: number; pcm: ArrayBuffer }
+  | { op: 'end'; ticket: number; stream: number }
+  | { op: 'discard'; stream: number };
+
+export type WorkerReply = { op: 'done'; ticket: number; error?: string } | { op: 'event'; stream: number; event: VoiceEvent };
