@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { environment } from '../config/environment.js';
 import { CarError, DaemonUnreachableError } from '../errors.js';
 import { DEFAULT_URL } from '../paths.js';
 import { ErrorCode, RpcError, type RpcErrorObject } from '../protocol/errors.js';
@@ -78,12 +79,12 @@ export class CarClient {
   }
 
   static async connect(options: ConnectOptions = {}): Promise<CarClient> {
-    const url = options.url ?? process.env.CAR_DAEMON_URL ?? DEFAULT_URL;
+    const url = options.url ?? environment().daemonUrl ?? DEFAULT_URL;
     const ws = await open(url, options);
     const client = new CarClient(ws, url);
     try {
       const token = options.token === undefined ? discoverToken(options.asHost ? 'host' : 'client', options.stateRoot) : options.token;
-      const namespace = options.memoryNamespace ?? (process.env.CAR_MEMORY_NAMESPACE?.trim() || undefined);
+      const namespace = options.memoryNamespace ?? environment().memoryNamespace;
       if (token !== null || namespace !== undefined) {
         const params: Record<string, string> = options.asHost ? { host_token: token ?? '' } : { token: token ?? '' };
         if (namespace !== undefined) params.memory_namespace = namespace;

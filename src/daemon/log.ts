@@ -6,7 +6,7 @@
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-let threshold: number = ORDER[(process.env.CAR_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
+let threshold: number = ORDER.info;
 let sink: (line: string) => void = (line) => process.stderr.write(line);
 
 function write(level: Level, message: string, fields?: Record<string, unknown>): void {

@@ -1,5 +1,6 @@
 import { CarError, ConfigError } from '../errors.js';
-import { expandStatePath, resolveStateRoot, runPaths } from '../paths.js';
+import type { DaemonConfig } from '../config/daemon.js';
+import { expandStatePath, runPaths } from '../paths.js';
 import { VERSION } from '../version.js';
 import { AuthPolicy, mintToken, removeTokenFile, writeTokenFile } from './auth/tokens.js';
 import { log } from './log.js';
@@ -9,16 +10,11 @@ import { isLoopbackHost } from './server/origin.js';
 import { serve } from './server/ws-server.js';
 import { ServerState } from './state/server-state.js';
 
-export interface DaemonOptions {
-  port: number;
-  bind: string;
-  allowRemote: boolean;
-  auth: boolean;
-  authToken?: string;
-  approvals: boolean;
-  journalDir?: string;
+export interface DaemonOptions extends DaemonConfig {
   /** The start flags as given, recorded in the lock for `car daemon restart`. */
   flags: string[];
+  /** The `CAR_*` variables the daemon was started with, recorded for `car daemon restart`. */
+  env: Record<string, string>;
 }
 
 /**
@@ -27,7 +23,8 @@ export interface DaemonOptions {
  * start hooks, journal `daemon_started`, serve. Resolves when the daemon has stopped.
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const stateRoot = resolveStateRoot();
+  const { stateRoot } = options;
+  if (options.logLevel) log.configure({ level: options.logLevel });
   if (!isLoopbackHost(options.bind) && !options.allowRemote) {
     throw new ConfigError(`refusing to bind to non-loopback address ${options.bind}`, 'pass --allow-remote as well if you really want the daemon reachable from other hosts');
   }
@@ -44,6 +41,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     started_at: new Date().toISOString(),
     state_root: stateRoot,
     flags: options.flags,
+    env: options.env,
   };
   acquireLock(stateRoot, lock);
 
@@ -56,9 +54,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     if (!isLoopbackHost(options.bind)) log.warn('the daemon is reachable from other hosts; the token is the only guard', { bind: options.bind });
 
     const auth = options.auth
-      ? AuthPolicy.withTokens(options.authToken ?? envToken() ?? mintToken(), mintToken(), paths)
+      ? AuthPolicy.withTokens(options.authToken ?? mintToken(), mintToken(), paths)
       : AuthPolicy.disabled();
-    state = ServerState.withConfig({ journalDir, stateRoot, auth, approvalGate: { enabled: options.approvals } });
+    state = ServerState.withConfig({ ...options.state, journalDir, stateRoot, auth });
 
     const server = await serve(state, { host: options.bind, port: options.port }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new CarError(`port ${options.port} is in use`, 'pass --port or stop the other process');
@@ -108,9 +106,4 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     if (state && !state.url) await state.close('start_failed');
     releaseLock(stateRoot);
   }
-}
-
-function envToken(): string | undefined {
-  const value = process.env.CAR_AUTH_TOKEN?.trim();
-  return value ? value : undefined;
 }

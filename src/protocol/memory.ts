@@ -65,6 +65,12 @@ export const queryParams = z.strictObject({
 
 export const deleteFactParams = z.strictObject({ id: factId });
 
+/** §23 `memory.list`: a page of the graph's facts, newest first. */
+export const listFactsParams = z.strictObject({
+  limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),
+  offset: z.number().int('must be a whole number').min(0, 'must be at least 0').default(0),
+});
+
 export const buildContextParams = z.strictObject({
   query: queryText,
   model_context_window: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
@@ -81,6 +87,23 @@ export interface MemoryHit {
   kind: FactKind;
   confidence: number;
   score: number;
+}
+
+/** One stored fact as `memory.list` returns it. */
+export interface MemoryFact {
+  id: string;
+  subject: string;
+  body: string;
+  kind: FactKind;
+  confidence: number;
+  source: FactSource;
+  created_at: string;
+}
+
+export interface ListFactsResult {
+  facts: MemoryFact[];
+  /** Every fact in the graph, so a client can tell when it has paged to the end. */
+  fact_count: number;
 }
 
 export interface AddFactResult {
@@ -100,6 +123,7 @@ declare module './methods.js' {
     'memory.add_fact': { params: z.input<typeof addFactParams>; result: AddFactResult };
     'memory.query': { params: z.input<typeof queryParams>; result: MemoryHit[] };
     'memory.fact_count': { params: Record<string, never>; result: number };
+    'memory.list': { params: z.input<typeof listFactsParams>; result: ListFactsResult };
     'memory.delete': { params: z.input<typeof deleteFactParams>; result: DeleteFactResult };
     'memory.build_context': { params: z.input<typeof buildContextParams>; result: string };
     'memory.persist': { params: z.input<typeof persistParams>; result: number };

@@ -3,11 +3,13 @@ import {
   addFactParams,
   buildContextParams,
   deleteFactParams,
+  listFactsParams,
   loadParams,
   persistParams,
   queryParams,
   type AddFactResult,
   type DeleteFactResult,
+  type ListFactsResult,
   type MemoryHit,
 } from '../../protocol/memory.js';
 import { invalidParams } from '../../protocol/errors.js';
@@ -43,6 +45,16 @@ export const memoryMethods: MethodTable = {
   'memory.fact_count': method({
     params: emptyParams,
     handler: (_params, { state, session }): number => state.memory.engineFor(session).factCount(),
+  }),
+
+  'memory.list': method({
+    params: listFactsParams,
+    handler({ limit, offset }, { state, session }): ListFactsResult {
+      const engine = state.memory.engineFor(session);
+      const page = engine.listFacts?.(limit, offset) ?? engine.allFacts().reverse().slice(offset, offset + limit);
+      const facts = page.map(({ id, subject, body, kind, confidence, source, created_at }) => ({ id, subject, body, kind, confidence, source, created_at }));
+      return { facts, fact_count: engine.factCount() };
+    },
   }),
 
   'memory.delete': method({

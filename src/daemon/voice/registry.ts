@@ -28,7 +28,7 @@ import { VoiceSession, type VoiceEventSink } from './voice-session.js';
 export type { VoiceEventSink } from './voice-session.js';
 
 export interface VoiceOptions {
-  /** The PocketSphinx model directory; defaults to `CAR_SPHINX_MODEL_DIR`, else Debian's. */
+  /** The PocketSphinx model directory; defaults to Debian's (the daemon passes `CAR_SPHINX_MODEL_DIR`). */
   modelDir?: string;
   /** OPEN §15.1 limits: live sessions per connection (4) and per daemon (16). */
   maxPerConnection?: number;
@@ -76,7 +76,7 @@ export class VoiceSessionRegistry {
     options: VoiceOptions = {},
   ) {
     const local = new SphinxEngine({
-      modelDir: options.modelDir ?? (process.env.CAR_SPHINX_MODEL_DIR || DEFAULT_MODEL_DIR),
+      modelDir: options.modelDir ?? DEFAULT_MODEL_DIR,
       workers: options.workers ?? Math.min(2, availableParallelism()),
       idleDecoders: options.idleDecoders ?? 1,
       idleMs: options.idleMs ?? 120_000,
