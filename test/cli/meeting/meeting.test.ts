@@ -8,8 +8,8 @@ import type { MeetingEntry, MeetingRecord } from '../../../src/protocol/meeting.
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { RUN_JS } from '../../helpers/paths.js';
-import { engineMissing } from '../voice/recordings.js';
-import { meetingPcm, meetingWav, stateRootWithStories } from './support.js';
+import { engineMissing } from '../../daemon/voice/recordings.js';
+import { meetingPcm, meetingWav, stateRootWithStories } from '../../daemon/meetings/support.js';
 import { readJsonLines } from '../../helpers/journal.js';
 import { waitFor } from '../../helpers/wait.js';
 
