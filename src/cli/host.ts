@@ -94,16 +94,23 @@ export const voteFlags = {
 };
 
 /**
- * `car host approve` and `car host deny`: one vote on an approval, with the host token when
- * this user has one. Subclasses declare `args = voteArgs` and `flags = voteFlags` themselves,
- * because oclif reads a command's own static properties only.
+ * `car host approve` and `car host deny`: one vote on an approval (host.resolve_approval),
+ * with the host token when this user has one, so approvals owned by other sessions can be
+ * resolved. `what` says what the vote does.
  */
-export abstract class ApprovalVoteCommand extends CarCommand {
-  protected abstract readonly approved: boolean;
+export function voteCommand(approved: boolean, what: string): typeof CarCommand {
+  const verb = approved ? 'approve' : 'deny';
+  return class HostVote extends CarCommand {
+    static override summary = `${approved ? 'Approve' : 'Deny'} a pending approval.`;
+    static override description = `${what} Uses the host token when one is available, so approvals owned by other sessions can be resolved.`;
+    static override examples = [`<%= config.bin %> host ${verb} approval-1a2b3c4d5e6f`, `<%= config.bin %> host ${verb} approval-1a2b3c4d5e6f --notes "checked the path"`];
+    static override args = voteArgs;
+    static override flags = voteFlags;
 
-  async run() {
-    const { args, flags } = await this.parse(this.constructor as typeof ApprovalVoteCommand & { args: typeof voteArgs; flags: typeof voteFlags });
-    const params = { approval_id: args.id, approved: this.approved, ...(flags.notes === undefined ? {} : { notes: flags.notes }) };
-    return this.show(await this.request(flags, 'host.resolve_approval', params, resolverConnectOptions()), voteLine);
-  }
+    async run() {
+      const { args, flags } = await this.parse(HostVote);
+      const params = { approval_id: args.id, approved, ...(flags.notes === undefined ? {} : { notes: flags.notes }) };
+      return this.show(await this.request(flags, 'host.resolve_approval', params, resolverConnectOptions()), voteLine);
+    }
+  };
 }

@@ -36,11 +36,18 @@ describe('car help', () => {
     }
   });
 
-  it('a mistyped command is named as not a car command and exits 127', async () => {
+  it('a mistyped command suggests the closest one and exits 127', async () => {
+    // oclif wraps the message at 80 columns, continuing with ' ›   '.
+    const unwrap = (stderr: string) => stderr.replace(/ ?\n ›\s+/g, ' ');
     const result = await runCli(['sesions', 'ls'], env);
     assert.equal(result.code, 127);
-    assert.match(result.stderr, /sesions ls is not a car command/);
-    assert.doesNotMatch(result.stderr, /command help not found/);
+    assert.match(unwrap(result.stderr), /'sesions ls' is not a car command; did you mean `car sessions ls`\?/);
+    const topic = await runCli(['memroy', 'count'], env);
+    assert.equal(topic.code, 127);
+    assert.match(unwrap(topic.stderr), /did you mean `car memory count`\?/);
+    const nonsense = await runCli(['xyzzyplugh'], env);
+    assert.equal(nonsense.code, 127);
+    assert.match(unwrap(nonsense.stderr), /'xyzzyplugh' is not a car command; run `car help` for the list/, 'nothing close enough to suggest');
   });
 
   it('offers shell completion', async () => {
