@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { environment } from './config/environment.js';
 import { ConfigError } from './errors.js';
 
 /** Well-known paths under the state root, shared by the daemon, the client and the CLI (PROTOCOL.md §7). */
@@ -7,8 +8,7 @@ import { ConfigError } from './errors.js';
 const PREFIX = '~/.car/';
 
 /** The state root: `CAR_HOME` (must be absolute) or `~/.car` (§7.1). */
-export function resolveStateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const value = env.CAR_HOME;
+export function resolveStateRoot(value: string | undefined = environment().home): string {
   if (value === undefined || value === '') return join(homedir(), '.car');
   if (!isAbsolute(value)) {
     throw new ConfigError(`CAR_HOME must be an absolute path, got '${value}'`, `set CAR_HOME to an absolute directory, e.g. CAR_HOME=$PWD/${value}`);

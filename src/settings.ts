@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { environment } from './config/environment.js';
 import { readLiveLock } from './daemon/root/lock.js';
+import { ConfigError } from './errors.js';
 import { DEFAULT_URL, resolveStateRoot } from './paths.js';
 
 /** The CLI settings kept with `conf` in `<state root>/config.json` (§7.2), with their schema. */
 export const SETTINGS_SCHEMA = {
-  port: { type: 'integer', minimum: 0, maximum: 65535, description: 'port `car daemon start` listens on' },
+  port: { type: 'integer', minimum: 1, maximum: 65535, description: 'port `car daemon start` listens on' },
   url: { type: 'string', pattern: '^wss?://', description: 'daemon URL clients connect to' },
   model: { type: 'string', description: 'default generation model (a file stem in the models directory)' },
   embedding_model: { type: 'string', description: 'default embedding model' },
@@ -47,7 +49,8 @@ export function readSetting(key: SettingKey, stateRoot = resolveStateRoot()): st
  */
 export function resolveDaemonUrl(flag?: string): string {
   if (flag) return flag;
-  if (process.env.CAR_DAEMON_URL) return process.env.CAR_DAEMON_URL;
+  const fromEnv = environment().daemonUrl;
+  if (fromEnv) return fromEnv;
   const stateRoot = resolveStateRoot();
   const running = readLiveLock(stateRoot);
   if (running) return running.url;
@@ -55,4 +58,42 @@ export function resolveDaemonUrl(flag?: string): string {
   if (typeof url === 'string') return url;
   const port = readSetting('port', stateRoot);
   return typeof port === 'number' ? `ws://127.0.0.1:${port}` : DEFAULT_URL;
+}
+
+/**
+ * A setting's value from the command line, checked before it is stored: a port is a whole
+ * number from 1 to 65535 (so `port ""` is refused, not stored as 0), a URL starts with
+ * ws:// or wss://, and a model names a .gguf file in the daemon's models directory.
+ */
+export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveStateRoot()): string | number {
+  const about = `${key} is the ${SETTINGS_SCHEMA[key].description}`;
+  if (key === 'port') {
+    const port = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+    if (!(port >= 1 && port <= 65535)) throw new ConfigError(`invalid value '${raw}' for port: must be a whole number from 1 to 65535`, about);
+    return port;
+  }
+  if (key === 'url') {
+    if (!/^wss?:\/\/\S+$/.test(raw)) throw new ConfigError(`invalid value '${raw}' for url: must start with ws:// or wss://`, 'e.g. car config set url ws://127.0.0.1:9200');
+    return raw;
+  }
+  const dir = modelsDirOf(stateRoot);
+  if (!existsSync(join(dir, `${raw}.gguf`))) {
+    const available = modelNames(dir);
+    const hint = available.length ? `available: ${available.join(', ')} (see \`car models ls\`)` : `put .gguf files in ${dir}, or start the daemon with --models-dir`;
+    throw new ConfigError(`invalid value '${raw}' for ${key}: no model '${raw}' in ${dir}`, hint);
+  }
+  return raw;
+}
+
+/** The models directory of the running daemon (as recorded in its lock), else CAR_MODELS_DIR, else `<state root>/models`. */
+function modelsDirOf(stateRoot: string): string {
+  return readLiveLock(stateRoot)?.env?.CAR_MODELS_DIR ?? environment().modelsDir ?? join(stateRoot, 'models');
+}
+
+function modelNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => name.endsWith('.gguf')).map((name) => name.slice(0, -'.gguf'.length)).sort();
+  } catch {
+    return [];
+  }
 }

@@ -1,29 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { CarClient, type ConnectOptions } from '../client/node.js';
+import type { MethodName, ParamsOf, ResultOf } from '../protocol/methods.js';
 import { CarError } from '../errors.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
 import { resolveDaemonUrl } from '../settings.js';
 import { stopSpinners } from './render.js';
 
+const RECONNECT_INTERVAL_MS = 250;
+
+/** Parsed flags; only the global `--url` is read here. */
+type ParsedFlags = Record<string, unknown>;
+
 /**
- * Every client command: the global `--url` flag, a connected client, and one-line errors
- * with a hint and the exit codes of §18.2 (1 failed, 2 usage/config, 3 daemon unreachable).
+ * Every client command: the global `--url` and `--json` flags, a connected client, and
+ * one-line errors with a hint and the exit codes of §18.2 (1 failed, 2 usage/config, 3 daemon
+ * unreachable). `run()` returns its data: oclif prints it as JSON under `--json`; human output
+ * goes through `show`/`this.log`, which stay silent then.
  */
 export abstract class CarCommand extends Command {
+  static override enableJsonFlag = true;
   static override baseFlags: Interfaces.FlagInput = {
     url: Flags.string({ description: 'daemon URL [default: CAR_DAEMON_URL, the `url` setting, or ws://127.0.0.1:9100]', helpGroup: 'GLOBAL' }),
   };
 
   private clients: CarClient[] = [];
 
-  protected async connect(flags: Record<string, unknown>, options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
+  protected async connect(flags: ParsedFlags, options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
     const client = await CarClient.connect({ url: resolveDaemonUrl(flags.url as string | undefined), ...options });
     this.clients.push(client);
     return client;
   }
 
-  protected printJson(value: unknown): void {
-    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  /** Connects and makes one call: the whole conversation of most commands. */
+  protected async request<M extends MethodName>(flags: ParsedFlags, method: M, params: ParamsOf<M>, options?: Omit<ConnectOptions, 'url'>): Promise<ResultOf<M>> {
+    return (await this.connect(flags, options)).call(method, params);
+  }
+
+  /** Prints `human(data)` unless `--json` is on, then hands `data` back for `run()` to return. */
+  protected show<T>(data: T, human: (data: T) => string): T {
+    if (!this.jsonEnabled()) {
+      const text = human(data);
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+    return data;
+  }
+
+  /**
+   * `--follow`: runs `watch` on a fresh connection, and again whenever the daemon goes away
+   * (a restart), after a one-line notice, until Ctrl-C. Only the first connection may fail.
+   */
+  protected async follow(flags: ParsedFlags, watch: (client: CarClient) => Promise<void>, options?: Omit<ConnectOptions, 'url'>): Promise<void> {
+    const interrupt = new AbortController();
+    const stop = () => interrupt.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const interrupted = new Promise<null>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(null)));
+    let client: CarClient | null = await this.connect(flags, options);
+    while (client) {
+      const connection: CarClient = client;
+      const closed = new Promise<'closed'>((resolve) => connection.onClose(() => resolve('closed')));
+      await watch(connection);
+      if ((await Promise.race([interrupted, closed])) === null) return;
+      process.stderr.write('the daemon closed the connection (restarted or stopped); reconnecting until Ctrl-C\n');
+      client = await this.reconnect(flags, interrupt.signal, options);
+    }
+  }
+
+  /** Tries again every quarter second until a daemon answers; `null` once interrupted. */
+  private async reconnect(flags: ParsedFlags, signal: AbortSignal, options?: Omit<ConnectOptions, 'url'>): Promise<CarClient | null> {
+    while (!signal.aborted) {
+      await sleep(RECONNECT_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) break;
+      try {
+        return await this.connect(flags, options);
+      } catch {
+        // still down, or not listening yet
+      }
+    }
+    return null;
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {

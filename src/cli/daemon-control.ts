@@ -1,16 +1,27 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { Flags } from '@oclif/core';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CarClient } from '../client/node.js';
 import { isProcessAlive, readLiveLock, readLock, type LockInfo } from '../daemon/root/lock.js';
 import { ensurePrivateDir, stateDirs } from '../daemon/root/state-root.js';
+import { childEnvironment } from '../config/environment.js';
 import { CarError } from '../errors.js';
 import { resolveStateRoot, runPaths } from '../paths.js';
 import type { Progress } from './render.js';
 import { splitAuthToken } from './secret-flags.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+
+export const modelsDirFlag = Flags.string({ description: 'directory of .gguf models (also CAR_MODELS_DIR) [default: <state root>/models]' });
+
+export interface BackgroundOptions {
+  /** The port asked for, if any: a daemon already running on another one is an error, not "already running". */
+  port?: number;
+  /** `CAR_*` variables for the new daemon on top of this process's (a restart repeats the old daemon's). */
+  env?: Record<string, string>;
+}
 
 export type StartOutcome = { kind: 'started' | 'already_running'; lock: LockInfo; tokenFile: string | null; logFile: string };
 
@@ -25,22 +36,28 @@ export async function findRunningDaemon(stateRoot: string): Promise<LockInfo | n
  * Starts the daemon as a detached child running `car daemon start --foreground` with the
  * same flags, logging to `logs/daemon.log`, and waits until it answers a handshake.
  */
-export async function startInBackground(flags: string[], auth: boolean, spinner: Progress, timeoutMs = 20_000): Promise<StartOutcome> {
+export async function startInBackground(argv: string[], spinner: Progress, options: BackgroundOptions = {}, timeoutMs = 20_000): Promise<StartOutcome> {
   const stateRoot = resolveStateRoot();
   const logFile = join(stateDirs(stateRoot).logs, 'daemon.log');
-  const tokenFile = auth ? runPaths(stateRoot).token : null;
+  const tokenFile = () => (existsSync(runPaths(stateRoot).token) ? runPaths(stateRoot).token : null);
   const running = await findRunningDaemon(stateRoot);
-  if (running) return { kind: 'already_running', lock: running, tokenFile, logFile };
+  if (running && options.port !== undefined && options.port !== 0 && running.port !== options.port) {
+    throw new CarError(
+      `a daemon already runs for this state root on port ${running.port} (pid ${running.pid}), not on ${options.port}`,
+      `stop it first (\`car daemon stop\`), or use another CAR_HOME for a second daemon`,
+    );
+  }
+  if (running) return { kind: 'already_running', lock: running, tokenFile: tokenFile(), logFile };
 
   ensurePrivateDir(stateRoot);
   ensurePrivateDir(stateDirs(stateRoot).logs);
   const logFd = openSync(logFile, 'a', 0o600);
   const logStart = readSize(logFile);
-  const { flags: publicFlags, token } = splitAuthToken(flags);
-  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'start', '--foreground', ...publicFlags], {
+  const { flags, token } = splitAuthToken(argv.filter((arg) => arg !== '--json'));
+  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'start', '--foreground', ...flags], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
-    env: token === undefined ? process.env : { ...process.env, CAR_AUTH_TOKEN: token },
+    env: childEnvironment(token === undefined ? options.env : { ...options.env, CAR_AUTH_TOKEN: token }),
   });
   closeSync(logFd);
   child.unref();
@@ -55,7 +72,7 @@ export async function startInBackground(flags: string[], auth: boolean, spinner:
     }
     const lock = readLock(stateRoot);
     if (lock && lock.pid === child.pid && lock.port !== 0 && (await answers(lock.url, stateRoot))) {
-      return { kind: 'started', lock, tokenFile, logFile };
+      return { kind: 'started', lock, tokenFile: tokenFile(), logFile };
     }
     spinner.update(`starting the car daemon (pid ${child.pid})`);
     await sleep(100);

@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import type { CarClient, ConnectOptions } from '../client/node.js';
 import { discoverToken } from '../client/tokens.js';
-import { CarError } from '../errors.js';
 import type { HostAgent, HostApproval, HostEvent, HostSubscribeResult } from '../protocol/host.js';
 import { CarCommand } from './base-command.js';
 import { ago, clip, type Column } from './render.js';
@@ -59,36 +58,32 @@ export interface FollowOptions {
   json: boolean;
   /** Which live events are printed; all when absent. */
   shows?(event: HostEvent): boolean;
-  /** The lines printed first, from the subscription snapshot. */
-  head(snapshot: HostSubscribeResult): string[];
+  /** What is printed first, from the subscription snapshot. */
+  head(snapshot: HostSubscribeResult): string;
 }
 
 /**
- * Subscribes, prints the snapshot's lines, then every newer event exactly once, in sequence
- * order, one line each (human, or one JSON object per line with `json`), until Ctrl-C.
- * Events pushed before the snapshot arrived are de-duplicated by `event_sequence`. A
- * connection the daemon closes is an error.
+ * One connection's share of `--follow`: subscribes, prints the snapshot's head, then every
+ * newer event exactly once, in sequence order, one line each (human, or one JSON object per
+ * line with `json`). Events pushed before the snapshot arrived are de-duplicated by
+ * `event_sequence`; a new connection (after a daemon restart) starts from its own snapshot.
  */
-export async function followHost(client: CarClient, options: FollowOptions): Promise<void> {
-  let lastSequence: number | null = null;
-  const early: HostEvent[] = [];
-  const deliver = (event: HostEvent) => {
-    if (event.sequence <= lastSequence!) return;
-    lastSequence = event.sequence;
-    if (options.shows?.(event) ?? true) process.stdout.write(`${options.json ? JSON.stringify(event) : eventLine(event)}\n`);
+export function hostWatcher(options: FollowOptions): (client: CarClient) => Promise<void> {
+  return async (client) => {
+    let lastSequence: number | null = null;
+    const early: HostEvent[] = [];
+    const deliver = (event: HostEvent) => {
+      if (event.sequence <= lastSequence!) return;
+      lastSequence = event.sequence;
+      if (options.shows?.(event) ?? true) process.stdout.write(`${options.json ? JSON.stringify(event) : eventLine(event)}\n`);
+    };
+    client.on('host.event', (event) => (lastSequence === null ? early.push(event) : deliver(event)));
+    const snapshot = await client.call('host.subscribe', {});
+    process.stdout.write(`${options.head(snapshot).trimEnd()}\n`);
+    if (!options.json) process.stderr.write(`following host events; Ctrl-C to stop\n`);
+    lastSequence = snapshot.event_sequence;
+    for (const event of early) deliver(event);
   };
-  client.on('host.event', (event) => (lastSequence === null ? early.push(event) : deliver(event)));
-  const stopped = new Promise<'interrupted' | 'closed'>((resolve) => {
-    process.once('SIGINT', () => resolve('interrupted'));
-    process.once('SIGTERM', () => resolve('interrupted'));
-    client.onClose(() => resolve('closed'));
-  });
-  const snapshot = await client.call('host.subscribe', {});
-  for (const line of options.head(snapshot)) process.stdout.write(`${line}\n`);
-  if (!options.json) process.stderr.write(`following host events; Ctrl-C to stop\n`);
-  lastSequence = snapshot.event_sequence;
-  for (const event of early) deliver(event);
-  if ((await stopped) === 'closed') throw new CarError('the daemon closed the connection', 'check `car daemon status`, then follow again');
 }
 
 export const voteArgs = {
@@ -96,22 +91,26 @@ export const voteArgs = {
 };
 export const voteFlags = {
   notes: Flags.string({ description: 'a note recorded with the decision' }),
-  json: Flags.boolean({ description: 'print the approval as JSON' }),
 };
 
 /**
- * `car host approve` and `car host deny`: one vote on an approval, with the host token when
- * this user has one. Subclasses declare `args = voteArgs` and `flags = voteFlags` themselves,
- * because oclif reads a command's own static properties only.
+ * `car host approve` and `car host deny`: one vote on an approval (host.resolve_approval),
+ * with the host token when this user has one, so approvals owned by other sessions can be
+ * resolved. `what` says what the vote does.
  */
-export abstract class ApprovalVoteCommand extends CarCommand {
-  protected abstract readonly approved: boolean;
+export function voteCommand(approved: boolean, what: string): typeof CarCommand {
+  const verb = approved ? 'approve' : 'deny';
+  return class HostVote extends CarCommand {
+    static override summary = `${approved ? 'Approve' : 'Deny'} a pending approval.`;
+    static override description = `${what} Uses the host token when one is available, so approvals owned by other sessions can be resolved.`;
+    static override examples = [`<%= config.bin %> host ${verb} approval-1a2b3c4d5e6f`, `<%= config.bin %> host ${verb} approval-1a2b3c4d5e6f --notes "checked the path"`];
+    static override args = voteArgs;
+    static override flags = voteFlags;
 
-  async run(): Promise<void> {
-    const { args, flags } = await this.parse(this.constructor as typeof ApprovalVoteCommand & { args: typeof voteArgs; flags: typeof voteFlags });
-    const client = await this.connect(flags, resolverConnectOptions());
-    const approval = await client.call('host.resolve_approval', { approval_id: args.id, approved: this.approved, ...(flags.notes === undefined ? {} : { notes: flags.notes }) });
-    if (flags.json) this.printJson(approval);
-    else process.stdout.write(`${voteLine(approval)}\n`);
-  }
+    async run() {
+      const { args, flags } = await this.parse(HostVote);
+      const params = { approval_id: args.id, approved, ...(flags.notes === undefined ? {} : { notes: flags.notes }) };
+      return this.show(await this.request(flags, 'host.resolve_approval', params, resolverConnectOptions()), voteLine);
+    }
+  };
 }

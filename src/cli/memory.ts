@@ -1,5 +1,8 @@
 import { Flags } from '@oclif/core';
 import type { CarClient } from '../client/node.js';
+import { environment } from '../config/environment.js';
+import type { MemoryFact } from '../protocol/memory.js';
+import { clip, type Column } from './render.js';
 
 /**
  * The memory commands always bind a namespace: on a standalone daemon an unbound one-shot
@@ -12,8 +15,17 @@ export const namespaceFlag = Flags.string({
 });
 
 /** `--namespace`, else `CAR_MEMORY_NAMESPACE`, else the command's default namespace. */
-export const cliNamespace = (flag: string | undefined, fallback = DEFAULT_CLI_NAMESPACE): string => flag ?? (process.env.CAR_MEMORY_NAMESPACE?.trim() || fallback);
+export const cliNamespace = (flag: string | undefined, fallback = DEFAULT_CLI_NAMESPACE): string => flag ?? environment().memoryNamespace ?? fallback;
 
 /** Where the facts went, for one-line confirmations. */
 export const graphLabel = (client: CarClient): string =>
   client.auth?.memory_namespace === undefined ? "this session's graph" : `namespace '${client.auth.memory_namespace}'`;
+
+export const factCount = (count: number): string => `${count} ${count === 1 ? 'fact' : 'facts'}`;
+
+export const factColumns: Column<Pick<MemoryFact, 'id' | 'kind' | 'subject' | 'body'>>[] = [
+  { header: 'ID', get: (fact) => fact.id },
+  { header: 'KIND', get: (fact) => fact.kind },
+  { header: 'SUBJECT', get: (fact) => clip(fact.subject, 60) },
+  { header: 'BODY', get: (fact) => clip(fact.body, 60) },
+];

@@ -1,3 +1,5 @@
+import { environment } from '../config/environment.js';
+
 /** Human output helpers: tables, relative times, spinners that only appear on a TTY. */
 
 export interface Column<T> {
@@ -30,7 +32,7 @@ export function clip(text: string, max = 40): string {
 }
 
 /** A terminal a spinner can draw on: a TTY that is not CI and reports a width (a 0-column pty would make ora redraw forever). */
-export const isInteractive = (): boolean => Boolean(process.stderr.isTTY) && !process.env.CI && (process.stderr.columns ?? 0) > 0;
+export const isInteractive = (): boolean => Boolean(process.stderr.isTTY) && !environment().ci && (process.stderr.columns ?? 0) > 0;
 
 export interface Progress {
   update(text: string): void;

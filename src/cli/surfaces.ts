@@ -1,6 +1,6 @@
 import { childComponentIds, isPlainObject, type A2uiComponent, type A2uiEventParams, type A2uiSurface, type A2uiSurfaceOwner } from '../protocol/a2ui.js';
 import { CarError } from '../errors.js';
-import { clip } from './render.js';
+import { ago, clip } from './render.js';
 
 /** Rendering and input helpers of the `car surfaces` commands. */
 
@@ -100,4 +100,22 @@ export function parseEnvelopeFile(text: string, name: string): Record<string, un
 function asEnvelope(value: unknown, where: string): Record<string, unknown> {
   if (!isPlainObject(value)) throw new CarError(`${where} is not a JSON object`, 'each envelope is an object such as {"version":"v0.9","createSurface":{…}}');
   return value;
+}
+
+/** `car surfaces show`: the surface's header lines, its component tree and its data model. */
+export function surfaceReport(surface: A2uiSurface): string {
+  const indent = (lines: string[]) => lines.map((line) => `  ${line}`);
+  return [
+    `surface     ${surface.surfaceId}`,
+    `catalog     ${surface.catalogId}`,
+    `owner       ${ownerLabel(surface.owner)}`,
+    `revision    ${surface.revision} (updated ${ago(surface.updatedAt)}, expires ${until(surface.expiresAt)})`,
+    ...(surface.theme ? [`theme       ${JSON.stringify(surface.theme)}`] : []),
+    '',
+    `components (${Object.keys(surface.components).length})`,
+    ...indent(componentTree(surface)),
+    '',
+    'data model',
+    ...indent(JSON.stringify(surface.dataModel, null, 2).split('\n')),
+  ].join('\n');
 }

@@ -1,3 +1,4 @@
+import { environment } from '../config/environment.js';
 import WebSocket from 'ws';
 import { CarError, DaemonUnreachableError } from '../errors.js';
 import { DEFAULT_URL } from '../paths.js';
@@ -32,7 +33,7 @@ export interface ConnectOptions {
  */
 export class CarClient extends Connection {
   static async connect(options: ConnectOptions = {}): Promise<CarClient> {
-    const url = options.url ?? process.env.CAR_DAEMON_URL ?? DEFAULT_URL;
+    const url = options.url ?? environment().daemonUrl ?? DEFAULT_URL;
     const client = new CarClient(wsTransport(await open(url, options)), url);
     const token = (): string | null => (options.token === undefined ? discoverToken(options.asHost ? 'host' : 'client', options.stateRoot) : options.token);
     let sessionToken: string | null;
@@ -45,7 +46,7 @@ export class CarClient extends Connection {
     return client.open({
       token: sessionToken,
       asHost: options.asHost,
-      memoryNamespace: options.memoryNamespace ?? (process.env.CAR_MEMORY_NAMESPACE?.trim() || undefined),
+      memoryNamespace: options.memoryNamespace ?? environment().memoryNamespace,
       handshake: options.handshake,
       clientVersion: options.clientVersion ?? `car-cli/${VERSION}`,
     });

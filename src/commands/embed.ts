@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { CarCommand } from '../cli/base-command.js';
 import { modelFlag } from '../cli/inference.js';
 import { progress } from '../cli/render.js';
@@ -12,15 +12,13 @@ export default class Embed extends CarCommand {
   };
   static override flags = {
     model: modelFlag,
-    json: Flags.boolean({ description: 'print the embed result as JSON' }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { args, flags } = await this.parse(Embed);
     const client = await this.connect(flags);
     const spinner = await progress('embedding');
     const result = await client.call('embed', { texts: [args.text], model: flags.model }).finally(() => spinner.stop());
-    if (flags.json) this.printJson(result);
-    else process.stdout.write(JSON.stringify(result.embeddings[0]) + '\n');
+    return this.show(result, ({ embeddings }) => JSON.stringify(embeddings[0]));
   }
 }

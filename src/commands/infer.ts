@@ -2,65 +2,49 @@ import { Args, Flags } from '@oclif/core';
 import { CarCommand } from '../cli/base-command.js';
 import { modelFlag, temperatureFlag } from '../cli/inference.js';
 import { streamInference } from '../client/workflows/inference.js';
+import { readInput } from '../cli/input.js';
 import { progress } from '../cli/render.js';
 import type { GenerateRequest } from '../protocol/inference.js';
 
 export default class Infer extends CarCommand {
   static override summary = 'Generate text with a local model through the daemon.';
   static override description =
-    'Sends one prompt to `infer` (or `infer_stream` with --stream, printing tokens as they are generated). ' +
+    'Sends one prompt to `infer` (or `infer_stream` with --stream, printing tokens as they are generated); `-` reads the prompt from stdin. ' +
     'Calls queue behind the admission gate (`car admission status`). With --stream, Ctrl-C stops generation and keeps the text so far.';
   static override examples = [
     '<%= config.bin %> infer "Once upon a time" -m stories260K --temperature 0',
     '<%= config.bin %> infer "Write a haiku about rain" --stream --max-tokens 64',
-    '<%= config.bin %> infer "Summarise: ..." --json | jq .usage',
+    'cat question.txt | <%= config.bin %> infer - --json | jq .usage',
   ];
   static override args = {
-    prompt: Args.string({ description: 'the prompt (a single user turn)', required: true }),
+    prompt: Args.string({ description: 'the prompt (a single user turn), or - to read it from stdin', required: true }),
   };
   static override flags = {
     model: modelFlag,
     'max-tokens': Flags.integer({ description: 'most tokens to generate (1-8192)', min: 1, max: 8192, default: 512 }),
     temperature: temperatureFlag,
     stream: Flags.boolean({ description: 'print tokens as they are generated' }),
-    json: Flags.boolean({ description: 'print the whole result (text, usage, stop reason, timings) as JSON' }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { args, flags } = await this.parse(Infer);
+    const prompt = args.prompt === '-' ? readInput('-', 'pipe the prompt in, e.g. `echo hello | car infer -`').text : args.prompt;
     const client = await this.connect(flags);
-    const request: GenerateRequest = { prompt: args.prompt, model: flags.model, max_tokens: flags['max-tokens'], temperature: flags.temperature };
-
+    const request: GenerateRequest = { prompt, model: flags.model, max_tokens: flags['max-tokens'], temperature: flags.temperature };
     if (flags.stream) {
+      const json = this.jsonEnabled();
       // Ctrl-C cancels the stream instead of killing the command, so the text so far still ends cleanly.
       const interrupted = new AbortController();
       const interrupt = () => interrupted.abort();
       process.once('SIGINT', interrupt);
-      let result;
       try {
-        result = await streamInference(client, request, {
-          onText: (chunk) => {
-            if (!flags.json) process.stdout.write(chunk);
-          },
-          signal: interrupted.signal,
-        });
+        const result = await streamInference(client, request, { onText: (chunk) => void (json || process.stdout.write(chunk)), signal: interrupted.signal });
+        return this.show(result, ({ stop_reason }) => (stop_reason === 'cancelled' ? '\n[cancelled]' : ''));
       } finally {
         process.off('SIGINT', interrupt);
       }
-      if (flags.json) this.printJson(result);
-      else process.stdout.write(result.stop_reason === 'cancelled' ? '\n[cancelled]\n' : '\n');
-      return;
     }
-
     const spinner = await progress('generating');
-    try {
-      const result = await client.call('infer', request);
-      spinner.stop();
-      if (flags.json) this.printJson(result);
-      else process.stdout.write(result.text + '\n');
-    } catch (error) {
-      spinner.stop();
-      throw error;
-    }
+    return this.show(await client.call('infer', request).finally(() => spinner.stop()), ({ text }) => text);
   }
 }

@@ -1,8 +1,8 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { existsSync } from 'node:fs';
 import { LocalCommand } from '../cli/base-command.js';
 import { table } from '../cli/render.js';
-import { replayJournal } from '../daemon/journal/replay.js';
+import { replayJournal, type ReplayState } from '../daemon/journal/replay.js';
 import { CarError } from '../errors.js';
 
 export default class Replay extends LocalCommand {
@@ -12,32 +12,29 @@ export default class Replay extends LocalCommand {
   static override args = {
     file: Args.string({ description: 'journal file (JSONL)', required: true }),
   };
-  static override flags = {
-    json: Flags.boolean({ description: 'print the reconstructed state as JSON' }),
-  };
 
-  async run(): Promise<void> {
-    const { args, flags } = await this.parse(Replay);
+  async run() {
+    const { args } = await this.parse(Replay);
     if (!existsSync(args.file)) throw new CarError(`no journal file at ${args.file}`, 'journals live in <state root>/journals (see `car daemon status`)', 2);
     const state = replayJournal(args.file);
-    if (flags.json) {
-      this.printJson(state);
-      return;
-    }
-    const open = state.sessions.filter((s) => !s.removed_at).length;
-    const rows: [string, string][] = [
-      ['events', String(state.events)],
-      ['span', `${state.first_ts ?? '-'} .. ${state.last_ts ?? '-'}`],
-      ['daemon', state.daemon.stopped_at ? `stopped (${state.daemon.stop_reason})` : state.daemon.started_at ? 'running or killed' : '-'],
-      ['sessions', `${state.sessions.length} (${open} not removed)`],
-      ['host agents', String(state.host.agents.length)],
-      ['approvals', String(state.host.approvals.length)],
-      ['surfaces', String(state.a2ui.surfaces.length)],
-      ['meetings', state.meetings.map((m) => `${m.id}:${m.status}`).join(', ') || '0'],
-      ['memory', `${state.memory.added} added, ${state.memory.deleted} deleted`],
-      ['inference', `${state.inference.calls} calls, ${state.inference.tokens_in} tokens in, ${state.inference.tokens_out} out`],
-    ];
-    process.stdout.write(table(rows, [{ header: 'WHAT', get: (r) => r[0] }, { header: 'STATE', get: (r) => r[1] }]));
-    for (const problem of state.problems) process.stderr.write(`warning: ${problem}\n`);
+    if (!this.jsonEnabled()) for (const problem of state.problems) process.stderr.write(`warning: ${problem}\n`);
+    return this.show(state, summary);
   }
+}
+
+function summary(state: ReplayState): string {
+  const open = state.sessions.filter((s) => !s.removed_at).length;
+  const rows: [string, string][] = [
+    ['events', String(state.events)],
+    ['span', `${state.first_ts ?? '-'} .. ${state.last_ts ?? '-'}`],
+    ['daemon', state.daemon.stopped_at ? `stopped (${state.daemon.stop_reason})` : state.daemon.started_at ? 'running or killed' : '-'],
+    ['sessions', `${state.sessions.length} (${open} not removed)`],
+    ['host agents', String(state.host.agents.length)],
+    ['approvals', String(state.host.approvals.length)],
+    ['surfaces', String(state.a2ui.surfaces.length)],
+    ['meetings', state.meetings.map((m) => `${m.id}:${m.status}`).join(', ') || '0'],
+    ['memory', `${state.memory.added} added, ${state.memory.deleted} deleted`],
+    ['inference', `${state.inference.calls} calls, ${state.inference.tokens_in} tokens in, ${state.inference.tokens_out} out`],
+  ];
+  return table(rows, [{ header: 'WHAT', get: (r) => r[0] }, { header: 'STATE', get: (r) => r[1] }]);
 }

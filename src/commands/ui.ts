@@ -14,10 +14,9 @@ export default class Ui extends CarCommand {
   static override flags = {
     open: Flags.boolean({ description: 'open the link in the default browser as well' }),
     host: Flags.boolean({ description: 'sign the page in with host rights' }),
-    json: Flags.boolean({ description: 'print { url, expires_at } as JSON' }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(Ui);
     const client = await this.connect(flags, flags.host ? { asHost: true } : {});
     const daemon = new URL(client.url);
@@ -26,9 +25,8 @@ export default class Ui extends CarCommand {
     }
     const { code, expires_at } = await client.call('session.login_code', { role: flags.host ? 'host' : 'client' });
     const url = `http://${daemon.host}/#code=${code}`;
-    if (flags.json) this.printJson({ url, expires_at });
-    else this.log(`${url}\n(one-time link, valid until ${new Date(expires_at).toLocaleTimeString()}; run \`car ui\` again for a new one)`);
     if (flags.open) await openInBrowser(url);
+    return this.show({ url, expires_at }, () => `${url}\n(one-time link, valid until ${new Date(expires_at).toLocaleTimeString()}; run \`car ui\` again for a new one)`);
   }
 }
 

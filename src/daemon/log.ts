@@ -16,7 +16,7 @@ const MAX_STACK_CHARS = 2000;
 const LINES_PER_PEER_WINDOW = 20;
 const PEER_WINDOW_MS = 10_000;
 
-let threshold: number = ORDER[(process.env.CAR_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
+let threshold: number = ORDER.info;
 let sink: (line: string) => void = (line) => process.stderr.write(line);
 const peers = new Map<string, { windowStart: number; lines: number; suppressed: number }>();
 

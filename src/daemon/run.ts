@@ -1,25 +1,20 @@
 import { CarError, ConfigError } from '../errors.js';
-import { expandStatePath, resolveStateRoot, runPaths } from '../paths.js';
+import type { DaemonConfig } from '../config/daemon.js';
+import { expandStatePath, runPaths } from '../paths.js';
 import { VERSION } from '../version.js';
 import { AuthPolicy, mintToken, removeTokenFile, writeTokenFile } from './auth/tokens.js';
 import { log } from './log.js';
 import { acquireLock, releaseLock, updateLock, type LockInfo } from './root/lock.js';
 import { assertOwnedByMe, ensurePrivateDir, stateDirs } from './root/state-root.js';
 import { isLoopbackHost } from './server/origin.js';
-import type { ConnectionLimits } from './server/connection-gate.js';
 import { serve } from './server/ws-server.js';
 import { ServerState } from './state/server-state.js';
 
-export interface DaemonOptions {
-  port: number;
-  bind: string;
-  allowRemote: boolean;
-  auth: boolean;
-  authToken?: string;
-  approvals: boolean;
-  journalDir?: string;
+export interface DaemonOptions extends DaemonConfig {
   /** The start flags as given, recorded in the lock for `car daemon restart`. */
   flags: string[];
+  /** The `CAR_*` variables the daemon was started with, recorded for `car daemon restart`. */
+  env: Record<string, string>;
 }
 
 /**
@@ -28,7 +23,8 @@ export interface DaemonOptions {
  * start hooks, journal `daemon_started`, serve. Resolves when the daemon has stopped.
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const stateRoot = resolveStateRoot();
+  const { stateRoot } = options;
+  if (options.logLevel) log.configure({ level: options.logLevel });
   if (!isLoopbackHost(options.bind) && !options.allowRemote) {
     throw new ConfigError(`refusing to bind to non-loopback address ${options.bind}`, 'pass --allow-remote as well if you really want the daemon reachable from other hosts');
   }
@@ -45,6 +41,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     started_at: new Date().toISOString(),
     state_root: stateRoot,
     flags: options.flags,
+    env: options.env,
   };
   acquireLock(stateRoot, lock);
 
@@ -58,11 +55,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     if (!isLoopbackHost(options.bind)) log.warn('the daemon is reachable from other hosts; the token is the only guard', { bind: options.bind });
 
     const auth = options.auth
-      ? AuthPolicy.withTokens(options.authToken ?? envToken() ?? mintToken(), mintToken(), paths)
+      ? AuthPolicy.withTokens(options.authToken ?? mintToken(), mintToken(), paths)
       : AuthPolicy.disabled();
-    state = ServerState.withConfig({ journalDir, stateRoot, auth, approvalGate: { enabled: options.approvals } });
+    state = ServerState.withConfig({ ...options.state, journalDir, stateRoot, auth });
 
-    const server = await serve(state, { host: options.bind, port: options.port, connections: connectionLimitsFromEnv() }).catch((error: NodeJS.ErrnoException) => {
+    const server = await serve(state, { host: options.bind, port: options.port, connections: options.connections }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new CarError(`port ${options.port} is in use`, 'pass --port or stop the other process');
       if (error.code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot bind to ${options.bind}: no such local address`, 'pass --bind with an address of this machine');
       throw error;
@@ -110,21 +107,4 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     if (state && !state.url) await state.close('start_failed');
     releaseLock(stateRoot);
   }
-}
-
-function envToken(): string | undefined {
-  const value = process.env.CAR_AUTH_TOKEN?.trim();
-  return value ? value : undefined;
-}
-
-/** §23 Connections: `CAR_MAX_CONNECTIONS` (default a quarter of the open-files limit) and `CAR_MAX_PREAUTH_CONNECTIONS` (64). */
-function connectionLimitsFromEnv(): Partial<ConnectionLimits> {
-  const count = (name: string): number | undefined => {
-    const raw = process.env[name]?.trim();
-    if (!raw) return undefined;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of connections (at least 1), got '${raw}'`, `unset it for the default`);
-    return value;
-  };
-  return { maxConnections: count('CAR_MAX_CONNECTIONS'), maxPreAuthConnections: count('CAR_MAX_PREAUTH_CONNECTIONS') };
 }

@@ -68,6 +68,12 @@ export const queryParams = z.strictObject({
 
 export const deleteFactParams = z.strictObject({ id: factId });
 
+/** §23 `memory.list`: a page of the graph's facts, newest first. */
+export const listFactsParams = z.strictObject({
+  limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),
+  offset: z.number().int('must be a whole number').min(0, 'must be at least 0').default(0),
+});
+
 export const buildContextParams = z.strictObject({
   query: queryText,
   model_context_window: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
@@ -86,6 +92,23 @@ export interface MemoryHit {
   score: number;
 }
 
+/** One stored fact as `memory.list` returns it. */
+export interface MemoryFact {
+  id: string;
+  subject: string;
+  body: string;
+  kind: FactKind;
+  confidence: number;
+  source: FactSource;
+  created_at: string;
+}
+
+export interface ListFactsResult {
+  facts: MemoryFact[];
+  /** Every fact in the graph, so a client can tell when it has paged to the end. */
+  fact_count: number;
+}
+
 export interface AddFactResult {
   id: string;
   fact_count: number;
@@ -102,6 +125,7 @@ export const memoryContract = defineMethods({
   'memory.add_fact': { params: addFactParams, result: returns<AddFactResult>() },
   'memory.query': { params: queryParams, result: returns<MemoryHit[]>() },
   'memory.fact_count': { params: emptyParams, result: returns<number>() },
+  'memory.list': { params: listFactsParams, result: returns<ListFactsResult>() },
   'memory.delete': { params: deleteFactParams, result: returns<DeleteFactResult>() },
   'memory.build_context': { params: buildContextParams, result: returns<string>() },
   'memory.persist': { params: persistParams, result: returns<number>() },

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CarClient, type ConnectOptions } from '../../src/client/client.js';
 import { AuthPolicy } from '../../src/daemon/auth/tokens.js';
+import { readEnvironment } from '../../src/config/environment.js';
 import { log } from '../../src/daemon/log.js';
 import { serve, type ServeOptions } from '../../src/daemon/server/ws-server.js';
 import { ServerState, type ServerStateConfig } from '../../src/daemon/state/server-state.js';
@@ -16,7 +17,7 @@ export interface InProcessDaemon {
   close(): Promise<void>;
 }
 
-log.configure({ level: (process.env.CAR_LOG_LEVEL as 'debug') ?? 'error' });
+log.configure({ level: (readEnvironment().logLevel as 'debug' | undefined) ?? 'error' });
 
 /** A `ServerState` served on a free port inside the test process. */
 export async function startInProcess(config: Partial<ServerStateConfig> = {}, serveOptions: ServeOptions = {}): Promise<InProcessDaemon> {

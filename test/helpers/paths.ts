@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,16 @@ function findSharedDir(): string {
 /** The tiny real models shared with the team; never copied into the project. */
 export const SHARED_MODELS = join(SHARED_DIR, 'models');
 
-/** A throwaway state root (CAR_HOME). */
+const created: string[] = [];
+
+/** A throwaway state root (CAR_HOME), removed with everything in it when the test process exits. */
 export function tempStateRoot(prefix = 'car-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  if (created.length === 0) process.once('exit', removeTempRoots);
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+function removeTempRoots(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }

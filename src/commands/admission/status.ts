@@ -1,4 +1,3 @@
-import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { formatBytes } from '../../cli/inference.js';
 
@@ -9,21 +8,13 @@ export default class AdmissionStatus extends CarCommand {
     'Permits come from RAM (one per 8 GiB, 1-8) unless CAR_INFERENCE_MAX_CONCURRENT (1-64) was set when the daemon started. ' +
     'The numbers may be stale by the time they print: use them for display, not to throttle.';
   static override examples = ['<%= config.bin %> admission status', '<%= config.bin %> admission status --json | jq .queued'];
-  static override flags = {
-    json: Flags.boolean({ description: 'print the admission.status result as JSON' }),
-  };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(AdmissionStatus);
-    const client = await this.connect(flags);
-    const status = await client.call('admission.status', {});
-    if (flags.json) {
-      this.printJson(status);
-      return;
-    }
-    const source =
-      status.source === 'env' ? `CAR_INFERENCE_MAX_CONCURRENT=${status.env_override}` : status.source === 'ram' ? `${formatBytes(status.host_ram_bytes)} of RAM` : 'embedder config';
-    this.log(`permits    ${status.permits_in_use} in use, ${status.permits_available} free, ${status.permits_total} total (from ${source})`);
-    this.log(`queued     ${status.queued}`);
+    return this.show(await this.request(flags, 'admission.status', {}), (status) => {
+      const source =
+        status.source === 'env' ? `CAR_INFERENCE_MAX_CONCURRENT=${status.env_override}` : status.source === 'ram' ? `${formatBytes(status.host_ram_bytes)} of RAM` : 'embedder config';
+      return `permits    ${status.permits_in_use} in use, ${status.permits_available} free, ${status.permits_total} total (from ${source})\nqueued     ${status.queued}`;
+    });
   }
 }

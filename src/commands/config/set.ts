@@ -1,26 +1,21 @@
 import { Args } from '@oclif/core';
 import { LocalCommand } from '../../cli/base-command.js';
-import { SETTINGS_SCHEMA, SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
-import { ConfigError } from '../../errors.js';
+import { SETTING_KEYS, openSettings, parseSetting, type SettingKey } from '../../settings.js';
 
 export default class ConfigSet extends LocalCommand {
   static override summary = 'Change one setting (stored in <state root>/config.json).';
+  static override description = 'The value is checked first: port is 1-65535, url starts with ws:// or wss://, model and embedding_model name a model of the models directory.';
   static override examples = ['<%= config.bin %> config set port 9200', '<%= config.bin %> config set url ws://127.0.0.1:9200', '<%= config.bin %> config set model stories260K'];
   static override args = {
     key: Args.string({ description: 'setting name', required: true, options: SETTING_KEYS }),
     value: Args.string({ description: 'new value', required: true }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { args } = await this.parse(ConfigSet);
     const key = args.key as SettingKey;
-    const value = SETTINGS_SCHEMA[key].type === 'integer' ? Number(args.value) : args.value;
-    const settings = await openSettings();
-    try {
-      settings.set(key, value);
-    } catch (error) {
-      throw new ConfigError(`invalid value '${args.value}' for ${key}: ${(error as Error).message.replace(/^Config schema violation: /, '')}`, `${key} is the ${SETTINGS_SCHEMA[key].description}`);
-    }
-    this.log(`${key} = ${value}`);
+    const value = parseSetting(key, args.value);
+    (await openSettings()).set(key, value);
+    return this.show({ [key]: value }, () => `${key} = ${value}`);
   }
 }

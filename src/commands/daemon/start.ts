@@ -1,21 +1,24 @@
 import { Flags } from '@oclif/core';
 import { LocalCommand } from '../../cli/base-command.js';
-import { startInBackground } from '../../cli/daemon-control.js';
+import { modelsDirFlag, startInBackground } from '../../cli/daemon-control.js';
 import { progress } from '../../cli/render.js';
-import { readSetting } from '../../settings.js';
+import { daemonConfig, daemonVariables } from '../../config/daemon.js';
+import { environment } from '../../config/environment.js';
 import { log } from '../../daemon/log.js';
 import { runDaemon } from '../../daemon/run.js';
 import { splitAuthToken } from '../../cli/secret-flags.js';
+import { resolveStateRoot } from '../../paths.js';
+import { readSetting } from '../../settings.js';
 
 export default class DaemonStart extends LocalCommand {
   static override summary = 'Start the car daemon (in the background unless --foreground).';
   static override description =
     'Starts the daemon for this state root (CAR_HOME, default ~/.car) and waits until it answers. ' +
-    'Only one daemon runs per state root: if one is already running this prints where and exits 0. ' +
-    'A background daemon logs to <state root>/logs/daemon.log.';
+    'Only one daemon runs per state root: if one is already running this prints where and exits 0, or exits 1 when it listens on another port than --port asks for. ' +
+    'A background daemon logs to <state root>/logs/daemon.log (`car daemon logs`).';
   static override examples = [
     '<%= config.bin %> daemon start',
-    '<%= config.bin %> daemon start --port 9200',
+    '<%= config.bin %> daemon start --port 9200 --models-dir ~/models',
     'CAR_HOME=/tmp/car-dev <%= config.bin %> daemon start --foreground --no-auth',
   ];
   static override flags = {
@@ -26,54 +29,44 @@ export default class DaemonStart extends LocalCommand {
     'auth-token': Flags.string({ description: 'token to install instead of minting one (also CAR_AUTH_TOKEN)' }),
     approvals: Flags.boolean({ description: 'human approval for high-risk methods (--no-approvals or CAR_NO_APPROVALS=1 turns it off)', default: true, allowNo: true }),
     'journal-dir': Flags.string({ description: 'journal directory; a leading ~/.car/ means the state root', default: '~/.car/journals' }),
+    'models-dir': modelsDirFlag,
     foreground: Flags.boolean({ description: 'run in this process and log to stderr' }),
     'require-auth': Flags.boolean({ hidden: true, description: 'deprecated: auth is on by default' }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(DaemonStart);
-    const auth = flags.auth && process.env.CAR_NO_AUTH !== '1';
     if (flags['require-auth']) process.stderr.write('warning: --require-auth is deprecated and has no effect; auth is on by default\n');
-    if (!auth) process.stderr.write('warning: authentication is OFF: any program on this machine can connect to the daemon with host rights; drop --no-auth (and CAR_NO_AUTH) to require the token\n');
+    const env = environment();
+    if (!flags.auth || env.noAuth) process.stderr.write('warning: authentication is OFF: any program on this machine can connect to the daemon with host rights; drop --no-auth (and CAR_NO_AUTH) to require the token\n');
+    if (!flags.foreground) return this.startInBackground(flags.port);
 
-    if (flags.foreground) {
-      process.on('uncaughtException', (error) => log.failure('error', 'uncaught exception; still serving', error));
-      process.on('unhandledRejection', (error) => log.failure('error', 'unhandled rejection; still serving', error));
-      await runDaemon({
-        port: flags.port ?? numberSetting('port') ?? 9100,
-        bind: flags.bind,
-        allowRemote: flags['allow-remote'],
-        auth,
-        authToken: flags['auth-token'],
-        approvals: flags.approvals && process.env.CAR_NO_APPROVALS !== '1',
-        journalDir: flags['journal-dir'],
-        flags: splitAuthToken(this.argv).flags.filter((arg) => arg !== '--foreground'),
-      });
-      return;
-    }
+    const port = readSetting('port');
+    const config = daemonConfig(
+      { ...flags, allowRemote: flags['allow-remote'], authToken: flags['auth-token'], journalDir: flags['journal-dir'], modelsDir: flags['models-dir'] },
+      env,
+      { port: typeof port === 'number' ? port : undefined },
+      resolveStateRoot(env.home),
+    );
+    process.on('uncaughtException', (error) => log.failure('error', 'uncaught exception; still serving', error));
+    process.on('unhandledRejection', (error) => log.failure('error', 'unhandled rejection; still serving', error));
+    // The token never reaches the lock (issue 12, defect 7): a restart finds it in the token file.
+    await runDaemon({ ...config, flags: splitAuthToken(this.argv).flags.filter((arg) => arg !== '--foreground'), env: daemonVariables(env, config) });
+  }
 
+  private async startInBackground(port: number | undefined) {
     const spinner = await progress('starting the car daemon');
-    try {
-      const outcome = await startInBackground(this.argv, auth, spinner);
-      const { lock } = outcome;
-      if (outcome.kind === 'already_running') {
-        spinner.stop();
-        this.log(`already running (pid ${lock.pid}, ${lock.url})`);
-        return;
-      }
-      spinner.succeed(`car daemon started`);
-      this.log(`url:    ${lock.url}`);
-      this.log(`pid:    ${lock.pid}`);
-      this.log(`token:  ${outcome.tokenFile ?? 'none (auth disabled)'}`);
-      this.log(`log:    ${outcome.logFile}`);
-    } catch (error) {
+    const outcome = await startInBackground(this.argv, spinner, { port }).catch((error: unknown) => {
       spinner.fail('the car daemon did not start');
       throw error;
-    }
+    });
+    const { lock } = outcome;
+    if (outcome.kind === 'already_running') spinner.stop();
+    else spinner.succeed('car daemon started');
+    return this.show(outcome, () =>
+      outcome.kind === 'already_running'
+        ? `already running (pid ${lock.pid}, ${lock.url})`
+        : [`url:    ${lock.url}`, `pid:    ${lock.pid}`, `token:  ${outcome.tokenFile ?? 'none (auth disabled)'}`, `log:    ${outcome.logFile}`].join('\n'),
+    );
   }
-}
-
-function numberSetting(key: 'port'): number | undefined {
-  const value = readSetting(key);
-  return typeof value === 'number' ? value : undefined;
 }

@@ -13,15 +13,13 @@ export default class DaemonStop extends LocalCommand {
     timeout: Flags.integer({ description: 'seconds to wait for a graceful stop before forcing it', default: 10, min: 1 }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(DaemonStop);
     const spinner = await progress('stopping the car daemon');
-    const { stopped, forced } = await stopDaemon(flags.timeout * 1000);
-    spinner.stop();
-    if (!stopped) {
-      this.log('not running');
-      return;
-    }
-    this.log(forced ? `killed (pid ${stopped.pid}) after ${flags.timeout}s without a graceful stop` : `stopped (pid ${stopped.pid})`);
+    const outcome = await stopDaemon(flags.timeout * 1000).finally(() => spinner.stop());
+    return this.show(outcome, ({ stopped, forced }) => {
+      if (!stopped) return 'not running';
+      return forced ? `killed (pid ${stopped.pid}) after ${flags.timeout}s without a graceful stop` : `stopped (pid ${stopped.pid})`;
+    });
   }
 }

@@ -1,13 +1,13 @@
 import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { approvalColumns, followHost } from '../../cli/host.js';
+import { approvalColumns, hostWatcher } from '../../cli/host.js';
 import { table } from '../../cli/render.js';
 import { APPROVAL_STATUSES, type HostApproval } from '../../protocol/host.js';
 
 export default class HostApprovals extends CarCommand {
   static override summary = 'List approvals, newest first.';
   static override description =
-    'Approvals requested by agents and by the high-risk method gate (OWNER "system"); resolve them with `car host approve|deny <id>`. With --follow, prints the list, then each approval event as it happens, until Ctrl-C.';
+    'Approvals requested by agents and by the high-risk method gate (OWNER "system"); resolve them with `car host approve|deny <id>`. With --follow, prints the list, then each approval event as it happens, until Ctrl-C; after a daemon restart it reconnects.';
   static override examples = [
     '<%= config.bin %> host approvals',
     '<%= config.bin %> host approvals --status pending',
@@ -16,30 +16,26 @@ export default class HostApprovals extends CarCommand {
   ];
   static override flags = {
     status: Flags.string({ description: 'only approvals with this status', options: [...APPROVAL_STATUSES] }),
-    json: Flags.boolean({ description: 'print JSON instead of a table' }),
     follow: Flags.boolean({ char: 'f', description: 'keep printing approval events live until Ctrl-C' }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(HostApprovals);
     const status = flags.status as (typeof APPROVAL_STATUSES)[number] | undefined;
-    const client = await this.connect(flags);
-    if (flags.follow) {
-      await followHost(client, {
-        json: flags.json,
-        shows: (event) =>
-          event.kind.startsWith('approval.') && (status === undefined || (event.payload as { approval?: HostApproval } | null)?.approval?.status === status),
+    const list = (approvals: HostApproval[]) => table(approvals, approvalColumns, status === undefined ? 'no approvals' : `no ${status} approvals`);
+    if (!flags.follow) return this.show(await this.request(flags, 'host.approvals', status === undefined ? {} : { status }), ({ approvals }) => list(approvals));
+    const json = this.jsonEnabled();
+    const wanted = (approval: HostApproval | undefined) => status === undefined || approval?.status === status;
+    await this.follow(
+      flags,
+      hostWatcher({
+        json,
+        shows: (event) => event.kind.startsWith('approval.') && wanted((event.payload as { approval?: HostApproval } | null)?.approval),
         head: (snapshot) => {
-          const approvals = snapshot.approvals.filter((approval) => status === undefined || approval.status === status);
-          return [flags.json ? JSON.stringify({ approvals }) : table(approvals, approvalColumns, noApprovals(status)).trimEnd()];
+          const approvals = snapshot.approvals.filter(wanted);
+          return json ? JSON.stringify({ approvals }) : list(approvals);
         },
-      });
-      return;
-    }
-    const result = await client.call('host.approvals', status === undefined ? {} : { status });
-    if (flags.json) this.printJson(result);
-    else process.stdout.write(table(result.approvals, approvalColumns, noApprovals(status)));
+      }),
+    );
   }
 }
-
-const noApprovals = (status: string | undefined) => (status === undefined ? 'no approvals' : `no ${status} approvals`);

@@ -19,21 +19,12 @@ export default class HostNotify extends CarCommand {
     kind: Flags.string({ description: 'event kind', default: DEFAULT_NOTIFY_KIND }),
     agent: Flags.string({ description: 'id of the agent this is about' }),
     payload: Flags.string({ description: 'JSON value attached to the event' }),
-    json: Flags.boolean({ description: 'print the emitted event as JSON' }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { args, flags } = await this.parse(HostNotify);
-    const payload = flags.payload === undefined ? undefined : parsePayload(flags.payload);
-    const client = await this.connect(flags);
-    const event = await client.call('host.notify', {
-      kind: flags.kind,
-      message: args.message,
-      ...(flags.agent === undefined ? {} : { agent_id: flags.agent }),
-      ...(payload === undefined ? {} : { payload }),
-    });
-    if (flags.json) this.printJson(event);
-    else process.stdout.write(`${eventLine(event)}\n`);
+    const params = { kind: flags.kind, message: args.message, agent_id: flags.agent, payload: flags.payload === undefined ? undefined : parsePayload(flags.payload) };
+    return this.show(await this.request(flags, 'host.notify', params), eventLine);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { meetingReport } from '../../cli/meeting.js';
 
@@ -8,15 +8,9 @@ export default class MeetingShow extends CarCommand {
   static override args = {
     id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
   };
-  static override flags = {
-    json: Flags.boolean({ description: 'print the meeting.get result as JSON' }),
-  };
 
-  async run(): Promise<void> {
+  async run() {
     const { args, flags } = await this.parse(MeetingShow);
-    const client = await this.connect(flags);
-    const record = await client.call('meeting.get', { meeting_id: args.id });
-    if (flags.json) this.printJson(record);
-    else process.stdout.write(meetingReport(record));
+    return this.show(await this.request(flags, 'meeting.get', { meeting_id: args.id }), meetingReport);
   }
 }

@@ -13,20 +13,12 @@ export default class MeetingStop extends CarCommand {
   };
   static override flags = {
     summary: Flags.boolean({ description: 'summarise the transcript', default: true, allowNo: true }),
-    json: Flags.boolean({ description: 'print the meeting.stop result as JSON' }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { args, flags } = await this.parse(MeetingStop);
-    const client = await this.connect(flags, { asHost: true });
-    const spinner = flags.json ? null : await progress(flags.summary ? 'stopping and summarising' : 'stopping');
-    try {
-      const result = await client.call('meeting.stop', { meeting_id: args.id, summarize: flags.summary });
-      spinner?.stop();
-      if (flags.json) this.printJson(result);
-      else process.stdout.write(meetingOutcome(result));
-    } finally {
-      spinner?.stop();
-    }
+    const spinner = this.jsonEnabled() ? null : await progress(flags.summary ? 'stopping and summarising' : 'stopping');
+    const result = await this.request(flags, 'meeting.stop', { meeting_id: args.id, summarize: flags.summary }, { asHost: true }).finally(() => spinner?.stop());
+    return this.show(result, meetingOutcome);
   }
 }

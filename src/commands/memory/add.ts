@@ -1,11 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { cliNamespace, graphLabel, namespaceFlag } from '../../cli/memory.js';
+import { cliNamespace, factCount, graphLabel, namespaceFlag } from '../../cli/memory.js';
 import { FACT_KINDS } from '../../protocol/memory.js';
 
 export default class MemoryAdd extends CarCommand {
   static override summary = 'Add a fact to the memory engine.';
-  static override description = 'An identical fact (same subject, body and kind) is not stored twice; its id is printed instead.';
+  static override description =
+    'Prints the new fact\'s id, so it can be deleted with `car memory rm <id>`. An identical fact (same subject, body and kind) is not stored twice; its id is printed instead.';
   static override examples = [
     '<%= config.bin %> memory add coffee "Alice drinks coffee every morning" --namespace work',
     '<%= config.bin %> memory add deploys "never deploy on Fridays" --kind constraint --namespace work',
@@ -17,14 +18,12 @@ export default class MemoryAdd extends CarCommand {
   static override flags = {
     kind: Flags.string({ description: 'kind of fact', options: [...FACT_KINDS], default: 'pattern' }),
     namespace: namespaceFlag,
-    json: Flags.boolean({ description: 'print the memory.add_fact result as JSON' }),
   };
 
-  async run(): Promise<void> {
+  async run() {
     const { args, flags } = await this.parse(MemoryAdd);
     const client = await this.connect(flags, { memoryNamespace: cliNamespace(flags.namespace) });
     const result = await client.call('memory.add_fact', { subject: args.subject, body: args.body, kind: flags.kind as (typeof FACT_KINDS)[number] });
-    if (flags.json) this.printJson(result);
-    else this.log(`${result.id} stored in ${graphLabel(client)} (${result.fact_count} facts)`);
+    return this.show(result, ({ id, fact_count }) => `${id} stored in ${graphLabel(client)} (${factCount(fact_count)})`);
   }
 }

@@ -1,4 +1,3 @@
-import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { formatBytes } from '../../cli/inference.js';
 import { table } from '../../cli/render.js';
@@ -10,31 +9,20 @@ export default class ModelsList extends CarCommand {
     'The default generation model is marked with *, the default embedding model with +.';
   static override aliases = ['models:list', 'models'];
   static override examples = ['<%= config.bin %> models ls', '<%= config.bin %> models ls --json | jq -r ".models[].name"'];
-  static override flags = {
-    json: Flags.boolean({ description: 'print the models.list result as JSON' }),
-  };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(ModelsList);
-    const client = await this.connect(flags);
-    const result = await client.call('models.list', {});
-    if (flags.json) {
-      this.printJson(result);
-      return;
-    }
-    if (result.models.length === 0) {
-      this.log(`no models in ${result.models_dir ?? '(no models directory)'}; put .gguf files there or start the daemon with CAR_MODELS_DIR set`);
-      return;
-    }
+    const result = await this.request(flags, 'models.list', {});
+    for (const model of result.models) if (model.error) process.stderr.write(`warning: ${model.name}: ${model.error}\n`);
     const marks = (roles: string[]) => (roles.includes('generation') ? ' *' : '') + (roles.includes('embedding') ? ' +' : '');
-    process.stdout.write(
-      table(result.models, [
+    const empty = `no models in ${result.models_dir ?? '(no models directory)'}; put .gguf files there or start the daemon with --models-dir (or CAR_MODELS_DIR)`;
+    return this.show(result, ({ models }) =>
+      table(models, [
         { header: 'NAME', get: (m) => m.name + marks(m.default_for) },
         { header: 'SIZE', get: (m) => formatBytes(m.size_bytes) },
         { header: 'ARCH', get: (m) => m.architecture ?? (m.error ? 'unreadable' : '-') },
         { header: 'CONTEXT', get: (m) => (m.context_length === null ? '-' : String(m.context_length)) },
-      ]),
+      ], empty),
     );
-    for (const model of result.models) if (model.error) process.stderr.write(`warning: ${model.name}: ${model.error}\n`);
   }
 }

@@ -1,4 +1,3 @@
-import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { ago, table } from '../../cli/render.js';
 
@@ -7,20 +6,11 @@ export default class SessionsList extends CarCommand {
   static override description = 'One row per WebSocket connection; your own session is marked with *.';
   static override aliases = ['sessions:list', 'sessions'];
   static override examples = ['<%= config.bin %> sessions ls', '<%= config.bin %> sessions ls --json | jq ".sessions[].id"'];
-  static override flags = {
-    json: Flags.boolean({ description: 'print the sessions.list result as JSON' }),
-  };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(SessionsList);
-    const client = await this.connect(flags);
-    const result = await client.call('sessions.list', {});
-    if (flags.json) {
-      this.printJson(result);
-      return;
-    }
-    process.stdout.write(
-      table(result.sessions, [
+    return this.show(await this.request(flags, 'sessions.list', {}), ({ sessions }) =>
+      table(sessions, [
         { header: 'ID', get: (s) => `${s.id}${s.is_self ? ' *' : ''}` },
         { header: 'REMOTE', get: (s) => s.remote },
         { header: 'ROLE', get: (s) => s.role ?? 'unauthenticated' },

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
+import { readInput } from '../../cli/input.js';
 import { parseEnvelopeFile } from '../../cli/surfaces.js';
 import { CarError } from '../../errors.js';
 import type { A2uiApplyResult } from '../../protocol/a2ui.js';
@@ -14,36 +14,24 @@ export default class SurfacesApply extends CarCommand {
   static override args = {
     file: Args.string({ description: 'envelope file, or - for stdin', required: true }),
   };
-  static override flags = {
-    json: Flags.boolean({ description: 'print the a2ui.apply results as a JSON array' }),
-  };
 
-  async run(): Promise<void> {
+  async run() {
     const { args, flags } = await this.parse(SurfacesApply);
-    const name = args.file === '-' ? 'stdin' : args.file;
-    let text: string;
-    try {
-      text = readFileSync(args.file === '-' ? 0 : args.file, 'utf8');
-    } catch (error) {
-      throw new CarError(`cannot read ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'pass the path of a .json or .jsonl file');
-    }
+    const { text, name } = readInput(args.file, 'pass the path of a .json or .jsonl file');
     const envelopes = parseEnvelopeFile(text, name);
     if (envelopes.length === 0) throw new CarError(`${name} holds no envelopes`, 'write one envelope per line, e.g. {"version":"v0.9","createSurface":{…}}');
     const client = await this.connect(flags);
     const results: A2uiApplyResult[] = [];
     for (const [index, envelope] of envelopes.entries()) {
-      let result: A2uiApplyResult;
       try {
-        result = await client.call('a2ui.apply', { envelope });
+        results.push(this.show(await client.call('a2ui.apply', { envelope }), describe));
       } catch (error) {
-        if (flags.json && results.length) this.printJson(results);
+        if (this.jsonEnabled() && results.length) this.logJson(results);
         if (error instanceof RpcError) throw new RpcError(error.code, `envelope ${index + 1} of ${envelopes.length}: ${error.message}`, error.data);
         throw error;
       }
-      results.push(result);
-      if (!flags.json) this.log(describe(result));
     }
-    if (flags.json) this.printJson(results);
+    return results;
   }
 }
 

@@ -1,4 +1,3 @@
-import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { ago, table } from '../../cli/render.js';
 import { ownerLabel, until } from '../../cli/surfaces.js';
@@ -8,23 +7,11 @@ export default class SurfacesList extends CarCommand {
   static override description = 'One row per surface the daemon holds; expired surfaces are not shown. `car surfaces show <id>` prints one in full.';
   static override aliases = ['surfaces:list'];
   static override examples = ['<%= config.bin %> surfaces ls', '<%= config.bin %> surfaces ls --json | jq ".[].surfaceId"'];
-  static override flags = {
-    json: Flags.boolean({ description: 'print the a2ui.surfaces result as JSON' }),
-  };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(SurfacesList);
-    const client = await this.connect(flags);
-    const surfaces = await client.call('a2ui.surfaces', {});
-    if (flags.json) {
-      this.printJson(surfaces);
-      return;
-    }
-    if (surfaces.length === 0) {
-      this.log('no surfaces (apply one with `car surfaces apply <file.json>`)');
-      return;
-    }
-    process.stdout.write(
+    const empty = 'no surfaces (apply one with `car surfaces apply <file.json>`)';
+    return this.show(await this.request(flags, 'a2ui.surfaces', {}), (surfaces) =>
       table(surfaces, [
         { header: 'ID', get: (s) => s.surfaceId },
         { header: 'OWNER', get: (s) => ownerLabel(s.owner) },
@@ -32,7 +19,7 @@ export default class SurfacesList extends CarCommand {
         { header: 'REVISION', get: (s) => String(s.revision) },
         { header: 'UPDATED', get: (s) => ago(s.updatedAt) },
         { header: 'EXPIRES', get: (s) => until(s.expiresAt) },
-      ]),
+      ], empty),
     );
   }
 }

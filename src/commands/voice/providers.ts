@@ -1,4 +1,3 @@
-import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/render.js';
 
@@ -6,19 +5,10 @@ export default class VoiceProviders extends CarCommand {
   static override summary = 'List the speech engines the daemon offers and whether they can run.';
   static override description = 'An unavailable provider says why and how to fix it (usually: install the PocketSphinx Debian packages).';
   static override examples = ['<%= config.bin %> voice providers', '<%= config.bin %> voice providers --json'];
-  static override flags = {
-    json: Flags.boolean({ description: 'print the voice.providers.list result as JSON' }),
-  };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(VoiceProviders);
-    const client = await this.connect(flags);
-    const providers = await client.call('voice.providers.list', {});
-    if (flags.json) {
-      this.printJson(providers);
-      return;
-    }
-    process.stdout.write(
+    return this.show(await this.request(flags, 'voice.providers.list', {}), (providers) =>
       table(providers, [
         { header: 'ID', get: (p) => p.id },
         { header: 'KIND', get: (p) => p.kind },

@@ -1,4 +1,3 @@
-import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { ago, table } from '../../cli/render.js';
 
@@ -6,19 +5,11 @@ export default class VoiceSessions extends CarCommand {
   static override summary = "List the daemon's live voice sessions.";
   static override description = 'One row per live transcription, from any connection; yours are marked with *.';
   static override examples = ['<%= config.bin %> voice sessions', '<%= config.bin %> voice sessions --json | jq ".[].session_id"'];
-  static override flags = {
-    json: Flags.boolean({ description: 'print the voice.sessions.list result as JSON' }),
-  };
 
-  async run(): Promise<void> {
+  async run() {
     const { flags } = await this.parse(VoiceSessions);
-    const client = await this.connect(flags);
-    const sessions = await client.call('voice.sessions.list', {});
-    if (flags.json) {
-      this.printJson(sessions);
-      return;
-    }
-    process.stdout.write(
+    const empty = 'no live voice sessions (start one with `car voice transcribe`)';
+    return this.show(await this.request(flags, 'voice.sessions.list', {}), (sessions) =>
       table(sessions, [
         { header: 'ID', get: (s) => `${s.session_id}${s.is_mine ? ' *' : ''}` },
         { header: 'STATUS', get: (s) => s.status },
@@ -28,7 +19,7 @@ export default class VoiceSessions extends CarCommand {
         { header: 'STARTED', get: (s) => ago(s.started_at) },
         { header: 'OWNER', get: (s) => s.owner_session },
         { header: 'MEETING', get: (s) => s.meeting_id ?? '-' },
-      ], 'no live voice sessions (start one with `car voice transcribe`)'),
+      ], empty),
     );
   }
 }

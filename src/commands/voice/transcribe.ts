@@ -22,34 +22,34 @@ export default class VoiceTranscribe extends CarCommand {
   };
   static override flags = {
     stream: Flags.boolean({ description: 'send at real-time pace and show partial text live' }),
-    json: Flags.boolean({ description: 'print each voice.event as one JSON line, then the result' }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(VoiceTranscribe);
+    const json = this.jsonEnabled();
     const input = await openAudioInput(args.file);
     const client = await this.connect(flags);
     const live = new LiveTranscript();
     const stopReading = new AbortController();
     const onInterrupt = () => stopReading.abort();
     process.once('SIGINT', onInterrupt);
-    const spinner = flags.stream || flags.json ? null : await progress('transcribing');
+    const spinner = flags.stream || json ? null : await progress('transcribing');
     try {
       const result = await transcribe(client, input, {
         realtime: flags.stream,
-        partials: flags.stream || flags.json,
+        partials: flags.stream || json,
         signal: stopReading.signal,
         onEvent: (event) => {
-          if (flags.json) process.stdout.write(JSON.stringify(event) + '\n');
+          if (json) process.stdout.write(JSON.stringify(event) + '\n');
           else if (flags.stream) live.show(event);
           else if (event.type === 'error') process.stderr.write(`${event.fatal ? 'error' : 'warning'}: ${event.message}\n`);
         },
       });
       spinner?.stop();
       live.clearPartial();
-      if (flags.json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
+      if (json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
       else if (!flags.stream) for (const segment of result.segments) process.stdout.write(segment.text + '\n');
-      if (!flags.json && result.segments.length === 0 && isInteractive()) process.stderr.write('no speech recognised\n');
+      if (!json && result.segments.length === 0 && isInteractive()) process.stderr.write('no speech recognised\n');
     } finally {
       spinner?.stop();
       process.off('SIGINT', onInterrupt);

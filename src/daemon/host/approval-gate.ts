@@ -16,7 +16,7 @@ export const DEFAULT_APPROVAL_TIMEOUT_MS = 60_000;
 
 /** How an embedder (or `car daemon start --no-approvals`) configures gate 7 (§13). */
 export interface ApprovalGateConfig {
-  /** Defaults to on, unless `CAR_NO_APPROVALS=1`. */
+  /** Defaults to on (the daemon turns it off for `--no-approvals` / `CAR_NO_APPROVALS=1`). */
   enabled?: boolean;
   /** How long a gated call waits for a decision; 60 s by default. */
   timeoutMs?: number;
@@ -37,13 +37,12 @@ export class MethodApprovalGate implements ApprovalGate {
   constructor(
     private readonly host: ApprovalDesk,
     config: ApprovalGateConfig = {},
-    env: NodeJS.ProcessEnv = process.env,
   ) {
     const timeoutMs = config.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
       throw new ConfigError(`approvalGate.timeoutMs must be a whole number of milliseconds (at least 1), got ${timeoutMs}`, 'leave it out for the 60 s default');
     }
-    this.enabled = config.enabled ?? env.CAR_NO_APPROVALS !== '1';
+    this.enabled = config.enabled ?? true;
     this.timeoutMs = timeoutMs;
     this.methods = new Set(config.methods ?? []);
   }

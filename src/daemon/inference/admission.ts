@@ -30,8 +30,8 @@ export class InferenceAdmission {
   /** Insertion-ordered, so iteration is FIFO and a leaving waiter is removed in O(1). */
   private readonly waiters = new Set<Waiter>();
 
-  /** `permits` comes from an embedder's config and beats the environment; otherwise the env override, else RAM. */
-  constructor(permits?: number, env: NodeJS.ProcessEnv = process.env) {
+  /** `permits` comes from an embedder's config and beats `envOverride` (the raw `CAR_INFERENCE_MAX_CONCURRENT`); else RAM. */
+  constructor(permits?: number, envOverride?: string) {
     if (permits !== undefined) {
       if (!Number.isInteger(permits) || permits < 1 || permits > ENV_PERMITS_MAX) {
         throw new ConfigError(`admissionPermits must be an integer from 1 to ${ENV_PERMITS_MAX}, got ${permits}`);
@@ -41,7 +41,7 @@ export class InferenceAdmission {
       this.envOverride = '';
       return;
     }
-    const raw = env[ENV_NAME];
+    const raw = envOverride;
     if (raw !== undefined && raw !== '') {
       this.permitsTotal = parseEnvPermits(raw);
       this.source = 'env';

@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ModelInfo, ModelsListResult } from '../../protocol/inference.js';
 import { notFound, unavailable } from '../../protocol/errors.js';
 import { readSetting, type SettingKey } from '../../settings.js';
@@ -9,12 +9,6 @@ import { loadLlamaModule } from './llama.js';
 export type ModelRole = 'generation' | 'embedding';
 
 const EXTENSION = '.gguf';
-
-/** `CAR_MODELS_DIR` (relative to the daemon's cwd at start), else `<state root>/models` (PROTOCOL.md §7.2). */
-export function modelsDirFrom(env: NodeJS.ProcessEnv, stateRoot: string | null): string | null {
-  if (env.CAR_MODELS_DIR) return resolve(env.CAR_MODELS_DIR);
-  return stateRoot === null ? null : join(stateRoot, 'models');
-}
 
 /**
  * The `.gguf` files of the models directory, by name (the file stem). Callers name models,

@@ -1,5 +1,5 @@
+import { join } from 'node:path';
 import type { z } from 'zod';
-import { ConfigError } from '../../errors.js';
 import { ErrorCode, RpcError, internalError } from '../../protocol/errors.js';
 import {
   DEFAULT_MAX_TOKENS,
@@ -17,7 +17,7 @@ import type { ClientSession } from '../sessions/client-session.js';
 import type { MemoryService } from '../memgine/memory-service.js';
 import type { CapabilityHost, SessionDirectory } from '../state/capability.js';
 import type { InferenceAdmission, Permit } from './admission.js';
-import { ModelCatalogue, modelsDirFrom } from './catalogue.js';
+import { ModelCatalogue } from './catalogue.js';
 import { InferenceEngine } from './engine.js';
 import type { GenerationModel, GenerationOutcome } from './generation-model.js';
 import { LazyEngine, type EngineState } from './lazy-engine.js';
@@ -65,10 +65,10 @@ export class LocalInference {
     private readonly memory: Pick<MemoryService, 'buildContext'>,
     private readonly sessions: SessionDirectory,
     injected?: InferenceEngine,
-    env: NodeJS.ProcessEnv = process.env,
+    options: { modelsDir?: string; decodeTimeoutMs?: number } = {},
   ) {
-    this.decodeTimeoutMs = decodeTimeoutFromEnv(env);
-    this.catalogue = new ModelCatalogue(modelsDirFrom(env, core.stateRoot), core.stateRoot);
+    this.decodeTimeoutMs = options.decodeTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_S * 1000;
+    this.catalogue = new ModelCatalogue(options.modelsDir ?? (core.stateRoot === null ? null : join(core.stateRoot, 'models')), core.stateRoot);
     this.engine = new LazyEngine(() => InferenceEngine.create({ parallelSequences: admission.permitsTotal }), injected);
     // An injected engine belongs to the embedder, who disposes it.
     if (!injected) core.onClose(() => this.engine.dispose());
@@ -259,13 +259,4 @@ function errorKind(error: RpcError): string {
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
   return present.length <= 1 ? present[0] : AbortSignal.any(present);
-}
-
-function decodeTimeoutFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env.CAR_LOCAL_DECODE_TIMEOUT_SECS;
-  if (raw === undefined || raw === '') return DEFAULT_DECODE_TIMEOUT_S * 1000;
-  if (!/^\d+$/.test(raw.trim())) {
-    throw new ConfigError(`CAR_LOCAL_DECODE_TIMEOUT_SECS must be a whole number of seconds (0 turns the bound off), got '${raw}'`, `unset it for the ${DEFAULT_DECODE_TIMEOUT_S}-second default`);
-  }
-  return Number(raw.trim()) * 1000;
 }

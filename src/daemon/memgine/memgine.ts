@@ -47,6 +47,8 @@ export interface Memgine {
   deleteFact(id: string): { deleted: boolean; kind: FactKind | null };
   /** Every fact, oldest first. */
   allFacts(): Fact[];
+  /** A page of facts, newest first; engines without it are paged from `allFacts`. */
+  listFacts?(limit: number, offset: number): Fact[];
   /** Resets the graph to exactly these facts, all or nothing (used by `memory.load`); returns how many were stored after de-duplication. */
   replaceAll(facts: Fact[]): number;
   /**

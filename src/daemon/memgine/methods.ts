@@ -2,6 +2,7 @@ import {
   memoryContract,
   type AddFactResult,
   type DeleteFactResult,
+  type ListFactsResult,
   type MemoryHit,
 } from '../../protocol/memory.js';
 import { invalidParams } from '../../protocol/errors.js';
@@ -37,6 +38,15 @@ export const memoryMethods = (memory: MemoryService, journal: JournalWriter): Me
 
     'memory.fact_count': {
       handler: (_params, { session }): number => memory.engineFor(session).factCount(),
+    },
+
+    'memory.list': {
+      handler({ limit, offset }, { session }): ListFactsResult {
+        const engine = memory.engineFor(session);
+        const page = engine.listFacts?.(limit, offset) ?? engine.allFacts().reverse().slice(offset, offset + limit);
+        const facts = page.map(({ id, subject, body, kind, confidence, source, created_at }) => ({ id, subject, body, kind, confidence, source, created_at }));
+        return { facts, fact_count: engine.factCount() };
+      },
     },
 
     'memory.delete': {

@@ -65,6 +65,7 @@ export const SQL = {
   maxSeq: 'SELECT max(seq) AS seq FROM facts WHERE seq BETWEEN ? AND ?',
   ofKind: `SELECT ${FACT_COLUMNS} FROM facts f WHERE f.graph = ? AND f.kind = ? ORDER BY f.seq DESC LIMIT ?`,
   all: `SELECT ${FACT_COLUMNS} FROM facts f WHERE f.seq BETWEEN ? AND ? ORDER BY f.seq`,
+  page: `SELECT ${FACT_COLUMNS} FROM facts f WHERE f.seq BETWEEN ? AND ? ORDER BY f.seq DESC LIMIT ? OFFSET ?`,
   graphByName: 'SELECT id FROM graphs WHERE name = ?',
   /** The smallest free graph id, so ids stay small however many private graphs come and go. */
   freeGraphId: `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM graphs WHERE id = 1) THEN 1

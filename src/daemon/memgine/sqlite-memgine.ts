@@ -105,6 +105,10 @@ export class SqliteMemgine implements Memgine {
     return (this.sql.all.all(this.low, this.high) as FactRow[]).map(toFact);
   }
 
+  listFacts(limit: number, offset: number): Fact[] {
+    return (this.sql.page.all(this.low, this.high, limit, offset) as FactRow[]).map(toFact);
+  }
+
   replaceAll(facts: Fact[]): number {
     this.commits.join();
     const replace = this.db.transaction(() => {

@@ -12,6 +12,8 @@ export interface LockInfo {
   state_root: string;
   /** The `car daemon start` flags, so `car daemon restart` can repeat them. */
   flags: string[];
+  /** The `CAR_*` variables that shaped the daemon (no tokens), handed to the next one by `car daemon restart`. */
+  env?: Record<string, string>;
 }
 
 export const lockPath = (stateRoot: string) => runPaths(stateRoot).lock;
@@ -30,12 +32,27 @@ export function readLiveLock(stateRoot: string): LockInfo | null {
   return lock && isProcessAlive(lock.pid) ? lock : null;
 }
 
+/**
+ * Does `pid` still run? A zombie does not: a daemon killed with SIGKILL whose parent has not
+ * reaped it (a detached daemon under a PID 1 that never reaps) still answers `kill(pid, 0)`,
+ * which made `car daemon status` say stopped while `car daemon start` said already running.
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may hold spaces or parentheses, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -1,6 +1,5 @@
 import type { DaemonStatus, MemoryScope } from '../../protocol/core.js';
 import type { A2uiLimits } from '../../protocol/a2ui.js';
-import { ConfigError } from '../../errors.js';
 import { authMethods } from '../auth/methods.js';
 import { AuthPolicy } from '../auth/tokens.js';
 import { InferenceAdmission } from '../inference/admission.js';
@@ -40,17 +39,23 @@ export interface ServerStateConfig {
   stateRoot?: string;
   /** Defaults to freshly minted in-memory tokens: auth is on unless turned off explicitly. */
   auth?: AuthPolicy;
-  /** Handler deadline (§3.3); defaults to `CAR_HANDLER_TIMEOUT` seconds, else 30 minutes. */
+  /** Handler deadline (§3.3); 30 minutes unless given (the daemon passes `CAR_HANDLER_TIMEOUT`). */
   handlerTimeoutMs?: number;
   /** A ready engine (skips the lazy start); the embedder keeps ownership and disposes it. */
   inference?: InferenceEngine;
-  /** Admission permits (1-64); defaults to `CAR_INFERENCE_MAX_CONCURRENT`, else one per 8 GiB of RAM (1-8). */
+  /** Admission permits (1-64) chosen by an embedder; beats `admissionOverride`. */
   admissionPermits?: number;
+  /** The raw `CAR_INFERENCE_MAX_CONCURRENT` (1-64), reported as `env_override`; else one permit per 8 GiB of RAM (1-8). */
+  admissionOverride?: string;
+  /** The models directory; defaults to `<state root>/models`. */
+  modelsDir?: string;
+  /** Bound on one local decode in ms (0 = none); 300 s by default. */
+  decodeTimeoutMs?: number;
   /** Overrides of the A2UI limits of §17.4 (tests use a short TTL). */
   a2uiLimits?: Partial<A2uiLimits>;
   /** Speech model directory, voice session limits and decoder threads (§15); tests lower the limits. */
   voice?: VoiceOptions;
-  /** Gate 7 (§13): on/off (default on unless `CAR_NO_APPROVALS=1`), wait before expiry (60 s), extra gated methods. */
+  /** Gate 7 (§13): on/off (default on), wait before expiry (60 s), extra gated methods. */
   approvalGate?: ApprovalGateConfig;
 }
 
@@ -118,7 +123,7 @@ export class ServerState {
     this.stateRoot = config.stateRoot ?? null;
     this.auth = config.auth ?? AuthPolicy.minted();
     this.sharedMemgine = config.sharedMemgine;
-    this.handlerTimeoutMs = config.handlerTimeoutMs ?? handlerTimeoutFromEnv();
+    this.handlerTimeoutMs = config.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
     this.dispatcher = new Dispatcher(this);
 
     const core: CapabilityHost = {
@@ -132,9 +137,9 @@ export class ServerState {
     this.approvalGate = this.host.approvalGate;
     this.a2ui = new A2uiSurfaceStore(core, this.host, this.sessions, this.a2uiRouteAuth, config.a2uiLimits);
     this.memory = new MemoryService(core, this.sessions, config.sharedMemgine);
-    this.admission = new InferenceAdmission(config.admissionPermits);
-    this.inference = new LocalInference(core, this.admission, this.memory, this.sessions, config.inference);
-    this.voice = new VoiceSessionRegistry(core, config.voice);
+    this.admission = new InferenceAdmission(config.admissionPermits, config.admissionOverride);
+    this.inference = new LocalInference(core, this.admission, this.memory, this.sessions, config.inference, { modelsDir: config.modelsDir, decodeTimeoutMs: config.decodeTimeoutMs });
+    this.voice = new VoiceSessionRegistry(core, { modelsDir: config.modelsDir, ...config.voice });
     this.binaryFrameHandler = (session, frame) => this.voice.receiveFrame(session, frame);
     this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory);
 
@@ -239,14 +244,4 @@ export class ServerState {
     })();
     return this.closing;
   }
-}
-
-function handlerTimeoutFromEnv(): number {
-  const raw = process.env.CAR_HANDLER_TIMEOUT;
-  if (raw === undefined || raw === '') return DEFAULT_HANDLER_TIMEOUT_MS;
-  const seconds = Number(raw);
-  if (!Number.isInteger(seconds) || seconds < 1) {
-    throw new ConfigError(`CAR_HANDLER_TIMEOUT must be a whole number of seconds (at least 1), got '${raw}'`, 'unset it for the 30-minute default');
-  }
-  return seconds * 1000;
 }

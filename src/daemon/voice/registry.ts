@@ -20,7 +20,7 @@ import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
 import type { CapabilityHost } from '../state/capability.js';
 import { EngineOpenQueue } from './open-queue.js';
-import { modelsDirFrom } from '../inference/catalogue.js';
+import { join } from 'node:path';
 import { defaultEngines, type DefaultEngineOptions } from './engines/default-engines.js';
 import type { SttEngine } from './stt-engine.js';
 import { VoiceSession, type OwningCapability, type VoiceEventSink } from './voice-session.js';
@@ -69,7 +69,8 @@ export class VoiceSessionRegistry {
     options: VoiceOptions = {},
   ) {
     const workers = options.workers ?? Math.min(2, availableParallelism());
-    const engines = options.engines ?? defaultEngines({ modelsDir: modelsDirFrom(process.env, core.stateRoot), ...options, stateRoot: core.stateRoot });
+    const modelsDir = options.modelsDir ?? (core.stateRoot === null ? null : join(core.stateRoot, 'models'));
+    const engines = options.engines ?? defaultEngines({ ...options, modelsDir, stateRoot: core.stateRoot });
     this.engines = new Map(engines.map((engine) => [engine.id, engine]));
     this.maxPerConnection = options.maxPerConnection ?? 4;
     this.maxPerDaemon = options.maxPerDaemon ?? 16;

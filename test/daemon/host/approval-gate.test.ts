@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { daemonConfig } from '../../../src/config/daemon.js';
+import { readEnvironment } from '../../../src/config/environment.js';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import type { CarClient } from '../../../src/client/client.js';
@@ -182,30 +184,26 @@ describe('approval gate configuration (§13, withConfig)', () => {
     }
   });
 
-  it('reads CAR_NO_APPROVALS=1 when the embedder does not say; an explicit setting wins', async () => {
-    const saved = process.env.CAR_NO_APPROVALS;
+  it('turns the gate off for CAR_NO_APPROVALS=1 or --no-approvals (config module); on by default; an explicit setting wins', async () => {
     const gateOf = (config: Parameters<typeof ServerState.withConfig>[0]) => {
       const state = ServerState.withConfig(config);
       const gate = state.approvalGate!;
       void state.close('test_done');
       return gate;
     };
-    try {
-      const journalDir = tempStateRoot();
-      process.env.CAR_NO_APPROVALS = '1';
-      assert.equal(gateOf({ journalDir }).enabled, false);
-      assert.equal(gateOf({ journalDir, approvalGate: { enabled: true } }).enabled, true);
-      process.env.CAR_NO_APPROVALS = '0';
-      assert.equal(gateOf({ journalDir }).enabled, true);
-      delete process.env.CAR_NO_APPROVALS;
-      const gate = gateOf({ journalDir });
-      assert.equal(gate.enabled, true);
-      assert.equal((gate as unknown as { timeoutMs: number }).timeoutMs, 60_000, 'default wait');
-      assert.throws(() => gateOf({ journalDir, approvalGate: { timeoutMs: 0 } }), /approvalGate.timeoutMs must be a whole number of milliseconds/);
-    } finally {
-      if (saved === undefined) delete process.env.CAR_NO_APPROVALS;
-      else process.env.CAR_NO_APPROVALS = saved;
-    }
+    const journalDir = tempStateRoot();
+    const enabledBy = (variables: Record<string, string>, approvalsFlag = true) =>
+      daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: approvalsFlag }, readEnvironment(variables), {}, journalDir).state.approvalGate?.enabled;
+    assert.equal(enabledBy({ CAR_NO_APPROVALS: '1' }), false);
+    assert.equal(enabledBy({ CAR_NO_APPROVALS: '0' }), true);
+    assert.equal(enabledBy({}), true);
+    assert.equal(enabledBy({}, false), false);
+    assert.equal(gateOf({ journalDir, approvalGate: { enabled: enabledBy({ CAR_NO_APPROVALS: '1' }) } }).enabled, false);
+    assert.equal(gateOf({ journalDir, approvalGate: { enabled: true } }).enabled, true);
+    const gate = gateOf({ journalDir });
+    assert.equal(gate.enabled, true);
+    assert.equal((gate as unknown as { timeoutMs: number }).timeoutMs, 60_000, 'default wait');
+    assert.throws(() => gateOf({ journalDir, approvalGate: { timeoutMs: 0 } }), /approvalGate.timeoutMs must be a whole number of milliseconds/);
   });
 
   it('strips credentials at any depth from the preview', () => {

@@ -18,7 +18,7 @@ const queuedOf = async (client: CarClient) => (await client.call('admission.stat
 
 describe('InferenceAdmission (§11.2)', () => {
   it('sizes permits from RAM (one per 8 GiB, 1-8) unless CAR_INFERENCE_MAX_CONCURRENT or the embedder says otherwise', () => {
-    const fromRam = new InferenceAdmission(undefined, {}).status();
+    const fromRam = new InferenceAdmission(undefined).status();
     assert.deepEqual(fromRam, {
       permits_total: Math.min(8, Math.max(1, Math.floor(totalmem() / 2 ** 33))),
       permits_available: fromRam.permits_total,
@@ -28,11 +28,11 @@ describe('InferenceAdmission (§11.2)', () => {
       source: 'ram',
       host_ram_bytes: totalmem(),
     });
-    const fromEnv = new InferenceAdmission(undefined, { CAR_INFERENCE_MAX_CONCURRENT: '64' }).status();
+    const fromEnv = new InferenceAdmission(undefined, '64').status();
     assert.equal(fromEnv.permits_total, 64, 'the override is used exactly, beyond the RAM cap of 8');
     assert.equal(fromEnv.source, 'env');
     assert.equal(fromEnv.env_override, '64');
-    const fromConfig = new InferenceAdmission(2, { CAR_INFERENCE_MAX_CONCURRENT: '5' }).status();
+    const fromConfig = new InferenceAdmission(2, '5').status();
     assert.equal(fromConfig.permits_total, 2);
     assert.equal(fromConfig.source, 'config');
     assert.equal(fromConfig.env_override, '');
@@ -41,16 +41,16 @@ describe('InferenceAdmission (§11.2)', () => {
   it('refuses a CAR_INFERENCE_MAX_CONCURRENT that is not an integer from 1 to 64', () => {
     for (const bad of ['0', '65', 'four', '1.5', '-1', ' ', '2x']) {
       assert.throws(
-        () => new InferenceAdmission(undefined, { CAR_INFERENCE_MAX_CONCURRENT: bad }),
+        () => new InferenceAdmission(undefined, bad),
         (error: unknown) => error instanceof ConfigError && error.exitCode === 2 && error.message === `CAR_INFERENCE_MAX_CONCURRENT must be an integer from 1 to 64, got '${bad}'`,
         bad,
       );
     }
-    assert.throws(() => new InferenceAdmission(0, {}), ConfigError);
+    assert.throws(() => new InferenceAdmission(0), ConfigError);
   });
 
   it('grants permits in FIFO order, lets an aborted waiter leave the queue, and releases each permit once', async () => {
-    const admission = new InferenceAdmission(1, {});
+    const admission = new InferenceAdmission(1);
     const first = await admission.acquire();
     const order: string[] = [];
     const leaving = new AbortController();

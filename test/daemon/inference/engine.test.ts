@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { daemonConfig } from '../../../src/config/daemon.js';
+import { readEnvironment } from '../../../src/config/environment.js';
 import { describe, it } from 'node:test';
 import { InferenceEngine } from '../../../src/daemon/inference/engine.js';
 import { ConfigError } from '../../../src/errors.js';
@@ -57,10 +59,12 @@ describe('inference engine (§11.1)', () => {
   });
 
   it('bounds decoding by CAR_LOCAL_DECODE_TIMEOUT_SECS: the text so far comes back with stop_reason local_decode_timeout', async () => {
-    await assert.rejects(startInference({}, { CAR_LOCAL_DECODE_TIMEOUT_SECS: 'soon' }), (error: unknown) => {
+    const configFrom = (variables: Record<string, string>) =>
+      daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: true }, readEnvironment(variables), {}, tempStateRoot());
+    assert.throws(() => configFrom({ CAR_LOCAL_DECODE_TIMEOUT_SECS: 'soon' }), (error: unknown) => {
       return error instanceof ConfigError && /^CAR_LOCAL_DECODE_TIMEOUT_SECS must be a whole number of seconds \(0 turns the bound off\), got 'soon'$/.test(error.message);
     });
-    const daemon = await startInference({}, { CAR_LOCAL_DECODE_TIMEOUT_SECS: '1' });
+    const daemon = await startInference({ decodeTimeoutMs: configFrom({ CAR_LOCAL_DECODE_TIMEOUT_SECS: '1' }).state.decodeTimeoutMs });
     try {
       const client = await daemon.connect();
       const result = await client.call('infer', { ...STORY, max_tokens: 8192 });
@@ -135,7 +139,7 @@ describe('embedders and in-process callers (§1.1, §16.5)', () => {
   });
 
   it('state.inference.generate fails with -32014 when no model is available', async () => {
-    const daemon = await startInference({}, { CAR_MODELS_DIR: tempStateRoot('car-empty-models-') });
+    const daemon = await startInference({ modelsDir: tempStateRoot('car-empty-models-') });
     try {
       await rejectsWith(daemon.state.inference.generate({ prompt: 'Summarise the meeting.' }), ErrorCode.Unavailable, /^no model file \(\.gguf\) in /);
     } finally {

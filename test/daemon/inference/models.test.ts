@@ -127,7 +127,7 @@ describe('unreadable and corrupt model files (§11.1)', () => {
     writeFileSync(file('truncated'), readFileSync(STORIES).subarray(0, 600_000));
     symlinkSync(join(modelsDir, 'nowhere.bin'), file('dangling'));
     symlinkSync(STORIES, file('stories260K'));
-    const daemon = await startInference({}, { CAR_MODELS_DIR: modelsDir });
+    const daemon = await startInference({ modelsDir });
     try {
       const client = await daemon.connect();
       const listed = await client.call('models.list', {});

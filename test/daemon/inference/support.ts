@@ -7,25 +7,9 @@ import { SHARED_MODELS } from '../../helpers/paths.js';
 /** The greedy TinyStories continuation every test can rely on (PROVENANCE.md: "Lily"). */
 export const STORY = { model: 'stories260K', prompt: 'Once upon a time', temperature: 0 } as const;
 
-/**
- * A daemon served in-process whose inference reads `env` (CAR_MODELS_DIR defaults to the
- * shared tiny models); the variables are set only while the state is constructed.
- */
-export async function startInference(config: Partial<ServerStateConfig> = {}, env: Record<string, string | undefined> = {}): Promise<InProcessDaemon> {
-  const wanted: Record<string, string | undefined> = { CAR_MODELS_DIR: SHARED_MODELS, ...env };
-  const saved = Object.fromEntries(Object.keys(wanted).map((key) => [key, process.env[key]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [key, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-  apply(wanted);
-  try {
-    return await startInProcess(config);
-  } finally {
-    apply(saved);
-  }
+/** A daemon served in-process with the shared tiny models, unless `config.modelsDir` names another directory. */
+export function startInference(config: Partial<ServerStateConfig> = {}): Promise<InProcessDaemon> {
+  return startInProcess({ modelsDir: SHARED_MODELS, ...config });
 }
 
 /** The `inference.stream.event`s of the stream `call` started. */

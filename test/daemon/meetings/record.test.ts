@@ -163,7 +163,7 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
 describe('meetings without a model', { skip: engineMissing }, () => {
   it('stop still succeeds, with summary null and summary_error saying why', async () => {
     const models = noModels();
-    const daemon = await startInference({}, { CAR_MODELS_DIR: models });
+    const daemon = await startInference({ modelsDir: models });
     try {
       const client = await daemon.connect();
       const started = await client.call('meeting.start', { id: 'modelless' });

@@ -141,7 +141,7 @@ describe('memory graphs (§14.1) on a real daemon', () => {
     it('adds, queries and counts facts in a namespace (flag or CAR_MEMORY_NAMESPACE)', async () => {
       const added = await runCli(['memory', 'add', 'deploys', 'never deploy on Fridays', '--kind', 'constraint', '--namespace', 'cli'], daemon.env);
       assert.equal(added.code, 0, added.stderr);
-      assert.match(added.stdout, /^ws-[0-9a-f]{12} stored in namespace 'cli' \(1 facts\)\n$/);
+      assert.match(added.stdout, /^ws-[0-9a-f]{12} stored in namespace 'cli' \(1 fact\)\n$/);
       assert.equal(added.stderr, '');
 
       const queried = await runCli(['memory', 'query', 'deploy fridays', '--json'], { ...daemon.env, CAR_MEMORY_NAMESPACE: 'cli' });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { discoverToken } from '../../../src/client/tokens.js';
+import { readEnvironment } from '../../../src/config/environment.js';
 import { statSync, existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CarClient } from '../../../src/client/client.js';
@@ -109,20 +111,13 @@ describe('authentication (§5) on a real daemon', () => {
   });
 
   it('discovers the token from CAR_AUTH_TOKEN before the file', async () => {
-    const saved = process.env.CAR_AUTH_TOKEN;
-    process.env.CAR_AUTH_TOKEN = '  not-the-token  ';
-    try {
-      await assert.rejects(daemon.connect(), (e: RpcError) => e.code === -32001);
-      process.env.CAR_AUTH_TOKEN = `  ${daemon.token()}\n`;
-      const client = await daemon.connect();
-      client.close();
-      process.env.CAR_AUTH_TOKEN = '   ';
-      const fromFile = await daemon.connect();
-      fromFile.close();
-    } finally {
-      if (saved === undefined) delete process.env.CAR_AUTH_TOKEN;
-      else process.env.CAR_AUTH_TOKEN = saved;
-    }
+    const tokenFrom = (value: string) => discoverToken('client', daemon.stateRoot, readEnvironment({ CAR_AUTH_TOKEN: value }));
+    await assert.rejects(daemon.connect({ token: tokenFrom('  not-the-token  ') }), (e: RpcError) => e.code === -32001);
+    const client = await daemon.connect({ token: tokenFrom(`  ${daemon.token()}\n`) });
+    client.close();
+    assert.equal(tokenFrom('   '), daemon.token(), 'a blank variable falls back to the file');
+    const fromFile = await daemon.connect({ token: tokenFrom('   ') });
+    fromFile.close();
   });
 
   it('refuses a non-loopback Origin with HTTP 403 and accepts a loopback one', async () => {

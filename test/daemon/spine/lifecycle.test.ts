@@ -18,7 +18,7 @@ describe('daemon lifecycle (§7)', () => {
     assert.match(started.stdout, /url: +ws:\/\/127\.0\.0\.1:\d+/);
     assert.match(started.stdout, new RegExp(`token: +${runPaths(stateRoot).token}`));
     const lock = readLock(stateRoot)!;
-    assert.deepEqual(Object.keys(lock).sort(), ['flags', 'pid', 'port', 'started_at', 'state_root', 'url', 'version']);
+    assert.deepEqual(Object.keys(lock).sort(), ['env', 'flags', 'pid', 'port', 'started_at', 'state_root', 'url', 'version']);
 
     const again = await runCli(['daemon', 'start', '--port', '0'], env);
     assert.equal(again.code, 0);

@@ -6,7 +6,7 @@ import { SphinxEngine } from './sphinx/engine.js';
 import { WhisperEngine } from './whisper/engine.js';
 
 export interface DefaultEngineOptions {
-  /** PocketSphinx's model directory; defaults to `CAR_SPHINX_MODEL_DIR`, else Debian's. */
+  /** PocketSphinx's model directory (the daemon passes `CAR_SPHINX_MODEL_DIR`); defaults to Debian's. */
   modelDir?: string;
   /** Where the whisper model and Silero VAD are looked for (`<state root>/models` or `CAR_MODELS_DIR`). */
   modelsDir?: string | null;
@@ -27,7 +27,7 @@ export function defaultEngines(options: DefaultEngineOptions): SttEngine[] {
   const stateRoot = options.stateRoot ?? null;
   return [
     new SphinxEngine({
-      modelDir: options.modelDir ?? (process.env.CAR_SPHINX_MODEL_DIR || DEFAULT_MODEL_DIR),
+      modelDir: options.modelDir ?? DEFAULT_MODEL_DIR,
       workers: options.workers ?? cores,
       idleDecoders: options.idleDecoders ?? 1,
       idleMs: options.idleMs ?? 120_000,

@@ -8,8 +8,8 @@ import type { MeetingEntry, MeetingRecord } from '../../../src/protocol/meeting.
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { RUN_JS } from '../../helpers/paths.js';
-import { engineMissing } from '../voice/recordings.js';
-import { meetingPcm, meetingWav, stateRootWithStories } from './support.js';
+import { engineMissing } from '../../daemon/voice/recordings.js';
+import { meetingPcm, meetingWav, stateRootWithStories } from '../../daemon/meetings/support.js';
 import { readJsonLines } from '../../helpers/journal.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -48,8 +48,8 @@ describe('car meeting', { skip: engineMissing }, () => {
     assert.match(stdout, new RegExp(`^meeting ${metadata.id} stopped: ${metadata.segment_count} segments?, \\d\\d:\\d\\d$`, 'm'));
   });
 
-  it('records a WAV file, then lists, shows and finds it in the meetings namespace', async () => {
-    const recorded = await runCli(['meeting', 'start', '--file', meetingWav(), '--id', 'from-cli', '--title', 'review', '--no-summary'], daemon.env);
+  it('records a WAV file given as the argument, then lists, shows and finds it in the meetings namespace', async () => {
+    const recorded = await runCli(['meeting', 'start', meetingWav(), '--id', 'from-cli', '--title', 'review', '--no-summary'], daemon.env);
     assert.equal(recorded.code, 0, recorded.stderr);
     assert.match(recorded.stdout, /^\[00:00\] go forward ten meters$/m);
     assert.match(recorded.stdout, /^meeting from-cli stopped: [3-9] segments, \d\d:\d\d$/m);
@@ -88,6 +88,12 @@ describe('car meeting', { skip: engineMissing }, () => {
     const missing = await runCli(['meeting', 'start', '--file', '/nonexistent/meeting.wav'], daemon.env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read '\/nonexistent\/meeting\.wav'/);
+    const missingArgument = await runCli(['meeting', 'start', '/nonexistent/meeting.wav'], daemon.env);
+    assert.equal(missingArgument.code, 1, 'the argument is a file, not a command name');
+    assert.match(missingArgument.stderr, /cannot read '\/nonexistent\/meeting\.wav'/);
+    const emptyStdin = await runCli(['meeting', 'start', '-'], daemon.env, Buffer.alloc(0));
+    assert.equal(emptyStdin.code, 1);
+    assert.match(emptyStdin.stderr, /^Error: 'stdin' is empty; there is no audio to transcribe$/m);
     owner.close();
   });
 });

@@ -8,8 +8,8 @@ import type { VoiceProviderInfo, VoiceSessionEntry } from '../../../src/protocol
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { tempStateRoot } from '../../helpers/paths.js';
-import { GO_FORWARD_WORDS, TESTDATA, engineMissing, goForward } from './recordings.js';
-import { changeRate, textWords, toStereo } from './support.js';
+import { GO_FORWARD_WORDS, TESTDATA, engineMissing, goForward } from '../../daemon/voice/recordings.js';
+import { changeRate, textWords, toStereo } from '../../daemon/voice/support.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 
 const GO_FORWARD_RAW = join(TESTDATA, 'goforward.raw');

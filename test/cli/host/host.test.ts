@@ -7,7 +7,7 @@ import type { HostEvent } from '../../../src/protocol/host.js';
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { RUN_JS } from '../../helpers/paths.js';
-import { assertFailed, gateApproval, outcomeOf } from './helpers.js';
+import { assertFailed, gateApproval, outcomeOf } from '../../daemon/host/helpers.js';
 import { waitFor } from '../../helpers/wait.js';
 
 interface Follower {

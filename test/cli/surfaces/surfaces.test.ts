@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { RUN_JS, REPO_ROOT } from '../../helpers/paths.js';
-import { components, create } from './helpers.js';
+import { components, create } from '../../daemon/a2ui/helpers.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'daemon', 'a2ui', 'fixtures');

@@ -1,0 +1,112 @@
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { ConnectionLimits } from '../daemon/server/connection-gate.js';
+import type { ServerStateConfig } from '../daemon/state/server-state.js';
+import type { CarEnvironment } from './environment.js';
+
+/** `car daemon start`'s flags, as parsed by oclif. */
+export interface DaemonFlags {
+  port?: number;
+  bind: string;
+  allowRemote: boolean;
+  auth: boolean;
+  authToken?: string;
+  approvals: boolean;
+  journalDir?: string;
+  modelsDir?: string;
+}
+
+/** How the daemon process runs: where it listens and what it writes, beside the state it serves. */
+export interface DaemonConfig {
+  stateRoot: string;
+  port: number;
+  bind: string;
+  allowRemote: boolean;
+  auth: boolean;
+  /** The token to install; minted when absent. */
+  authToken?: string;
+  journalDir?: string;
+  logLevel?: LogLevel;
+  /** §23 Connections: caps on open and not-yet-signed-in connections; defaults in the connection gate. */
+  connections: Partial<ConnectionLimits>;
+  /** Everything `ServerState` takes besides the journal, the state root and the auth policy. */
+  state: Omit<ServerStateConfig, 'journalDir' | 'stateRoot' | 'auth'>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const DEFAULT_PORT = 9100;
+
+/**
+ * The daemon's whole configuration, from its flags, then `CAR_*` variables, then the
+ * settings file (`port`), then defaults. Invalid variables refuse the start (exit 2) here,
+ * before anything is created.
+ */
+export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: { port?: number }, stateRoot: string): DaemonConfig {
+  const modelsDir = flags.modelsDir ?? env.modelsDir;
+  return {
+    stateRoot,
+    port: flags.port ?? settings.port ?? DEFAULT_PORT,
+    bind: flags.bind,
+    allowRemote: flags.allowRemote,
+    auth: flags.auth && !env.noAuth,
+    authToken: flags.authToken ?? env.authToken,
+    journalDir: flags.journalDir,
+    logLevel: logLevel(env.logLevel),
+    connections: {
+      maxConnections: wholeCount('CAR_MAX_CONNECTIONS', env.maxConnections, 'unset it for a quarter of the open-files limit'),
+      maxPreAuthConnections: wholeCount('CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections, 'unset it for the default of 64'),
+    },
+    state: {
+      handlerTimeoutMs: wholeSeconds('CAR_HANDLER_TIMEOUT', env.handlerTimeout, 1, 'unset it for the 30-minute default'),
+      decodeTimeoutMs: wholeSeconds('CAR_LOCAL_DECODE_TIMEOUT_SECS', env.localDecodeTimeout, 0, 'unset it for the 300-second default'),
+      admissionOverride: env.inferenceMaxConcurrent,
+      // Relative to the directory the daemon was started in (§7.2).
+      modelsDir: modelsDir === undefined ? undefined : resolve(modelsDir),
+      voice: env.sphinxModelDir === undefined ? undefined : { modelDir: env.sphinxModelDir },
+      approvalGate: { enabled: flags.approvals && !env.noApprovals },
+    },
+  };
+}
+
+/**
+ * The `CAR_*` variables that reproduce this daemon's configuration (never tokens), recorded in
+ * its lock so `car daemon restart` from any shell starts the same daemon: the models directory
+ * as an absolute path, auth and approvals turned off by variable, and the tuning variables.
+ */
+export function daemonVariables(env: CarEnvironment, config: DaemonConfig): Record<string, string> {
+  const entries: [string, string | undefined][] = [
+    ['CAR_MODELS_DIR', config.state.modelsDir],
+    ['CAR_NO_AUTH', env.noAuth ? '1' : undefined],
+    ['CAR_NO_APPROVALS', env.noApprovals ? '1' : undefined],
+    ['CAR_HANDLER_TIMEOUT', env.handlerTimeout],
+    ['CAR_LOCAL_DECODE_TIMEOUT_SECS', env.localDecodeTimeout],
+    ['CAR_INFERENCE_MAX_CONCURRENT', env.inferenceMaxConcurrent],
+    ['CAR_SPHINX_MODEL_DIR', env.sphinxModelDir],
+    ['CAR_MAX_CONNECTIONS', env.maxConnections],
+    ['CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections],
+    ['CAR_LOG_LEVEL', env.logLevel],
+  ];
+  return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function wholeSeconds(name: string, raw: string | undefined, min: 0 | 1, hint: string): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw.trim()) < min) {
+    const rule = min === 0 ? 'a whole number of seconds (0 turns the bound off)' : 'a whole number of seconds (at least 1)';
+    throw new ConfigError(`${name} must be ${rule}, got '${raw}'`, hint);
+  }
+  return Number(raw.trim()) * 1000;
+}
+
+function wholeCount(name: string, raw: string | undefined, hint: string): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw.trim()) < 1) throw new ConfigError(`${name} must be a whole number of connections (at least 1), got '${raw}'`, hint);
+  return Number(raw.trim());
+}
+
+function logLevel(raw: string | undefined): LogLevel | undefined {
+  if (raw === undefined) return undefined;
+  if (!LOG_LEVELS.includes(raw as LogLevel)) throw new ConfigError(`CAR_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${raw}'`, 'unset it for info');
+  return raw as LogLevel;
+}

@@ -1,0 +1,68 @@
+/**
+ * Every `CAR_*` variable car understands, read here and nowhere else (like ollama's envconfig).
+ * Values are raw strings (trimmed where a blank value means unset); the config module turns
+ * them into typed settings and refuses bad ones with a message that names the variable.
+ */
+export interface CarEnvironment {
+  /** `CAR_HOME`: the state root. */
+  home?: string;
+  /** `CAR_DAEMON_URL`: the daemon clients connect to. */
+  daemonUrl?: string;
+  /** `CAR_AUTH_TOKEN`: the client token (clients), or the token to install (daemon). */
+  authToken?: string;
+  /** `CAR_HOST_TOKEN`: the host token clients use for host-only calls. */
+  hostToken?: string;
+  /** `CAR_MEMORY_NAMESPACE`: the namespace clients bind by default. */
+  memoryNamespace?: string;
+  /** `CAR_NO_AUTH=1`: start the daemon without auth. */
+  noAuth: boolean;
+  /** `CAR_NO_APPROVALS=1`: start the daemon without the approval gate. */
+  noApprovals: boolean;
+  /** `CAR_MODELS_DIR`: the daemon's models directory. */
+  modelsDir?: string;
+  /** `CAR_SPHINX_MODEL_DIR`: the PocketSphinx acoustic model. */
+  sphinxModelDir?: string;
+  /** `CAR_HANDLER_TIMEOUT`: handler deadline in seconds. */
+  handlerTimeout?: string;
+  /** `CAR_INFERENCE_MAX_CONCURRENT`: admission permits, untrimmed (reported as `env_override`). */
+  inferenceMaxConcurrent?: string;
+  /** `CAR_LOCAL_DECODE_TIMEOUT_SECS`: bound on one local decode. */
+  localDecodeTimeout?: string;
+  /** `CAR_MAX_CONNECTIONS` / `CAR_MAX_PREAUTH_CONNECTIONS`: connection caps (§23 Connections). */
+  maxConnections?: string;
+  maxPreAuthConnections?: string;
+  /** `CAR_LOG_LEVEL`: debug, info, warn or error. */
+  logLevel?: string;
+  /** `CI`: no spinners. */
+  ci: boolean;
+}
+
+const trimmed = (value: string | undefined): string | undefined => value?.trim() || undefined;
+const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnvironment {
+  return {
+    home: present(env.CAR_HOME),
+    daemonUrl: present(env.CAR_DAEMON_URL),
+    authToken: trimmed(env.CAR_AUTH_TOKEN),
+    hostToken: trimmed(env.CAR_HOST_TOKEN),
+    memoryNamespace: trimmed(env.CAR_MEMORY_NAMESPACE),
+    noAuth: env.CAR_NO_AUTH === '1',
+    noApprovals: env.CAR_NO_APPROVALS === '1',
+    modelsDir: present(env.CAR_MODELS_DIR),
+    sphinxModelDir: present(env.CAR_SPHINX_MODEL_DIR),
+    handlerTimeout: present(env.CAR_HANDLER_TIMEOUT),
+    inferenceMaxConcurrent: present(env.CAR_INFERENCE_MAX_CONCURRENT),
+    localDecodeTimeout: present(env.CAR_LOCAL_DECODE_TIMEOUT_SECS),
+    maxConnections: present(env.CAR_MAX_CONNECTIONS),
+    maxPreAuthConnections: present(env.CAR_MAX_PREAUTH_CONNECTIONS),
+    logLevel: present(env.CAR_LOG_LEVEL),
+    ci: Boolean(env.CI),
+  };
+}
+
+/** The process's environment, as the CLI and the daemon entry point see it. */
+export const environment = (): CarEnvironment => readEnvironment();
+
+/** The environment of a daemon child process: this process's, with `overrides` on top. */
+export const childEnvironment = (overrides: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, ...overrides });

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli } from '../../helpers/cli.js';
+import { testEnv } from '../../helpers/daemon.js';
+import { tempStateRoot } from '../../helpers/paths.js';
+
+/** `car config set|unset` checks values before storing them. */
+describe('car config set/unset', () => {
+  it('refuses an empty or out-of-range port instead of storing 0, and unset restores the default', async () => {
+    const env = testEnv(tempStateRoot());
+    for (const bad of ['', '0', '65536', '9100x']) {
+      const result = await runCli(['config', 'set', 'port', bad], env);
+      assert.equal(result.code, 2, `port '${bad}'`);
+      assert.match(result.stderr, new RegExp(`^Error: invalid value '${bad}' for port: must be a whole number from 1 to 65535\\n`));
+    }
+    assert.equal((await runCli(['config', 'get', 'port'], env)).code, 1, 'nothing was stored');
+    assert.equal((await runCli(['config', 'set', 'port', '65535'], env)).code, 0);
+    const unset = await runCli(['config', 'unset', 'port'], env);
+    assert.equal(unset.code, 0, unset.stderr);
+    assert.equal(unset.stdout, 'port unset (was 65535)\n');
+    assert.equal((await runCli(['config', 'get', 'port'], env)).code, 1);
+    assert.equal((await runCli(['config', 'unset', 'port'], env)).stdout, 'port was not set\n');
+    const unknown = await runCli(['config', 'unset', 'colour'], env);
+    assert.equal(unknown.code, 2);
+  });
+
+  it('accepts a model of the models directory and refuses an unknown one, listing the available ones', async () => {
+    const env = testEnv(tempStateRoot());
+    const ok = await runCli(['config', 'set', 'model', 'stories260K'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = await runCli(['config', 'set', 'embedding_model', 'gpt-5'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^Error: invalid value 'gpt-5' for embedding_model: no model 'gpt-5' in \S+\nHint: available: .*stories260K/);
+    const url = await runCli(['config', 'set', 'url', 'http://example'], env);
+    assert.equal(url.code, 2);
+    assert.match(url.stderr, /must start with ws:\/\/ or wss:\/\//);
+  });
+});
