@@ -103,7 +103,7 @@ export class VoiceSessionRegistry {
     if (owned >= this.maxPerConnection) throw limitExceeded(`this connection already has ${owned} live voice sessions, the most allowed; stop one with voice.transcribe_stream.stop first`);
     // Decoders of sessions that just ended are still being loaded or freed: they count until released.
     const held = Math.max(this.sessions.size, this.openStreams() + this.openQueue.queued);
-    if (held >= this.maxPerDaemon) throw limitExceeded(`the daemon already has ${held} live or releasing voice sessions, the most allowed; try again when one stops`);
+    if (held >= this.maxPerDaemon) throw limitExceeded(`the daemon already has ${held} live voice sessions (counting decoders still being released), the most allowed; try again when one stops`);
 
     const session = new VoiceSession(
       {
