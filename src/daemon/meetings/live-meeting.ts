@@ -45,7 +45,6 @@ export class LiveMeeting {
   private sealed = false;
   private readonly pumpStop = new AbortController();
   private pumping: Promise<void> = Promise.resolve();
-  private fedFromFile = false;
   private finishing: Promise<MeetingStopResult> | null = null;
   private readonly subject: string;
 
@@ -80,7 +79,6 @@ export class LiveMeeting {
 
   /** Feeds a file source to the voice session as fast as the engine takes it; `onEnd` runs when the file is done. */
   pumpFrom(source: WavFileSource, onEnd: () => void): void {
-    this.fedFromFile = true;
     this.pumping = (async () => {
       try {
         for await (const pcm of source.pcm(this.pumpStop.signal)) {
@@ -159,8 +157,8 @@ export class LiveMeeting {
         status: request.status,
         stop_reason: request.stopReason,
         ended_at: endedAt.toISOString(),
-        // A file is read faster than real time: its meeting lasted as long as its audio, not its processing.
-        duration_ms: this.fedFromFile && audioMs !== null ? audioMs : Math.max(0, endedAt.getTime() - Date.parse(this.metadata.started_at)),
+        // Files (read by the daemon or pushed by `car meeting start <file>`) arrive faster than real time: a meeting lasts as long as its audio, not its processing.
+        duration_ms: audioMs ?? Math.max(0, endedAt.getTime() - Date.parse(this.metadata.started_at)),
         segment_count: lines.length,
       };
       await this.files.writeTranscriptMarkdown(this.metadata, lines);

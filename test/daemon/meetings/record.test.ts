@@ -155,7 +155,7 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
 
   it("refuses to stop a meeting's voice session over voice.*", async () => {
     const started = await client.call('meeting.start', {});
-    await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: started.voice_session_id! }), ErrorCode.InvalidParams, new RegExp(`belongs to meeting '${started.id}'; use meeting.stop`));
+    await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: started.voice_session_id! }), ErrorCode.InvalidParams, new RegExp(`belongs to meeting '${started.id}'; stop it with meeting.stop`));
     await client.call('meeting.stop', { meeting_id: started.id, summarize: false });
   });
 });
