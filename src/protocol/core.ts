@@ -16,6 +16,39 @@ export const handshakeParams = z.strictObject({
 
 export const emptyParams = z.strictObject({});
 
+export const SESSION_FIELDS = [
+  'id',
+  'is_self',
+  'connected_at',
+  'remote',
+  'authenticated',
+  'role',
+  'protocol_version',
+  'client_version',
+  'subscriptions',
+  'memory',
+  'voice_sessions',
+  'meetings',
+  'host_agents',
+  'inflight',
+  'requests_total',
+  'last_activity_at',
+] as const;
+export type SessionField = (typeof SESSION_FIELDS)[number];
+
+/** §23 "Sessions listing": page with offset/limit (limit 0 = just the count), trim rows to `fields` (`id` always kept). */
+export const sessionsListParams = z.strictObject({
+  limit: z.number().int('must be a whole number').min(0, 'must be 0 or more (0 returns just the count)').optional(),
+  offset: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+  fields: z.array(z.enum(SESSION_FIELDS, { error: `must be one of ${SESSION_FIELDS.join(', ')}` })).min(1, 'must name at least one field; omit it for whole rows').optional(),
+});
+
+/** Rows in connect order; `count` is every session, however many rows the page holds. Rows carry only the asked `fields` (and `id`) when given. */
+export interface SessionsListResult {
+  sessions: SessionInfo[];
+  count: number;
+}
+
 export type Role = 'anonymous' | 'client' | 'host';
 
 export interface SessionAuthResult {
@@ -82,7 +115,7 @@ declare module './methods.js' {
   interface MethodMap {
     'session.auth': { params: z.input<typeof sessionAuthParams>; result: SessionAuthResult };
     'server.handshake': { params: { protocol_version: number; client_version?: string }; result: HandshakeResult };
-    'sessions.list': { params: Record<string, never>; result: { sessions: SessionInfo[] } };
+    'sessions.list': { params: z.input<typeof sessionsListParams>; result: SessionsListResult };
     'daemon.status': { params: Record<string, never>; result: DaemonStatus };
     'daemon.shutdown': { params: Record<string, never>; result: { stopping: true } };
   }

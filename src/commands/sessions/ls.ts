@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { ago, table } from '../../cli/render.js';
+import type { SessionField } from '../../protocol/core.js';
 
 export default class SessionsList extends CarCommand {
   static override summary = "List the daemon's client sessions.";
@@ -14,7 +15,8 @@ export default class SessionsList extends CarCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(SessionsList);
     const client = await this.connect(flags);
-    const result = await client.call('sessions.list', {});
+    // The table needs neither whole rows nor thousands of them: a trimmed first page stays small however many sessions there are.
+    const result = await client.call('sessions.list', flags.json ? {} : { fields: TABLE_FIELDS, limit: TABLE_ROWS });
     if (flags.json) {
       this.printJson(result);
       return;
@@ -31,5 +33,9 @@ export default class SessionsList extends CarCommand {
         { header: 'MEETINGS', get: (s) => String(s.meetings.length) },
       ]),
     );
+    if (result.count > result.sessions.length) process.stdout.write(`… ${result.count - result.sessions.length} more of ${result.count} sessions; --json lists them all\n`);
   }
 }
+
+const TABLE_ROWS = 100;
+const TABLE_FIELDS: SessionField[] = ['is_self', 'remote', 'role', 'connected_at', 'subscriptions', 'memory', 'voice_sessions', 'meetings'];

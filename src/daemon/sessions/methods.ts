@@ -1,4 +1,4 @@
-import { emptyParams, type DaemonStatus } from '../../protocol/core.js';
+import { emptyParams, sessionsListParams, type DaemonStatus } from '../../protocol/core.js';
 import { PROTOCOL_VERSION } from '../../protocol/methods.js';
 import { VERSION } from '../../version.js';
 import { method, type MethodTable } from '../rpc/method-table.js';
@@ -6,8 +6,8 @@ import { method, type MethodTable } from '../rpc/method-table.js';
 /** `sessions.list`, `daemon.status`, `daemon.shutdown` (§9). */
 export const sessionMethods: MethodTable = {
   'sessions.list': method({
-    params: emptyParams,
-    handler: (_params, { state, session }) => state.sessionListing.list(session),
+    params: sessionsListParams,
+    handler: (params, { state, session }) => state.sessionListing.list(session, params),
   }),
 
   'daemon.status': method({

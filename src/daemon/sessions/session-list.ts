@@ -1,4 +1,5 @@
-import type { SessionInfo } from '../../protocol/core.js';
+import type { SessionField, SessionInfo, sessionsListParams } from '../../protocol/core.js';
+import type { z } from 'zod';
 import { RawJson } from '../rpc/raw-json.js';
 import type { ServerState } from '../state/server-state.js';
 import type { ClientSession } from './client-session.js';
@@ -10,7 +11,7 @@ interface Snapshot {
 }
 
 const OPEN = Buffer.from('{"sessions":[');
-const CLOSE = Buffer.from(']}');
+const closing = (count: number) => Buffer.from(`],"count":${count}}`);
 const COMMA = Buffer.from(',');
 
 /**
@@ -24,12 +25,27 @@ export class SessionListing {
 
   constructor(private readonly state: ServerState) {}
 
-  list(caller: ClientSession): RawJson {
+  list(caller: ClientSession, params: z.output<typeof sessionsListParams> = {}): RawJson | { sessions: Partial<SessionInfo>[]; count: number } {
+    if (params.limit === undefined && params.offset === undefined && params.fields === undefined) return this.whole(caller);
+    const { offset = 0, limit = Infinity, fields } = params;
+    const sessions: Partial<SessionInfo>[] = [];
+    let index = 0;
+    for (const session of this.state.sessions.values()) {
+      if (sessions.length >= limit) break;
+      if (index++ < offset) continue;
+      const row = this.describe(session, session === caller);
+      sessions.push(fields ? pick(row, fields) : row);
+    }
+    return { sessions, count: this.state.sessions.size };
+  }
+
+  /** The default reply: every session's whole row, from the per-turn snapshot. */
+  private whole(caller: ClientSession): RawJson {
     const snapshot = (this.snapshot ??= this.take());
     const own = snapshot.spans.get(caller.id);
     const self = Buffer.from(JSON.stringify(this.describe(caller, true)));
-    if (!own) return new RawJson(snapshot.rows.length ? [OPEN, snapshot.rows, COMMA, self, CLOSE] : [OPEN, self, CLOSE]);
-    return new RawJson([OPEN, snapshot.rows.subarray(0, own.start), self, snapshot.rows.subarray(own.end), CLOSE]);
+    if (!own) return new RawJson(snapshot.rows.length ? [OPEN, snapshot.rows, COMMA, self, closing(snapshot.spans.size + 1)] : [OPEN, self, closing(1)]);
+    return new RawJson([OPEN, snapshot.rows.subarray(0, own.start), self, snapshot.rows.subarray(own.end), closing(snapshot.spans.size)]);
   }
 
   describe(session: ClientSession, isSelf: boolean): SessionInfo {
@@ -68,4 +84,10 @@ export class SessionListing {
     }
     return { rows: Buffer.from(rows.join(',')), spans };
   }
+}
+
+function pick(row: SessionInfo, fields: readonly SessionField[]): Partial<SessionInfo> {
+  const picked: Record<string, unknown> = { id: row.id };
+  for (const field of fields) picked[field] = row[field];
+  return picked as Partial<SessionInfo>;
 }
