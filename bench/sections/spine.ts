@@ -1,35 +1,26 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { atLeast, atMost, reported, summarize, underLimit, type BenchRow, type BenchSection } from '../harness.js';
-import { drive, openSockets } from '../support/load.js';
-import { rssBytes, startDaemon, startEchoServer } from '../support/processes.js';
+import { atMost, reported, summarize, underLimit, type BenchRow, type BenchSection } from '../harness.js';
+import { bareColdStartMs, daemonColdStartMs } from '../support/cold-start.js';
+import { likeForLike } from '../support/like-for-like.js';
+import { openSockets } from '../support/load.js';
+import { startPeer } from '../support/peers.js';
+import { rssBytes, startDaemon } from '../support/processes.js';
 import { RUN_JS, tempStateRoot } from '../../test/helpers/paths.js';
 
-const DURATION_MS = 3000;
-const DEPTH = 8;
+const COLD_STARTS = 5;
 
-/** P1 throughput/latency, P2 memory per session, P7 CLI wall time (issue 2). */
+/** P1 like-for-like throughput/latency, P2 memory per session, P7 CLI wall time, daemon cold start. */
 const section: BenchSection = {
   name: 'spine',
   async run() {
     const rows: BenchRow[] = [];
     const daemon = await startDaemon();
-    const echo = await startEchoServer();
+    const echo = await startPeer('bare-ws', 'sessions.list', {});
     const token = daemon.token();
     try {
-      for (const connections of [1, 64]) {
-        const ours = await openSockets(daemon.url, connections, token);
-        const bare = await openSockets(echo.url, connections);
-        await drive(ours, 'sessions.list', DEPTH, 500);
-        await drive(bare, 'sessions.list', DEPTH, 500);
-        const daemonLoad = await drive(ours, 'sessions.list', DEPTH, DURATION_MS);
-        const echoLoad = await drive(bare, 'sessions.list', DEPTH, DURATION_MS);
-        rows.push(atLeast(`P1 sessions.list req/s, ${connections} conn × ${DEPTH} pipelined`, 'req/s', daemonLoad.requestsPerSecond, echoLoad.requestsPerSecond, 0.7));
-        rows.push(atMost(`P1 p50 latency, ${connections} conn`, 'ms', daemonLoad.p50Ms, echoLoad.p50Ms, 2));
-        rows.push(atMost(`P1 p99 latency, ${connections} conn`, 'ms', daemonLoad.p99Ms, echoLoad.p99Ms, 2));
-        for (const ws of [...ours, ...bare]) ws.terminate();
-      }
+      rows.push(...(await likeForLike(daemon)));
 
       const idle = await settleRss(daemon.pid);
       const echoIdle = await settleRss(echo.pid);
@@ -50,6 +41,14 @@ const section: BenchSection = {
       echo.stop();
       await daemon.stop();
     }
+
+    const ours: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < COLD_STARTS; i++) {
+      ours.push(await daemonColdStartMs());
+      bare.push(await bareColdStartMs());
+    }
+    rows.push(reported(`daemon cold start to first answered call (median of ${COLD_STARTS}) vs bare ws server`, 'ms', summarize(ours).p50, summarize(bare).p50));
     return rows;
   },
 };

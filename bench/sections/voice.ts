@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CarClient } from '../../src/client/client.js';
@@ -10,7 +9,7 @@ import { SileroSegmenter } from '../../src/daemon/voice/engines/silero-vad.js';
 import { encodeVoiceFrame, type VoiceEvent } from '../../src/protocol/voice.js';
 import { engineMissing, goForward, recordingsWithReferences, wordErrors, type Recording } from '../../test/daemon/voice/recordings.js';
 import { atMost, percentile, reported, summarize, underLimit, type BenchRow, type BenchSection } from '../harness.js';
-import { startDaemon } from '../support/processes.js';
+import { cpuSeconds, startDaemon, type DaemonProcess } from '../support/processes.js';
 import { SHARED_MODELS } from '../../test/helpers/paths.js';
 
 const BYTES_PER_SECOND = 32000;
@@ -18,8 +17,12 @@ const BYTES_PER_SECOND = 32000;
 const SILERO_MODEL = join(SHARED_MODELS, 'silero_vad.onnx');
 const FRAME_BYTES = BYTES_PER_SECOND / 10;
 const CONCURRENT_STREAMS = 4;
-/** Linux's USER_HZ for /proc times. */
-const CLOCK_TICKS_PER_SECOND = 100;
+/** Stream counts tried for capacity, and the audio each stream sends at real-time pace. */
+const CAPACITY_STEP = 2;
+const CAPACITY_LIMIT = 16;
+const CAPACITY_AUDIO_SECONDS = 15;
+const BACKLOG_LIMIT_MS = 1000;
+const CORES = 2;
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
@@ -98,6 +101,11 @@ const section: BenchSection = {
         reported(`sessions.list p50 during ${CONCURRENT_STREAMS} streams vs idle`, 'ms', summarize(busy).p50, summarize(idle).p50),
       );
       for (const stream of [...streams, prober]) stream.close();
+
+      const sustained = await sustainedStreams(daemon, longAudio.subarray(0, CAPACITY_AUDIO_SECONDS * BYTES_PER_SECOND));
+      // The engine alone has no sockets or event loop to share: its ceiling is the cores over its CPU per second of audio.
+      const engineAlone = Math.floor(CORES / (aloneSeconds / audioSeconds));
+      rows.push(reported(`real-time streams sustained before worst backlog > ${BACKLOG_LIMIT_MS} ms (${CAPACITY_AUDIO_SECONDS} s each; engine alone: ${CORES} cores ÷ its CPU per audio second)`, 'streams', sustained, engineAlone));
     } finally {
       decoder.free();
       client.close();
@@ -107,6 +115,23 @@ const section: BenchSection = {
   },
 };
 export default section;
+
+/** Adds streams in steps until one step's worst backlog passes the limit; returns the last count that stayed under it. */
+async function sustainedStreams(daemon: DaemonProcess, audio: Buffer): Promise<number> {
+  let sustained = 0;
+  for (let count = CAPACITY_STEP; count <= CAPACITY_LIMIT; count += CAPACITY_STEP) {
+    const clients = await Promise.all(Array.from({ length: count }, () => daemon.connect()));
+    try {
+      const lags = await Promise.all(clients.map((stream, index) => pacedLatency(stream, rotate(audio, ((index * 3) % CAPACITY_AUDIO_SECONDS) * BYTES_PER_SECOND))));
+      process.stderr.write(`  ${count} streams: worst backlog ${Math.round(Math.max(...lags))} ms\n`);
+      if (Math.max(...lags) > BACKLOG_LIMIT_MS) break;
+      sustained = count;
+    } finally {
+      for (const stream of clients) stream.close();
+    }
+  }
+  return sustained;
+}
 
 /** The engine without the daemon: the same segmenter and decoder calls, in this thread. */
 function decodeAll(decoder: OwnedDecoder, pcm: Buffer): { text: string; lastChunkToFinalMs: number } {
@@ -243,12 +268,6 @@ function errorRate(recordings: Recording[], texts: string[]): number {
     words += counted.words;
   });
   return (100 * errors) / words;
-}
-
-/** CPU time (user + system, all threads) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** The same audio started at another point, so concurrent streams do not decode identical chunks in lockstep. */

@@ -31,6 +31,38 @@ export const emptyParams = z.strictObject({});
 /** The notification vscode-jsonrpc sends to cancel one of the session's requests (§23). */
 export const CANCEL_REQUEST = '$/cancelRequest';
 export const cancelRequestParams = z.object({ id: z.union([z.number(), z.string()]) });
+export const SESSION_FIELDS = [
+  'id',
+  'is_self',
+  'connected_at',
+  'remote',
+  'authenticated',
+  'role',
+  'protocol_version',
+  'client_version',
+  'subscriptions',
+  'memory',
+  'voice_sessions',
+  'meetings',
+  'host_agents',
+  'inflight',
+  'requests_total',
+  'last_activity_at',
+] as const;
+export type SessionField = (typeof SESSION_FIELDS)[number];
+
+/** §23 "Sessions listing": page with offset/limit (limit 0 = just the count), trim rows to `fields` (`id` always kept). */
+export const sessionsListParams = z.strictObject({
+  limit: z.number().int('must be a whole number').min(0, 'must be 0 or more (0 returns just the count)').optional(),
+  offset: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+  fields: z.array(z.enum(SESSION_FIELDS, { error: `must be one of ${SESSION_FIELDS.join(', ')}` })).min(1, 'must name at least one field; omit it for whole rows').optional(),
+});
+
+/** Rows in connect order; `count` is every session, however many rows the page holds. Rows carry only the asked `fields` (and `id`) when given. */
+export interface SessionsListResult {
+  sessions: SessionInfo[];
+  count: number;
+}
 
 export type Role = 'anonymous' | 'client' | 'host';
 
@@ -103,7 +135,7 @@ export const authContract = defineMethods({
 
 /** The daemon and its sessions (§9). */
 export const sessionsContract = defineMethods({
-  'sessions.list': { params: emptyParams, result: returns<{ sessions: SessionInfo[] }>() },
+  'sessions.list': { params: sessionsListParams, result: returns<SessionsListResult>() },
   'daemon.status': { params: emptyParams, result: returns<DaemonStatus>() },
   'daemon.shutdown': { params: emptyParams, result: returns<{ stopping: true }>() },
 });

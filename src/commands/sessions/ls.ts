@@ -1,5 +1,6 @@
 import { CarCommand } from '../../cli/base-command.js';
 import { ago, table } from '../../cli/render.js';
+import type { SessionField } from '../../protocol/core.js';
 
 export default class SessionsList extends CarCommand {
   static override summary = "List the daemon's client sessions.";
@@ -9,7 +10,9 @@ export default class SessionsList extends CarCommand {
 
   async run() {
     const { flags } = await this.parse(SessionsList);
-    return this.show(await this.request(flags, 'sessions.list', {}), ({ sessions }) =>
+    // The table needs neither whole rows nor thousands of them: a trimmed first page stays small however many sessions there are.
+    const result = await this.request(flags, 'sessions.list', this.jsonEnabled() ? {} : { fields: TABLE_FIELDS, limit: TABLE_ROWS });
+    return this.show(result, ({ sessions, count }) =>
       table(sessions, [
         { header: 'ID', get: (s) => `${s.id}${s.is_self ? ' *' : ''}` },
         { header: 'REMOTE', get: (s) => s.remote },
@@ -19,7 +22,10 @@ export default class SessionsList extends CarCommand {
         { header: 'MEMORY', get: (s) => (s.memory.namespace ? `ns:${s.memory.namespace}` : s.memory.scope) },
         { header: 'VOICE', get: (s) => String(s.voice_sessions.length) },
         { header: 'MEETINGS', get: (s) => String(s.meetings.length) },
-      ]),
+      ]) + (count > sessions.length ? `\n… ${count - sessions.length} more of ${count} sessions; --json lists them all` : ''),
     );
   }
 }
+
+const TABLE_ROWS = 100;
+const TABLE_FIELDS: SessionField[] = ['is_self', 'remote', 'role', 'connected_at', 'subscriptions', 'memory', 'voice_sessions', 'meetings'];

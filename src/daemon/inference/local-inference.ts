@@ -97,11 +97,11 @@ export class LocalInference {
       model = ref.name;
       permit = await this.admit(options);
       const queuedMs = Date.now() - started;
-      let firstTextAt: number | null = null;
+      let firstTokenAt: number | null = null;
       const timeout = new AbortController();
       const outcome: GenerationOutcome = permit
         ? await (await this.engine.getEngine()).withGenerationModel(ref, (resident) =>
-            this.decode(resident, request, options, timeout, () => (firstTextAt ??= Date.now())),
+            this.decode(resident, request, options, timeout, () => (firstTokenAt ??= Date.now())),
           )
         : { text: '', stopReason: 'abort', inputTokens: 0, outputTokens: 0 };
       const stopReason = this.stopReasonOf(outcome, options, timeout.signal);
@@ -112,7 +112,7 @@ export class LocalInference {
         model_used: ref.name,
         trace_id: traceId,
         latency_ms: Date.now() - started,
-        time_to_first_token_ms: firstTextAt === null ? null : firstTextAt - started,
+        time_to_first_token_ms: firstTokenAt === null ? null : firstTokenAt - started,
         stop_reason: stopReason,
       };
       // Journaled before the permit is released, so the next call's entry always comes later.
@@ -179,7 +179,7 @@ export class LocalInference {
     }
   }
 
-  private async decode(resident: GenerationModel, request: ParsedRequest, options: CallOptions, timeout: AbortController, onFirstText: () => void): Promise<GenerationOutcome> {
+  private async decode(resident: GenerationModel, request: ParsedRequest, options: CallOptions, timeout: AbortController, onTokens: () => void): Promise<GenerationOutcome> {
     options.signal?.throwIfAborted();
     const system = await this.systemPrompt(request, options.session, resident.contextWindow);
     const timer = this.decodeTimeoutMs > 0 ? setTimeout(() => timeout.abort(new Error('local decode timeout')), this.decodeTimeoutMs) : undefined;
@@ -198,10 +198,8 @@ export class LocalInference {
         },
         {
           signal: anySignal(options.signal, options.cancel, timeout.signal),
-          onText: (chunk) => {
-            onFirstText();
-            options.onText?.(chunk);
-          },
+          onText: options.onText,
+          onTokens,
         },
       );
     } finally {

@@ -21,7 +21,7 @@ export interface ServerInfo {
 export const sessionMethods = (server: ServerInfo): MethodTable =>
   implement(sessionsContract, {
     'sessions.list': {
-      handler: (_params, { session }) => server.sessionListing.list(session),
+      handler: (params, { session }) => server.sessionListing.list(session, params),
     },
 
     'daemon.status': {

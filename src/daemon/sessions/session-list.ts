@@ -1,4 +1,5 @@
-import type { MemoryScope, SessionInfo } from '../../protocol/core.js';
+import type { MemoryScope, SessionField, SessionInfo, SessionsListResult, sessionsListParams } from '../../protocol/core.js';
+import type { z } from 'zod';
 import { RawJson } from '../rpc/raw-json.js';
 import type { SessionDirectory } from '../state/capability.js';
 import type { ClientSession } from './client-session.js';
@@ -18,7 +19,7 @@ interface Snapshot {
 }
 
 const OPEN = Buffer.from('{"sessions":[');
-const CLOSE = Buffer.from(']}');
+const closing = (count: number) => Buffer.from(`],"count":${count}}`);
 const COMMA = Buffer.from(',');
 
 /**
@@ -32,12 +33,27 @@ export class SessionListing {
 
   constructor(private readonly state: ListedSessions) {}
 
-  list(caller: ClientSession): RawJson<{ sessions: SessionInfo[] }> {
+  list(caller: ClientSession, params: z.output<typeof sessionsListParams> = {}): RawJson<SessionsListResult> | SessionsListResult {
+    if (params.limit === undefined && params.offset === undefined && params.fields === undefined) return this.whole(caller);
+    const { offset = 0, limit = Infinity, fields } = params;
+    const sessions: SessionInfo[] = [];
+    let index = 0;
+    for (const session of this.state.sessions.values()) {
+      if (sessions.length >= limit) break;
+      if (index++ < offset) continue;
+      const row = this.describe(session, session === caller);
+      sessions.push(fields ? pick(row, fields) : row);
+    }
+    return { sessions, count: this.state.sessions.size };
+  }
+
+  /** The default reply: every session's whole row, from the per-turn snapshot. */
+  private whole(caller: ClientSession): RawJson<SessionsListResult> {
     const snapshot = (this.snapshot ??= this.take());
     const own = snapshot.spans.get(caller.id);
     const self = Buffer.from(JSON.stringify(this.describe(caller, true)));
-    if (!own) return new RawJson<{ sessions: SessionInfo[] }>(snapshot.rows.length ? [OPEN, snapshot.rows, COMMA, self, CLOSE] : [OPEN, self, CLOSE]);
-    return new RawJson<{ sessions: SessionInfo[] }>([OPEN, snapshot.rows.subarray(0, own.start), self, snapshot.rows.subarray(own.end), CLOSE]);
+    if (!own) return new RawJson<SessionsListResult>(snapshot.rows.length ? [OPEN, snapshot.rows, COMMA, self, closing(snapshot.spans.size + 1)] : [OPEN, self, closing(1)]);
+    return new RawJson<SessionsListResult>([OPEN, snapshot.rows.subarray(0, own.start), self, snapshot.rows.subarray(own.end), closing(snapshot.spans.size)]);
   }
 
   describe(session: ClientSession, isSelf: boolean): SessionInfo {
@@ -76,4 +92,11 @@ export class SessionListing {
     }
     return { rows: Buffer.from(rows.join(',')), spans };
   }
+}
+
+/** A trimmed row: typed whole, as §23 lets callers choose the fields they read. */
+function pick(row: SessionInfo, fields: readonly SessionField[]): SessionInfo {
+  const picked: Record<string, unknown> = { id: row.id };
+  for (const field of fields) picked[field] = row[field];
+  return picked as unknown as SessionInfo;
 }
