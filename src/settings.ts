@@ -9,6 +9,7 @@ export const SETTINGS_SCHEMA = {
   url: { type: 'string', pattern: '^wss?://', description: 'daemon URL clients connect to' },
   model: { type: 'string', description: 'default generation model (a file stem in the models directory)' },
   embedding_model: { type: 'string', description: 'default embedding model' },
+  'summary.model': { type: 'string', description: 'model for meeting summaries (it must have a chat template; else summaries are extractive)' },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS_SCHEMA;
@@ -32,7 +33,8 @@ export async function openSettings() {
 export function readSetting(key: SettingKey, stateRoot = resolveStateRoot()): string | number | undefined {
   try {
     const stored = JSON.parse(readFileSync(join(stateRoot, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const value = stored[key];
+    // `conf` stores a dotted key such as `summary.model` nested.
+    const value = key.split('.').reduce<unknown>((node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), stored);
     return typeof value === 'string' || typeof value === 'number' ? value : undefined;
   } catch {
     return undefined;

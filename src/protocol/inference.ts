@@ -115,20 +115,35 @@ export interface EmbedResult {
   dimensions: number;
 }
 
-/** One `.gguf` file of the models directory, described from its GGUF header. */
+/** The roles a model can serve: `default` for `infer`, `summary` for meeting summaries, `embedding`, `whisper` (speech). */
+export type ModelRole = 'default' | 'summary' | 'embedding' | 'whisper';
+
+/** One model file of the models directory, described from its header. */
 export interface ModelInfo {
   name: string;
+  file: string;
   size_bytes: number;
   /** `null` when the header could not be read; `error` then says why. */
   architecture: string | null;
   context_length: number | null;
+  chat_template: boolean;
   default_for: ('generation' | 'embedding')[];
+  roles: ModelRole[];
+  /** Why the model holds each of its roles. */
+  why: Partial<Record<ModelRole, string>>;
   error?: string;
+}
+
+/** What meeting summaries use: a model with a chat template, or none (extractive summaries) and why. */
+export interface SummaryChoice {
+  model: string | null;
+  reason: string;
 }
 
 export interface ModelsListResult {
   models_dir: string | null;
   models: ModelInfo[];
+  summary: SummaryChoice;
 }
 
 declare module './methods.js' {

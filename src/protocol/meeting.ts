@@ -81,6 +81,68 @@ export const meetingGetParams = z.strictObject({
   root: absolutePath.optional(),
 });
 
+/** Template names are single path segments: a user template is `<state root>/templates/<name>.md`. */
+const templateName = z.string().regex(MEETING_ID_PATTERN, "must be a template name: default, action-items, decisions, standup, or the stem of a .md file in <state root>/templates");
+
+/* ---- Added by issue 14 (§23 "Meeting summary", "Meeting export and removal"): kept together for the descriptor conversion. ---- */
+
+export const meetingSummarizeParams = z.strictObject({
+  id: meetingId,
+  template: templateName.default('default'),
+  /** A BCP-47-like language code the model writes in. */
+  language: z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, "must be a language code such as 'en', 'de' or 'pt-BR'").optional(),
+  root: absolutePath.optional(),
+});
+
+export const meetingTranscriptParams = z.strictObject({
+  id: meetingId,
+  root: absolutePath.optional(),
+});
+
+export const meetingDeleteParams = z.strictObject({
+  id: meetingId,
+  root: absolutePath.optional(),
+});
+
+/** One exported transcript segment (§23): what SRT/VTT/TXT/MD exports are made from. */
+export interface TranscriptSegment {
+  index: number;
+  text: string;
+  start_ms: number;
+  end_ms: number;
+  role: string;
+}
+
+export interface MeetingTranscriptResult {
+  id: string;
+  title: string | null;
+  started_at: string | null;
+  segments: TranscriptSegment[];
+}
+
+export interface MeetingSummarizeResult {
+  id: string;
+  summary: string | null;
+  summary_kind: SummaryKind | null;
+  summary_reason: string | null;
+  summary_error: string | null;
+  template: string;
+  language: string | null;
+  /** Where the new summary is, and where the one it replaced was kept (`summary.<n>.md`), if there was one. */
+  path: string | null;
+  previous_path: string | null;
+}
+
+/** `meeting.summary.progress`: model calls done of those planned so far (a merge level adds calls). */
+export interface SummaryProgress {
+  done: number;
+  total: number;
+}
+
+/* ---- end of issue 14 additions ---- */
+
+export type SummaryKind = 'model' | 'extractive';
+
 export type MeetingStatus = 'recording' | 'stopped' | 'interrupted' | 'failed';
 export type MeetingStopReason = 'requested' | 'owner_disconnected' | 'end_of_file' | 'daemon_shutdown' | 'daemon_restart' | 'error';
 export type MeetingAudioSourceKind = 'pcm_push' | 'file';
@@ -100,6 +162,10 @@ export interface MeetingMetadata {
   persist_audio: boolean;
   summary: string | null;
   summary_error: string | null;
+  /** `model` or `extractive` (§23); `null` while there is no summary. */
+  summary_kind: SummaryKind | null;
+  /** Why the summary is extractive. */
+  summary_reason: string | null;
   path: string;
 }
 
@@ -143,6 +209,12 @@ declare module './methods.js' {
     'meeting.stop': { params: z.input<typeof meetingStopParams>; result: MeetingMetadata & { transcript: TranscriptLine[] } };
     'meeting.list': { params: z.input<typeof meetingListParams>; result: { meetings: MeetingEntry[] } };
     'meeting.get': { params: z.input<typeof meetingGetParams>; result: MeetingRecord };
+    'meeting.summarize': { params: z.input<typeof meetingSummarizeParams>; result: MeetingSummarizeResult };
+    'meeting.transcript': { params: z.input<typeof meetingTranscriptParams>; result: MeetingTranscriptResult };
+    'meeting.delete': { params: z.input<typeof meetingDeleteParams>; result: { id: string; deleted: true } };
+  }
+  interface NotificationMap {
+    'meeting.summary.progress': SummaryProgress & { meeting_id: string };
   }
 }
 

@@ -90,8 +90,8 @@ export class LocalInference {
     let model = request.model ?? null;
     let permit: Permit | null = null;
     try {
-      // Resolved before queueing, so a bad name fails at once and calls queue in arrival order.
-      const ref = this.catalogue.resolve('generation', request.model);
+      // Resolved before queueing, so a bad name fails at once; every call awaits the same cached header reads, so calls queue in arrival order.
+      const ref = await this.catalogue.resolve('generation', request.model);
       model = ref.name;
       permit = await this.admit(options);
       const queuedMs = Date.now() - started;
@@ -137,7 +137,7 @@ export class LocalInference {
     let model = params.model ?? null;
     let permit: Permit | null = null;
     try {
-      const ref = this.catalogue.resolve('embedding', params.model);
+      const ref = await this.catalogue.resolve('embedding', params.model);
       model = ref.name;
       permit = await this.admit(options);
       const queuedMs = Date.now() - started;

@@ -1,4 +1,4 @@
-import type { MeetingMetadata, MeetingStatus, MeetingStopReason, TranscriptLine } from '../../protocol/meeting.js';
+import type { MeetingMetadata, MeetingStatus, MeetingStopReason, SummaryProgress, TranscriptLine } from '../../protocol/meeting.js';
 import type { VoiceEvent } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
@@ -19,6 +19,7 @@ export interface FinishRequest {
   signal?: AbortSignal;
   /** Who the summary's inference is journaled for. */
   sessionId?: string;
+  onProgress?: (progress: SummaryProgress) => void;
 }
 
 /** What a live meeting needs from its registry. */
@@ -164,7 +165,7 @@ export class LiveMeeting {
       this.host.released(this);
 
       if (request.summarize) {
-        const outcome = await summarizer.summarize(lines, { signal: request.signal, sessionId: request.sessionId ?? null });
+        const outcome = await summarizer.summarize(lines, { signal: request.signal, sessionId: request.sessionId ?? null, onProgress: request.onProgress });
         if (outcome.summary !== null) await this.files.writeSummary(this.metadata, outcome.summary);
         this.metadata = { ...this.metadata, ...outcome };
         await this.files.writeMetadata(this.metadata);

@@ -1,4 +1,12 @@
-import { meetingGetParams, meetingListParams, meetingStartParams, meetingStopParams } from '../../protocol/meeting.js';
+import {
+  meetingDeleteParams,
+  meetingGetParams,
+  meetingListParams,
+  meetingStartParams,
+  meetingStopParams,
+  meetingSummarizeParams,
+  meetingTranscriptParams,
+} from '../../protocol/meeting.js';
 import { method, type MethodTable } from '../rpc/method-table.js';
 
 /** `meeting.*` (§16.2). Any authenticated session may list and read meetings; stopping is for the owner or the host role. */
@@ -21,5 +29,21 @@ export const meetingMethods: MethodTable = {
   'meeting.get': method({
     params: meetingGetParams,
     handler: (params, { state }) => state.meetings.get(params.meeting_id, params.root),
+  }),
+
+  // Issue 14 (§23): re-summarise, export, remove.
+  'meeting.summarize': method({
+    params: meetingSummarizeParams,
+    handler: (params, { state, session, signal }) => state.meetings.summarize(params, session, signal),
+  }),
+
+  'meeting.transcript': method({
+    params: meetingTranscriptParams,
+    handler: (params, { state }) => state.meetings.transcript(params.id, params.root),
+  }),
+
+  'meeting.delete': method({
+    params: meetingDeleteParams,
+    handler: (params, { state, session }) => state.meetings.delete(params, session),
   }),
 };
