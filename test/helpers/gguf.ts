@@ -5,14 +5,16 @@ const FIXED_SIZES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4
 const STRING = 8;
 const ARRAY = 9;
 const DEFAULT_ALIGNMENT = 32;
+const UINT32 = 4;
 
 /**
- * Copies a GGUF model and adds a string key to its header, so a test can give a real tiny
- * model a chat template without a network. Tensor offsets are relative to the data
+ * Copies a GGUF model and adds a string key to its header (and overwrites existing uint32
+ * keys such as `llama.context_length`), so a test can give a real tiny model a chat
+ * template or a smaller context without a network. Tensor offsets are relative to the data
  * section, which is re-aligned after the grown header; the tensor data is copied as is.
  */
-export function withStringKey(source: string, target: string, key: string, value: string): void {
-  const file = readFileSync(source);
+export function withStringKey(source: string, target: string, key: string, value: string, uint32Overrides: Record<string, number> = {}): void {
+  const file = Buffer.from(readFileSync(source));
   let at = 8;
   const u64 = () => {
     const value = Number(file.readBigUInt64LE(at));
@@ -47,6 +49,7 @@ export function withStringKey(source: string, target: string, key: string, value
     at += nameLength;
     const type = u32();
     if (name === 'general.alignment') alignment = file.readUInt32LE(at);
+    if (name in uint32Overrides && type === UINT32) file.writeUInt32LE(uint32Overrides[name]!, at);
     skipValue(type);
   }
   const keysEnd = at;
