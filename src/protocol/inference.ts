@@ -146,6 +146,39 @@ export interface ModelsListResult {
   summary: SummaryChoice;
 }
 
+/* ---- Added by issue 14 (§23 "Models"): kept together for the descriptor conversion. ---- */
+
+/** `hf:owner/repo/file.gguf`, or an http(s) URL of a `.gguf` file or a whisper.cpp `ggml-*.bin`. */
+export const modelsPullParams = z.strictObject({
+  uri: z
+    .string()
+    .max(2048)
+    .refine((uri) => /^hf:[^/\s]+\/[^/\s]+(?:\/[^\s]+\.gguf|:[^\s]+)?(?:#[^\s]+)?$/.test(uri) || /^https?:\/\/[^\s]+\/[^/\s]+\.(?:gguf|bin)(?:\?[^\s]*)?$/.test(uri), {
+      message: 'must be hf:<owner>/<repo>/<file>.gguf, or an http(s) URL of a .gguf file or a whisper.cpp ggml-*.bin',
+    })
+    .refine((uri) => !/\.bin(?:\?|$)/.test(uri) || /\/ggml-[^/]+\.bin(?:\?|$)/.test(uri), { message: 'a .bin download must be a whisper.cpp model named ggml-*.bin' }),
+  /** Checked after the download; a mismatch removes the file. */
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional(),
+});
+
+export const modelsDeleteParams = z.strictObject({
+  name: modelName,
+});
+
+export interface ModelPullResult {
+  name: string;
+  file: string;
+  path: string;
+  size_bytes: number;
+  sha256: string;
+  /** The pull continued a partial file an earlier, interrupted pull left. */
+  resumed: boolean;
+  architecture: string | null;
+  chat_template: boolean;
+}
+
+/* ---- end of issue 14 additions ---- */
+
 declare module './methods.js' {
   interface MethodMap {
     infer: { params: GenerateRequest; result: InferResult };
@@ -154,9 +187,12 @@ declare module './methods.js' {
     embed: { params: z.input<typeof embedParams>; result: EmbedResult };
     'admission.status': { params: Record<string, never>; result: AdmissionStatus };
     'models.list': { params: Record<string, never>; result: ModelsListResult };
+    'models.pull': { params: z.input<typeof modelsPullParams>; result: ModelPullResult };
+    'models.delete': { params: z.input<typeof modelsDeleteParams>; result: { name: string; deleted: true } };
   }
   interface NotificationMap {
     'inference.stream.event': { request_id: string | number; event: InferenceStreamEvent };
     'infer.progress': { id: string | number };
+    'models.pull.progress': { uri: string; downloaded: number; total: number };
   }
 }

@@ -21,6 +21,7 @@ import { InferenceEngine } from './engine.js';
 import type { GenerationModel, GenerationOutcome } from './generation-model.js';
 import { LazyEngine, type EngineState } from './lazy-engine.js';
 import { inferenceMethods } from './methods.js';
+import { ModelPuller } from './model-pull.js';
 import { StreamRegistry } from './streams.js';
 import { randomHex } from '../ids.js';
 
@@ -55,6 +56,7 @@ export interface CallOptions {
 export class LocalInference {
   readonly catalogue: ModelCatalogue;
   readonly streams = new StreamRegistry();
+  readonly puller: ModelPuller;
   private readonly engine: LazyEngine;
   private readonly decodeTimeoutMs: number;
 
@@ -65,6 +67,7 @@ export class LocalInference {
   ) {
     this.decodeTimeoutMs = decodeTimeoutFromEnv(env);
     this.catalogue = new ModelCatalogue(modelsDirFrom(env, state.stateRoot), state.stateRoot);
+    this.puller = new ModelPuller(this.catalogue);
     this.engine = new LazyEngine(() => InferenceEngine.create({ parallelSequences: state.admission.permitsTotal }), injected);
     state.registry.register(inferenceMethods);
     state.contributeStatus(() => ({ admission: state.admission.status(), inference: this.status() }));

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { emptyParams } from '../../protocol/core.js';
 import { RpcError } from '../../protocol/errors.js';
-import { embedParams, generateRequestParams, streamCancelParams, type InferStreamResult, type InferenceStreamEvent } from '../../protocol/inference.js';
+import { embedParams, generateRequestParams, modelsDeleteParams, modelsPullParams, streamCancelParams, type InferStreamResult, type InferenceStreamEvent } from '../../protocol/inference.js';
 import { method, type CallContext, type MethodTable } from '../rpc/method-table.js';
 import type { CallOptions } from './local-inference.js';
 
@@ -39,6 +39,17 @@ export const inferenceMethods: MethodTable = {
   'models.list': method({
     params: emptyParams,
     handler: (_params, { state }) => state.inference.catalogue.list(),
+  }),
+
+  // Issue 14 (§23 "Models").
+  'models.pull': method({
+    params: modelsPullParams,
+    handler: (params, { state, session, signal }) => state.inference.puller.pull(params, session, signal),
+  }),
+
+  'models.delete': method({
+    params: modelsDeleteParams,
+    handler: (params, { state, session }) => state.inference.puller.delete(params, session),
   }),
 };
 
