@@ -7,7 +7,9 @@ export default class ModelsList extends CarCommand {
   static override summary = 'List the local models the daemon can load.';
   static override description =
     'The .gguf files of the daemon\'s models directory (CAR_MODELS_DIR, else <state root>/models), described from their GGUF headers. ' +
-    'The default generation model is marked with *, the default embedding model with +.';
+    'The ROLES column says what each model serves (default for `infer`, summary, embedding, whisper); defaults are chosen by what the headers say ' +
+    'a model can do, never by file name, unless `car config set model|embedding_model|summary.model <name>` says otherwise. ' +
+    'A summary model must have a chat template; without one, summaries are extractive.';
   static override aliases = ['models:list', 'models'];
   static override examples = ['<%= config.bin %> models ls', '<%= config.bin %> models ls --json | jq -r ".models[].name"'];
   static override flags = {
@@ -26,15 +28,18 @@ export default class ModelsList extends CarCommand {
       this.log(`no models in ${result.models_dir ?? '(no models directory)'}; put .gguf files there or start the daemon with CAR_MODELS_DIR set`);
       return;
     }
-    const marks = (roles: string[]) => (roles.includes('generation') ? ' *' : '') + (roles.includes('embedding') ? ' +' : '');
     process.stdout.write(
       table(result.models, [
-        { header: 'NAME', get: (m) => m.name + marks(m.default_for) },
+        { header: 'NAME', get: (m) => m.name },
         { header: 'SIZE', get: (m) => formatBytes(m.size_bytes) },
         { header: 'ARCH', get: (m) => m.architecture ?? (m.error ? 'unreadable' : '-') },
         { header: 'CONTEXT', get: (m) => (m.context_length === null ? '-' : String(m.context_length)) },
+        { header: 'CHAT', get: (m) => (m.chat_template ? 'yes' : 'no') },
+        { header: 'ROLES', get: (m) => m.roles.join(',') || '-' },
       ]),
     );
+    const why = result.models.flatMap((m) => Object.entries(m.why).map(([role, reason]) => `${role}: ${m.name}, ${reason}`));
+    for (const line of [...why, result.summary.model === null ? `summaries: extractive, because ${result.summary.reason}` : null]) if (line) this.log(line);
     for (const model of result.models) if (model.error) process.stderr.write(`warning: ${model.name}: ${model.error}\n`);
   }
 }

@@ -1,0 +1,18 @@
+import { Args } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+
+export default class ModelsRemove extends CarCommand {
+  static override summary = 'Delete a model file from the models directory (and any partial download of it).';
+  static override aliases = ['models:delete'];
+  static override examples = ['<%= config.bin %> models rm stories260K'];
+  static override args = {
+    name: Args.string({ description: 'model name (see `car models ls`)', required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ModelsRemove);
+    const client = await this.connect(flags, { asHost: true });
+    await client.call('models.delete', { name: args.name });
+    this.log(`deleted model ${args.name}`);
+  }
+}
