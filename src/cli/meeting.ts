@@ -19,8 +19,8 @@ export interface RecordOptions {
   /** Called once the meeting exists, and for each of its events. */
   onStarted(started: MeetingStartResult): void;
   onEvent(event: VoiceEvent): void;
-  /** Called when the input has ended or was interrupted, before the (possibly long) stop. */
-  onStopping(): void;
+  /** Called when the input has ended or was interrupted, before the (possibly long) stop; says whether a summary follows. */
+  onStopping(summarize: boolean): void;
 }
 
 /**
@@ -33,9 +33,18 @@ export async function recordMeeting(client: CarClient, input: AudioInput, option
     id: options.id,
     title: options.title,
     audio_source: { kind: 'pcm_push', sample_rate: input.sampleRate, channels: input.channels },
+    // So that `car meeting stop` from another terminal honours --no-summary given here.
+    summarize_on_end: options.summarize,
   });
   let failure: string | null = null;
   const failed = new AbortController();
+  // Stopped from elsewhere (`car meeting stop <id>`): stop reading input and report the meeting as it ends.
+  let stoppedElsewhere: { summarize: boolean } | null = null;
+  client.on('meeting.stopped', ({ meeting_id, summarize }) => {
+    if (meeting_id !== started.id) return;
+    stoppedElsewhere = { summarize };
+    failed.abort();
+  });
   client.on('voice.event', ({ meeting_id, event }) => {
     if (meeting_id !== started.id) return;
     if (event.type === 'error' && event.fatal) {
@@ -46,17 +55,23 @@ export async function recordMeeting(client: CarClient, input: AudioInput, option
   });
   options.onStarted(started);
   await sendAudio(client, started.voice_session_id!, input, { signal: AbortSignal.any([options.signal, failed.signal]) });
-  options.onStopping();
-  if (failure !== null) return { result: await endedRecord(client, started.id), failure };
+  const elsewhere = stoppedElsewhere as { summarize: boolean } | null;
+  options.onStopping(elsewhere?.summarize ?? options.summarize);
+  if (failure !== null) return { result: await endedRecord(client, started.id, false), failure };
+  if (elsewhere) return { result: await endedRecord(client, started.id, elsewhere.summarize), failure };
   return { result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize }), failure };
 }
 
-/** The record of a meeting the daemon is ending on its own (after a fatal engine error): its status leaves `recording` once the files are final. */
-async function endedRecord(client: CarClient, meetingId: string): Promise<MeetingRecord> {
-  const deadline = Date.now() + 10_000;
+/**
+ * The record of a meeting ended by the daemon (a fatal engine error) or by another client: its
+ * status leaves `recording` once the files are final, its summary (when one is coming) after that.
+ */
+async function endedRecord(client: CarClient, meetingId: string, summarizing: boolean): Promise<MeetingRecord> {
+  const deadline = Date.now() + (summarizing ? 30 * 60_000 : 10_000);
   for (;;) {
     const record = await client.call('meeting.get', { meeting_id: meetingId });
-    if (record.status !== 'recording' || Date.now() > deadline) return record;
+    const settled = record.status !== 'recording' && (!summarizing || record.summary !== null || record.summary_error !== null);
+    if (settled || Date.now() > deadline) return record;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -137,6 +152,7 @@ export class MeetingView {
 /** Where the meeting's files are, and how it ended. */
 export function meetingOutcome(meeting: MeetingRecord): string {
   const lines = [
+    ...(meeting.segment_count === 0 ? ['no speech detected'] : []),
     `meeting ${meeting.id} ${meeting.status}: ${meeting.segment_count} segment${meeting.segment_count === 1 ? '' : 's'}, ${transcriptStamp(meeting.duration_ms ?? 0)}`,
     `transcript  ${meeting.path}/transcript.md`,
     meeting.summary !== null ? `summary     ${meeting.path}/summary.md` : `summary     none${meeting.summary_error ? ` (${meeting.summary_error})` : ''}`,

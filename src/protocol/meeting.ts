@@ -58,10 +58,6 @@ export const meetingStartParams = z
     persist_audio: z.boolean().default(false),
     root: absolutePath.optional(),
   })
-  .refine((params) => params.summarize_on_end === undefined || params.audio_source.kind === 'file', {
-    message: "summarize_on_end applies to 'file' sources only; a pcm_push meeting is summarised by meeting.stop",
-    path: ['summarize_on_end'],
-  })
   .refine((params) => !params.persist_audio || params.audio_source.kind === 'file', {
     message: "persist_audio is only available for 'file' sources on this daemon; pushed audio is not kept",
     path: ['persist_audio'],
@@ -69,7 +65,8 @@ export const meetingStartParams = z
 
 export const meetingStopParams = z.strictObject({
   meeting_id: meetingId,
-  summarize: z.boolean().default(true),
+  /** Default: the meeting's `summarize_on_end` (true unless the start said otherwise). */
+  summarize: z.boolean().optional(),
 });
 
 export const meetingListParams = z.strictObject({
@@ -137,6 +134,13 @@ export interface MeetingSummarizeResult {
 export interface SummaryProgress {
   done: number;
   total: number;
+}
+
+/** `meeting.stopped`, to the owner: its meeting has left `recording` (stopped by anyone, or ended), so it can stop sending audio. */
+export interface MeetingStoppedParams {
+  meeting_id: string;
+  stop_reason: MeetingStopReason;
+  summarize: boolean;
 }
 
 /* ---- end of issue 14 additions ---- */
@@ -215,6 +219,7 @@ declare module './methods.js' {
   }
   interface NotificationMap {
     'meeting.summary.progress': SummaryProgress & { meeting_id: string };
+    'meeting.stopped': MeetingStoppedParams;
   }
 }
 

@@ -42,7 +42,7 @@ export default class MeetingStart extends CarCommand {
         signal: interrupted.signal,
         onStarted: (started) => view.started(started),
         onEvent: (event) => view.show(event),
-        onStopping: () => view.stopping(flags.summary),
+        onStopping: (summarize) => view.stopping(summarize),
       });
       view.done();
       process.stdout.write(meetingOutcome(result));

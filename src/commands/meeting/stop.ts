@@ -12,14 +12,14 @@ export default class MeetingStop extends CarCommand {
     id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
   };
   static override flags = {
-    summary: Flags.boolean({ description: 'summarise the transcript', default: true, allowNo: true }),
+    summary: Flags.boolean({ description: 'summarise the transcript [default: what `car meeting start` was given, else yes]', allowNo: true }),
     json: Flags.boolean({ description: 'print the meeting.stop result as JSON' }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(MeetingStop);
     const client = await this.connect(flags, { asHost: true });
-    const spinner = flags.json ? null : await progress(flags.summary ? 'stopping and summarising' : 'stopping');
+    const spinner = flags.json ? null : await progress(flags.summary === false ? 'stopping' : 'stopping and summarising');
     try {
       const result = await client.call('meeting.stop', { meeting_id: args.id, summarize: flags.summary });
       spinner?.stop();

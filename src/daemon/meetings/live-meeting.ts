@@ -45,6 +45,8 @@ export class LiveMeeting {
   private pumping: Promise<void> = Promise.resolve();
   private finishing: Promise<MeetingStopResult> | null = null;
   private readonly subject: string;
+  /** What `meeting.stop` does without `summarize`: the start's `summarize_on_end`, else summarise. */
+  summarizeByDefault = true;
 
   constructor(
     private readonly host: MeetingHost,
@@ -139,6 +141,7 @@ export class LiveMeeting {
   private async runFinish(request: FinishRequest): Promise<MeetingStopResult> {
     const { state, summarizer } = this.host;
     this.phase = 'stopping';
+    this.owner.notify('meeting.stopped', { meeting_id: this.id, stop_reason: request.stopReason, summarize: request.summarize });
     try {
       this.pumpStop.abort();
       await this.pumping;

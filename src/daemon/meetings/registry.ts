@@ -89,6 +89,7 @@ export class MeetingRegistry implements MeetingHost {
       this.starting.delete(meeting.id);
       throw error;
     }
+    meeting.summarizeByDefault = params.summarize_on_end ?? true;
     this.live.set(meeting.id, meeting);
     this.starting.delete(meeting.id);
     const started = meeting.snapshot();
@@ -125,7 +126,7 @@ export class MeetingRegistry implements MeetingHost {
     const stopped = meeting.finish({
       status: 'stopped',
       stopReason: 'requested',
-      summarize: params.summarize,
+      summarize: params.summarize ?? meeting.summarizeByDefault,
       signal: AbortSignal.any([signal, this.shutdown.signal]),
       sessionId: caller.id,
       onProgress: (progress) => caller.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
