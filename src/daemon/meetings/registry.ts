@@ -50,8 +50,8 @@ export class MeetingRegistry implements MeetingHost {
   private readonly stopped = new Map<string, string>();
   /** Finalisations still running (summaries included), awaited on shutdown. */
   private readonly finishing = new Set<Promise<unknown>>();
-  /** Directories whose summary is being written (at stop or by meeting.summarize): not to be summarised again or deleted meanwhile. */
-  private readonly summarizing = new Set<string>();
+  /** Directories whose summary is being written (at stop or by meeting.summarize): a later summarize or delete waits for it. */
+  private readonly summarizing = new Map<string, Promise<unknown>>();
   private readonly shutdown = new AbortController();
 
   constructor(readonly state: ServerState) {
@@ -230,6 +230,7 @@ export class MeetingRegistry implements MeetingHost {
   private async stoppedMeeting(id: string, rootParam: string | undefined, action: string): Promise<{ files: MeetingFiles; metadata: MeetingMetadata }> {
     const files = new MeetingFiles(join(this.rootFor(rootParam), id));
     if (this.liveAt(files) || this.starting.has(id)) throw conflict(`meeting '${id}' is still recording; stop it first (car meeting stop ${id}), then ${action} it`, { field: 'id' });
+    await this.summarizing.get(files.dir)?.catch(() => undefined);
     if (this.summarizing.has(files.dir)) throw conflict(`meeting '${id}' is being summarised; ${action} it once that has finished`, { field: 'id' });
     const read = await files.readMetadata();
     if ('error' in read) {
@@ -241,11 +242,11 @@ export class MeetingRegistry implements MeetingHost {
   }
 
   private async whileSummarizing<T>(dir: string, work: Promise<T>): Promise<T> {
-    this.summarizing.add(dir);
+    this.summarizing.set(dir, work);
     try {
       return await work;
     } finally {
-      this.summarizing.delete(dir);
+      if (this.summarizing.get(dir) === work) this.summarizing.delete(dir);
     }
   }
 
