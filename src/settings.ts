@@ -12,6 +12,7 @@ export const SETTINGS_SCHEMA = {
   model: { type: 'string', description: 'default generation model (a file stem in the models directory)' },
   embedding_model: { type: 'string', description: 'default embedding model' },
   'whisper.model': { type: 'string', description: 'whisper.cpp model file for the whisper speech provider (a path, or a file in the models directory)' },
+  'summary.model': { type: 'string', description: 'model for meeting summaries (it must have a chat template; else summaries are extractive)' },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS_SCHEMA;
@@ -35,8 +36,8 @@ export async function openSettings() {
 export function readSetting(key: SettingKey, stateRoot = resolveStateRoot()): string | number | undefined {
   try {
     const stored = JSON.parse(readFileSync(join(stateRoot, 'config.json'), 'utf8')) as Record<string, unknown>;
-    // `conf` stores dotted keys (whisper.model) as nested objects.
-    const value = key.split('.').reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), stored);
+    // `conf` stores dotted keys (whisper.model, summary.model) as nested objects.
+    const value = key.split('.').reduce<unknown>((node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), stored);
     return typeof value === 'string' || typeof value === 'number' ? value : undefined;
   } catch {
     return undefined;

@@ -84,6 +84,7 @@ export class MeetingView {
 /** Where the meeting's files are, and how it ended. */
 export function meetingOutcome(meeting: MeetingRecord): string {
   const lines = [
+    ...(meeting.segment_count === 0 ? ['no speech detected'] : []),
     `meeting ${meeting.id} ${meeting.status}: ${meeting.segment_count} segment${meeting.segment_count === 1 ? '' : 's'}, ${transcriptStamp(meeting.duration_ms ?? 0)}`,
     `transcript  ${meeting.path}/transcript.md`,
     meeting.summary !== null ? `summary     ${meeting.path}/summary.md` : `summary     none${meeting.summary_error ? ` (${meeting.summary_error})` : ''}`,

@@ -2,7 +2,7 @@ import { a2uiContract, a2uiNotifications } from './a2ui.js';
 import { authContract, sessionsContract } from './core.js';
 import { hostContract, hostNotifications } from './host.js';
 import { inferenceContract, inferenceNotifications } from './inference.js';
-import { meetingContract } from './meeting.js';
+import { meetingContract, meetingNotifications } from './meeting.js';
 import { memoryContract } from './memory.js';
 import { voiceContract, voiceNotifications } from './voice.js';
 
@@ -10,7 +10,7 @@ import { voiceContract, voiceNotifications } from './voice.js';
 export const contract = { ...authContract, ...sessionsContract, ...memoryContract, ...inferenceContract, ...hostContract, ...voiceContract, ...meetingContract, ...a2uiContract };
 
 /** Every server → client notification by name: the source of `ClientSession.notify` and the client's `on`. */
-export const notifications = { ...inferenceNotifications, ...hostNotifications, ...voiceNotifications, ...a2uiNotifications };
+export const notifications = { ...inferenceNotifications, ...hostNotifications, ...voiceNotifications, ...meetingNotifications, ...a2uiNotifications };
 
 export type Contract = typeof contract;
 export type Notifications = typeof notifications;

@@ -118,20 +118,65 @@ export interface EmbedResult {
   dimensions: number;
 }
 
-/** One `.gguf` file of the models directory, described from its GGUF header. */
+/** The roles a model can serve: `default` for `infer`, `summary` for meeting summaries, `embedding`, `whisper` (speech). */
+export type ModelRole = 'default' | 'summary' | 'embedding' | 'whisper';
+
+/** One model file of the models directory, described from its header. */
 export interface ModelInfo {
   name: string;
+  file: string;
   size_bytes: number;
   /** `null` when the header could not be read; `error` then says why. */
   architecture: string | null;
   context_length: number | null;
+  chat_template: boolean;
   default_for: ('generation' | 'embedding')[];
+  roles: ModelRole[];
+  /** Why the model holds each of its roles. */
+  why: Partial<Record<ModelRole, string>>;
   error?: string;
+}
+
+/** What meeting summaries use: a model with a chat template, or none (extractive summaries) and why. */
+export interface SummaryChoice {
+  model: string | null;
+  reason: string;
 }
 
 export interface ModelsListResult {
   models_dir: string | null;
   models: ModelInfo[];
+  summary: SummaryChoice;
+}
+
+/* §23 "Models": pull and delete. */
+/** `hf:owner/repo/file.gguf`, or an http(s) URL of a `.gguf` file or a whisper.cpp `ggml-*.bin`. */
+export const modelsPullParams = z.strictObject({
+  uri: z
+    .string()
+    .max(2048)
+    .refine((uri) => /^hf:[^/\s]+\/[^/\s]+(?:\/[^\s]+\.gguf|:[^\s]+)?(?:#[^\s]+)?$/.test(uri) || /^https?:\/\/[^\s]+\/[^/\s]+\.(?:gguf|bin)(?:\?[^\s]*)?$/.test(uri), {
+      message: 'must be hf:<owner>/<repo>/<file>.gguf, or an http(s) URL of a .gguf file or a whisper.cpp ggml-*.bin',
+    })
+    .refine((uri) => !/\.bin(?:\?|$)/.test(uri) || /\/ggml-[^/]+\.bin(?:\?|$)/.test(uri), { message: 'a .bin download must be a whisper.cpp model named ggml-*.bin' }),
+  /** Checked after the download; a mismatch removes the file. */
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional(),
+});
+
+export const modelsDeleteParams = z.strictObject({
+  name: modelName,
+});
+
+export interface ModelPullResult {
+  name: string;
+  file: string;
+  path: string;
+  size_bytes: number;
+  sha256: string;
+  /** The pull continued a partial file an earlier, interrupted pull left. */
+  resumed: boolean;
+  architecture: string | null;
+  chat_template: boolean;
 }
 
 export const inferenceContract = defineMethods({
@@ -141,9 +186,12 @@ export const inferenceContract = defineMethods({
   embed: { params: embedParams, result: returns<EmbedResult>() },
   'admission.status': { params: emptyParams, result: returns<AdmissionStatus>() },
   'models.list': { params: emptyParams, result: returns<ModelsListResult>() },
+  'models.pull': { params: modelsPullParams, result: returns<ModelPullResult>() },
+  'models.delete': { params: modelsDeleteParams, result: returns<{ name: string; deleted: true }>() },
 });
 
 export const inferenceNotifications = defineNotifications({
   'inference.stream.event': carries<{ request_id: string | number; event: InferenceStreamEvent }>(),
   'infer.progress': carries<{ id: string | number }>(),
+  'models.pull.progress': carries<{ uri: string; downloaded: number; total: number }>(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineMethods, returns } from './descriptor.js';
+import { carries, defineMethods, defineNotifications, returns } from './descriptor.js';
 import { isAbsolutePath } from './text.js';
 import { transcribeStartParams } from './voice.js';
 
@@ -59,10 +59,6 @@ export const meetingStartParams = z
     persist_audio: z.boolean().default(false),
     root: absolutePath.optional(),
   })
-  .refine((params) => params.summarize_on_end === undefined || params.audio_source.kind === 'file', {
-    message: "summarize_on_end applies to 'file' sources only; a pcm_push meeting is summarised by meeting.stop",
-    path: ['summarize_on_end'],
-  })
   .refine((params) => !params.persist_audio || params.audio_source.kind === 'file', {
     message: "persist_audio is only available for 'file' sources on this daemon; pushed audio is not kept",
     path: ['persist_audio'],
@@ -70,7 +66,8 @@ export const meetingStartParams = z
 
 export const meetingStopParams = z.strictObject({
   meeting_id: meetingId,
-  summarize: z.boolean().default(true),
+  /** Default: the meeting's `summarize_on_end` (true unless the start said otherwise). */
+  summarize: z.boolean().optional(),
 });
 
 export const meetingListParams = z.strictObject({
@@ -81,6 +78,75 @@ export const meetingGetParams = z.strictObject({
   meeting_id: meetingId,
   root: absolutePath.optional(),
 });
+
+/** Template names are single path segments: a user template is `<state root>/templates/<name>.md`. */
+const templateName = z.string().regex(MEETING_ID_PATTERN, "must be a template name: default, action-items, decisions, standup, or the stem of a .md file in <state root>/templates");
+
+/* ---- Added by issue 14 (§23 "Meeting summary", "Meeting export and removal"): kept together for the descriptor conversion. ---- */
+
+export const meetingSummarizeParams = z.strictObject({
+  id: meetingId,
+  template: templateName.default('default'),
+  /** A BCP-47-like language code the model writes in. */
+  language: z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, "must be a language code such as 'en', 'de' or 'pt-BR'").optional(),
+  root: absolutePath.optional(),
+});
+
+export const meetingTranscriptParams = z.strictObject({
+  id: meetingId,
+  root: absolutePath.optional(),
+});
+
+export const meetingDeleteParams = z.strictObject({
+  id: meetingId,
+  root: absolutePath.optional(),
+});
+
+/** One exported transcript segment (§23): what SRT/VTT/TXT/MD exports are made from. */
+export interface TranscriptSegment {
+  index: number;
+  text: string;
+  start_ms: number;
+  end_ms: number;
+  role: string;
+}
+
+export interface MeetingTranscriptResult {
+  id: string;
+  title: string | null;
+  started_at: string | null;
+  segments: TranscriptSegment[];
+}
+
+export interface MeetingSummarizeResult {
+  id: string;
+  summary: string | null;
+  summary_kind: SummaryKind | null;
+  summary_reason: string | null;
+  summary_error: string | null;
+  template: string;
+  language: string | null;
+  /** Where the new summary is, and where the one it replaced was kept (`summary.<n>.md`), if there was one. */
+  path: string | null;
+  previous_path: string | null;
+}
+
+/** `meeting.summary.progress`: model calls done of those planned so far (a merge level adds calls). */
+export interface SummaryProgress {
+  done: number;
+  total: number;
+}
+
+/** `meeting.stopped`, to the owner: its meeting has left `recording` (stopped by anyone, or ended), so it can stop sending audio. */
+export interface MeetingStoppedParams {
+  meeting_id: string;
+  stop_reason: MeetingStopReason;
+  summarize: boolean;
+}
+
+/* ---- end of issue 14 additions ---- */
+
+export type SummaryKind = 'model' | 'extractive';
 
 export type MeetingStatus = 'recording' | 'stopped' | 'interrupted' | 'failed';
 export type MeetingStopReason = 'requested' | 'owner_disconnected' | 'end_of_file' | 'daemon_shutdown' | 'daemon_restart' | 'error';
@@ -101,6 +167,10 @@ export interface MeetingMetadata {
   persist_audio: boolean;
   summary: string | null;
   summary_error: string | null;
+  /** `model` or `extractive` (§23); `null` while there is no summary. */
+  summary_kind: SummaryKind | null;
+  /** Why the summary is extractive. */
+  summary_reason: string | null;
   path: string;
 }
 
@@ -146,6 +216,14 @@ export const meetingContract = defineMethods({
   'meeting.stop': { params: meetingStopParams, result: returns<MeetingStopResult>() },
   'meeting.list': { params: meetingListParams, result: returns<{ meetings: MeetingEntry[] }>() },
   'meeting.get': { params: meetingGetParams, result: returns<MeetingRecord>() },
+  'meeting.summarize': { params: meetingSummarizeParams, result: returns<MeetingSummarizeResult>() },
+  'meeting.transcript': { params: meetingTranscriptParams, result: returns<MeetingTranscriptResult>() },
+  'meeting.delete': { params: meetingDeleteParams, result: returns<{ id: string; deleted: true }>() },
+});
+
+export const meetingNotifications = defineNotifications({
+  'meeting.summary.progress': carries<SummaryProgress & { meeting_id: string }>(),
+  'meeting.stopped': carries<MeetingStoppedParams>(),
 });
 
 /** `mm:ss` (or `h:mm:ss` past an hour) of a transcript offset. */

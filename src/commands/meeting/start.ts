@@ -48,7 +48,7 @@ export default class MeetingStart extends CarCommand {
         signal: interrupted.signal,
         onStarted: (started) => view.started(started),
         onEvent: (event) => this.jsonEnabled() || view.show(event),
-        onStopping: () => view.stopping(flags.summary),
+        onStopping: (summarize) => view.stopping(summarize),
       });
       view.done();
       if (failure !== null) {

@@ -12,12 +12,12 @@ export default class MeetingStop extends CarCommand {
     id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
   };
   static override flags = {
-    summary: Flags.boolean({ description: 'summarise the transcript', default: true, allowNo: true }),
+    summary: Flags.boolean({ description: 'summarise the transcript [default: what `car meeting start` was given, else yes]', allowNo: true }),
   };
 
   async run() {
     const { args, flags } = await this.parse(MeetingStop);
-    const spinner = this.jsonEnabled() ? null : await progress(flags.summary ? 'stopping and summarising' : 'stopping');
+    const spinner = this.jsonEnabled() ? null : await progress(flags.summary === false ? 'stopping' : 'stopping and summarising');
     const result = await this.request(flags, 'meeting.stop', { meeting_id: args.id, summarize: flags.summary }, { asHost: true }).finally(() => spinner?.stop());
     return this.show(result, meetingOutcome);
   }

@@ -1,99 +1,187 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelInfo, ModelsListResult } from '../../protocol/inference.js';
+import type { ModelInfo, ModelRole, ModelsListResult, SummaryChoice } from '../../protocol/inference.js';
 import { notFound, unavailable } from '../../protocol/errors.js';
 import { readSetting, type SettingKey } from '../../settings.js';
 import type { ModelRef } from './engine.js';
-import { loadLlamaModule } from './llama.js';
+import { ModelHeaders, type ModelHeader } from './model-header.js';
 
-export type ModelRole = 'generation' | 'embedding';
+export type ModelUse = 'generation' | 'embedding';
 
 const EXTENSION = '.gguf';
+/** whisper.cpp models (`ggml-*.bin`) share the directory; they are listed, never loaded by llama.cpp. */
+const WHISPER_EXTENSION = '.bin';
+
+interface Described {
+  name: string;
+  path: string;
+  header: ModelHeader;
+}
+
+/** A model chosen for a role, and why, in words `car models ls` prints. */
+interface Choice {
+  name: string;
+  why: string;
+}
 
 /**
- * The `.gguf` files of the models directory, by name (the file stem). Callers name models,
- * never paths. Resolution is synchronous on purpose: calls reach the admission queue in
- * the order they arrived.
+ * The model files of the models directory, by name (the file stem), described from their
+ * headers. Callers name models, never paths. With no setting, defaults are chosen by what
+ * the headers say the models can do, never by file name: every resolution awaits the same
+ * cached header reads, so calls still reach the admission queue in the order they arrived.
  */
 export class ModelCatalogue {
+  readonly headers = new ModelHeaders();
+
   constructor(
     readonly dir: string | null,
     private readonly stateRoot: string | null,
   ) {}
 
+  /** The `.gguf` models, by name. */
   names(): string[] {
+    return this.files(EXTENSION);
+  }
+
+  /** `requested` must exist (`-32010`); without it the setting for `use` wins, else the most capable model (`-32014` when there is none). */
+  async resolve(use: ModelUse, requested?: string): Promise<ModelRef> {
+    const models = await this.describeAll();
+    const names = models.filter(isGguf).map((model) => model.name);
+    if (requested !== undefined) {
+      if (names.includes(requested)) return this.ref(requested);
+      throw notFound(`unknown model '${requested}'; ${this.available(names)}`, { field: 'model', allowed: names });
+    }
+    const setting = this.defaultSetting(use);
+    if (setting && !names.includes(setting.name)) {
+      throw unavailable(`the default model '${setting.name}' (setting \`${setting.key}\`) is not in the models directory; ${this.available(names)}; choose one with \`car config set ${setting.key} <name>\``, {
+        allowed: names,
+      });
+    }
+    const choice = this.choose(use, models);
+    if (choice) return this.ref(choice.name);
+    throw unavailable(names.length ? `no model in ${this.dir} has a readable header; ${this.available(names)}` : this.noModelsMessage());
+  }
+
+  /** The model summaries use: only one with a chat template; `model: null` means summaries are extractive, `reason` says why. */
+  async summaryModel(): Promise<SummaryChoice & { context_length: number | null }> {
+    const models = await this.describeAll();
+    const choice = this.chooseSummary(models);
+    if ('reason' in choice) return { model: null, reason: choice.reason, context_length: null };
+    const chosen = models.find((model) => model.name === choice.name)!;
+    return { model: choice.name, reason: choice.why, context_length: chosen.header.capabilities!.context_length };
+  }
+
+  refFor(name: string): ModelRef {
+    return this.ref(name);
+  }
+
+  /** Every model with what its header says and the roles it serves; an unreadable or corrupt file is listed with an `error`. */
+  async list(): Promise<ModelsListResult> {
+    const models = await this.describeAll();
+    const roles = new Map<string, Partial<Record<ModelRole, string>>>();
+    const give = (role: ModelRole, choice: Choice | null) => {
+      if (choice) roles.set(choice.name, { ...roles.get(choice.name), [role]: choice.why });
+    };
+    const generation = this.choose('generation', models);
+    const embedding = this.choose('embedding', models);
+    const summary = this.chooseSummary(models);
+    give('default', generation);
+    give('summary', 'reason' in summary ? null : summary);
+    give('embedding', embedding);
+    for (const model of models) if (model.header.capabilities?.format === 'ggml') give('whisper', { name: model.name, why: 'a whisper.cpp speech model' });
+    return {
+      models_dir: this.dir,
+      models: models.map((model) => this.info(model, generation, embedding, roles.get(model.name) ?? {})),
+      summary: 'reason' in summary ? { model: null, reason: summary.reason } : { model: summary.name, reason: summary.why },
+    };
+  }
+
+  private info(model: Described, generation: Choice | null, embedding: Choice | null, roles: Partial<Record<ModelRole, string>>): ModelInfo {
+    const capabilities = model.header.capabilities;
+    const info: ModelInfo = {
+      name: model.name,
+      file: model.path.slice(model.path.lastIndexOf('/') + 1),
+      size_bytes: model.header.size_bytes,
+      architecture: capabilities?.architecture ?? null,
+      context_length: capabilities?.context_length ?? null,
+      chat_template: capabilities?.chat_template ?? false,
+      default_for: [...(generation?.name === model.name ? ['generation' as const] : []), ...(embedding?.name === model.name ? ['embedding' as const] : [])],
+      roles: Object.keys(roles) as ModelRole[],
+      why: roles,
+    };
+    if (model.header.error) info.error = model.header.error;
+    return info;
+  }
+
+  private choose(use: ModelUse, models: Described[]): Choice | null {
+    const names = models.filter(isGguf).map((model) => model.name);
+    const setting = this.defaultSetting(use);
+    if (setting) return names.includes(setting.name) ? { name: setting.name, why: `setting \`${setting.key}\`` } : null;
+    const usable = models.filter((model) => isGguf(model) && model.header.capabilities !== null);
+    const encoders = usable.filter((model) => model.header.capabilities!.embedding_only);
+    if (use === 'embedding' && encoders.length) return { name: mostCapable(encoders).name, why: 'the most capable embedding model (by its header)' };
+    const chat = usable.filter((model) => !model.header.capabilities!.embedding_only);
+    if (!chat.length) return null;
+    const best = mostCapable(chat);
+    const caps = best.header.capabilities!;
+    const what = caps.chat_template ? 'has a chat template' : 'no model has a chat template';
+    return { name: best.name, why: `the most capable model by its header (${what}; width × layers ${caps.capacity}, context ${caps.context_length ?? '?'})` };
+  }
+
+  private chooseSummary(models: Described[]): Choice | { reason: string } {
+    const chatReady = (name: string) => models.find((model) => model.name === name && isGguf(model))?.header.capabilities?.chat_template === true;
+    const configured = this.setting('summary.model');
+    if (configured) {
+      if (chatReady(configured)) return { name: configured, why: 'setting `summary.model`' };
+      const exists = models.some((model) => model.name === configured && isGguf(model));
+      return { reason: exists ? `the model '${configured}' (setting \`summary.model\`) has no chat template, so it is not used to summarise` : `the model '${configured}' (setting \`summary.model\`) is not in the models directory` };
+    }
+    const general = this.setting('model');
+    if (general && chatReady(general)) return { name: general, why: 'setting `model` (it has a chat template)' };
+    const candidates = models.filter((model) => isGguf(model) && model.header.capabilities?.chat_template && !model.header.capabilities.embedding_only);
+    if (candidates.length) return { name: mostCapable(candidates).name, why: 'the most capable model with a chat template' };
+    const ggufs = models.filter(isGguf);
+    return { reason: ggufs.length ? `no model has a chat template (${ggufs.map((model) => model.name).join(', ')})` : 'there is no model' };
+  }
+
+  private async describeAll(): Promise<Described[]> {
+    const files = [...this.files(EXTENSION).map((name) => [name, EXTENSION]), ...this.files(WHISPER_EXTENSION).map((name) => [name, WHISPER_EXTENSION])];
+    const described = await Promise.all(
+      files.map(async ([name, extension]) => {
+        const path = join(this.dir!, name! + extension);
+        return { name: name!, path, header: await this.headers.read(path) };
+      }),
+    );
+    // A .bin that is not a whisper model is none of ours.
+    return described.filter((model) => isGguf(model) || model.header.capabilities?.format === 'ggml');
+  }
+
+  private files(extension: string): string[] {
     if (this.dir === null) return [];
     try {
       return readdirSync(this.dir, { withFileTypes: true })
-        .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith(EXTENSION))
-        .map((entry) => entry.name.slice(0, -EXTENSION.length))
+        .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith(extension) && !entry.name.startsWith('.'))
+        .map((entry) => entry.name.slice(0, -extension.length))
         .sort();
     } catch {
       return [];
     }
   }
 
-  /** `requested` must exist (`-32010`); without it the setting for `role` is used, else the first file (`-32014` when there is none). */
-  resolve(role: ModelRole, requested?: string): ModelRef {
-    const names = this.names();
-    if (requested !== undefined) {
-      if (names.includes(requested)) return this.ref(requested);
-      throw notFound(`unknown model '${requested}'; ${this.available(names)}`, { field: 'model', allowed: names });
-    }
-    const setting = this.defaultSetting(role);
-    if (setting) {
-      if (names.includes(setting.name)) return this.ref(setting.name);
-      throw unavailable(`the default model '${setting.name}' (setting \`${setting.key}\`) is not in the models directory; ${this.available(names)}; choose one with \`car config set ${setting.key} <name>\``, {
-        allowed: names,
-      });
-    }
-    if (names.length > 0) return this.ref(names[0]!);
-    throw unavailable(this.noModelsMessage());
-  }
-
-  /** Every model with what its GGUF header says; an unreadable or corrupt file is listed with an `error` instead. */
-  async list(): Promise<ModelsListResult> {
-    const names = this.names();
-    const defaults = new Map<string, ModelInfo['default_for']>();
-    for (const role of ['generation', 'embedding'] as const) {
-      const name = this.defaultName(role, names);
-      if (name) defaults.set(name, [...(defaults.get(name) ?? []), role]);
-    }
-    const models = await Promise.all(names.map((name) => this.describe(name, defaults.get(name) ?? [])));
-    return { models_dir: this.dir, models };
-  }
-
-  private async describe(name: string, defaultFor: ModelInfo['default_for']): Promise<ModelInfo> {
-    const path = this.ref(name).path;
-    const info: ModelInfo = { name, size_bytes: 0, architecture: null, context_length: null, default_for: defaultFor };
-    try {
-      info.size_bytes = statSync(path).size;
-      const { readGgufFileInfo } = await loadLlamaModule();
-      const gguf = await readGgufFileInfo(path, { readTensorInfo: false, sourceType: 'filesystem', logWarnings: false });
-      info.architecture = gguf.metadata.general?.architecture ?? null;
-      const contextLength = (gguf.architectureMetadata as { context_length?: unknown }).context_length;
-      info.context_length = typeof contextLength === 'number' ? contextLength : null;
-    } catch (error) {
-      info.error = (error as Error).message.slice(0, 200);
-    }
-    return info;
-  }
-
-  private defaultName(role: ModelRole, names: string[]): string | null {
-    const setting = this.defaultSetting(role);
-    if (setting) return names.includes(setting.name) ? setting.name : null;
-    return names[0] ?? null;
-  }
-
   /** Embeddings default to `embedding_model`, else to the generation default `model`. */
-  private defaultSetting(role: ModelRole): { key: SettingKey; name: string } | null {
-    if (this.stateRoot === null) return null;
-    const keys: SettingKey[] = role === 'embedding' ? ['embedding_model', 'model'] : ['model'];
+  private defaultSetting(use: ModelUse): { key: SettingKey; name: string } | null {
+    const keys: SettingKey[] = use === 'embedding' ? ['embedding_model', 'model'] : ['model'];
     for (const key of keys) {
-      const value = readSetting(key, this.stateRoot);
-      if (typeof value === 'string' && value) return { key, name: value };
+      const name = this.setting(key);
+      if (name) return { key, name };
     }
     return null;
+  }
+
+  private setting(key: SettingKey): string | null {
+    if (this.stateRoot === null) return null;
+    const value = readSetting(key, this.stateRoot);
+    return typeof value === 'string' && value ? value : null;
   }
 
   private ref(name: string): ModelRef {
@@ -106,6 +194,21 @@ export class ModelCatalogue {
 
   private noModelsMessage(): string {
     if (this.dir === null) return 'no models directory is configured; set CAR_MODELS_DIR to a directory of .gguf model files and restart the daemon';
-    return `no model file (.gguf) in ${this.dir}; put one there or start the daemon with CAR_MODELS_DIR pointing at a directory of .gguf files, then optionally pick it with \`car config set model <name>\``;
+    return `no model file (.gguf) in ${this.dir}; fetch one with \`car models pull <hf:owner/repo/file.gguf | https://…/file.gguf>\`, or start the daemon with CAR_MODELS_DIR pointing at a directory of .gguf files`;
   }
+}
+
+const isGguf = (model: Described) => model.path.endsWith(EXTENSION);
+
+/** Chat template first, then width × layers, then context, then size; the name only breaks exact ties, so the choice is stable. */
+function mostCapable(models: Described[]): Described {
+  const key = (model: Described) => {
+    const caps = model.header.capabilities!;
+    return [caps.chat_template ? 1 : 0, caps.capacity, caps.context_length ?? 0, model.header.size_bytes];
+  };
+  return [...models].sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)];
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i]! - ka[i]!;
+    return a.name < b.name ? -1 : 1;
+  })[0]!;
 }

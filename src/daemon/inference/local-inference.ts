@@ -21,6 +21,7 @@ import { ModelCatalogue } from './catalogue.js';
 import { InferenceEngine } from './engine.js';
 import type { GenerationModel, GenerationOutcome } from './generation-model.js';
 import { LazyEngine, type EngineState } from './lazy-engine.js';
+import { ModelPuller } from './model-pull.js';
 import { StreamRegistry } from './streams.js';
 import { randomHex } from '../ids.js';
 
@@ -55,6 +56,7 @@ export interface CallOptions {
 export class LocalInference {
   readonly catalogue: ModelCatalogue;
   readonly streams = new StreamRegistry();
+  readonly puller: ModelPuller;
   private readonly engine: LazyEngine;
   private readonly decodeTimeoutMs: number;
 
@@ -69,6 +71,7 @@ export class LocalInference {
   ) {
     this.decodeTimeoutMs = options.decodeTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_S * 1000;
     this.catalogue = new ModelCatalogue(options.modelsDir ?? (core.stateRoot === null ? null : join(core.stateRoot, 'models')), core.stateRoot);
+    this.puller = new ModelPuller(this.catalogue);
     this.engine = new LazyEngine(() => InferenceEngine.create({ parallelSequences: admission.permitsTotal }), injected);
     // An injected engine belongs to the embedder, who disposes it.
     if (!injected) core.onClose(() => this.engine.dispose());
@@ -92,8 +95,8 @@ export class LocalInference {
     let model = request.model ?? null;
     let permit: Permit | null = null;
     try {
-      // Resolved before queueing, so a bad name fails at once and calls queue in arrival order.
-      const ref = this.catalogue.resolve('generation', request.model);
+      // Resolved before queueing, so a bad name fails at once; every call awaits the same cached header reads, so calls queue in arrival order.
+      const ref = await this.catalogue.resolve('generation', request.model);
       model = ref.name;
       permit = await this.admit(options);
       const queuedMs = Date.now() - started;
@@ -139,7 +142,7 @@ export class LocalInference {
     let model = params.model ?? null;
     let permit: Permit | null = null;
     try {
-      const ref = this.catalogue.resolve('embedding', params.model);
+      const ref = await this.catalogue.resolve('embedding', params.model);
       model = ref.name;
       permit = await this.admit(options);
       const queuedMs = Date.now() - started;

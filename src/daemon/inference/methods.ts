@@ -35,6 +35,14 @@ export const inferenceMethods = (inference: LocalInference, admission: Inference
     'models.list': {
       handler: (_params) => inference.catalogue.list(),
     },
+
+    'models.pull': {
+      handler: (params, { session, signal }) => inference.puller.pull(params, session, signal),
+    },
+
+    'models.delete': {
+      handler: (params, { session }) => inference.puller.delete(params, session),
+    },
   });
 
 function callOptions(ctx: CallContext): CallOptions {

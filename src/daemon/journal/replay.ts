@@ -85,6 +85,7 @@ const reducers: Record<string, Reducer> = {
     Object.assign(meeting, { status: data.status ?? 'stopped', stop_reason: data.stop_reason ?? null, segments: Number(data.segments) || 0 });
     f.meetings.set(data.meeting_id, meeting);
   },
+  meeting_deleted: (f, e) => void f.meetings.delete((e.data as Data).meeting_id),
   a2ui_applied: (f, e) => applyEnvelope(f, (e.data as Data).envelope ?? {}),
   a2ui_deleted: (f, e) => void f.surfaces.delete((e.data as Data).surface_id),
   a2ui_reaped: (f, e) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MeetingMetadata, MeetingStatus, MeetingStopReason, MeetingStopResult } from '../../protocol/meeting.js';
+import type { MeetingMetadata, MeetingStatus, MeetingStopReason, MeetingStopResult, SummaryProgress } from '../../protocol/meeting.js';
 import type { VoiceEvent } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
@@ -19,6 +19,7 @@ export interface FinishRequest {
   signal?: AbortSignal;
   /** Who the summary's inference is journaled for. */
   sessionId?: string;
+  onProgress?: (progress: SummaryProgress) => void;
 }
 
 /** What a live meeting needs from its registry. */
@@ -47,6 +48,8 @@ export class LiveMeeting {
   private pumping: Promise<void> = Promise.resolve();
   private finishing: Promise<MeetingStopResult> | null = null;
   private readonly subject: string;
+  /** What `meeting.stop` does without `summarize`: the start's `summarize_on_end`, else summarise. */
+  summarizeByDefault = true;
 
   constructor(
     private readonly host: MeetingHost,
@@ -140,6 +143,7 @@ export class LiveMeeting {
   private async runFinish(request: FinishRequest): Promise<MeetingStopResult> {
     const { summarizer } = this.host;
     this.phase = 'stopping';
+    this.owner.notify('meeting.stopped', { meeting_id: this.id, stop_reason: request.stopReason, summarize: request.summarize });
     try {
       this.pumpStop.abort();
       await this.pumping;
@@ -166,7 +170,7 @@ export class LiveMeeting {
       this.host.released(this);
 
       if (request.summarize) {
-        const outcome = await summarizer.summarize(lines, { signal: request.signal, sessionId: request.sessionId ?? null });
+        const outcome = await summarizer.summarize(lines, { signal: request.signal, sessionId: request.sessionId ?? null, onProgress: request.onProgress });
         if (outcome.summary !== null) await this.files.writeSummary(this.metadata, outcome.summary);
         this.metadata = { ...this.metadata, ...outcome };
         await this.files.writeMetadata(this.metadata);

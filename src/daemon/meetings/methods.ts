@@ -20,4 +20,16 @@ export const meetingMethods = (meetings: MeetingRegistry): MethodTable =>
     'meeting.get': {
       handler: (params) => meetings.get(params.meeting_id, params.root),
     },
+
+    'meeting.summarize': {
+      handler: (params, { session, signal }) => meetings.summarize(params, session, signal),
+    },
+
+    'meeting.transcript': {
+      handler: (params) => meetings.transcript(params.id, params.root),
+    },
+
+    'meeting.delete': {
+      handler: (params, { session }) => meetings.delete(params, session),
+    },
   });

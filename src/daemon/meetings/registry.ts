@@ -7,9 +7,13 @@ import type {
   MeetingMetadata,
   MeetingRecord,
   MeetingStartResult,
+  MeetingSummarizeResult,
+  MeetingTranscriptResult,
+  meetingDeleteParams,
   meetingStartParams,
   meetingStopParams,
   MeetingStopResult,
+  meetingSummarizeParams,
 } from '../../protocol/meeting.js';
 import { log } from '../log.js';
 import { stateDirs } from '../root/state-root.js';
@@ -24,10 +28,13 @@ import { WavFileSource } from './file-source.js';
 import { LiveMeeting, type MeetingHost } from './live-meeting.js';
 import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
 import { MeetingSummarizer } from './summarizer.js';
+import { loadTemplate } from './templates.js';
 import { randomHex } from '../ids.js';
 
 type StartParams = z.output<typeof meetingStartParams>;
 type StopParams = z.output<typeof meetingStopParams>;
+type SummarizeParams = z.output<typeof meetingSummarizeParams>;
+type DeleteParams = z.output<typeof meetingDeleteParams>;
 
 /** A generated id that collides with a directory on disk is replaced this many times before giving up. */
 const GENERATED_ID_ATTEMPTS = 3;
@@ -47,6 +54,8 @@ export class MeetingRegistry implements MeetingHost {
   private readonly stopped = new Map<string, string>();
   /** Finalisations still running (summaries included), awaited on shutdown. */
   private readonly finishing = new Set<Promise<unknown>>();
+  /** Directories whose summary is being written (at stop or by meeting.summarize): a later summarize or delete waits for it. */
+  private readonly summarizing = new Map<string, Promise<unknown>>();
   private readonly shutdown = new AbortController();
 
   readonly journal: JournalWriter;
@@ -90,11 +99,28 @@ export class MeetingRegistry implements MeetingHost {
       this.starting.delete(meeting.id);
       throw error;
     }
+    meeting.summarizeByDefault = params.summarize_on_end ?? true;
     this.live.set(meeting.id, meeting);
     this.starting.delete(meeting.id);
     const started = meeting.snapshot();
     this.journal.append('meeting_started', owner.id, { meeting_id: meeting.id, title: started.title, path: started.path });
-    if (source) meeting.pumpFrom(source, () => this.track(meeting.finish({ status: 'stopped', stopReason: 'end_of_file', summarize: params.summarize_on_end ?? true, signal: this.shutdown.signal, sessionId: owner.id })));
+    if (source) {
+      meeting.pumpFrom(source, () =>
+        this.track(
+          this.whileSummarizing(
+            meeting.files.dir,
+            meeting.finish({
+              status: 'stopped',
+              stopReason: 'end_of_file',
+              summarize: params.summarize_on_end ?? true,
+              signal: this.shutdown.signal,
+              sessionId: owner.id,
+              onProgress: (progress) => owner.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
+            }),
+          ),
+        ),
+      );
+    }
     // The owner may have gone while the files were being created; its teardown could not see this meeting yet.
     if (owner.closed) this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
     return { id: meeting.id, title: started.title, started_at: started.started_at, status: 'recording', voice_session_id: source ? null : meeting.voiceSessionId, path: started.path };
@@ -107,8 +133,15 @@ export class MeetingRegistry implements MeetingHost {
       throw forbidden(`meeting '${meeting.id}' belongs to another connection; only the connection that started it, or a host-role session (host_token), may stop it`);
     }
     if (meeting.phase !== 'recording') throw conflict(`meeting '${meeting.id}' is already stopping; read the result with meeting.get`);
-    const stopped = meeting.finish({ status: 'stopped', stopReason: 'requested', summarize: params.summarize, signal: AbortSignal.any([signal, this.shutdown.signal]), sessionId: caller.id });
-    this.track(stopped);
+    const stopped = meeting.finish({
+      status: 'stopped',
+      stopReason: 'requested',
+      summarize: params.summarize ?? meeting.summarizeByDefault,
+      signal: AbortSignal.any([signal, this.shutdown.signal]),
+      sessionId: caller.id,
+      onProgress: (progress) => caller.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
+    });
+    this.track(this.whileSummarizing(meeting.files.dir, stopped));
     return stopped;
   }
 
@@ -145,10 +178,86 @@ export class MeetingRegistry implements MeetingHost {
     return { ...read.metadata, transcript };
   }
 
+  /**
+   * §23 `meeting.summarize`: a new summary of a stopped meeting's transcript with a
+   * template and language; the summary it replaces is kept as `summary.<n>.md`.
+   */
+  async summarize(params: SummarizeParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingSummarizeResult> {
+    const { files, metadata } = await this.stoppedMeeting(params.id, params.root, 'summarise');
+    const template = await loadTemplate(params.template, this.core.stateRoot === null ? null : join(this.core.stateRoot, 'templates'));
+    const lines = await files.readTranscript();
+    const run = async (): Promise<MeetingSummarizeResult> => {
+      const outcome = await this.summarizer.summarize(lines, {
+        template,
+        language: params.language,
+        signal: AbortSignal.any([signal, this.shutdown.signal]),
+        sessionId: caller.id,
+        onProgress: (progress) => caller.notify('meeting.summary.progress', { meeting_id: params.id, ...progress }),
+      });
+      const result = { id: params.id, ...outcome, template: template.name, language: params.language ?? null, path: null, previous_path: null };
+      if (outcome.summary === null) {
+        if (signal.aborted || this.shutdown.signal.aborted) throw conflict(`the summary of meeting '${params.id}' was cancelled; the previous summary is unchanged`);
+        return result;
+      }
+      const previous = await files.keepPreviousSummary();
+      const updated = { ...metadata, ...outcome };
+      await files.writeSummary(updated, outcome.summary);
+      await files.writeMetadata(updated);
+      this.journal.append('meeting_summarized', caller.id, { meeting_id: params.id, kind: outcome.summary_kind, template: template.name });
+      return { ...result, path: files.summaryFile, previous_path: previous };
+    };
+    return this.whileSummarizing(files.dir, run());
+  }
+
+  /** §23 `meeting.transcript`: the segments with their times, for export. */
+  async transcript(id: string, rootParam: string | undefined): Promise<MeetingTranscriptResult> {
+    const record = await this.get(id, rootParam);
+    return {
+      id: record.id,
+      title: record.title,
+      started_at: record.started_at,
+      segments: record.transcript.map(({ index, text, start_ms, end_ms, role }) => ({ index, text, start_ms, end_ms, role })),
+    };
+  }
+
+  /** §23 `meeting.delete` (host role): the meeting's directory removed; refused (`-32011`) while it records or its summary is written. */
+  async delete(params: DeleteParams, caller: ClientSession): Promise<{ id: string; deleted: true }> {
+    if (!caller.hasHostRights) throw forbidden(`deleting meeting '${params.id}' needs a host-role session (host_token); \`car meeting rm\` signs in with it`);
+    const { files } = await this.stoppedMeeting(params.id, params.root, 'delete');
+    await files.remove();
+    this.stopped.delete(params.id);
+    this.journal.append('meeting_deleted', caller.id, { meeting_id: params.id });
+    return { id: params.id, deleted: true };
+  }
+
   released(meeting: LiveMeeting): void {
     if (this.live.get(meeting.id) !== meeting) return;
     this.live.delete(meeting.id);
     this.stopped.set(meeting.id, meeting.files.dir);
+  }
+
+  /** A meeting on disk that is neither recording nor being summarised (`-32011` if it is, `-32010` if there is none). */
+  private async stoppedMeeting(id: string, rootParam: string | undefined, action: string): Promise<{ files: MeetingFiles; metadata: MeetingMetadata }> {
+    const files = new MeetingFiles(join(this.rootFor(rootParam), id));
+    if (this.liveAt(files) || this.starting.has(id)) throw conflict(`meeting '${id}' is still recording; stop it first (car meeting stop ${id}), then ${action} it`, { field: 'id' });
+    await this.summarizing.get(files.dir)?.catch(() => undefined);
+    if (this.summarizing.has(files.dir)) throw conflict(`meeting '${id}' is being summarised; ${action} it once that has finished`, { field: 'id' });
+    const read = await files.readMetadata();
+    if ('error' in read) {
+      if (!(await exists(files.dir))) throw notFound(`unknown meeting '${id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'id' });
+      if (action === 'delete') return { files, metadata: corruptEntry(files, read.error, 0) as unknown as MeetingMetadata };
+      throw conflict(`meeting '${id}' cannot be ${action}d: ${read.error}`, { field: 'id' });
+    }
+    return { files, metadata: await this.repairIfStale(files, read.metadata) };
+  }
+
+  private async whileSummarizing<T>(dir: string, work: Promise<T>): Promise<T> {
+    this.summarizing.set(dir, work);
+    try {
+      return await work;
+    } finally {
+      if (this.summarizing.get(dir) === work) this.summarizing.delete(dir);
+    }
   }
 
   private async create(root: string, params: StartParams, owner: ClientSession, source: WavFileSource | null): Promise<LiveMeeting> {

@@ -29,6 +29,8 @@ export function recordingMetadata(
     segment_count: 0,
     summary: null,
     summary_error: null,
+    summary_kind: null,
+    summary_reason: null,
     path: files.dir,
   };
 }
@@ -141,6 +143,28 @@ export class MeetingFiles {
     return writeAtomically(this.summaryFile, `# Summary: ${metadata.title ?? metadata.id}\n\n${summary}\n`);
   }
 
+  /** Renames `summary.md` to the first free `summary.<n>.md` (n from 1) and returns that path, or `null` when there is no summary yet. */
+  async keepPreviousSummary(): Promise<string | null> {
+    const taken = new Set((await readdir(this.dir)).map((name) => /^summary\.(\d+)\.md$/.exec(name)?.[1]).filter(Boolean).map(Number));
+    let n = 1;
+    while (taken.has(n)) n++;
+    const kept = join(this.dir, `summary.${n}.md`);
+    try {
+      await rename(this.summaryFile, kept);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    await syncDir(this.dir);
+    return kept;
+  }
+
+  /** Removes the meeting's directory and everything in it. */
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    await syncDir(dirname(this.dir));
+  }
+
   /** Removes a directory this daemon created a moment ago for a meeting that then failed to start. */
   discard(): Promise<void> {
     return rm(this.dir, { recursive: true, force: true });
@@ -190,6 +214,8 @@ export function corruptEntry(files: MeetingFiles, error: string, segmentCount: n
     persist_audio: false,
     summary: null,
     summary_error: null,
+    summary_kind: null,
+    summary_reason: null,
     path: files.dir,
     error,
   };
@@ -261,5 +287,8 @@ const storedMetadata = z.object({
   persist_audio: z.boolean(),
   summary: z.string().nullable(),
   summary_error: z.string().nullable(),
+  // Absent from meetings recorded before §23.
+  summary_kind: z.enum(['model', 'extractive']).nullable().default(null),
+  summary_reason: z.string().nullable().default(null),
   path: z.string(),
 });

@@ -1,10 +1,23 @@
-import { transcriptLines, type TranscriptLine } from '../../protocol/meeting.js';
+import { transcriptLines, type SummaryKind, type SummaryProgress, type TranscriptLine } from '../../protocol/meeting.js';
 import { MAX_CONTEXT_TOKENS } from '../inference/generation-model.js';
 import type { GenerateOptions, LocalInference } from '../inference/local-inference.js';
+import { checkModelOutput } from './degenerate.js';
+import { extractiveSummary } from './extractive.js';
+import { BUILTIN_TEMPLATES, type SummaryTemplate } from './templates.js';
 
 export interface SummaryOutcome {
   summary: string | null;
   summary_error: string | null;
+  summary_kind: SummaryKind | null;
+  /** Why the summary is extractive (or why there is none); `null` for a model summary. */
+  summary_reason: string | null;
+}
+
+export interface SummarizeOptions extends GenerateOptions {
+  template?: SummaryTemplate;
+  /** The language the model is asked to write in (extractive summaries keep the transcript's). */
+  language?: string;
+  onProgress?: (progress: SummaryProgress) => void;
 }
 
 /** One kind of prompt: instruction, the text, then the cue the model continues from. */
@@ -21,22 +34,20 @@ export interface PromptPlan {
   merge: PromptShape;
 }
 
-const INSTRUCTIONS = {
-  chunk: {
-    full: {
-      head: 'Summarise this part of a meeting transcript. List the key points, the decisions, and the action items with their owners.\n\nTranscript:\n',
-      cue: '\n\nSummary:\n',
+const DEFAULT_TEMPLATE: SummaryTemplate = { name: 'default', instruction: BUILTIN_TEMPLATES.default, extractive: 'default' };
+
+function instructions(instruction: string) {
+  return {
+    chunk: {
+      full: { head: `Summarise this part of a meeting transcript. ${instruction}\n\nTranscript:\n`, cue: '\n\nSummary:\n' },
+      short: { head: 'Meeting notes:\n', cue: '\nSummary:' },
     },
-    short: { head: 'Meeting notes:\n', cue: '\nSummary:' },
-  },
-  merge: {
-    full: {
-      head: 'These are summaries of consecutive parts of one meeting. Merge them into one summary with the key points, the decisions, and the action items with their owners.\n\nPart summaries:\n',
-      cue: '\n\nSummary:\n',
+    merge: {
+      full: { head: `These are summaries of consecutive parts of one meeting. Merge them into one summary. ${instruction}\n\nPart summaries:\n`, cue: '\n\nSummary:\n' },
+      short: { head: 'Notes:\n', cue: '\nSummary:' },
     },
-    short: { head: 'Notes:\n', cue: '\nSummary:' },
-  },
-};
+  };
+}
 
 /** BOS, a leading-space token and rounding. */
 const RESERVED_TOKENS = 8;
@@ -52,7 +63,7 @@ const FALLBACK_WINDOW = 512;
  * of the window stays free (node-llama-cpp's context-shift reserve), chat templates get
  * 1/64 of it, and models too small for the full instruction get a terse one.
  */
-export function planPrompts(window: number): PromptPlan {
+export function planPrompts(window: number, instruction: string = BUILTIN_TEMPLATES.default): PromptPlan {
   const maxTokens = Math.min(512, Math.max(16, Math.floor(window / 4)));
   const promptBytes = Math.floor(window * 0.9) - maxTokens - RESERVED_TOKENS - Math.ceil(window / 64);
   const shape = ({ full, short }: { full: Omit<PromptShape, 'textBytes'>; short: Omit<PromptShape, 'textBytes'> }): PromptShape => {
@@ -61,7 +72,8 @@ export function planPrompts(window: number): PromptPlan {
     if (textBytes < MIN_TEXT_BYTES) throw new Error(`the model's context window (${window} tokens) is too small to summarise a transcript; choose a larger model with \`car config set model <name>\``);
     return { ...chosen, textBytes };
   };
-  return { maxTokens, chunk: shape(INSTRUCTIONS.chunk), merge: shape(INSTRUCTIONS.merge) };
+  const shapes = instructions(instruction);
+  return { maxTokens, chunk: shape(shapes.chunk), merge: shape(shapes.merge) };
 }
 
 /** Transcript lines packed into chunks of at most `maxBytes`; a line longer than that is split between words. */
@@ -109,43 +121,61 @@ export function splitByBytes(text: string, maxBytes: number): string[] {
 }
 
 /**
- * §16.5: the transcript summarised by the default generation model through admission,
- * in chunks that each fit the model's context, then the partial summaries merged level
- * by level until one remains. Never throws: whatever goes wrong becomes `summary_error`,
- * because a missing model must never cost the meeting its transcript.
+ * §16.5 and §23: a meeting's summary. The local model writes it only when it has a chat
+ * template (a completion model continues a transcript, it does not summarise one), in
+ * chunks that fit its context merged level by level; output that fails the degenerate
+ * check, a failed call or no suitable model gives the extractive summary instead, with
+ * the reason recorded. Never throws: a summary must never cost the meeting its transcript.
  */
 export class MeetingSummarizer {
   constructor(private readonly inference: LocalInference) {}
 
-  async summarize(lines: readonly TranscriptLine[], options: GenerateOptions): Promise<SummaryOutcome> {
-    if (!lines.some((line) => /\S/.test(line.text))) return { summary: null, summary_error: 'transcript is empty' };
+  async summarize(lines: readonly TranscriptLine[], options: SummarizeOptions = {}): Promise<SummaryOutcome> {
+    if (!lines.some((line) => /\S/.test(line.text))) return { summary: null, summary_error: 'transcript is empty', summary_kind: null, summary_reason: null };
+    const template = options.template ?? DEFAULT_TEMPLATE;
+    const extractive = (reason: string): SummaryOutcome => ({ summary: extractiveSummary(lines, template.extractive), summary_error: null, summary_kind: 'extractive', summary_reason: reason });
+    let choice: Awaited<ReturnType<LocalInference['catalogue']['summaryModel']>>;
     try {
-      const { model, window } = await this.defaultModel();
-      const plan = planPrompts(window);
-      const generate = async (shape: PromptShape, text: string) => {
-        const result = await this.inference.generate({ model, prompt: shape.head + text + shape.cue, max_tokens: plan.maxTokens, temperature: 0 }, options);
-        return result.text.trim();
-      };
-      let parts = await inOrder(chunkTranscript(transcriptLines(lines), plan.chunk.textBytes), (chunk) => generate(plan.chunk, chunk));
-      // Each part is capped at under half the merge room, so every merge call takes at least two and the levels shrink.
-      const partBytes = Math.floor((plan.merge.textBytes - 1) / 2);
-      while (parts.filter(Boolean).length > 1) {
-        const capped = parts.filter(Boolean).map((part) => splitByBytes(part, partBytes)[0]!);
-        parts = await inOrder(packLines(capped, plan.merge.textBytes), (group) => generate(plan.merge, group.join('\n')));
-      }
-      const summary = parts.find(Boolean);
-      return summary ? { summary, summary_error: null } : { summary: null, summary_error: 'the model produced an empty summary' };
+      choice = await this.inference.catalogue.summaryModel();
     } catch (error) {
-      return { summary: null, summary_error: `no summary: ${(error as Error).message}` };
+      return extractive(`the models cannot be listed: ${(error as Error).message}`);
+    }
+    if (choice.model === null) return extractive(choice.reason);
+    try {
+      const text = await this.modelSummary(choice.model, Math.min(choice.context_length ?? FALLBACK_WINDOW, MAX_CONTEXT_TOKENS), lines, template, options);
+      const check = checkModelOutput(text, lines.map((line) => line.text).join('\n'));
+      if (check.degenerate) return extractive(`${check.reason} (model '${choice.model}')`);
+      return { summary: text, summary_error: null, summary_kind: 'model', summary_reason: null };
+    } catch (error) {
+      if (options.signal?.aborted) return { summary: null, summary_error: `no summary: ${(error as Error).message}`, summary_kind: null, summary_reason: null };
+      return extractive(`the model '${choice.model}' failed: ${(error as Error).message}`);
     }
   }
 
-  /** The model `infer` would use by default, and how many tokens one call of it may see. */
-  private async defaultModel(): Promise<{ model: string; window: number }> {
-    const { catalogue } = this.inference;
-    const model = catalogue.resolve('generation').name;
-    const info = (await catalogue.list()).models.find((entry) => entry.name === model);
-    return { model, window: Math.min(info?.context_length ?? FALLBACK_WINDOW, MAX_CONTEXT_TOKENS) };
+  /** Map-reduce over chunks that fit `window`; each call is one admission permit, reported through `onProgress`. */
+  private async modelSummary(model: string, window: number, lines: readonly TranscriptLine[], template: SummaryTemplate, options: SummarizeOptions): Promise<string> {
+    const instruction = options.language ? `${template.instruction} Write the summary in the language with code '${options.language}'.` : template.instruction;
+    const plan = planPrompts(window, instruction);
+    const chunks = chunkTranscript(transcriptLines(lines), plan.chunk.textBytes);
+    let calls = 0;
+    let planned = chunks.length;
+    const generate = async (shape: PromptShape, text: string) => {
+      const result = await this.inference.generate({ model, prompt: shape.head + text + shape.cue, max_tokens: plan.maxTokens, temperature: 0 }, options);
+      options.onProgress?.({ done: ++calls, total: planned });
+      return result.text.trim();
+    };
+    let parts = await inOrder(chunks, (chunk) => generate(plan.chunk, chunk));
+    // Each part is capped at under half the merge room, so every merge call takes at least two and the levels shrink.
+    const partBytes = Math.floor((plan.merge.textBytes - 1) / 2);
+    while (parts.filter(Boolean).length > 1) {
+      const groups = packLines(
+        parts.filter(Boolean).map((part) => splitByBytes(part, partBytes)[0]!),
+        plan.merge.textBytes,
+      );
+      planned += groups.length;
+      parts = await inOrder(groups, (group) => generate(plan.merge, group.join('\n')));
+    }
+    return parts.find(Boolean) ?? '';
   }
 }
 

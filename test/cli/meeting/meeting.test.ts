@@ -98,4 +98,27 @@ describe('car meeting', { skip: engineMissing }, () => {
     assert.match(emptyStdin.stderr, /^Error: 'stdin' is empty; there is no audio to transcribe$/m);
     owner.close();
   });
+
+  it('`car meeting stop` from another terminal ends `car meeting start` cleanly, honouring its --no-summary', async () => {
+    const recorder = spawn(process.execPath, [RUN_JS, 'meeting', 'start', '--id', 'stopped-elsewhere', '--no-summary'], { env: daemon.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    recorder.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let stderr = '';
+    recorder.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    recorder.stdin!.on('error', () => undefined);
+    const exited = once(recorder, 'exit');
+    // A pipe that stays open, as from a microphone: the recorder would read it forever.
+    recorder.stdin!.write(meetingPcm());
+    const client = await daemon.connect();
+    await waitFor(async () => (await client.call('meeting.list', {})).meetings.some((meeting) => meeting.id === 'stopped-elsewhere'), 'the meeting to start');
+    const stopped = await runCli(['meeting', 'stop', 'stopped-elsewhere'], daemon.env);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const [code] = await exited;
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^transcript  .*\/stopped-elsewhere\/transcript\.md$/m);
+    assert.match(stdout, /^summary {5}none$/m, 'the --no-summary of the start is honoured');
+    assert.equal((await client.call('meeting.get', { meeting_id: 'stopped-elsewhere' })).summary, null);
+    recorder.stdin!.destroy();
+    client.close();
+  });
 });

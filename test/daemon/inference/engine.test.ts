@@ -124,7 +124,8 @@ describe('embedders and in-process callers (§1.1, §16.5)', () => {
       const held = await daemon.state.admission.acquire();
       const abandon = new AbortController();
       const queued = daemon.state.inference.generate({ ...STORY, max_tokens: 5 }, { signal: abandon.signal });
-      assert.equal(daemon.state.admission.status().queued, 1, 'generate waits for a permit');
+      // The model is resolved from cached headers first (an await), then the call queues.
+      await waitFor(() => daemon.state.admission.status().queued === 1, 'generate to wait for a permit');
       abandon.abort(new Error('meeting stopped'));
       await assert.rejects(queued);
       assert.equal(daemon.state.admission.status().queued, 0);

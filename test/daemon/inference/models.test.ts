@@ -23,15 +23,29 @@ describe('models and bad input (§11.1)', () => {
     await daemon.close();
   });
 
-  it('lists the models directory with size, architecture and context length from the GGUF headers', async () => {
+  it('lists the models directory from the headers, with defaults chosen by capability, never by file name', async () => {
     const client = await daemon.connect();
+    const capable = 'the most capable model by its header (no model has a chat template; width × layers 320, context 128)';
     assert.deepEqual(await client.call('models.list', {}), {
       models_dir: SHARED_MODELS,
       models: [
-        { name: 'llama-2-tiny-random', size_bytes: 1_750_560, architecture: 'llama', context_length: 4096, default_for: ['generation', 'embedding'] },
-        { name: 'stories260K', size_bytes: 1_185_376, architecture: 'llama', context_length: 128, default_for: [] },
+        { name: 'llama-2-tiny-random', file: 'llama-2-tiny-random.gguf', size_bytes: 1_750_560, architecture: 'llama', context_length: 4096, chat_template: false, default_for: [], roles: [], why: {} },
+        {
+          name: 'stories260K',
+          file: 'stories260K.gguf',
+          size_bytes: 1_185_376,
+          architecture: 'llama',
+          context_length: 128,
+          chat_template: false,
+          default_for: ['generation', 'embedding'],
+          roles: ['default', 'embedding'],
+          why: { default: capable, embedding: capable },
+        },
+        { name: 'for-tests-ggml-tiny.en', file: 'for-tests-ggml-tiny.en.bin', size_bytes: 586_836, architecture: 'whisper', context_length: 1500, chat_template: false, default_for: [], roles: ['whisper'], why: { whisper: 'a whisper.cpp speech model' } },
       ],
+      summary: { model: null, reason: 'no model has a chat template (llama-2-tiny-random, stories260K)' },
     });
+    assert.equal((await client.call('infer', { prompt: 'Once upon a time', temperature: 0, max_tokens: 20 })).model_used, 'stories260K');
     client.close();
   });
 
@@ -102,6 +116,7 @@ describe('default models from settings (§11.1)', () => {
         [
           ['llama-2-tiny-random', ['embedding']],
           ['stories260K', ['generation']],
+          ['for-tests-ggml-tiny.en', []],
         ],
       );
 
@@ -179,8 +194,8 @@ describe('a daemon without any model file (§11.1)', () => {
   it('starts, serves everything else, and fails inference with -32014 saying how to configure a model', async () => {
     const client = await daemon.connect();
     assert.equal((await client.call('sessions.list', {})).sessions.length, 1);
-    assert.deepEqual(await client.call('models.list', {}), { models_dir: modelsDir, models: [] });
-    const howTo = new RegExp(`^no model file \\(\\.gguf\\) in ${modelsDir}; put one there or start the daemon with CAR_MODELS_DIR`);
+    assert.deepEqual(await client.call('models.list', {}), { models_dir: modelsDir, models: [], summary: { model: null, reason: 'there is no model' } });
+    const howTo = new RegExp(`^no model file \\(\\.gguf\\) in ${modelsDir}; fetch one with \`car models pull <hf:owner/repo/file\\.gguf \\| https://…/file\\.gguf>\`, or start the daemon with CAR_MODELS_DIR`);
     await rejectsWith(client.call('infer', { prompt: 'hi' }), ErrorCode.Unavailable, howTo);
     await rejectsWith(client.call('embed', { texts: ['hi'] }), ErrorCode.Unavailable, howTo);
     const streaming = client.call('infer_stream', { prompt: 'hi' });
@@ -239,9 +254,23 @@ describe('inference CLI (§18.2)', () => {
 
     const models = await runCli(['models', 'ls'], daemon.env);
     assert.equal(models.code, 0, models.stderr);
-    assert.equal(models.stdout, ['NAME                     SIZE    ARCH   CONTEXT', 'llama-2-tiny-random * +  1.8 MB  llama  4096', 'stories260K              1.2 MB  llama  128', ''].join('\n'));
+    const capable = 'the most capable model by its header (no model has a chat template; width × layers 320, context 128)';
+    assert.equal(
+      models.stdout,
+      [
+        'NAME                    SIZE    ARCH     CONTEXT  CHAT  ROLES',
+        'llama-2-tiny-random     1.8 MB  llama    4096     no    -',
+        'stories260K             1.2 MB  llama    128      no    default,embedding',
+        'for-tests-ggml-tiny.en  587 KB  whisper  1500     no    whisper',
+        `default: stories260K, ${capable}`,
+        `embedding: stories260K, ${capable}`,
+        'whisper: for-tests-ggml-tiny.en, a whisper.cpp speech model',
+        'summaries: extractive, because no model has a chat template (llama-2-tiny-random, stories260K)',
+        '',
+      ].join('\n'),
+    );
     const modelsJson = await runCli(['models', 'list', '--json'], daemon.env);
-    assert.equal(JSON.parse(modelsJson.stdout).models.length, 2);
+    assert.equal(JSON.parse(modelsJson.stdout).models.length, 3);
 
     const admission = await runCli(['admission', 'status', '--json'], daemon.env);
     assert.equal(admission.code, 0, admission.stderr);

@@ -1,0 +1,34 @@
+import { writeFile } from 'node:fs/promises';
+import { Args, Flags } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+import { EXPORT_FORMATS, exportTranscript } from '../../cli/transcript-export.js';
+
+export default class MeetingExport extends CarCommand {
+  static override summary = 'Export a meeting transcript as Markdown, text, SRT or VTT subtitles, or JSON.';
+  static override description = 'Times come from each segment’s start and end. Without -o the export goes to stdout.';
+  static override examples = [
+    '<%= config.bin %> meeting export mtg-20240611-3fa2c1 --format srt -o standup.srt',
+    '<%= config.bin %> meeting export standup --format vtt > standup.vtt',
+    '<%= config.bin %> meeting export standup --format txt | less',
+  ];
+  static override args = {
+    id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
+  };
+  static override flags = {
+    format: Flags.string({ char: 'f', description: 'export format', options: [...EXPORT_FORMATS], default: 'md' }),
+    output: Flags.string({ char: 'o', description: 'file to write instead of stdout' }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(MeetingExport);
+    const client = await this.connect(flags);
+    const transcript = await client.call('meeting.transcript', { id: args.id });
+    // --json hands back the segments themselves, like --format json without the document wrapper.
+    if (this.jsonEnabled()) return transcript;
+    const text = exportTranscript(transcript, flags.format as (typeof EXPORT_FORMATS)[number]);
+    if (flags.output) {
+      await writeFile(flags.output, text);
+      process.stderr.write(`wrote ${transcript.segments.length} segments to ${flags.output}\n`);
+    } else process.stdout.write(text);
+  }
+}

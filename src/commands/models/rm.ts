@@ -1,0 +1,17 @@
+import { Args } from '@oclif/core';
+import { CarCommand } from '../../cli/base-command.js';
+
+export default class ModelsRemove extends CarCommand {
+  static override summary = 'Delete a model file from the models directory (and any partial download of it).';
+  static override aliases = ['models:delete'];
+  static override examples = ['<%= config.bin %> models rm stories260K'];
+  static override args = {
+    name: Args.string({ description: 'model name (see `car models ls`)', required: true }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(ModelsRemove);
+    const result = await this.request(flags, 'models.delete', { name: args.name }, { asHost: true });
+    return this.show(result, ({ name }) => `deleted model ${name}`);
+  }
+}
