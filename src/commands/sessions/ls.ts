@@ -22,7 +22,7 @@ export default class SessionsList extends CarCommand {
         { header: 'MEMORY', get: (s) => (s.memory.namespace ? `ns:${s.memory.namespace}` : s.memory.scope) },
         { header: 'VOICE', get: (s) => String(s.voice_sessions.length) },
         { header: 'MEETINGS', get: (s) => String(s.meetings.length) },
-      ]) + (count > sessions.length ? `\n… ${count - sessions.length} more of ${count} sessions; --json lists them all` : ''),
+      ]) + (count > sessions.length ? `… ${count - sessions.length} more of ${count} sessions; --json lists them all` : ''),
     );
   }
 }

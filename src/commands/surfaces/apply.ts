@@ -9,7 +9,8 @@ import { RpcError } from '../../protocol/errors.js';
 export default class SurfacesApply extends CarCommand {
   static override summary = 'Apply A2UI envelopes from a file, to try out a surface.';
   static override description =
-    'The file holds one envelope, a JSON array of envelopes, an A2UI sample ({"messages": [...]}) or JSONL (one envelope per line). Envelopes are applied in order with a2ui.apply; the first rejected one stops the run, and the ones before it stay applied.';
+    'The file holds one envelope, a JSON array of envelopes, an A2UI sample ({"messages": [...]}) or JSONL (one envelope per line). Envelopes are applied in order with a2ui.apply; the first rejected one stops the run, and the ones before it stay applied. ' +
+    'It signs in with the host token, so it may update or delete surfaces another session created (§23 A2UI ownership).';
   static override examples = ['<%= config.bin %> surfaces apply booking.json', '<%= config.bin %> surfaces apply messages.jsonl', 'cat booking.json | <%= config.bin %> surfaces apply -'];
   static override args = {
     file: Args.string({ description: 'envelope file, or - for stdin', required: true }),
@@ -20,7 +21,7 @@ export default class SurfacesApply extends CarCommand {
     const { text, name } = readInput(args.file, 'pass the path of a .json or .jsonl file');
     const envelopes = parseEnvelopeFile(text, name);
     if (envelopes.length === 0) throw new CarError(`${name} holds no envelopes`, 'write one envelope per line, e.g. {"version":"v0.9","createSurface":{…}}');
-    const client = await this.connect(flags);
+    const client = await this.connect(flags, { asHost: true });
     const results: A2uiApplyResult[] = [];
     for (const [index, envelope] of envelopes.entries()) {
       try {

@@ -82,7 +82,7 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
     await rejectsWith(
       client.call('voice.transcribe_stream.push', { session_id: internal, pcm_b64: meetingPcm().subarray(0, 3200).toString('base64') }),
       ErrorCode.Forbidden,
-      /is fed by the daemon from meeting 'cut-short''s file; it takes no pushed audio/,
+      /is fed by meeting 'cut-short' itself; it takes no pushed audio/,
     );
     const stopped = await client.call('meeting.stop', { meeting_id: started.id, summarize: false });
     assert.equal(stopped.stop_reason, 'requested');

@@ -248,12 +248,12 @@ describe('voice providers (§15.7)', () => {
     try {
       const client = await daemon.connect();
       const providers = await client.call('voice.providers.list', {});
-      assert.equal(providers.length, 1);
-      assert.equal(providers[0]!.id, 'local');
-      assert.equal(providers[0]!.kind, 'stt');
-      assert.equal(providers[0]!.available, engineMissing === false);
-      assert.equal(providers[0]!.reason === undefined, engineMissing === false);
-      assert.equal(providers[0]!.hint === undefined, engineMissing === false);
+      assert.deepEqual(providers.map((provider) => provider.id), ['local', 'whisper']);
+      const local = providers.find((provider) => provider.id === 'local')!;
+      assert.equal(local.kind, 'stt');
+      assert.equal(local.available, engineMissing === false);
+      assert.equal(local.reason === undefined, engineMissing === false);
+      assert.equal(local.hint === undefined, engineMissing === false);
     } finally {
       await daemon.close();
     }
