@@ -1,5 +1,10 @@
 import { startDaemon } from '../../test/helpers/daemon.js';
-import { bounded, probe, RpcSocket, type ChaosScenario } from '../harness.js';
+import { bounded, probe, RpcSocket, sleep, type ChaosScenario } from '../harness.js';
+
+/** Fresh connections fuzzed at once before sign-in. */
+const PRE_AUTH_POOL = 8;
+/** How long a fresh connection waits for the daemon to close it before giving up on it. */
+const PRE_AUTH_CLOSE_WAIT_MS = 1000;
 
 const METHODS = ['sessions.list', 'host.notify', 'memory.add_fact', 'memory.query', 'voice.transcribe_stream.start', 'a2ui.apply', 'meeting.list', 'infer', 'no.such.method', ''];
 
@@ -41,16 +46,24 @@ export const fuzz: ChaosScenario = {
       const watcher = await RpcSocket.signedIn(daemon.url, daemon.token());
       const latency = probe(watcher);
       let signedIn: RpcSocket | null = null;
+      // Pre-auth connections run beside the signed-in stream, a bounded few at a time (well under
+      // the daemon's cap of 64 not signed in), so waiting for the daemon to close one costs no frames.
+      const preAuthInFlight = new Set<Promise<void>>();
+      const fuzzBeforeSignIn = async (batchFrames: { data: string | Buffer; binary: boolean }[]) => {
+        const sock = await RpcSocket.open(daemon.url).catch(() => null);
+        if (!sock) return;
+        for (const frame of batchFrames) sock.send(frame.data, frame.binary);
+        sent += batchFrames.length;
+        await Promise.race([sock.closed, sleep(PRE_AUTH_CLOSE_WAIT_MS)]);
+        sock.close();
+      };
       // Batches of ten frames: one batch in four on a fresh connection that never signs in.
       await bounded(Math.ceil(frames / 10), scale === 'full' ? 150_000 : 25_000, async (batch) => {
         const batchFrames = Array.from({ length: 10 }, (_, offset) => fuzzFrame(random, batch * 10 + offset));
         if (batch % 4 === 0) {
-          const sock = await RpcSocket.open(daemon.url).catch(() => null);
-          if (!sock) return;
-          for (const frame of batchFrames) sock.send(frame.data, frame.binary);
-          sent += batchFrames.length;
-          await Promise.race([sock.closed, new Promise((resolve) => setTimeout(resolve, 20))]);
-          sock.close();
+          if (preAuthInFlight.size >= PRE_AUTH_POOL) await Promise.race(preAuthInFlight);
+          const connection = fuzzBeforeSignIn(batchFrames).finally(() => preAuthInFlight.delete(connection));
+          preAuthInFlight.add(connection);
           return;
         }
         if (!signedIn || signedIn.ws.readyState !== signedIn.ws.OPEN) signedIn = await RpcSocket.signedIn(daemon.url, daemon.token());
@@ -65,6 +78,7 @@ export const fuzz: ChaosScenario = {
         // Every so often wait for an answer, so the frames do not just pile up in the socket.
         if (batch % 10 === 1) await signedIn.call('sessions.list', {}, 10_000);
       });
+      await Promise.all(preAuthInFlight);
       (signedIn as RpcSocket | null)?.close();
       const served = await latency.stop();
       const alive = daemon.child.exitCode === null && daemon.child.signalCode === null && (await watcher.call('sessions.list', {})).result !== undefined;
