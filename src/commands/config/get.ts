@@ -1,13 +1,13 @@
-import { Args } from '@oclif/core';
 import { LocalCommand } from '../../cli/base-command.js';
-import { SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
+import { settingKeyArg } from '../../cli/settings-args.js';
+import { openSettings, type SettingKey } from '../../settings.js';
 import { CarError } from '../../errors.js';
 
 export default class ConfigGet extends LocalCommand {
   static override summary = 'Print one setting.';
   static override examples = ['<%= config.bin %> config get port', '<%= config.bin %> config get model --json'];
   static override args = {
-    key: Args.string({ description: 'setting name', required: true, options: SETTING_KEYS }),
+    key: settingKeyArg,
   };
 
   async run() {

@@ -1,13 +1,13 @@
-import { Args } from '@oclif/core';
 import { LocalCommand } from '../../cli/base-command.js';
-import { SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
+import { settingKeyArg } from '../../cli/settings-args.js';
+import { openSettings, type SettingKey } from '../../settings.js';
 
 export default class ConfigUnset extends LocalCommand {
   static override summary = 'Remove one setting, so its default applies again.';
   static override description = 'Removing a setting that is not set is not an error.';
   static override examples = ['<%= config.bin %> config unset port', '<%= config.bin %> config unset model'];
   static override args = {
-    key: Args.string({ description: 'setting name', required: true, options: SETTING_KEYS }),
+    key: settingKeyArg,
   };
 
   async run() {

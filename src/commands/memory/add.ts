@@ -22,7 +22,7 @@ export default class MemoryAdd extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(MemoryAdd);
-    const client = await this.connect(flags, { memoryNamespace: cliNamespace(flags.namespace) });
+    const client = await this.connect({ memoryNamespace: cliNamespace(flags.namespace) });
     const result = await client.call('memory.add_fact', { subject: args.subject, body: args.body, kind: flags.kind as (typeof FACT_KINDS)[number] });
     return this.show(result, ({ id, fact_count }) => `${id} stored in ${graphLabel(client)} (${factCount(fact_count)})`);
   }

@@ -10,7 +10,7 @@ export default class MemoryCount extends CarCommand {
 
   async run() {
     const { flags } = await this.parse(MemoryCount);
-    const count = await this.request(flags, 'memory.fact_count', {}, { memoryNamespace: cliNamespace(flags.namespace) });
+    const count = await this.request('memory.fact_count', {}, { memoryNamespace: cliNamespace(flags.namespace) });
     return this.show({ fact_count: count }, ({ fact_count }) => String(fact_count));
   }
 }

@@ -16,7 +16,7 @@ export default class MemoryList extends CarCommand {
 
   async run() {
     const { flags } = await this.parse(MemoryList);
-    const result = await this.request(flags, 'memory.list', { limit: flags.limit, offset: flags.offset }, { memoryNamespace: cliNamespace(flags.namespace) });
+    const result = await this.request('memory.list', { limit: flags.limit, offset: flags.offset }, { memoryNamespace: cliNamespace(flags.namespace) });
     return this.show(result, ({ facts, fact_count }) => {
       const shown = facts.length === 0 ? '' : ` (${flags.offset + 1}-${flags.offset + facts.length} shown)`;
       return `${table(facts, [...factColumns, { header: 'ADDED', get: (fact) => ago(fact.created_at) }], 'no facts')}${factCount(fact_count)} in all${shown}`;

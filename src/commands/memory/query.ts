@@ -21,7 +21,7 @@ export default class MemoryQuery extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(MemoryQuery);
-    const hits = await this.request(flags, 'memory.query', { query: args.text, k: flags.k }, { memoryNamespace: cliNamespace(flags.namespace) });
+    const hits = await this.request('memory.query', { query: args.text, k: flags.k }, { memoryNamespace: cliNamespace(flags.namespace) });
     return this.show(hits, () => table<MemoryHit>(hits, [...factColumns.slice(0, 2), { header: 'SCORE', get: (hit) => hit.score.toFixed(3) }, ...factColumns.slice(2)], 'no facts match'));
   }
 }

@@ -18,7 +18,7 @@ export default class MemoryRemove extends CarCommand {
   async run() {
     const { args, flags } = await this.parse(MemoryRemove);
     const namespace = cliNamespace(flags.namespace);
-    const result = await this.request(flags, 'memory.delete', { id: args.id }, { memoryNamespace: namespace });
+    const result = await this.request('memory.delete', { id: args.id }, { memoryNamespace: namespace });
     if (!result.deleted) throw new CarError(`no fact '${args.id}' in namespace '${namespace}'`, 'list the ids with `car memory ls` (and check --namespace)');
     return this.show(result, ({ id, fact_count }) => `deleted ${id} (${factCount(fact_count)} left)`);
   }
