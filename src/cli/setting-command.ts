@@ -9,7 +9,9 @@ export abstract class SettingCommand extends LocalCommand {
   };
 
   protected async key(): Promise<SettingKey> {
-    const { args } = await this.parse();
-    return args.key as SettingKey;
+    // oclif's parse() spreads the command class, which copies only its own static fields; config get and unset inherit theirs.
+    const { args, baseFlags, enableJsonFlag, flags, strict } = this.ctor;
+    const parsed = await this.parse({ args, baseFlags, enableJsonFlag, flags, strict });
+    return parsed.args.key as SettingKey;
   }
 }
