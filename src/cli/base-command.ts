@@ -9,9 +9,6 @@ import { stopSpinners } from './render.js';
 
 const RECONNECT_INTERVAL_MS = 250;
 
-/** Parsed flags; only the global `--url` is read here. */
-type ParsedFlags = Record<string, unknown>;
-
 /**
  * Every client command: the global `--url` and `--json` flags, a connected client, and
  * one-line errors with a hint and the exit codes of §18.2 (1 failed, 2 usage/config, 3 daemon
@@ -26,15 +23,17 @@ export abstract class CarCommand extends Command {
 
   private clients: CarClient[] = [];
 
-  protected async connect(flags: ParsedFlags, options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
+  /** Connects to the daemon the global `--url` names; parsing it here spares commands without flags of their own a `parse` just for it. */
+  protected async connect(options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
+    const { flags } = await this.parse();
     const client = await CarClient.connect({ url: resolveDaemonUrl(flags.url as string | undefined), ...options });
     this.clients.push(client);
     return client;
   }
 
   /** Connects and makes one call: the whole conversation of most commands. */
-  protected async request<M extends MethodName>(flags: ParsedFlags, method: M, params: ParamsOf<M>, options?: Omit<ConnectOptions, 'url'>): Promise<ResultOf<M>> {
-    return (await this.connect(flags, options)).call(method, params);
+  protected async request<M extends MethodName>(method: M, params: ParamsOf<M>, options?: Omit<ConnectOptions, 'url'>): Promise<ResultOf<M>> {
+    return (await this.connect(options)).call(method, params);
   }
 
   /** Prints `human(data)` unless `--json` is on, then hands `data` back for `run()` to return. */
@@ -50,30 +49,30 @@ export abstract class CarCommand extends Command {
    * `--follow`: runs `watch` on a fresh connection, and again whenever the daemon goes away
    * (a restart), after a one-line notice, until Ctrl-C. Only the first connection may fail.
    */
-  protected async follow(flags: ParsedFlags, watch: (client: CarClient) => Promise<void>, options?: Omit<ConnectOptions, 'url'>): Promise<void> {
+  protected async follow(watch: (client: CarClient) => Promise<void>, options?: Omit<ConnectOptions, 'url'>): Promise<void> {
     const interrupt = new AbortController();
     const stop = () => interrupt.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const interrupted = new Promise<null>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(null)));
-    let client: CarClient | null = await this.connect(flags, options);
+    let client: CarClient | null = await this.connect(options);
     while (client) {
       const connection: CarClient = client;
       const closed = new Promise<'closed'>((resolve) => connection.onClose(() => resolve('closed')));
       await watch(connection);
       if ((await Promise.race([interrupted, closed])) === null) return;
       process.stderr.write('the daemon closed the connection (restarted or stopped); reconnecting until Ctrl-C\n');
-      client = await this.reconnect(flags, interrupt.signal, options);
+      client = await this.reconnect(interrupt.signal, options);
     }
   }
 
   /** Tries again every quarter second until a daemon answers; `null` once interrupted. */
-  private async reconnect(flags: ParsedFlags, signal: AbortSignal, options?: Omit<ConnectOptions, 'url'>): Promise<CarClient | null> {
+  private async reconnect(signal: AbortSignal, options?: Omit<ConnectOptions, 'url'>): Promise<CarClient | null> {
     while (!signal.aborted) {
       await sleep(RECONNECT_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) break;
       try {
-        return await this.connect(flags, options);
+        return await this.connect(options);
       } catch {
         // still down, or not listening yet
       }

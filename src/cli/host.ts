@@ -110,7 +110,7 @@ export function voteCommand(approved: boolean, what: string): typeof CarCommand 
     async run() {
       const { args, flags } = await this.parse(HostVote);
       const params = { approval_id: args.id, approved, ...(flags.notes === undefined ? {} : { notes: flags.notes }) };
-      return this.show(await this.request(flags, 'host.resolve_approval', params, resolverConnectOptions()), voteLine);
+      return this.show(await this.request('host.resolve_approval', params, resolverConnectOptions()), voteLine);
     }
   };
 }

@@ -1,3 +1,4 @@
+import { Args } from '@oclif/core';
 import type { Ora } from 'ora';
 import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult } from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
@@ -7,6 +8,9 @@ import { ago, isInteractive, table } from './render.js';
 
 /** The namespace a CLI meeting's transcript goes to, so it outlives the command's connection (§14.6). */
 export const DEFAULT_MEETING_NAMESPACE = 'meetings';
+
+/** The `<id>` every command about one meeting takes. */
+export const meetingIdArg = Args.string({ description: 'meeting id (see `car meeting ls`)', required: true });
 
 /**
  * The live transcript: on a terminal a spinner line with the elapsed time and the open

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import type { CarClient } from '../client/node.js';
+import type { CarClient, ConnectOptions } from '../client/node.js';
+import { CarCommand } from './base-command.js';
 import { environment } from '../config/environment.js';
 import type { MemoryFact } from '../protocol/memory.js';
 import { clip, type Column } from './render.js';
@@ -16,6 +17,20 @@ export const namespaceFlag = Flags.string({
 
 /** `--namespace`, else `CAR_MEMORY_NAMESPACE`, else the command's default namespace. */
 export const cliNamespace = (flag: string | undefined, fallback = DEFAULT_CLI_NAMESPACE): string => flag ?? environment().memoryNamespace ?? fallback;
+
+/** A `car memory …` command: `--namespace` on every one, and every connection bound to that namespace. */
+export abstract class MemoryCommand extends CarCommand {
+  static override baseFlags = { ...CarCommand.baseFlags, namespace: namespaceFlag };
+
+  protected async namespace(): Promise<string> {
+    const { flags } = await this.parse();
+    return cliNamespace(flags.namespace as string | undefined);
+  }
+
+  protected override async connect(options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
+    return super.connect({ memoryNamespace: await this.namespace(), ...options });
+  }
+}
 
 /** Where the facts went, for one-line confirmations. */
 export const graphLabel = (client: CarClient): string =>

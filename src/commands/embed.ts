@@ -16,7 +16,7 @@ export default class Embed extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(Embed);
-    const client = await this.connect(flags);
+    const client = await this.connect();
     const spinner = await progress('embedding');
     const result = await client.call('embed', { texts: [args.text], model: flags.model }).finally(() => spinner.stop());
     return this.show(result, ({ embeddings }) => JSON.stringify(embeddings[0]));

@@ -29,7 +29,7 @@ export default class Infer extends CarCommand {
   async run() {
     const { args, flags } = await this.parse(Infer);
     const prompt = args.prompt === '-' ? readInput('-', 'pipe the prompt in, e.g. `echo hello | car infer -`').text : args.prompt;
-    const client = await this.connect(flags);
+    const client = await this.connect();
     const request: GenerateRequest = { prompt, model: flags.model, max_tokens: flags['max-tokens'], temperature: flags.temperature };
     if (flags.stream) {
       const json = this.jsonEnabled();

@@ -18,7 +18,7 @@ export default class Ui extends CarCommand {
 
   async run() {
     const { flags } = await this.parse(Ui);
-    const client = await this.connect(flags, flags.host ? { asHost: true } : {});
+    const client = await this.connect(flags.host ? { asHost: true } : {});
     const daemon = new URL(client.url);
     if (!isLoopbackHost(daemon.hostname.replace(/^\[(.*)\]$/, '$1'))) {
       throw new CarError(`the daemon at ${client.url} is not on this machine, and the UI is served to loopback only`, 'run `car ui` on the machine the daemon runs on');

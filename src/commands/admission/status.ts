@@ -10,8 +10,7 @@ export default class AdmissionStatus extends CarCommand {
   static override examples = ['<%= config.bin %> admission status', '<%= config.bin %> admission status --json | jq .queued'];
 
   async run() {
-    const { flags } = await this.parse(AdmissionStatus);
-    return this.show(await this.request(flags, 'admission.status', {}), (status) => {
+    return this.show(await this.request('admission.status', {}), (status) => {
       const source =
         status.source === 'env' ? `CAR_INFERENCE_MAX_CONCURRENT=${status.env_override}` : status.source === 'ram' ? `${formatBytes(status.host_ram_bytes)} of RAM` : 'embedder config';
       return `permits    ${status.permits_in_use} in use, ${status.permits_available} free, ${status.permits_total} total (from ${source})\nqueued     ${status.queued}`;

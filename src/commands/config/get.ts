@@ -1,19 +1,15 @@
-import { Args } from '@oclif/core';
-import { LocalCommand } from '../../cli/base-command.js';
-import { SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
+import { SettingCommand } from '../../cli/setting-command.js';
+import { openSettings } from '../../settings.js';
 import { CarError } from '../../errors.js';
 
-export default class ConfigGet extends LocalCommand {
+export default class ConfigGet extends SettingCommand {
   static override summary = 'Print one setting.';
   static override examples = ['<%= config.bin %> config get port', '<%= config.bin %> config get model --json'];
-  static override args = {
-    key: Args.string({ description: 'setting name', required: true, options: SETTING_KEYS }),
-  };
 
   async run() {
-    const { args } = await this.parse(ConfigGet);
-    const value = (await openSettings()).get(args.key as SettingKey);
-    if (value === undefined) throw new CarError(`${args.key} is not set`, `set it with \`car config set ${args.key} <value>\``);
-    return this.show({ [args.key]: value }, () => String(value));
+    const key = await this.key();
+    const value = (await openSettings()).get(key);
+    if (value === undefined) throw new CarError(`${key} is not set`, `set it with \`car config set ${key} <value>\``);
+    return this.show({ [key]: value }, () => String(value));
   }
 }

@@ -1,19 +1,14 @@
-import { Args } from '@oclif/core';
-import { LocalCommand } from '../../cli/base-command.js';
-import { SETTING_KEYS, openSettings, type SettingKey } from '../../settings.js';
+import { SettingCommand } from '../../cli/setting-command.js';
+import { openSettings } from '../../settings.js';
 
-export default class ConfigUnset extends LocalCommand {
+export default class ConfigUnset extends SettingCommand {
   static override summary = 'Remove one setting, so its default applies again.';
   static override description = 'Removing a setting that is not set is not an error.';
   static override examples = ['<%= config.bin %> config unset port', '<%= config.bin %> config unset model'];
-  static override args = {
-    key: Args.string({ description: 'setting name', required: true, options: SETTING_KEYS }),
-  };
 
   async run() {
-    const { args } = await this.parse(ConfigUnset);
+    const key = await this.key();
     const settings = await openSettings();
-    const key = args.key as SettingKey;
     const previous = settings.get(key);
     settings.delete(key);
     return this.show({ key, previous: previous ?? null }, () => (previous === undefined ? `${key} was not set` : `${key} unset (was ${previous})`));

@@ -8,8 +8,7 @@ export default class DaemonStatus extends CarCommand {
   static override examples = ['<%= config.bin %> daemon status', '<%= config.bin %> daemon status --json'];
 
   async run() {
-    const { flags } = await this.parse(DaemonStatus);
-    const status = await this.request(flags, 'daemon.status', {}).catch((error: unknown) => {
+    const status = await this.request('daemon.status', {}).catch((error: unknown) => {
       if (!(error instanceof DaemonUnreachableError)) throw error;
       process.exitCode = 3;
       return null;

@@ -16,8 +16,8 @@ export default class HostAgents extends CarCommand {
   async run() {
     const { flags } = await this.parse(HostAgents);
     const list = (agents: HostAgent[]) => table(agents, agentColumns, 'no agents registered');
-    if (!flags.follow) return this.show(await this.request(flags, 'host.agents', {}), list);
+    if (!flags.follow) return this.show(await this.request('host.agents', {}), list);
     const json = this.jsonEnabled();
-    await this.follow(flags, hostWatcher({ json, shows: (event) => event.kind.startsWith('agent.'), head: ({ agents }) => (json ? JSON.stringify(agents) : list(agents)) }));
+    await this.follow(hostWatcher({ json, shows: (event) => event.kind.startsWith('agent.'), head: ({ agents }) => (json ? JSON.stringify(agents) : list(agents)) }));
   }
 }

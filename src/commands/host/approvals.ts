@@ -23,11 +23,10 @@ export default class HostApprovals extends CarCommand {
     const { flags } = await this.parse(HostApprovals);
     const status = flags.status as (typeof APPROVAL_STATUSES)[number] | undefined;
     const list = (approvals: HostApproval[]) => table(approvals, approvalColumns, status === undefined ? 'no approvals' : `no ${status} approvals`);
-    if (!flags.follow) return this.show(await this.request(flags, 'host.approvals', status === undefined ? {} : { status }), ({ approvals }) => list(approvals));
+    if (!flags.follow) return this.show(await this.request('host.approvals', status === undefined ? {} : { status }), ({ approvals }) => list(approvals));
     const json = this.jsonEnabled();
     const wanted = (approval: HostApproval | undefined) => status === undefined || approval?.status === status;
     await this.follow(
-      flags,
       hostWatcher({
         json,
         shows: (event) => event.kind.startsWith('approval.') && wanted((event.payload as { approval?: HostApproval } | null)?.approval),

@@ -16,8 +16,8 @@ export default class HostEvents extends CarCommand {
 
   async run() {
     const { flags } = await this.parse(HostEvents);
-    if (!flags.follow) return this.show(await this.request(flags, 'host.events', { limit: flags.limit }), ({ events }) => table(events, eventColumns, 'no host events yet'));
+    if (!flags.follow) return this.show(await this.request('host.events', { limit: flags.limit }), ({ events }) => table(events, eventColumns, 'no host events yet'));
     const json = this.jsonEnabled();
-    await this.follow(flags, hostWatcher({ json, head: ({ events }) => events.slice(-flags.limit).map((event) => (json ? JSON.stringify(event) : eventLine(event))).join('\n') }));
+    await this.follow(hostWatcher({ json, head: ({ events }) => events.slice(-flags.limit).map((event) => (json ? JSON.stringify(event) : eventLine(event))).join('\n') }));
   }
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
+import { meetingIdArg } from '../../cli/meeting.js';
 import { EXPORT_FORMATS, exportTranscript } from '../../cli/transcript-export.js';
 
 export default class MeetingExport extends CarCommand {
@@ -12,7 +13,7 @@ export default class MeetingExport extends CarCommand {
     '<%= config.bin %> meeting export standup --format txt | less',
   ];
   static override args = {
-    id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
+    id: meetingIdArg,
   };
   static override flags = {
     format: Flags.string({ char: 'f', description: 'export format', options: [...EXPORT_FORMATS], default: 'md' }),
@@ -21,7 +22,7 @@ export default class MeetingExport extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(MeetingExport);
-    const client = await this.connect(flags);
+    const client = await this.connect();
     const transcript = await client.call('meeting.transcript', { id: args.id });
     // --json hands back the segments themselves, like --format json without the document wrapper.
     if (this.jsonEnabled()) return transcript;

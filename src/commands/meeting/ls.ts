@@ -7,8 +7,7 @@ export default class MeetingList extends CarCommand {
   static override examples = ['<%= config.bin %> meeting ls', '<%= config.bin %> meeting ls --json | jq -r ".meetings[] | select(.status == \\"recording\\") | .id"'];
 
   async run() {
-    const { flags } = await this.parse(MeetingList);
-    return this.show(await this.request(flags, 'meeting.list', {}), ({ meetings }) =>
+    return this.show(await this.request('meeting.list', {}), ({ meetings }) =>
       meetings.length === 0 ? 'no meetings yet; record one with `car meeting start`' : meetingTable(meetings),
     );
   }

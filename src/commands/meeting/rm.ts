@@ -1,5 +1,5 @@
-import { Args } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
+import { meetingIdArg } from '../../cli/meeting.js';
 
 export default class MeetingRemove extends CarCommand {
   static override summary = 'Delete a meeting: its transcript, summaries and audio.';
@@ -7,12 +7,12 @@ export default class MeetingRemove extends CarCommand {
   static override aliases = ['meeting:delete'];
   static override examples = ['<%= config.bin %> meeting rm mtg-20240611-3fa2c1'];
   static override args = {
-    id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
+    id: meetingIdArg,
   };
 
   async run() {
-    const { args, flags } = await this.parse(MeetingRemove);
-    const result = await this.request(flags, 'meeting.delete', { id: args.id }, { asHost: true });
+    const { args } = await this.parse(MeetingRemove);
+    const result = await this.request('meeting.delete', { id: args.id }, { asHost: true });
     return this.show(result, ({ id }) => `deleted meeting ${id}`);
   }
 }

@@ -35,7 +35,7 @@ export default class MeetingStart extends CarCommand {
     const source = args.file ?? flags.file ?? '-';
     const input = await openAudioInput(source);
     const namespace = cliNamespace(flags.namespace, DEFAULT_MEETING_NAMESPACE);
-    const client = await this.connect(flags, { memoryNamespace: namespace });
+    const client = await this.connect({ memoryNamespace: namespace });
     const view = await MeetingView.create();
     const interrupted = new AbortController();
     const onInterrupt = () => interrupted.abort();

@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { meetingOutcome } from '../../cli/meeting.js';
+import { meetingOutcome, meetingIdArg } from '../../cli/meeting.js';
 import { progress } from '../../cli/render.js';
 
 export default class MeetingStop extends CarCommand {
@@ -9,7 +9,7 @@ export default class MeetingStop extends CarCommand {
     'Another connection (usually a `car meeting start` in another terminal) owns the meeting, so this command authenticates with the host token.';
   static override examples = ['<%= config.bin %> meeting stop mtg-20240611-3fa2c1', '<%= config.bin %> meeting stop standup --no-summary --json'];
   static override args = {
-    id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
+    id: meetingIdArg,
   };
   static override flags = {
     summary: Flags.boolean({ description: 'summarise the transcript [default: what `car meeting start` was given, else yes]', allowNo: true }),
@@ -18,7 +18,7 @@ export default class MeetingStop extends CarCommand {
   async run() {
     const { args, flags } = await this.parse(MeetingStop);
     const spinner = this.jsonEnabled() ? null : await progress(flags.summary === false ? 'stopping' : 'stopping and summarising');
-    const result = await this.request(flags, 'meeting.stop', { meeting_id: args.id, summarize: flags.summary }, { asHost: true }).finally(() => spinner?.stop());
+    const result = await this.request('meeting.stop', { meeting_id: args.id, summarize: flags.summary }, { asHost: true }).finally(() => spinner?.stop());
     return this.show(result, meetingOutcome);
   }
 }

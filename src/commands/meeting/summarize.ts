@@ -1,5 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
+import { meetingIdArg } from '../../cli/meeting.js';
 import { progress } from '../../cli/render.js';
 
 export default class MeetingSummarize extends CarCommand {
@@ -15,7 +16,7 @@ export default class MeetingSummarize extends CarCommand {
     '<%= config.bin %> meeting summarize retro --template my-retro   # uses ~/.car/templates/my-retro.md',
   ];
   static override args = {
-    id: Args.string({ description: 'meeting id (see `car meeting ls`)', required: true }),
+    id: meetingIdArg,
   };
   static override flags = {
     template: Flags.string({ char: 't', description: 'default | action-items | decisions | standup | <name of a .md in <state root>/templates>', default: 'default' }),
@@ -24,7 +25,7 @@ export default class MeetingSummarize extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(MeetingSummarize);
-    const client = await this.connect(flags);
+    const client = await this.connect();
     const spinner = this.jsonEnabled() ? null : await progress('summarising');
     client.on('meeting.summary.progress', ({ meeting_id, done, total }) => {
       if (meeting_id === args.id) spinner?.update(`summarising (${done}/${total} model calls)`);

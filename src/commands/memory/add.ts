@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
-import { cliNamespace, factCount, graphLabel, namespaceFlag } from '../../cli/memory.js';
+import { MemoryCommand, factCount, graphLabel } from '../../cli/memory.js';
 import { FACT_KINDS } from '../../protocol/memory.js';
 
-export default class MemoryAdd extends CarCommand {
+export default class MemoryAdd extends MemoryCommand {
   static override summary = 'Add a fact to the memory engine.';
   static override description =
     'Prints the new fact\'s id, so it can be deleted with `car memory rm <id>`. An identical fact (same subject, body and kind) is not stored twice; its id is printed instead.';
@@ -17,12 +16,11 @@ export default class MemoryAdd extends CarCommand {
   };
   static override flags = {
     kind: Flags.string({ description: 'kind of fact', options: [...FACT_KINDS], default: 'pattern' }),
-    namespace: namespaceFlag,
   };
 
   async run() {
     const { args, flags } = await this.parse(MemoryAdd);
-    const client = await this.connect(flags, { memoryNamespace: cliNamespace(flags.namespace) });
+    const client = await this.connect();
     const result = await client.call('memory.add_fact', { subject: args.subject, body: args.body, kind: flags.kind as (typeof FACT_KINDS)[number] });
     return this.show(result, ({ id, fact_count }) => `${id} stored in ${graphLabel(client)} (${factCount(fact_count)})`);
   }

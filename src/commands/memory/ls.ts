@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
-import { cliNamespace, factColumns, factCount, namespaceFlag } from '../../cli/memory.js';
+import { MemoryCommand, factColumns, factCount } from '../../cli/memory.js';
 import { ago, table } from '../../cli/render.js';
 
-export default class MemoryList extends CarCommand {
+export default class MemoryList extends MemoryCommand {
   static override summary = 'List the facts of a memory namespace, newest first.';
   static override description = 'Pages through the graph with memory.list; delete a fact with `car memory rm <id>`.';
   static override aliases = ['memory:list'];
@@ -11,12 +10,11 @@ export default class MemoryList extends CarCommand {
   static override flags = {
     limit: Flags.integer({ description: 'how many facts to list (1-1000)', min: 1, max: 1000, default: 50 }),
     offset: Flags.integer({ description: 'how many of the newest facts to skip', min: 0, default: 0 }),
-    namespace: namespaceFlag,
   };
 
   async run() {
     const { flags } = await this.parse(MemoryList);
-    const result = await this.request(flags, 'memory.list', { limit: flags.limit, offset: flags.offset }, { memoryNamespace: cliNamespace(flags.namespace) });
+    const result = await this.request('memory.list', { limit: flags.limit, offset: flags.offset });
     return this.show(result, ({ facts, fact_count }) => {
       const shown = facts.length === 0 ? '' : ` (${flags.offset + 1}-${flags.offset + facts.length} shown)`;
       return `${table(facts, [...factColumns, { header: 'ADDED', get: (fact) => ago(fact.created_at) }], 'no facts')}${factCount(fact_count)} in all${shown}`;

@@ -1,10 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
-import { cliNamespace, factColumns, namespaceFlag } from '../../cli/memory.js';
+import { MemoryCommand, factColumns } from '../../cli/memory.js';
 import { table } from '../../cli/render.js';
 import type { MemoryHit } from '../../protocol/memory.js';
 
-export default class MemoryQuery extends CarCommand {
+export default class MemoryQuery extends MemoryCommand {
   static override summary = 'Find the facts that best match some words.';
   static override description = 'Facts holding every word come first, then facts holding some; equal scores list the newest first.';
   static override examples = [
@@ -16,12 +15,11 @@ export default class MemoryQuery extends CarCommand {
   };
   static override flags = {
     k: Flags.integer({ char: 'k', description: 'how many facts to return (1-100)', min: 1, max: 100, default: 5 }),
-    namespace: namespaceFlag,
   };
 
   async run() {
     const { args, flags } = await this.parse(MemoryQuery);
-    const hits = await this.request(flags, 'memory.query', { query: args.text, k: flags.k }, { memoryNamespace: cliNamespace(flags.namespace) });
+    const hits = await this.request('memory.query', { query: args.text, k: flags.k });
     return this.show(hits, () => table<MemoryHit>(hits, [...factColumns.slice(0, 2), { header: 'SCORE', get: (hit) => hit.score.toFixed(3) }, ...factColumns.slice(2)], 'no facts match'));
   }
 }

@@ -1,9 +1,8 @@
 import { Args } from '@oclif/core';
-import { CarCommand } from '../../cli/base-command.js';
-import { cliNamespace, factCount, namespaceFlag } from '../../cli/memory.js';
+import { MemoryCommand, factCount } from '../../cli/memory.js';
 import { CarError } from '../../errors.js';
 
-export default class MemoryRemove extends CarCommand {
+export default class MemoryRemove extends MemoryCommand {
   static override summary = 'Delete one fact by its id.';
   static override description = 'The id is what `car memory add` printed, or the ID column of `car memory ls` / `car memory query`. An unknown id is an error (exit 1).';
   static override aliases = ['memory:delete'];
@@ -11,15 +10,11 @@ export default class MemoryRemove extends CarCommand {
   static override args = {
     id: Args.string({ description: 'fact id', required: true }),
   };
-  static override flags = {
-    namespace: namespaceFlag,
-  };
 
   async run() {
-    const { args, flags } = await this.parse(MemoryRemove);
-    const namespace = cliNamespace(flags.namespace);
-    const result = await this.request(flags, 'memory.delete', { id: args.id }, { memoryNamespace: namespace });
-    if (!result.deleted) throw new CarError(`no fact '${args.id}' in namespace '${namespace}'`, 'list the ids with `car memory ls` (and check --namespace)');
+    const { args } = await this.parse(MemoryRemove);
+    const result = await this.request('memory.delete', { id: args.id });
+    if (!result.deleted) throw new CarError(`no fact '${args.id}' in namespace '${await this.namespace()}'`, 'list the ids with `car memory ls` (and check --namespace)');
     return this.show(result, ({ id, fact_count }) => `deleted ${id} (${factCount(fact_count)} left)`);
   }
 }

@@ -13,8 +13,7 @@ export default class ModelsList extends CarCommand {
   static override examples = ['<%= config.bin %> models ls', '<%= config.bin %> models ls --json | jq -r ".models[].name"'];
 
   async run() {
-    const { flags } = await this.parse(ModelsList);
-    const result = await this.request(flags, 'models.list', {});
+    const result = await this.request('models.list', {});
     for (const model of result.models) if (model.error) process.stderr.write(`warning: ${model.name}: ${model.error}\n`);
     const empty = `no models in ${result.models_dir ?? '(no models directory)'}; put .gguf files there, \`car models pull <uri>\`, or start the daemon with --models-dir (or CAR_MODELS_DIR)`;
     return this.show(result, ({ models, summary }) => {

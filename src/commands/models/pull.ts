@@ -23,7 +23,7 @@ export default class ModelsPull extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(ModelsPull);
-    const client = await this.connect(flags);
+    const client = await this.connect();
     const spinner = this.jsonEnabled() ? null : await progress(`pulling ${args.uri}`);
     const started = Date.now();
     client.on('models.pull.progress', ({ uri, downloaded, total }) => {

@@ -10,8 +10,8 @@ export default class ModelsRemove extends CarCommand {
   };
 
   async run() {
-    const { args, flags } = await this.parse(ModelsRemove);
-    const result = await this.request(flags, 'models.delete', { name: args.name }, { asHost: true });
+    const { args } = await this.parse(ModelsRemove);
+    const result = await this.request('models.delete', { name: args.name }, { asHost: true });
     return this.show(result, ({ name }) => `deleted model ${name}`);
   }
 }

@@ -9,9 +9,8 @@ export default class SessionsList extends CarCommand {
   static override examples = ['<%= config.bin %> sessions ls', '<%= config.bin %> sessions ls --json | jq ".sessions[].id"'];
 
   async run() {
-    const { flags } = await this.parse(SessionsList);
     // The table needs neither whole rows nor thousands of them: a trimmed first page stays small however many sessions there are.
-    const result = await this.request(flags, 'sessions.list', this.jsonEnabled() ? {} : { fields: TABLE_FIELDS, limit: TABLE_ROWS });
+    const result = await this.request('sessions.list', this.jsonEnabled() ? {} : { fields: TABLE_FIELDS, limit: TABLE_ROWS });
     return this.show(result, ({ sessions, count }) =>
       table(sessions, [
         { header: 'ID', get: (s) => `${s.id}${s.is_self ? ' *' : ''}` },

@@ -17,11 +17,11 @@ export default class SurfacesApply extends CarCommand {
   };
 
   async run() {
-    const { args, flags } = await this.parse(SurfacesApply);
+    const { args } = await this.parse(SurfacesApply);
     const { text, name } = readInput(args.file, 'pass the path of a .json or .jsonl file');
     const envelopes = parseEnvelopeFile(text, name);
     if (envelopes.length === 0) throw new CarError(`${name} holds no envelopes`, 'write one envelope per line, e.g. {"version":"v0.9","createSurface":{…}}');
-    const client = await this.connect(flags, { asHost: true });
+    const client = await this.connect({ asHost: true });
     const results: A2uiApplyResult[] = [];
     for (const [index, envelope] of envelopes.entries()) {
       try {

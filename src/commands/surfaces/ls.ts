@@ -9,9 +9,8 @@ export default class SurfacesList extends CarCommand {
   static override examples = ['<%= config.bin %> surfaces ls', '<%= config.bin %> surfaces ls --json | jq ".[].surfaceId"'];
 
   async run() {
-    const { flags } = await this.parse(SurfacesList);
     const empty = 'no surfaces (apply one with `car surfaces apply <file.json>`)';
-    return this.show(await this.request(flags, 'a2ui.surfaces', {}), (surfaces) =>
+    return this.show(await this.request('a2ui.surfaces', {}), (surfaces) =>
       table(surfaces, [
         { header: 'ID', get: (s) => s.surfaceId },
         { header: 'OWNER', get: (s) => ownerLabel(s.owner) },

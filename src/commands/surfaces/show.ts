@@ -11,8 +11,8 @@ export default class SurfacesShow extends CarCommand {
   };
 
   async run() {
-    const { args, flags } = await this.parse(SurfacesShow);
-    const surface = await this.request(flags, 'a2ui.get', { surfaceId: args.id });
+    const { args } = await this.parse(SurfacesShow);
+    const surface = await this.request('a2ui.get', { surfaceId: args.id });
     if (!surface) throw new CarError(`no live surface '${args.id}'`, 'list surfaces with `car surfaces ls`; expired surfaces are gone');
     return this.show(surface, surfaceReport);
   }

@@ -7,9 +7,8 @@ export default class SurfacesWatch extends CarCommand {
   static override examples = ['<%= config.bin %> surfaces watch', '<%= config.bin %> surfaces watch --json | jq -c .result.surfaceId'];
 
   async run() {
-    const { flags } = await this.parse(SurfacesWatch);
     const json = this.jsonEnabled();
-    await this.follow(flags, async (client) => {
+    await this.follow(async (client) => {
       client.on('a2ui.event', (event) => void process.stdout.write(`${json ? JSON.stringify(event) : eventLine(event)}\n`));
       await client.call('a2ui/subscribe', {});
       if (!json) process.stderr.write('watching A2UI surfaces; Ctrl-C to stop\n');

@@ -7,8 +7,7 @@ export default class VoiceProviders extends CarCommand {
   static override examples = ['<%= config.bin %> voice providers', '<%= config.bin %> voice providers --json'];
 
   async run() {
-    const { flags } = await this.parse(VoiceProviders);
-    return this.show(await this.request(flags, 'voice.providers.list', {}), (providers) =>
+    return this.show(await this.request('voice.providers.list', {}), (providers) =>
       table(providers, [
         { header: 'ID', get: (p) => p.id },
         { header: 'KIND', get: (p) => p.kind },

@@ -7,9 +7,8 @@ export default class VoiceSessions extends CarCommand {
   static override examples = ['<%= config.bin %> voice sessions', '<%= config.bin %> voice sessions --json | jq ".[].session_id"'];
 
   async run() {
-    const { flags } = await this.parse(VoiceSessions);
     const empty = 'no live voice sessions (start one with `car voice transcribe`)';
-    return this.show(await this.request(flags, 'voice.sessions.list', {}), (sessions) =>
+    return this.show(await this.request('voice.sessions.list', {}), (sessions) =>
       table(sessions, [
         { header: 'ID', get: (s) => `${s.session_id}${s.is_mine ? ' *' : ''}` },
         { header: 'STATUS', get: (s) => s.status },

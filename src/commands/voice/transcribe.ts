@@ -28,7 +28,7 @@ export default class VoiceTranscribe extends CarCommand {
     const { args, flags } = await this.parse(VoiceTranscribe);
     const json = this.jsonEnabled();
     const input = await openAudioInput(args.file);
-    const client = await this.connect(flags);
+    const client = await this.connect();
     const live = new LiveTranscript();
     const stopReading = new AbortController();
     const onInterrupt = () => stopReading.abort();
