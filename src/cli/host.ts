@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { stringArg } from './args.js';
 import type { CarClient, ConnectOptions } from '../client/node.js';
 import { discoverToken } from '../client/tokens.js';
 import type { HostAgent, HostApproval, HostEvent, HostSubscribeResult } from '../protocol/host.js';
@@ -87,7 +88,7 @@ export function hostWatcher(options: FollowOptions): (client: CarClient) => Prom
 }
 
 export const voteArgs = {
-  id: Args.string({ description: 'approval id (see `car host approvals`)', required: true }),
+  id: stringArg({ description: 'approval id (see `car host approvals`)', required: true }),
 };
 export const voteFlags = {
   notes: Flags.string({ description: 'a note recorded with the decision' }),

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { stringArg } from './args.js';
 import type { Ora } from 'ora';
 import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult } from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
@@ -10,7 +10,7 @@ import { ago, isInteractive, table } from './render.js';
 export const DEFAULT_MEETING_NAMESPACE = 'meetings';
 
 /** The `<id>` every command about one meeting takes. */
-export const meetingIdArg = Args.string({ description: 'meeting id (see `car meeting ls`)', required: true });
+export const meetingIdArg = stringArg({ description: 'meeting id (see `car meeting ls`)', required: true });
 
 /**
  * The live transcript: on a terminal a spinner line with the elapsed time and the open

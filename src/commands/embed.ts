@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { stringArg } from '../cli/args.js';
 import { CarCommand } from '../cli/base-command.js';
 import { modelFlag } from '../cli/inference.js';
 import { progress } from '../cli/render.js';
@@ -8,7 +8,7 @@ export default class Embed extends CarCommand {
   static override description = 'Prints the vector as one JSON array; --json prints the whole `embed` result (model and dimensions too).';
   static override examples = ['<%= config.bin %> embed "the cat sat on the mat"', '<%= config.bin %> embed "hello" -m stories260K --json | jq .dimensions'];
   static override args = {
-    text: Args.string({ description: 'text to embed', required: true }),
+    text: stringArg({ description: 'text to embed', required: true }),
   };
   static override flags = {
     model: modelFlag,

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { stringArg } from '../cli/args.js';
 import { CarCommand } from '../cli/base-command.js';
 import { modelFlag, temperatureFlag } from '../cli/inference.js';
 import { streamInference } from '../client/workflows/inference.js';
@@ -17,7 +18,7 @@ export default class Infer extends CarCommand {
     'cat question.txt | <%= config.bin %> infer - --json | jq .usage',
   ];
   static override args = {
-    prompt: Args.string({ description: 'the prompt (a single user turn), or - to read it from stdin', required: true }),
+    prompt: stringArg({ description: 'the prompt (a single user turn), or - to read it from stdin', required: true }),
   };
   static override flags = {
     model: modelFlag,

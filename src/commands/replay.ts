@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { stringArg } from '../cli/args.js';
 import { existsSync } from 'node:fs';
 import { LocalCommand } from '../cli/base-command.js';
 import { table } from '../cli/render.js';
@@ -10,7 +10,7 @@ export default class Replay extends LocalCommand {
   static override description = 'Reads a JSONL journal from <state root>/journals without contacting the daemon.';
   static override examples = ['<%= config.bin %> replay ~/.car/journals/20261124T101500Z-4242.jsonl', '<%= config.bin %> replay journal.jsonl --json'];
   static override args = {
-    file: Args.string({ description: 'journal file (JSONL)', required: true }),
+    file: stringArg({ description: 'journal file (JSONL)', required: true }),
   };
 
   async run() {

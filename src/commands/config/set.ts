@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { SettingCommand } from '../../cli/setting-command.js';
 import { openSettings, parseSetting } from '../../settings.js';
 
@@ -8,7 +8,7 @@ export default class ConfigSet extends SettingCommand {
   static override examples = ['<%= config.bin %> config set port 9200', '<%= config.bin %> config set url ws://127.0.0.1:9200', '<%= config.bin %> config set model stories260K'];
   static override args = {
     ...SettingCommand.args,
-    value: Args.string({ description: 'new value', required: true }),
+    value: stringArg({ description: 'new value', required: true }),
   };
 
   async run() {

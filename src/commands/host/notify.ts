@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 import { eventLine } from '../../cli/host.js';
 import { CarError } from '../../errors.js';
@@ -13,7 +14,7 @@ export default class HostNotify extends CarCommand {
     '<%= config.bin %> host notify "indexing" --agent agent-1a2b3c4d5e6f',
   ];
   static override args = {
-    message: Args.string({ description: 'the notification text', required: true }),
+    message: stringArg({ description: 'the notification text', required: true }),
   };
   static override flags = {
     kind: Flags.string({ description: 'event kind', default: DEFAULT_NOTIFY_KIND }),

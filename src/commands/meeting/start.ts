@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 import { DEFAULT_MEETING_NAMESPACE, MeetingView, meetingOutcome } from '../../cli/meeting.js';
 import { recordMeeting } from '../../client/workflows/meeting.js';
@@ -20,7 +21,7 @@ export default class MeetingStart extends CarCommand {
     'sox -d -t raw -r 16000 -c 1 -b 16 -e signed - | <%= config.bin %> meeting start --id retro-2024-06 --no-summary',
   ];
   static override args = {
-    file: Args.string({ description: 'WAV file to record, or - for stdin [default: stdin]' }),
+    file: stringArg({ description: 'WAV file to record, or - for stdin [default: stdin]' }),
   };
   static override flags = {
     id: Flags.string({ description: 'meeting id (letters, digits, . _ -) [default: mtg-<date>-<random>]' }),

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { MemoryCommand, factCount, graphLabel } from '../../cli/memory.js';
 import { FACT_KINDS } from '../../protocol/memory.js';
 
@@ -11,8 +12,8 @@ export default class MemoryAdd extends MemoryCommand {
     '<%= config.bin %> memory add deploys "never deploy on Fridays" --kind constraint --namespace work',
   ];
   static override args = {
-    subject: Args.string({ description: 'what the fact is about (1-512 characters)', required: true }),
-    body: Args.string({ description: 'the fact itself (up to 16 KiB)', required: true }),
+    subject: stringArg({ description: 'what the fact is about (1-512 characters)', required: true }),
+    body: stringArg({ description: 'the fact itself (up to 16 KiB)', required: true }),
   };
   static override flags = {
     kind: Flags.string({ description: 'kind of fact', options: [...FACT_KINDS], default: 'pattern' }),

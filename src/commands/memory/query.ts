@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { MemoryCommand, factColumns } from '../../cli/memory.js';
 import { table } from '../../cli/render.js';
 import type { MemoryHit } from '../../protocol/memory.js';
@@ -11,7 +12,7 @@ export default class MemoryQuery extends MemoryCommand {
     '<%= config.bin %> memory query deploy -k 20 --namespace work --json | jq ".[].id"',
   ];
   static override args = {
-    text: Args.string({ description: 'words to search for', required: true }),
+    text: stringArg({ description: 'words to search for', required: true }),
   };
   static override flags = {
     k: Flags.integer({ char: 'k', description: 'how many facts to return (1-100)', min: 1, max: 100, default: 5 }),

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { MemoryCommand, factCount } from '../../cli/memory.js';
 import { CarError } from '../../errors.js';
 
@@ -8,7 +8,7 @@ export default class MemoryRemove extends MemoryCommand {
   static override aliases = ['memory:delete'];
   static override examples = ['<%= config.bin %> memory rm ws-1a2b3c4d5e6f --namespace work'];
   static override args = {
-    id: Args.string({ description: 'fact id', required: true }),
+    id: stringArg({ description: 'fact id', required: true }),
   };
 
   async run() {

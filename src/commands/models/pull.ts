@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 import { formatBytes } from '../../cli/inference.js';
 import { progress } from '../../cli/render.js';
@@ -15,7 +16,7 @@ export default class ModelsPull extends CarCommand {
     '<%= config.bin %> models pull https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-tiny.en.bin',
   ];
   static override args = {
-    uri: Args.string({ description: 'hf:<owner>/<repo>/<file>.gguf or an http(s) URL', required: true }),
+    uri: stringArg({ description: 'hf:<owner>/<repo>/<file>.gguf or an http(s) URL', required: true }),
   };
   static override flags = {
     sha256: Flags.string({ description: 'expected sha256 of the file (64 hex digits)' }),

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 
 export default class ModelsRemove extends CarCommand {
@@ -6,7 +6,7 @@ export default class ModelsRemove extends CarCommand {
   static override aliases = ['models:delete'];
   static override examples = ['<%= config.bin %> models rm stories260K'];
   static override args = {
-    name: Args.string({ description: 'model name (see `car models ls`)', required: true }),
+    name: stringArg({ description: 'model name (see `car models ls`)', required: true }),
   };
 
   async run() {

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 import { readInput } from '../../cli/input.js';
 import { parseEnvelopeFile } from '../../cli/surfaces.js';
@@ -13,7 +13,7 @@ export default class SurfacesApply extends CarCommand {
     'It signs in with the host token, so it may update or delete surfaces another session created (§23 A2UI ownership).';
   static override examples = ['<%= config.bin %> surfaces apply booking.json', '<%= config.bin %> surfaces apply messages.jsonl', 'cat booking.json | <%= config.bin %> surfaces apply -'];
   static override args = {
-    file: Args.string({ description: 'envelope file, or - for stdin', required: true }),
+    file: stringArg({ description: 'envelope file, or - for stdin', required: true }),
   };
 
   async run() {

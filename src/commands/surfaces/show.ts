@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 import { surfaceReport } from '../../cli/surfaces.js';
 import { CarError } from '../../errors.js';
@@ -7,7 +7,7 @@ export default class SurfacesShow extends CarCommand {
   static override summary = 'Show one A2UI surface: its component tree and data model.';
   static override examples = ['<%= config.bin %> surfaces show booking-form', '<%= config.bin %> surfaces show booking-form --json | jq .dataModel'];
   static override args = {
-    id: Args.string({ description: 'surface id (see `car surfaces ls`)', required: true }),
+    id: stringArg({ description: 'surface id (see `car surfaces ls`)', required: true }),
   };
 
   async run() {

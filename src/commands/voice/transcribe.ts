@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 import { isInteractive, progress } from '../../cli/render.js';
 import { LiveTranscript, openAudioInput } from '../../cli/voice.js';
@@ -18,7 +19,7 @@ export default class VoiceTranscribe extends CarCommand {
     '<%= config.bin %> voice transcribe /usr/share/pocketsphinx/test/data/goforward.raw --json',
   ];
   static override args = {
-    file: Args.string({ description: 'WAV or .raw file, or - for stdin', default: '-' }),
+    file: stringArg({ description: 'WAV or .raw file, or - for stdin', default: '-' }),
   };
   static override flags = {
     stream: Flags.boolean({ description: 'send at real-time pace and show partial text live' }),
