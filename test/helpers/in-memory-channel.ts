@@ -1,7 +1,10 @@
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Connection, type Transport } from '../../src/client/connection.js';
 import type { ClientSession, SessionChannel } from '../../src/daemon/sessions/client-session.js';
-import type { ServerState } from '../../src/daemon/state/server-state.js';
+import { ServerState, type ServerStateConfig } from '../../src/daemon/state/server-state.js';
 import { VERSION } from '../../src/version.js';
+import { tempStateRoot } from './paths.js';
 
 export interface InMemoryPair {
   /** The client end: the same connection class the Node and browser entries use. */
@@ -65,4 +68,36 @@ export async function openInMemory(state: ServerState, options: { asHost?: boole
   const { token, hostToken } = state.auth.revealTokens();
   await pair.client.open({ token: state.auth.enabled ? ((options.asHost ? hostToken : token) ?? null) : null, asHost: options.asHost, clientVersion: `car-test/${VERSION}` });
   return pair;
+}
+
+export interface InMemoryFixture {
+  readonly state: ServerState;
+  /** An opened client session (not host). */
+  readonly client: Connection;
+}
+
+/**
+ * Inside a `describe`: before its tests, a fresh ServerState on a temp state root (`config`
+ * sees the root) with one opened client; after them, both closed. For a capability's unit tests.
+ */
+export function inMemoryFixture(config: (root: string) => Omit<ServerStateConfig, 'journalDir'> = () => ({})): InMemoryFixture {
+  let state: ServerState | undefined;
+  let client: Connection | undefined;
+  before(async () => {
+    const root = tempStateRoot();
+    state = ServerState.withConfig({ journalDir: join(root, 'journals'), ...config(root) });
+    ({ client } = await openInMemory(state));
+  });
+  after(async () => {
+    client?.close();
+    await state?.close('test_done');
+  });
+  return {
+    get state() {
+      return state!;
+    },
+    get client() {
+      return client!;
+    },
+  };
 }
