@@ -74,6 +74,6 @@ describe('protocol contract', () => {
   });
 
   it('declares each notification once, with dotted names', () => {
-    assert.deepEqual(Object.keys(notifications).sort(), ['a2ui.event', 'host.event', 'infer.progress', 'inference.stream.event', 'voice.event']);
+    assert.deepEqual(Object.keys(notifications).sort(), ['a2ui.event', 'host.event', 'infer.progress', 'inference.stream.event', 'meeting.stopped', 'meeting.summary.progress', 'models.pull.progress', 'voice.event']);
   });
 });
