@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CarClient } from '../../src/client/client.js';
+import type { CarClient } from '../../src/client/node.js';
 import { transcribe } from '../../src/client/workflows/voice.js';
 import { UtteranceSegmenter } from '../../src/daemon/voice/engines/sphinx/segmenter.js';
 import { DEFAULT_MODEL_DIR, createDecoder, sphinxModel, type OwnedDecoder } from '../../src/daemon/voice/engines/sphinx/addon.js';

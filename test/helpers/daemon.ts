@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { CarClient, type ConnectOptions } from '../../src/client/client.js';
+import { CarClient, type ConnectOptions } from '../../src/client/node.js';
 import type { LockInfo } from '../../src/daemon/root/lock.js';
 import { runPaths } from '../../src/paths.js';
 import { RUN_JS, SHARED_MODELS, tempStateRoot } from './paths.js';

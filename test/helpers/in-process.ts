@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CarClient, type ConnectOptions } from '../../src/client/client.js';
+import { CarClient, type ConnectOptions } from '../../src/client/node.js';
 import { AuthPolicy } from '../../src/daemon/auth/tokens.js';
 import { readEnvironment } from '../../src/config/environment.js';
 import { log } from '../../src/daemon/log.js';

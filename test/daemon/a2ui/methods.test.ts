@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { A2UI_CATALOG_IDS, A2UI_COMPONENTS, type A2uiApplyResult, type A2uiEventParams, type A2uiSurface } from '../../../src/protocol/a2ui.js';
 import { RpcError } from '../../../src/protocol/errors.js';
 import { DEFAULT_A2UI_LIMITS } from '../../../src/daemon/a2ui/limits.js';

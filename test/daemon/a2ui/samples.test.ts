@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { parseEnvelopeFile } from '../../../src/cli/surfaces.js';
 import { replayJournal } from '../../../src/daemon/journal/replay.js';
 import { childComponentIds, type A2uiApplyResult, type A2uiSurface } from '../../../src/protocol/a2ui.js';

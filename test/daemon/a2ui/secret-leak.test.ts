@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { rawSocket, type RawSocket } from '../../helpers/raw-socket.js';

@@ -3,7 +3,7 @@ import { daemonConfig } from '../../../src/config/daemon.js';
 import { readEnvironment } from '../../../src/config/environment.js';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { paramsPreview, PREVIEW_CHARS } from '../../../src/daemon/host/params-preview.js';
 import { implement } from '../../../src/daemon/rpc/method-table.js';
 import { defineMethods, returns } from '../../../src/protocol/descriptor.js';

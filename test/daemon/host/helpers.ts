@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import type { HostApproval, HostEvent } from '../../../src/protocol/host.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';
 import { readJsonLines } from '../../helpers/journal.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { AuthPolicy } from '../../../src/daemon/auth/tokens.js';
 import { replayJournal } from '../../../src/daemon/journal/replay.js';
 import type { HostApproval, HostEvent } from '../../../src/protocol/host.js';

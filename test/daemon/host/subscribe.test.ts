@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import type { HostEvent, HostSubscribeResult } from '../../../src/protocol/host.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { rawSocket, type RawSocket } from '../../helpers/raw-socket.js';

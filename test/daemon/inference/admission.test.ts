@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { InferenceAdmission, type Permit } from '../../../src/daemon/inference/admission.js';
 import { ConfigError } from '../../../src/errors.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';

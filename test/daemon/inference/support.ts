@@ -1,4 +1,4 @@
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import type { ServerStateConfig } from '../../../src/daemon/state/server-state.js';
 import type { InferenceStreamEvent } from '../../../src/protocol/inference.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { ServerState } from '../../../src/daemon/state/server-state.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';

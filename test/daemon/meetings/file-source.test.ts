@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WavDecoder } from '../../../src/audio/wav.js';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import type { MeetingRecord } from '../../../src/protocol/meeting.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';
 import { startInference } from '../inference/support.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { transcriptStamp, type MeetingMetadata } from '../../../src/protocol/meeting.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import type { MeetingRecord } from '../../../src/protocol/meeting.js';
 import { CHATML_TEMPLATE, withStringKey } from '../../helpers/gguf.js';

@@ -1,6 +1,6 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { wavHeader } from '../../../src/audio/wav.js';
 import type { VoiceEventParams } from '../../../src/protocol/voice.js';
 import { tempStateRoot } from '../../helpers/paths.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CarClient } from '../../../src/client/client.js';
+import { CarClient } from '../../../src/client/node.js';
 import { MemoryStore } from '../../../src/daemon/memgine/memory-store.js';
 import type { CallContext } from '../../../src/daemon/rpc/method-table.js';
 import { serve } from '../../../src/daemon/server/ws-server.js';

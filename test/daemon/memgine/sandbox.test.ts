@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { tempStateRoot } from '../../helpers/paths.js';
 import { rejectsWith } from '../../helpers/rpc.js';

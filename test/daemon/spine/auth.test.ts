@@ -3,7 +3,7 @@ import { discoverToken } from '../../../src/client/tokens.js';
 import { readEnvironment } from '../../../src/config/environment.js';
 import { statSync, existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { CarClient } from '../../../src/client/client.js';
+import { CarClient } from '../../../src/client/node.js';
 import { RpcError } from '../../../src/protocol/errors.js';
 import { runPaths } from '../../../src/paths.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { implement } from '../../../src/daemon/rpc/method-table.js';
 import { defineMethods, returns } from '../../../src/protocol/descriptor.js';
 import { RpcError } from '../../../src/protocol/errors.js';

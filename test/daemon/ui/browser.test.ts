@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import type { A2uiEventParams } from '../../../src/protocol/a2ui.js';
 import { wavHeader } from '../../../src/audio/wav.js';
 import { runCli } from '../../helpers/cli.js';

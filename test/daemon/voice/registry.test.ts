@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import type { ClientSession } from '../../../src/daemon/sessions/client-session.js';
 import type { OwningCapability } from '../../../src/daemon/voice/registry.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempStateRoot } from '../../helpers/paths.js';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { encodeVoiceFrame, type VoiceEvent, type VoiceEventParams } from '../../../src/protocol/voice.js';
 
 /** Every `voice.event` a client receives, in arrival order. */

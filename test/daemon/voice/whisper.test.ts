@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CarClient } from '../../../src/client/client.js';
+import type { CarClient } from '../../../src/client/node.js';
 import { WhisperEngine } from '../../../src/daemon/voice/engines/whisper/engine.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
