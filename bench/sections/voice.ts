@@ -148,10 +148,11 @@ function decodeAll(decoder: OwnedDecoder, pcm: Buffer): { text: string; lastChun
   return { text: finals.join(' '), lastChunkToFinalMs: performance.now() - started };
 }
 
-/** The same decoder with finals taken from the live pass (how finals were made before full-utterance decoding). */
+/** The same decoder with finals taken from PocketSphinx's classic live mode (how finals were made before full-utterance decoding). */
 function livePassOnly(decoder: OwnedDecoder): OwnedDecoder {
   return {
     ...decoder,
+    startUtterance: () => decoder.startClassicUtterance(),
     decodeUtterance: () => {
       decoder.endUtterance();
       return decoder.hypothesis();
