@@ -26,15 +26,22 @@ if (unknown.length) {
 
 const tables = jsonArg && !jsonFile ? process.stderr : process.stdout;
 const results: { name: string; rows: BenchRow[] }[] = [];
+const failed: { name: string; error: string }[] = [];
 for (const section of sections) {
   if (wanted.length && !wanted.includes(section.name)) continue;
   process.stderr.write(`running bench section '${section.name}'…\n`);
-  const rows = await section.run();
-  results.push({ name: section.name, rows });
-  tables.write(formatRows(section.name, rows) + '\n');
+  try {
+    const rows = await section.run();
+    results.push({ name: section.name, rows });
+    tables.write(formatRows(section.name, rows) + '\n');
+  } catch (error) {
+    // One broken section must not cost the figures of the others; it counts as missed.
+    failed.push({ name: section.name, error: (error as Error).stack ?? String(error) });
+    process.stderr.write(`bench section '${section.name}' failed: ${(error as Error).stack ?? String(error)}\n`);
+  }
 }
-const missed = results.reduce((sum, { rows }) => sum + rows.filter((row) => !row.ok).length, 0);
-tables.write(`${missed === 0 ? 'all targets met' : `${missed} target(s) missed`}\n`);
-const document = JSON.stringify({ sections: results, missed }, null, 2) + '\n';
+const missed = results.reduce((sum, { rows }) => sum + rows.filter((row) => !row.ok).length, 0) + failed.length;
+tables.write(`${missed === 0 ? 'all targets met' : `${missed} target(s) missed${failed.length ? ` (${failed.length} section(s) failed: ${failed.map(({ name }) => name).join(', ')})` : ''}`}\n`);
+const document = JSON.stringify({ sections: results, failed, missed }, null, 2) + '\n';
 if (jsonFile) writeFileSync(jsonFile, document);
 else if (jsonArg) process.stdout.write(document);
