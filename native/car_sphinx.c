@@ -19,14 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The name of the first-pass-only search each decoder adds beside the model's own. */
-#define LIVE_SEARCH "car_live"
+/* The name of the all-passes search each decoder adds for full-utterance decodes. */
+#define FULL_SEARCH "car_full"
 
 typedef struct {
   ps_decoder_t *ps;
   int in_utterance;
-  /* The model's own search (all three passes), used for full-utterance decodes. */
-  const char *full_search;
+  /* The search the decoder was created with: the first pass only, for the live pass. */
+  const char *live_search;
   /* The live cepstral mean the model starts from (its -cmninit), restored at each stream start. */
   mfcc_t *initial_cmn;
 } decoder_t;
@@ -100,31 +100,25 @@ static decoder_t *unwrap(napi_env env, napi_value value) {
 
 /*
  * The live pass only needs the first, tree-lexicon pass (partials; speech boundaries come
- * from the front end): its closing fwdflat and bestpath passes would be thrown away, since
- * the final comes from a full-utterance decode. So the decoder gets a second search over the
- * same language model with those passes off; the model's own search (all three passes) does
- * the full-utterance decodes. Both share the acoustic model and the dictionary. Returns the
- * model search's name, or NULL.
+ * from the front end): closing fwdflat and bestpath passes would be thrown away, since the
+ * final comes from a full-utterance decode. So the decoder is created with those passes off
+ * and gets a second search over the same language model with all three passes for the
+ * full-utterance decodes; both share the acoustic model and the dictionary. The full search
+ * must be created last: creating a search tells the acoustic model whether to keep a whole
+ * utterance's frames, which fwdflat rescores. Returns the live search's name, or NULL.
  */
-static const char *add_live_search(ps_decoder_t *ps) {
-  const char *model_search = ps_get_search(ps);
-  ngram_model_t *set = model_search ? ps_get_lm(ps, model_search) : NULL;
+static const char *add_full_search(ps_decoder_t *ps) {
+  const char *live_search = ps_get_search(ps);
+  ngram_model_t *set = live_search ? ps_get_lm(ps, live_search) : NULL;
   ngram_model_t *lm = set ? ngram_model_set_lookup(set, "default") : NULL;
-  if (lm == NULL) {
-    snprintf(last_error, sizeof last_error, "the model's language model search was not found");
-    return NULL;
-  }
   cmd_ln_t *config = ps_get_config(ps);
-  cmd_ln_set_boolean_r(config, "-fwdflat", FALSE);
-  cmd_ln_set_boolean_r(config, "-bestpath", FALSE);
-  int added = ps_set_lm(ps, LIVE_SEARCH, lm);
   cmd_ln_set_boolean_r(config, "-fwdflat", TRUE);
   cmd_ln_set_boolean_r(config, "-bestpath", TRUE);
-  if (added < 0) {
-    snprintf(last_error, sizeof last_error, "the live search could not be set up");
+  if (lm == NULL || ps_set_lm(ps, FULL_SEARCH, lm) < 0) {
+    snprintf(last_error, sizeof last_error, "the full-utterance search could not be set up");
     return NULL;
   }
-  return model_search;
+  return live_search;
 }
 
 /* create(hmmDir, lmFile, dictFile) -> decoder handle */
@@ -142,16 +136,16 @@ static napi_value create_decoder(napi_env env, napi_callback_info info) {
   pthread_mutex_lock(&construction_lock);
   last_error[0] = '\0';
   ps_decoder_t *volatile ps = NULL;
-  const char *volatile full_search = NULL;
+  const char *volatile live_search = NULL;
   jmp_buf escape;
   if (setjmp(escape) == 0) {
     fatal_escape = &escape;
-    cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, NULL);
+    cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, "-fwdflat", "no", "-bestpath", "no", NULL);
     if (config != NULL) {
       ps = ps_init(config);
       cmd_ln_free_r(config);
     }
-    if (ps != NULL && (full_search = add_live_search(ps)) == NULL) {
+    if (ps != NULL && (live_search = add_full_search(ps)) == NULL) {
       ps_free(ps);
       ps = NULL;
     }
@@ -172,7 +166,7 @@ static napi_value create_decoder(napi_env env, napi_callback_info info) {
     return NULL;
   }
   decoder->ps = ps;
-  decoder->full_search = full_search;
+  decoder->live_search = live_search;
   cmn_t *cmn = ps_get_feat(ps)->cmn_struct;
   if (cmn) {
     decoder->initial_cmn = calloc(cmn->veclen, sizeof *decoder->initial_cmn);
@@ -215,7 +209,7 @@ static napi_value start_utterance(napi_env env, napi_callback_info info) {
   if (all_passes_value) napi_get_value_bool(env, all_passes_value, &all_passes);
   if (decoder->in_utterance) ps_end_utt(decoder->ps);
   decoder->in_utterance = 0;
-  if (ps_set_search(decoder->ps, all_passes ? decoder->full_search : LIVE_SEARCH) < 0 || ps_start_utt(decoder->ps) < 0) {
+  if (ps_set_search(decoder->ps, all_passes ? FULL_SEARCH : decoder->live_search) < 0 || ps_start_utt(decoder->ps) < 0) {
     napi_throw_error(env, NULL, "PocketSphinx could not start an utterance");
     return NULL;
   }
@@ -312,7 +306,7 @@ static napi_value decode_utterance(napi_env env, napi_callback_info info) {
   if (!decoder_and_samples(env, info, "decodeUtterance", &decoder, &data, &length)) return NULL;
   if (decoder->in_utterance) ps_end_utt(decoder->ps);
   decoder->in_utterance = 0;
-  if (ps_set_search(decoder->ps, decoder->full_search) < 0 || ps_start_utt(decoder->ps) < 0) {
+  if (ps_set_search(decoder->ps, FULL_SEARCH) < 0 || ps_start_utt(decoder->ps) < 0) {
     napi_throw_error(env, NULL, "PocketSphinx could not start an utterance");
     return NULL;
   }

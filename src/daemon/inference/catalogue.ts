@@ -1,15 +1,16 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ModelInfo, ModelRole, ModelsListResult, SummaryChoice } from '../../protocol/inference.js';
 import { notFound, unavailable } from '../../protocol/errors.js';
 import { readSetting, type SettingKey } from '../../settings.js';
 import type { ModelRef } from './engine.js';
 import { ModelHeaders, type ModelHeader } from './model-header.js';
+import { whisperModelChoice } from '../voice/engines/whisper/model.js';
 
 export type ModelUse = 'generation' | 'embedding';
 
 const EXTENSION = '.gguf';
-/** whisper.cpp models (`ggml-*.bin`) share the directory; they are listed, never loaded by llama.cpp. */
+/** whisper.cpp models (ggml `.bin` files) share the directory; they are listed, never loaded by llama.cpp. */
 const WHISPER_EXTENSION = '.bin';
 
 interface Described {
@@ -88,7 +89,9 @@ export class ModelCatalogue {
     give('default', generation);
     give('summary', 'reason' in summary ? null : summary);
     give('embedding', embedding);
-    for (const model of models) if (model.header.capabilities?.format === 'ggml') give('whisper', { name: model.name, why: 'a whisper.cpp speech model' });
+    const whisper = whisperModelChoice({ modelsDir: this.dir, setting: this.setting('whisper.model') });
+    const whisperModel = whisper && models.find((model) => resolve(model.path) === resolve(whisper.path));
+    if (whisperModel) give('whisper', { name: whisperModel.name, why: whisper.why });
     return {
       models_dir: this.dir,
       models: models.map((model) => this.info(model, generation, embedding, roles.get(model.name) ?? {})),

@@ -168,10 +168,15 @@ export class VoiceSessionRegistry {
     return [...this.sessions.values()].map((session) => session.describe(caller));
   }
 
-  /** The provider a session gets without `options.provider`: the first engine that says it should be (whisper with a real model), else the first available. */
+  /**
+   * The provider a session gets without `options.provider`: the first engine that says it
+   * should be (whisper with a real model), else the first engine (PocketSphinx), even when
+   * it is unavailable: a session then hears why and how to install it, rather than silently
+   * getting whisper on a weightless test model that transcribes nothing.
+   */
   defaultProvider(): string {
     const engines = [...this.engines.values()];
-    const preferred = engines.find((engine) => engine.preferred?.()) ?? engines.find((engine) => engine.availability().available) ?? engines[0];
+    const preferred = engines.find((engine) => engine.preferred?.()) ?? engines[0];
     return preferred?.id ?? 'local';
   }
 

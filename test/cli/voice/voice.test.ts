@@ -78,11 +78,11 @@ describe('car voice (CLI against a real daemon)', () => {
       providers.map((provider) => [provider.id, provider.kind, provider.available]),
       [
         ['local', 'stt', engineMissing === false],
-        // The shared models directory holds whisper.cpp's test model under a name that is not ggml-*.bin.
-        ['whisper', 'stt', false],
+        // The shared models directory holds whisper.cpp's test model and the Silero VAD: loadable, so available (never the default).
+        ['whisper', 'stt', true],
       ],
     );
-    assert.match((await runCli(['voice', 'providers'], daemon.env)).stdout, /^ID\s+KIND\s+AVAILABLE\s+DESCRIPTION\nlocal\s+stt\s+(yes|no)\s+CMU PocketSphinx.*\nwhisper\s+stt\s+no\s+whisper\.cpp/s);
+    assert.match((await runCli(['voice', 'providers'], daemon.env)).stdout, /^ID\s+KIND\s+AVAILABLE\s+DESCRIPTION\nlocal\s+stt\s+(yes|no)\s+CMU PocketSphinx.*\nwhisper\s+stt\s+yes\s+whisper\.cpp/s);
 
     if (engineMissing) return;
     assert.equal((await runCli(['voice', 'sessions'], daemon.env)).stdout, 'no live voice sessions (start one with `car voice transcribe`)\n');

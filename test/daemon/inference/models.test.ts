@@ -41,7 +41,7 @@ describe('models and bad input (§11.1)', () => {
           roles: ['default', 'embedding'],
           why: { default: capable, embedding: capable },
         },
-        { name: 'for-tests-ggml-tiny.en', file: 'for-tests-ggml-tiny.en.bin', size_bytes: 586_836, architecture: 'whisper', context_length: 1500, chat_template: false, default_for: [], roles: ['whisper'], why: { whisper: 'a whisper.cpp speech model' } },
+        { name: 'for-tests-ggml-tiny.en', file: 'for-tests-ggml-tiny.en.bin', size_bytes: 586_836, architecture: 'whisper', context_length: 1500, chat_template: false, default_for: [], roles: ['whisper'], why: { whisper: 'the first whisper.cpp model by name in the models directory' } },
       ],
       summary: { model: null, reason: 'no model has a chat template (llama-2-tiny-random, stories260K)' },
     });
@@ -264,7 +264,7 @@ describe('inference CLI (§18.2)', () => {
         'for-tests-ggml-tiny.en  587 KB  whisper  1500     no    whisper',
         `default: stories260K, ${capable}`,
         `embedding: stories260K, ${capable}`,
-        'whisper: for-tests-ggml-tiny.en, a whisper.cpp speech model',
+        'whisper: for-tests-ggml-tiny.en, the first whisper.cpp model by name in the models directory',
         'summaries: extractive, because no model has a chat template (llama-2-tiny-random, stories260K)',
         '',
       ].join('\n'),

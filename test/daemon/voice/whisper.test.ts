@@ -12,7 +12,7 @@ import { waitFor } from '../../helpers/wait.js';
 import { goForward } from './recordings.js';
 import { collectVoiceEvents, eventsOf, pushAll } from './support.js';
 
-/** A models directory holding whisper.cpp's format-only test model (no weights: it decodes everything to "") under a name the engine finds (ggml-*.bin), and the real Silero VAD. */
+/** A models directory holding whisper.cpp's format-only test model (no weights: it decodes everything to "") and the real Silero VAD. */
 function modelsDir(): string {
   const dir = tempStateRoot('car-whisper-models-');
   symlinkSync(join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'), join(dir, 'ggml-tiny.en-for-tests.bin'));
@@ -89,7 +89,7 @@ describe('whisper provider without a usable model', () => {
       const client = await daemon.connect();
       const whisper = (await client.call('voice.providers.list', {})).find((provider) => provider.id === 'whisper')!;
       assert.equal(whisper.available, false);
-      assert.match(whisper.reason!, /^no whisper model \(ggml-\*\.bin\) in /);
+      assert.match(whisper.reason!, /^no whisper model \(a whisper\.cpp ggml \.bin file\) in /);
       assert.match(whisper.hint!, /car config set whisper\.model/);
       await rejectsWith(client.call('voice.transcribe_stream.start', { options: { provider: 'whisper' } }), ErrorCode.Unavailable, /^speech provider 'whisper' is unavailable: no whisper model .*; download a whisper\.cpp model/);
 
