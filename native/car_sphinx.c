@@ -99,21 +99,52 @@ static decoder_t *unwrap(napi_env env, napi_value value) {
 }
 
 /*
- * The live pass only needs the first, tree-lexicon pass (partials; speech boundaries come
- * from the front end): closing fwdflat and bestpath passes would be thrown away, since the
- * final comes from a full-utterance decode. So the decoder is created with those passes off
- * and gets a second search over the same language model with all three passes for the
- * full-utterance decodes; both share the acoustic model and the dictionary. The full search
- * must be created last: creating a search tells the acoustic model whether to keep a whole
- * utterance's frames, which fwdflat rescores. Returns the live search's name, or NULL.
+ * The live pass only gives partials (speech boundaries come from the front end's detector),
+ * so it runs the first, tree-lexicon pass alone, pruned hard: its closing fwdflat and
+ * bestpath passes would be thrown away, since the final comes from a full-utterance decode.
+ * On this project's 12 testdata recordings that pass costs 0.12 instead of 0.55 x real time;
+ * its partials are rougher (45 % against 36 % WER at a file's end), the finals unchanged.
+ */
+static void configure_live_pass(cmd_ln_t *config) {
+  cmd_ln_set_boolean_r(config, "-fwdflat", FALSE);
+  cmd_ln_set_boolean_r(config, "-bestpath", FALSE);
+  cmd_ln_set_int_r(config, "-maxhmmpf", 1500);
+  cmd_ln_set_int_r(config, "-maxwpf", 10);
+  cmd_ln_set_float_r(config, "-beam", 1e-40);
+  cmd_ln_set_float_r(config, "-wbeam", 1e-24);
+  cmd_ln_set_float_r(config, "-pbeam", 1e-40);
+  cmd_ln_set_float_r(config, "-lpbeam", 1e-32);
+}
+
+/*
+ * The full-utterance decode: all three passes at the model's own beams, with limits on
+ * active HMMs and word exits per frame (5,000 and 20, against 30,000 and none). Measured on
+ * the testdata: the same WER (29.7 % in utterances, 35.6 % decoding each file whole) at
+ * 0.31 instead of 0.61 x real time; 3,000 HMMs saved little more and cost whole files 4 points.
+ */
+static void configure_full_decode(cmd_ln_t *config) {
+  cmd_ln_set_boolean_r(config, "-fwdflat", TRUE);
+  cmd_ln_set_boolean_r(config, "-bestpath", TRUE);
+  cmd_ln_set_int_r(config, "-maxhmmpf", 5000);
+  cmd_ln_set_int_r(config, "-maxwpf", 20);
+  cmd_ln_set_float_r(config, "-beam", 1e-48);
+  cmd_ln_set_float_r(config, "-wbeam", 7e-29);
+  cmd_ln_set_float_r(config, "-pbeam", 1e-48);
+  cmd_ln_set_float_r(config, "-lpbeam", 1e-40);
+}
+
+/*
+ * The decoder is created with the live pass's settings; a second search over the same
+ * language model does the full-utterance decodes. Both share the acoustic model and the
+ * dictionary. The full search must be created last: creating a search tells the acoustic
+ * model whether to keep a whole utterance's frames, which fwdflat rescores. Returns the
+ * live search's name, or NULL.
  */
 static const char *add_full_search(ps_decoder_t *ps) {
   const char *live_search = ps_get_search(ps);
   ngram_model_t *set = live_search ? ps_get_lm(ps, live_search) : NULL;
   ngram_model_t *lm = set ? ngram_model_set_lookup(set, "default") : NULL;
-  cmd_ln_t *config = ps_get_config(ps);
-  cmd_ln_set_boolean_r(config, "-fwdflat", TRUE);
-  cmd_ln_set_boolean_r(config, "-bestpath", TRUE);
+  configure_full_decode(ps_get_config(ps));
   if (lm == NULL || ps_set_lm(ps, FULL_SEARCH, lm) < 0) {
     snprintf(last_error, sizeof last_error, "the full-utterance search could not be set up");
     return NULL;
@@ -140,8 +171,9 @@ static napi_value create_decoder(napi_env env, napi_callback_info info) {
   jmp_buf escape;
   if (setjmp(escape) == 0) {
     fatal_escape = &escape;
-    cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, "-fwdflat", "no", "-bestpath", "no", NULL);
+    cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, NULL);
     if (config != NULL) {
+      configure_live_pass(config);
       ps = ps_init(config);
       cmd_ln_free_r(config);
     }
