@@ -4,8 +4,10 @@ import Database from 'better-sqlite3';
 import { graphRange, SCHEMA_SQL, SQL } from '../../src/daemon/memgine/schema.js';
 import { factDigest } from '../../src/daemon/memgine/sqlite-memgine.js';
 import { tempStateRoot } from '../../test/helpers/paths.js';
-import { atLeast, atMost, type BenchRow, type BenchSection } from '../harness.js';
-import { Corpus, K, rawQueryRunner, timeAlternately } from '../support/memory-workload.js';
+import { atLeast, atMost, reported, type BenchRow, type BenchSection } from '../harness.js';
+import { openSockets } from '../support/load.js';
+import { Corpus, K, rawQueryRunner, timeAlternately, wsQueryRunner } from '../support/memory-workload.js';
+import { startPeer } from '../support/peers.js';
 import { startDaemon } from '../support/processes.js';
 
 const NAMESPACE = 'bench';
@@ -55,6 +57,18 @@ const section: BenchSection = {
         const { ours, baseline } = await timeAlternately(queries, WARMUP_QUERIES, daemonQuery, rawQuery);
         rows.push(atMost(`memory.query p50, ${workload}, k=${K}`, 'ms', ours.p50, baseline.p50, 1.5));
         rows.push(atMost(`memory.query p99, ${workload}, k=${K}`, 'ms', ours.p99, baseline.p99, 1.5));
+      }
+      // What the daemon itself adds, apart from crossing a process boundary: the same statements
+      // behind a bare ws server in its own process, on the same file.
+      const peer = await startPeer('fts5-ws', 'memory.query', { file: join(daemon.stateRoot, 'db', 'memory.sqlite'), namespace: NAMESPACE });
+      const [socket] = await openSockets(peer.url, 1);
+      try {
+        const { ours, baseline } = await timeAlternately(workloads['two-keyword queries'], WARMUP_QUERIES, daemonQuery, wsQueryRunner(socket!));
+        rows.push(reported(`memory.query p50, two-keyword queries, vs the same SQL behind a bare ws server`, 'ms', ours.p50, baseline.p50));
+        rows.push(reported(`memory.query p99, two-keyword queries, vs the same SQL behind a bare ws server`, 'ms', ours.p99, baseline.p99));
+      } finally {
+        socket!.close();
+        peer.stop();
       }
       sameFile.close();
       client.close();

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type WebSocket from 'ws';
 import { matchAll, matchAny, queryTerms } from '../../src/daemon/memgine/fts.js';
 import { encodeNamespace } from '../../src/daemon/memgine/namespace.js';
 import { graphRange, SQL } from '../../src/daemon/memgine/schema.js';
@@ -22,6 +23,23 @@ export function rawQueryRunner(db: Database.Database, namespace: string): (text:
     const hits = rank.all(matchAll(terms), low, high, K);
     return hits.length === K || terms.length === 1 ? hits : hits.concat(rank.all(matchAny(terms), low, high, K));
   };
+}
+
+/** One request at a time to a plain JSON-RPC server on an open socket (the `fts5-ws` peer). */
+export function wsQueryRunner(ws: WebSocket): (text: string) => Promise<unknown> {
+  let nextId = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  ws.on('message', (data: Buffer) => {
+    const reply = JSON.parse(data.toString()) as { id: number; result: unknown };
+    waiting.get(reply.id)?.(reply.result);
+    waiting.delete(reply.id);
+  });
+  return (text) =>
+    new Promise((resolve) => {
+      const id = ++nextId;
+      waiting.set(id, resolve);
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'memory.query', params: { query: text, k: K } }));
+    });
 }
 
 /**

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { JSONRPCServer } from 'json-rpc-2.0';
 import { Server as RpcWebSocketsServer } from 'rpc-websockets';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { rawQueryRunner } from './memory-workload.js';
 
 /**
  * The servers a Node developer would otherwise pick, each answering `method` with the same
  * result (read from a file, so every reply has the daemon's size) on the same `ws` with
  * per-message deflate off. Run as its own process: `node peer-server.js <kind> <method>
- * <result.json>`; prints the port once listening.
+ * <result.json>`; prints the port once listening. `fts5-ws` is the bare server answering
+ * `memory.query` with the engine's own statements on the file and namespace its JSON names.
  */
 const [kind, method, resultFile] = process.argv.slice(2) as [string, string, string];
 const result: unknown = JSON.parse(readFileSync(resultFile, 'utf8'));
@@ -46,6 +49,20 @@ switch (kind) {
     announce(wss);
     break;
   }
+  case 'fts5-ws': {
+    const { file, namespace } = result as { file: string; namespace: string };
+    const query = rawQueryRunner(new Database(file, { readonly: true }), namespace);
+    const wss = new WebSocketServer({ ...wsOptions, clientTracking: false });
+    wss.on('connection', (ws: WebSocket) =>
+      ws.on('message', (data: Buffer) => {
+        const request = JSON.parse(data.toString()) as { id: number; params: { query: string } };
+        const hits = (query(request.params.query) as Record<string, unknown>[]).map(({ id, subject, body, kind, confidence, score }) => ({ id, subject, body, kind, confidence, score }));
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, result: hits }));
+      }),
+    );
+    announce(wss);
+    break;
+  }
   default:
-    throw new Error(`unknown peer kind '${kind}'; one of bare-ws, rpc-websockets, json-rpc-2.0`);
+    throw new Error(`unknown peer kind '${kind}'; one of bare-ws, rpc-websockets, json-rpc-2.0, fts5-ws`);
 }

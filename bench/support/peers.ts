@@ -6,7 +6,7 @@ import { tempStateRoot } from '../../test/helpers/paths.js';
 
 /** The bare floor first, then the JSON-RPC libraries the daemon is held against. */
 export const PEER_KINDS = ['bare-ws', 'rpc-websockets', 'json-rpc-2.0'] as const;
-export type PeerKind = (typeof PEER_KINDS)[number];
+export type PeerKind = (typeof PEER_KINDS)[number] | 'fts5-ws';
 
 export interface PeerServer {
   kind: PeerKind;
@@ -17,7 +17,7 @@ export interface PeerServer {
 
 const SCRIPT = fileURLToPath(new URL('./peer-server.js', import.meta.url));
 
-/** Starts a peer server process answering `method` with exactly `result`. */
+/** Starts a peer server process answering `method` with exactly `result` (for `fts5-ws`, `{ file, namespace }` to query). */
 export async function startPeer(kind: PeerKind, method: string, result: unknown): Promise<PeerServer> {
   const dir = tempStateRoot('car-bench-peer-');
   const resultFile = join(dir, 'result.json');
