@@ -161,11 +161,11 @@ function decodeAll(decoder: OwnedDecoder, pcm: Buffer): { text: string; lastChun
   return { text: finals.join(' '), lastChunkToFinalMs: performance.now() - started };
 }
 
-/** The same decoder with finals taken from PocketSphinx's classic live mode (how finals were made before full-utterance decoding). */
+/** The same decoder with finals taken from the finals' own search run live (how finals were made before full-utterance decoding). */
 function livePassOnly(decoder: OwnedDecoder): OwnedDecoder {
   return {
     ...decoder,
-    startUtterance: () => decoder.startClassicUtterance(),
+    startUtterance: () => decoder.startUtteranceOnFinalSearch(),
     decodeUtterance: () => {
       decoder.endUtterance();
       return decoder.hypothesis();

@@ -4,31 +4,49 @@ import { rssMiB, RpcSocket, sleep, type ChaosScenario } from '../harness.js';
 
 const PCM_START = { audio_source: { kind: 'pcm_push', sample_rate: 16000, channels: 1 } };
 
-/** One client's mixed loop: listings, memory, host events, voice sessions with real speech. */
-async function worker(url: string, token: string, until: number, errors: string[]): Promise<number> {
-  const sock = await RpcSocket.signedIn(url, token);
-  const speech = goForward().subarray(0, 32000);
-  let calls = 0;
-  const check = (reply: any, what: string) => {
-    calls++;
-    if (reply.error && errors.length < 10) errors.push(`${what}: ${reply.error.message}`);
-  };
-  for (let round = 0; Date.now() < until; round++) {
-    check(await sock.call('sessions.list', {}), 'sessions.list');
-    check(await sock.call('memory.add_fact', { subject: `soak ${round % 50}`, body: `fact number ${round}` }), 'memory.add_fact');
-    check(await sock.call('memory.query', { query: 'fact number' }), 'memory.query');
-    check(await sock.call('host.notify', { kind: 'chaos.soak', payload: { round } }), 'host.notify');
-    if (round % 5 === 0) {
-      const started = await sock.call('voice.transcribe_stream.start', PCM_START);
-      check(started, 'voice start');
-      if (started.result) {
-        check(await sock.call('voice.transcribe_stream.push', { session_id: started.result.session_id, pcm_b64: speech.toString('base64') }), 'voice push');
-        check(await sock.call('voice.transcribe_stream.stop', { session_id: started.result.session_id }), 'voice stop');
-      }
-    }
+/** One client: a voice session to warm up, then a mixed loop of listings, memory, host events and voice sessions with real speech. */
+class Worker {
+  private calls = 0;
+  private readonly speech = goForward().subarray(0, 32000);
+
+  private constructor(
+    private readonly sock: RpcSocket,
+    private readonly errors: string[],
+  ) {}
+
+  static async signedIn(url: string, token: string, errors: string[]): Promise<Worker> {
+    return new Worker(await RpcSocket.signedIn(url, token), errors);
   }
-  sock.close();
-  return calls;
+
+  /** Loads this client's speech decoder (about 120 MB, a second or more on a busy machine) before RSS is sampled. */
+  warmUp(): Promise<void> {
+    return this.voiceSession();
+  }
+
+  async run(until: number): Promise<number> {
+    for (let round = 0; Date.now() < until; round++) {
+      this.check(await this.sock.call('sessions.list', {}), 'sessions.list');
+      this.check(await this.sock.call('memory.add_fact', { subject: `soak ${round % 50}`, body: `fact number ${round}` }), 'memory.add_fact');
+      this.check(await this.sock.call('memory.query', { query: 'fact number' }), 'memory.query');
+      this.check(await this.sock.call('host.notify', { kind: 'chaos.soak', payload: { round } }), 'host.notify');
+      if (round % 5 === 0) await this.voiceSession();
+    }
+    this.sock.close();
+    return this.calls;
+  }
+
+  private async voiceSession(): Promise<void> {
+    const started = await this.sock.call('voice.transcribe_stream.start', PCM_START);
+    this.check(started, 'voice start');
+    if (!started.result) return;
+    this.check(await this.sock.call('voice.transcribe_stream.push', { session_id: started.result.session_id, pcm_b64: this.speech.toString('base64') }), 'voice push');
+    this.check(await this.sock.call('voice.transcribe_stream.stop', { session_id: started.result.session_id }), 'voice stop');
+  }
+
+  private check(reply: any, what: string): void {
+    this.calls++;
+    if (reply.error && this.errors.length < 10) this.errors.push(`${what}: ${reply.error.message}`);
+  }
 }
 
 /** R6: a soak of mixed load with RSS sampled every second; no errors, memory bounded. */
@@ -40,10 +58,12 @@ export const soak: ChaosScenario = {
     const daemon = await startDaemon();
     try {
       const errors: string[] = [];
+      const workers = await Promise.all([0, 1, 2].map(() => Worker.signedIn(daemon.url, daemon.token(), errors)));
+      await Promise.all(workers.map((worker) => worker.warmUp()));
       const until = Date.now() + durationMs;
       const samples: number[] = [];
       const sampler = setInterval(() => samples.push(rssMiB(daemon.pid)), 1000);
-      const calls = (await Promise.all([0, 1, 2].map(() => worker(daemon.url, daemon.token(), until, errors)))).reduce((a, b) => a + b, 0);
+      const calls = (await Promise.all(workers.map((worker) => worker.run(until)))).reduce((a, b) => a + b, 0);
       clearInterval(sampler);
       await sleep(100);
       // Growth over the second half of the run: what is still climbing once warm.

@@ -10,7 +10,7 @@ interface SphinxAddon {
   create(hmmDir: string, lmFile: string, dictFile: string): DecoderHandle;
   startStream(decoder: DecoderHandle): void;
   decodeUtterance(decoder: DecoderHandle, samples: Int16Array): string | null;
-  startUtterance(decoder: DecoderHandle, allPasses?: boolean): void;
+  startUtterance(decoder: DecoderHandle, finalSearch?: boolean): void;
   process(decoder: DecoderHandle, samples: Int16Array): boolean;
   hypothesis(decoder: DecoderHandle): string | null;
   endUtterance(decoder: DecoderHandle): void;
@@ -69,11 +69,8 @@ export function sphinxAvailability(modelDir: string): Availability {
 }
 
 export interface OwnedDecoder extends StreamingDecoder {
-  /**
-   * Starts an utterance in PocketSphinx's classic live mode (all three search passes, so its
-   * own final is usable): what finals were before full-utterance decoding, kept for the bench.
-   */
-  startClassicUtterance(): void;
+  /** Starts a live utterance on the search the finals use, so the bench can set its live result against its full-utterance decode. */
+  startUtteranceOnFinalSearch(): void;
   /** Releases the model memory (~100 MB) now rather than at garbage collection. */
   free(): void;
 }
@@ -87,7 +84,7 @@ export function createDecoder(model: SphinxModel): OwnedDecoder {
     startStream: () => loaded.startStream(handle),
     decodeUtterance: (samples) => loaded.decodeUtterance(handle, samples),
     startUtterance: () => loaded.startUtterance(handle),
-    startClassicUtterance: () => loaded.startUtterance(handle, true),
+    startUtteranceOnFinalSearch: () => loaded.startUtterance(handle, true),
     process: (samples) => loaded.process(handle, samples),
     hypothesis: () => loaded.hypothesis(handle),
     endUtterance: () => loaded.endUtterance(handle),
