@@ -12,6 +12,9 @@
 #include <sphinxbase/ngram_model.h>
 #include <sphinxbase/cmd_ln.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -384,6 +387,10 @@ static napi_value free_decoder(napi_env env, napi_callback_info info) {
   if (decoder->ps == NULL) return NULL;
   pthread_mutex_lock(&construction_lock);
   ps_free(decoder->ps);
+#ifdef __GLIBC__
+  /* A decoder is ~120 MB in many small blocks; without this glibc keeps the freed pages, so the daemon's RSS would not come down after a burst of sessions. */
+  malloc_trim(0);
+#endif
   pthread_mutex_unlock(&construction_lock);
   decoder->ps = NULL;
   decoder->in_utterance = 0;
