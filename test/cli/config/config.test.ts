@@ -35,4 +35,16 @@ describe('car config set/unset', () => {
     assert.equal(url.code, 2);
     assert.match(url.stderr, /must start with ws:\/\/ or wss:\/\//);
   });
+
+  it('takes a whisper.cpp file for whisper.model, by name in the models directory, and refuses a .gguf or a missing file', async () => {
+    const env = testEnv(tempStateRoot());
+    const ok = await runCli(['config', 'set', 'whisper.model', 'for-tests-ggml-tiny.en.bin'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    const gguf = await runCli(['config', 'set', 'whisper.model', 'stories260K.gguf'], env);
+    assert.equal(gguf.code, 2);
+    assert.match(gguf.stderr, /^Error: invalid value 'stories260K\.gguf' for whisper\.model: it does not start with the ggml magic\nHint: name a whisper\.cpp model file/);
+    const missing = await runCli(['config', 'set', 'whisper.model', 'nope.bin'], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /for whisper\.model: it cannot be read \(ENOENT\)/);
+  });
 });

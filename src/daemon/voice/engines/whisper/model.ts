@@ -44,7 +44,7 @@ export function whisperModelChoice({ modelsDir, setting }: WhisperModelConfig): 
   } catch {
     return null;
   }
-  const first = names.find((name) => typeof readHeader(join(modelsDir, name)) !== 'string');
+  const first = names.find((name) => whisperModelProblem(join(modelsDir, name)) === null);
   if (first) return { path: join(modelsDir, first), why: 'the first whisper.cpp model by name in the models directory' };
   // A file named like a whisper.cpp model that is not one is reported, not silently passed over.
   const misnamed = names.find((name) => name.startsWith('ggml-'));
@@ -90,6 +90,12 @@ function readHeader(path: string): { real: boolean } | string {
   const [nVocab, , , , , , nTextState] = Array.from({ length: 11 }, (_, index) => header.readInt32LE(4 + index * 4));
   if (!(nVocab! > 0 && nTextState! > 0)) return 'its header has no vocabulary or text state size';
   return { real: statSync(path).size >= (nVocab! * nTextState!) / 2 };
+}
+
+/** Why the file is not a whisper.cpp model, or null when it is one. */
+export function whisperModelProblem(path: string): string | null {
+  const header = readHeader(path);
+  return typeof header === 'string' ? header : null;
 }
 
 const unavailable = (reason: string, hint: string) => ({ unavailable: { available: false as const, reason, hint } });
