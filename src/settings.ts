@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { environment } from './config/environment.js';
 import { readLiveLock } from './daemon/root/lock.js';
-import { whisperModelProblem } from './daemon/voice/engines/whisper/model.js';
+import { whisperModelProblem } from './daemon/voice/engines/whisper/model-file.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_URL, resolveStateRoot } from './paths.js';
 

@@ -1,11 +1,9 @@
-import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Availability } from '../../stt-engine.js';
 import { SILERO_VAD_FILE } from '../silero-vad.js';
+import { readHeader, whisperModelProblem } from './model-file.js';
 
-/** "ggml" as whisper.cpp writes it (a little-endian 0x67676d6c). */
-const GGML_MAGIC = 0x67676d6c;
-const HEADER_BYTES = 4 + 11 * 4;
 const MODEL_HINT =
   'download a whisper.cpp model (e.g. ggml-base.en.bin from huggingface.co/ggerganov/whisper.cpp) into the models directory, or pick one with `car config set whisper.model <file>`';
 
@@ -65,37 +63,6 @@ export function whisperFiles(config: WhisperModelConfig): { files: WhisperFiles 
     return unavailable(`the whisper engine segments speech with Silero VAD, and ${SILERO_VAD_FILE} is not in the models directory`, `put silero_vad.onnx (github.com/snakers4/silero-vad) into ${config.modelsDir ?? 'the models directory'}`);
   }
   return { files: { model, vad, real: header.real } };
-}
-
-/**
- * Checks the header whisper.cpp reads first. A file "holds weights" when it is at least as
- * large as its token embedding (n_vocab × n_text_state) at 4 bits a weight, the smallest
- * quantisation: a real tiny model is ≥ 10 MB by that rule, whisper.cpp's format-only test
- * model (for-tests-ggml-tiny.en.bin, 0.6 MB) is not, though it loads and decodes to "".
- */
-function readHeader(path: string): { real: boolean } | string {
-  const header = Buffer.alloc(HEADER_BYTES);
-  let read: number;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      read = readSync(fd, header, 0, HEADER_BYTES, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    return `it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
-  }
-  if (read < HEADER_BYTES || header.readUInt32LE(0) !== GGML_MAGIC) return 'it does not start with the ggml magic';
-  const [nVocab, , , , , , nTextState] = Array.from({ length: 11 }, (_, index) => header.readInt32LE(4 + index * 4));
-  if (!(nVocab! > 0 && nTextState! > 0)) return 'its header has no vocabulary or text state size';
-  return { real: statSync(path).size >= (nVocab! * nTextState!) / 2 };
-}
-
-/** Why the file is not a whisper.cpp model, or null when it is one. */
-export function whisperModelProblem(path: string): string | null {
-  const header = readHeader(path);
-  return typeof header === 'string' ? header : null;
 }
 
 const unavailable = (reason: string, hint: string) => ({ unavailable: { available: false as const, reason, hint } });
