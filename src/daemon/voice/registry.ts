@@ -68,13 +68,14 @@ export class VoiceSessionRegistry {
     private readonly core: CapabilityHost,
     options: VoiceOptions = {},
   ) {
-    const workers = options.workers ?? Math.min(2, availableParallelism());
+    // A decoder load is a core's work for most of a second: one at a time per core.
+    const concurrentOpens = Math.min(options.workers ?? Infinity, 2, availableParallelism());
     const modelsDir = options.modelsDir ?? (core.stateRoot === null ? null : join(core.stateRoot, 'models'));
     const engines = options.engines ?? defaultEngines({ ...options, modelsDir, stateRoot: core.stateRoot });
     this.engines = new Map(engines.map((engine) => [engine.id, engine]));
     this.maxPerConnection = options.maxPerConnection ?? 4;
     this.maxPerDaemon = options.maxPerDaemon ?? 16;
-    this.openQueue = new EngineOpenQueue(workers);
+    this.openQueue = new EngineOpenQueue(concurrentOpens);
 
     core.lifecycle.onTeardown(3, 'voice sessions', (session, reason) => this.discardOwnedBy(session, reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected'));
     core.lifecycle.describeWith((session) => ({ voice_sessions: this.ownedBy(session).map((voice) => voice.id) }));

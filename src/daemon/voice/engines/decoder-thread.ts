@@ -14,7 +14,8 @@ export class DecoderThreads {
 
   constructor(
     private readonly script: URL,
-    private readonly workerData: () => unknown,
+    /** The data of the thread with this index (0 for the first started). */
+    private readonly workerData: (threadIndex: number) => unknown,
     private readonly maxThreads: number,
   ) {}
 
@@ -38,7 +39,7 @@ export class DecoderThreads {
     const idle = this.threads.find((thread) => thread.streamCount === 0);
     if (idle) return idle;
     if (this.threads.length < this.maxThreads) {
-      const thread = new DecoderThread(this.script, this.workerData());
+      const thread = new DecoderThread(this.script, this.workerData(this.threads.length));
       this.threads.push(thread);
       return thread;
     }

@@ -12,8 +12,13 @@ export interface DefaultEngineOptions {
   modelsDir?: string | null;
   /** Where the `whisper.model` setting is read; null reads none. */
   stateRoot?: string | null;
-  /** PocketSphinx decoder threads; defaults to one per core, at most 2. */
+  /**
+   * PocketSphinx decoder threads; defaults to two per core (cores counted up to 2), so up to
+   * that many streams each have a thread and one stream's full-utterance decode does not hold
+   * up another's live pass.
+   */
   workers?: number;
+  /** Loaded PocketSphinx decoders kept between sessions, in total; defaults to one per core. */
   idleDecoders?: number;
   idleMs?: number;
   /** Whisper worker threads (1) and threads per decode (one per core, at most 2). */
@@ -28,8 +33,8 @@ export function defaultEngines(options: DefaultEngineOptions): SttEngine[] {
   return [
     new SphinxEngine({
       modelDir: options.modelDir ?? DEFAULT_MODEL_DIR,
-      workers: options.workers ?? cores,
-      idleDecoders: options.idleDecoders ?? 1,
+      workers: options.workers ?? 2 * cores,
+      idleDecoders: options.idleDecoders ?? cores,
       idleMs: options.idleMs ?? 120_000,
     }),
     new WhisperEngine({

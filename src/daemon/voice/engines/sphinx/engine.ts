@@ -6,8 +6,9 @@ import type { SphinxWorkerConfig } from './worker.js';
 
 export interface SphinxEngineOptions {
   modelDir: string;
-  /** Worker threads decoding in parallel; streams are spread over them. */
+  /** Worker threads decoding in parallel: a stream gets a thread of its own while there are fewer streams than this. */
   workers: number;
+  /** Loaded decoders kept between sessions, in total (one on each of the first threads). */
   idleDecoders: number;
   idleMs: number;
 }
@@ -23,7 +24,7 @@ export class SphinxEngine implements SttEngine {
   private readonly threads: DecoderThreads;
 
   constructor(private readonly options: SphinxEngineOptions) {
-    const config = (): SphinxWorkerConfig => ({ model: sphinxModel(options.modelDir), idleDecoders: options.idleDecoders, idleMs: options.idleMs });
+    const config = (threadIndex: number): SphinxWorkerConfig => ({ model: sphinxModel(options.modelDir), idleDecoders: threadIndex < options.idleDecoders ? 1 : 0, idleMs: options.idleMs });
     this.threads = new DecoderThreads(new URL('./worker.js', import.meta.url), config, options.workers);
   }
 
@@ -37,6 +38,10 @@ export class SphinxEngine implements SttEngine {
 
   openStreams(): number {
     return this.threads.openStreams();
+  }
+
+  threadCount(): number {
+    return this.threads.threadCount();
   }
 
   close(): Promise<void> {

@@ -20,7 +20,7 @@ export interface StreamingDecoder {
 const STEP_SAMPLES = ENGINE_SAMPLE_RATE / 10;
 /** PocketSphinx's detector reports speech after 10 frames of it and silence after 50 (`-vad_startspeech`, `-vad_postspeech`). */
 const SPEECH_START_DELAY_MS = 100;
-const SPEECH_END_DELAY_MS = 500;
+export const SPEECH_END_DELAY_MS = 500;
 /** Audio kept from before the detector reports speech, so the final decode hears the utterance's onset. */
 const PRE_ROLL_SAMPLES = ENGINE_SAMPLE_RATE;
 /** An utterance this long is closed even without a pause, bounding memory and the final's delay. */
