@@ -16,6 +16,7 @@ const BYTES_PER_SECOND = 32000;
 /** The real Silero VAD model of the shared models directory (never copied into the project). */
 const SILERO_MODEL = join(SHARED_MODELS, 'silero_vad.onnx');
 const FRAME_BYTES = BYTES_PER_SECOND / 10;
+const FRAME_MS = (FRAME_BYTES / BYTES_PER_SECOND) * 1000;
 const CONCURRENT_STREAMS = 4;
 /** Stream counts tried for capacity, and the audio each stream sends at real-time pace. */
 const CAPACITY_STEP = 2;
@@ -262,7 +263,8 @@ async function pacedLatency(client: CarClient, pcm: Buffer): Promise<{ stopMs: n
   const unsubscribe = client.on('voice.event', (params) => {
     if (params.session_id !== session_id) return;
     events.push(params.event);
-    if (params.event.type === 'speech_end') speechEndMs = Math.max(speechEndMs, performance.now() - (startedAt + params.event.at_ms + SPEECH_END_DELAY_MS));
+    // The detector closes an utterance on the frame whose audio ends SPEECH_END_DELAY_MS after it; that frame was sent one frame's length before its end.
+    if (params.event.type === 'speech_end') speechEndMs = Math.max(speechEndMs, performance.now() - (startedAt + params.event.at_ms + SPEECH_END_DELAY_MS - FRAME_MS));
   });
   let seq = 0;
   for (let offset = 0; offset < pcm.length; offset += FRAME_BYTES) {
