@@ -102,7 +102,8 @@ const section: BenchSection = {
       const longAudio = Buffer.from(meeting.pcm.buffer, meeting.pcm.byteOffset, meeting.pcm.byteLength);
       const cpuBefore = cpuSeconds(daemon.pid);
       let running = true;
-      const streaming = Promise.all(streams.map((stream, index) => pacedLatency(stream, rotate(longAudio, meeting.starts[(index * 3) % meeting.starts.length]! * 2)))).finally(() => (running = false));
+      const streamAudios = streams.map((_, index) => rotate(longAudio, meeting.starts[(index * 3) % meeting.starts.length]! * 2));
+      const streaming = Promise.all(streams.map((stream, index) => pacedLatency(stream, streamAudios[index]!))).finally(() => (running = false));
       const [busy, streamed] = await Promise.all([probeSessionsList(prober, () => !running, Infinity), streaming]);
       const coresUsed = (cpuSeconds(daemon.pid) - cpuBefore) / (longAudio.length / BYTES_PER_SECOND);
       const single = await pacedLatency(client, longAudio);
@@ -114,7 +115,7 @@ const section: BenchSection = {
         reported(`sessions.list p50 during ${CONCURRENT_STREAMS} streams vs idle`, 'ms', summarize(busy).p50, summarize(idle).p50),
       );
       for (const stream of [...streams, prober]) stream.close();
-      const engineLags = await engineAlonePaced(streams.map((_, index) => rotate(longAudio, meeting.starts[(index * 3) % meeting.starts.length]! * 2)));
+      const engineLags = await engineAlonePaced(streamAudios);
       rows.push(reported(`${CONCURRENT_STREAMS} concurrent real-time streams: worst backlog at end, daemon vs the engine alone (its own threads in this process, same audio)`, 'ms', Math.max(...streamed.map((lag) => lag.stopMs)), Math.max(...engineLags)));
 
       const capacityRecordings = meeting.starts.findIndex((start) => start * 2 >= CAPACITY_AUDIO_SECONDS * BYTES_PER_SECOND);
