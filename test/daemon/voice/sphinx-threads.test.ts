@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DEFAULT_MODEL_DIR } from '../../../src/daemon/voice/engines/sphinx/addon.js';
 import { SphinxEngine } from '../../../src/daemon/voice/engines/sphinx/engine.js';
-import { DECODER_NICENESS } from '../../../src/daemon/voice/engines/stream-worker.js';
 import type { SttStream } from '../../../src/daemon/voice/stt-engine.js';
 import { engineMissing, goForward } from './recordings.js';
 
@@ -44,30 +42,4 @@ describe('PocketSphinx decoder threads', { skip: engineMissing }, () => {
       await engine.close();
     }
   });
-
-  it('decodes at a lower priority than the event loop, whose thread keeps its own', { skip: process.platform !== 'linux' && 'per-thread niceness is Linux only' }, async () => {
-    const before = new Set(Object.keys(threadNiceness()));
-    const engine = new SphinxEngine({ modelDir: DEFAULT_MODEL_DIR, workers: 1, idleDecoders: 0, idleMs: 1000 });
-    try {
-      const stream = await engine.open(OPTIONS, () => undefined);
-      const niceness = threadNiceness();
-      const added = Object.keys(niceness).filter((tid) => !before.has(tid));
-      assert.ok(added.some((tid) => niceness[tid] === DECODER_NICENESS), `a new thread at niceness ${DECODER_NICENESS}: ${JSON.stringify(niceness)}`);
-      assert.equal(niceness[String(process.pid)], 0, 'the event loop thread keeps niceness 0');
-      await stream.end();
-    } finally {
-      await engine.close();
-    }
-  });
 });
-
-/** Each thread of this process and its niceness (field 19 of /proc/<pid>/task/<tid>/stat). */
-function threadNiceness(): Record<string, number> {
-  return Object.fromEntries(
-    readdirSync(`/proc/${process.pid}/task`).map((tid) => {
-      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
-      return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
-    }),
-  );
-}
-

@@ -1,16 +1,7 @@
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { PcmConverter } from '../../../audio/resample.js';
 import type { VoiceEvent } from '../../../protocol/voice.js';
 import type { WorkerReply, WorkerRequest } from './stream-messages.js';
-
-/**
- * Niceness of a decoding thread. Decoding is CPU-bound for seconds at a time; the event loop
- * (every RPC, every audio frame) needs little CPU but needs it at once. Measured with 4
- * real-time streams on 2 cores: `sessions.list` p99 9.4–9.9 ms at equal priority, 5.8–6.1 ms
- * with the decoders at +10, transcripts unchanged.
- */
-export const DECODER_NICENESS = 10;
 
 /** Engines take 16 kHz mono. */
 export const ENGINE_SAMPLE_RATE = 16000;
@@ -31,7 +22,6 @@ export type OpenWorkerStream = (options: { partials: boolean }, emit: (event: Vo
  * at a time and in arrival order, off the daemon's event loop.
  */
 export function serveStreams(openStream: OpenWorkerStream): void {
-  lowerThisThreadsPriority();
   const port = parentPort!;
   const streams = new Map<number, { stream: WorkerStream; converter: PcmConverter }>();
   const send = (reply: WorkerReply) => port.postMessage(reply);
@@ -76,14 +66,4 @@ export function serveStreams(openStream: OpenWorkerStream): void {
       send({ op: 'done', ticket: request.ticket, error: (error as Error).message });
     }
   });
-}
-
-/** Linux gives each thread its own niceness, so this leaves the event loop's thread as it is; elsewhere it would lower the whole process, so it does nothing there. */
-function lowerThisThreadsPriority(): void {
-  if (process.platform !== 'linux') return;
-  try {
-    setPriority(DECODER_NICENESS);
-  } catch {
-    // Raising one's own niceness is always allowed; a sandbox that forbids it costs only latency.
-  }
 }
