@@ -8,7 +8,7 @@ interface Waiting {
 }
 
 /**
- * Lets only a few engine opens (each loads a ~80 MB decoder) run at once and drops the
+ * Lets only a few engine opens (each loads a ~120 MB decoder) run at once and drops the
  * queued opens of sessions that ended meanwhile, so a client that fires starts and vanishes
  * never makes the daemon load a decoder for them (issue 12, defect 1).
  */

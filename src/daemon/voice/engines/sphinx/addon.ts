@@ -71,7 +71,7 @@ export function sphinxAvailability(modelDir: string): Availability {
 export interface OwnedDecoder extends StreamingDecoder {
   /** Starts a live utterance on the search the finals use, so the bench can set its live result against its full-utterance decode. */
   startUtteranceOnFinalSearch(): void;
-  /** Releases the model memory (~100 MB) now rather than at garbage collection. */
+  /** Releases the model memory (~120 MB) now rather than at garbage collection. */
   free(): void;
 }
 

@@ -39,4 +39,3 @@ export function whisperModelProblem(path: string): string | null {
   const header = readHeader(path);
   return typeof header === 'string' ? header : null;
 }
-
