@@ -17,6 +17,10 @@ export default class ModelsAdd extends CarCommand {
     '<%= config.bin %> models add openai --url https://api.openai.com/v1 --model gpt-4o-mini --api-key-env OPENAI_API_KEY --max-concurrent 8',
     '<%= config.bin %> models add local-ollama --url http://127.0.0.1:11434/v1 --model nomic-embed-text --role embedding',
   ];
+  /** `--url` is the server's here (as ollama and LiteLLM users expect); the daemon's is `--daemon-url`. */
+  static override baseFlags = {
+    'daemon-url': Flags.string({ description: 'daemon URL [default: CAR_DAEMON_URL, the `url` setting, or ws://127.0.0.1:9100]', helpGroup: 'GLOBAL' }),
+  };
   static override args = {
     name: stringArg({ description: 'the name calls and settings use (car infer -m <name>)', required: true }),
   };
@@ -29,6 +33,10 @@ export default class ModelsAdd extends CarCommand {
     'max-concurrent': Flags.integer({ description: 'calls sent to this server at once; more wait in a queue', default: 4, min: 1, max: 64 }),
     'context-length': Flags.integer({ description: 'tokens one call may use (budgets memory context and summary chunks)', default: 4096, min: 256 }),
   };
+
+  protected override async daemonUrlFlag(): Promise<string | undefined> {
+    return (await this.parse(ModelsAdd)).flags['daemon-url'];
+  }
 
   async run() {
     const { args, flags } = await this.parse(ModelsAdd);

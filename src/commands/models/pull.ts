@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 import { formatBytes } from '../../cli/inference.js';
-import { progress } from '../../cli/render.js';
+import { isInteractive, progress } from '../../cli/render.js';
 
 export default class ModelsPull extends CarCommand {
   static override summary = 'Download a model into the models directory.';
@@ -33,15 +33,24 @@ export default class ModelsPull extends CarCommand {
       if (uri === args.uri) spinner?.update(progressLine(downloaded, total, Date.now() - started));
     });
     // Ctrl-C closes the connection; the daemon stops the download and keeps the partial file for the next pull.
+    let interrupted = false;
     const interrupt = () => {
-      spinner?.fail('interrupted; run the same pull again to resume');
+      interrupted = true;
+      const message = 'interrupted; the partial file is kept, run the same pull again to resume';
+      if (isInteractive()) spinner?.fail(message);
+      else process.stderr.write(`${message}\n`);
       client.close();
-      process.exitCode = 130;
     };
     process.once('SIGINT', interrupt);
     try {
-      const pulled = await client.call('models.pull', { uri: args.uri, sha256: flags.sha256 });
+      const pulled = await client.call('models.pull', { uri: args.uri, sha256: flags.sha256 }).catch((error: unknown) => {
+        // The closed connection is how the interrupt works, not an error to report.
+        if (!interrupted) throw error;
+        process.exitCode = 130;
+        return null;
+      });
       spinner?.stop();
+      if (pulled === null) return null;
       return this.show(pulled, ({ resumed, name, size_bytes, architecture, chat_template, sha256 }) =>
         `${resumed ? 'resumed and pulled' : 'pulled'} ${name} (${formatBytes(size_bytes)}, ${architecture ?? 'unknown architecture'}${chat_template ? ', chat template' : ''})\nsha256 ${sha256}`,
       );
