@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -194,6 +195,31 @@ describe('models.pull and models.delete', () => {
       anyone.close();
     } finally {
       await open.close();
+    }
+  });
+
+  it('after ENOSPC leaves no file under the real name and frees the space (a 2 MiB tmpfs)', async (t) => {
+    const disk = tempStateRoot('car-tiny-disk-');
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk], { encoding: 'utf8' });
+    if (mounted.status !== 0) return t.skip(`cannot mount a tmpfs here (${mounted.stderr.trim() || mounted.error?.message}); needs root`);
+    const full = await startInference({ modelsDir: disk, pulls: { stallMs: 10_000 } });
+    const unannounced = await httpServer((_request, response) => {
+      response.writeHead(200);
+      response.end(Buffer.alloc(3 * 2 ** 20, 7));
+    });
+    try {
+      const host = await full.connect({ asHost: true });
+      const refused = await rejectsWith(host.call('models.pull', { uri: `${server.url}/stories-described.gguf` }), ErrorCode.Unavailable, /the file needs \d+ more bytes but the disk has \d+ free/);
+      assert.equal(refused.data?.kind, 'disk_full');
+      const filled = await rejectsWith(host.call('models.pull', { uri: `${unannounced.url}/big.gguf` }), ErrorCode.Unavailable, /the disk is full \(ENOSPC\); the partial file was removed to free the space/);
+      assert.equal(filled.data?.kind, 'disk_full');
+      assert.deepEqual(readdirSync(disk), [], 'no file under the real name, and the space is free again');
+      assert.ok(!(await host.call('models.list', {})).models.some((model) => model.name === 'big'));
+      host.close();
+    } finally {
+      await full.close();
+      await unannounced.close();
+      spawnSync('umount', [disk]);
     }
   });
 });
