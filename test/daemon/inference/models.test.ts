@@ -260,10 +260,10 @@ describe('inference CLI (§18.2)', () => {
     assert.equal(
       models.stdout,
       [
-        'NAME                    SIZE    ARCH     CONTEXT  CHAT  ROLES',
-        'llama-2-tiny-random     1.8 MB  llama    4096     no    -',
-        'stories260K             1.2 MB  llama    128      no    default,embedding',
-        'for-tests-ggml-tiny.en  587 KB  whisper  1500     no    whisper',
+        'NAME                    SOURCE  SIZE    ARCH     CONTEXT  CHAT  REACHABLE  ROLES',
+        'llama-2-tiny-random     local   1.8 MB  llama    4096     no    -          -',
+        'stories260K             local   1.2 MB  llama    128      no    -          default,embedding',
+        'for-tests-ggml-tiny.en  local   587 KB  whisper  1500     no    -          whisper',
         `default: stories260K, ${capable}`,
         `embedding: stories260K, ${capable}`,
         'whisper: for-tests-ggml-tiny.en, the first whisper.cpp model by name in the models directory',
@@ -277,7 +277,8 @@ describe('inference CLI (§18.2)', () => {
     const admission = await runCli(['admission', 'status', '--json'], daemon.env);
     assert.equal(admission.code, 0, admission.stderr);
     const status = JSON.parse(admission.stdout);
-    assert.deepEqual(Object.keys(status).sort(), ['env_override', 'host_ram_bytes', 'permits_available', 'permits_in_use', 'permits_total', 'queued', 'source']);
+    assert.deepEqual(Object.keys(status).sort(), ['env_override', 'host_ram_bytes', 'permits_available', 'permits_in_use', 'permits_total', 'queued', 'remote', 'source']);
+    assert.deepEqual(status.remote, []);
     const human = await runCli(['admission', 'status'], daemon.env);
     assert.match(human.stdout, new RegExp(`^permits +0 in use, ${status.permits_total} free, ${status.permits_total} total \\(from [\\d.]+ GB of RAM\\)\\nqueued +0\\n$`));
   });
