@@ -60,6 +60,12 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
     state: {
       handlerTimeoutMs: wholeSeconds('CAR_HANDLER_TIMEOUT', env.handlerTimeout, 1, 'unset it for the 30-minute default'),
       decodeTimeoutMs: wholeSeconds('CAR_LOCAL_DECODE_TIMEOUT_SECS', env.localDecodeTimeout, 0, 'unset it for the 300-second default'),
+      pulls: {
+        maxBytes: byteSize('CAR_PULL_MAX_BYTES', env.pullMaxBytes),
+        stallMs: wholeSeconds('CAR_PULL_STALL_SECS', env.pullStallSecs, 1, 'unset it for the 30-second default'),
+        allowClients: env.pullAllowClients,
+      },
+      remoteTimeoutMs: wholeSeconds('CAR_REMOTE_TIMEOUT_SECS', env.remoteTimeoutSecs, 1, 'unset it for the 120-second default'),
       admissionOverride: env.inferenceMaxConcurrent,
       // Relative to the directory the daemon was started in (§7.2).
       modelsDir: modelsDir === undefined ? undefined : resolve(modelsDir),
@@ -86,6 +92,10 @@ export function daemonVariables(env: CarEnvironment, config: DaemonConfig): Reco
     ['CAR_MAX_CONNECTIONS', env.maxConnections],
     ['CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections],
     ['CAR_LOG_LEVEL', env.logLevel],
+    ['CAR_PULL_MAX_BYTES', env.pullMaxBytes],
+    ['CAR_PULL_STALL_SECS', env.pullStallSecs],
+    ['CAR_PULL_ALLOW_CLIENTS', env.pullAllowClients ? '1' : undefined],
+    ['CAR_REMOTE_TIMEOUT_SECS', env.remoteTimeoutSecs],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
@@ -97,6 +107,17 @@ function wholeSeconds(name: string, raw: string | undefined, min: 0 | 1, hint: s
     throw new ConfigError(`${name} must be ${rule}, got '${raw}'`, hint);
   }
   return Number(raw.trim()) * 1000;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+/** Bytes, or a whole number with a K/M/G/T suffix (powers of 1024). */
+function byteSize(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^(\d+)\s*([KMGT]?)i?B?$/i.exec(raw.trim());
+  const bytes = match ? Number(match[1]) * BYTE_UNITS[match[2]!.toUpperCase()]! : NaN;
+  if (!(bytes >= 1)) throw new ConfigError(`${name} must be a size such as 20G, 500M or a number of bytes, got '${raw}'`, 'unset it for the 128 GiB default');
+  return bytes;
 }
 
 function wholeCount(name: string, raw: string | undefined, hint: string): number | undefined {

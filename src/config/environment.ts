@@ -33,6 +33,18 @@ export interface CarEnvironment {
   maxPreAuthConnections?: string;
   /** `CAR_LOG_LEVEL`: debug, info, warn or error. */
   logLevel?: string;
+  /** `CAR_PULL_MAX_BYTES`: the largest model a pull writes (bytes, or with a K/M/G/T suffix). */
+  pullMaxBytes?: string;
+  /** `CAR_PULL_STALL_SECS`: a pull with no data for this long fails. */
+  pullStallSecs?: string;
+  /** `CAR_PULL_ALLOW_CLIENTS=1`: client-role sessions may pull, not only the host role. */
+  pullAllowClients: boolean;
+  /** `CAR_REMOTE_TIMEOUT_SECS`: a remote model call with no data for this long fails. */
+  remoteTimeoutSecs?: string;
+  /** `MODEL_ENDPOINT`, else `HF_ENDPOINT` (node-llama-cpp's and llama.cpp's names): the Hugging Face mirror `hf:` pulls use. */
+  huggingFaceEndpoint?: string;
+  /** `HF_TOKEN`: sent to the Hugging Face endpoint only, for gated repositories. */
+  huggingFaceToken?: string;
   /** `CI`: no spinners. */
   ci: boolean;
 }
@@ -57,12 +69,21 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnviro
     maxConnections: present(env.CAR_MAX_CONNECTIONS),
     maxPreAuthConnections: present(env.CAR_MAX_PREAUTH_CONNECTIONS),
     logLevel: present(env.CAR_LOG_LEVEL),
+    pullMaxBytes: present(env.CAR_PULL_MAX_BYTES),
+    pullStallSecs: present(env.CAR_PULL_STALL_SECS),
+    pullAllowClients: env.CAR_PULL_ALLOW_CLIENTS === '1',
+    remoteTimeoutSecs: present(env.CAR_REMOTE_TIMEOUT_SECS),
+    huggingFaceEndpoint: trimmed(env.MODEL_ENDPOINT) ?? trimmed(env.HF_ENDPOINT),
+    huggingFaceToken: trimmed(env.HF_TOKEN),
     ci: Boolean(env.CI),
   };
 }
 
 /** The process's environment, as the CLI and the daemon entry point see it. */
 export const environment = (): CarEnvironment => readEnvironment();
+
+/** One variable a user named (a remote model's `--api-key-env`), read when it is used, so a restarted daemon picks up a new value. */
+export const namedVariable = (name: string): string | undefined => trimmed(process.env[name]);
 
 /** The environment of a daemon child process: this process's, with `overrides` on top. */
 export const childEnvironment = (overrides: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, ...overrides });

@@ -109,6 +109,16 @@ export interface AdmissionStatus {
   queued: number;
   source: 'ram' | 'env' | 'config';
   host_ram_bytes: number;
+  /** Each remote model's own gate (`--max-concurrent`), separate from the local one above. */
+  remote: RemoteAdmissionStatus[];
+}
+
+export interface RemoteAdmissionStatus {
+  model: string;
+  permits_total: number;
+  permits_in_use: number;
+  permits_available: number;
+  queued: number;
 }
 
 export interface DaemonStatus {

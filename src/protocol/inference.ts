@@ -121,21 +121,55 @@ export interface EmbedResult {
 /** The roles a model can serve: `default` for `infer`, `summary` for meeting summaries, `embedding`, `whisper` (speech). */
 export type ModelRole = 'default' | 'summary' | 'embedding' | 'whisper';
 
-/** One model file of the models directory, described from its header. */
-export interface ModelInfo {
+/** What local and remote entries of `models.list` share. */
+interface ModelEntry {
   name: string;
+  default_for: ('generation' | 'embedding')[];
+  roles: ModelRole[];
+  /** Why the model holds each of its roles. */
+  why: Partial<Record<ModelRole, string>>;
+}
+
+/** One model file of the models directory, described from its header. */
+export interface LocalModelInfo extends ModelEntry {
+  source: 'local';
   file: string;
   size_bytes: number;
   /** `null` when the header could not be read; `error` then says why. */
   architecture: string | null;
   context_length: number | null;
   chat_template: boolean;
-  default_for: ('generation' | 'embedding')[];
-  roles: ModelRole[];
-  /** Why the model holds each of its roles. */
-  why: Partial<Record<ModelRole, string>>;
   error?: string;
 }
+
+/** What a remote model may be used for: `chat` (infer), `summary` (meeting summaries), `embedding` (embed). */
+export type RemoteRole = 'chat' | 'summary' | 'embedding';
+export const REMOTE_ROLES = ['chat', 'summary', 'embedding'] as const satisfies readonly RemoteRole[];
+
+/** Where a remote model's API key comes from; the key itself is never stored or shown. */
+export type ApiKeySource = { env: string } | { file: string } | null;
+
+/** A model served by an OpenAI-compatible server (`car models add`). */
+export interface RemoteModelInfo extends ModelEntry {
+  source: 'remote';
+  /** The server's base URL (ending in /v1 for most servers). */
+  url: string;
+  /** The model id the server knows it by. */
+  remote_model: string;
+  api_key: ApiKeySource;
+  /** The roles it was added for; `roles` says which of them it holds now. */
+  serves: RemoteRole[];
+  max_concurrent: number;
+  /** Tokens one call may use, as given at `models add` (the server's own limit is not queried). */
+  context_length: number;
+  /** `null` when not checked (the listing was asked without checks). */
+  reachable: boolean | null;
+  /** `ok`, or why the server cannot be used (status and message, never the key). */
+  status: string;
+}
+
+export type ModelInfo = LocalModelInfo | RemoteModelInfo;
+export const isLocalModel = (model: ModelInfo): model is LocalModelInfo => model.source === 'local';
 
 /** What meeting summaries use: a model with a chat template, or none (extractive summaries) and why. */
 export interface SummaryChoice {
@@ -167,6 +201,26 @@ export const modelsDeleteParams = z.strictObject({
   name: modelName,
 });
 
+/** `car models add`: a remote model; the key is named by variable or file, never sent. */
+export const modelsAddParams = z
+  .strictObject({
+    name: modelName,
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^https?:\/\/[^\s?#]+$/, 'must be the http(s) base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (no query or fragment)'),
+    model: z.string().min(1).max(256),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable of the daemon')
+      .optional(),
+    api_key_file: z.string().regex(/^\/\S/, 'must be an absolute path to a file holding the key').max(4096).optional(),
+    roles: z.array(z.enum(REMOTE_ROLES)).max(3).default([]),
+    max_concurrent: z.number().int().min(1).max(64).default(4),
+    context_length: z.number().int().min(256).max(10_000_000).default(4096),
+  })
+  .refine((params) => params.api_key_env === undefined || params.api_key_file === undefined, { message: 'pass at most one of api_key_env and api_key_file' });
+
 export interface ModelPullResult {
   name: string;
   file: string;
@@ -188,10 +242,12 @@ export const inferenceContract = defineMethods({
   'models.list': { params: emptyParams, result: returns<ModelsListResult>() },
   'models.pull': { params: modelsPullParams, result: returns<ModelPullResult>() },
   'models.delete': { params: modelsDeleteParams, result: returns<{ name: string; deleted: true }>() },
+  'models.add': { params: modelsAddParams, result: returns<RemoteModelInfo>() },
 });
 
 export const inferenceNotifications = defineNotifications({
   'inference.stream.event': carries<{ request_id: string | number; event: InferenceStreamEvent }>(),
   'infer.progress': carries<{ id: string | number }>(),
-  'models.pull.progress': carries<{ uri: string; downloaded: number; total: number }>(),
+  /** `total` is `null` when the server does not announce a length. */
+  'models.pull.progress': carries<{ uri: string; downloaded: number; total: number | null }>(),
 });

@@ -1,15 +1,14 @@
 import type { z } from 'zod';
-import { RpcError } from '../../protocol/errors.js';
-import { generateRequestParams, inferenceContract, type InferStreamResult, type InferenceStreamEvent } from '../../protocol/inference.js';
+import { RpcError, forbidden } from '../../protocol/errors.js';
+import { generateRequestParams, inferenceContract, type InferStreamResult, type InferenceStreamEvent, type RemoteModelInfo } from '../../protocol/inference.js';
 import { implement, type CallContext, type MethodTable } from '../rpc/method-table.js';
-import type { InferenceAdmission } from './admission.js';
 import type { CallOptions, LocalInference } from './local-inference.js';
 
 /** `infer.progress` cadence (§11.3): lets clients use an idle read timeout instead of an absolute one. */
 const PROGRESS_INTERVAL_MS = 10_000;
 
-/** `infer`, `infer_stream`, `inference.stream.cancel`, `embed`, `admission.status`, `models.list` (§11). */
-export const inferenceMethods = (inference: LocalInference, admission: InferenceAdmission): MethodTable =>
+/** `infer`, `infer_stream`, `inference.stream.cancel`, `embed`, `admission.status`, `models.*` (§11, §23, issue 24). */
+export const inferenceMethods = (inference: LocalInference): MethodTable =>
   implement(inferenceContract, {
     infer: {
       handler: (params, ctx) => withProgress(ctx, () => inference.infer(params, callOptions(ctx))),
@@ -29,11 +28,11 @@ export const inferenceMethods = (inference: LocalInference, admission: Inference
     },
 
     'admission.status': {
-      handler: (_params) => admission.status(),
+      handler: (_params) => inference.admissionStatus(),
     },
 
     'models.list': {
-      handler: (_params) => inference.catalogue.list(),
+      handler: (_params) => inference.listModels(),
     },
 
     'models.pull': {
@@ -41,7 +40,20 @@ export const inferenceMethods = (inference: LocalInference, admission: Inference
     },
 
     'models.delete': {
-      handler: (params, { session }) => inference.puller.delete(params, session),
+      handler: async (params, { session }) => {
+        if (!inference.remotes.has(params.name)) return inference.puller.delete(params, session);
+        if (!session.hasHostRights) throw forbidden(`removing remote model '${params.name}' needs a host-role session (host_token); \`car models rm\` signs in with it`);
+        await inference.remotes.remove(params.name);
+        return { name: params.name, deleted: true as const };
+      },
+    },
+
+    'models.add': {
+      hostOnly: true,
+      handler: async (params) => {
+        await inference.remotes.add(params);
+        return (await inference.listModels(false)).models.find((model): model is RemoteModelInfo => model.source === 'remote' && model.name === params.name)!;
+      },
     },
   });
 

@@ -5,6 +5,7 @@ import { AuthPolicy } from '../auth/tokens.js';
 import { InferenceAdmission } from '../inference/admission.js';
 import type { InferenceEngine } from '../inference/engine.js';
 import { LocalInference } from '../inference/local-inference.js';
+import type { PullPolicy } from '../inference/model-pull.js';
 import { Journal } from '../journal/journal.js';
 import { log } from '../log.js';
 import type { Memgine } from '../memgine/memgine.js';
@@ -51,6 +52,10 @@ export interface ServerStateConfig {
   modelsDir?: string;
   /** Bound on one local decode in ms (0 = none); 300 s by default. */
   decodeTimeoutMs?: number;
+  /** Remote models: no data from their server for this long fails a call (`CAR_REMOTE_TIMEOUT_SECS`, 120 s). */
+  remoteTimeoutMs?: number;
+  /** Pull limits (`CAR_PULL_MAX_BYTES`, `CAR_PULL_STALL_SECS`, `CAR_PULL_ALLOW_CLIENTS`); defaults in model-pull.ts. */
+  pulls?: Partial<PullPolicy>;
   /** Overrides of the A2UI limits of §17.4 (tests use a short TTL). */
   a2uiLimits?: Partial<A2uiLimits>;
   /** Speech model directory, voice session limits and decoder threads (§15); tests lower the limits. */
@@ -138,7 +143,12 @@ export class ServerState {
     this.a2ui = new A2uiSurfaceStore(core, this.host, this.sessions, this.a2uiRouteAuth, config.a2uiLimits);
     this.memory = new MemoryService(core, this.sessions, config.sharedMemgine);
     this.admission = new InferenceAdmission(config.admissionPermits, config.admissionOverride);
-    this.inference = new LocalInference(core, this.admission, this.memory, this.sessions, config.inference, { modelsDir: config.modelsDir, decodeTimeoutMs: config.decodeTimeoutMs });
+    this.inference = new LocalInference(core, this.admission, this.memory, this.sessions, config.inference, {
+      modelsDir: config.modelsDir,
+      decodeTimeoutMs: config.decodeTimeoutMs,
+      remoteTimeoutMs: config.remoteTimeoutMs,
+      pulls: config.pulls,
+    });
     this.voice = new VoiceSessionRegistry(core, { modelsDir: config.modelsDir, ...config.voice });
     this.binaryFrameHandler = (session, frame) => this.voice.receiveFrame(session, frame);
     this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory);
@@ -148,10 +158,10 @@ export class ServerState {
     this.registry.register(hostMethods(this.host));
     this.registry.register(a2uiMethods(this.a2ui));
     this.registry.register(memoryMethods(this.memory, this.journal));
-    this.registry.register(inferenceMethods(this.inference, this.admission));
+    this.registry.register(inferenceMethods(this.inference));
     this.registry.register(voiceMethods(this.voice));
     this.registry.register(meetingMethods(this.meetings));
-    this.contributeStatus(() => ({ admission: this.admission.status(), inference: this.inference.status() }));
+    this.contributeStatus(() => ({ admission: this.inference.admissionStatus(), inference: this.inference.status() }));
     this.lifecycle.onTeardown(1, 'abort in-flight requests', (session) => session.abortInflight());
     this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
   }
