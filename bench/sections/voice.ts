@@ -166,7 +166,7 @@ async function sustainedStreams(who: string, run: (count: number) => Promise<Ste
     const step = await run(count);
     runs.set(count, step);
     const worst = Math.max(...step.stopMs);
-    process.stderr.write(`  ${who}, ${count} streams: worst backlog ${Math.round(worst)} ms\n`);
+    process.stderr.write(`  ${who}, ${count} stream${count === 1 ? "" : "s"}: worst backlog ${Math.round(worst)} ms\n`);
     return worst <= BACKLOG_LIMIT_MS;
   };
   let count = CONCURRENT_STREAMS;
