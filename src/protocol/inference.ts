@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { carries, defineMethods, defineNotifications, returns } from './descriptor.js';
-import { emptyParams } from './core.js';
-import type { AdmissionStatus } from './core.js';
+import { defineMethods, defineNotifications } from './descriptor.js';
+import { admissionStatus, emptyParams } from './core.js';
 import { utf8Length } from './text.js';
 
 /** Inference, embeddings, admission and the model catalogue (PROTOCOL.md §11). */
@@ -77,77 +76,96 @@ export const streamCancelParams = z.strictObject({
   request_id: z.union([z.string(), z.number()]),
 });
 
-export interface TokenUsage {
-  input_tokens: number;
-  output_tokens: number;
-}
+const tokenUsage = z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() });
+export type TokenUsage = z.output<typeof tokenUsage>;
 
+export const STOP_REASONS = ['stop', 'length', 'cancelled', 'local_decode_timeout'] as const;
 /** `"stop"`, `"length"` (hit `max_tokens`), `"cancelled"` or `"local_decode_timeout"`. */
-export type StopReason = 'stop' | 'length' | 'cancelled' | 'local_decode_timeout';
+export type StopReason = (typeof STOP_REASONS)[number];
+const stopReason = z
+  .enum(STOP_REASONS)
+  .nullable()
+  .describe("'stop', 'length' (hit max_tokens), 'cancelled' or 'local_decode_timeout' (CAR_LOCAL_DECODE_TIMEOUT_SECS; the text so far is kept)");
 
-export interface InferResult {
-  text: string;
-  tool_calls: never[];
-  usage: TokenUsage;
-  model_used: string;
-  trace_id: string;
-  latency_ms: number;
-  time_to_first_token_ms: number | null;
-  stop_reason: StopReason | null;
-}
+const noToolCalls = z.array(z.never()).describe('always empty: this daemon does not call tools');
+const traceId = z.string().describe("'tr-' and 12 hex digits, also in the journal");
 
-export interface InferStreamResult {
-  text: string;
-  tool_calls: never[];
-  /** Zero tokens both ways when the stream was cancelled before generation started. */
-  usage: TokenUsage | null;
-  stop_reason: StopReason | null;
-  trace_id: string;
-  model_used: string;
-}
+export const inferResult = z.object({
+  text: z.string(),
+  tool_calls: noToolCalls,
+  usage: tokenUsage,
+  model_used: z.string(),
+  trace_id: traceId,
+  latency_ms: z.number(),
+  time_to_first_token_ms: z.number().nullable(),
+  stop_reason: stopReason,
+});
+export type InferResult = z.output<typeof inferResult>;
 
-export type InferenceStreamEvent =
-  | { type: 'text'; data: string }
-  | { type: 'usage'; input_tokens: number; output_tokens: number; cache_read_input_tokens: 0; cache_creation_input_tokens: 0 }
-  | { type: 'stop_reason'; data: StopReason | null }
-  | { type: 'error'; message: string };
+export const inferStreamResult = z.object({
+  text: z.string().describe('all the text the stream sent'),
+  tool_calls: noToolCalls,
+  usage: tokenUsage.nullable().describe('zero tokens both ways when the stream was cancelled before generation started'),
+  stop_reason: stopReason,
+  trace_id: traceId,
+  model_used: z.string(),
+});
+export type InferStreamResult = z.output<typeof inferStreamResult>;
 
-export interface EmbedResult {
-  embeddings: number[][];
-  model_used: string;
-  dimensions: number;
-}
+export const inferenceStreamEvent = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('text'), data: z.string().describe('the next chunk of text') }),
+    z.object({
+      type: z.literal('usage'),
+      input_tokens: z.number().int(),
+      output_tokens: z.number().int(),
+      cache_read_input_tokens: z.literal(0),
+      cache_creation_input_tokens: z.literal(0),
+    }),
+    z.object({ type: z.literal('stop_reason'), data: stopReason }),
+    z.object({ type: z.literal('error'), message: z.string().describe('the final response is then an error') }),
+  ])
+  .meta({ id: 'InferenceStreamEvent' });
+export type InferenceStreamEvent = z.output<typeof inferenceStreamEvent>;
 
+export const embedResult = z.object({
+  embeddings: z.array(z.array(z.number())).describe('one vector per text, in input order'),
+  model_used: z.string(),
+  dimensions: z.number().int(),
+});
+export type EmbedResult = z.output<typeof embedResult>;
+
+export const MODEL_ROLES = ['default', 'summary', 'embedding', 'whisper'] as const;
 /** The roles a model can serve: `default` for `infer`, `summary` for meeting summaries, `embedding`, `whisper` (speech). */
-export type ModelRole = 'default' | 'summary' | 'embedding' | 'whisper';
+export type ModelRole = (typeof MODEL_ROLES)[number];
 
 /** One model file of the models directory, described from its header. */
-export interface ModelInfo {
-  name: string;
-  file: string;
-  size_bytes: number;
-  /** `null` when the header could not be read; `error` then says why. */
-  architecture: string | null;
-  context_length: number | null;
-  chat_template: boolean;
-  default_for: ('generation' | 'embedding')[];
-  roles: ModelRole[];
-  /** Why the model holds each of its roles. */
-  why: Partial<Record<ModelRole, string>>;
-  error?: string;
-}
+export const modelInfo = z
+  .object({
+    name: z.string().describe('what `model` params take'),
+    file: z.string(),
+    size_bytes: z.number().int(),
+    architecture: z.string().nullable().describe('null when the header could not be read; `error` then says why'),
+    context_length: z.number().int().nullable(),
+    chat_template: z.boolean(),
+    default_for: z.array(z.enum(['generation', 'embedding'])),
+    roles: z.array(z.enum(MODEL_ROLES)).describe("'default' for infer, 'summary' for meeting summaries, 'embedding', 'whisper' (speech)"),
+    why: z.partialRecord(z.enum(MODEL_ROLES), z.string()).describe('why the model holds each of its roles'),
+    error: z.string().optional(),
+  })
+  .meta({ id: 'ModelInfo' });
+export type ModelInfo = z.output<typeof modelInfo>;
 
 /** What meeting summaries use: a model with a chat template, or none (extractive summaries) and why. */
-export interface SummaryChoice {
-  model: string | null;
-  reason: string;
-}
+export const summaryChoice = z.object({ model: z.string().nullable(), reason: z.string() });
+export type SummaryChoice = z.output<typeof summaryChoice>;
 
-export interface ModelsListResult {
-  models_dir: string | null;
-  models: ModelInfo[];
-  summary: SummaryChoice;
-}
+export const modelsListResult = z.object({
+  models_dir: z.string().nullable(),
+  models: z.array(modelInfo),
+  summary: summaryChoice.describe('what meeting summaries use: a model with a chat template, or none (extractive summaries) and why'),
+});
+export type ModelsListResult = z.output<typeof modelsListResult>;
 
 /* §23 "Models": pull and delete. */
 /** `hf:owner/repo/file.gguf`, or an http(s) URL of a `.gguf` file or a whisper.cpp `ggml-*.bin`. */
@@ -167,31 +185,45 @@ export const modelsDeleteParams = z.strictObject({
   name: modelName,
 });
 
-export interface ModelPullResult {
-  name: string;
-  file: string;
-  path: string;
-  size_bytes: number;
-  sha256: string;
-  /** The pull continued a partial file an earlier, interrupted pull left. */
-  resumed: boolean;
-  architecture: string | null;
-  chat_template: boolean;
-}
+export const modelPullResult = z.object({
+  name: z.string(),
+  file: z.string(),
+  path: z.string(),
+  size_bytes: z.number().int(),
+  sha256: z.string(),
+  resumed: z.boolean().describe('the pull continued a partial file an earlier, interrupted pull left'),
+  architecture: z.string().nullable(),
+  chat_template: z.boolean(),
+});
+export type ModelPullResult = z.output<typeof modelPullResult>;
+
+const requestId = z.union([z.string(), z.number()]);
 
 export const inferenceContract = defineMethods({
-  infer: { params: generateRequestParams, result: returns<InferResult>() },
-  infer_stream: { params: generateRequestParams, result: returns<InferStreamResult>() },
-  'inference.stream.cancel': { params: streamCancelParams, result: returns<{ cancelled: boolean }>() },
-  embed: { params: embedParams, result: returns<EmbedResult>() },
-  'admission.status': { params: emptyParams, result: returns<AdmissionStatus>() },
-  'models.list': { params: emptyParams, result: returns<ModelsListResult>() },
-  'models.pull': { params: modelsPullParams, result: returns<ModelPullResult>() },
-  'models.delete': { params: modelsDeleteParams, result: returns<{ name: string; deleted: true }>() },
+  infer: { params: generateRequestParams, result: inferResult, summary: 'Generates text with a local model, under the admission gate; sends infer.progress every ~10 s while outstanding.' },
+  infer_stream: {
+    params: generateRequestParams,
+    result: inferStreamResult,
+    summary: 'Like infer, streaming inference.stream.event notifications; the final response follows the last event. Needs a request id.',
+  },
+  'inference.stream.cancel': {
+    params: streamCancelParams,
+    result: z.object({ cancelled: z.boolean().describe('false for an unknown or finished stream') }),
+    summary: "Cancels one of the caller's streams; the stream still answers, with stop_reason 'cancelled'.",
+  },
+  embed: { params: embedParams, result: embedResult, summary: 'Embedding vectors for 1-256 texts, under the admission gate.' },
+  'admission.status': { params: emptyParams, result: admissionStatus, summary: 'A snapshot of the inference admission gate (permits, queue).' },
+  'models.list': { params: emptyParams, result: modelsListResult, summary: 'The model files of the models directory, their roles and the summary model.' },
+  'models.pull': {
+    params: modelsPullParams,
+    result: modelPullResult,
+    summary: 'Downloads a model into the models directory (resumable), sending models.pull.progress to the caller.',
+  },
+  'models.delete': { params: modelsDeleteParams, result: z.object({ name: z.string(), deleted: z.literal(true) }), summary: 'Removes a model file and any partial download (host role).' },
 });
 
 export const inferenceNotifications = defineNotifications({
-  'inference.stream.event': carries<{ request_id: string | number; event: InferenceStreamEvent }>(),
-  'infer.progress': carries<{ id: string | number }>(),
-  'models.pull.progress': carries<{ uri: string; downloaded: number; total: number }>(),
+  'inference.stream.event': z.object({ request_id: requestId.describe("the infer_stream request's id"), event: inferenceStreamEvent }),
+  'infer.progress': z.object({ id: requestId.describe("the infer request's id") }).describe('sent every ~10 s while an infer is queued, loading or generating'),
+  'models.pull.progress': z.object({ uri: z.string(), downloaded: z.number().int(), total: z.number().int() }),
 });
