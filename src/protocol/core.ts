@@ -103,7 +103,9 @@ export const sessionInfo = z
     requests_total: z.number().int(),
     last_activity_at: isoTime.describe('last frame received'),
   })
-  .meta({ id: 'SessionInfo' });
+  // `required: ['id']` is for the JSON Schema only (zod copies metadata into it): a row trimmed
+  // to `fields` carries `id` and those fields. The TypeScript type keeps whole rows.
+  .meta({ id: 'SessionInfo', required: ['id'] });
 export type SessionInfo = z.output<typeof sessionInfo>;
 
 /** Rows in connect order; `count` is every session, however many rows the page holds. */
