@@ -33,7 +33,7 @@ export const contract = {
 /** Every server → client notification by name: the source of `ClientSession.notify` and the client's `on`. */
 export const notifications = { ...inferenceNotifications, ...hostNotifications, ...voiceNotifications, ...meetingNotifications, ...a2uiNotifications };
 
-/** Every server → client request by name (§2.3); none yet. */
+/** Every server → client request by name (docs/protocol.md#server-requests); none yet. */
 export const serverRequests = defineServerRequests({});
 
 export type Contract = typeof contract;

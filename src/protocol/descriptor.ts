@@ -29,7 +29,7 @@ export interface MethodDescriptor<S extends z.ZodType = z.ZodType, R = unknown, 
 /** A server → client notification: the schema of its params (a `carries<P>()` phantom until converted). */
 export type NotificationDescriptor<P = unknown> = z.ZodType<P> | Phantom<P>;
 
-/** A server → client request (§2.3): what the daemon sends and what the client must answer. */
+/** A server → client request (docs/protocol.md#server-requests): what the daemon sends and what the client must answer. */
 export interface ServerRequestDescriptor<P = unknown, R = unknown> {
   readonly params: z.ZodType<P>;
   readonly result: z.ZodType<R>;
