@@ -272,7 +272,9 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 /** `a2ui.apply`: one envelope, or `{ envelope }`; the envelope itself is checked by the store (catalog and limit errors). */
 export const a2uiApplyParams = z.preprocess(
   (params) => (isPlainObject(params) && Object.keys(params).length === 1 && 'envelope' in params ? params : { envelope: params }),
-  z.strictObject({ envelope: z.record(z.string(), z.unknown(), { error: 'envelope must be an object' }) }),
+  z.strictObject({
+    envelope: z.record(z.string(), z.unknown(), { error: 'envelope must be an object' }).describe('an A2UI v0.9 envelope; the envelope itself may be sent as the params'),
+  }),
 );
 
 const INGEST_KEYS = ['payload', 'owner', 'endpoint', 'routeAuth', 'allowUntrustedEndpoint'];

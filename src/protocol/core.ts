@@ -4,17 +4,17 @@ import { accepts, defineMethods } from './descriptor.js';
 /** Core methods: auth, handshake, sessions, daemon (PROTOCOL.md §5, §6, §9). */
 
 export const sessionAuthParams = z.strictObject({
-  token: z.string().optional(),
-  host_token: z.string().optional(),
+  token: z.string().optional().describe('the client token (run/auth-token, CAR_AUTH_TOKEN)'),
+  host_token: z.string().optional().describe('the host token (run/host-token, CAR_HOST_TOKEN): the host role'),
   /** A one-time code from `session.login_code` (§23 "Browser sign-in"). */
-  login_code: z.string().max(256, 'login_code must be at most 256 characters').optional(),
-  memory_namespace: z.string().optional(),
-  agent_id: z.unknown().optional(),
+  login_code: z.string().max(256, 'login_code must be at most 256 characters').optional().describe('a one-time code from session.login_code, on its own'),
+  memory_namespace: z.string().optional().describe('binds the session to this persistent memory graph (1-128 printable ASCII, no / or \\)'),
+  agent_id: z.unknown().optional().describe('refused: agent binding is not supported'),
 });
 
 export const handshakeParams = z.strictObject({
-  protocol_version: z.unknown().optional(),
-  client_version: z.string().max(200).optional(),
+  protocol_version: z.unknown().optional().describe('must be 2'),
+  client_version: z.string().max(200).optional().describe('shown in sessions.list'),
 });
 
 export const loginCodeParams = z.strictObject({

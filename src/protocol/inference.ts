@@ -33,22 +33,22 @@ const responseFormat = z.discriminatedUnion('type', [
 /** `GenerateRequest` (§11.3): our subset of upstream's fields; the upstream-only keys are accepted and ignored. */
 export const generateRequestParams = z
   .strictObject({
-    model: modelName.optional(),
-    prompt: z.string().min(1).optional(),
-    messages: z.array(chatMessage).min(1).max(1024).optional(),
+    model: modelName.optional().describe('a name from models.list; the default generation model when left out'),
+    prompt: z.string().min(1).optional().describe("one user turn; pass exactly one of 'prompt' and 'messages'"),
+    messages: z.array(chatMessage).min(1).max(1024).optional().describe('a chat history'),
     system: z.string().optional(),
-    max_tokens: z.number().int().min(1).max(MAX_GENERATED_TOKENS).optional(),
-    temperature: z.number().min(0).max(2).optional(),
+    max_tokens: z.number().int().min(1).max(MAX_GENERATED_TOKENS).optional().describe(`${DEFAULT_MAX_TOKENS} when left out`),
+    temperature: z.number().min(0).max(2).optional().describe(`${DEFAULT_TEMPERATURE} when left out`),
     top_p: z.number().gt(0).max(1).optional(),
     seed: z.number().int().min(0).max(0xffffffff).optional(),
     stop: z.array(z.string().min(1).max(256)).max(8).optional(),
-    response_format: responseFormat.optional(),
-    context_query: z.string().min(1).max(4096).optional(),
-    tools: z.array(z.unknown()).max(0, { message: 'tool calling is not supported by this daemon; remove tools' }).optional(),
-    intent: z.unknown().optional(),
-    cache_control: z.unknown().optional(),
-    client_ref: z.unknown().optional(),
-    thinking: z.unknown().optional(),
+    response_format: responseFormat.optional().describe('constrains the output to JSON (a grammar)'),
+    context_query: z.string().min(1).max(4096).optional().describe("prepends memory.build_context's text for this query"),
+    tools: z.array(z.unknown()).max(0, { message: 'tool calling is not supported by this daemon; remove tools' }).optional().describe('must be empty: no tool calling'),
+    intent: z.unknown().optional().describe('accepted and ignored (upstream)'),
+    cache_control: z.unknown().optional().describe('accepted and ignored (upstream)'),
+    client_ref: z.unknown().optional().describe('accepted and ignored (upstream)'),
+    thinking: z.unknown().optional().describe('accepted and ignored (upstream)'),
   })
   .refine((request) => (request.prompt === undefined) !== (request.messages === undefined), {
     message: "pass exactly one of 'prompt' (a single user turn) or 'messages' (a chat history)",
@@ -73,7 +73,7 @@ export const embedParams = z.strictObject({
 });
 
 export const streamCancelParams = z.strictObject({
-  request_id: z.union([z.string(), z.number()]),
+  request_id: z.union([z.string(), z.number()]).describe("the infer_stream request's id"),
 });
 
 const tokenUsage = z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() });
@@ -178,7 +178,7 @@ export const modelsPullParams = z.strictObject({
     })
     .refine((uri) => !/\.bin(?:\?|$)/.test(uri) || /\/ggml-[^/]+\.bin(?:\?|$)/.test(uri), { message: 'a .bin download must be a whisper.cpp model named ggml-*.bin' }),
   /** Checked after the download; a mismatch removes the file. */
-  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional(),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional().describe('checked after the download; a mismatch removes the file'),
 });
 
 export const modelsDeleteParams = z.strictObject({

@@ -22,6 +22,9 @@ const absolutePath = z
   .refine((path) => !path.includes('\0'), 'must not contain NUL bytes')
   .refine((path) => isAbsolutePath(path), 'must be an absolute path on the daemon host');
 
+/** Where meetings live; `<state root>/meetings` when left out. */
+const meetingsRoot = absolutePath.optional().describe('the meetings directory (absolute); <state root>/meetings when left out');
+
 const pcmPushSource = transcribeStartParams.shape.audio_source.unwrap();
 
 const fileSource = z.strictObject({
@@ -48,16 +51,18 @@ const language = transcribeStartParams.shape.options.unwrap().shape.language;
 
 export const meetingStartParams = z
   .strictObject({
-    id: meetingId.optional(),
+    id: meetingId.optional().describe("generated as 'mtg-<YYYYMMDD>-<6 hex>' when left out"),
     title: z.string().min(1, 'must not be empty').max(MAX_MEETING_TITLE_CHARS, `must be at most ${MAX_MEETING_TITLE_CHARS} characters`).optional(),
-    audio_source: audioSource.default({ kind: 'pcm_push', sample_rate: 16000, channels: 1 }),
-    summarize_on_end: z.boolean().optional(),
-    sources: z.array(captureSource).max(8).optional(),
+    audio_source: audioSource
+      .default({ kind: 'pcm_push', sample_rate: 16000, channels: 1 })
+      .describe("'pcm_push': push audio to the returned voice_session_id; 'file': a WAV file on the daemon host (at most 2 GiB), read as fast as the engine allows"),
+    summarize_on_end: z.boolean().optional().describe('file sources: summarise when the file ends (default true)'),
+    sources: z.array(captureSource).max(8).optional().describe('capture devices: refused, this daemon has none'),
     language,
     /** Accepted for upstream compatibility; the local speech engine has one model per language. */
     model: z.string().min(1).max(200).optional(),
-    persist_audio: z.boolean().default(false),
-    root: absolutePath.optional(),
+    persist_audio: z.boolean().default(false).describe('keep audio.wav (file sources only)'),
+    root: meetingsRoot,
   })
   .refine((params) => !params.persist_audio || params.audio_source.kind === 'file', {
     message: "persist_audio is only available for 'file' sources on this daemon; pushed audio is not kept",
@@ -66,17 +71,16 @@ export const meetingStartParams = z
 
 export const meetingStopParams = z.strictObject({
   meeting_id: meetingId,
-  /** Default: the meeting's `summarize_on_end` (true unless the start said otherwise). */
-  summarize: z.boolean().optional(),
+  summarize: z.boolean().optional().describe("default: the meeting's summarize_on_end (true unless the start said otherwise)"),
 });
 
 export const meetingListParams = z.strictObject({
-  root: absolutePath.optional(),
+  root: meetingsRoot,
 });
 
 export const meetingGetParams = z.strictObject({
   meeting_id: meetingId,
-  root: absolutePath.optional(),
+  root: meetingsRoot,
 });
 
 /** Template names are single path segments: a user template is `<state root>/templates/<name>.md`. */
@@ -84,20 +88,23 @@ const templateName = z.string().regex(MEETING_ID_PATTERN, "must be a template na
 
 export const meetingSummarizeParams = z.strictObject({
   id: meetingId,
-  template: templateName.default('default'),
-  /** A BCP-47-like language code the model writes in. */
-  language: z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, "must be a language code such as 'en', 'de' or 'pt-BR'").optional(),
-  root: absolutePath.optional(),
+  template: templateName.default('default').describe('default, action-items, decisions, standup, or <state root>/templates/<name>.md'),
+  language: z
+    .string()
+    .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, "must be a language code such as 'en', 'de' or 'pt-BR'")
+    .optional()
+    .describe('the language the summary is written in'),
+  root: meetingsRoot,
 });
 
 export const meetingTranscriptParams = z.strictObject({
   id: meetingId,
-  root: absolutePath.optional(),
+  root: meetingsRoot,
 });
 
 export const meetingDeleteParams = z.strictObject({
   id: meetingId,
-  root: absolutePath.optional(),
+  root: meetingsRoot,
 });
 
 const isoTime = z.string().describe('ISO-8601');

@@ -63,7 +63,7 @@ export const addFactParams = z.strictObject({
 
 export const queryParams = z.strictObject({
   query: queryText,
-  k: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(5),
+  k: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(5).describe('how many facts'),
 });
 
 export const deleteFactParams = z.strictObject({ id: factId });
@@ -76,11 +76,12 @@ export const listFactsParams = z.strictObject({
 
 export const buildContextParams = z.strictObject({
   query: queryText,
-  model_context_window: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+  model_context_window: z.number().int('must be a whole number').min(1, 'must be at least 1').optional().describe('the budget is min(8192, this / 2) tokens'),
 });
 
-export const persistParams = z.strictObject({ path: sandboxPath });
-export const loadParams = z.strictObject({ path: sandboxPath });
+const sandboxFile = sandboxPath.describe('relative to <state root>/memory/, or absolute inside it');
+export const persistParams = z.strictObject({ path: sandboxFile });
+export const loadParams = z.strictObject({ path: sandboxFile });
 
 const storedFact = {
   id: z.string(),

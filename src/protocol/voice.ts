@@ -31,11 +31,11 @@ const pcmPushSource = z.strictObject({
 });
 
 export const transcribeStartParams = z.strictObject({
-  session_id: voiceSessionId.optional(),
-  audio_source: pcmPushSource.default({ kind: 'pcm_push', sample_rate: DEFAULT_SAMPLE_RATE, channels: 1 }),
+  session_id: voiceSessionId.optional().describe('generated when left out; binary frames carry it as 16 raw bytes'),
+  audio_source: pcmPushSource.default({ kind: 'pcm_push', sample_rate: DEFAULT_SAMPLE_RATE, channels: 1 }).describe('s16le PCM the client pushes, at this rate and channel count'),
   options: z
     .strictObject({
-      provider: z.string().min(1).max(64).optional(),
+      provider: z.string().min(1).max(64).optional().describe('an id from voice.providers.list'),
       language: z
         .string()
         .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a BCP-47 language tag such as 'en' or 'en-US'")
