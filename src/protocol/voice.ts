@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { carries, defineMethods, defineNotifications, returns } from './descriptor.js';
+import { defineMethods, defineNotifications } from './descriptor.js';
 import { emptyParams } from './core.js';
 
 /** Voice: streaming speech-to-text sessions, their events and binary audio frames (PROTOCOL.md §15). */
@@ -10,6 +10,10 @@ export const DEFAULT_SAMPLE_RATE = 16000;
 /** §15.3: the largest chunk one push or binary frame may carry, after base64 decoding. */
 export const MAX_PCM_CHUNK_BYTES = 1024 * 1024;
 export const BYTES_PER_SAMPLE = 2;
+
+// §15.6 binary frames: 26-byte header, then s16le PCM at the session's rate and channels.
+export const VOICE_FRAME_HEADER_BYTES = 26;
+export const VOICE_FRAME_PCM = 0x01;
 
 export const voiceSessionId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (a UUID without dashes)');
 
@@ -27,11 +31,11 @@ const pcmPushSource = z.strictObject({
 });
 
 export const transcribeStartParams = z.strictObject({
-  session_id: voiceSessionId.optional(),
-  audio_source: pcmPushSource.default({ kind: 'pcm_push', sample_rate: DEFAULT_SAMPLE_RATE, channels: 1 }),
+  session_id: voiceSessionId.optional().describe('generated when left out; binary frames carry it as 16 raw bytes'),
+  audio_source: pcmPushSource.default({ kind: 'pcm_push', sample_rate: DEFAULT_SAMPLE_RATE, channels: 1 }).describe('s16le PCM the client pushes, at this rate and channel count'),
   options: z
     .strictObject({
-      provider: z.string().min(1).max(64).optional(),
+      provider: z.string().min(1).max(64).optional().describe('an id from voice.providers.list'),
       language: z
         .string()
         .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a BCP-47 language tag such as 'en' or 'en-US'")
@@ -52,77 +56,94 @@ export const transcribeStopParams = z.strictObject({
   session_id: voiceSessionId,
 });
 
-export type VoiceEvent =
-  | { type: 'speech_start'; at_ms: number }
-  | { type: 'speech_end'; at_ms: number }
-  | { type: 'partial'; text: string; segment_index: number }
-  | { type: 'transcript'; text: string; duration_ms: number; role: 'unknown'; segment_index: number; start_ms: number; end_ms: number }
-  | { type: 'error'; message: string; fatal: boolean };
+const segmentIndex = z.number().int().describe('the segment within the voice session, from 0');
 
-export interface VoiceEventParams {
-  session_id: string;
-  meeting_id?: string;
-  event: VoiceEvent;
-}
+export const voiceEvent = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('speech_start'), at_ms: z.number().describe('offset in the audio') }).describe('the detector heard speech begin'),
+    z.object({ type: z.literal('speech_end'), at_ms: z.number() }).describe('the detector heard speech end'),
+    z.object({ type: z.literal('partial'), text: z.string(), segment_index: segmentIndex }).describe('the current hypothesis for the open segment; later partials and the final supersede it'),
+    z
+      .object({
+        type: z.literal('transcript'),
+        text: z.string(),
+        duration_ms: z.number(),
+        role: z.literal('unknown').describe('the speaker; always unknown (no diarisation)'),
+        segment_index: segmentIndex,
+        start_ms: z.number(),
+        end_ms: z.number(),
+      })
+      .describe('a final segment: persisted and, for meetings, added to memory'),
+    z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean().describe('true: the voice session was stopped') }),
+  ])
+  .meta({ id: 'VoiceEvent' });
+export type VoiceEvent = z.output<typeof voiceEvent>;
+
+export const voiceEventParams = z.object({
+  session_id: z.string().describe('the voice session'),
+  meeting_id: z.string().optional().describe('set when the voice session records a meeting'),
+  event: voiceEvent,
+});
+export type VoiceEventParams = z.output<typeof voiceEventParams>;
+
+const channels = z.union([z.literal(1), z.literal(2)]);
 
 /** `voice.transcribe_stream.start`'s result. */
-export interface VoiceSessionInfo {
-  session_id: string;
-  status: 'started';
-  provider: string;
-  sample_rate: number;
-  channels: 1 | 2;
-  binary_frame_type: typeof VOICE_FRAME_PCM;
-}
+export const voiceSessionInfo = z.object({
+  session_id: z.string().describe('32 lowercase hex digits: the UUID binary frames carry'),
+  status: z.literal('started'),
+  provider: z.string(),
+  sample_rate: z.number().int(),
+  channels,
+  binary_frame_type: z.literal(VOICE_FRAME_PCM).describe('the type byte of inbound PCM binary frames'),
+});
+export type VoiceSessionInfo = z.output<typeof voiceSessionInfo>;
 
-export interface VoicePushResult {
-  session_id: string;
-  accepted_bytes: number;
-  total_bytes: number;
-}
+export const voicePushResult = z.object({
+  session_id: z.string(),
+  accepted_bytes: z.number().int(),
+  total_bytes: z.number().int().describe('bytes received by the voice session so far'),
+});
+export type VoicePushResult = z.output<typeof voicePushResult>;
 
-export interface VoiceSegment {
-  index: number;
-  text: string;
-  start_ms: number;
-  end_ms: number;
-}
+export const voiceSegment = z.object({ index: z.number().int(), text: z.string(), start_ms: z.number(), end_ms: z.number() });
+export type VoiceSegment = z.output<typeof voiceSegment>;
 
-export interface VoiceStopResult {
-  session_id: string;
-  status: 'stopped';
-  text: string;
-  segments: VoiceSegment[];
-  duration_ms: number;
-}
+export const voiceStopResult = z.object({
+  session_id: z.string(),
+  status: z.literal('stopped'),
+  text: z.string().describe('the final segments joined'),
+  segments: z.array(voiceSegment),
+  duration_ms: z.number(),
+});
+export type VoiceStopResult = z.output<typeof voiceStopResult>;
 
 /** One row of `voice.sessions.list`. */
-export interface VoiceSessionEntry {
-  session_id: string;
-  status: 'running' | 'stopping';
-  provider: string;
-  sample_rate: number;
-  channels: 1 | 2;
-  started_at: string;
-  bytes_received: number;
-  owner_session: string;
-  meeting_id: string | null;
-  is_mine: boolean;
-}
+export const voiceSessionEntry = z.object({
+  session_id: z.string(),
+  status: z.enum(['running', 'stopping']),
+  provider: z.string(),
+  sample_rate: z.number().int(),
+  channels,
+  started_at: z.string(),
+  bytes_received: z.number().int(),
+  owner_session: z.string(),
+  meeting_id: z.string().nullable(),
+  is_mine: z.boolean(),
+});
+export type VoiceSessionEntry = z.output<typeof voiceSessionEntry>;
 
 /** One row of `voice.providers.list`; an unavailable provider says why (`reason`) and how to fix it (`hint`). */
-export interface VoiceProviderInfo {
-  id: string;
-  kind: 'stt' | 'tts';
-  available: boolean;
-  description: string;
-  reason?: string;
-  hint?: string;
-}
+export const voiceProviderInfo = z.object({
+  id: z.string().describe('what options.provider takes'),
+  kind: z.enum(['stt', 'tts']),
+  available: z.boolean(),
+  description: z.string(),
+  reason: z.string().optional().describe('why it is not available'),
+  hint: z.string().optional().describe('how to make it available'),
+});
+export type VoiceProviderInfo = z.output<typeof voiceProviderInfo>;
 
-// §15.6 binary frames: 26-byte header, then s16le PCM at the session's rate and channels.
-export const VOICE_FRAME_HEADER_BYTES = 26;
-export const VOICE_FRAME_PCM = 0x01;
 const ID_OFFSET = 1;
 const SEQ_OFFSET = 17;
 const FORMAT_OFFSET = 25;
@@ -156,13 +177,21 @@ export function decodeVoiceFrame<Bytes extends Uint8Array>(frame: Bytes): Decode
 }
 
 export const voiceContract = defineMethods({
-  'voice.transcribe_stream.start': { params: transcribeStartParams, result: returns<VoiceSessionInfo>() },
-  'voice.transcribe_stream.push': { params: transcribePushParams, result: returns<VoicePushResult>() },
-  'voice.transcribe_stream.stop': { params: transcribeStopParams, result: returns<VoiceStopResult>() },
-  'voice.sessions.list': { params: emptyParams, result: returns<VoiceSessionEntry[]>() },
-  'voice.providers.list': { params: emptyParams, result: returns<VoiceProviderInfo[]>() },
+  'voice.transcribe_stream.start': {
+    params: transcribeStartParams,
+    result: voiceSessionInfo,
+    summary: 'Opens a live speech-to-text session owned by this connection; audio comes by push or binary frames, voice.event goes to the owner only.',
+  },
+  'voice.transcribe_stream.push': { params: transcribePushParams, result: voicePushResult, summary: 'Sends a chunk of base64 s16le PCM (at most 1 MiB decoded); binary frames are cheaper.' },
+  'voice.transcribe_stream.stop': {
+    params: transcribeStopParams,
+    result: voiceStopResult,
+    summary: 'Flushes the audio, sends the remaining final events, and answers with the whole transcript.',
+  },
+  'voice.sessions.list': { params: emptyParams, result: z.array(voiceSessionEntry), summary: 'Every voice session of the daemon.' },
+  'voice.providers.list': { params: emptyParams, result: z.array(voiceProviderInfo), summary: 'The speech engines and whether each can run here.' },
 });
 
 export const voiceNotifications = defineNotifications({
-  'voice.event': carries<VoiceEventParams>(),
+  'voice.event': voiceEventParams,
 });

@@ -14,6 +14,7 @@ import { MeetingRegistry } from '../meetings/registry.js';
 import { A2uiSurfaceStore } from '../a2ui/store.js';
 import { A2uiRouteAuthStore } from '../a2ui/route-auth.js';
 import { HostState, type ApprovalGateConfig } from '../host/host-state.js';
+import { discoveryMethods } from '../rpc/discovery.js';
 import { Dispatcher, type BinaryFrameHandler } from '../rpc/dispatcher.js';
 import type { ApprovalGate } from '../rpc/method-table.js';
 import { MethodRegistry } from '../rpc/registry.js';
@@ -161,6 +162,7 @@ export class ServerState {
     this.registry.register(inferenceMethods(this.inference));
     this.registry.register(voiceMethods(this.voice));
     this.registry.register(meetingMethods(this.meetings));
+    this.registry.register(discoveryMethods(this.registry, () => this.url));
     this.contributeStatus(() => ({ admission: this.inference.admissionStatus(), inference: this.inference.status() }));
     this.lifecycle.onTeardown(1, 'abort in-flight requests', (session) => session.abortInflight());
     this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
