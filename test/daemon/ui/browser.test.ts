@@ -220,6 +220,12 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     await page.getByRole('button', { name: 'Start recording' }).click();
     const transcript = page.getByRole('list', { name: 'transcript' });
     await transcript.getByText(/forward/).first().waitFor({ timeout: 60_000 });
+    // Audio time and the level of the fake microphone, which plays speech between silences.
+    const timer = page.getByRole('timer', { name: 'recorded audio time' });
+    assert.match(await timer.innerText(), /^\d\d:\d\d$/);
+    await waitFor(async () => (await timer.innerText()) !== '00:00', 'the recording timer to advance', 15_000);
+    const meter = page.locator('meter[aria-label="microphone level"]');
+    await waitFor(async () => (await meter.evaluate((element) => (element as unknown as { value: number }).value)) > 0.2, 'the level meter to show speech', 15_000);
     await page.screenshot({ path: join(ARTIFACTS, 'meetings-recording-1280.png') });
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 60_000 });
@@ -231,6 +237,7 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     assert.equal(record.status, 'stopped');
     assert.match(record.transcript.map((line) => line.text).join(' '), /forward/);
     await page.locator('[data-meeting-detail]').getByRole('link', { name: 'SRT subtitles' }).waitFor();
+    assert.equal(await timer.count(), 0, 'the timer goes with the recording');
   });
 
   it('finds a fact stored by `car memory add` from the memory query box', async () => {
