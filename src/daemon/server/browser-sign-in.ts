@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BROWSER_SESSION_PATH, type BrowserSessionState } from '../../protocol/browser-session.js';
-import { BrowserSessionBook } from '../auth/browser-sessions.js';
+import { BrowserSessionBook, type SignedInConnection } from '../auth/browser-sessions.js';
+import type { LoginRole } from '../auth/login-codes.js';
 import type { AuthPolicy } from '../auth/tokens.js';
 import { log } from '../log.js';
-import type { ClientSession } from '../sessions/client-session.js';
 import type { JournalWriter } from '../state/capability.js';
 import { hasLoopbackHost, isLoopbackPeer } from './http-ui.js';
 import { clearedSessionCookieHeader, daemonPortOf, sessionCookieHeader, sessionCookieOf } from './session-cookie.js';
@@ -13,10 +13,16 @@ const BODY_TIMEOUT_MS = 10_000;
 
 type Answer = { status: number; state: BrowserSessionState; cookie?: string };
 
+/** What a session cookie signs an upgrade in as (the shape `ServerState.createSession` takes). */
+export interface BrowserCredential {
+  role: LoginRole;
+  via: 'browser_session';
+}
+
 /**
  * The browser UI's session cookie, end to end: `POST /session` trades a one-time code from
  * `car ui` for the cookie, `GET /session` says whether the browser is signed in, `DELETE
- * /session` signs out; and {@link signInUpgrade} signs a WebSocket in when its upgrade
+ * /session` signs out; and {@link credentialAtUpgrade} signs a WebSocket in when its upgrade
  * carries the cookie from the daemon's own origin. The cookie value never reaches a URL,
  * a log line, the journal or script in the page (HttpOnly).
  */
@@ -32,7 +38,8 @@ export class BrowserSignIn {
   }
 
   handles(req: IncomingMessage): boolean {
-    return new URL(req.url ?? '/', 'http://127.0.0.1').pathname === BROWSER_SESSION_PATH;
+    // Compared as text: this runs for every HTTP request, and a request target such as `//` does not parse as a URL.
+    return (req.url ?? '').split('?')[0] === BROWSER_SESSION_PATH;
   }
 
   async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -49,24 +56,26 @@ export class BrowserSignIn {
   }
 
   /**
-   * The upgrade hook: a WebSocket whose upgrade carries a live session cookie from the
-   * daemon's own origin starts signed in with that session's role. From any other origin
-   * (another port on this host is the same site, so its pages send the cookie too) or
-   * without an Origin, the cookie is ignored and the connection signs in as usual.
+   * The upgrade hook: maps an upgrade request's cookie to the role it signs in with. Only a
+   * live session cookie from the daemon's own origin counts; from any other origin (another
+   * port on this host is the same site, so its pages send the cookie too) or without an
+   * Origin, the cookie is ignored and the connection signs in as usual.
    */
-  signInUpgrade(req: IncomingMessage, session: ClientSession): void {
+  credentialAtUpgrade(req: IncomingMessage): BrowserCredential | null {
     const token = this.auth.enabled ? sessionCookieOf(req) : undefined;
-    if (token === undefined) return;
+    if (token === undefined) return null;
     if (!isOwnOrigin(req)) {
-      log.warn('ignored a browser session cookie on an upgrade from another origin', { origin: req.headers.origin ?? 'none', session: session.id });
-      return;
+      log.warn('ignored a browser session cookie on an upgrade from another origin', { origin: req.headers.origin ?? 'none' });
+      return null;
     }
     const found = this.sessions.find(token);
-    if (!found) return;
-    session.authenticated = true;
-    session.role = found.role;
-    this.sessions.attach(token, session);
-    this.journal.append('session_authenticated', session.id, { role: found.role, via: 'browser_session' });
+    return found ? { role: found.role, via: 'browser_session' } : null;
+  }
+
+  /** Remembers the connection a cookie signed in, so signing out closes it. */
+  closeOnSignOut(req: IncomingMessage, session: SignedInConnection): void {
+    const token = sessionCookieOf(req);
+    if (token !== undefined) this.sessions.attach(token, session);
   }
 
   private async answerFor(req: IncomingMessage): Promise<Answer> {
@@ -89,6 +98,8 @@ export class BrowserSignIn {
   }
 
   private async signIn(req: IncomingMessage, port: number): Promise<Answer> {
+    // Without auth every connection has host rights already; there is nothing to remember.
+    if (!this.auth.enabled) return this.current(req, port);
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return refused(415, 'send the code as application/json: {"code": "…"}');
     const body = await readBody(req);
     if (body === null) return refused(413, `the body must be at most ${MAX_SIGN_IN_BODY_BYTES} bytes`);

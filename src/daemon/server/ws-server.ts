@@ -75,8 +75,9 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
 
   function accept(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
     const remote = `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${req.socket.remotePort}`;
-    const session = state.createSession(channelFor(ws), remote);
-    browserSignIn.signInUpgrade(req, session);
+    const cookie = browserSignIn.credentialAtUpgrade(req);
+    const session = state.createSession(channelFor(ws), remote, cookie ?? undefined);
+    if (cookie) browserSignIn.closeOnSignOut(req, session);
     live.set(ws, session);
     alive.add(ws);
     limitCloseReason(ws);
