@@ -9,6 +9,8 @@ import type { LiveSegment, MeetingRecorder } from './meeting-recorder.js';
 interface Opened {
   id: string;
   record: MeetingRecord | null;
+  /** The summary's Markdown rendered once per read, not on every redraw. */
+  summaryHtml: string | null;
   exports: ExportLink[];
   error: string | null;
 }
@@ -41,7 +43,7 @@ export class MeetingDetail {
 
   async open(id: string): Promise<void> {
     if (this.opened) releaseExports(this.opened.exports);
-    this.opened = { id, record: null, exports: [], error: null };
+    this.opened = { id, record: null, summaryHtml: null, exports: [], error: null };
     this.action = null;
     this.notice = null;
     await this.load(id);
@@ -84,8 +86,8 @@ export class MeetingDetail {
   private stoppedParts(opened: Opened, record: MeetingRecord) {
     return html`
       <h4>Summary</h4>
-      ${record.summary
-        ? html`<div class="summary markdown" aria-label="summary">${unsafeHTML(renderMarkdown(record.summary))}</div>`
+      ${opened.summaryHtml !== null
+        ? html`<div class="summary markdown" aria-label="summary">${unsafeHTML(opened.summaryHtml)}</div>`
         : html`<p class="muted">${record.summary_error ?? 'No summary.'}</p>`}
       <h4>Export</h4>
       <ul class="exports">
@@ -163,6 +165,7 @@ export class MeetingDetail {
       if (this.opened !== opened) return;
       releaseExports(opened.exports);
       opened.record = record;
+      opened.summaryHtml = record.summary ? renderMarkdown(record.summary) : null;
       opened.exports = record.status === 'recording' ? [] : transcriptExports(record.id, record.title, record.transcript, record.summary);
       opened.error = null;
     } catch (error) {

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { parseSetCookie, type SetCookie } from 'cookie';
+import { AuthPolicy } from '../../../src/daemon/auth/tokens.js';
 import { BrowserSessionBook, DEFAULT_BROWSER_SESSION_TTL_MS, MAX_BROWSER_SESSIONS } from '../../../src/daemon/auth/browser-sessions.js';
 import { daemonConfig } from '../../../src/config/daemon.js';
 import { readEnvironment } from '../../../src/config/environment.js';
@@ -223,6 +224,21 @@ describe('browser sessions across a daemon restart and with a configured lifetim
     const config = (value: string) => daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: true }, readEnvironment({ CAR_UI_SESSION_TTL: value }), {}, tempStateRoot());
     assert.equal(config('3600').browserSessionTtlMs, 3_600_000);
     assert.throws(() => config('12h'), (error: unknown) => error instanceof ConfigError && /CAR_UI_SESSION_TTL must be a whole number of seconds/.test(error.message));
+  });
+});
+
+describe('a daemon without auth', () => {
+  it('needs no cookie: GET /session says anonymous, and a code sets none', async () => {
+    const daemon = await startInProcess({ auth: AuthPolicy.disabled() });
+    try {
+      const code = await mintCode(daemon);
+      const answer = await signIn(daemon, code);
+      assert.deepEqual(answer.body, { signed_in: true, role: 'anonymous', expires_at: null });
+      assert.equal(answer.setCookie, undefined);
+      assert.deepEqual((await http(portOf(daemon), 'GET')).body, { signed_in: true, role: 'anonymous', expires_at: null });
+    } finally {
+      await daemon.close();
+    }
   });
 });
 
