@@ -27,7 +27,7 @@ export interface CallOptions {
 export type PendingCall<T> = Promise<T> & { readonly id: number };
 
 export interface SessionOptions {
-  /** `null` skips `session.auth` (a `--no-auth` daemon). */
+  /** `null` skips `session.auth` (a `--no-auth` daemon, or a connection its upgrade signed in) unless a namespace is to be bound. */
   token: string | null;
   /** Authenticate with the host token instead of the client token. */
   asHost?: boolean;
@@ -90,8 +90,9 @@ export class Connection {
     try {
       const { token, asHost, loginCode, memoryNamespace } = options;
       if (token !== null || loginCode !== undefined || memoryNamespace !== undefined) {
+        // Without a token or code, session.auth only binds the namespace of a connection its upgrade signed in (the browser UI's cookie).
         const params: Record<string, string> =
-          loginCode !== undefined ? { login_code: loginCode } : asHost ? { host_token: token ?? '' } : { token: token ?? '' };
+          loginCode !== undefined ? { login_code: loginCode } : token === null ? {} : asHost ? { host_token: token } : { token };
         if (memoryNamespace !== undefined) params.memory_namespace = memoryNamespace;
         this.auth = (await this.request('session.auth', params)) as SessionAuthResult;
       }

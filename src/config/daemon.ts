@@ -29,6 +29,8 @@ export interface DaemonConfig {
   logLevel?: LogLevel;
   /** §23 Connections: caps on open and not-yet-signed-in connections; defaults in the connection gate. */
   connections: Partial<ConnectionLimits>;
+  /** How long the browser UI's session cookie lasts; 12 h in the server unless set. */
+  browserSessionTtlMs?: number;
   /** Everything `ServerState` takes besides the journal, the state root and the auth policy. */
   state: Omit<ServerStateConfig, 'journalDir' | 'stateRoot' | 'auth'>;
 }
@@ -57,6 +59,7 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
       maxConnections: wholeCount('CAR_MAX_CONNECTIONS', env.maxConnections, 'unset it for a quarter of the open-files limit'),
       maxPreAuthConnections: wholeCount('CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections, 'unset it for the default of 64'),
     },
+    browserSessionTtlMs: wholeSeconds('CAR_UI_SESSION_TTL', env.uiSessionTtl, 1, 'unset it for the 12-hour default (43200)'),
     state: {
       handlerTimeoutMs: wholeSeconds('CAR_HANDLER_TIMEOUT', env.handlerTimeout, 1, 'unset it for the 30-minute default'),
       decodeTimeoutMs: wholeSeconds('CAR_LOCAL_DECODE_TIMEOUT_SECS', env.localDecodeTimeout, 0, 'unset it for the 300-second default'),
@@ -91,6 +94,7 @@ export function daemonVariables(env: CarEnvironment, config: DaemonConfig): Reco
     ['CAR_SPHINX_MODEL_DIR', env.sphinxModelDir],
     ['CAR_MAX_CONNECTIONS', env.maxConnections],
     ['CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections],
+    ['CAR_UI_SESSION_TTL', env.uiSessionTtl],
     ['CAR_LOG_LEVEL', env.logLevel],
     ['CAR_PULL_MAX_BYTES', env.pullMaxBytes],
     ['CAR_PULL_STALL_SECS', env.pullStallSecs],

@@ -31,6 +31,8 @@ export interface CarEnvironment {
   /** `CAR_MAX_CONNECTIONS` / `CAR_MAX_PREAUTH_CONNECTIONS`: connection caps (§23 Connections). */
   maxConnections?: string;
   maxPreAuthConnections?: string;
+  /** `CAR_UI_SESSION_TTL`: seconds a browser stays signed in after redeeming a `car ui` link. */
+  uiSessionTtl?: string;
   /** `CAR_LOG_LEVEL`: debug, info, warn or error. */
   logLevel?: string;
   /** `CAR_PULL_MAX_BYTES`: the largest model a pull writes (bytes, or with a K/M/G/T suffix). */
@@ -68,6 +70,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnviro
     localDecodeTimeout: present(env.CAR_LOCAL_DECODE_TIMEOUT_SECS),
     maxConnections: present(env.CAR_MAX_CONNECTIONS),
     maxPreAuthConnections: present(env.CAR_MAX_PREAUTH_CONNECTIONS),
+    uiSessionTtl: present(env.CAR_UI_SESSION_TTL),
     logLevel: present(env.CAR_LOG_LEVEL),
     pullMaxBytes: present(env.CAR_PULL_MAX_BYTES),
     pullStallSecs: present(env.CAR_PULL_STALL_SECS),

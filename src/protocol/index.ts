@@ -10,3 +10,4 @@ export * from './host.js';
 export * from './descriptor.js';
 export * from './contract.js';
 export * from './text.js';
+export * from './browser-session.js';

@@ -18,6 +18,7 @@ import { discoveryMethods } from '../rpc/discovery.js';
 import { Dispatcher, type BinaryFrameHandler } from '../rpc/dispatcher.js';
 import type { ApprovalGate } from '../rpc/method-table.js';
 import { MethodRegistry } from '../rpc/registry.js';
+import type { LoginRole } from '../auth/login-codes.js';
 import { ClientSession, type SessionChannel } from '../sessions/client-session.js';
 import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
@@ -168,12 +169,18 @@ export class ServerState {
     this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
   }
 
-  createSession(channel: SessionChannel, remote: string): ClientSession {
+  /** A new connection's session; `signedIn` when its upgrade request carried a credential (the browser UI's session cookie). */
+  createSession(channel: SessionChannel, remote: string, signedIn?: { role: LoginRole; via: string }): ClientSession {
     const session = new ClientSession(channel, remote);
     // Without auth every session holds host rights from the start (§5.3), with or without `session.auth`.
     if (!this.auth.enabled) session.role = 'anonymous';
     this.sessions.set(session.id, session);
     this.journal.append('session_created', session.id, { remote });
+    if (signedIn && this.auth.enabled) {
+      session.authenticated = true;
+      session.role = signedIn.role;
+      this.journal.append('session_authenticated', session.id, { role: signedIn.role, via: signedIn.via, memory_scope: this.memoryScopeOf(session) });
+    }
     return session;
   }
 
