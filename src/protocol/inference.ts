@@ -3,6 +3,7 @@ import { carries, defineMethods, defineNotifications, returns } from './descript
 import { emptyParams } from './core.js';
 import type { AdmissionStatus } from './core.js';
 import { utf8Length } from './text.js';
+import { MAX_TOOL_ROUNDS, MAX_TOOLS_PER_SESSION, toolChoice, toolName, type ToolCall, type ToolCallError } from './tools.js';
 
 /** Inference, embeddings, admission and the model catalogue (PROTOCOL.md §11). */
 
@@ -45,7 +46,11 @@ export const generateRequestParams = z
     stop: z.array(z.string().min(1).max(256)).max(8).optional(),
     response_format: responseFormat.optional(),
     context_query: z.string().min(1).max(4096).optional(),
-    tools: z.array(z.unknown()).max(0, { message: 'tool calling is not supported by this daemon; remove tools' }).optional(),
+    /** Names of tools this session registered with `tools.register`. */
+    tools: z.array(toolName).max(MAX_TOOLS_PER_SESSION).optional(),
+    tool_choice: toolChoice.optional(),
+    /** Model turns that may call tools (default 4); the turn after the last must answer in text. */
+    max_tool_rounds: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_TOOL_ROUNDS, `must be at most ${MAX_TOOL_ROUNDS}`).optional(),
     intent: z.unknown().optional(),
     cache_control: z.unknown().optional(),
     client_ref: z.unknown().optional(),
@@ -53,7 +58,25 @@ export const generateRequestParams = z
   })
   .refine((request) => (request.prompt === undefined) !== (request.messages === undefined), {
     message: "pass exactly one of 'prompt' (a single user turn) or 'messages' (a chat history)",
-  });
+  })
+  .superRefine(checkToolOptions);
+
+function checkToolOptions(request: { tools?: string[]; tool_choice?: z.output<typeof toolChoice>; max_tool_rounds?: number; response_format?: unknown }, ctx: z.RefinementCtx): void {
+  const tools = request.tools ?? [];
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (tools.length === 0) {
+    if (request.tool_choice !== undefined) issue('tool_choice', "needs 'tools': name the registered tools the model may call");
+    if (request.max_tool_rounds !== undefined) issue('max_tool_rounds', "needs 'tools': name the registered tools the model may call");
+    return;
+  }
+  const twice = tools.findIndex((name, index) => tools.indexOf(name) !== index);
+  if (twice >= 0) ctx.addIssue({ code: 'custom', path: ['tools', twice], message: `names '${tools[twice]}' twice; list each tool once` });
+  const choice = request.tool_choice;
+  if (typeof choice === 'object' && !tools.includes(choice.name)) {
+    ctx.addIssue({ code: 'custom', path: ['tool_choice', 'name'], message: `'${choice.name}' is not in 'tools'; add it there or pick one of ${tools.join(', ')}` });
+  }
+  if (request.response_format !== undefined) issue('response_format', "cannot be combined with 'tools' (a tool call and a format grammar exclude each other); drop one");
+}
 
 export type GenerateRequest = z.input<typeof generateRequestParams>;
 export type ChatMessage = z.output<typeof chatMessage>;
@@ -87,7 +110,8 @@ export type StopReason = 'stop' | 'length' | 'cancelled' | 'local_decode_timeout
 
 export interface InferResult {
   text: string;
-  tool_calls: never[];
+  /** Every tool call the model made, in order. */
+  tool_calls: ToolCall[];
   usage: TokenUsage;
   model_used: string;
   trace_id: string;
@@ -98,7 +122,7 @@ export interface InferResult {
 
 export interface InferStreamResult {
   text: string;
-  tool_calls: never[];
+  tool_calls: ToolCall[];
   /** Zero tokens both ways when the stream was cancelled before generation started. */
   usage: TokenUsage | null;
   stop_reason: StopReason | null;
@@ -110,7 +134,11 @@ export type InferenceStreamEvent =
   | { type: 'text'; data: string }
   | { type: 'usage'; input_tokens: number; output_tokens: number; cache_read_input_tokens: 0; cache_creation_input_tokens: 0 }
   | { type: 'stop_reason'; data: StopReason | null }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** The model called a tool; the daemon now runs it through the owning client. */
+  | { type: 'tool_call'; id: string; tool: string; parameters: Record<string, unknown> }
+  /** The call ended; the model reads `result`, or the error's message. */
+  | ({ type: 'tool_result'; id: string; tool: string; duration_ms: number } & ({ result: unknown } | { error: ToolCallError }));
 
 export interface EmbedResult {
   embeddings: number[][];

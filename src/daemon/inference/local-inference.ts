@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ErrorCode, RpcError, internalError } from '../../protocol/errors.js';
+import { ErrorCode, RpcError, internalError, invalidParams } from '../../protocol/errors.js';
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TEMPERATURE,
@@ -18,11 +18,13 @@ import type { MemoryService } from '../memgine/memory-service.js';
 import type { CapabilityHost, SessionDirectory } from '../state/capability.js';
 import type { InferenceAdmission, Permit } from './admission.js';
 import { ModelCatalogue } from './catalogue.js';
+import { DecodeDeadline } from './decode-deadline.js';
 import { InferenceEngine } from './engine.js';
 import type { GenerationModel, GenerationOutcome } from './generation-model.js';
 import { LazyEngine, type EngineState } from './lazy-engine.js';
 import { ModelPuller } from './model-pull.js';
 import { StreamRegistry } from './streams.js';
+import type { ToolRunner } from './tool-runner.js';
 import { randomHex } from '../ids.js';
 
 const DEFAULT_DECODE_TIMEOUT_S = 300;
@@ -46,6 +48,8 @@ export interface CallOptions {
   /** `inference.stream.cancel`: stop and return the text so far with `stop_reason: "cancelled"`. */
   cancel?: AbortSignal;
   onText?: (chunk: string) => void;
+  /** The tools the request names, resolved against the caller's registrations. */
+  tools?: ToolRunner;
 }
 
 /**
@@ -85,6 +89,7 @@ export class LocalInference {
   generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<InferResult> {
     const parsed = generateRequestParams.safeParse(request);
     if (!parsed.success) return Promise.reject(paramsError('generate', generateRequestParams, parsed.error));
+    if (parsed.data.tools?.length) return Promise.reject(invalidParams("generate cannot call tools: they run through the client that registered them, so call 'infer' on its connection", { field: 'tools' }));
     const session = options.sessionId ? (this.sessions.get(options.sessionId) ?? null) : null;
     return this.infer(parsed.data, { method: 'generate', session, signal: options.signal });
   }
@@ -110,7 +115,7 @@ export class LocalInference {
       const stopReason = this.stopReasonOf(outcome, options, timeout.signal);
       const result: InferResult = {
         text: outcome.text,
-        tool_calls: [],
+        tool_calls: [...(options.tools?.calls ?? [])],
         usage: { input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens },
         model_used: ref.name,
         trace_id: traceId,
@@ -128,6 +133,7 @@ export class LocalInference {
         queued_ms: queuedMs,
         stop_reason: stopReason,
         trace_id: traceId,
+        tool_calls: result.tool_calls.length,
       });
       return result;
     } catch (error) {
@@ -185,7 +191,7 @@ export class LocalInference {
   private async decode(resident: GenerationModel, request: ParsedRequest, options: CallOptions, timeout: AbortController, onTokens: () => void): Promise<GenerationOutcome> {
     options.signal?.throwIfAborted();
     const system = await this.systemPrompt(request, options.session, resident.contextWindow);
-    const timer = this.decodeTimeoutMs > 0 ? setTimeout(() => timeout.abort(new Error('local decode timeout')), this.decodeTimeoutMs) : undefined;
+    const deadline = new DecodeDeadline(this.decodeTimeoutMs, () => timeout.abort(new Error('local decode timeout')));
     try {
       return await resident.generate(
         {
@@ -198,6 +204,7 @@ export class LocalInference {
           seed: request.seed,
           stop: request.stop,
           responseFormat: request.response_format,
+          tools: options.tools && deadline.excluding(options.tools),
         },
         {
           signal: anySignal(options.signal, options.cancel, timeout.signal),
@@ -206,7 +213,7 @@ export class LocalInference {
         },
       );
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 
