@@ -32,29 +32,29 @@ const count = z.number().int('must be a whole number').min(0, 'must be 0 or more
  * grammar does not hold.
  */
 export interface ToolSchema {
-  type?: (typeof SCHEMA_TYPES)[number] | (typeof SCHEMA_TYPES)[number][];
+  type?: (typeof SCHEMA_TYPES)[number] | readonly (typeof SCHEMA_TYPES)[number][];
   description?: string;
   properties?: Record<string, ToolSchema>;
-  required?: string[];
+  required?: readonly string[];
   additionalProperties?: boolean | ToolSchema;
   minProperties?: number;
   maxProperties?: number;
   items?: ToolSchema;
-  prefixItems?: ToolSchema[];
+  prefixItems?: readonly ToolSchema[];
   minItems?: number;
   maxItems?: number;
   minLength?: number;
   maxLength?: number;
   format?: 'date-time' | 'time' | 'date';
-  enum?: (string | number | boolean | null)[];
+  enum?: readonly (string | number | boolean | null)[];
   const?: string | number | boolean | null;
-  oneOf?: ToolSchema[];
-  anyOf?: ToolSchema[];
+  oneOf?: readonly ToolSchema[];
+  anyOf?: readonly ToolSchema[];
   $defs?: Record<string, ToolSchema>;
   $ref?: string;
   title?: string;
   default?: unknown;
-  examples?: unknown[];
+  examples?: readonly unknown[];
   $schema?: string;
   $comment?: string;
 }

@@ -47,7 +47,8 @@ export async function chatWithTools(
       const turn = await chat.generateResponse(history, {
         ...settings,
         maxTokens: budget,
-        onTextChunk: onTextChunk && ((chunk: string) => ((streamed += chunk), onTextChunk(chunk))),
+        // node-llama-cpp reports an empty chunk when a turn goes straight into a call; it is no event.
+        onTextChunk: onTextChunk && ((chunk: string) => chunk && ((streamed += chunk), onTextChunk(chunk))),
         functions: callable(runner, documented, round),
         lastEvaluationContextWindow: { history: contextWindow, minimumOverlapPercentageToPreventContextShift: 0.5 },
       });
