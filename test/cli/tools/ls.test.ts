@@ -49,6 +49,7 @@ describe('car tools ls', () => {
   });
 
   it("logs a call's tool name, duration and outcome, never its parameters or result", async () => {
+    await client.tools.register('weather', WEATHER, () => ({ temperature: 21 }));
     const [call] = (await client.call('infer', forcing('weather'))).tool_calls;
     const line = daemon.logs().split('\n').find((logged) => logged.includes(`call_id=${call!.id}`));
     assert.match(line ?? '', new RegExp(`INFO  tool call finished session=sess-[0-9a-f]{12} call_id=${call!.id} tool=weather duration_ms=\\d+ outcome=ok$`));
