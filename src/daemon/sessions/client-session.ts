@@ -109,8 +109,8 @@ export class ClientSession {
    * and when the client goes away. A reply that comes later matches nothing and is dropped.
    */
   request<M extends ServerRequestName>(method: M, params: ServerRequestParamsOf<M>, options: ServerRequestOptions): Promise<ServerRequestResultOf<M>>;
-  /** An untyped server request, for methods outside the contract (tests, embedders). */
-  request(method: string, params: unknown, options: ServerRequestOptions): Promise<unknown>;
+  /** An untyped server request, for methods outside the contract (tests, embedders); a contract method always takes the typed form. */
+  request<M extends string>(method: Exclude<M, ServerRequestName>, params: unknown, options: ServerRequestOptions): Promise<unknown>;
   request(method: string, params: unknown, { timeoutMs, signal }: ServerRequestOptions): Promise<unknown> {
     const id = `srv-${++this.serverRequestSeq}`;
     return new Promise<unknown>((resolve, reject) => {
