@@ -122,6 +122,22 @@ describe('tool calls through the owning client', () => {
     assert.deepEqual(call.error, { kind: 'tool_error', message: "tool 'orphan' failed: this client has no handler for tool 'orphan'" });
   });
 
+  it('a result too large for the model, and a tool unregistered before the model calls it, become errors the model reads', async () => {
+    await client.tools.register('verbose', WEATHER, () => 'x'.repeat(70_000));
+    const [tooLarge] = (await client.call('infer', forcing('verbose'))).tool_calls;
+    assert.ok(tooLarge && 'error' in tooLarge);
+    assert.deepEqual(tooLarge.error, { kind: 'result_too_large', message: "tool 'verbose' returned 70002 characters of JSON; at most 65536 reach the model, so return less" });
+
+    let ran = false;
+    await client.tools.register('fleeting', WEATHER, () => (ran = true));
+    const inferring = client.call('infer', forcing('fleeting'));
+    await client.tools.unregister('fleeting');
+    const [gone] = (await inferring).tool_calls;
+    assert.ok(gone && 'error' in gone);
+    assert.deepEqual(gone.error, { kind: 'not_registered', message: "tool 'fleeting' is no longer registered by this session, so it did not run" });
+    assert.equal(ran, false);
+  });
+
   it('journals each call’s tool name, duration and outcome, never its parameters or result', async () => {
     const result = await client.call('infer', forcing('weather'));
     const [call] = result.tool_calls;

@@ -144,6 +144,23 @@ describe('the handler deadline during a tool call', () => {
   });
 });
 
+describe('CAR_LOCAL_DECODE_TIMEOUT_SECS during a tool call', () => {
+  it('does not count the wait for the client: a tool slower than the bound still answers', async () => {
+    const daemon = await startInference({ decodeTimeoutMs: 6000 });
+    try {
+      const client = await daemon.connect();
+      await client.tools.register('slow', WEATHER, () => new Promise((resolve) => setTimeout(() => resolve('done'), 7000)));
+      const result = await client.call('infer', forcing('slow'));
+      const [call] = result.tool_calls;
+      assert.ok(call && 'result' in call && call.duration_ms >= 7000, JSON.stringify(call));
+      assert.notEqual(result.stop_reason, 'local_decode_timeout');
+      client.close();
+    } finally {
+      await daemon.close();
+    }
+  });
+});
+
 describe('CAR_TOOL_TIMEOUT', () => {
   const configFrom = (variables: Record<string, string>) =>
     daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: true }, readEnvironment(variables), {}, tempStateRoot());
