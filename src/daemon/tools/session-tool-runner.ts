@@ -53,6 +53,8 @@ export class SessionToolRunner implements ToolRunner {
   ) {}
 
   async call(tool: string, parameters: Record<string, unknown>, signal: AbortSignal = NEVER): Promise<ToolCallOutcome> {
+    // Stopped between turns: the call never starts, so there is nothing to record, approve or cancel.
+    signal.throwIfAborted();
     const id = `call_${randomHex(6)}`;
     const started = Date.now();
     this.observer?.started({ id, tool, parameters });
