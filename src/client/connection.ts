@@ -1,7 +1,18 @@
 import { CarError } from '../errors.js';
 import { ErrorCode, RpcError, type RpcErrorObject } from '../protocol/errors.js';
-import { PROTOCOL_VERSION, type MethodName, type NotificationName, type NotificationParamsOf, type ParamsOf, type ResultOf } from '../protocol/methods.js';
+import {
+  PROTOCOL_VERSION,
+  type MethodName,
+  type NotificationName,
+  type NotificationParamsOf,
+  type ParamsOf,
+  type ResultOf,
+  type ServerRequestName,
+  type ServerRequestParamsOf,
+  type ServerRequestResultOf,
+} from '../protocol/methods.js';
 import type { SessionAuthResult } from '../protocol/core.js';
+import { ClientTools } from './tools.js';
 
 /**
  * What a connection needs of its transport: a WebSocket in Node (`ws`) or in a browser,
@@ -62,6 +73,7 @@ export class Connection {
   private readonly binaryHandlers = new Set<(frame: Uint8Array) => void>();
   private readonly closeHandlers = new Set<(code: number, reason: string) => void>();
   private closeInfo: { code: number; reason: string } | null = null;
+  private clientTools: ClientTools | null = null;
   /** The `session.auth` result, when auth ran. */
   auth: SessionAuthResult | null = null;
 
@@ -155,9 +167,16 @@ export class Connection {
     return () => handlers!.delete(handler);
   }
 
-  /** Answers daemon → client requests (§2.3) for one method. */
+  /** Answers daemon → client requests (§2.3) for one method; a thrown error is sent back as its message. */
+  onRequest<M extends ServerRequestName>(method: M, handler: (params: ServerRequestParamsOf<M>) => ServerRequestResultOf<M> | Promise<ServerRequestResultOf<M>>): void;
+  onRequest<M extends string>(method: Exclude<M, ServerRequestName>, handler: RequestHandler): void;
   onRequest(method: string, handler: RequestHandler): void {
     this.requestHandlers.set(method, handler);
+  }
+
+  /** Tools the model may call through this connection: `client.tools.register(name, { description, parameters }, handler)`. */
+  get tools(): ClientTools {
+    return (this.clientTools ??= new ClientTools(this));
   }
 
   /** Receives binary frames from the daemon. */

@@ -69,6 +69,7 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
         allowClients: env.pullAllowClients,
       },
       remoteTimeoutMs: wholeSeconds('CAR_REMOTE_TIMEOUT_SECS', env.remoteTimeoutSecs, 1, 'unset it for the 120-second default'),
+      toolTimeoutMs: wholeSeconds('CAR_TOOL_TIMEOUT', env.toolTimeout, 1, 'unset it for the 300-second default'),
       admissionOverride: env.inferenceMaxConcurrent,
       // Relative to the directory the daemon was started in (§7.2).
       modelsDir: modelsDir === undefined ? undefined : resolve(modelsDir),
@@ -90,6 +91,7 @@ export function daemonVariables(env: CarEnvironment, config: DaemonConfig): Reco
     ['CAR_NO_APPROVALS', env.noApprovals ? '1' : undefined],
     ['CAR_HANDLER_TIMEOUT', env.handlerTimeout],
     ['CAR_LOCAL_DECODE_TIMEOUT_SECS', env.localDecodeTimeout],
+    ['CAR_TOOL_TIMEOUT', env.toolTimeout],
     ['CAR_INFERENCE_MAX_CONCURRENT', env.inferenceMaxConcurrent],
     ['CAR_SPHINX_MODEL_DIR', env.sphinxModelDir],
     ['CAR_MAX_CONNECTIONS', env.maxConnections],

@@ -28,6 +28,8 @@ export interface CarEnvironment {
   inferenceMaxConcurrent?: string;
   /** `CAR_LOCAL_DECODE_TIMEOUT_SECS`: bound on one local decode. */
   localDecodeTimeout?: string;
+  /** `CAR_TOOL_TIMEOUT`: seconds a tool call waits for its client when the tool sets no `timeout_ms`. */
+  toolTimeout?: string;
   /** `CAR_MAX_CONNECTIONS` / `CAR_MAX_PREAUTH_CONNECTIONS`: connection caps (§23 Connections). */
   maxConnections?: string;
   maxPreAuthConnections?: string;
@@ -68,6 +70,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnviro
     handlerTimeout: present(env.CAR_HANDLER_TIMEOUT),
     inferenceMaxConcurrent: present(env.CAR_INFERENCE_MAX_CONCURRENT),
     localDecodeTimeout: present(env.CAR_LOCAL_DECODE_TIMEOUT_SECS),
+    toolTimeout: present(env.CAR_TOOL_TIMEOUT),
     maxConnections: present(env.CAR_MAX_CONNECTIONS),
     maxPreAuthConnections: present(env.CAR_MAX_PREAUTH_CONNECTIONS),
     uiSessionTtl: present(env.CAR_UI_SESSION_TTL),

@@ -69,3 +69,6 @@ export type DescriptorParams<D> = D extends { clientParams: Phantom<infer P> }
     : never;
 export type DescriptorResult<D> = D extends { result: infer S extends z.ZodType } ? z.output<S> : D extends { result: Phantom<infer R> } ? R : never;
 export type NotificationPayload<D> = D extends z.ZodType ? z.output<D> : D extends Phantom<infer P> ? P : never;
+/** What the daemon sends with a server request, and what the client's answer must be. */
+export type ServerRequestParams<D> = D extends { params: infer S extends z.ZodType } ? z.output<S> : never;
+export type ServerRequestResult<D> = D extends { result: infer S extends z.ZodType } ? z.output<S> : never;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineMethods, defineNotifications } from './descriptor.js';
 import { admissionStatus, emptyParams } from './core.js';
 import { utf8Length } from './text.js';
+import { MAX_TOOL_ROUNDS, MAX_TOOLS_PER_SESSION, toolCall, toolCallError, toolChoice, toolName } from './tools.js';
 
 /** Inference, embeddings, admission and the model catalogue (PROTOCOL.md §11). */
 
@@ -44,7 +45,15 @@ export const generateRequestParams = z
     stop: z.array(z.string().min(1).max(256)).max(8).optional(),
     response_format: responseFormat.optional().describe('constrains the output to JSON (a grammar)'),
     context_query: z.string().min(1).max(4096).optional().describe("prepends memory.build_context's text for this query"),
-    tools: z.array(z.unknown()).max(0, { message: 'tool calling is not supported by this daemon; remove tools' }).optional().describe('must be empty: no tool calling'),
+    tools: z.array(toolName).max(MAX_TOOLS_PER_SESSION).optional().describe('names of tools this session registered with tools.register'),
+    tool_choice: toolChoice.optional(),
+    max_tool_rounds: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(MAX_TOOL_ROUNDS, `must be at most ${MAX_TOOL_ROUNDS}`)
+      .optional()
+      .describe('model turns that may call tools (default 4); the turn after the last must answer in text'),
     intent: z.unknown().optional().describe('accepted and ignored (upstream)'),
     cache_control: z.unknown().optional().describe('accepted and ignored (upstream)'),
     client_ref: z.unknown().optional().describe('accepted and ignored (upstream)'),
@@ -52,7 +61,25 @@ export const generateRequestParams = z
   })
   .refine((request) => (request.prompt === undefined) !== (request.messages === undefined), {
     message: "pass exactly one of 'prompt' (a single user turn) or 'messages' (a chat history)",
-  });
+  })
+  .superRefine(checkToolOptions);
+
+function checkToolOptions(request: { tools?: string[]; tool_choice?: z.output<typeof toolChoice>; max_tool_rounds?: number; response_format?: unknown }, ctx: z.RefinementCtx): void {
+  const tools = request.tools ?? [];
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (tools.length === 0) {
+    if (request.tool_choice !== undefined) issue('tool_choice', "needs 'tools': name the registered tools the model may call");
+    if (request.max_tool_rounds !== undefined) issue('max_tool_rounds', "needs 'tools': name the registered tools the model may call");
+    return;
+  }
+  const twice = tools.findIndex((name, index) => tools.indexOf(name) !== index);
+  if (twice >= 0) ctx.addIssue({ code: 'custom', path: ['tools', twice], message: `names '${tools[twice]}' twice; list each tool once` });
+  const choice = request.tool_choice;
+  if (typeof choice === 'object' && !tools.includes(choice.name)) {
+    ctx.addIssue({ code: 'custom', path: ['tool_choice', 'name'], message: `'${choice.name}' is not in 'tools'; add it there or pick one of ${tools.join(', ')}` });
+  }
+  if (request.response_format !== undefined) issue('response_format', "cannot be combined with 'tools' (a tool call and a format grammar exclude each other); drop one");
+}
 
 export type GenerateRequest = z.input<typeof generateRequestParams>;
 export type ChatMessage = z.output<typeof chatMessage>;
@@ -87,12 +114,12 @@ const stopReason = z
   .nullable()
   .describe("'stop', 'length' (hit max_tokens), 'cancelled' or 'local_decode_timeout' (CAR_LOCAL_DECODE_TIMEOUT_SECS; the text so far is kept)");
 
-const noToolCalls = z.array(z.never()).describe('always empty: this daemon does not call tools');
+const toolCalls = z.array(toolCall).describe('every tool call the model made, in order')
 const traceId = z.string().describe("'tr-' and 12 hex digits, also in the journal");
 
 export const inferResult = z.object({
   text: z.string(),
-  tool_calls: noToolCalls,
+  tool_calls: toolCalls,
   usage: tokenUsage,
   model_used: z.string(),
   trace_id: traceId,
@@ -104,7 +131,7 @@ export type InferResult = z.output<typeof inferResult>;
 
 export const inferStreamResult = z.object({
   text: z.string().describe('all the text the stream sent'),
-  tool_calls: noToolCalls,
+  tool_calls: toolCalls,
   usage: tokenUsage.nullable().describe('zero tokens both ways when the stream was cancelled before generation started'),
   stop_reason: stopReason,
   trace_id: traceId,
@@ -113,7 +140,8 @@ export const inferStreamResult = z.object({
 export type InferStreamResult = z.output<typeof inferStreamResult>;
 
 export const inferenceStreamEvent = z
-  .discriminatedUnion('type', [
+  // A plain union: the two `tool_result` forms share their tag.
+  .union([
     z.object({ type: z.literal('text'), data: z.string().describe('the next chunk of text') }),
     z.object({
       type: z.literal('usage'),
@@ -124,6 +152,15 @@ export const inferenceStreamEvent = z
     }),
     z.object({ type: z.literal('stop_reason'), data: stopReason }),
     z.object({ type: z.literal('error'), message: z.string().describe('the final response is then an error') }),
+    z
+      .object({ type: z.literal('tool_call'), id: z.string(), tool: z.string(), parameters: z.record(z.string(), z.unknown()) })
+      .describe('the model called a tool; the daemon now runs it through the owning client'),
+    z
+      .union([
+        z.object({ type: z.literal('tool_result'), id: z.string(), tool: z.string(), duration_ms: z.number(), error: toolCallError }),
+        z.object({ type: z.literal('tool_result'), id: z.string(), tool: z.string(), duration_ms: z.number(), result: z.unknown() }),
+      ])
+      .describe("the call ended; the model reads `result`, or the error's message"),
   ])
   .meta({ id: 'InferenceStreamEvent' });
 export type InferenceStreamEvent = z.output<typeof inferenceStreamEvent>;

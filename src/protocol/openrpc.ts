@@ -26,7 +26,7 @@ export interface ContractDocumentOptions {
 }
 
 export function contractDocument(options: ContractDocumentOptions = {}): OpenRpcDocument {
-  const outputs = new OutputSchemas();
+  const outputs = new SchemaComponents();
   const methods = Object.entries(contract).map(([name, descriptor]): OpenRpcMethod => {
     const gates = options.gates?.(name);
     return {
@@ -34,7 +34,7 @@ export function contractDocument(options: ContractDocumentOptions = {}): OpenRpc
       ...(descriptor.summary ? { summary: descriptor.summary } : {}),
       tags: [{ name: namespaceOf(name) }],
       paramStructure: 'by-name',
-      params: paramDescriptors(name, descriptor.params),
+      params: paramDescriptors(name, descriptor.params, outputs),
       ...(isSchema(descriptor.result) ? { result: { name: 'result', required: true, schema: outputs.convert(descriptor.result) } } : {}),
       ...(gates ? { 'x-gates': gates } : {}),
     };
@@ -83,11 +83,14 @@ export function namespaceOf(method: string): string {
 /** The stable anchor of a method or notification in docs/protocol.md: `meeting.summarize` → `meeting-summarize`. */
 export const anchorOf = (name: string): string => name.replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase();
 
-/** OpenRPC wants one content descriptor per named param; every params schema is an object. */
-function paramDescriptors(method: string, params: z.ZodType): ContentDescriptor[] {
-  const schema = withoutRootKeywords(z.toJSONSchema(params, { target: 'draft-07', io: 'input' }) as JsonSchema);
+/**
+ * OpenRPC wants one content descriptor per named param; every params schema is an object.
+ * A named schema in params (a recursive one, like a tool's JSON Schema) joins the components
+ * when its input form is the same as its output form, so one name means one shape.
+ */
+function paramDescriptors(method: string, params: z.ZodType, components: SchemaComponents): ContentDescriptor[] {
+  const schema = components.convert(params, 'input');
   if (schema.type !== 'object') throw new Error(`params of ${method} must be an object schema to be described by name`);
-  if (schema.definitions) throw new Error(`params of ${method} use a named schema (.meta({ id })); name only result and notification types`);
   const required = new Set((schema.required as string[] | undefined) ?? []);
   return Object.entries((schema.properties as Record<string, JsonSchema> | undefined) ?? {}).map(([name, property]) => ({
     name,
@@ -98,15 +101,15 @@ function paramDescriptors(method: string, params: z.ZodType): ContentDescriptor[
 }
 
 /**
- * Results, notifications and server requests, each converted on its own (io: output); the
- * named schemas zod extracts into each one's `definitions` are gathered into the components
- * and referred to there.
+ * Results, notifications and server requests (io: output) and params (io: input), each
+ * converted on its own; the named schemas zod extracts into each one's `definitions` are
+ * gathered into the components and referred to there.
  */
-class OutputSchemas {
+class SchemaComponents {
   readonly components: Record<string, JsonSchema> = {};
 
-  convert(schema: z.ZodType): JsonSchema {
-    const { definitions, ...root } = withoutRootKeywords(z.toJSONSchema(schema, { target: 'draft-07', io: 'output' }) as JsonSchema);
+  convert(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
+    const { definitions, ...root } = withoutRootKeywords(z.toJSONSchema(schema, { target: 'draft-07', io }) as JsonSchema);
     for (const [id, definition] of Object.entries((definitions as Record<string, JsonSchema> | undefined) ?? {})) {
       if (id.startsWith('__schema')) throw new Error(`a schema is recursive without an id; give it one with .meta({ id })`);
       const component = toComponents(definition);

@@ -7,7 +7,7 @@ import type { Connection } from '../../src/client/connection.js';
 import { implement, type MethodTable } from '../../src/daemon/rpc/method-table.js';
 import type { ClientSession } from '../../src/daemon/sessions/client-session.js';
 import { ServerState } from '../../src/daemon/state/server-state.js';
-import { contract, notifications } from '../../src/protocol/contract.js';
+import { contract, notifications, serverRequests } from '../../src/protocol/contract.js';
 import { memoryContract, type AddFactResult } from '../../src/protocol/memory.js';
 import { defineMethods, defineNotifications, returns, type DescriptorResult, type NotificationPayload } from '../../src/protocol/descriptor.js';
 import type { HostEvent } from '../../src/protocol/host.js';
@@ -87,6 +87,13 @@ export function compileTimeChecks(session: ClientSession, client: Connection): M
   // @ts-expect-error a payload's type is its schema's output: `at` is a number
   const wrongPayload: NotificationPayload<(typeof notes)['probe.note']> = { at: 'now' };
   void [payload, wrongPayload];
+
+  void session.request('tools.execute', { request_id: 'call_1', tool: 't', parameters: {}, timeout_ms: 1, attempt: 1, session_id: session.id }, { timeoutMs: 1 });
+  // @ts-expect-error a server request's params follow its descriptor: tools.execute needs request_id
+  void session.request('tools.execute', { tool: 't', parameters: {}, timeout_ms: 1, attempt: 1, session_id: session.id }, { timeoutMs: 1 });
+  client.onRequest('tools.execute', (params) => params.tool.toUpperCase());
+  // @ts-expect-error tools.execute's params carry no `name`
+  client.onRequest('tools.execute', (params) => params.name);
   return tables;
 }
 
@@ -103,6 +110,20 @@ describe('protocol contract', () => {
   });
 
   it('declares each notification once, with dotted names', () => {
-    assert.deepEqual(Object.keys(notifications).sort(), ['a2ui.event', 'host.event', 'infer.progress', 'inference.stream.event', 'meeting.stopped', 'meeting.summary.progress', 'models.pull.progress', 'voice.event']);
+    assert.deepEqual(Object.keys(notifications).sort(), [
+      'a2ui.event',
+      'host.event',
+      'infer.progress',
+      'inference.stream.event',
+      'meeting.stopped',
+      'meeting.summary.progress',
+      'models.pull.progress',
+      'tools.cancel',
+      'voice.event',
+    ]);
+  });
+
+  it('declares the daemon → client requests (§2.3)', () => {
+    assert.deepEqual(Object.keys(serverRequests), ['tools.execute']);
   });
 });

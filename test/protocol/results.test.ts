@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import type { Connection } from '../../src/client/connection.js';
 import { ServerState } from '../../src/daemon/state/server-state.js';
-import { contract, notifications } from '../../src/protocol/contract.js';
+import { contract, notifications, serverRequests } from '../../src/protocol/contract.js';
 import { isSchema } from '../../src/protocol/descriptor.js';
 import type { MethodName, NotificationName, ParamsOf, ResultOf } from '../../src/protocol/methods.js';
 import { openInMemory } from '../helpers/in-memory-channel.js';
@@ -115,6 +115,20 @@ describe('results and notifications match their schemas', () => {
     await call('infer', { prompt: 'Once upon a time', max_tokens: 8, temperature: 0 });
     await call('infer_stream', { prompt: 'Once upon a time', max_tokens: 8, temperature: 0 });
     await call('inference.stream.cancel', { request_id: 12345 });
+  });
+
+  it('tools: the registry and a forced call on the real tiny model', async () => {
+    await call('tools.register', { tools: [{ name: 'weather', description: 'Tells the weather in a city', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 } } } }] });
+    await call('tools.list', {});
+    const requests: unknown[] = [];
+    client.onRequest('tools.execute', (params) => {
+      requests.push(params);
+      return { sky: 'sunny' };
+    });
+    await call('infer_stream', { model: 'stories260K', prompt: 'What is the weather in Paris?', temperature: 0, max_tokens: 100, tools: ['weather'], tool_choice: { name: 'weather' }, max_tool_rounds: 1 });
+    assert.equal(requests.length, 1, 'the forced call reached the client');
+    conforms(serverRequests['tools.execute'].params, requests[0], 'tools.execute params');
+    await call('tools.unregister', { names: ['weather'] });
   });
 
   it('voice and meetings on the real speech engine', { skip: engineMissing }, async () => {

@@ -24,6 +24,8 @@ import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
 import { SessionListing } from '../sessions/session-list.js';
 import { VoiceSessionRegistry, type VoiceOptions } from '../voice/registry.js';
+import { toolsMethods } from '../tools/methods.js';
+import { ToolService } from '../tools/tool-service.js';
 import { a2uiMethods } from '../a2ui/methods.js';
 import { hostMethods } from '../host/methods.js';
 import { inferenceMethods } from '../inference/methods.js';
@@ -64,6 +66,8 @@ export interface ServerStateConfig {
   voice?: VoiceOptions;
   /** Gate 7 (§13): on/off (default on), wait before expiry (60 s), extra gated methods. */
   approvalGate?: ApprovalGateConfig;
+  /** How long a tool call waits for its client when the tool sets no `timeout_ms`; 300 s unless given (the daemon passes `CAR_TOOL_TIMEOUT`). */
+  toolTimeoutMs?: number;
 }
 
 type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inference'>>;
@@ -89,6 +93,7 @@ export class ServerState {
   readonly voice: VoiceSessionRegistry;
   readonly host: HostState;
   readonly meetings: MeetingRegistry;
+  readonly tools: ToolService;
   readonly sessions = new Map<string, ClientSession>();
   readonly registry = new MethodRegistry();
   readonly lifecycle = new SessionLifecycle();
@@ -154,15 +159,17 @@ export class ServerState {
     this.voice = new VoiceSessionRegistry(core, { modelsDir: config.modelsDir, ...config.voice });
     this.binaryFrameHandler = (session, frame) => this.voice.receiveFrame(session, frame);
     this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory);
+    this.tools = new ToolService(core, this.host.approvalGate, { defaultTimeoutMs: config.toolTimeoutMs });
 
     this.registry.register(authMethods(this));
     this.registry.register(sessionMethods(this));
     this.registry.register(hostMethods(this.host));
     this.registry.register(a2uiMethods(this.a2ui));
     this.registry.register(memoryMethods(this.memory, this.journal));
-    this.registry.register(inferenceMethods(this.inference));
+    this.registry.register(inferenceMethods(this.inference, this.tools));
     this.registry.register(voiceMethods(this.voice));
     this.registry.register(meetingMethods(this.meetings));
+    this.registry.register(toolsMethods(this.tools));
     this.registry.register(discoveryMethods(this.registry, () => this.url));
     this.contributeStatus(() => ({ admission: this.inference.admissionStatus(), inference: this.inference.status() }));
     this.lifecycle.onTeardown(1, 'abort in-flight requests', (session) => session.abortInflight());
