@@ -64,13 +64,14 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
       // Relative to the directory the daemon was started in (§7.2).
       modelsDir: modelsDir === undefined ? undefined : resolve(modelsDir),
       voice: env.sphinxModelDir === undefined ? undefined : { modelDir: env.sphinxModelDir },
+      soundServer: { pulseServer: env.pulseServer, runtimeDir: env.runtimeDir },
       approvalGate: { enabled: flags.approvals && !env.noApprovals },
     },
   };
 }
 
 /**
- * The `CAR_*` variables that reproduce this daemon's configuration (never tokens), recorded in
+ * The variables that reproduce this daemon's configuration (never tokens), recorded in
  * its lock so `car daemon restart` from any shell starts the same daemon: the models directory
  * as an absolute path, auth and approvals turned off by variable, and the tuning variables.
  */
@@ -86,6 +87,8 @@ export function daemonVariables(env: CarEnvironment, config: DaemonConfig): Reco
     ['CAR_MAX_CONNECTIONS', env.maxConnections],
     ['CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections],
     ['CAR_LOG_LEVEL', env.logLevel],
+    // The sound server meetings record from, when it is not the one of the restarting shell's session.
+    ['PULSE_SERVER', env.pulseServer],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { carries, defineMethods, defineNotifications, returns } from './descriptor.js';
 import { isAbsolutePath } from './text.js';
-import { transcribeStartParams } from './voice.js';
+import { MAX_CAPTURE_SOURCES, UNLABELLED_ROLE, captureAudioSource, captureDevice, pcmPushSource, speakerRole, transcribeStartParams } from './voice.js';
 
 /** Meetings: recorded, transcribed, persisted and summarised voice sessions (PROTOCOL.md §16). */
 
@@ -22,46 +22,74 @@ const absolutePath = z
   .refine((path) => !path.includes('\0'), 'must not contain NUL bytes')
   .refine((path) => isAbsolutePath(path), 'must be an absolute path on the daemon host');
 
-const pcmPushSource = transcribeStartParams.shape.audio_source.unwrap();
+/**
+ * A stereo recording with one speaker per channel (a call: me on the left, them on the right):
+ * `split_channels` gives each channel its own stream, labelled by `channel_roles`.
+ */
+const channelSplit = {
+  split_channels: z.boolean().default(false),
+  /** Default: `left`, `right`. */
+  channel_roles: z.array(speakerRole).min(2, 'must give one role per channel (2)').max(2, 'must give one role per channel (2)').optional(),
+};
+/** The roles of channels 1 and 2 when `channel_roles` names none. */
+export const DEFAULT_CHANNEL_ROLES = ['left', 'right'] as const;
+
+const pushSource = pcmPushSource.extend(channelSplit);
 
 const fileSource = z.strictObject({
   kind: z.literal('file'),
   path: absolutePath,
+  ...channelSplit,
 });
 
-const audioSource = z.discriminatedUnion('kind', [pcmPushSource, fileSource], {
+const audioSource = z.discriminatedUnion('kind', [pushSource, fileSource, captureAudioSource], {
   error: (issue) => {
     if (issue.code !== 'invalid_union' || issue.note !== 'No matching discriminator') return undefined;
     const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
     return kind === undefined
-      ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection) or 'file' (a WAV file the daemon reads)"
-      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push' or 'file'`;
+      ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection), 'file' (a WAV file the daemon reads) or 'capture' (the daemon records sound-server sources)"
+      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push', 'file' or 'capture'`;
   },
 });
 
-/** Upstream's capture sources; this daemon has no capture devices, so any value is refused. */
-const captureSource = z.string().refine(() => false, {
-  error: (issue) => `audio source '${String(issue.input)}' is not available on this daemon (no capture devices); use audio_source 'pcm_push' or 'file'`,
-});
-
 const language = transcribeStartParams.shape.options.unwrap().shape.language;
+
+const DEFAULT_AUDIO_SOURCE: z.output<typeof pushSource> = { kind: 'pcm_push', sample_rate: 16000, channels: 1, split_channels: false };
 
 export const meetingStartParams = z
   .strictObject({
     id: meetingId.optional(),
     title: z.string().min(1, 'must not be empty').max(MAX_MEETING_TITLE_CHARS, `must be at most ${MAX_MEETING_TITLE_CHARS} characters`).optional(),
-    audio_source: audioSource.default({ kind: 'pcm_push', sample_rate: 16000, channels: 1 }),
+    /** Default: pushed 16 kHz mono; or the capture `sources` name. */
+    audio_source: audioSource.optional(),
     summarize_on_end: z.boolean().optional(),
-    sources: z.array(captureSource).max(8).optional(),
+    /** Upstream's short form of a capture source: `["mic", "system"]` (or source names), each with its default role. */
+    sources: z.array(captureDevice).min(1, "must name at least one source: 'mic', 'system' or a name from voice.devices.list").max(MAX_CAPTURE_SOURCES, `must name at most ${MAX_CAPTURE_SOURCES} sources`).optional(),
     language,
     /** Accepted for upstream compatibility; the local speech engine has one model per language. */
     model: z.string().min(1).max(200).optional(),
     persist_audio: z.boolean().default(false),
     root: absolutePath.optional(),
   })
+  .refine((params) => !(params.sources && params.audio_source), {
+    message: "give the sources to record either as 'sources' or as audio_source { kind: 'capture', sources }, not both",
+    path: ['sources'],
+  })
+  .transform(({ sources, audio_source, ...rest }) => ({
+    ...rest,
+    audio_source: audio_source ?? (sources ? { kind: 'capture' as const, sources: sources.map((device) => ({ device })) } : DEFAULT_AUDIO_SOURCE),
+  }))
   .refine((params) => !params.persist_audio || params.audio_source.kind === 'file', {
-    message: "persist_audio is only available for 'file' sources on this daemon; pushed audio is not kept",
+    message: "persist_audio is only available for 'file' sources on this daemon; pushed and captured audio is not kept",
     path: ['persist_audio'],
+  })
+  .refine((params) => params.audio_source.kind === 'capture' || params.audio_source.split_channels || !params.audio_source.channel_roles, {
+    message: 'channel_roles labels split channels; set split_channels: true as well',
+    path: ['audio_source', 'channel_roles'],
+  })
+  .refine((params) => params.audio_source.kind !== 'pcm_push' || !params.audio_source.split_channels || params.audio_source.channels === 2, {
+    message: 'split_channels needs stereo audio (channels: 2): one stream per channel',
+    path: ['audio_source', 'split_channels'],
   });
 
 export const meetingStopParams = z.strictObject({
@@ -142,6 +170,8 @@ export interface MeetingStoppedParams {
   meeting_id: string;
   stop_reason: MeetingStopReason;
   summarize: boolean;
+  /** Why, in words, when the daemon stopped it (`device_lost`: which source vanished). */
+  detail?: string;
 }
 
 /* ---- end of issue 14 additions ---- */
@@ -149,8 +179,18 @@ export interface MeetingStoppedParams {
 export type SummaryKind = 'model' | 'extractive';
 
 export type MeetingStatus = 'recording' | 'stopped' | 'interrupted' | 'failed';
-export type MeetingStopReason = 'requested' | 'owner_disconnected' | 'end_of_file' | 'daemon_shutdown' | 'daemon_restart' | 'error';
-export type MeetingAudioSourceKind = 'pcm_push' | 'file';
+export const MEETING_STOP_REASONS = ['requested', 'owner_disconnected', 'end_of_file', 'device_lost', 'daemon_shutdown', 'daemon_restart', 'error'] as const;
+/** `device_lost`: a captured source vanished (unplugged, or the sound server stopped). */
+export type MeetingStopReason = (typeof MEETING_STOP_REASONS)[number];
+export const MEETING_AUDIO_SOURCE_KINDS = ['pcm_push', 'file', 'capture'] as const;
+export type MeetingAudioSourceKind = (typeof MEETING_AUDIO_SOURCE_KINDS)[number];
+
+/** One of a meeting's streams when it has several (captured sources, or split channels): who speaks on what. */
+export interface MeetingSource {
+  role: string;
+  /** The sound-server source recorded, or `channel 1` / `channel 2` of a split recording. */
+  device: string;
+}
 
 /** `meeting.json` (§16.4). */
 export interface MeetingMetadata {
@@ -165,6 +205,8 @@ export interface MeetingMetadata {
   language: string;
   audio_source_kind: MeetingAudioSourceKind;
   persist_audio: boolean;
+  /** The streams and their roles; empty for a meeting of one unlabelled stream. */
+  sources: MeetingSource[];
   summary: string | null;
   summary_error: string | null;
   /** `model` or `extractive` (§23); `null` while there is no summary. */
@@ -201,8 +243,10 @@ export interface MeetingStartResult {
   title: string | null;
   started_at: string;
   status: 'recording';
-  /** The internal voice session to push audio to; `null` for a `file` source. */
+  /** The internal voice session to push audio to (the first, for split channels); `null` when the daemon reads or records the audio itself. */
   voice_session_id: string | null;
+  /** Each stream's voice session; for split channels, push channel n's mono audio to the n-th. */
+  sources: (MeetingSource & { voice_session_id: string })[];
   path: string;
 }
 
@@ -235,7 +279,15 @@ export function transcriptStamp(ms: number): string {
   return hours > 0 ? `${hours}:${minutes}:${seconds}` : `${minutes}:${seconds}`;
 }
 
-/** One `[mm:ss] text` line per segment: `transcript.md`, `car meeting show` and the summariser's input. */
-export function transcriptLines(lines: readonly Pick<TranscriptLine, 'start_ms' | 'text'>[]): string[] {
-  return lines.map((line) => `[${transcriptStamp(line.start_ms)}] ${line.text}`);
+/** `role: ` before a line whose speaker is known; nothing for unlabelled audio. */
+export const speakerPrefix = (role: string | undefined): string => (role && role !== UNLABELLED_ROLE ? `${role}: ` : '');
+
+/** One `[mm:ss] role: text` line per segment: `transcript.md`, `car meeting show` and the summariser's input. */
+export function transcriptLines(lines: readonly (Pick<TranscriptLine, 'start_ms' | 'text'> & { role?: string })[]): string[] {
+  return lines.map((line) => `[${transcriptStamp(line.start_ms)}] ${speakerPrefix(line.role)}${line.text}`);
+}
+
+/** Streams are decoded side by side, so lines are saved in the order they were recognised: this is the order they were spoken. */
+export function inTimeOrder<Line extends Pick<TranscriptLine, 'start_ms' | 'index'>>(lines: readonly Line[]): Line[] {
+  return [...lines].sort((a, b) => a.start_ms - b.start_ms || a.index - b.index);
 }

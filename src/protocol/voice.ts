@@ -13,10 +13,8 @@ export const BYTES_PER_SAMPLE = 2;
 
 export const voiceSessionId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (a UUID without dashes)');
 
-const pcmPushSource = z.strictObject({
-  kind: z.literal('pcm_push', {
-    error: (issue) => (issue.input === undefined ? "is required; use 'pcm_push'" : `audio source '${String(issue.input)}' is not available on this daemon; use 'pcm_push'`),
-  }),
+export const pcmPushSource = z.strictObject({
+  kind: z.literal('pcm_push'),
   sample_rate: z
     .number()
     .int('must be a whole number of Hz')
@@ -26,9 +24,63 @@ const pcmPushSource = z.strictObject({
   channels: z.union([z.literal(1), z.literal(2)], { error: 'must be 1 (mono) or 2 (stereo)' }).default(1),
 });
 
+/** The default microphone and the monitor of the default output (what the speakers play), as `device` names. */
+export const MIC_DEVICE = 'mic';
+export const SYSTEM_DEVICE = 'system';
+/** A meeting records at most this many sources at once, each with its own decoder. */
+export const MAX_CAPTURE_SOURCES = 4;
+export const MAX_ROLE_CHARS = 40;
+
+/** Who speaks on a source or channel (`me`, `them`, `alice`): shown before each of its transcript lines. */
+export const speakerRole = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_ROLE_CHARS, `must be at most ${MAX_ROLE_CHARS} characters`)
+  .regex(/^[^\p{Cc}:]+$/u, "must be a label without control characters or ':' (e.g. 'me', 'them')")
+  .refine((role) => role.trim() === role, 'must not start or end with spaces');
+
+/** `mic`, `system`, or a source's name as `voice.devices.list` gives it. */
+export const captureDevice = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+
+const captureSourceSpec = z.strictObject({
+  device: captureDevice,
+  /** Default: `mic` for an input, `system` for a monitor. */
+  role: speakerRole.optional(),
+});
+
+/** Audio the daemon records itself through the desktop's sound server (PulseAudio, or PipeWire's pulse service). */
+export const captureAudioSource = z.strictObject({
+  kind: z.literal('capture'),
+  sources: z
+    .array(captureSourceSpec)
+    .min(1, "must name at least one source: 'mic', 'system' or a name from voice.devices.list")
+    .max(MAX_CAPTURE_SOURCES, `must name at most ${MAX_CAPTURE_SOURCES} sources`),
+});
+
+export type CaptureSourceSpec = z.output<typeof captureSourceSpec>;
+
+/** A voice session has one decoder, so it records one source; a meeting records several (one stream each). */
+const oneCaptureSource = captureAudioSource.extend({
+  sources: captureAudioSource.shape.sources.max(1, 'a voice session records one source; to record several at once, start a meeting (meeting.start), which gives each its own stream'),
+});
+
+const voiceAudioSource = z.discriminatedUnion('kind', [pcmPushSource, oneCaptureSource], {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union' || issue.note !== 'No matching discriminator') return undefined;
+    const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
+    return kind === undefined
+      ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection) or 'capture' (the daemon records a sound-server source)"
+      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push' or 'capture'`;
+  },
+});
+
 export const transcribeStartParams = z.strictObject({
   session_id: voiceSessionId.optional(),
-  audio_source: pcmPushSource.default({ kind: 'pcm_push', sample_rate: DEFAULT_SAMPLE_RATE, channels: 1 }),
+  audio_source: voiceAudioSource.default({ kind: 'pcm_push', sample_rate: DEFAULT_SAMPLE_RATE, channels: 1 }),
   options: z
     .strictObject({
       provider: z.string().min(1).max(64).optional(),
@@ -56,7 +108,7 @@ export type VoiceEvent =
   | { type: 'speech_start'; at_ms: number }
   | { type: 'speech_end'; at_ms: number }
   | { type: 'partial'; text: string; segment_index: number }
-  | { type: 'transcript'; text: string; duration_ms: number; role: 'unknown'; segment_index: number; start_ms: number; end_ms: number }
+  | { type: 'transcript'; text: string; duration_ms: number; role: string; segment_index: number; start_ms: number; end_ms: number }
   | { type: 'error'; message: string; fatal: boolean };
 
 export interface VoiceEventParams {
@@ -64,6 +116,9 @@ export interface VoiceEventParams {
   meeting_id?: string;
   event: VoiceEvent;
 }
+
+/** The role of transcripts from pushed audio nobody labelled (upstream's value). */
+export const UNLABELLED_ROLE = 'unknown';
 
 /** `voice.transcribe_stream.start`'s result. */
 export interface VoiceSessionInfo {
@@ -73,6 +128,24 @@ export interface VoiceSessionInfo {
   sample_rate: number;
   channels: 1 | 2;
   binary_frame_type: typeof VOICE_FRAME_PCM;
+  /** The source the daemon records, for a `capture` session (which takes no pushed audio). */
+  capture?: CapturedSource;
+}
+
+/** One source of the sound server, as `voice.devices.list` returns it. */
+export interface CaptureDevice {
+  /** What `device` takes (PulseAudio's source name). */
+  name: string;
+  description: string;
+  /** `monitor`: what an output plays (the other side of a call); `input`: a microphone or line in. */
+  kind: 'input' | 'monitor';
+  /** The default input (what `mic` records) or the default output's monitor (what `system` records). */
+  default: boolean;
+}
+
+/** A source being recorded, and the role its transcripts carry. */
+export interface CapturedSource extends Omit<CaptureDevice, 'default'> {
+  role: string;
 }
 
 export interface VoicePushResult {
@@ -161,6 +234,7 @@ export const voiceContract = defineMethods({
   'voice.transcribe_stream.stop': { params: transcribeStopParams, result: returns<VoiceStopResult>() },
   'voice.sessions.list': { params: emptyParams, result: returns<VoiceSessionEntry[]>() },
   'voice.providers.list': { params: emptyParams, result: returns<VoiceProviderInfo[]>() },
+  'voice.devices.list': { params: emptyParams, result: returns<CaptureDevice[]>() },
 });
 
 export const voiceNotifications = defineNotifications({

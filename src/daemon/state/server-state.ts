@@ -21,6 +21,7 @@ import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
 import { SessionListing } from '../sessions/session-list.js';
 import { VoiceSessionRegistry, type VoiceOptions } from '../voice/registry.js';
+import { SoundServer, type SoundServerOptions } from '../voice/capture/sound-server.js';
 import { a2uiMethods } from '../a2ui/methods.js';
 import { hostMethods } from '../host/methods.js';
 import { inferenceMethods } from '../inference/methods.js';
@@ -55,6 +56,8 @@ export interface ServerStateConfig {
   a2uiLimits?: Partial<A2uiLimits>;
   /** Speech model directory, voice session limits and decoder threads (§15); tests lower the limits. */
   voice?: VoiceOptions;
+  /** Where the sound server that `capture` sources record from listens (the daemon passes PULSE_SERVER / XDG_RUNTIME_DIR). */
+  soundServer?: SoundServerOptions;
   /** Gate 7 (§13): on/off (default on), wait before expiry (60 s), extra gated methods. */
   approvalGate?: ApprovalGateConfig;
 }
@@ -79,6 +82,7 @@ export class ServerState {
   readonly admission: InferenceAdmission;
   readonly inference: LocalInference;
   readonly a2ui: A2uiSurfaceStore;
+  readonly soundServer: SoundServer;
   readonly voice: VoiceSessionRegistry;
   readonly host: HostState;
   readonly meetings: MeetingRegistry;
@@ -139,9 +143,10 @@ export class ServerState {
     this.memory = new MemoryService(core, this.sessions, config.sharedMemgine);
     this.admission = new InferenceAdmission(config.admissionPermits, config.admissionOverride);
     this.inference = new LocalInference(core, this.admission, this.memory, this.sessions, config.inference, { modelsDir: config.modelsDir, decodeTimeoutMs: config.decodeTimeoutMs });
-    this.voice = new VoiceSessionRegistry(core, { modelsDir: config.modelsDir, ...config.voice });
+    this.soundServer = new SoundServer(config.soundServer);
+    this.voice = new VoiceSessionRegistry(core, this.soundServer, { modelsDir: config.modelsDir, ...config.voice });
     this.binaryFrameHandler = (session, frame) => this.voice.receiveFrame(session, frame);
-    this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory);
+    this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory, this.soundServer);
 
     this.registry.register(authMethods(this));
     this.registry.register(sessionMethods(this));
