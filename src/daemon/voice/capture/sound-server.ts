@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { childEnvironment } from '../../../config/environment.js';
 import { invalidParams, notFound, unavailable, type RpcError } from '../../../protocol/errors.js';
-import { MIC_DEVICE, SYSTEM_DEVICE, type CaptureDevice, type CaptureSourceSpec, type CapturedSource } from '../../../protocol/voice.js';
-import { SourceRecording, type RecordingListener } from './source-recording.js';
+import { MIC_DEVICE, SYSTEM_DEVICE, type CaptureDevice, type CaptureSourceSpec } from '../../../protocol/voice.js';
+import { SourceRecording, type RecordingListener, type ResolvedSource } from './source-recording.js';
+
+export type { ResolvedSource } from './source-recording.js';
 import { SourceRemovals } from './source-removals.js';
 
 export interface SoundServerOptions {
@@ -12,10 +14,6 @@ export interface SoundServerOptions {
   runtimeDir?: string;
 }
 
-/** A source ready to record: `index` is the server's number for it, which removal events quote. */
-export interface ResolvedSource extends CapturedSource {
-  index: number;
-}
 
 /** What `pactl --format=json list sources` says of one source (PulseAudio ≥ 16, and PipeWire's pulse service). */
 interface ListedSource {

@@ -1,8 +1,7 @@
 import type { RpcError } from '../../../protocol/errors.js';
 import { unavailable } from '../../../protocol/errors.js';
-import { BYTES_PER_SAMPLE, DEFAULT_SAMPLE_RATE } from '../../../protocol/voice.js';
+import { BYTES_PER_SAMPLE, DEFAULT_SAMPLE_RATE, type CapturedSource } from '../../../protocol/voice.js';
 import { log } from '../../log.js';
-import type { ResolvedSource } from './sound-server.js';
 import type { SourceRemovals } from './source-removals.js';
 import { spawnTied, type ToolProcess } from './tied-process.js';
 
@@ -11,6 +10,11 @@ export const CAPTURE_LATENCY_MS = 50;
 /** A source that delivers nothing for this long after parec started is refused (a suspended or broken device). */
 const FIRST_AUDIO_TIMEOUT_MS = 5000;
 const STDERR_KEPT_CHARS = 2000;
+
+/** A source ready to record: `index` is the server's number for it, which removal events quote. */
+export interface ResolvedSource extends CapturedSource {
+  index: number;
+}
 
 export interface RecordingListener {
   /** 16 kHz mono s16le, whole samples, in order. */
