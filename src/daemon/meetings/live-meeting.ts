@@ -32,7 +32,7 @@ export interface MeetingTrack extends MeetingSource {
   /** `false` for the single stream of unlabelled audio: its transcripts keep the engine's role. */
   readonly labelled: boolean;
   /** Meeting time of the stream's first sample: captured sources start recording a little apart. */
-  offsetMs: number;
+  offsetMs(): number;
 }
 
 /** What a live meeting needs from its registry. */
@@ -93,7 +93,7 @@ export class LiveMeeting {
 
   /** Adds a stream; `role` null keeps the engine's role on its transcripts (a single unlabelled stream). */
   addTrack(role: string | null, device: string): MeetingTrack {
-    const track: MeetingTrack = { voiceSessionId: randomUUID().replace(/-/g, ''), role: role ?? 'unknown', labelled: role !== null, device, offsetMs: 0 };
+    const track: MeetingTrack = { voiceSessionId: randomUUID().replace(/-/g, ''), role: role ?? 'unknown', labelled: role !== null, device, offsetMs: () => 0 };
     this.tracks.push(track);
     if (track.labelled) this.metadata = { ...this.metadata, sources: [...this.metadata.sources, { role: track.role, device }] };
     return track;
@@ -108,7 +108,7 @@ export class LiveMeeting {
   sinkFor(track: MeetingTrack): VoiceEventSink {
     return async (heard) => {
       if (this.sealed) return;
-      let event = inMeetingTime(heard, track.offsetMs);
+      let event = inMeetingTime(heard, track.offsetMs());
       if (event.type === 'transcript') {
         const index = await this.persist(event);
         if (index === null) return;
@@ -194,7 +194,7 @@ export class LiveMeeting {
       const stopped = await Promise.all(
         this.tracks.map((track) => this.host.voice.stop(track.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }))),
       );
-      const durations = stopped.flatMap((result, position) => (result ? [result.duration_ms + this.tracks[position]!.offsetMs] : []));
+      const durations = stopped.flatMap((result, position) => (result ? [result.duration_ms + this.tracks[position]!.offsetMs()] : []));
       const audioMs = durations.length ? Math.max(...durations) : null;
       this.sealed = true;
       await this.transcript.close().catch((error: Error) => log.warn('meeting transcript close failed', { meeting: this.id, error: error.message }));
@@ -235,15 +235,16 @@ export class LiveMeeting {
   }
 }
 
-/** A stream's event on the meeting's clock. */
+/** A stream's event on the meeting's clock (a stream whose first sample predates the meeting's start is clipped at 0). */
 function inMeetingTime(event: VoiceEvent, offsetMs: number): VoiceEvent {
   if (offsetMs === 0) return event;
+  const shift = (ms: number) => Math.max(0, Math.round(ms + offsetMs));
   switch (event.type) {
     case 'transcript':
-      return { ...event, start_ms: event.start_ms + offsetMs, end_ms: event.end_ms + offsetMs };
+      return { ...event, start_ms: shift(event.start_ms), end_ms: shift(event.end_ms) };
     case 'speech_start':
     case 'speech_end':
-      return { ...event, at_ms: event.at_ms + offsetMs };
+      return { ...event, at_ms: shift(event.at_ms) };
     default:
       return event;
   }

@@ -152,13 +152,13 @@ export class MeetingRegistry implements MeetingHost {
         this.voice.start(owner, { ...common, sessionId: track.voiceSessionId, sampleRate: audio.sampleRate, channels, partials: !audio.file, role }, meeting.sinkFor(track));
         return;
       }
-      const { heardAt } = await this.voice.startCapture(
+      const { firstSampleAt } = await this.voice.startCapture(
         owner,
         stream.capture,
         { ...common, sessionId: track.voiceSessionId, partials: true, role, onLost: (reason) => this.sourceLost(meeting, reason) },
         meeting.sinkFor(track),
       );
-      track.offsetMs = Math.max(0, Math.round(heardAt - startedAt));
+      track.offsetMs = () => firstSampleAt() - startedAt;
     });
     const failed = (await Promise.allSettled(starts)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;

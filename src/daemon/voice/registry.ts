@@ -57,10 +57,10 @@ export interface CaptureStartOptions extends Omit<VoiceStartOptions, 'sampleRate
   onLost?(reason: string): void;
 }
 
-/** A started capture session, and when its first audio was heard (epoch ms): its `start_ms` 0. */
+/** A started capture session, and when the sample its times count from was captured (epoch ms; refined as audio arrives). */
 export interface CaptureStarted {
   info: VoiceSessionInfo;
-  heardAt: number;
+  firstSampleAt(): number;
 }
 
 /** What the registry asks of the sound server. */
@@ -164,7 +164,8 @@ export class VoiceSessionRegistry {
     });
     session.stopCapture = () => recording.stop();
     try {
-      return { info: { ...info, capture }, heardAt: await recording.started };
+      await recording.started;
+      return { info: { ...info, capture }, firstSampleAt: () => recording.firstSampleAt };
     } catch (error) {
       session.discard();
       this.remove(session, 'device_lost');

@@ -30,10 +30,12 @@ export interface RecordingListener {
  * the recording to its default source without a word.
  */
 export class SourceRecording {
-  /** When the first audio delivered was heard (epoch ms); rejects if the recording never started. */
-  readonly started: Promise<number>;
+  /** Settles once audio flows; rejects if the recording never started. */
+  readonly started: Promise<void>;
   private child: ToolProcess | null = null;
   private heard = false;
+  private deliveredMs = 0;
+  private sampleZeroAt = Infinity;
   private stopping = false;
   private lost = false;
   private stderr = '';
@@ -41,7 +43,7 @@ export class SourceRecording {
   private readonly unwatch: () => void;
   private readonly exited: Promise<void>;
   private markExited!: () => void;
-  private heardAt!: (epochMs: number) => void;
+  private heardAt!: () => void;
   private notStarted!: (error: RpcError) => void;
   private readonly timer: NodeJS.Timeout;
 
@@ -53,7 +55,7 @@ export class SourceRecording {
     private readonly failure: (stderr: string) => RpcError,
   ) {
     this.exited = new Promise((resolve) => (this.markExited = resolve));
-    this.started = new Promise<number>((resolve, reject) => {
+    this.started = new Promise<void>((resolve, reject) => {
       this.heardAt = resolve;
       this.notStarted = reject;
     });
@@ -65,6 +67,15 @@ export class SourceRecording {
       (child) => this.attach(child),
       (error: Error) => this.ended(unavailable(`parec could not be started: ${error.message}`), null),
     );
+  }
+
+  /**
+   * When the recording's first sample was captured (epoch ms): the earliest arrival less the
+   * audio delivered by then, since audio can arrive late but never early. A source that had
+   * audio queued (a pipe source's backlog) hands it over in a burst; this sees through it.
+   */
+  get firstSampleAt(): number {
+    return this.sampleZeroAt;
   }
 
   /** Ends the recording; resolves once the recorder has exited. */
@@ -91,14 +102,16 @@ export class SourceRecording {
 
   private deliver(chunk: Buffer): void {
     if (this.stopping || this.lost) return;
-    if (!this.heard) {
-      this.heard = true;
-      clearTimeout(this.timer);
-      this.heardAt(Date.now() - (chunk.length / (DEFAULT_SAMPLE_RATE * BYTES_PER_SAMPLE)) * 1000);
-    }
     const joined = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     const whole = joined.length - (joined.length % BYTES_PER_SAMPLE);
     this.carry = Buffer.from(joined.subarray(whole));
+    this.deliveredMs += (whole / (DEFAULT_SAMPLE_RATE * BYTES_PER_SAMPLE)) * 1000;
+    this.sampleZeroAt = Math.min(this.sampleZeroAt, Date.now() - this.deliveredMs);
+    if (!this.heard) {
+      this.heard = true;
+      clearTimeout(this.timer);
+      this.heardAt();
+    }
     if (whole > 0) this.listener.onPcm(joined.subarray(0, whole));
   }
 
