@@ -7,7 +7,8 @@ import { table } from './render.js';
 
 export const sourceFlagDescription = 'a sound-server source to record: mic, system or a name from `car voice devices`, with an optional =<role> (e.g. --source mic=me)';
 
-export const sourceFlag = Flags.string({ description: `${sourceFlagDescription}; repeat it for several`, multiple: true });
+// Non-greedy, so `--source mic call.wav` leaves the file to the argument (and its error) instead of taking it as a second source.
+export const sourceFlag = Flags.string({ description: `${sourceFlagDescription}; repeat it for several`, multiple: true, multipleNonGreedy: true });
 
 /** `<name|mic|system>[=<role>]`: the role is everything after the first `=` (source names have none). */
 export function parseSource(value: string): CaptureSourceSpec {

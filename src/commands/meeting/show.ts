@@ -25,7 +25,8 @@ export default class MeetingShow extends CarCommand {
     const client = await this.connect();
     const interrupted = new AbortController();
     const onInterrupt = () => interrupted.abort();
-    process.once('SIGINT', onInterrupt);
+    // `on`, not `once`: a spinner's exit hook (signal-exit) re-raises SIGINT when it finds no other listener left.
+    process.on('SIGINT', onInterrupt);
     try {
       await followMeeting(client, args.id, interrupted.signal, this.jsonEnabled());
     } finally {

@@ -65,7 +65,8 @@ export default class MeetingStart extends CarCommand {
     const view = await MeetingView.create();
     const interrupted = new AbortController();
     const onInterrupt = () => interrupted.abort();
-    process.once('SIGINT', onInterrupt);
+    // `on`, not `once`: a spinner's exit hook (signal-exit) re-raises SIGINT when it finds no other listener left.
+    process.on('SIGINT', onInterrupt);
     try {
       const options: RecordOptions = {
         id: flags.id,

@@ -41,7 +41,8 @@ export default class VoiceTranscribe extends CarCommand {
     const live = new LiveTranscript();
     const stopReading = new AbortController();
     const onInterrupt = () => stopReading.abort();
-    process.once('SIGINT', onInterrupt);
+    // `on`, not `once`: a spinner's exit hook (signal-exit) re-raises SIGINT when it finds no other listener left.
+    process.on('SIGINT', onInterrupt);
     const shownLive = capturing || flags.stream;
     const spinner = shownLive || json ? null : await progress('transcribing');
     const onEvent = (event: VoiceEvent) => {
