@@ -7,6 +7,11 @@ import { spawnTied, type ToolProcess } from './tied-process.js';
 
 /** The server hands parec audio in pieces of about this length: lower costs wake-ups, higher adds delay to every final. */
 export const CAPTURE_LATENCY_MS = 50;
+/**
+ * Audio goes on to the decoder in pieces of at least this much: sources deliver 10–20 ms at a
+ * time, and each piece costs a message to the decoder thread, which steps in 100 ms anyway.
+ */
+const HANDOVER_BYTES = (DEFAULT_SAMPLE_RATE * BYTES_PER_SAMPLE) / 10;
 /** A source that delivers nothing for this long after parec started is refused (a suspended or broken device). */
 const FIRST_AUDIO_TIMEOUT_MS = 5000;
 const STDERR_KEPT_CHARS = 2000;
@@ -39,7 +44,9 @@ export class SourceRecording {
   private stopping = false;
   private lost = false;
   private stderr = '';
-  private carry: Buffer = Buffer.alloc(0);
+  /** Audio received but not yet handed over (less than HANDOVER_BYTES, or a byte short of a sample). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private readonly unwatch: () => void;
   private readonly exited: Promise<void>;
   private markExited!: () => void;
@@ -102,17 +109,21 @@ export class SourceRecording {
 
   private deliver(chunk: Buffer): void {
     if (this.stopping || this.lost) return;
-    const joined = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    const whole = joined.length - (joined.length % BYTES_PER_SAMPLE);
-    this.carry = Buffer.from(joined.subarray(whole));
-    this.deliveredMs += (whole / (DEFAULT_SAMPLE_RATE * BYTES_PER_SAMPLE)) * 1000;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    const whole = this.pendingBytes - (this.pendingBytes % BYTES_PER_SAMPLE);
+    this.deliveredMs += (chunk.length / (DEFAULT_SAMPLE_RATE * BYTES_PER_SAMPLE)) * 1000;
     this.sampleZeroAt = Math.min(this.sampleZeroAt, Date.now() - this.deliveredMs);
     if (!this.heard) {
       this.heard = true;
       clearTimeout(this.timer);
       this.heardAt();
     }
-    if (whole > 0) this.listener.onPcm(joined.subarray(0, whole));
+    if (whole < HANDOVER_BYTES) return;
+    const joined = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = whole < joined.length ? [Buffer.from(joined.subarray(whole))] : [];
+    this.pendingBytes = joined.length - whole;
+    this.listener.onPcm(joined.subarray(0, whole));
   }
 
   /** The recorder is gone: before any audio that is a failed start, after it a lost source (unless we stopped it). */
