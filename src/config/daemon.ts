@@ -74,13 +74,14 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
       // Relative to the directory the daemon was started in (§7.2).
       modelsDir: modelsDir === undefined ? undefined : resolve(modelsDir),
       voice: env.sphinxModelDir === undefined ? undefined : { modelDir: env.sphinxModelDir },
+      soundServer: { pulseServer: env.pulseServer, runtimeDir: env.runtimeDir },
       approvalGate: { enabled: flags.approvals && !env.noApprovals },
     },
   };
 }
 
 /**
- * The `CAR_*` variables that reproduce this daemon's configuration (never tokens), recorded in
+ * The variables that reproduce this daemon's configuration (never tokens), recorded in
  * its lock so `car daemon restart` from any shell starts the same daemon: the models directory
  * as an absolute path, auth and approvals turned off by variable, and the tuning variables.
  */
@@ -102,6 +103,8 @@ export function daemonVariables(env: CarEnvironment, config: DaemonConfig): Reco
     ['CAR_PULL_STALL_SECS', env.pullStallSecs],
     ['CAR_PULL_ALLOW_CLIENTS', env.pullAllowClients ? '1' : undefined],
     ['CAR_REMOTE_TIMEOUT_SECS', env.remoteTimeoutSecs],
+    // The sound server meetings record from, when it is not the one of the restarting shell's session.
+    ['PULSE_SERVER', env.pulseServer],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

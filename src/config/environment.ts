@@ -1,5 +1,5 @@
 /**
- * Every `CAR_*` variable car understands, read here and nowhere else (like ollama's envconfig).
+ * Every `CAR_*` variable car understands (and the few others it needs), read here and nowhere else (like ollama's envconfig).
  * Values are raw strings (trimmed where a blank value means unset); the config module turns
  * them into typed settings and refuses bad ones with a message that names the variable.
  */
@@ -51,6 +51,13 @@ export interface CarEnvironment {
   huggingFaceToken?: string;
   /** `CI`: no spinners. */
   ci: boolean;
+  /**
+   * `PULSE_SERVER` and `XDG_RUNTIME_DIR`: where the sound server listens (its socket is
+   * `$XDG_RUNTIME_DIR/pulse/native` unless `PULSE_SERVER` names another). Its tools, run by the
+   * daemon, read them themselves; car reads them to say where it looked when none answers.
+   */
+  pulseServer?: string;
+  runtimeDir?: string;
 }
 
 const trimmed = (value: string | undefined): string | undefined => value?.trim() || undefined;
@@ -82,6 +89,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnviro
     huggingFaceEndpoint: trimmed(env.MODEL_ENDPOINT) ?? trimmed(env.HF_ENDPOINT),
     huggingFaceToken: trimmed(env.HF_TOKEN),
     ci: Boolean(env.CI),
+    pulseServer: trimmed(env.PULSE_SERVER),
+    runtimeDir: present(env.XDG_RUNTIME_DIR),
   };
 }
 

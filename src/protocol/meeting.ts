@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineMethods, defineNotifications } from './descriptor.js';
 import { isAbsolutePath } from './text.js';
-import { transcribeStartParams } from './voice.js';
+import { MAX_CAPTURE_SOURCES, UNLABELLED_ROLE, captureAudioSource, captureDevice, pcmPushSource, speakerRole, transcribeStartParams } from './voice.js';
 
 /** Meetings: recorded, transcribed, persisted and summarised voice sessions (PROTOCOL.md §16). */
 
@@ -25,48 +25,81 @@ const absolutePath = z
 /** Where meetings live; `<state root>/meetings` when left out. */
 const meetingsRoot = absolutePath.optional().describe('the meetings directory (absolute); <state root>/meetings when left out');
 
-const pcmPushSource = transcribeStartParams.shape.audio_source.unwrap();
+/**
+ * A stereo recording with one speaker per channel (a call: me on the left, them on the right):
+ * `split_channels` gives each channel its own stream, labelled by `channel_roles`.
+ */
+const channelSplit = {
+  split_channels: z.boolean().default(false),
+  /** Default: `left`, `right`. */
+  channel_roles: z.array(speakerRole).min(2, 'must give one role per channel (2)').max(2, 'must give one role per channel (2)').optional(),
+};
+/** The roles of channels 1 and 2 when `channel_roles` names none. */
+export const DEFAULT_CHANNEL_ROLES = ['left', 'right'] as const;
+
+const pushSource = pcmPushSource.extend(channelSplit);
 
 const fileSource = z.strictObject({
   kind: z.literal('file'),
   path: absolutePath,
+  ...channelSplit,
 });
 
-const audioSource = z.discriminatedUnion('kind', [pcmPushSource, fileSource], {
+const audioSource = z.discriminatedUnion('kind', [pushSource, fileSource, captureAudioSource], {
   error: (issue) => {
     if (issue.code !== 'invalid_union' || issue.note !== 'No matching discriminator') return undefined;
     const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
     return kind === undefined
-      ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection) or 'file' (a WAV file the daemon reads)"
-      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push' or 'file'`;
+      ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection), 'file' (a WAV file the daemon reads) or 'capture' (the daemon records sound-server sources)"
+      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push', 'file' or 'capture'`;
   },
 });
 
-/** Upstream's capture sources; this daemon has no capture devices, so any value is refused. */
-const captureSource = z.string().refine(() => false, {
-  error: (issue) => `audio source '${String(issue.input)}' is not available on this daemon (no capture devices); use audio_source 'pcm_push' or 'file'`,
-});
-
 const language = transcribeStartParams.shape.options.unwrap().shape.language;
+
+const DEFAULT_AUDIO_SOURCE: z.output<typeof pushSource> = { kind: 'pcm_push', sample_rate: 16000, channels: 1, split_channels: false };
 
 export const meetingStartParams = z
   .strictObject({
     id: meetingId.optional().describe("generated as 'mtg-<YYYYMMDD>-<6 hex>' when left out"),
     title: z.string().min(1, 'must not be empty').max(MAX_MEETING_TITLE_CHARS, `must be at most ${MAX_MEETING_TITLE_CHARS} characters`).optional(),
     audio_source: audioSource
-      .default({ kind: 'pcm_push', sample_rate: 16000, channels: 1 })
-      .describe("'pcm_push': push audio to the returned voice_session_id; 'file': a WAV file on the daemon host (at most 2 GiB), read as fast as the engine allows"),
-    summarize_on_end: z.boolean().optional().describe('file sources: summarise when the file ends (default true)'),
-    sources: z.array(captureSource).max(8).optional().describe('capture devices: refused, this daemon has none'),
+      .optional()
+      .describe(
+        "default: pushed 16 kHz mono, or the capture `sources`. 'pcm_push': push audio to the returned voice_session_id; 'file': a WAV file on the daemon host (at most 2 GiB), read as fast as the engine allows; 'capture': sound-server sources the daemon records, one stream and role each",
+      ),
+    summarize_on_end: z.boolean().optional().describe('summarise when the meeting ends (default true)'),
+    sources: z
+      .array(captureDevice)
+      .min(1, "must name at least one source: 'mic', 'system' or a name from voice.devices.list")
+      .max(MAX_CAPTURE_SOURCES, `must name at most ${MAX_CAPTURE_SOURCES} sources`)
+      .optional()
+      .describe("upstream's short form of a capture source: ['mic', 'system'] (or source names), each with its default role"),
     language,
     /** Accepted for upstream compatibility; the local speech engine has one model per language. */
     model: z.string().min(1).max(200).optional(),
     persist_audio: z.boolean().default(false).describe('keep audio.wav (file sources only)'),
     root: meetingsRoot,
   })
+  .refine((params) => !(params.sources && params.audio_source), {
+    message: "give the sources to record either as 'sources' or as audio_source { kind: 'capture', sources }, not both",
+    path: ['sources'],
+  })
+  .transform(({ sources, audio_source, ...rest }) => ({
+    ...rest,
+    audio_source: audio_source ?? (sources ? { kind: 'capture' as const, sources: sources.map((device) => ({ device })) } : DEFAULT_AUDIO_SOURCE),
+  }))
   .refine((params) => !params.persist_audio || params.audio_source.kind === 'file', {
-    message: "persist_audio is only available for 'file' sources on this daemon; pushed audio is not kept",
+    message: "persist_audio is only available for 'file' sources on this daemon; pushed and captured audio is not kept",
     path: ['persist_audio'],
+  })
+  .refine((params) => params.audio_source.kind === 'capture' || params.audio_source.split_channels || !params.audio_source.channel_roles, {
+    message: 'channel_roles labels split channels; set split_channels: true as well',
+    path: ['audio_source', 'channel_roles'],
+  })
+  .refine((params) => params.audio_source.kind !== 'pcm_push' || !params.audio_source.split_channels || params.audio_source.channels === 2, {
+    message: 'split_channels needs stereo audio (channels: 2): one stream per channel',
+    path: ['audio_source', 'split_channels'],
   });
 
 export const meetingStopParams = z.strictObject({
@@ -115,7 +148,7 @@ export const transcriptSegment = z.object({
   text: z.string(),
   start_ms: z.number(),
   end_ms: z.number(),
-  role: z.string().describe("the speaker; 'unknown' without diarisation"),
+  role: z.string().describe("who speaks: the stream's role (`mic`, `system`, a label), or 'unknown' for unlabelled pushed audio"),
 });
 export type TranscriptSegment = z.output<typeof transcriptSegment>;
 
@@ -154,9 +187,10 @@ export type SummaryProgress = z.output<typeof summaryProgress>;
 
 export const MEETING_STATUSES = ['recording', 'stopped', 'interrupted', 'failed'] as const;
 export type MeetingStatus = (typeof MEETING_STATUSES)[number];
-export const MEETING_STOP_REASONS = ['requested', 'owner_disconnected', 'end_of_file', 'daemon_shutdown', 'daemon_restart', 'error'] as const;
+export const MEETING_STOP_REASONS = ['requested', 'owner_disconnected', 'end_of_file', 'device_lost', 'daemon_shutdown', 'daemon_restart', 'error'] as const;
+/** `device_lost`: a captured source vanished (unplugged, or the sound server stopped). */
 export type MeetingStopReason = (typeof MEETING_STOP_REASONS)[number];
-export const MEETING_AUDIO_SOURCE_KINDS = ['pcm_push', 'file'] as const;
+export const MEETING_AUDIO_SOURCE_KINDS = ['pcm_push', 'file', 'capture'] as const;
 export type MeetingAudioSourceKind = (typeof MEETING_AUDIO_SOURCE_KINDS)[number];
 
 /** `meeting.stopped`, to the owner: its meeting has left `recording` (stopped by anyone, or ended), so it can stop sending audio. */
@@ -164,8 +198,18 @@ export const meetingStoppedParams = z.object({
   meeting_id: z.string(),
   stop_reason: z.enum(MEETING_STOP_REASONS),
   summarize: z.boolean().describe('whether a summary is being written'),
+  detail: z.string().optional().describe('why, in words, when the daemon stopped it (device_lost: which source vanished)'),
 });
 export type MeetingStoppedParams = z.output<typeof meetingStoppedParams>;
+
+/** One of a meeting's streams when it has several (captured sources, or split channels): who speaks on what. */
+export const meetingSource = z
+  .object({
+    role: z.string(),
+    device: z.string().describe("the sound-server source recorded, or 'channel 1' / 'channel 2' of a split recording"),
+  })
+  .meta({ id: 'MeetingSource' });
+export type MeetingSource = z.output<typeof meetingSource>;
 
 /** `meeting.json` (§16.4). */
 export const meetingMetadata = z
@@ -181,6 +225,7 @@ export const meetingMetadata = z
     language: z.string(),
     audio_source_kind: z.enum(MEETING_AUDIO_SOURCE_KINDS),
     persist_audio: z.boolean(),
+    sources: z.array(meetingSource).describe('the streams and their roles; empty for a meeting of one unlabelled stream'),
     summary: z.string().nullable(),
     summary_error: z.string().nullable().describe("why there is no summary, e.g. 'transcript is empty'"),
     summary_kind: summaryKind,
@@ -211,7 +256,13 @@ export const meetingStartResult = z.object({
   title: z.string().nullable(),
   started_at: isoTime,
   status: z.literal('recording'),
-  voice_session_id: z.string().nullable().describe('the internal voice session to push audio to; null for a file source'),
+  voice_session_id: z
+    .string()
+    .nullable()
+    .describe('the internal voice session to push audio to (the first, for split channels); null when the daemon reads or records the audio itself'),
+  sources: z
+    .array(meetingSource.extend({ voice_session_id: z.string() }))
+    .describe("each stream's voice session; for split channels, push channel n's mono audio to the n-th"),
   path: z.string(),
 });
 export type MeetingStartResult = z.output<typeof meetingStartResult>;
@@ -228,7 +279,7 @@ export const meetingContract = defineMethods({
   'meeting.start': {
     params: meetingStartParams,
     result: meetingStartResult,
-    summary: 'Starts recording a meeting from pushed audio or a WAV file on the daemon host; its voice.event go to this connection only.',
+    summary: 'Starts recording a meeting from pushed audio, a WAV file on the daemon host, or sound-server sources the daemon records; its voice.event go to this connection only.',
   },
   'meeting.stop': {
     params: meetingStopParams,
@@ -260,7 +311,15 @@ export function transcriptStamp(ms: number): string {
   return hours > 0 ? `${hours}:${minutes}:${seconds}` : `${minutes}:${seconds}`;
 }
 
-/** One `[mm:ss] text` line per segment: `transcript.md`, `car meeting show` and the summariser's input. */
-export function transcriptLines(lines: readonly Pick<TranscriptLine, 'start_ms' | 'text'>[]): string[] {
-  return lines.map((line) => `[${transcriptStamp(line.start_ms)}] ${line.text}`);
+/** `role: ` before a line whose speaker is known; nothing for unlabelled audio. */
+export const speakerPrefix = (role: string | undefined): string => (role && role !== UNLABELLED_ROLE ? `${role}: ` : '');
+
+/** One `[mm:ss] role: text` line per segment: `transcript.md`, `car meeting show` and the summariser's input. */
+export function transcriptLines(lines: readonly (Pick<TranscriptLine, 'start_ms' | 'text'> & { role?: string })[]): string[] {
+  return lines.map((line) => `[${transcriptStamp(line.start_ms)}] ${speakerPrefix(line.role)}${line.text}`);
+}
+
+/** Streams are decoded side by side, so lines are saved in the order they were recognised: this is the order they were spoken. */
+export function inTimeOrder<Line extends Pick<TranscriptLine, 'start_ms' | 'index'>>(lines: readonly Line[]): Line[] {
+  return [...lines].sort((a, b) => a.start_ms - b.start_ms || a.index - b.index);
 }

@@ -17,10 +17,8 @@ export const VOICE_FRAME_PCM = 0x01;
 
 export const voiceSessionId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (a UUID without dashes)');
 
-const pcmPushSource = z.strictObject({
-  kind: z.literal('pcm_push', {
-    error: (issue) => (issue.input === undefined ? "is required; use 'pcm_push'" : `audio source '${String(issue.input)}' is not available on this daemon; use 'pcm_push'`),
-  }),
+export const pcmPushSource = z.strictObject({
+  kind: z.literal('pcm_push'),
   sample_rate: z
     .number()
     .int('must be a whole number of Hz')
@@ -30,9 +28,65 @@ const pcmPushSource = z.strictObject({
   channels: z.union([z.literal(1), z.literal(2)], { error: 'must be 1 (mono) or 2 (stereo)' }).default(1),
 });
 
+/** The default microphone and the monitor of the default output (what the speakers play), as `device` names. */
+export const MIC_DEVICE = 'mic';
+export const SYSTEM_DEVICE = 'system';
+/** A meeting records at most this many sources at once, each with its own decoder. */
+export const MAX_CAPTURE_SOURCES = 4;
+export const MAX_ROLE_CHARS = 40;
+
+/** Who speaks on a source or channel (`me`, `them`, `alice`): shown before each of its transcript lines. */
+export const speakerRole = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_ROLE_CHARS, `must be at most ${MAX_ROLE_CHARS} characters`)
+  .regex(/^[^\p{Cc}:]+$/u, "must be a label without control characters or ':' (e.g. 'me', 'them')")
+  .refine((role) => role.trim() === role, 'must not start or end with spaces');
+
+/** `mic`, `system`, or a source's name as `voice.devices.list` gives it. */
+export const captureDevice = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+
+const captureSourceSpec = z.strictObject({
+  device: captureDevice,
+  /** Default: `mic` for an input, `system` for a monitor. */
+  role: speakerRole.optional(),
+});
+
+/** Audio the daemon records itself through the desktop's sound server (PulseAudio, or PipeWire's pulse service). */
+export const captureAudioSource = z.strictObject({
+  kind: z.literal('capture'),
+  sources: z
+    .array(captureSourceSpec)
+    .min(1, "must name at least one source: 'mic', 'system' or a name from voice.devices.list")
+    .max(MAX_CAPTURE_SOURCES, `must name at most ${MAX_CAPTURE_SOURCES} sources`),
+});
+
+export type CaptureSourceSpec = z.output<typeof captureSourceSpec>;
+
+/** A voice session has one decoder, so it records one source; a meeting records several (one stream each). */
+const oneCaptureSource = captureAudioSource.extend({
+  sources: captureAudioSource.shape.sources.max(1, 'a voice session records one source; to record several at once, start a meeting (meeting.start), which gives each its own stream'),
+});
+
+const voiceAudioSource = z.discriminatedUnion('kind', [pcmPushSource, oneCaptureSource], {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union' || issue.note !== 'No matching discriminator') return undefined;
+    const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
+    return kind === undefined
+      ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection) or 'capture' (the daemon records a sound-server source)"
+      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push' or 'capture'`;
+  },
+});
+
 export const transcribeStartParams = z.strictObject({
   session_id: voiceSessionId.optional().describe('generated when left out; binary frames carry it as 16 raw bytes'),
-  audio_source: pcmPushSource.default({ kind: 'pcm_push', sample_rate: DEFAULT_SAMPLE_RATE, channels: 1 }).describe('s16le PCM the client pushes, at this rate and channel count'),
+  audio_source: voiceAudioSource
+    .default({ kind: 'pcm_push', sample_rate: DEFAULT_SAMPLE_RATE, channels: 1 })
+    .describe("'pcm_push': s16le PCM the client pushes, at this rate and channel count; 'capture': one sound-server source the daemon records"),
   options: z
     .strictObject({
       provider: z.string().min(1).max(64).optional().describe('an id from voice.providers.list'),
@@ -68,7 +122,7 @@ export const voiceEvent = z
         type: z.literal('transcript'),
         text: z.string(),
         duration_ms: z.number(),
-        role: z.literal('unknown').describe('the speaker; always unknown (no diarisation)'),
+        role: z.string().describe("who speaks: the source's or channel's role (`mic`, `system`, a label), or 'unknown' for pushed audio nobody labelled"),
         segment_index: segmentIndex,
         start_ms: z.number(),
         end_ms: z.number(),
@@ -88,7 +142,25 @@ export type VoiceEventParams = z.output<typeof voiceEventParams>;
 
 const channels = z.union([z.literal(1), z.literal(2)]);
 
+/** The role of transcripts from pushed audio nobody labelled (upstream's value). */
+export const UNLABELLED_ROLE = 'unknown';
+
 /** `voice.transcribe_stream.start`'s result. */
+/** One source of the sound server, as `voice.devices.list` returns it. */
+export const captureDeviceInfo = z
+  .object({
+    name: z.string().describe("what `device` takes (PulseAudio's source name)"),
+    description: z.string(),
+    kind: z.enum(['input', 'monitor']).describe("'monitor': what an output plays (the other side of a call); 'input': a microphone or line in"),
+    default: z.boolean().describe("the default input (what 'mic' records) or the default output's monitor (what 'system' records)"),
+  })
+  .meta({ id: 'CaptureDevice' });
+export type CaptureDevice = z.output<typeof captureDeviceInfo>;
+
+/** A source being recorded, and the role its transcripts carry. */
+export const capturedSource = captureDeviceInfo.omit({ default: true }).extend({ role: z.string().describe('the role its transcript lines carry') }).meta({ id: 'CapturedSource' });
+export type CapturedSource = z.output<typeof capturedSource>;
+
 export const voiceSessionInfo = z.object({
   session_id: z.string().describe('32 lowercase hex digits: the UUID binary frames carry'),
   status: z.literal('started'),
@@ -96,6 +168,7 @@ export const voiceSessionInfo = z.object({
   sample_rate: z.number().int(),
   channels,
   binary_frame_type: z.literal(VOICE_FRAME_PCM).describe('the type byte of inbound PCM binary frames'),
+  capture: capturedSource.optional().describe('the source the daemon records, for a capture session (which takes no pushed audio)'),
 });
 export type VoiceSessionInfo = z.output<typeof voiceSessionInfo>;
 
@@ -190,6 +263,11 @@ export const voiceContract = defineMethods({
   },
   'voice.sessions.list': { params: emptyParams, result: z.array(voiceSessionEntry), summary: 'Every voice session of the daemon.' },
   'voice.providers.list': { params: emptyParams, result: z.array(voiceProviderInfo), summary: 'The speech engines and whether each can run here.' },
+  'voice.devices.list': {
+    params: emptyParams,
+    result: z.array(captureDeviceInfo),
+    summary: "The sound server's sources (microphones and outputs' monitors) that capture sources can record; the defaults marked.",
+  },
 });
 
 export const voiceNotifications = defineNotifications({

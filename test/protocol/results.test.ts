@@ -9,6 +9,7 @@ import { isSchema } from '../../src/protocol/descriptor.js';
 import type { MethodName, NotificationName, ParamsOf, ResultOf } from '../../src/protocol/methods.js';
 import { openInMemory } from '../helpers/in-memory-channel.js';
 import { SHARED_MODELS, tempStateRoot } from '../helpers/paths.js';
+import { startSoundServer, soundServerMissing, type SoundServerFixture } from '../helpers/sound-server.js';
 import { waitFor } from '../helpers/wait.js';
 import { engineMissing, goForward } from '../daemon/voice/recordings.js';
 
@@ -28,6 +29,7 @@ describe('results and notifications match their schemas', () => {
   let state: ServerState;
   let client: Connection;
   let host: Connection;
+  let sound: SoundServerFixture | undefined;
   const checked = new Set<string>();
   const received: { method: string; params: unknown }[] = [];
 
@@ -42,7 +44,8 @@ describe('results and notifications match their schemas', () => {
 
   before(async () => {
     const root = tempStateRoot();
-    state = ServerState.withConfig({ journalDir: join(root, 'journals'), stateRoot: root, modelsDir: SHARED_MODELS });
+    if (!soundServerMissing) sound = await startSoundServer();
+    state = ServerState.withConfig({ journalDir: join(root, 'journals'), stateRoot: root, modelsDir: SHARED_MODELS, soundServer: sound && { pulseServer: sound.pulseServer } });
     ({ client } = await openInMemory(state));
     ({ client: host } = await openInMemory(state, { asHost: true }));
     for (const name of Object.keys(notifications) as NotificationName[]) {
@@ -54,6 +57,7 @@ describe('results and notifications match their schemas', () => {
     client.close();
     host.close();
     await state.close('test_done');
+    await sound?.stop();
   });
 
   it('core, memory and models', async () => {
@@ -133,6 +137,7 @@ describe('results and notifications match their schemas', () => {
 
   it('voice and meetings on the real speech engine', { skip: engineMissing }, async () => {
     await call('voice.providers.list', {});
+    if (sound) await call('voice.devices.list', {});
     const pcm = goForward();
     const voice = await call('voice.transcribe_stream.start', { options: { partials: true } });
     await call('voice.transcribe_stream.push', { session_id: voice.session_id, pcm_b64: pcm.subarray(0, 32000).toString('base64') });
@@ -167,6 +172,7 @@ describe('results and notifications match their schemas', () => {
     const notRun = Object.keys(contract).filter((method) => !checked.has(method));
     // models.pull downloads (no network here), embed needs an embedding model, daemon.shutdown stops the daemon.
     const expectedNotRun = ['daemon.shutdown', 'embed', 'models.pull'];
+    if (soundServerMissing) expectedNotRun.push('voice.devices.list');
     if (engineMissing) expectedNotRun.push(...Object.keys(contract).filter((method) => method.startsWith('voice.') || method.startsWith('meeting.')));
     assert.deepEqual(notRun.sort(), [...new Set(expectedNotRun)].sort());
   });

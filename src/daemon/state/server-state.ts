@@ -26,6 +26,7 @@ import { SessionListing } from '../sessions/session-list.js';
 import { VoiceSessionRegistry, type VoiceOptions } from '../voice/registry.js';
 import { toolsMethods } from '../tools/methods.js';
 import { ToolService } from '../tools/tool-service.js';
+import { SoundServer, type SoundServerOptions } from '../voice/capture/sound-server.js';
 import { a2uiMethods } from '../a2ui/methods.js';
 import { hostMethods } from '../host/methods.js';
 import { inferenceMethods } from '../inference/methods.js';
@@ -64,6 +65,8 @@ export interface ServerStateConfig {
   a2uiLimits?: Partial<A2uiLimits>;
   /** Speech model directory, voice session limits and decoder threads (§15); tests lower the limits. */
   voice?: VoiceOptions;
+  /** Where the sound server that `capture` sources record from listens (the daemon passes PULSE_SERVER / XDG_RUNTIME_DIR). */
+  soundServer?: SoundServerOptions;
   /** Gate 7 (§13): on/off (default on), wait before expiry (60 s), extra gated methods. */
   approvalGate?: ApprovalGateConfig;
   /** How long a tool call waits for its client when the tool sets no `timeout_ms`; 300 s unless given (the daemon passes `CAR_TOOL_TIMEOUT`). */
@@ -90,6 +93,7 @@ export class ServerState {
   readonly admission: InferenceAdmission;
   readonly inference: LocalInference;
   readonly a2ui: A2uiSurfaceStore;
+  readonly soundServer: SoundServer;
   readonly voice: VoiceSessionRegistry;
   readonly host: HostState;
   readonly meetings: MeetingRegistry;
@@ -156,9 +160,10 @@ export class ServerState {
       remoteTimeoutMs: config.remoteTimeoutMs,
       pulls: config.pulls,
     });
-    this.voice = new VoiceSessionRegistry(core, { modelsDir: config.modelsDir, ...config.voice });
+    this.soundServer = new SoundServer(config.soundServer);
+    this.voice = new VoiceSessionRegistry(core, this.soundServer, { modelsDir: config.modelsDir, ...config.voice });
     this.binaryFrameHandler = (session, frame) => this.voice.receiveFrame(session, frame);
-    this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory);
+    this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory, this.soundServer);
     this.tools = new ToolService(core, this.host.approvalGate, { defaultTimeoutMs: config.toolTimeoutMs });
 
     this.registry.register(authMethods(this));

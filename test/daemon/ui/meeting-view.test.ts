@@ -48,6 +48,7 @@ function writeMeeting(stateRoot: string, id: string, title: string): void {
     language: 'en',
     audio_source_kind: 'pcm_push',
     persist_audio: false,
+    sources: [],
     summary: HOSTILE_SUMMARY,
     summary_error: null,
     summary_kind: 'model',
