@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ErrorCode, RpcError, internalError } from '../../protocol/errors.js';
+import { ErrorCode, RpcError, internalError, invalidParams } from '../../protocol/errors.js';
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TEMPERATURE,
@@ -21,6 +21,7 @@ import type { MemoryService } from '../memgine/memory-service.js';
 import type { CapabilityHost, SessionDirectory } from '../state/capability.js';
 import type { InferenceAdmission, Permit } from './admission.js';
 import { ModelCatalogue } from './catalogue.js';
+import { DecodeDeadline } from './decode-deadline.js';
 import { InferenceEngine, type ModelRef } from './engine.js';
 import type { GenerationInput, GenerationModel, GenerationOutcome } from './generation-model.js';
 import { LazyEngine, type EngineState } from './lazy-engine.js';
@@ -29,6 +30,7 @@ import { listModels } from './model-listing.js';
 import type { RemoteModel } from './remote/remote-model.js';
 import { RemoteModels } from './remote/remote-models.js';
 import { StreamRegistry } from './streams.js';
+import type { ToolRunner } from './tool-runner.js';
 import { randomHex } from '../ids.js';
 
 const DEFAULT_DECODE_TIMEOUT_S = 300;
@@ -61,6 +63,8 @@ export interface CallOptions {
   /** `inference.stream.cancel`: stop and return the text so far with `stop_reason: "cancelled"`. */
   cancel?: AbortSignal;
   onText?: (chunk: string) => void;
+  /** The tools the request names, resolved against the caller's registrations. */
+  tools?: ToolRunner;
 }
 
 /**
@@ -103,6 +107,7 @@ export class LocalInference {
   generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<InferResult> {
     const parsed = generateRequestParams.safeParse(request);
     if (!parsed.success) return Promise.reject(paramsError('generate', generateRequestParams, parsed.error));
+    if (parsed.data.tools?.length) return Promise.reject(invalidParams("generate cannot call tools: they run through the client that registered them, so call 'infer' on its connection", { field: 'tools' }));
     const session = options.sessionId ? (this.sessions.get(options.sessionId) ?? null) : null;
     return this.infer(parsed.data, { method: 'generate', session, signal: options.signal });
   }
@@ -117,6 +122,7 @@ export class LocalInference {
       const remote = this.remotes.pick('chat', request.model);
       const ref = remote ?? (await this.catalogue.resolve('generation', request.model));
       model = ref.name;
+      if (remote && options.tools) throw invalidParams(`remote model '${remote.name}' cannot call tools yet; use a local model for tool calls, or drop 'tools'`, { field: 'tools' });
       permit = await this.admit(options, remote);
       const queuedMs = Date.now() - started;
       let firstTokenAt: number | null = null;
@@ -130,7 +136,7 @@ export class LocalInference {
       const stopReason = this.stopReasonOf(outcome, options, timeout.signal);
       const result: InferResult = {
         text: outcome.text,
-        tool_calls: [],
+        tool_calls: [...(options.tools?.calls ?? [])],
         usage: { input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens },
         model_used: ref.name,
         trace_id: traceId,
@@ -148,6 +154,7 @@ export class LocalInference {
         queued_ms: queuedMs,
         stop_reason: stopReason,
         trace_id: traceId,
+        tool_calls: result.tool_calls.length,
       });
       return result;
     } catch (error) {
@@ -223,15 +230,14 @@ export class LocalInference {
   private async decode(resident: GenerationModel, request: ParsedRequest, options: CallOptions, timeout: AbortController, onTokens: () => void): Promise<GenerationOutcome> {
     options.signal?.throwIfAborted();
     const system = await this.systemPrompt(request, options.session, resident.contextWindow);
-    const timer = this.decodeTimeoutMs > 0 ? setTimeout(() => timeout.abort(new Error('local decode timeout')), this.decodeTimeoutMs) : undefined;
+    const deadline = new DecodeDeadline(this.decodeTimeoutMs, () => timeout.abort(new Error('local decode timeout')));
     try {
-      return await resident.generate(generationInput(request, system), {
-        signal: anySignal(options.signal, options.cancel, timeout.signal),
-        onText: options.onText,
-        onTokens,
-      });
+      return await resident.generate(
+        { ...generationInput(request, system), tools: options.tools && deadline.excluding(options.tools) },
+        { signal: anySignal(options.signal, options.cancel, timeout.signal), onText: options.onText, onTokens },
+      );
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 

@@ -56,7 +56,8 @@ describe('models and bad input (§11.1)', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ model: 'stories260K' }, /pass exactly one of 'prompt' \(a single user turn\) or 'messages'/],
       [{ prompt: 'a', messages: [{ role: 'user', content: 'b' }] }, /pass exactly one of 'prompt'/],
-      [{ prompt: 'a', tools: [{ name: 'search' }] }, /param 'tools'.*tool calling is not supported by this daemon/],
+      [{ prompt: 'a', tools: [{ name: 'search' }] }, /param 'tools\.0'.*must be the name of a tool/],
+      [{ prompt: 'a', tools: ['search'] }, /unknown tool 'search' in 'tools'; register it with tools\.register/],
       [{ prompt: 'a', max_tokens: 0 }, /param 'max_tokens'/],
       [{ prompt: 'a', max_tokens: 8193 }, /param 'max_tokens'/],
       [{ prompt: 'a', max_tokens: 1.5 }, /param 'max_tokens'/],
