@@ -170,11 +170,17 @@ export const TOOL_CALL_ERROR_KINDS = [
   'approval_cancelled',
   'not_registered',
   'result_too_large',
+  'invalid_call',
 ] as const;
-/** Why a call has no result; the model reads `message`. */
+/**
+ * Why a call has no result; the model reads `message`. `invalid_call`: the call never ran
+ * because the model named a tool it was not offered, or gave arguments that are not a JSON
+ * object fitting the tool's parameters (only a remote model can: a local one is held to the
+ * schema by a grammar).
+ */
 export type ToolCallErrorKind = (typeof TOOL_CALL_ERROR_KINDS)[number];
 
-export const toolCallError = z.object({ kind: z.enum(TOOL_CALL_ERROR_KINDS), message: z.string().describe('what the model reads instead of a result') });
+export const toolCallError = z.object({ kind: z.enum(TOOL_CALL_ERROR_KINDS).describe('invalid_call: the call never ran, its tool was not offered or its arguments did not fit the parameters (remote models only)'), message: z.string().describe('what the model reads instead of a result') });
 export type ToolCallError = z.output<typeof toolCallError>;
 
 const toolCallBase = {
