@@ -180,7 +180,7 @@ export const TOOL_CALL_ERROR_KINDS = [
  */
 export type ToolCallErrorKind = (typeof TOOL_CALL_ERROR_KINDS)[number];
 
-export const toolCallError = z.object({ kind: z.enum(TOOL_CALL_ERROR_KINDS).describe('invalid_call: the call never ran, its tool was not offered or its arguments did not fit the parameters (remote models only)'), message: z.string().describe('what the model reads instead of a result') });
+export const toolCallError = z.object({ kind: z.enum(TOOL_CALL_ERROR_KINDS), message: z.string().describe('what the model reads instead of a result') });
 export type ToolCallError = z.output<typeof toolCallError>;
 
 const toolCallBase = {
@@ -194,7 +194,7 @@ const toolCallBase = {
 export const toolCall = z
   .union([
     // The error form first: a result may be any JSON, so the other form would also take an errored call.
-    z.object({ ...toolCallBase, error: toolCallError }),
+    z.object({ ...toolCallBase, error: toolCallError.describe("why there is no result; invalid_call: the call never ran, as the model named a tool not offered or gave arguments that are not a JSON object fitting the tool's parameters (only a remote model can)") }),
     z.object({ ...toolCallBase, result: z.unknown().describe("the client's answer, any JSON") }),
   ])
   .meta({ id: 'ToolCall' });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { CarClient } from '../../../src/client/node.js';
+import { ToolCallCheck } from '../../../src/daemon/inference/remote/tool-call-check.js';
+import { ToolCallDeltas } from '../../../src/daemon/inference/remote/tool-call-deltas.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import type { InferenceStreamEvent } from '../../../src/protocol/inference.js';
 import type { ToolCall } from '../../../src/protocol/tools.js';
@@ -356,5 +358,30 @@ describe('approvals and cancellation of tool calls on remote models', () => {
     await waitFor(remotePermitsReleased, 'the remote permit to be released');
     const entry = await waitFor(() => journal(daemon, 'tool_call').find((event) => event.session_id === self), 'the journaled call');
     assert.equal(entry.data.outcome, 'cancelled');
+  });
+});
+
+describe("a remote model's calls, put together and checked", () => {
+  it('puts deltas together by index: interleaved calls, the name once, arguments in pieces, an id made up when the server sends none', () => {
+    const deltas = new ToolCallDeltas();
+    deltas.add([{ index: 1, id: 'b', type: 'function', function: { name: 'news', arguments: '' } }]);
+    deltas.add([{ index: 0, function: { name: 'weather', arguments: '{"city"' } }]);
+    deltas.add([{ index: 1, function: { arguments: '{}' } }, { index: 0, function: { arguments: ': "Paris"}' } }]);
+    const [first, second] = deltas.calls();
+    assert.deepEqual(second, { id: 'b', name: 'news', arguments: '{}' });
+    assert.deepEqual({ ...first, id: undefined }, { id: undefined, name: 'weather', arguments: '{"city": "Paris"}' });
+    assert.match(first!.id, /^call_[0-9a-f]{12}$/);
+  });
+
+  it('refuses a tool not offered, a call naming none, arguments that are not an object; reads no arguments as {}', () => {
+    const check = new ToolCallCheck([{ name: 'weather', parameters: WEATHER.parameters }, { name: 'news' }]);
+    const call = (name: string, args: string) => check.check({ id: 'c', name, arguments: args });
+    assert.deepEqual(call('weather', '{"city":"Paris","days":2}'), { tool: 'weather', parameters: { city: 'Paris', days: 2 } });
+    assert.deepEqual(call('news', ''), { tool: 'news', parameters: {} });
+    assert.equal(call('rm_rf', '{}').refused, "tool 'rm_rf' is not one of the tools offered (weather, news), so nothing ran; call one of those");
+    assert.equal(call('', '{}').refused, 'the call names no tool of those offered (weather, news), so nothing ran; call one of those');
+    assert.equal(call('x'.repeat(500), '{}').tool.length, 64, 'a long name is cut');
+    assert.match(call('weather', '[1]').refused!, /are not a JSON object, so it did not run/);
+    assert.match(call('weather', '{"days":7}').refused!, /do not fit its parameters \(days: Invalid input\)/);
   });
 });
