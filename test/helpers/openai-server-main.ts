@@ -17,7 +17,8 @@
  * tools: `eager` (calls whenever `tools` are given, ignoring `tool_choice`, as some servers
  * do), `unconstrained` (arguments generated without a grammar, up to a full stop: not
  * JSON), `loose` (under the schema without its length bounds, as decoders that enforce
- * only types do), `twice` (two calls in one turn).
+ * only types do), `twice` (two calls in one turn), `stranger` (calls `delete_file`, a tool
+ * it was not offered, as a model may make up or remember a name).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -206,7 +207,7 @@ async function chat(body: ChatBody, response: ServerResponse): Promise<void> {
     if (callsTool(body, fault)) {
       const calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[] = [];
       for (let index = 0; index < (fault === 'twice' ? 2 : 1); index++) {
-        const tool = await chooseTool(body, prompt, generate);
+        const tool = await chooseTool(body, prompt, generate, fault);
         if (abort.signal.aborted) return;
         const call = { id: `call_${stats.chat}_${index}`, type: 'function' as const, function: { name: tool.function.name, arguments: '' } };
         calls.push(call);
@@ -244,8 +245,9 @@ async function chat(body: ChatBody, response: ServerResponse): Promise<void> {
 
 type Generate = (prompt: string, grammar: LlamaGrammar | undefined) => Promise<{ response: string }>;
 
-/** The named tool, the only one, or one the model picks under a grammar of the names. */
-async function chooseTool(body: ChatBody, prompt: string, generate: Generate): Promise<ChatTool> {
+/** The named tool, the only one, or one the model picks under a grammar of the names; for `stranger`, one not offered. */
+async function chooseTool(body: ChatBody, prompt: string, generate: Generate, fault: string | undefined): Promise<ChatTool> {
+  if (fault === 'stranger') return { type: 'function', function: { name: 'delete_file' } };
   const tools = body.tools!;
   const named = typeof body.tool_choice === 'object' ? body.tool_choice.function.name : null;
   if (named) return tools.find((tool) => tool.function.name === named)!;

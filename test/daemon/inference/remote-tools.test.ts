@@ -45,7 +45,7 @@ describe('tool calls on remote models', () => {
     daemon = await startInference({ remoteTimeoutMs: STALL_MS });
     host = await daemon.connect({ asHost: true });
     client = await daemon.connect();
-    for (const [name, model] of [['gpu', 'stories260K'], ['eager', 'stories260K+eager'], ['sloppy', 'stories260K+unconstrained'], ['loose', 'stories260K+loose'], ['twice', 'stories260K+twice']]) {
+    for (const [name, model] of [['gpu', 'stories260K'], ['eager', 'stories260K+eager'], ['sloppy', 'stories260K+unconstrained'], ['loose', 'stories260K+loose'], ['twice', 'stories260K+twice'], ['stranger', 'stories260K+stranger']]) {
       await host.call('models.add', { name: name!, url: server.url, model: model! });
     }
     await client.tools.register('weather', WEATHER, (parameters) => {
@@ -180,6 +180,27 @@ describe('tool calls on remote models', () => {
     assert.ok((unfit.parameters.city as string).length > 12, 'the parsed arguments are kept for the caller');
     assert.deepEqual(received, [], 'the tool never ran');
     assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === unfit.id)?.data.outcome, 'invalid_call');
+  });
+
+  it('a call of a tool not offered in this request is an invalid_call, even when the session registered it', async () => {
+    received.length = 0;
+    const deletions: Record<string, unknown>[] = [];
+    await client.tools.register('delete_file', { description: 'Deletes a file' }, (parameters) => {
+      deletions.push(parameters);
+      return { deleted: true };
+    });
+    const streaming = client.call('infer_stream', forced('stranger', 'weather'));
+    const events = streamEvents(client, streaming);
+    const result = await streaming;
+    const call = errored(result.tool_calls[0]);
+    assert.deepEqual({ tool: call.tool, error: call.error }, {
+      tool: 'delete_file',
+      error: { kind: 'invalid_call', message: "tool 'delete_file' is not one of the tools offered (weather), so nothing ran; call one of those" },
+    });
+    assert.deepEqual(events.slice(0, 2).map((event) => event.type), ['tool_call', 'tool_result']);
+    assert.deepEqual([deletions, received], [[], []], 'neither the named tool nor the offered one ran');
+    assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'invalid_call');
+    assert.notEqual(result.text, '', 'the model answers after reading the error');
   });
 
   it('several calls in one turn run one after another, in order, each answered', async () => {
