@@ -7,6 +7,7 @@ import { ToolCallDeltas } from '../../../src/daemon/inference/remote/tool-call-d
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import type { InferenceStreamEvent } from '../../../src/protocol/inference.js';
 import type { ToolCall } from '../../../src/protocol/tools.js';
+import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';
 import { startOpenAiServer, type OpenAiServer } from '../../helpers/openai-server.js';
 import { rejectsWith } from '../../helpers/rpc.js';
@@ -379,6 +380,51 @@ describe('approvals and cancellation of tool calls on remote models', () => {
     await waitFor(remotePermitsReleased, 'the remote permit to be released');
     const entry = await waitFor(() => journal(daemon, 'tool_call').find((event) => event.session_id === self), 'the journaled call');
     assert.equal(entry.data.outcome, 'cancelled');
+  });
+});
+
+describe('tool calls on remote models through a daemon process', () => {
+  let server: OpenAiServer;
+  let daemon: DaemonProcess;
+
+  before(async () => {
+    server = await startOpenAiServer();
+    daemon = await startDaemon();
+    const host = await daemon.connect({ asHost: true });
+    await host.call('models.add', { name: 'gpu', url: server.url, model: 'stories260K' });
+    await host.call('models.add', { name: 'loose', url: server.url, model: 'stories260K+loose' });
+    host.close();
+  });
+  after(async () => {
+    await daemon.stop();
+    await server.close();
+  });
+
+  it('streams the call and its result, then the answer; a call that does not fit the schema never reaches the client', async () => {
+    const client = await daemon.connect();
+    const runs: Record<string, unknown>[] = [];
+    await client.tools.register('weather', WEATHER, (parameters) => {
+      runs.push(parameters);
+      return SUNNY;
+    });
+    const streaming = client.call('infer_stream', forced('gpu', 'weather'));
+    const events = streamEvents(client, streaming);
+    const result = await streaming;
+    const [call] = result.tool_calls;
+    assert.ok(call && 'result' in call, JSON.stringify(call));
+    assert.deepEqual(events.slice(0, 2), [
+      { type: 'tool_call', id: call.id, tool: 'weather', parameters: call.parameters },
+      { type: 'tool_result', id: call.id, tool: 'weather', duration_ms: call.duration_ms, result: SUNNY },
+    ]);
+    assert.deepEqual(runs, [call.parameters]);
+    assert.notEqual(result.text, '');
+    assert.equal(textOf(events), result.text);
+
+    const loose = await client.call('infer', forced('loose', 'weather'));
+    assert.equal(errored(loose.tool_calls[0]).error.kind, 'invalid_call');
+    assert.equal(runs.length, 1, 'the handler never got the unfit call');
+    assert.notEqual(loose.text, '');
+    client.close();
   });
 });
 
