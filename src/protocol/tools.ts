@@ -170,8 +170,14 @@ export const TOOL_CALL_ERROR_KINDS = [
   'approval_cancelled',
   'not_registered',
   'result_too_large',
+  'invalid_call',
 ] as const;
-/** Why a call has no result; the model reads `message`. */
+/**
+ * Why a call has no result; the model reads `message`. `invalid_call`: the call never ran
+ * because the model named a tool it was not offered, or gave arguments that are not a JSON
+ * object fitting the tool's parameters (only a remote model can: a local one is held to the
+ * schema by a grammar).
+ */
 export type ToolCallErrorKind = (typeof TOOL_CALL_ERROR_KINDS)[number];
 
 export const toolCallError = z.object({ kind: z.enum(TOOL_CALL_ERROR_KINDS), message: z.string().describe('what the model reads instead of a result') });
@@ -188,7 +194,7 @@ const toolCallBase = {
 export const toolCall = z
   .union([
     // The error form first: a result may be any JSON, so the other form would also take an errored call.
-    z.object({ ...toolCallBase, error: toolCallError }),
+    z.object({ ...toolCallBase, error: toolCallError.describe("why there is no result; invalid_call: the call never ran, as the model named a tool not offered or gave arguments that are not a JSON object fitting the tool's parameters (only a remote model can)") }),
     z.object({ ...toolCallBase, result: z.unknown().describe("the client's answer, any JSON") }),
   ])
   .meta({ id: 'ToolCall' });

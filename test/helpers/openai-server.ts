@@ -7,8 +7,11 @@ export interface OpenAiServer {
   /** The base URL clients are given, ending in /v1. */
   url: string;
   pid: number;
-  /** What the server counted: all requests, chat completions, embeddings, and generations stopped by a client that left. */
-  stats(): Promise<{ requests: number; chat: number; embeddings: number; aborted: number }>;
+  /**
+   * What the server counted: all requests, chat completions, embeddings, generations stopped
+   * by a client that left, and each chat request's `tool_choice` as JSON (`-` without `tools`).
+   */
+  stats(): Promise<{ requests: number; chat: number; embeddings: number; aborted: number; tool_choices: string[] }>;
   close(): Promise<void>;
 }
 

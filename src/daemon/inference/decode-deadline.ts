@@ -38,6 +38,7 @@ export class DecodeDeadline {
           this.resume();
         }
       },
+      refuse: (tool, parameters, message) => runner.refuse(tool, parameters, message),
     };
   }
 

@@ -122,7 +122,6 @@ export class LocalInference {
       const remote = this.remotes.pick('chat', request.model);
       const ref = remote ?? (await this.catalogue.resolve('generation', request.model));
       model = ref.name;
-      if (remote && options.tools) throw invalidParams(`remote model '${remote.name}' cannot call tools yet; use a local model for tool calls, or drop 'tools'`, { field: 'tools' });
       permit = await this.admit(options, remote);
       const queuedMs = Date.now() - started;
       let firstTokenAt: number | null = null;
@@ -241,11 +240,11 @@ export class LocalInference {
     }
   }
 
-  /** The same input a local model gets; the remote model's own stall timeout replaces the local decode timeout. */
+  /** The same input a local model gets, tools passed through; the remote model's own stall timeout replaces the local decode timeout. */
   private async decodeRemote(remote: RemoteModel, request: ParsedRequest, options: CallOptions, onTokens: () => void): Promise<GenerationOutcome> {
     options.signal?.throwIfAborted();
     const system = await this.systemPrompt(request, options.session, remote.config.context_length);
-    return remote.generate(generationInput(request, system), { signal: anySignal(options.signal, options.cancel), onText: options.onText, onTokens });
+    return remote.generate({ ...generationInput(request, system), tools: options.tools }, { signal: anySignal(options.signal, options.cancel), onText: options.onText, onTokens });
   }
 
   /** `context_query` (§11.3): the caller's memory context goes ahead of its system prompt. */

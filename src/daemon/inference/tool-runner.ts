@@ -16,8 +16,8 @@ export type ToolCallOutcome = { result: unknown } | { error: string };
  * The tools of one `infer` call, as an engine needs them: which tools the model may call,
  * how it must choose, how many turns may call, and a way to run a call. Engines stay
  * ignorant of sessions, approvals and the wire: the local engine turns the specs into
- * node-llama-cpp functions; a remote OpenAI-compatible engine would send them as `tools`
- * and feed its `tool_calls` through `call` the same way.
+ * node-llama-cpp functions; a remote OpenAI-compatible engine sends them as `tools` and
+ * feeds its `tool_calls` through `call` (or `refuse`) the same way.
  */
 export interface ToolRunner {
   readonly tools: readonly ToolSpec[];
@@ -31,6 +31,13 @@ export interface ToolRunner {
    * exception; it rejects only when `signal` aborted, and then the whole generation stops.
    */
   call(tool: string, parameters: Record<string, unknown>, signal?: AbortSignal): Promise<ToolCallOutcome>;
+  /**
+   * Records a call the model made that cannot run (a tool it was not offered, arguments
+   * that are not a JSON object fitting the schema) as an `invalid_call` error, with events
+   * and a journal entry like any call; `message` is what the model reads. Only an engine
+   * that does not constrain calls by grammar (a remote model) needs it.
+   */
+  refuse(tool: string, parameters: Record<string, unknown>, message: string): ToolCallOutcome;
 }
 
 /** What `infer` passes to tools: the request's tool fields. */

@@ -76,6 +76,13 @@ export class SessionToolRunner implements ToolRunner {
     }
   }
 
+  refuse(tool: string, parameters: Record<string, unknown>, message: string): ToolCallOutcome {
+    const id = `call_${randomHex(6)}`;
+    this.observer?.started({ id, tool, parameters });
+    this.finish({ id, tool, parameters, duration_ms: 0, error: { kind: 'invalid_call', message } });
+    return { error: message };
+  }
+
   /** A host approval naming the tool, its parameters (secrets removed) in the details; never journaled with them. */
   private approve(id: string, tool: string, parameters: Record<string, unknown>, signal: AbortSignal): Promise<void> {
     const { preview, truncated } = paramsPreview(parameters);

@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, RateLimitError } from 'openai';
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { RemoteModelInfo } from '../../../protocol/inference.js';
 import { RpcError, unavailable } from '../../../protocol/errors.js';
 import { PermitQueue } from '../admission.js';
@@ -10,6 +11,8 @@ import { apiKeySource, readApiKey } from './api-key.js';
 import { chatCompletionRequest } from './openai-request.js';
 import { remoteError, scrub, type RemoteCall } from './remote-errors.js';
 import type { RemoteModelConfig } from './remote-store.js';
+import { chatWithRemoteTools, type RemoteTurn, type StreamTurn } from './remote-tool-chat.js';
+import { ToolCallDeltas } from './tool-call-deltas.js';
 
 /** Retries happen only before any output: a connect failure (nothing reached the server) or a 429 that says when to come back. */
 const MAX_RETRIES = 2;
@@ -20,7 +23,8 @@ const CHECK_TIMEOUT_MS = 3000;
 
 /**
  * One model on an OpenAI-compatible server, through the `openai` client: streamed chat
- * completions (for `infer` too, see openai-request.ts), embeddings, a reachability check,
+ * completions (for `infer` too, see openai-request.ts) with tool calls passed through,
+ * embeddings, a reachability check,
  * and its own admission gate (`max_concurrent`), separate from the local RAM-sized one.
  */
 export class RemoteModel {
@@ -39,20 +43,38 @@ export class RemoteModel {
     return this.config.name;
   }
 
-  /** Streams the completion; `signal` stops it (the HTTP request is aborted) and the text so far comes back with `stopReason: 'abort'`. */
-  async generate(input: GenerationInput, { signal, onText, onTokens }: GenerationOptions): Promise<GenerationOutcome> {
+  /**
+   * Streams the completion, turn by turn when the input has tools (remote-tool-chat.ts);
+   * `signal` stops it (the HTTP request is aborted, a pending tool call cancelled) and the
+   * text so far comes back with `stopReason: 'abort'`.
+   */
+  async generate(input: GenerationInput, options: GenerationOptions): Promise<GenerationOutcome> {
     const key = readApiKey(this.config);
-    const call = this.call(key);
+    const streamTurn: StreamTurn = (request) => this.streamTurn(request, key, options);
+    if (input.tools) return chatWithRemoteTools(this.config.model, input, input.tools, streamTurn, options.signal);
+    const { toolCalls: _toolCalls, ...outcome } = await streamTurn(chatCompletionRequest(this.config.model, input));
+    return outcome;
+  }
+
+  /** One request: text deltas to `onText`, `tool_calls` deltas put together by index; the stall watchdog runs only while it streams. */
+  private async streamTurn(request: ChatCompletionCreateParamsStreaming, key: string | null, { signal, onText, onTokens }: GenerationOptions): Promise<RemoteTurn> {
     const idle = new AbortController();
     const watchdog = new Watchdog(this.idleTimeoutMs, () => idle.abort(new Error('stalled')));
     const abort = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+    const toolCalls = new ToolCallDeltas();
     let text = '';
     let chunks = 0;
     let usage: { prompt_tokens: number; completion_tokens: number } | null = null;
     let finish: string | null = null;
-    const outcome = (stopReason: GenerationOutcome['stopReason']): GenerationOutcome => ({ text, stopReason, inputTokens: usage?.prompt_tokens ?? 0, outputTokens: usage?.completion_tokens ?? chunks });
+    const turn = (stopReason: GenerationOutcome['stopReason']): RemoteTurn => ({
+      text,
+      stopReason,
+      inputTokens: usage?.prompt_tokens ?? 0,
+      outputTokens: usage?.completion_tokens ?? chunks,
+      toolCalls: toolCalls.calls(),
+    });
     try {
-      const stream = await withRetries(() => this.client(key).chat.completions.create(chatCompletionRequest(this.config.model, input), { signal: abort }), abort);
+      const stream = await withRetries(() => this.client(key).chat.completions.create(request, { signal: abort }), abort);
       for await (const chunk of stream) {
         watchdog.kick();
         if (chunk.usage) usage = chunk.usage;
@@ -64,18 +86,23 @@ export class RemoteModel {
           onTokens?.();
           onText?.(delta);
         }
+        if (choice?.delta?.tool_calls?.length) {
+          chunks++;
+          toolCalls.add(choice.delta.tool_calls);
+          onTokens?.();
+        }
         if (choice?.finish_reason) finish = choice.finish_reason;
       }
       if (finish === null) throw unavailable(`${this.where}: the stream ended after ${chunks} chunks without the server saying it was done (cut off?)`, { kind: 'remote_cut', model: this.name });
-      return outcome(finish === 'length' ? 'length' : 'stop');
+      return turn(finish === 'length' ? 'length' : 'stop');
     } catch (error) {
-      if (signal?.aborted) return outcome('abort');
+      if (signal?.aborted) return turn('abort');
       if (watchdog.fired) throw this.stalled(chunks);
       if (error instanceof RpcError) throw error;
       if (chunks > 0 && !(error instanceof APIConnectionError)) {
         throw unavailable(`${this.where}: the stream was cut after ${chunks} chunks (${scrub(describeNetworkError(error), key)})`, { kind: 'remote_cut', model: this.name });
       }
-      throw remoteError(error, call);
+      throw remoteError(error, this.call(key));
     } finally {
       watchdog.stop();
     }
