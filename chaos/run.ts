@@ -5,13 +5,17 @@ import { vanish } from './scenarios/r3-vanish.js';
 import { preAuth } from './scenarios/r4-preauth.js';
 import { slowReader } from './scenarios/r5-slow-reader.js';
 import { soak } from './scenarios/r6-soak.js';
+import { lockOut } from './scenarios/r7-lockout.js';
+import { failedSignIns } from './scenarios/r8-failed-sign-ins.js';
+import { preAuthMemory } from './scenarios/r9-preauth-memory.js';
+import { fullDisk } from './scenarios/r10-full-disk.js';
 
 /**
  * `npm run chaos [R1 …]`: the issue 12 chaos suite against real daemon processes on
  * loopback, one scenario after another; every loop is bounded in count and time, so the
  * whole run stays under ten minutes. Exits non-zero when a row misses its bar.
  */
-export const SCENARIOS: ChaosScenario[] = [fuzz, killNine, vanish, preAuth, slowReader, soak];
+export const SCENARIOS: ChaosScenario[] = [fuzz, killNine, vanish, preAuth, slowReader, soak, lockOut, failedSignIns, preAuthMemory, fullDisk];
 
 const wanted = process.argv.slice(2);
 const rows: ChaosRow[] = [];

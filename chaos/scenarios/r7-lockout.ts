@@ -1,0 +1,51 @@
+import { startDaemon } from '../../test/helpers/daemon.js';
+import type { FloodKind } from '../flood.js';
+import type { ChaosScenario, Scale } from '../harness.js';
+import { probeSignIns, startFlood, type SignInFigures } from '../sign-in-probe.js';
+
+interface Flood {
+  name: string;
+  kind: FloodKind;
+  count: number;
+  /** The daemon's open-files limit during this flood, if lowered. */
+  openFiles?: number;
+}
+
+/** The floods of issue 26 (defect 3), plus unsigned WebSockets reopened as they close. */
+const FLOODS: Flood[] = [
+  { name: '64 silent TCP, reopened', kind: 'silent', count: 64 },
+  { name: '700 silent TCP at once', kind: 'silent-once', count: 700 },
+  { name: '260 keep-alive HTTP, slow 2nd request, ulimit -n 1024', kind: 'http-keepalive', count: 260, openFiles: 1024 },
+  { name: '64 unsigned WebSockets, reopened', kind: 'ws-unsigned', count: 64 },
+];
+
+async function duringFlood(flood: Flood, scale: Scale): Promise<SignInFigures & { open: number }> {
+  const daemon = await startDaemon({ openFiles: flood.openFiles });
+  try {
+    const running = await startFlood(flood.kind, daemon.port, flood.count);
+    try {
+      const figures = await probeSignIns(daemon.url, daemon.token(), scale === 'quick' ? 3000 : 15_000);
+      return { ...figures, open: running.open };
+    } finally {
+      running.stop();
+    }
+  } finally {
+    await daemon.stop();
+  }
+}
+
+/** R7: a client with the token signs in within 1 s during each flood of connections that never sign in. */
+export const lockOut: ChaosScenario = {
+  id: 'R7',
+  name: 'lock-out during floods',
+  async run(scale) {
+    const parts: string[] = [];
+    let ok = true;
+    for (const flood of FLOODS) {
+      const figures = await duringFlood(flood, scale);
+      ok &&= figures.failed === 0 && figures.worstMs <= 1000;
+      parts.push(`${flood.name}: ${figures.attempts - figures.failed}/${figures.attempts} signed in, worst ${figures.worstMs.toFixed(0)} ms, median ${figures.medianMs.toFixed(0)} ms`);
+    }
+    return { id: 'R7', scenario: 'lock-out during floods', figure: parts.join('; '), bar: 'every sign-in succeeds, each within 1000 ms', ok };
+  },
+};
