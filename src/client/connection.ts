@@ -31,6 +31,8 @@ export interface SessionOptions {
   token: string | null;
   /** Authenticate with the host token instead of the client token. */
   asHost?: boolean;
+  /** The daemon signed the connection in at the upgrade (the token went as `Authorization: Bearer`); `session.auth` then runs only to bind a namespace. */
+  signedInAtUpgrade?: SessionAuthResult;
   /** Sign in with a one-time code from `session.login_code` instead of a token (the browser UI, §23). */
   loginCode?: string;
   /** Binds a memory namespace in `session.auth`. */
@@ -62,7 +64,7 @@ export class Connection {
   private readonly binaryHandlers = new Set<(frame: Uint8Array) => void>();
   private readonly closeHandlers = new Set<(code: number, reason: string) => void>();
   private closeInfo: { code: number; reason: string } | null = null;
-  /** The `session.auth` result, when auth ran. */
+  /** The `session.auth` result, when auth ran, or what the daemon said on the upgrade when the token went with it. */
   auth: SessionAuthResult | null = null;
 
   constructor(
@@ -88,8 +90,9 @@ export class Connection {
   /** Authenticates and negotiates the protocol; closes the connection if either fails. */
   async open(options: SessionOptions): Promise<this> {
     try {
-      const { token, asHost, loginCode, memoryNamespace } = options;
-      if (token !== null || loginCode !== undefined || memoryNamespace !== undefined) {
+      const { token, asHost, loginCode, memoryNamespace, signedInAtUpgrade } = options;
+      if (signedInAtUpgrade && loginCode === undefined && memoryNamespace === undefined) this.auth = signedInAtUpgrade;
+      else if (token !== null || loginCode !== undefined || memoryNamespace !== undefined) {
         const params: Record<string, string> =
           loginCode !== undefined ? { login_code: loginCode } : asHost ? { host_token: token ?? '' } : { token: token ?? '' };
         if (memoryNamespace !== undefined) params.memory_namespace = memoryNamespace;

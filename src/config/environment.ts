@@ -33,6 +33,12 @@ export interface CarEnvironment {
   maxPreAuthConnections?: string;
   /** `CAR_LOG_LEVEL`: debug, info, warn or error. */
   logLevel?: string;
+  /** `CAR_LOG_ROTATE_MIB` / `CAR_LOG_KEEP_FILES`: the background daemon's log rotation. */
+  logRotateMib?: string;
+  logKeepFiles?: string;
+  /** `CAR_JOURNAL_ROTATE_MIB` / `CAR_JOURNAL_KEEP_MIB`: journal part size and the journals kept in all. */
+  journalRotateMib?: string;
+  journalKeepMib?: string;
   /** `CI`: no spinners. */
   ci: boolean;
 }
@@ -57,6 +63,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnviro
     maxConnections: present(env.CAR_MAX_CONNECTIONS),
     maxPreAuthConnections: present(env.CAR_MAX_PREAUTH_CONNECTIONS),
     logLevel: present(env.CAR_LOG_LEVEL),
+    logRotateMib: present(env.CAR_LOG_ROTATE_MIB),
+    logKeepFiles: present(env.CAR_LOG_KEEP_FILES),
+    journalRotateMib: present(env.CAR_JOURNAL_ROTATE_MIB),
+    journalKeepMib: present(env.CAR_JOURNAL_KEEP_MIB),
     ci: Boolean(env.CI),
   };
 }

@@ -111,6 +111,45 @@ export interface AdmissionStatus {
   host_ram_bytes: number;
 }
 
+/**
+ * A response header on the WebSocket upgrade (101) of a connection that needs no
+ * `session.auth`: `client` or `host` when the request's `Authorization: Bearer <token>`
+ * signed it in, `off` on a daemon without auth (issue 26).
+ */
+export const SIGNED_IN_HEADER = 'Car-Auth';
+
+/**
+ * Writes to a file the daemon keeps (the journal, its own log file), which a full or
+ * read-only disk can refuse: failures are counted and retried, never fatal (issue 26).
+ */
+export interface WriteStatus {
+  file: string | null;
+  /** Failed write attempts since the daemon started. */
+  failures: number;
+  /** Whether the last attempt failed. */
+  failing: boolean;
+  /** The last failure, e.g. `ENOSPC: no space left on device`. */
+  last_error: string | null;
+  last_failure_at: string | null;
+  /** Events (journal) or lines (log) waiting to be written. */
+  pending: number;
+  /** Given up since the daemon started, because the backlog was full. */
+  dropped: number;
+}
+
+/** The daemon's TCP connections against its caps (§23 Connections, issue 26). */
+export interface ConnectionStatus {
+  open: number;
+  /** Not signed in: silent, plain HTTP, or WebSockets that have not signed in. */
+  pre_auth: number;
+  max_connections: number;
+  max_pre_auth: number;
+  /** Connections not signed in that were closed to admit newer ones, since start. */
+  evicted_total: number;
+  /** Newcomers refused (503) because every connection had signed in, since start. */
+  refused_total: number;
+}
+
 export interface DaemonStatus {
   version: string;
   protocol_version: number;
@@ -122,6 +161,11 @@ export interface DaemonStatus {
   uptime_s: number;
   auth_enabled: boolean;
   sessions: number;
+  journal_writes: WriteStatus;
+  /** `null` when the daemon logs to a terminal or a pipe rather than a file. */
+  log_writes: WriteStatus | null;
+  /** `null` for a state that is not served over a socket (an embedder's). */
+  connections: ConnectionStatus | null;
   admission: AdmissionStatus | null;
   inference: { state: 'idle' | 'loading' | 'ready' | 'failed'; model: string | null };
 }

@@ -2,14 +2,17 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { log } from '../log.js';
+import { log, PRE_AUTH_PEER } from '../log.js';
 import type { ClientSession, SessionChannel } from '../sessions/client-session.js';
 import type { ServerState } from '../state/server-state.js';
 import { handleHttpRequest } from './http-ui.js';
 import { ConnectionGate, DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, type ConnectionLimits } from './connection-gate.js';
-import { isAllowedOrigin } from './origin.js';
+import { frameLimitReason, liftFrameLimits, PRE_AUTH_LIMITS, SIGNED_IN_LIMITS } from './frame-limits.js';
+import { isAllowedOrigin, isOwnHost, type ListenAddress } from './origin.js';
+import { SIGNED_IN_HEADER } from '../../protocol/core.js';
+import { credentialAtUpgrade, type UpgradeCredential } from './upgrade-auth.js';
 
-export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+export { MAX_FRAME_BYTES } from './frame-limits.js';
 
 export interface ServeOptions {
   host?: string;
@@ -34,52 +37,87 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
   const host = options.host ?? '127.0.0.1';
   const pingIntervalMs = options.pingIntervalMs ?? 30_000;
   const authTimeoutMs = options.authTimeoutMs ?? 10_000;
+  const requestTimeoutMs = options.connections?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   let accepting = true;
+  let listen: ListenAddress = { bind: host, port: options.port ?? 9100 };
 
   const live = new Map<WebSocket, ClientSession>();
-  const gate = new ConnectionGate(
-    {
-      maxConnections: options.connections?.maxConnections ?? defaultMaxConnections(),
-      maxPreAuthConnections: options.connections?.maxPreAuthConnections ?? DEFAULT_MAX_PREAUTH_CONNECTIONS,
-      requestTimeoutMs: options.connections?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    },
-    () => (state.auth.enabled ? countUnauthenticated(live.values()) : 0),
-  );
+  const gate = new ConnectionGate({
+    maxConnections: options.connections?.maxConnections ?? defaultMaxConnections(),
+    maxPreAuthConnections: options.connections?.maxPreAuthConnections ?? DEFAULT_MAX_PREAUTH_CONNECTIONS,
+    requestTimeoutMs,
+  });
 
-  const http = createServer((req, res) => {
+  state.contributeStatus(() => ({ connections: gate.status() }));
+
+  // A plain HTTP request (or a keep-alive connection's next one) must arrive whole within the request timeout too.
+  const http = createServer({ headersTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
     gate.requested(req.socket);
     handleHttpRequest(req, res);
   });
   http.on('connection', (socket: Socket) => gate.admit(socket));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
+  // Two servers because ws takes its frame limits per server: one for connections signed in at the upgrade (or on a daemon without auth), one for the rest.
+  const serverOptions = { noServer: true, perMessageDeflate: false, clientTracking: false } as const;
+  const signedInServer = new WebSocketServer({ ...serverOptions, ...SIGNED_IN_LIMITS });
+  const preAuthServer = new WebSocketServer({ ...serverOptions, ...PRE_AUTH_LIMITS });
+  // The 101 says how the connection was signed in, so a client that sent its token needs no session.auth to know its role.
+  const signInAnswer = new WeakMap<IncomingMessage, string>();
+  signedInServer.on('headers', (headers: string[], req: IncomingMessage) => headers.push(`${SIGNED_IN_HEADER}: ${signInAnswer.get(req) ?? 'off'}`));
   const alive = new WeakSet<WebSocket>();
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    gate.requested(req.socket);
-    if (!isAllowedOrigin(req.headers.origin)) {
-      log.warn('refused an upgrade from a non-loopback Origin', { origin: req.headers.origin, remote: req.socket.remoteAddress });
-      refuse(socket, 403, 'Forbidden', 'non-loopback Origin refused');
+    gate.upgrading(req.socket);
+    if (!isOwnHost(req.headers.host, listen)) {
+      log.warn('refused an upgrade for another Host', { host: req.headers.host, remote: req.socket.remoteAddress }, PRE_AUTH_PEER);
+      refuse(socket, 403, 'Forbidden', `the Host header must be ${host}:${listen.port}, the daemon's own address`);
+      return;
+    }
+    if (!isAllowedOrigin(req.headers.origin, listen)) {
+      log.warn("refused an upgrade from a page that is not the daemon's own", { origin: req.headers.origin, remote: req.socket.remoteAddress }, PRE_AUTH_PEER);
+      refuse(socket, 403, 'Forbidden', `Origin refused: only the daemon's own page (http://${host}:${listen.port}) may open a WebSocket`);
       return;
     }
     if (!accepting) {
       refuse(socket, 503, 'Service Unavailable', 'daemon is shutting down');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket as Socket));
+    const credential: UpgradeCredential = state.auth.enabled ? credentialAtUpgrade(req.headers.authorization, state.auth) : { kind: 'none' };
+    if (credential.kind === 'refused') {
+      if (state.signIns.failed('upgrade_token')) log.warn('refused an upgrade with a wrong token (further ones this minute are counted, not logged one by one)', { remote: req.socket.remoteAddress }, PRE_AUTH_PEER);
+      refuse(socket, 401, 'Unauthorized', `the Authorization header must be "Bearer <token>" with this daemon's token or host token; ${state.auth.hint} (host token: ${state.auth.hostHint})`, 'WWW-Authenticate: Bearer realm="car"\r\n');
+      return;
+    }
+    const signedIn = credential.kind === 'signed_in' || !state.auth.enabled;
+    if (credential.kind === 'signed_in') signInAnswer.set(req, credential.role);
+    (signedIn ? signedInServer : preAuthServer).handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket as Socket, credential.kind === 'signed_in' ? credential : undefined));
   });
 
-  function accept(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
+  function accept(ws: WebSocket, req: IncomingMessage, socket: Socket, credential: { role: 'client' | 'host'; via: string } | undefined): void {
     const remote = `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${req.socket.remotePort}`;
-    const session = state.createSession(channelFor(ws), remote);
+    const session = state.createSession(channelFor(ws), remote, credential);
     live.set(ws, session);
     alive.add(ws);
-    limitCloseReason(ws);
+    let signedIn = session.signedIn;
+    limitCloseReason(ws, () => signedIn);
 
-    const authTimer = state.auth.enabled
-      ? setTimeout(() => {
-          if (!session.authenticated) session.close(1008, 'authentication timeout', 'auth_timeout');
-        }, authTimeoutMs)
-      : null;
+    let authTimer: NodeJS.Timeout | null = null;
+    if (signedIn) gate.signedIn(socket);
+    else {
+      gate.unsigned(socket, () => {
+        session.close(1008, 'too many connections not signed in; the oldest was closed', 'preauth_evicted');
+        // Its file is needed now: the close frame is written, the handshake not awaited.
+        setImmediate(() => ws.terminate());
+      });
+      authTimer = setTimeout(() => {
+        if (!session.signedIn) session.close(1008, 'authentication timeout', 'auth_timeout');
+      }, authTimeoutMs);
+    }
+    const signInSeen = () => {
+      signedIn = true;
+      if (authTimer) clearTimeout(authTimer);
+      gate.signedIn(socket);
+      liftFrameLimits(ws);
+    };
 
     let corked = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -96,6 +134,8 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
       try {
         if (isBinary) state.dispatcher.handleBinary(session, data);
         else state.dispatcher.handleText(session, data.toString('utf8'));
+        // session.auth runs synchronously, so the next frame is read with the signed-in limits.
+        if (!signedIn && session.signedIn) signInSeen();
       } catch (error) {
         // Thrown into ws's receiver it would stop this socket reading for good and its close would never come.
         log.failure('error', 'frame handling failed; closing the connection', error, { session: session.id });
@@ -104,12 +144,14 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
     });
     ws.on('pong', () => alive.add(ws));
     ws.on('error', (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || error.code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS' || error.code === 'WS_ERR_TOO_MANY_FRAGMENTS') {
         session.closeReason = 'frame_too_large';
-        session.closeCode = 1009;
-        log.warn('frame exceeds 8 MiB; closing', { session: session.id });
+        session.closeCode = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : 1008;
+        log.warn(`${frameLimitReason(signedIn)}; closing`, { session: session.id, error: error.code }, session.logPeer);
+        // ws would read (and discard) the rest of the frame until the close handshake times out; before sign-in, drop the connection instead.
+        if (!signedIn) setImmediate(() => ws.terminate());
       } else {
-        log.info('connection error', { session: session.id, error: error.message });
+        log.info('connection error', { session: session.id, error: error.message }, session.logPeer);
       }
     });
     ws.on('close', (code: number) => {
@@ -122,7 +164,7 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
   const pinger = setInterval(() => {
     for (const [ws, session] of live) {
       if (!alive.has(ws)) {
-        log.info('no pong within the ping interval; terminating', { session: session.id });
+        log.info('no pong within the ping interval; terminating', { session: session.id }, session.logPeer);
         session.closeReason = 'ping_timeout';
         ws.terminate();
         continue;
@@ -140,6 +182,7 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
     });
   });
   const port = (http.address() as AddressInfo).port;
+  listen = { bind: host, port };
   const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
   state.url = url;
 
@@ -153,12 +196,6 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
       http.close();
     },
   };
-}
-
-function countUnauthenticated(sessions: Iterable<ClientSession>): number {
-  let count = 0;
-  for (const session of sessions) if (!session.authenticated) count++;
-  return count;
 }
 
 function channelFor(ws: WebSocket): SessionChannel {
@@ -184,9 +221,9 @@ function channelFor(ws: WebSocket): SessionChannel {
 }
 
 /** ws closes an oversized frame's connection with 1009 and no reason; the spec wants the reason spelled out (§2.2). */
-function limitCloseReason(ws: WebSocket): void {
+function limitCloseReason(ws: WebSocket, signedIn: () => boolean): void {
   const close = ws.close.bind(ws);
-  ws.close = (code?: number, reason?: string | Buffer) => close(code, code === 1009 && !reason ? 'frame exceeds 8 MiB' : reason);
+  ws.close = (code?: number, reason?: string | Buffer) => close(code, code === 1009 && !reason ? frameLimitReason(signedIn()) : reason);
 }
 
 function closeReasonFor(code: number): string {
@@ -195,6 +232,11 @@ function closeReasonFor(code: number): string {
   return `closed_${code}`;
 }
 
-function refuse(socket: Duplex, status: number, text: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length + 1}\r\n\r\n${body}\n`);
+/** An HTTP answer instead of the upgrade; the socket is destroyed once it is written, whatever the peer does. */
+function refuse(socket: Duplex, status: number, text: string, body: string, extraHeaders = ''): void {
+  const payload = Buffer.from(`car daemon: ${body}\n`);
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extraHeaders}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+  socket.once('finish', () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

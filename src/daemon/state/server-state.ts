@@ -5,7 +5,7 @@ import { AuthPolicy } from '../auth/tokens.js';
 import { InferenceAdmission } from '../inference/admission.js';
 import type { InferenceEngine } from '../inference/engine.js';
 import { LocalInference } from '../inference/local-inference.js';
-import { Journal } from '../journal/journal.js';
+import { Journal, type JournalLimits } from '../journal/journal.js';
 import { log } from '../log.js';
 import type { Memgine } from '../memgine/memgine.js';
 import { MemoryService } from '../memgine/memory-service.js';
@@ -20,6 +20,8 @@ import { ClientSession, type SessionChannel } from '../sessions/client-session.j
 import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
 import { SessionListing } from '../sessions/session-list.js';
+import { SignInJournal } from '../sessions/sign-in-journal.js';
+import type { LoginRole } from '../auth/login-codes.js';
 import { VoiceSessionRegistry, type VoiceOptions } from '../voice/registry.js';
 import { a2uiMethods } from '../a2ui/methods.js';
 import { hostMethods } from '../host/methods.js';
@@ -57,9 +59,11 @@ export interface ServerStateConfig {
   voice?: VoiceOptions;
   /** Gate 7 (§13): on/off (default on), wait before expiry (60 s), extra gated methods. */
   approvalGate?: ApprovalGateConfig;
+  /** Journal part size and retention (64 MiB parts, 512 MiB kept). */
+  journalLimits?: Partial<JournalLimits>;
 }
 
-type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inference'>>;
+type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inference' | 'connections'>>;
 export type { BinaryFrameHandler } from '../rpc/dispatcher.js';
 
 /**
@@ -72,6 +76,8 @@ export type { BinaryFrameHandler } from '../rpc/dispatcher.js';
 export class ServerState {
   readonly journalDir: string;
   readonly journal: Journal;
+  /** Journals sessions that sign in and counts the rest (issue 26). */
+  readonly signIns: SignInJournal;
   readonly stateRoot: string | null;
   readonly auth: AuthPolicy;
   readonly sharedMemgine: Memgine | undefined;
@@ -119,7 +125,8 @@ export class ServerState {
 
   private constructor(config: ServerStateConfig) {
     this.journalDir = config.journalDir;
-    this.journal = new Journal(config.journalDir, this.startedAt);
+    this.journal = new Journal(config.journalDir, this.startedAt, config.journalLimits);
+    this.signIns = new SignInJournal(this.journal);
     this.stateRoot = config.stateRoot ?? null;
     this.auth = config.auth ?? AuthPolicy.minted();
     this.sharedMemgine = config.sharedMemgine;
@@ -156,12 +163,21 @@ export class ServerState {
     this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
   }
 
-  createSession(channel: SessionChannel, remote: string): ClientSession {
+  /**
+   * A new connection's session; `signedIn` when the upgrade request carried a valid token
+   * (issue 26). Never fails on the journal's account: a full disk only delays its entries.
+   */
+  createSession(channel: SessionChannel, remote: string, signedIn?: { role: LoginRole; via: string }): ClientSession {
     const session = new ClientSession(channel, remote);
     // Without auth every session holds host rights from the start (§5.3), with or without `session.auth`.
     if (!this.auth.enabled) session.role = 'anonymous';
     this.sessions.set(session.id, session);
-    this.journal.append('session_created', session.id, { remote });
+    this.signIns.opened(session);
+    if (signedIn && this.auth.enabled) {
+      session.authenticated = true;
+      session.role = signedIn.role;
+      this.signIns.signedIn(session, { role: signedIn.role, via: signedIn.via, memory_scope: this.memoryScopeOf(session) });
+    }
     return session;
   }
 
@@ -175,11 +191,7 @@ export class ServerState {
       session.close(closeCode ?? 1000, 'session removed', reason);
       await this.lifecycle.teardown(session, reason);
       this.sessions.delete(id);
-      this.journal.append('session_removed', id, {
-        reason,
-        close_code: closeCode ?? session.closeCode,
-        duration_ms: Date.now() - session.connectedAt.getTime(),
-      });
+      this.signIns.removed(session, { reason, close_code: closeCode ?? session.closeCode, duration_ms: Date.now() - session.connectedAt.getTime() });
     })().finally(() => this.removals.delete(id));
     this.removals.set(id, removal);
     return removal;
@@ -203,8 +215,8 @@ export class ServerState {
     this.statusContributors.push(contributor);
   }
 
-  statusContributions(): Pick<DaemonStatus, 'admission' | 'inference'> {
-    const status: Pick<DaemonStatus, 'admission' | 'inference'> = { admission: null, inference: { state: 'idle', model: null } };
+  statusContributions(): Pick<DaemonStatus, 'admission' | 'inference' | 'connections'> {
+    const status: Pick<DaemonStatus, 'admission' | 'inference' | 'connections'> = { admission: null, inference: { state: 'idle', model: null }, connections: null };
     for (const contributor of this.statusContributors) Object.assign(status, contributor());
     return status;
   }
@@ -239,6 +251,7 @@ export class ServerState {
           log.warn('shutdown step failed', { error: (error as Error).message });
         }
       }
+      this.signIns.flush();
       this.journal.append('daemon_stopped', null, { reason });
       this.journal.close();
     })();
