@@ -195,11 +195,11 @@ export class LiveMeeting {
     }
   }
 
-  /** meeting.json first (it says how the meeting ended), then transcript.md; false when the disk refused either. */
+  /** transcript.md, then meeting.json, so a final meeting.json means both are there; false when the disk refused either. */
   private async writeFinalFiles(lines: Awaited<ReturnType<MeetingFiles['readTranscript']>>): Promise<boolean> {
     try {
-      await this.files.writeMetadata(this.metadata);
       await this.files.writeTranscriptMarkdown(this.metadata, lines);
+      await this.files.writeMetadata(this.metadata);
       return true;
     } catch (error) {
       log.warn('meeting files cannot be written; retrying every 5 s, the meeting is listed as it ended meanwhile', { meeting: this.id, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
