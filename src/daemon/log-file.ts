@@ -32,13 +32,17 @@ export class LogFile {
   private lost = 0;
   private size: number;
   private retryTimer: NodeJS.Timeout | null = null;
+  private readonly limits: LogLimits;
 
-  private constructor(
-    /** The file rotated, or `null` when stderr is some other file (not ours to rotate). */
+  constructor(
+    /** A descriptor opened to append (stderr for the daemon). */
+    private readonly fd: number,
+    /** The file rotated, or `null` when it is some other file (not ours to rotate). */
     readonly path: string | null,
-    private readonly limits: LogLimits,
+    limits: Partial<LogLimits> = {},
   ) {
-    this.size = fstatSync(STDERR).size;
+    this.limits = { ...DEFAULT_LOG_LIMITS, ...limits };
+    this.size = fstatSync(fd).size;
   }
 
   /** A log file for stderr, or `null` when stderr is a terminal or a pipe; rotated only when it is `logPath`. */
@@ -51,7 +55,7 @@ export class LogFile {
     }
     if (!stderr.isFile()) return null;
     const same = existsSync(logPath) && ((stat) => stat.dev === stderr.dev && stat.ino === stderr.ino)(statSync(logPath));
-    return new LogFile(same ? logPath : null, { ...DEFAULT_LOG_LIMITS, ...limits });
+    return new LogFile(STDERR, same ? logPath : null, limits);
   }
 
   status(): WriteStatus {
@@ -99,7 +103,7 @@ export class LogFile {
   private writeAll(chunk: Buffer): void {
     let written = 0;
     try {
-      while (written < chunk.length) written += writeSync(STDERR, chunk, written);
+      while (written < chunk.length) written += writeSync(this.fd, chunk, written);
     } catch (error) {
       // Half a line would glue itself to the next one: cut it off (stderr is opened to append).
       if (written > 0) this.cutBack(written);
@@ -110,7 +114,7 @@ export class LogFile {
 
   private cutBack(written: number): void {
     try {
-      ftruncateSync(STDERR, Math.max(0, fstatSync(STDERR).size - written));
+      ftruncateSync(this.fd, Math.max(0, fstatSync(this.fd).size - written));
     } catch {
       // The next line still starts after the torn one; a reader skips it.
     }
@@ -133,7 +137,7 @@ export class LogFile {
       rmSync(`${path}.1`, { force: true });
     }
     try {
-      ftruncateSync(STDERR, 0);
+      ftruncateSync(this.fd, 0);
       this.size = 0;
     } catch (error) {
       this.health.failed(error);

@@ -80,7 +80,8 @@ export class Journal {
 
   append(kind: string, sessionId: string | null, data: Record<string, unknown>): void {
     if (this.closed) return;
-    if (this.dropped.size > 0 && !this.health.failing) this.enqueueGap();
+    // The backlog has been written since events were dropped: say so before anything newer.
+    if (this.dropped.size > 0 && this.pending.length === 0) this.enqueueGap();
     if (!this.enqueue(kind, sessionId, data)) return;
     if (FLUSH_NOW.test(kind) && !this.health.failing) this.flush();
     else this.scheduleFlush(this.health.failing ? RETRY_MS : 1000);
@@ -124,12 +125,12 @@ export class Journal {
 
   /** Serialises one event with the next `seq`; false (and counted) when the backlog is full. */
   private enqueue(kind: string, sessionId: string | null, data: Record<string, unknown>): boolean {
-    let line: string;
-    try {
-      line = JSON.stringify({ seq: this.seq + 1, ts: new Date().toISOString(), kind, session_id: sessionId, data } satisfies JournalEvent);
-    } catch (error) {
-      log.failure('warn', 'journal event could not be serialised; dropped', error, { kind });
-      return false;
+    let line = this.serialise(kind, sessionId, data);
+    if (line === null) return false;
+    // A burst larger than the backlog is written at once, unless writes are failing (a rotation restarts `seq`, so serialise again).
+    if (this.pendingBytes + line.length > MAX_PENDING_BYTES && !this.health.failing) {
+      this.flush();
+      line = this.serialise(kind, sessionId, data)!;
     }
     if (this.pendingBytes + line.length > MAX_PENDING_BYTES) {
       this.dropped.set(kind, (this.dropped.get(kind) ?? 0) + 1);
@@ -140,6 +141,15 @@ export class Journal {
     this.pending.push(line);
     this.pendingBytes += line.length + 1;
     return true;
+  }
+
+  private serialise(kind: string, sessionId: string | null, data: Record<string, unknown>): string | null {
+    try {
+      return JSON.stringify({ seq: this.seq + 1, ts: new Date().toISOString(), kind, session_id: sessionId, data } satisfies JournalEvent);
+    } catch (error) {
+      log.failure('warn', 'journal event could not be serialised; dropped', error, { kind });
+      return null;
+    }
   }
 
   private enqueueGap(): void {
