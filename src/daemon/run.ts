@@ -115,9 +115,20 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     });
     log.info('car daemon stopped');
   } finally {
-    removeTokenFile(paths.token);
-    removeTokenFile(paths.hostToken);
+    for (const [what, remove] of [
+      ['token file', () => removeTokenFile(paths.token)],
+      ['host token file', () => removeTokenFile(paths.hostToken)],
+    ] as const) bestEffort(what, remove);
     if (state && !state.url) await state.close('start_failed');
-    releaseLock(stateRoot);
+    bestEffort('lock', () => releaseLock(stateRoot));
+  }
+}
+
+/** A read-only disk cannot stop a graceful stop (issue 26): the next start replaces what is left. */
+function bestEffort(what: string, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    log.warn(`could not remove the ${what}; the next start replaces it`, { error: (error as Error).message });
   }
 }
