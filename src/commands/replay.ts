@@ -28,7 +28,7 @@ function summary(state: ReplayState): string {
     ['events', String(state.events)],
     ['span', `${state.first_ts ?? '-'} .. ${state.last_ts ?? '-'}`],
     ['daemon', state.daemon.stopped_at ? `stopped (${state.daemon.stop_reason})` : state.daemon.started_at ? 'running or killed' : '-'],
-    ['sessions', `${state.sessions.length} signed in (${open} not removed)`],
+    ['sessions', `${state.sessions.length} (${open} not removed)`],
     ['not signed in', `${state.preauth.closed} connections closed, ${state.preauth.refused} credentials refused`],
     ['host agents', String(state.host.agents.length)],
     ['approvals', String(state.host.approvals.length)],
