@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * A flood of connections that never sign in, run as its own process (`node flood.js <kind>
- * <port> <count>`) so the daemon's latencies are measured, not this one's. It keeps `count`
- * connections open and reopens each one as the daemon closes it, until killed; it prints
- * `{"open":n}` once all `count` have been open at the same time.
+ * <port> <count> [once]`) so the daemon's latencies are measured, not this one's. It opens
+ * `count` connections and, unless `once`, reopens each one as the daemon closes it, until
+ * killed; it prints `{"open":n}` once all `count` have been open at the same time.
  */
-export type FloodKind = 'silent' | 'silent-once' | 'http-keepalive' | 'ws-unsigned' | 'big-frame';
+export type FloodKind = 'silent' | 'http-keepalive' | 'ws-unsigned' | 'big-frame';
 
 const UPGRADE = (port: number) =>
   `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`;
@@ -25,7 +25,6 @@ function bigFrameHeader(length: number): Buffer {
 /** What one connection of each kind does once connected. */
 const BEHAVIOUR: Record<FloodKind, (socket: Socket, port: number) => void> = {
   silent: () => undefined,
-  'silent-once': () => undefined,
   'ws-unsigned': (socket, port) => socket.write(UPGRADE(port)),
   'http-keepalive': (socket, port) => {
     socket.write(`GET /missing HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`);
@@ -57,10 +56,9 @@ const BEHAVIOUR: Record<FloodKind, (socket: Socket, port: number) => void> = {
   },
 };
 
-export function flood(kind: FloodKind, port: number, count: number): void {
+export function flood(kind: FloodKind, port: number, count: number, reopen: boolean): void {
   const open = new Set<Socket>();
   let announced = false;
-  const reopen = kind !== 'silent-once';
   const openOne = (): void => {
     const socket = connect(port, '127.0.0.1');
     socket.setNoDelay(true);
@@ -89,6 +87,6 @@ export function flood(kind: FloodKind, port: number, count: number): void {
 }
 
 if (process.argv[1]?.endsWith('flood.js')) {
-  const [kind, port, count] = process.argv.slice(2);
-  flood(kind as FloodKind, Number(port), Number(count));
+  const [kind, port, count, once] = process.argv.slice(2);
+  flood(kind as FloodKind, Number(port), Number(count), once !== 'once');
 }

@@ -12,9 +12,9 @@ export interface RunningFlood {
   stop(): void;
 }
 
-/** Starts a flood process against `port` and waits until its connections are open (or 5 s have passed). */
-export async function startFlood(kind: FloodKind, port: number, count: number): Promise<RunningFlood> {
-  const child = spawn(process.execPath, [FLOOD_JS, kind, String(port), String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a flood process against `port` and waits until its connections are open (or 5 s have passed); `reopen` replaces each one the daemon closes. */
+export async function startFlood(kind: FloodKind, port: number, count: number, reopen = true): Promise<RunningFlood> {
+  const child = spawn(process.execPath, [FLOOD_JS, kind, String(port), String(count), reopen ? 'reopen' : 'once'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const open = await new Promise<number>((resolve) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(Number(JSON.parse(chunk.toString().split('\n')[0]!).open)));
     child.once('exit', () => resolve(0));
