@@ -9,7 +9,7 @@ export interface LogLimits {
   keepFiles: number;
 }
 
-export const DEFAULT_LOG_LIMITS: LogLimits = { rotateBytes: 16 * 1024 * 1024, keepFiles: 4 };
+const DEFAULT_LOG_LIMITS: LogLimits = { rotateBytes: 16 * 1024 * 1024, keepFiles: 4 };
 
 /** Lines held while writes fail; older ones are counted as lost beyond this. */
 const MAX_BACKLOG_BYTES = 256 * 1024;

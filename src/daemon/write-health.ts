@@ -1,7 +1,7 @@
 import type { WriteStatus } from '../protocol/core.js';
 
 /** How often, at most, a file whose writes keep failing is written about in the log. */
-export const WRITE_FAILURE_REPORT_MS = 60_000;
+const WRITE_FAILURE_REPORT_MS = 60_000;
 
 /**
  * The health of one file the daemon appends to (the journal, its log): failed writes are
@@ -15,8 +15,6 @@ export class WriteHealth {
   private lastErrorText: string | null = null;
   private lastFailureAt: Date | null = null;
   private lastReportAt = -Infinity;
-
-  constructor(private readonly reportEveryMs = WRITE_FAILURE_REPORT_MS) {}
 
   get lastError(): string | null {
     return this.lastErrorText;
@@ -32,7 +30,7 @@ export class WriteHealth {
     this.streak++;
     this.lastErrorText = errorText(error);
     this.lastFailureAt = new Date(now);
-    if (now - this.lastReportAt < this.reportEveryMs) return false;
+    if (now - this.lastReportAt < WRITE_FAILURE_REPORT_MS) return false;
     this.lastReportAt = now;
     return true;
   }

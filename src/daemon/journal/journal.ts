@@ -19,7 +19,7 @@ export interface JournalLimits {
   keepBytes: number;
 }
 
-export const DEFAULT_JOURNAL_LIMITS: JournalLimits = { rotateBytes: 64 * 1024 * 1024, keepBytes: 512 * 1024 * 1024 };
+const DEFAULT_JOURNAL_LIMITS: JournalLimits = { rotateBytes: 64 * 1024 * 1024, keepBytes: 512 * 1024 * 1024 };
 
 export interface JournalEvent {
   seq: number;

@@ -2,17 +2,15 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { log, PRE_AUTH_PEER } from '../log.js';
+import { log } from '../log.js';
 import type { ClientSession, SessionChannel } from '../sessions/client-session.js';
 import type { ServerState } from '../state/server-state.js';
 import { handleHttpRequest } from './http-ui.js';
 import { ConnectionGate, DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, type ConnectionLimits } from './connection-gate.js';
 import { frameLimitReason, liftFrameLimits, PRE_AUTH_LIMITS, SIGNED_IN_LIMITS } from './frame-limits.js';
-import { isAllowedOrigin, isOwnHost, type ListenAddress } from './origin.js';
+import type { ListenAddress } from './origin.js';
 import { SIGNED_IN_HEADER } from '../../protocol/core.js';
-import { credentialAtUpgrade, type UpgradeCredential } from './upgrade-auth.js';
-
-export { MAX_FRAME_BYTES } from './frame-limits.js';
+import { checkUpgrade, type UpgradeRefusal } from './upgrade-checks.js';
 
 export interface ServeOptions {
   host?: string;
@@ -67,29 +65,13 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     gate.upgrading(req.socket);
-    if (!isOwnHost(req.headers.host, listen)) {
-      log.warn('refused an upgrade for another Host', { host: req.headers.host, remote: req.socket.remoteAddress }, PRE_AUTH_PEER);
-      refuse(socket, 403, 'Forbidden', `the Host header must be ${host}:${listen.port}, the daemon's own address`);
-      return;
-    }
-    if (!isAllowedOrigin(req.headers.origin, listen)) {
-      log.warn("refused an upgrade from a page that is not the daemon's own", { origin: req.headers.origin, remote: req.socket.remoteAddress }, PRE_AUTH_PEER);
-      refuse(socket, 403, 'Forbidden', `Origin refused: only the daemon's own page (http://${host}:${listen.port}) may open a WebSocket`);
-      return;
-    }
-    if (!accepting) {
-      refuse(socket, 503, 'Service Unavailable', 'daemon is shutting down');
-      return;
-    }
-    const credential: UpgradeCredential = state.auth.enabled ? credentialAtUpgrade(req.headers.authorization, state.auth) : { kind: 'none' };
-    if (credential.kind === 'refused') {
-      if (state.signIns.failed('upgrade_token')) log.warn('refused an upgrade with a wrong token (further ones this minute are counted, not logged one by one)', { remote: req.socket.remoteAddress }, PRE_AUTH_PEER);
-      refuse(socket, 401, 'Unauthorized', `the Authorization header must be "Bearer <token>" with this daemon's token or host token; ${state.auth.hint} (host token: ${state.auth.hostHint})`, 'WWW-Authenticate: Bearer realm="car"\r\n');
-      return;
-    }
-    const signedIn = credential.kind === 'signed_in' || !state.auth.enabled;
-    if (credential.kind === 'signed_in') signInAnswer.set(req, credential.role);
-    (signedIn ? signedInServer : preAuthServer).handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket as Socket, credential.kind === 'signed_in' ? credential : undefined));
+    const verdict = checkUpgrade(req, { listen, accepting, auth: state.auth, signIns: state.signIns });
+    if ('refusal' in verdict) return refuse(socket, verdict.refusal);
+    const { signedIn } = verdict;
+    if (signedIn) signInAnswer.set(req, signedIn.role);
+    // Without auth every connection is signed in (as anonymous) from the start.
+    const server = signedIn || !state.auth.enabled ? signedInServer : preAuthServer;
+    server.handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket as Socket, signedIn ?? undefined));
   });
 
   function accept(ws: WebSocket, req: IncomingMessage, socket: Socket, credential: { role: 'client' | 'host'; via: string } | undefined): void {
@@ -233,10 +215,11 @@ function closeReasonFor(code: number): string {
 }
 
 /** An HTTP answer instead of the upgrade; the socket is destroyed once it is written, whatever the peer does. */
-function refuse(socket: Duplex, status: number, text: string, body: string, extraHeaders = ''): void {
+function refuse(socket: Duplex, { status, text, body, headers = {} }: UpgradeRefusal): void {
   const payload = Buffer.from(`car daemon: ${body}\n`);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.on('error', () => undefined);
-  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extraHeaders}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
   socket.once('finish', () => socket.destroy());
   setTimeout(() => socket.destroy(), 1000).unref();
 }

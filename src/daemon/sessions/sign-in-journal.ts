@@ -3,7 +3,7 @@ import { log } from '../log.js';
 import type { ClientSession } from './client-session.js';
 
 /** Connections that never signed in are journaled and logged as counts this often (issue 26). */
-export const PRE_AUTH_REPORT_MS = 60_000;
+const PRE_AUTH_REPORT_MS = 60_000;
 
 /**
  * What the journal keeps of sessions (§10.2, issue 26): a session that signs in gets
@@ -21,10 +21,7 @@ export class SignInJournal {
   private since = new Date();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly journal: JournalWriter,
-    private readonly reportEveryMs = PRE_AUTH_REPORT_MS,
-  ) {}
+  constructor(private readonly journal: JournalWriter) {}
 
   /** A new connection's session; journaled at once only when it starts signed in (auth off, or a token with the upgrade). */
   opened(session: ClientSession): void {
@@ -78,7 +75,7 @@ export class SignInJournal {
     if (this.timer === null) this.since = new Date();
     const count = (counts.get(key) ?? 0) + 1;
     counts.set(key, count);
-    this.timer ??= setTimeout(() => this.flush(), this.reportEveryMs).unref();
+    this.timer ??= setTimeout(() => this.flush(), PRE_AUTH_REPORT_MS).unref();
     return count;
   }
 }
