@@ -47,7 +47,8 @@ const spinning = new Set<{ stop(): unknown }>();
 export async function progress(text: string): Promise<Progress> {
   if (!isInteractive()) return { update() {}, succeed: (done) => void process.stdout.write(done + '\n'), fail() {}, stop() {} };
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: process.stderr }).start();
+  // discardStdin would put the terminal in raw mode, where Ctrl-C sends no SIGINT.
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
   spinning.add(spinner);
   const ended = () => spinning.delete(spinner);
   return {

@@ -1,15 +1,36 @@
+import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
-import { meetingReport, meetingIdArg } from '../../cli/meeting.js';
+import { followMeeting, meetingReport, meetingIdArg } from '../../cli/meeting.js';
 
 export default class MeetingShow extends CarCommand {
-  static override summary = "Show a meeting: its details, summary and transcript with [mm:ss] stamps.";
-  static override examples = ['<%= config.bin %> meeting show mtg-20240611-3fa2c1', '<%= config.bin %> meeting show standup --json | jq -r ".transcript[].text"'];
+  static override summary = 'Show a meeting: its details, summary and transcript with [mm:ss] stamps and who spoke.';
+  static override description =
+    'With --follow a recording meeting’s transcript is shown as it grows, from any terminal, until the meeting stops (its outcome is printed then) or Ctrl-C; ' +
+    'with --json each new line is printed as a JSON object, then the record without its transcript.';
+  static override examples = [
+    '<%= config.bin %> meeting show mtg-20240611-3fa2c1',
+    '<%= config.bin %> meeting show mtg-20240611-3fa2c1 --follow',
+    '<%= config.bin %> meeting show standup --json | jq -r ".transcript[].text"',
+  ];
   static override args = {
     id: meetingIdArg,
   };
+  static override flags = {
+    follow: Flags.boolean({ char: 'f', description: 'keep showing new transcript lines until the meeting stops (Ctrl-C to leave it recording)' }),
+  };
 
   async run() {
-    const { args } = await this.parse(MeetingShow);
-    return this.show(await this.request('meeting.get', { meeting_id: args.id }), meetingReport);
+    const { args, flags } = await this.parse(MeetingShow);
+    if (!flags.follow) return this.show(await this.request('meeting.get', { meeting_id: args.id }), meetingReport);
+    const client = await this.connect();
+    const interrupted = new AbortController();
+    const onInterrupt = () => interrupted.abort();
+    // `on`, not `once`: a spinner's exit hook (signal-exit) re-raises SIGINT when it finds no other listener left.
+    process.on('SIGINT', onInterrupt);
+    try {
+      await followMeeting(client, args.id, interrupted.signal, this.jsonEnabled());
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
   }
 }

@@ -23,8 +23,9 @@ import type { LocalInference } from '../inference/local-inference.js';
 import type { MemoryService } from '../memgine/memory-service.js';
 import type { CapabilityHost, JournalWriter } from '../state/capability.js';
 import type { VoiceSessionRegistry } from '../voice/registry.js';
+import type { SoundServer } from '../voice/capture/sound-server.js';
 import { AudioRecorder } from './audio-recorder.js';
-import { WavFileSource } from './file-source.js';
+import { openMeetingAudio, type MeetingAudio } from './meeting-audio.js';
 import { LiveMeeting, type MeetingHost } from './live-meeting.js';
 import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
 import { MeetingSummarizer } from './summarizer.js';
@@ -63,8 +64,9 @@ export class MeetingRegistry implements MeetingHost {
   constructor(
     private readonly core: CapabilityHost,
     inference: LocalInference,
-    readonly voice: VoiceSessionRegistry,
+    readonly voice: Pick<VoiceSessionRegistry, 'start' | 'startCapture' | 'push' | 'stop'>,
     readonly memory: Pick<MemoryService, 'ingest'>,
+    private readonly soundServer: Pick<SoundServer, 'resolve'>,
   ) {
     this.journal = core.journal;
     this.summarizer = new MeetingSummarizer(inference);
@@ -81,18 +83,17 @@ export class MeetingRegistry implements MeetingHost {
 
   async start(params: StartParams, owner: ClientSession): Promise<MeetingStartResult> {
     const root = this.rootFor(params.root);
-    const audio = await openAudio(params.audio_source);
+    const audio = await openMeetingAudio(params.audio_source, this.soundServer);
     const source = audio.file;
     let meeting: LiveMeeting;
     try {
-      meeting = await this.create(root, params, owner, source);
+      meeting = await this.create(root, params, owner, audio);
     } catch (error) {
       await source?.close();
       throw error;
     }
     try {
-      // Partials are stale at once when a file is read faster than real time, so a file source has none.
-      this.voice.start(owner, { sessionId: meeting.voiceSessionId, sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, ownedBy: { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: Boolean(source) } }, meeting.sink);
+      await this.startStreams(meeting, audio, params, owner);
     } catch (error) {
       await source?.close();
       await meeting.abandon();
@@ -121,9 +122,66 @@ export class MeetingRegistry implements MeetingHost {
         ),
       );
     }
-    // The owner may have gone while the files were being created; its teardown could not see this meeting yet.
-    if (owner.closed) this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
-    return { id: meeting.id, title: started.title, started_at: started.started_at, status: 'recording', voice_session_id: source ? null : meeting.voiceSessionId, path: started.path };
+    // The owner may have gone while the files were being created; its teardown could not see this meeting yet. A captured meeting outlives it.
+    if (owner.closed && !meeting.captures) this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
+    return {
+      id: meeting.id,
+      title: started.title,
+      started_at: started.started_at,
+      status: 'recording',
+      voice_session_id: audio.kind === 'pcm_push' ? meeting.voiceSessionId : null,
+      sources: meeting.tracks.filter((track) => track.labelled).map(({ role, device, voiceSessionId }) => ({ role, device, voice_session_id: voiceSessionId })),
+      path: started.path,
+    };
+  }
+
+  /**
+   * One voice session per planned stream. Captured streams start together and the meeting
+   * starts once each is heard; a stream that fails stops the ones already running.
+   */
+  private async startStreams(meeting: LiveMeeting, audio: MeetingAudio, params: StartParams, owner: ClientSession): Promise<void> {
+    const ownedBy = { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: audio.kind !== 'pcm_push' };
+    const common = { language: params.language, ownedBy };
+    const startedAt = Date.parse(meeting.snapshot().started_at);
+    const starts = audio.streams.map(async (stream) => {
+      const track = meeting.addTrack(stream.role, stream.device);
+      const role = stream.role ?? undefined;
+      if (!stream.capture) {
+        // Partials are stale at once when a file is read faster than real time, so a file source has none.
+        const channels = audio.split ? 1 : audio.channels;
+        this.voice.start(owner, { ...common, sessionId: track.voiceSessionId, sampleRate: audio.sampleRate, channels, partials: !audio.file, role }, meeting.sinkFor(track));
+        return;
+      }
+      const { firstSampleAt } = await this.voice.startCapture(
+        owner,
+        stream.capture,
+        { ...common, sessionId: track.voiceSessionId, partials: true, role, onLost: (reason) => this.sourceLost(meeting, reason) },
+        meeting.sinkFor(track),
+      );
+      track.offsetMs = () => firstSampleAt() - startedAt;
+    });
+    const failed = (await Promise.allSettled(starts)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** A captured source vanished: the meeting stops with what was heard, and is summarised as if it had been stopped. */
+  private sourceLost(meeting: LiveMeeting, reason: string): void {
+    if (meeting.phase !== 'recording') return;
+    const { owner } = meeting;
+    this.track(
+      this.whileSummarizing(
+        meeting.files.dir,
+        meeting.finish({
+          status: 'stopped',
+          stopReason: 'device_lost',
+          detail: reason,
+          summarize: meeting.summarizeByDefault,
+          signal: this.shutdown.signal,
+          sessionId: owner.id,
+          onProgress: (progress) => owner.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
+        }),
+      ),
+    );
   }
 
   async stop(params: StopParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingStopResult> {
@@ -260,13 +318,13 @@ export class MeetingRegistry implements MeetingHost {
     }
   }
 
-  private async create(root: string, params: StartParams, owner: ClientSession, source: WavFileSource | null): Promise<LiveMeeting> {
+  private async create(root: string, params: StartParams, owner: ClientSession, audio: MeetingAudio): Promise<LiveMeeting> {
     for (let attempt = 1; ; attempt++) {
       const id = params.id ?? newMeetingId();
       if (this.live.has(id) || this.starting.has(id)) throw conflict(`meeting '${id}' is already recording; choose another id, or omit id to get a fresh one`, { field: 'id' });
       this.starting.add(id);
       try {
-        return await this.createFiles(root, id, params, owner, source);
+        return await this.createFiles(root, id, params, owner, audio);
       } catch (error) {
         this.starting.delete(id);
         const collided = (error as RpcError).code === ErrorCode.Conflict;
@@ -275,13 +333,13 @@ export class MeetingRegistry implements MeetingHost {
     }
   }
 
-  private async createFiles(root: string, id: string, params: StartParams, owner: ClientSession, source: WavFileSource | null): Promise<LiveMeeting> {
+  private async createFiles(root: string, id: string, params: StartParams, owner: ClientSession, { kind, file: source }: MeetingAudio): Promise<LiveMeeting> {
     const files = await MeetingFiles.create(root, id);
     try {
       const metadata = recordingMetadata(files, {
         title: params.title ?? null,
         language: params.language ?? 'en',
-        audio_source_kind: params.audio_source.kind,
+        audio_source_kind: kind,
         persist_audio: params.persist_audio,
       });
       await files.writeMetadata(metadata);
@@ -310,7 +368,7 @@ export class MeetingRegistry implements MeetingHost {
   private async repairIfStale(files: MeetingFiles, metadata: MeetingMetadata): Promise<MeetingMetadata> {
     if (metadata.status !== 'recording' || this.starting.has(metadata.id) || this.live.has(metadata.id)) return metadata;
     const lines = await files.readTranscript();
-    const endedAt = lines.at(-1)?.at ?? metadata.started_at;
+    const endedAt = lines.reduce((latest, line) => (line.at > latest ? line.at : latest), metadata.started_at);
     const repaired: MeetingMetadata = {
       ...metadata,
       status: 'interrupted',
@@ -338,11 +396,15 @@ export class MeetingRegistry implements MeetingHost {
     }
   }
 
-  /** Teardown step 4: the connection's meetings end without a summary (no unattended inference). */
+  /**
+   * Teardown step 4: the connection's meetings end without a summary (no unattended inference),
+   * except those the daemon records itself: they go on until stopped (`car meeting stop`, host role).
+   */
   private async finishOwnedBy(owner: ClientSession, reason: string): Promise<void> {
     const stopReason = reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected';
+    const ending = this.ownedBy(owner, true).filter((meeting) => stopReason === 'daemon_shutdown' || !meeting.captures);
     await Promise.all(
-      this.ownedBy(owner, true).map((meeting) =>
+      ending.map((meeting) =>
         this.track(meeting.finish({ status: 'stopped', stopReason, summarize: false })).catch((error: Error) =>
           log.warn('meeting finalisation failed', { meeting: meeting.id, error: error.message }),
         ),
@@ -381,13 +443,6 @@ export class MeetingRegistry implements MeetingHost {
     if (this.defaultRoot === null) throw invalidParams('this daemon keeps no state root, so meetings need an explicit root: pass an absolute directory as root', { field: 'root' });
     return this.defaultRoot;
   }
-}
-
-/** The voice session's input format, and the opened file for a `file` source. */
-async function openAudio(source: StartParams['audio_source']): Promise<{ sampleRate: number; channels: 1 | 2; file: WavFileSource | null }> {
-  if (source.kind === 'pcm_push') return { sampleRate: source.sample_rate, channels: source.channels, file: null };
-  const file = await WavFileSource.open(source.path);
-  return { sampleRate: file.format.sampleRate, channels: file.format.channels, file };
 }
 
 /** `mtg-<YYYYMMDD>-<6 hex>` (UTC date). */

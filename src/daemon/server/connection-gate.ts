@@ -31,7 +31,7 @@ export function defaultMaxConnections(limitsFile = '/proc/self/limits'): number 
 }
 
 /** A socket this young that has sent nothing yet is not judged: a client with the token has its request on the way. */
-const SILENT_GRACE_MS = 1000;
+export const SILENT_GRACE_MS = 1000;
 
 /**
  * Keeps the daemon's connections within both caps without ever locking out a client with

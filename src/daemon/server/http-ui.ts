@@ -48,15 +48,18 @@ const SECURITY_HEADERS = {
 /**
  * Plain HTTP on the daemon's port (§23 "HTTP"): GET/HEAD of the page and its assets, for
  * loopback peers that address the daemon by a loopback name; every other request keeps
- * the WebSocket-only answer. The page holds no secret: it signs in over the WebSocket with
- * a one-time code carried in the URL fragment, which browsers never send.
+ * the WebSocket-only answer. The page holds no secret: it trades the one-time code from the
+ * URL fragment (which browsers never send) for an HttpOnly session cookie at `/session`
+ * (browser-sign-in.ts), which signs its WebSocket in.
  */
 export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, uiDir = UI_DIR): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return answerWebSocketOnly(res);
   if (!isLoopbackPeer(req.socket.remoteAddress)) return answerPlain(res, 403, 'the car UI is served to this machine only (loopback)\n');
   // A page on another site whose name resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
   if (!hasLoopbackHost(req.headers.host)) return answerPlain(res, 403, 'open the car UI at http://127.0.0.1:<port>/ (the Host header must be a loopback name)\n');
-  const file = assetFile(new URL(req.url ?? '/', 'http://127.0.0.1').pathname, uiDir);
+  const pathname = requestPath(req.url);
+  if (pathname === null) return answerPlain(res, 400, 'the request target is not a path; open the car UI at http://127.0.0.1:<port>/\n');
+  const file = assetFile(pathname, uiDir);
   if (file === 'missing-build') return answerPlain(res, 503, 'the car UI is not built; run `npm run build` in the car package\n');
   if (file === null) return answerWebSocketOnly(res);
   let body: Buffer;
@@ -74,6 +77,18 @@ export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, uiD
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/**
+ * The path of a request target, or `null` when it does not parse: `//` and the like are
+ * read as a URL with an empty host, and a throw here would leave the request unanswered.
+ */
+function requestPath(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://127.0.0.1').pathname;
+  } catch {
+    return null;
+  }
+}
+
 /** The file for a request path: `/` is the page, anything else must name a file of the bundle directory itself. */
 function assetFile(pathname: string, uiDir: string): string | null | 'missing-build' {
   let names: string[];
@@ -87,11 +102,11 @@ function assetFile(pathname: string, uiDir: string): string | null | 'missing-bu
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && names.includes(name) && CONTENT_TYPES[extname(name)] !== undefined ? name : null;
 }
 
-function isLoopbackPeer(address: string | undefined): boolean {
+export function isLoopbackPeer(address: string | undefined): boolean {
   return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
 }
 
-function hasLoopbackHost(host: string | undefined): boolean {
+export function hasLoopbackHost(host: string | undefined): boolean {
   if (host === undefined) return false;
   const match = /^(\[[^\]]+\]|[^:]+)(:\d+)?$/.exec(host);
   return match !== null && isLoopbackHost(match[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase());

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthPolicy } from '../auth/tokens.js';
 import { log, PRE_AUTH_PEER } from '../log.js';
 import type { SignInJournal } from '../sessions/sign-in-journal.js';
+import type { BrowserSignIn } from './browser-sign-in.js';
 import { isAllowedOrigin, isOwnHost, type ListenAddress } from './origin.js';
 import { credentialAtUpgrade } from './upgrade-auth.js';
 
@@ -13,20 +14,27 @@ export interface UpgradeRefusal {
   headers?: Record<string, string>;
 }
 
+/** How an upgrade signed its connection in: a token in the Authorization header, or the browser UI's session cookie. */
+export interface UpgradeSignIn {
+  role: 'client' | 'host';
+  via: 'upgrade_token' | 'upgrade_host_token' | 'browser_session';
+}
+
 export interface UpgradeContext {
   listen: ListenAddress;
   accepting: boolean;
   auth: Pick<AuthPolicy, 'enabled' | 'hint' | 'hostHint' | 'checkClientToken' | 'checkHostToken'>;
   signIns: Pick<SignInJournal, 'failed'>;
+  browserSignIn: Pick<BrowserSignIn, 'credentialAtUpgrade'>;
 }
 
 /**
  * What to do with an upgrade request, before any session exists (§2.1, issue 26): refuse a
  * Host or Origin that is not the daemon's own (403), any upgrade while shutting down (503)
- * and a wrong token in the Authorization header (401); otherwise say whether the header
- * signed it in.
+ * and a wrong token in the Authorization header (401); otherwise say whether the header,
+ * or without one the browser's session cookie, signed it in.
  */
-export function checkUpgrade(req: IncomingMessage, context: UpgradeContext): { refusal: UpgradeRefusal } | { signedIn: { role: 'client' | 'host'; via: string } | null } {
+export function checkUpgrade(req: IncomingMessage, context: UpgradeContext): { refusal: UpgradeRefusal } | { signedIn: UpgradeSignIn | null } {
   const { listen, auth } = context;
   const remote = req.socket.remoteAddress;
   if (!isOwnHost(req.headers.host, listen)) {
@@ -51,5 +59,7 @@ export function checkUpgrade(req: IncomingMessage, context: UpgradeContext): { r
       },
     };
   }
-  return { signedIn: credential.kind === 'signed_in' ? { role: credential.role, via: credential.via } : null };
+  if (credential.kind === 'signed_in') return { signedIn: { role: credential.role, via: credential.via } };
+  // No Authorization header: a browser cannot send one, so its page signs in with the session cookie instead.
+  return { signedIn: context.browserSignIn.credentialAtUpgrade(req) };
 }

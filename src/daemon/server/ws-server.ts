@@ -5,12 +5,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { log } from '../log.js';
 import type { ClientSession, SessionChannel } from '../sessions/client-session.js';
 import type { ServerState } from '../state/server-state.js';
+import { BrowserSignIn } from './browser-sign-in.js';
 import { handleHttpRequest } from './http-ui.js';
 import { ConnectionGate, DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, type ConnectionLimits } from './connection-gate.js';
 import { frameLimitReason, liftFrameLimits, PRE_AUTH_LIMITS, SIGNED_IN_LIMITS } from './frame-limits.js';
 import type { ListenAddress } from './origin.js';
 import { SIGNED_IN_HEADER } from '../../protocol/core.js';
-import { checkUpgrade, type UpgradeRefusal } from './upgrade-checks.js';
+import { checkUpgrade, type UpgradeRefusal, type UpgradeSignIn } from './upgrade-checks.js';
 
 export interface ServeOptions {
   host?: string;
@@ -21,6 +22,8 @@ export interface ServeOptions {
   authTimeoutMs?: number;
   /** Connection caps and the request timeout (§23 Connections). */
   connections?: Partial<ConnectionLimits>;
+  /** How long the browser UI's session cookie signs a browser in (`CAR_UI_SESSION_TTL`); 12 h. */
+  browserSessionTtlMs?: number;
 }
 
 export interface RunningServer {
@@ -48,10 +51,12 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
 
   state.contributeStatus(() => ({ connections: gate.status() }));
 
+  const browserSignIn = new BrowserSignIn(state.auth, state.journal, state.signIns, options.browserSessionTtlMs);
   // A plain HTTP request (or a keep-alive connection's next one) must arrive whole within the request timeout too.
   const http = createServer({ headersTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
     gate.requested(req.socket);
-    handleHttpRequest(req, res);
+    if (browserSignIn.handles(req)) void browserSignIn.answer(req, res);
+    else handleHttpRequest(req, res);
   });
   http.on('connection', (socket: Socket) => gate.admit(socket));
   // Two servers because ws takes its frame limits per server: one for connections signed in at the upgrade (or on a daemon without auth), one for the rest.
@@ -65,7 +70,7 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     gate.upgrading(req.socket);
-    const verdict = checkUpgrade(req, { listen, accepting, auth: state.auth, signIns: state.signIns });
+    const verdict = checkUpgrade(req, { listen, accepting, auth: state.auth, signIns: state.signIns, browserSignIn });
     if ('refusal' in verdict) return refuse(socket, verdict.refusal);
     const { signedIn } = verdict;
     if (signedIn) signInAnswer.set(req, signedIn.role);
@@ -74,9 +79,10 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
     server.handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket as Socket, signedIn ?? undefined));
   });
 
-  function accept(ws: WebSocket, req: IncomingMessage, socket: Socket, credential: { role: 'client' | 'host'; via: string } | undefined): void {
+  function accept(ws: WebSocket, req: IncomingMessage, socket: Socket, credential: UpgradeSignIn | undefined): void {
     const remote = `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${req.socket.remotePort}`;
     const session = state.createSession(channelFor(ws), remote, credential);
+    if (credential?.via === 'browser_session') browserSignIn.closeOnSignOut(req, session);
     live.set(ws, session);
     alive.add(ws);
     let signedIn = session.signedIn;

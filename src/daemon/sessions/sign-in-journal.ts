@@ -34,7 +34,7 @@ export class SignInJournal {
   }
 
   /** A refused credential; true when it is the first of its kind this interval, which the caller logs in full. */
-  failed(where: 'session_auth' | 'upgrade_token'): boolean {
+  failed(where: 'session_auth' | 'upgrade_token' | 'browser_session'): boolean {
     return this.count(this.refused, where) === 1;
   }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { CarClient } from '../../../src/client/node.js';
-import { DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections } from '../../../src/daemon/server/connection-gate.js';
+import { DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, SILENT_GRACE_MS } from '../../../src/daemon/server/connection-gate.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 
 function bareTcp(port: number): Promise<Socket> {
@@ -67,9 +67,14 @@ describe('connection caps and the request timeout', () => {
       const port = Number(new URL(patient.url).port);
       const bare: Socket[] = [];
       for (let index = 0; index < 3; index++) bare.push(await bareTcp(port));
+      // Silent sockets are judged once a second old; before that the newcomer would not displace them,
+      // and the first would only go at the request timeout (which once made this test pass by a race).
+      await new Promise((resolve) => setTimeout(resolve, SILENT_GRACE_MS + 100));
       const firstClosed = once(bare[0]!, 'close');
+      const started = Date.now();
       assert.equal(await upgradeStatus(patient.url), 101);
       await firstClosed;
+      assert.ok(Date.now() - started < 10_000, 'closed for the newcomer, not by the 30 s request timeout');
       assert.equal(bare[1]!.destroyed || bare[2]!.destroyed, false, 'only the oldest was closed');
       const signedIn = await patient.connect();
       assert.ok((await signedIn.call('sessions.list', {})).sessions.length >= 1);
