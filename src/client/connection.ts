@@ -42,6 +42,8 @@ export interface SessionOptions {
   token: string | null;
   /** Authenticate with the host token instead of the client token. */
   asHost?: boolean;
+  /** The daemon signed the connection in at the upgrade (the token went as `Authorization: Bearer`); `session.auth` then runs only to bind a namespace. */
+  signedInAtUpgrade?: SessionAuthResult;
   /** Sign in with a one-time code from `session.login_code` instead of a token (the browser UI, §23). */
   loginCode?: string;
   /** Binds a memory namespace in `session.auth`. */
@@ -74,7 +76,7 @@ export class Connection {
   private readonly closeHandlers = new Set<(code: number, reason: string) => void>();
   private closeInfo: { code: number; reason: string } | null = null;
   private clientTools: ClientTools | null = null;
-  /** The `session.auth` result, when auth ran. */
+  /** The `session.auth` result, when auth ran, or what the daemon said on the upgrade when the token went with it. */
   auth: SessionAuthResult | null = null;
 
   constructor(
@@ -100,8 +102,9 @@ export class Connection {
   /** Authenticates and negotiates the protocol; closes the connection if either fails. */
   async open(options: SessionOptions): Promise<this> {
     try {
-      const { token, asHost, loginCode, memoryNamespace } = options;
-      if (token !== null || loginCode !== undefined || memoryNamespace !== undefined) {
+      const { token, asHost, loginCode, memoryNamespace, signedInAtUpgrade } = options;
+      if (signedInAtUpgrade && loginCode === undefined && memoryNamespace === undefined) this.auth = signedInAtUpgrade;
+      else if (token !== null || loginCode !== undefined || memoryNamespace !== undefined) {
         // Without a token or code, session.auth only binds the namespace of a connection its upgrade signed in (the browser UI's cookie).
         const params: Record<string, string> =
           loginCode !== undefined ? { login_code: loginCode } : token === null ? {} : asHost ? { host_token: token } : { token };

@@ -29,6 +29,7 @@ function summary(state: ReplayState): string {
     ['span', `${state.first_ts ?? '-'} .. ${state.last_ts ?? '-'}`],
     ['daemon', state.daemon.stopped_at ? `stopped (${state.daemon.stop_reason})` : state.daemon.started_at ? 'running or killed' : '-'],
     ['sessions', `${state.sessions.length} (${open} not removed)`],
+    ['not signed in', `${state.preauth.closed} connections closed, ${state.preauth.refused} credentials refused`],
     ['host agents', String(state.host.agents.length)],
     ['approvals', String(state.host.approvals.length)],
     ['surfaces', String(state.a2ui.surfaces.length)],

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import type { LogLimits } from '../daemon/log-file.js';
 import type { ConnectionLimits } from '../daemon/server/connection-gate.js';
 import type { ServerStateConfig } from '../daemon/state/server-state.js';
 import type { CarEnvironment } from './environment.js';
@@ -27,6 +28,8 @@ export interface DaemonConfig {
   authToken?: string;
   journalDir?: string;
   logLevel?: LogLevel;
+  /** Rotation of a background daemon's `logs/daemon.log`; defaults in the log file. */
+  logLimits: Partial<LogLimits>;
   /** §23 Connections: caps on open and not-yet-signed-in connections; defaults in the connection gate. */
   connections: Partial<ConnectionLimits>;
   /** How long the browser UI's session cookie lasts; 12 h in the server unless set. */
@@ -55,6 +58,10 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
     authToken: flags.authToken ?? env.authToken,
     journalDir: flags.journalDir,
     logLevel: logLevel(env.logLevel),
+    logLimits: {
+      rotateBytes: mebibytes('CAR_LOG_ROTATE_MIB', env.logRotateMib, 1, 'unset it for 16 MiB'),
+      keepFiles: whole('CAR_LOG_KEEP_FILES', env.logKeepFiles, 0, 'rotated log files', 'unset it for 4'),
+    },
     connections: {
       maxConnections: wholeCount('CAR_MAX_CONNECTIONS', env.maxConnections, 'unset it for a quarter of the open-files limit'),
       maxPreAuthConnections: wholeCount('CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections, 'unset it for the default of 64'),
@@ -76,6 +83,10 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
       voice: env.sphinxModelDir === undefined ? undefined : { modelDir: env.sphinxModelDir },
       soundServer: { pulseServer: env.pulseServer, runtimeDir: env.runtimeDir },
       approvalGate: { enabled: flags.approvals && !env.noApprovals },
+      journalLimits: {
+        rotateBytes: mebibytes('CAR_JOURNAL_ROTATE_MIB', env.journalRotateMib, 1, 'unset it for 64 MiB'),
+        keepBytes: mebibytes('CAR_JOURNAL_KEEP_MIB', env.journalKeepMib, 1, 'unset it for 512 MiB'),
+      },
     },
   };
 }
@@ -99,6 +110,10 @@ export function daemonVariables(env: CarEnvironment, config: DaemonConfig): Reco
     ['CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections],
     ['CAR_UI_SESSION_TTL', env.uiSessionTtl],
     ['CAR_LOG_LEVEL', env.logLevel],
+    ['CAR_LOG_ROTATE_MIB', env.logRotateMib],
+    ['CAR_LOG_KEEP_FILES', env.logKeepFiles],
+    ['CAR_JOURNAL_ROTATE_MIB', env.journalRotateMib],
+    ['CAR_JOURNAL_KEEP_MIB', env.journalKeepMib],
     ['CAR_PULL_MAX_BYTES', env.pullMaxBytes],
     ['CAR_PULL_STALL_SECS', env.pullStallSecs],
     ['CAR_PULL_ALLOW_CLIENTS', env.pullAllowClients ? '1' : undefined],
@@ -130,9 +145,18 @@ function byteSize(name: string, raw: string | undefined): number | undefined {
 }
 
 function wholeCount(name: string, raw: string | undefined, hint: string): number | undefined {
+  return whole(name, raw, 1, 'connections', hint);
+}
+
+function whole(name: string, raw: string | undefined, min: number, unit: string, hint: string): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw.trim()) < 1) throw new ConfigError(`${name} must be a whole number of connections (at least 1), got '${raw}'`, hint);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw.trim()) < min) throw new ConfigError(`${name} must be a whole number of ${unit} (at least ${min}), got '${raw}'`, hint);
   return Number(raw.trim());
+}
+
+function mebibytes(name: string, raw: string | undefined, min: number, hint: string): number | undefined {
+  const count = whole(name, raw, min, 'MiB', hint);
+  return count === undefined ? undefined : count * 1024 * 1024;
 }
 
 function logLevel(raw: string | undefined): LogLevel | undefined {

@@ -37,6 +37,12 @@ export interface CarEnvironment {
   uiSessionTtl?: string;
   /** `CAR_LOG_LEVEL`: debug, info, warn or error. */
   logLevel?: string;
+  /** `CAR_LOG_ROTATE_MIB` / `CAR_LOG_KEEP_FILES`: the background daemon's log rotation. */
+  logRotateMib?: string;
+  logKeepFiles?: string;
+  /** `CAR_JOURNAL_ROTATE_MIB` / `CAR_JOURNAL_KEEP_MIB`: journal part size and the journals kept in all. */
+  journalRotateMib?: string;
+  journalKeepMib?: string;
   /** `CAR_PULL_MAX_BYTES`: the largest model a pull writes (bytes, or with a K/M/G/T suffix). */
   pullMaxBytes?: string;
   /** `CAR_PULL_STALL_SECS`: a pull with no data for this long fails. */
@@ -82,6 +88,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnviro
     maxPreAuthConnections: present(env.CAR_MAX_PREAUTH_CONNECTIONS),
     uiSessionTtl: present(env.CAR_UI_SESSION_TTL),
     logLevel: present(env.CAR_LOG_LEVEL),
+    logRotateMib: present(env.CAR_LOG_ROTATE_MIB),
+    logKeepFiles: present(env.CAR_LOG_KEEP_FILES),
+    journalRotateMib: present(env.CAR_JOURNAL_ROTATE_MIB),
+    journalKeepMib: present(env.CAR_JOURNAL_KEEP_MIB),
     pullMaxBytes: present(env.CAR_PULL_MAX_BYTES),
     pullStallSecs: present(env.CAR_PULL_STALL_SECS),
     pullAllowClients: env.CAR_PULL_ALLOW_CLIENTS === '1',

@@ -5,6 +5,9 @@
  * method name, an Origin), so each is escaped onto one line and cut (§23 Logging), and
  * lines about one session are rate-limited, so no client can forge or flood the log.
  */
+import type { WriteStatus } from '../protocol/core.js';
+import type { LogFile } from './log-file.js';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -15,9 +18,12 @@ const MAX_STACK_CHARS = 2000;
 /** Lines about one session per window before the rest are counted instead of written. */
 const LINES_PER_PEER_WINDOW = 20;
 const PEER_WINDOW_MS = 10_000;
+/** Lines about connections that have not signed in share one rate limit, so a flood of new connections is one peer (issue 26). */
+export const PRE_AUTH_PEER = 'pre-auth';
 
 let threshold: number = ORDER.info;
 let sink: (line: string) => void = (line) => process.stderr.write(line);
+let file: LogFile | null = null;
 const peers = new Map<string, { windowStart: number; lines: number; suppressed: number }>();
 
 /** Control characters (newlines above all) escaped, so a value can never start a line of its own, then cut to `max` characters. */
@@ -45,12 +51,12 @@ function admit(peer: string, now: number): { ok: boolean; suppressed: number } {
   return { ok: true, suppressed: 0 };
 }
 
-function write(level: Level, message: string, fields?: Record<string, unknown>): void {
+function write(level: Level, message: string, fields?: Record<string, unknown>, limitAs?: string): void {
   if (ORDER[level] < threshold) return;
   const now = Date.now();
   let line = `${new Date(now).toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`;
   if (fields) {
-    const peer = fields.session;
+    const peer = limitAs ?? fields.session;
     if (typeof peer === 'string') {
       const { ok, suppressed } = admit(peer, now);
       if (!ok) return;
@@ -70,15 +76,28 @@ function failure(level: 'warn' | 'error', message: string, error: unknown, field
   if (error instanceof Error && error.stack) write('debug', `${message} (stack)`, { ...fields, stack: error.stack.split('\n').slice(0, 12).join(' | ') });
 }
 
+/** `limitAs` names the peer whose rate limit a line counts against; it defaults to the `session` field. */
 export const log = {
-  debug: (message: string, fields?: Record<string, unknown>) => write('debug', message, fields),
-  info: (message: string, fields?: Record<string, unknown>) => write('info', message, fields),
-  warn: (message: string, fields?: Record<string, unknown>) => write('warn', message, fields),
-  error: (message: string, fields?: Record<string, unknown>) => write('error', message, fields),
+  debug: (message: string, fields?: Record<string, unknown>, limitAs?: string) => write('debug', message, fields, limitAs),
+  info: (message: string, fields?: Record<string, unknown>, limitAs?: string) => write('info', message, fields, limitAs),
+  warn: (message: string, fields?: Record<string, unknown>, limitAs?: string) => write('warn', message, fields, limitAs),
+  error: (message: string, fields?: Record<string, unknown>, limitAs?: string) => write('error', message, fields, limitAs),
   failure,
   /** Embedders and tests redirect or silence the log. */
   configure(options: { level?: Level; sink?: (line: string) => void }): void {
     if (options.level) threshold = ORDER[options.level];
-    if (options.sink) sink = options.sink;
+    if (options.sink) {
+      sink = options.sink;
+      file = null;
+    }
+  },
+  /** Writes to a log file that counts, retries and rotates (a background daemon's stderr). */
+  useFile(logFile: LogFile): void {
+    file = logFile;
+    sink = (line) => logFile.write(line);
+  },
+  /** How writes to the log file go, for `daemon.status`; `null` when the log is not a file. */
+  writeStatus(): WriteStatus | null {
+    return file?.status() ?? null;
   },
 };

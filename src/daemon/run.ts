@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { CarError, ConfigError } from '../errors.js';
 import type { DaemonConfig } from '../config/daemon.js';
 import { expandStatePath, runPaths } from '../paths.js';
 import { VERSION } from '../version.js';
 import { AuthPolicy, mintToken, removeTokenFile, writeTokenFile } from './auth/tokens.js';
 import { log } from './log.js';
+import { LogFile } from './log-file.js';
 import { acquireLock, releaseLock, updateLock, type LockInfo } from './root/lock.js';
 import { assertOwnedByMe, ensurePrivateDir, stateDirs } from './root/state-root.js';
 import { isLoopbackHost } from './server/origin.js';
@@ -50,6 +52,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   try {
     const journalDir = ensurePrivateDir(options.journalDir ? expandStatePath(options.journalDir, stateRoot) : dirs.journals);
     for (const dir of [dirs.logs, dirs.db, dirs.memory, dirs.meetings]) ensurePrivateDir(dir);
+    const logFile = LogFile.forStderr(join(dirs.logs, 'daemon.log'), options.logLimits);
+    if (logFile) {
+      log.useFile(logFile);
+      // Others' writes to stderr (Node's warnings) fail the same way on a full disk; count them, never crash on them.
+      process.stderr.on('error', (error) => logFile.health.failed(error));
+    }
     if (!options.allowRemote && options.bind !== '127.0.0.1') log.info('binding to a loopback address other than 127.0.0.1', { bind: options.bind });
     if (!options.auth) log.warn('authentication is off: any local program can connect with host rights (--no-auth)');
     if (!isLoopbackHost(options.bind)) log.warn('the daemon is reachable from other hosts; the token is the only guard', { bind: options.bind });
@@ -91,9 +99,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         stopping = true;
         log.info('stopping', { reason });
         void (async () => {
-          await server.stopAccepting();
-          await runningState.close(reason);
-          resolve();
+          try {
+            await server.stopAccepting();
+            await runningState.close(reason);
+          } catch (error) {
+            log.failure('error', 'graceful stop failed part-way; exiting anyway', error);
+          } finally {
+            resolve();
+          }
         })();
       };
       runningState.setShutdownHandler(stop);
@@ -102,9 +115,20 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     });
     log.info('car daemon stopped');
   } finally {
-    removeTokenFile(paths.token);
-    removeTokenFile(paths.hostToken);
+    for (const [what, remove] of [
+      ['token file', () => removeTokenFile(paths.token)],
+      ['host token file', () => removeTokenFile(paths.hostToken)],
+    ] as const) bestEffort(what, remove);
     if (state && !state.url) await state.close('start_failed');
-    releaseLock(stateRoot);
+    bestEffort('lock', () => releaseLock(stateRoot));
+  }
+}
+
+/** A read-only disk cannot stop a graceful stop (issue 26): the next start replaces what is left. */
+function bestEffort(what: string, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    log.warn(`could not remove the ${what}; the next start replaces it`, { error: (error as Error).message });
   }
 }

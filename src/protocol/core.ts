@@ -115,6 +115,41 @@ export const sessionsListResult = z.object({
 });
 export type SessionsListResult = z.output<typeof sessionsListResult>;
 
+/**
+ * A response header on the WebSocket upgrade (101) of a connection that needs no
+ * `session.auth`: `client` or `host` when the request's `Authorization: Bearer <token>`
+ * signed it in, `off` on a daemon without auth (issue 26).
+ */
+export const SIGNED_IN_HEADER = 'Car-Auth';
+
+export const writeStatus = z
+  .object({
+    file: z.string().nullable(),
+    failures: z.number().int().describe('failed write attempts since the daemon started'),
+    failing: z.boolean().describe('whether the last attempt failed'),
+    last_error: z.string().nullable().describe('the last failure, e.g. `ENOSPC: no space left on device`'),
+    last_failure_at: isoTime.nullable(),
+    pending: z.number().int().describe('events (journal) or lines (log) waiting to be written'),
+    dropped: z.number().int().describe('given up since the daemon started, because the backlog was full'),
+  })
+  .meta({
+    id: 'WriteStatus',
+    description: 'Writes to a file the daemon keeps (the journal, its own log file), which a full or read-only disk can refuse: failures are counted and retried, never fatal.',
+  });
+export type WriteStatus = z.output<typeof writeStatus>;
+
+export const connectionStatus = z
+  .object({
+    open: z.number().int(),
+    pre_auth: z.number().int().describe('not signed in: silent, plain HTTP, or WebSockets that have not signed in'),
+    max_connections: z.number().int(),
+    max_pre_auth: z.number().int(),
+    evicted_total: z.number().int().describe('connections not signed in that were closed to admit newer ones, since start'),
+    refused_total: z.number().int().describe('newcomers refused (503) because every connection had signed in, since start'),
+  })
+  .meta({ id: 'ConnectionStatus', description: "The daemon's TCP connections against its caps." });
+export type ConnectionStatus = z.output<typeof connectionStatus>;
+
 export const remoteAdmissionStatus = z
   .object({
     model: z.string().describe('the remote model this gate belongs to'),
@@ -153,6 +188,9 @@ export const daemonStatus = z.object({
   uptime_s: z.number().int(),
   auth_enabled: z.boolean(),
   sessions: z.number().int().describe('connected sessions'),
+  journal_writes: writeStatus,
+  log_writes: writeStatus.nullable().describe('null when the daemon logs to a terminal or a pipe rather than a file'),
+  connections: connectionStatus.nullable().describe("null for a state that is not served over a socket (an embedder's)"),
   admission: admissionStatus.nullable(),
   inference: z.object({ state: z.enum(INFERENCE_STATES), model: z.string().nullable() }),
 });
@@ -181,7 +219,7 @@ export const authContract = defineMethods({
 /** The daemon and its sessions (§9). */
 export const sessionsContract = defineMethods({
   'sessions.list': { params: sessionsListParams, result: sessionsListResult, summary: "Lists the daemon's sessions (every authenticated session may see them), paged and trimmed on request." },
-  'daemon.status': { params: emptyParams, result: daemonStatus, summary: 'Version, uptime, state root, sessions, admission and inference state of the daemon.' },
+  'daemon.status': { params: emptyParams, result: daemonStatus, summary: 'Version, uptime, state root, sessions, connections, journal and log write health, admission and inference state of the daemon.' },
   'daemon.shutdown': {
     params: emptyParams,
     result: z.object({ stopping: z.literal(true) }),

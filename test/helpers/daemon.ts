@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { CarClient, type ConnectOptions } from '../../src/client/node.js';
 import type { LockInfo } from '../../src/daemon/root/lock.js';
@@ -29,6 +30,10 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   stateRoot?: string;
   timeoutMs?: number;
+  /** Runs the daemon under this open-files limit (soft and hard), as `ulimit -n` would. */
+  openFiles?: number;
+  /** Sends the daemon's stdout and stderr to this file (appended), as `car daemon start` does with logs/daemon.log. */
+  logFile?: string;
 }
 
 /** Environment for a daemon or CLI under test: a throwaway CAR_HOME and the shared tiny models. */
@@ -42,17 +47,26 @@ export function testEnv(stateRoot: string, extra: Record<string, string | undefi
 export async function startDaemon(options: StartOptions = {}): Promise<DaemonProcess> {
   const stateRoot = options.stateRoot ?? tempStateRoot();
   const env = testEnv(stateRoot, options.env);
-  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'start', '--foreground', '--port', '0', ...(options.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const argv = [RUN_JS, 'daemon', 'start', '--foreground', '--port', '0', ...(options.args ?? [])];
+  const [command, args] = options.openFiles === undefined ? [process.execPath, argv] : ['prlimit', [`--nofile=${options.openFiles}:${options.openFiles}`, process.execPath, ...argv]];
+  let logFd: number | undefined;
+  if (options.logFile) {
+    mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 });
+    logFd = openSync(options.logFile, 'a', 0o600);
+  }
+  const child = spawn(command, args, { env, stdio: logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd] });
+  if (logFd !== undefined) closeSync(logFd);
+  let piped = '';
+  child.stderr?.on('data', (chunk: Buffer) => (piped += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (piped += chunk.toString()));
+  const stderrText = (): string => (options.logFile ? readText(options.logFile) : piped);
   const exited = once(child, 'exit');
 
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   let lock: LockInfo | null = null;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`);
-    if (stderr.includes('car daemon listening')) {
+    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderrText()}`);
+    if (stderrText().includes('car daemon listening')) {
       lock = JSON.parse(readFileSync(runPaths(stateRoot).lock, 'utf8')) as LockInfo;
       break;
     }
@@ -60,7 +74,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonPro
   }
   if (!lock) {
     child.kill('SIGKILL');
-    throw new Error(`daemon did not start: ${stderr}`);
+    throw new Error(`daemon did not start: ${stderrText()}`);
   }
   const started = lock;
   return {
@@ -70,7 +84,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonPro
     stateRoot,
     env,
     child,
-    logs: () => stderr,
+    logs: stderrText,
     connect: (connectOptions = {}) => CarClient.connect({ url: started.url, stateRoot, ...connectOptions }),
     token: () => readFileSync(runPaths(stateRoot).token, 'utf8').trim(),
     hostToken: () => readFileSync(runPaths(stateRoot).hostToken, 'utf8').trim(),
@@ -84,4 +98,12 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonPro
       await exited;
     },
   };
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -5,16 +5,18 @@ import { ErrorCode, RpcError, conflict, forbidden, invalidParams, limitExceeded 
 import { VERSION } from '../../version.js';
 import { LOGIN_CODES_PER_MINUTE, type LoginRole } from './login-codes.js';
 import type { AuthPolicy } from './tokens.js';
-import { log } from '../log.js';
+import { log, PRE_AUTH_PEER } from '../log.js';
 import { assertValidNamespace } from '../memgine/namespace.js';
 import { implement, type CallContext, type MethodTable } from '../rpc/method-table.js';
 import type { ClientSession } from '../sessions/client-session.js';
+import type { SignInJournal } from '../sessions/sign-in-journal.js';
 import type { JournalWriter } from '../state/capability.js';
 
 /** What authentication needs of the server. */
 export interface AuthHost {
   readonly auth: Pick<AuthPolicy, 'enabled' | 'hint' | 'hostHint' | 'checkClientToken' | 'checkHostToken' | 'loginCodes'>;
   readonly journal: JournalWriter;
+  readonly signIns: Pick<SignInJournal, 'signedIn' | 'failed'>;
   memoryScopeOf(session: ClientSession): MemoryScope;
 }
 
@@ -32,7 +34,7 @@ export const authMethods = (server: AuthHost): MethodTable =>
           bindNamespace(params.memory_namespace, ctx);
           session.authenticated = true;
           session.role = 'anonymous';
-          server.journal.append('session_authenticated', session.id, { role: 'anonymous', memory_scope: server.memoryScopeOf(session) });
+          server.signIns.signedIn(session, { role: 'anonymous', memory_scope: server.memoryScopeOf(session) });
           return withNamespace({ ok: true, auth_enabled: false }, session.memoryNamespace);
         }
         if (session.authenticated && !presentsCredential(params)) {
@@ -43,15 +45,16 @@ export const authMethods = (server: AuthHost): MethodTable =>
         const presented = presentedCredential(params, server.auth.hint);
         const role = signInRole(presented, server.auth);
         if (role === null) {
-          server.journal.append('auth_failed', session.id, { via: presented.kind });
-          log.warn('authentication failed; closing', { session: session.id, remote: session.remote, as: presented.kind });
+          if (server.signIns.failed('session_auth')) {
+            log.warn('authentication failed; closing (further failures this minute are counted, not logged one by one)', { session: session.id, remote: session.remote, as: presented.kind }, PRE_AUTH_PEER);
+          }
           ctx.closeAfterResponse(1008, 'authentication failed');
           throw new RpcError(ErrorCode.AuthRequired, failureMessage(presented.kind, server.auth));
         }
         bindNamespace(params.memory_namespace, ctx);
         session.authenticated = true;
         if (role === 'host' || session.role !== 'host') session.role = role;
-        server.journal.append('session_authenticated', session.id, { role: session.role, via: presented.kind, memory_scope: server.memoryScopeOf(session) });
+        server.signIns.signedIn(session, { role: session.role, via: presented.kind, memory_scope: server.memoryScopeOf(session) });
         return signedIn(session);
       },
     },

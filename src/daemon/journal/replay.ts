@@ -8,6 +8,8 @@ export interface ReplayState {
   last_ts: string | null;
   daemon: { started_at: string | null; stopped_at: string | null; stop_reason: string | null };
   sessions: { id: string; connected_at: string; removed_at: string | null; reason: string | null; role: string | null }[];
+  /** Connections that never signed in and refused credentials, journaled as counts (issue 26). */
+  preauth: { refused: number; closed: number };
   host: { agents: Record<string, unknown>[]; approvals: Record<string, unknown>[]; notifications: number };
   a2ui: { surfaces: { surfaceId: string; catalogId: string | null; components: number; revision: number }[]; actions: number };
   meetings: { id: string; title: string | null; status: string; stop_reason: string | null; segments: number }[];
@@ -36,7 +38,8 @@ const reducers: Record<string, Reducer> = {
     out.daemon.stopped_at = e.ts;
     out.daemon.stop_reason = (e.data as Data).reason ?? null;
   },
-  session_created: (f, e) => void f.sessions.set(e.session_id!, { id: e.session_id!, connected_at: e.ts, removed_at: null, reason: null, role: null }),
+  // Written when the session signs in; `connected_at` says when it connected.
+  session_created: (f, e) => void f.sessions.set(e.session_id!, { id: e.session_id!, connected_at: (e.data as Data).connected_at ?? e.ts, removed_at: null, reason: null, role: null }),
   session_authenticated: (f, e) => {
     const session = f.sessions.get(e.session_id!);
     if (session) session.role = (e.data as Data).role ?? null;
@@ -48,6 +51,11 @@ const reducers: Record<string, Reducer> = {
       session.reason = (e.data as Data).reason ?? null;
     }
   },
+  preauth_closed: ({ out }, e) => {
+    out.preauth.refused += Number((e.data as Data).refused) || 0;
+    out.preauth.closed += Number((e.data as Data).closed) || 0;
+  },
+  journal_gap: ({ out }, e) => void out.problems.push(`${Number((e.data as Data).dropped) || 0} event(s) before seq ${e.seq} were not written (${(e.data as Data).reason ?? 'writes failed'}); the journal says which kinds`),
   host_agent_registered: (f, e) => void f.agents.set((e.data as Data).id, { ...e.data }),
   host_agent_unregistered: (f, e) => void f.agents.delete((e.data as Data).agent_id),
   host_agent_status: (f, e) => {
@@ -126,6 +134,7 @@ export function replayJournal(file: string): ReplayState {
     last_ts: null,
     daemon: { started_at: null, stopped_at: null, stop_reason: null },
     sessions: [],
+    preauth: { refused: 0, closed: 0 },
     host: { agents: [], approvals: [], notifications: 0 },
     a2ui: { surfaces: [], actions: 0 },
     meetings: [],

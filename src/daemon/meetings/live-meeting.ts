@@ -12,6 +12,8 @@ import type { WavFileSource } from './file-source.js';
 import type { MeetingFiles, TranscriptLog } from './store.js';
 import type { MeetingSummarizer } from './summarizer.js';
 
+const FINAL_FILES_RETRY_MS = 5000;
+
 export interface FinishRequest {
   status: Exclude<MeetingStatus, 'recording' | 'interrupted'>;
   stopReason: MeetingStopReason;
@@ -63,6 +65,8 @@ export class LiveMeeting {
   private pumping: Promise<void> = Promise.resolve();
   private finishing: Promise<MeetingStopResult> | null = null;
   private readonly subject: string;
+  /** The final meeting.json or transcript.md could not be written yet: the meeting stays in the registry, listed as it ended. */
+  private finalFilesPending = false;
   /** What `meeting.stop` does without `summarize`: the start's `summarize_on_end`, else summarise. */
   summarizeByDefault = true;
 
@@ -211,8 +215,11 @@ export class LiveMeeting {
         duration_ms: audioMs ?? Math.max(0, endedAt.getTime() - Date.parse(this.metadata.started_at)),
         segment_count: lines.length,
       };
-      await this.files.writeTranscriptMarkdown(this.metadata, lines);
-      await this.files.writeMetadata(this.metadata);
+      if (!(await this.writeFinalFiles(lines))) {
+        // A full or read-only disk (issue 26): the meeting stays listed as it ended, not as `recording`, until the files are written.
+        this.retryFinalFiles(lines);
+        return { ...this.metadata, transcript: lines };
+      }
       this.host.released(this);
 
       if (request.summarize) {
@@ -230,8 +237,31 @@ export class LiveMeeting {
       });
       return { ...this.metadata, transcript: lines };
     } finally {
-      this.host.released(this);
+      if (!this.finalFilesPending) this.host.released(this);
     }
+  }
+
+  /** transcript.md, then meeting.json, so a final meeting.json means both are there; false when the disk refused either. */
+  private async writeFinalFiles(lines: Awaited<ReturnType<MeetingFiles['readTranscript']>>): Promise<boolean> {
+    try {
+      await this.files.writeTranscriptMarkdown(this.metadata, lines);
+      await this.files.writeMetadata(this.metadata);
+      return true;
+    } catch (error) {
+      log.warn('meeting files cannot be written; retrying every 5 s, the meeting is listed as it ended meanwhile', { meeting: this.id, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+      return false;
+    }
+  }
+
+  private retryFinalFiles(lines: Awaited<ReturnType<MeetingFiles['readTranscript']>>): void {
+    this.finalFilesPending = true;
+    const retry = setTimeout(async () => {
+      if (!(await this.writeFinalFiles(lines))) return this.retryFinalFiles(lines);
+      this.finalFilesPending = false;
+      this.host.released(this);
+    }, FINAL_FILES_RETRY_MS);
+    // A daemon stopping meanwhile leaves meeting.json at `recording`; the next start repairs it as `interrupted`.
+    retry.unref();
   }
 }
 

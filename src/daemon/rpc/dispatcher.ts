@@ -37,11 +37,11 @@ export class Dispatcher {
     const frame = classifyFrame(text);
     switch (frame.kind) {
       case 'parse_error':
-        log.info('frame is not valid JSON', { session: session.id, bytes: text.length });
+        log.info('frame is not valid JSON', { session: session.id, bytes: text.length }, session.logPeer);
         session.sendError(null, new RpcError(ErrorCode.ParseError, 'parse error: the frame is not valid JSON; send one JSON-RPC 2.0 object per text frame'));
         return;
       case 'invalid':
-        log.info('invalid request', { session: session.id, reason: frame.message });
+        log.info('invalid request', { session: session.id, reason: frame.message }, session.logPeer);
         session.sendError(frame.id, new RpcError(ErrorCode.InvalidRequest, `invalid request: ${frame.message}`));
         return;
       case 'response':
@@ -56,13 +56,13 @@ export class Dispatcher {
   handleBinary(session: ClientSession, data: Buffer): void {
     session.lastActivityAt = Date.now();
     if (this.state.auth.enabled && !session.authenticated) {
-      log.info('binary frame before authentication; closing', { session: session.id });
+      log.info('binary frame before authentication; closing', { session: session.id }, session.logPeer);
       session.close(1008, 'authenticate first', 'auth_required');
       return;
     }
     const handler = this.state.binaryFrameHandler;
     if (!handler) {
-      log.info('binary frame dropped: no capability accepts binary frames', { session: session.id, bytes: data.length });
+      log.info('binary frame dropped: no capability accepts binary frames', { session: session.id, bytes: data.length }, session.logPeer);
       return;
     }
     handler(session, data);
@@ -70,7 +70,7 @@ export class Dispatcher {
 
   private dispatch(session: ClientSession, method: string, rawParams: unknown, id: JsonRpcId | undefined): void {
     const fail = (error: RpcError) => {
-      if (id === undefined) log.info('notification failed', { session: session.id, method, code: error.code, error: error.message });
+      if (id === undefined) log.info('notification failed', { session: session.id, method, code: error.code, error: error.message }, session.logPeer);
       else session.sendError(id, error);
     };
 
@@ -82,11 +82,11 @@ export class Dispatcher {
 
     if (this.state.auth.enabled && !session.authenticated && !spec?.allowBeforeAuth) {
       if (id === undefined) {
-        log.info('notification before authentication; closing', { session: session.id, method });
+        log.info('notification before authentication; closing', { session: session.id, method }, session.logPeer);
         session.close(1008, 'authenticate first', 'auth_required');
         return;
       }
-      log.info('request before authentication; closing', { session: session.id, method });
+      log.info('request before authentication; closing', { session: session.id, method }, session.logPeer);
       session.sendError(id, new RpcError(ErrorCode.AuthRequired, `authentication required: call session.auth with the token first; ${this.state.auth.hint}`));
       session.close(1008, 'authentication required', 'auth_required');
       return;
@@ -100,7 +100,7 @@ export class Dispatcher {
       return;
     }
     if (spec.requiresId && id === undefined) {
-      log.info('notification dropped: method needs a request id', { session: session.id, method });
+      log.info('notification dropped: method needs a request id', { session: session.id, method }, session.logPeer);
       return;
     }
 
@@ -134,7 +134,7 @@ export class Dispatcher {
   private cancel(session: ClientSession, rawParams: unknown): void {
     const parsed = cancelRequestParams.safeParse(rawParams);
     if (!parsed.success) {
-      log.info('$/cancelRequest without a usable id; ignored', { session: session.id });
+      log.info('$/cancelRequest without a usable id; ignored', { session: session.id }, session.logPeer);
       return;
     }
     session.inflight.get(idKey(parsed.data.id))?.cancel();

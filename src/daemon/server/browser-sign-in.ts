@@ -3,7 +3,8 @@ import { BROWSER_SESSION_PATH, type BrowserSessionState } from '../../protocol/b
 import { BrowserSessionBook, type SignedInConnection } from '../auth/browser-sessions.js';
 import type { LoginRole } from '../auth/login-codes.js';
 import type { AuthPolicy } from '../auth/tokens.js';
-import { log } from '../log.js';
+import { log, PRE_AUTH_PEER } from '../log.js';
+import type { SignInJournal } from '../sessions/sign-in-journal.js';
 import type { JournalWriter } from '../state/capability.js';
 import { hasLoopbackHost, isLoopbackPeer } from './http-ui.js';
 import { clearedSessionCookieHeader, daemonPortOf, sessionCookieHeader, sessionCookieOf } from './session-cookie.js';
@@ -32,6 +33,7 @@ export class BrowserSignIn {
   constructor(
     private readonly auth: Pick<AuthPolicy, 'enabled' | 'loginCodes'>,
     private readonly journal: JournalWriter,
+    private readonly signIns: Pick<SignInJournal, 'failed'>,
     ttlMs?: number,
   ) {
     this.sessions = new BrowserSessionBook(ttlMs);
@@ -65,7 +67,7 @@ export class BrowserSignIn {
     const token = this.auth.enabled ? sessionCookieOf(req) : undefined;
     if (token === undefined) return null;
     if (!isOwnOrigin(req)) {
-      log.warn('ignored a browser session cookie on an upgrade from another origin', { origin: req.headers.origin ?? 'none' });
+      log.warn('ignored a browser session cookie on an upgrade from another origin', { origin: req.headers.origin ?? 'none' }, PRE_AUTH_PEER);
       return null;
     }
     const found = this.sessions.find(token);
@@ -107,7 +109,8 @@ export class BrowserSignIn {
     if (code === null) return refused(400, 'the body must be {"code": "<the code from car ui>"}');
     const role = this.auth.loginCodes.redeem(code);
     if (role === null) {
-      this.journal.append('auth_failed', null, { via: 'login_code', over: 'http' });
+      // Counted like every refused credential (issue 26): anyone local may try, so each try must not cost disk.
+      if (this.signIns.failed('browser_session')) log.warn('refused a browser sign-in with an unknown or spent code (further ones this minute are counted, not logged one by one)', { remote: req.socket.remoteAddress }, PRE_AUTH_PEER);
       return refused(401, 'the sign-in link is unknown, already used or expired (links work once, for 60 s); run `car ui` for a new one');
     }
     const opened = this.sessions.open(role);

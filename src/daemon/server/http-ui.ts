@@ -57,7 +57,9 @@ export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, uiD
   if (!isLoopbackPeer(req.socket.remoteAddress)) return answerPlain(res, 403, 'the car UI is served to this machine only (loopback)\n');
   // A page on another site whose name resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
   if (!hasLoopbackHost(req.headers.host)) return answerPlain(res, 403, 'open the car UI at http://127.0.0.1:<port>/ (the Host header must be a loopback name)\n');
-  const file = assetFile(new URL(req.url ?? '/', 'http://127.0.0.1').pathname, uiDir);
+  const pathname = requestPath(req.url);
+  if (pathname === null) return answerPlain(res, 400, 'the request target is not a path; open the car UI at http://127.0.0.1:<port>/\n');
+  const file = assetFile(pathname, uiDir);
   if (file === 'missing-build') return answerPlain(res, 503, 'the car UI is not built; run `npm run build` in the car package\n');
   if (file === null) return answerWebSocketOnly(res);
   let body: Buffer;
@@ -73,6 +75,18 @@ export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, uiD
     'cache-control': 'no-store',
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The path of a request target, or `null` when it does not parse: `//` and the like are
+ * read as a URL with an empty host, and a throw here would leave the request unanswered.
+ */
+function requestPath(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://127.0.0.1').pathname;
+  } catch {
+    return null;
+  }
 }
 
 /** The file for a request path: `/` is the page, anything else must name a file of the bundle directory itself. */

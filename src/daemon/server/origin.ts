@@ -1,14 +1,53 @@
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+import { isLoopbackHost } from '../../protocol/text.js';
 
-/** An absent Origin (non-browser clients) or a loopback one is allowed; any other is a drive-by page (§2.1). */
-export function isAllowedOrigin(origin: string | undefined): boolean {
+/** Where the daemon listens, as the upgrade checks need it. */
+export interface ListenAddress {
+  /** The address bound (`--bind`), e.g. `127.0.0.1`. */
+  bind: string;
+  port: number;
+}
+
+const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '']);
+
+/** `host[:port]` or `[v6][:port]`, split; `null` when it is not of that shape. */
+function splitHostPort(value: string): { name: string; port: number | null } | null {
+  const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value);
+  if (!match) return null;
+  return { name: match[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase(), port: match[2] === undefined ? null : Number(match[2]) };
+}
+
+/** A name this daemon answers to: a loopback name, or the address it is bound to (any name when bound to all addresses). */
+function isOwnName(name: string, listen: ListenAddress): boolean {
+  if (isLoopbackHost(name)) return true;
+  const bind = listen.bind.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return WILDCARD_BINDS.has(bind) || name === bind;
+}
+
+/**
+ * The upgrade's `Host` must name this daemon with its own port (issue 26): a page on another
+ * site whose name resolves to 127.0.0.1 (DNS rebinding) sends that site's name, and a request
+ * for another local port is not ours. HTTP/1.1 clients always send `Host`.
+ */
+export function isOwnHost(host: string | undefined, listen: ListenAddress): boolean {
+  const parts = host === undefined ? null : splitHostPort(host);
+  return parts !== null && parts.port === listen.port && isOwnName(parts.name, listen);
+}
+
+/**
+ * An absent Origin (a non-browser client) or the daemon's own page, `http://<loopback
+ * name>:<its port>`, is allowed; any other page, including one served from another local
+ * port, is refused (§2.1, issue 26).
+ */
+export function isAllowedOrigin(origin: string | undefined, listen: ListenAddress): boolean {
   if (origin === undefined) return true;
+  let url: URL;
   try {
-    const url = new URL(origin);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_HOSTS.has(url.hostname);
+    url = new URL(origin);
   } catch {
     return false;
   }
+  const port = url.port === '' ? 80 : Number(url.port);
+  return url.protocol === 'http:' && port === listen.port && isOwnName(url.hostname.replace(/^\[(.*)\]$/, '$1'), listen);
 }
 
 export { isLoopbackHost } from '../../protocol/text.js';

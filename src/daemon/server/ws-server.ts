@@ -8,9 +8,10 @@ import type { ServerState } from '../state/server-state.js';
 import { BrowserSignIn } from './browser-sign-in.js';
 import { handleHttpRequest } from './http-ui.js';
 import { ConnectionGate, DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, type ConnectionLimits } from './connection-gate.js';
-import { isAllowedOrigin } from './origin.js';
-
-export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+import { frameLimitReason, liftFrameLimits, PRE_AUTH_LIMITS, SIGNED_IN_LIMITS } from './frame-limits.js';
+import type { ListenAddress } from './origin.js';
+import { SIGNED_IN_HEADER } from '../../protocol/core.js';
+import { checkUpgrade, type UpgradeRefusal, type UpgradeSignIn } from './upgrade-checks.js';
 
 export interface ServeOptions {
   host?: string;
@@ -37,56 +38,74 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
   const host = options.host ?? '127.0.0.1';
   const pingIntervalMs = options.pingIntervalMs ?? 30_000;
   const authTimeoutMs = options.authTimeoutMs ?? 10_000;
+  const requestTimeoutMs = options.connections?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   let accepting = true;
+  let listen: ListenAddress = { bind: host, port: options.port ?? 9100 };
 
   const live = new Map<WebSocket, ClientSession>();
-  const gate = new ConnectionGate(
-    {
-      maxConnections: options.connections?.maxConnections ?? defaultMaxConnections(),
-      maxPreAuthConnections: options.connections?.maxPreAuthConnections ?? DEFAULT_MAX_PREAUTH_CONNECTIONS,
-      requestTimeoutMs: options.connections?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    },
-    () => (state.auth.enabled ? countUnauthenticated(live.values()) : 0),
-  );
+  const gate = new ConnectionGate({
+    maxConnections: options.connections?.maxConnections ?? defaultMaxConnections(),
+    maxPreAuthConnections: options.connections?.maxPreAuthConnections ?? DEFAULT_MAX_PREAUTH_CONNECTIONS,
+    requestTimeoutMs,
+  });
 
-  const browserSignIn = new BrowserSignIn(state.auth, state.journal, options.browserSessionTtlMs);
-  const http = createServer((req, res) => {
+  state.contributeStatus(() => ({ connections: gate.status() }));
+
+  const browserSignIn = new BrowserSignIn(state.auth, state.journal, state.signIns, options.browserSessionTtlMs);
+  // A plain HTTP request (or a keep-alive connection's next one) must arrive whole within the request timeout too.
+  const http = createServer({ headersTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
     gate.requested(req.socket);
     if (browserSignIn.handles(req)) void browserSignIn.answer(req, res);
     else handleHttpRequest(req, res);
   });
   http.on('connection', (socket: Socket) => gate.admit(socket));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
+  // Two servers because ws takes its frame limits per server: one for connections signed in at the upgrade (or on a daemon without auth), one for the rest.
+  const serverOptions = { noServer: true, perMessageDeflate: false, clientTracking: false } as const;
+  const signedInServer = new WebSocketServer({ ...serverOptions, ...SIGNED_IN_LIMITS });
+  const preAuthServer = new WebSocketServer({ ...serverOptions, ...PRE_AUTH_LIMITS });
+  // The 101 says how the connection was signed in, so a client that sent its token needs no session.auth to know its role.
+  const signInAnswer = new WeakMap<IncomingMessage, string>();
+  signedInServer.on('headers', (headers: string[], req: IncomingMessage) => headers.push(`${SIGNED_IN_HEADER}: ${signInAnswer.get(req) ?? 'off'}`));
   const alive = new WeakSet<WebSocket>();
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    gate.requested(req.socket);
-    if (!isAllowedOrigin(req.headers.origin)) {
-      log.warn('refused an upgrade from a non-loopback Origin', { origin: req.headers.origin, remote: req.socket.remoteAddress });
-      refuse(socket, 403, 'Forbidden', 'non-loopback Origin refused');
-      return;
-    }
-    if (!accepting) {
-      refuse(socket, 503, 'Service Unavailable', 'daemon is shutting down');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket as Socket));
+    gate.upgrading(req.socket);
+    const verdict = checkUpgrade(req, { listen, accepting, auth: state.auth, signIns: state.signIns, browserSignIn });
+    if ('refusal' in verdict) return refuse(socket, verdict.refusal);
+    const { signedIn } = verdict;
+    if (signedIn) signInAnswer.set(req, signedIn.role);
+    // Without auth every connection is signed in (as anonymous) from the start.
+    const server = signedIn || !state.auth.enabled ? signedInServer : preAuthServer;
+    server.handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket as Socket, signedIn ?? undefined));
   });
 
-  function accept(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
+  function accept(ws: WebSocket, req: IncomingMessage, socket: Socket, credential: UpgradeSignIn | undefined): void {
     const remote = `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${req.socket.remotePort}`;
-    const cookie = browserSignIn.credentialAtUpgrade(req);
-    const session = state.createSession(channelFor(ws), remote, cookie ?? undefined);
-    if (cookie) browserSignIn.closeOnSignOut(req, session);
+    const session = state.createSession(channelFor(ws), remote, credential);
+    if (credential?.via === 'browser_session') browserSignIn.closeOnSignOut(req, session);
     live.set(ws, session);
     alive.add(ws);
-    limitCloseReason(ws);
+    let signedIn = session.signedIn;
+    limitCloseReason(ws, () => signedIn);
 
-    const authTimer = state.auth.enabled
-      ? setTimeout(() => {
-          if (!session.authenticated) session.close(1008, 'authentication timeout', 'auth_timeout');
-        }, authTimeoutMs)
-      : null;
+    let authTimer: NodeJS.Timeout | null = null;
+    if (signedIn) gate.signedIn(socket);
+    else {
+      gate.unsigned(socket, () => {
+        session.close(1008, 'too many connections not signed in; the oldest was closed', 'preauth_evicted');
+        // Its file is needed now: the close frame is written, the handshake not awaited.
+        setImmediate(() => ws.terminate());
+      });
+      authTimer = setTimeout(() => {
+        if (!session.signedIn) session.close(1008, 'authentication timeout', 'auth_timeout');
+      }, authTimeoutMs);
+    }
+    const signInSeen = () => {
+      signedIn = true;
+      if (authTimer) clearTimeout(authTimer);
+      gate.signedIn(socket);
+      liftFrameLimits(ws);
+    };
 
     let corked = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -103,6 +122,8 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
       try {
         if (isBinary) state.dispatcher.handleBinary(session, data);
         else state.dispatcher.handleText(session, data.toString('utf8'));
+        // session.auth runs synchronously, so the next frame is read with the signed-in limits.
+        if (!signedIn && session.signedIn) signInSeen();
       } catch (error) {
         // Thrown into ws's receiver it would stop this socket reading for good and its close would never come.
         log.failure('error', 'frame handling failed; closing the connection', error, { session: session.id });
@@ -111,12 +132,14 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
     });
     ws.on('pong', () => alive.add(ws));
     ws.on('error', (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || error.code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS' || error.code === 'WS_ERR_TOO_MANY_FRAGMENTS') {
         session.closeReason = 'frame_too_large';
-        session.closeCode = 1009;
-        log.warn('frame exceeds 8 MiB; closing', { session: session.id });
+        session.closeCode = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : 1008;
+        log.warn(`${frameLimitReason(signedIn)}; closing`, { session: session.id, error: error.code }, session.logPeer);
+        // ws would read (and discard) the rest of the frame until the close handshake times out; before sign-in, drop the connection instead.
+        if (!signedIn) setImmediate(() => ws.terminate());
       } else {
-        log.info('connection error', { session: session.id, error: error.message });
+        log.info('connection error', { session: session.id, error: error.message }, session.logPeer);
       }
     });
     ws.on('close', (code: number) => {
@@ -129,7 +152,7 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
   const pinger = setInterval(() => {
     for (const [ws, session] of live) {
       if (!alive.has(ws)) {
-        log.info('no pong within the ping interval; terminating', { session: session.id });
+        log.info('no pong within the ping interval; terminating', { session: session.id }, session.logPeer);
         session.closeReason = 'ping_timeout';
         ws.terminate();
         continue;
@@ -147,6 +170,7 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
     });
   });
   const port = (http.address() as AddressInfo).port;
+  listen = { bind: host, port };
   const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
   state.url = url;
 
@@ -160,12 +184,6 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
       http.close();
     },
   };
-}
-
-function countUnauthenticated(sessions: Iterable<ClientSession>): number {
-  let count = 0;
-  for (const session of sessions) if (!session.authenticated) count++;
-  return count;
 }
 
 function channelFor(ws: WebSocket): SessionChannel {
@@ -191,9 +209,9 @@ function channelFor(ws: WebSocket): SessionChannel {
 }
 
 /** ws closes an oversized frame's connection with 1009 and no reason; the spec wants the reason spelled out (§2.2). */
-function limitCloseReason(ws: WebSocket): void {
+function limitCloseReason(ws: WebSocket, signedIn: () => boolean): void {
   const close = ws.close.bind(ws);
-  ws.close = (code?: number, reason?: string | Buffer) => close(code, code === 1009 && !reason ? 'frame exceeds 8 MiB' : reason);
+  ws.close = (code?: number, reason?: string | Buffer) => close(code, code === 1009 && !reason ? frameLimitReason(signedIn()) : reason);
 }
 
 function closeReasonFor(code: number): string {
@@ -202,6 +220,12 @@ function closeReasonFor(code: number): string {
   return `closed_${code}`;
 }
 
-function refuse(socket: Duplex, status: number, text: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length + 1}\r\n\r\n${body}\n`);
+/** An HTTP answer instead of the upgrade; the socket is destroyed once it is written, whatever the peer does. */
+function refuse(socket: Duplex, { status, text, body, headers = {} }: UpgradeRefusal): void {
+  const payload = Buffer.from(`car daemon: ${body}\n`);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+  socket.once('finish', () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, RpcError, type RpcErrorObject } from '../../protocol/errors.js';
 import type { Role, Subscription } from '../../protocol/core.js';
 import type { NotificationName, NotificationParamsOf, ServerRequestName, ServerRequestParamsOf, ServerRequestResultOf } from '../../protocol/methods.js';
-import { log } from '../log.js';
+import { log, PRE_AUTH_PEER } from '../log.js';
 import { idKey, type JsonRpcId } from '../rpc/envelope.js';
 import { RawJson } from '../rpc/raw-json.js';
 import { randomHex } from '../ids.js';
@@ -66,6 +66,8 @@ export class ClientSession {
   /** In-flight requests by id key, aborted on teardown. */
   readonly inflight = new Map<string, { abort(reason: Error): void; cancel(): void }>();
   requestsTotal = 0;
+  /** Whether the journal knows this session (it has signed in, §10.2 as of issue 26). */
+  journaled = false;
   closed = false;
   closeCode: number | null = null;
   closeReason: string | null = null;
@@ -185,6 +187,16 @@ export class ClientSession {
     this.closeCode = code;
     this.closeReason = sessionReason;
     this.channel.close(code, reason);
+  }
+
+  /** Signed in with a credential, or on a daemon without auth (role `anonymous` from the start). */
+  get signedIn(): boolean {
+    return this.role !== null;
+  }
+
+  /** The peer whose log rate limit lines about this session count against: connections not signed in share one. */
+  get logPeer(): string {
+    return this.signedIn ? this.id : PRE_AUTH_PEER;
   }
 
   /** Host role rights: a host token, or any session when auth is off (§5.3). */

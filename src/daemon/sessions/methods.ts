@@ -1,6 +1,7 @@
-import { sessionsContract, type DaemonStatus } from '../../protocol/core.js';
+import { sessionsContract, type DaemonStatus, type WriteStatus } from '../../protocol/core.js';
 import { PROTOCOL_VERSION } from '../../protocol/methods.js';
 import { VERSION } from '../../version.js';
+import { log } from '../log.js';
 import { implement, type MethodTable } from '../rpc/method-table.js';
 import type { SessionListing } from './session-list.js';
 
@@ -9,11 +10,11 @@ export interface ServerInfo {
   readonly sessionListing: Pick<SessionListing, 'list'>;
   readonly url: string | null;
   readonly stateRoot: string | null;
-  readonly journal: { readonly file: string };
+  readonly journal: { readonly file: string; status(): WriteStatus };
   readonly startedAt: Date;
   readonly auth: { readonly enabled: boolean };
   readonly sessions: { readonly size: number };
-  statusContributions(): Pick<DaemonStatus, 'admission' | 'inference'>;
+  statusContributions(): Pick<DaemonStatus, 'admission' | 'inference' | 'connections'>;
   requestShutdown(reason: string): void;
 }
 
@@ -37,6 +38,8 @@ export const sessionMethods = (server: ServerInfo): MethodTable =>
           uptime_s: Math.round((Date.now() - server.startedAt.getTime()) / 1000),
           auth_enabled: server.auth.enabled,
           sessions: server.sessions.size,
+          journal_writes: server.journal.status(),
+          log_writes: log.writeStatus(),
           ...server.statusContributions(),
         };
       },

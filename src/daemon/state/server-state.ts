@@ -6,7 +6,7 @@ import { InferenceAdmission } from '../inference/admission.js';
 import type { InferenceEngine } from '../inference/engine.js';
 import { LocalInference } from '../inference/local-inference.js';
 import type { PullPolicy } from '../inference/model-pull.js';
-import { Journal } from '../journal/journal.js';
+import { Journal, type JournalLimits } from '../journal/journal.js';
 import { log } from '../log.js';
 import type { Memgine } from '../memgine/memgine.js';
 import { MemoryService } from '../memgine/memory-service.js';
@@ -23,6 +23,7 @@ import { ClientSession, type SessionChannel } from '../sessions/client-session.j
 import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
 import { SessionListing } from '../sessions/session-list.js';
+import { SignInJournal } from '../sessions/sign-in-journal.js';
 import { VoiceSessionRegistry, type VoiceOptions } from '../voice/registry.js';
 import { toolsMethods } from '../tools/methods.js';
 import { ToolService } from '../tools/tool-service.js';
@@ -69,11 +70,13 @@ export interface ServerStateConfig {
   soundServer?: SoundServerOptions;
   /** Gate 7 (§13): on/off (default on), wait before expiry (60 s), extra gated methods. */
   approvalGate?: ApprovalGateConfig;
+  /** Journal part size and retention (64 MiB parts, 512 MiB kept). */
+  journalLimits?: Partial<JournalLimits>;
   /** How long a tool call waits for its client when the tool sets no `timeout_ms`; 300 s unless given (the daemon passes `CAR_TOOL_TIMEOUT`). */
   toolTimeoutMs?: number;
 }
 
-type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inference'>>;
+type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inference' | 'connections'>>;
 export type { BinaryFrameHandler } from '../rpc/dispatcher.js';
 
 /**
@@ -86,6 +89,8 @@ export type { BinaryFrameHandler } from '../rpc/dispatcher.js';
 export class ServerState {
   readonly journalDir: string;
   readonly journal: Journal;
+  /** Journals sessions that sign in and counts the rest (issue 26). */
+  readonly signIns: SignInJournal;
   readonly stateRoot: string | null;
   readonly auth: AuthPolicy;
   readonly sharedMemgine: Memgine | undefined;
@@ -135,7 +140,8 @@ export class ServerState {
 
   private constructor(config: ServerStateConfig) {
     this.journalDir = config.journalDir;
-    this.journal = new Journal(config.journalDir, this.startedAt);
+    this.journal = new Journal(config.journalDir, this.startedAt, config.journalLimits);
+    this.signIns = new SignInJournal(this.journal);
     this.stateRoot = config.stateRoot ?? null;
     this.auth = config.auth ?? AuthPolicy.minted();
     this.sharedMemgine = config.sharedMemgine;
@@ -181,17 +187,20 @@ export class ServerState {
     this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
   }
 
-  /** A new connection's session; `signedIn` when its upgrade request carried a credential (the browser UI's session cookie). */
+  /**
+   * A new connection's session; `signedIn` when the upgrade request carried a valid token
+   * (issue 26) or the browser UI's session cookie. Never fails on the journal's account: a full disk only delays its entries.
+   */
   createSession(channel: SessionChannel, remote: string, signedIn?: { role: LoginRole; via: string }): ClientSession {
     const session = new ClientSession(channel, remote);
     // Without auth every session holds host rights from the start (§5.3), with or without `session.auth`.
     if (!this.auth.enabled) session.role = 'anonymous';
     this.sessions.set(session.id, session);
-    this.journal.append('session_created', session.id, { remote });
+    this.signIns.opened(session);
     if (signedIn && this.auth.enabled) {
       session.authenticated = true;
       session.role = signedIn.role;
-      this.journal.append('session_authenticated', session.id, { role: signedIn.role, via: signedIn.via, memory_scope: this.memoryScopeOf(session) });
+      this.signIns.signedIn(session, { role: signedIn.role, via: signedIn.via, memory_scope: this.memoryScopeOf(session) });
     }
     return session;
   }
@@ -206,11 +215,7 @@ export class ServerState {
       session.close(closeCode ?? 1000, 'session removed', reason);
       await this.lifecycle.teardown(session, reason);
       this.sessions.delete(id);
-      this.journal.append('session_removed', id, {
-        reason,
-        close_code: closeCode ?? session.closeCode,
-        duration_ms: Date.now() - session.connectedAt.getTime(),
-      });
+      this.signIns.removed(session, { reason, close_code: closeCode ?? session.closeCode, duration_ms: Date.now() - session.connectedAt.getTime() });
     })().finally(() => this.removals.delete(id));
     this.removals.set(id, removal);
     return removal;
@@ -234,8 +239,8 @@ export class ServerState {
     this.statusContributors.push(contributor);
   }
 
-  statusContributions(): Pick<DaemonStatus, 'admission' | 'inference'> {
-    const status: Pick<DaemonStatus, 'admission' | 'inference'> = { admission: null, inference: { state: 'idle', model: null } };
+  statusContributions(): Pick<DaemonStatus, 'admission' | 'inference' | 'connections'> {
+    const status: Pick<DaemonStatus, 'admission' | 'inference' | 'connections'> = { admission: null, inference: { state: 'idle', model: null }, connections: null };
     for (const contributor of this.statusContributors) Object.assign(status, contributor());
     return status;
   }
@@ -270,6 +275,7 @@ export class ServerState {
           log.warn('shutdown step failed', { error: (error as Error).message });
         }
       }
+      this.signIns.flush();
       this.journal.append('daemon_stopped', null, { reason });
       this.journal.close();
     })();

@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { CarClient } from '../../../src/client/node.js';
-import { DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections } from '../../../src/daemon/server/connection-gate.js';
+import { DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, SILENT_GRACE_MS } from '../../../src/daemon/server/connection-gate.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
-import { waitFor } from '../../helpers/wait.js';
 
 function bareTcp(port: number): Promise<Socket> {
   const socket = connect(port, '127.0.0.1');
@@ -62,10 +61,28 @@ describe('connection caps and the request timeout', () => {
     }
   });
 
-  it('refuses an upgrade with 503 at once while the pre-auth cap is taken by bare connections, and a signed-in client keeps working', async () => {
-    for (let index = 0; index < 3; index++) sockets.push(await bareTcp(Number(new URL(daemon.url).port)));
-    assert.equal(await upgradeStatus(daemon.url), 503);
-    assert.ok((await client.call('sessions.list', {})).sessions.length >= 1);
+  it('at the pre-auth cap a new connection closes the oldest bare one (issue 26: no 503), and a signed-in client keeps working', async () => {
+    const patient = await startInProcess({}, { connections: { maxConnections: 8, maxPreAuthConnections: 3, requestTimeoutMs: 30_000 } });
+    try {
+      const port = Number(new URL(patient.url).port);
+      const bare: Socket[] = [];
+      for (let index = 0; index < 3; index++) bare.push(await bareTcp(port));
+      // Silent sockets are judged once a second old; before that the newcomer would not displace them,
+      // and the first would only go at the request timeout (which once made this test pass by a race).
+      await new Promise((resolve) => setTimeout(resolve, SILENT_GRACE_MS + 100));
+      const firstClosed = once(bare[0]!, 'close');
+      const started = Date.now();
+      assert.equal(await upgradeStatus(patient.url), 101);
+      await firstClosed;
+      assert.ok(Date.now() - started < 10_000, 'closed for the newcomer, not by the 30 s request timeout');
+      assert.equal(bare[1]!.destroyed || bare[2]!.destroyed, false, 'only the oldest was closed');
+      const signedIn = await patient.connect();
+      assert.ok((await signedIn.call('sessions.list', {})).sessions.length >= 1);
+      signedIn.close();
+      for (const socket of bare) socket.destroy();
+    } finally {
+      await patient.close();
+    }
   });
 
   it('closes a connection that never sends a request after the request timeout, freeing the cap', async () => {
@@ -73,18 +90,20 @@ describe('connection caps and the request timeout', () => {
     assert.equal(await upgradeStatus(daemon.url), 101);
   });
 
-  it('counts upgraded connections that have not signed in toward the pre-auth cap', async () => {
+  it('counts upgraded connections that have not signed in toward the pre-auth cap, closing the oldest with 1008 for a newcomer', async () => {
     const unauthenticated = await Promise.all([0, 1, 2].map(() => new Promise<WebSocket>((resolve) => {
       const ws = new WebSocket(daemon.url);
       ws.on('open', () => resolve(ws));
       ws.on('error', () => undefined);
     })));
-    assert.equal(await upgradeStatus(daemon.url), 503);
+    const oldestClosed = new Promise<[number, string]>((resolve) => unauthenticated[0]!.once('close', (code, reason) => resolve([code, reason.toString()])));
+    assert.equal(await upgradeStatus(daemon.url), 101);
+    assert.deepEqual(await oldestClosed, [1008, 'too many connections not signed in; the oldest was closed']);
+    assert.equal(unauthenticated[1]!.readyState, WebSocket.OPEN);
     for (const ws of unauthenticated) ws.terminate();
-    await waitFor(async () => (await upgradeStatus(daemon.url)) === 101, 'the cap to free up', 5000);
   });
 
-  it('caps connections in total, signed in or not', async () => {
+  it('caps connections in total: with every connection signed in, a newcomer gets 503', async () => {
     const clients = [];
     for (let index = 0; index < 7; index++) clients.push(await daemon.connect());
     assert.equal(await upgradeStatus(daemon.url), 503);

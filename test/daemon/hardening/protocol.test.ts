@@ -71,11 +71,12 @@ describe('hardening: envelope, nesting, serialisation and log (issue 12, defects
 
   it('escapes and cuts client strings in log lines and rate-limits one peer', async () => {
     lines.length = 0;
-    const sock = await rawSocket(daemon.url);
+    // Signed in: before sign-in a frame may hold only 4 KiB (issue 26).
+    const sock = await signedIn(daemon);
     const forged = `x\n2026-01-01T00:00:00.000Z ERROR FORGED ${'m'.repeat(1024 * 1024)}`;
     for (let index = 0; index < 3; index++) sock.send({ jsonrpc: '2.0', method: forged });
-    await sock.closed;
-    await waitFor(() => lines.some((line) => line.includes('closing')), 'the refusal to be logged', 5000);
+    await waitFor(() => lines.filter((line) => line.includes('notification failed')).length === 3, 'the three failed notifications to be logged', 5000);
+    sock.close();
     const text = lines.join('');
     assert.ok(!text.split('\n').some((line) => line.startsWith('2026-01-01')), 'no forged line');
     assert.ok(text.includes('\\u000a2026-01-01'), 'the newline is escaped');

@@ -74,6 +74,16 @@ describe('the daemon serves the browser UI over plain HTTP', () => {
     assert.equal(head.body, '');
   });
 
+  it('answers 400 to a request target that does not parse as a path, and keeps serving', async () => {
+    // `//` reads as a URL with an empty host; the parse used to throw and leave the request unanswered.
+    for (const path of ['//', '//[', '//:99999']) {
+      const answer = await get(port, path);
+      assert.equal(answer.status, 400, path);
+      assert.match(answer.body, /request target is not a path/);
+    }
+    assert.equal((await get(port, '/')).status, 200);
+  });
+
   it('refuses a Host header that is not a loopback name (DNS rebinding)', async () => {
     const answer = await get(port, '/', { host: `evil.example:${port}` });
     assert.equal(answer.status, 403);

@@ -125,6 +125,9 @@ describe('the browser session cookie', () => {
     assert.equal(own.role, 'client');
     own.sock.send({ jsonrpc: '2.0', id: 2, method: 'session.auth', params: { memory_namespace: 'default' } });
     assert.deepEqual((await own.sock.next()).result, { ok: true, auth_enabled: true, memory_namespace: 'default' });
+    // Signed in at the upgrade, so frames over the 4 KiB pre-sign-in limit are read (issue 26).
+    own.sock.send({ jsonrpc: '2.0', id: 3, method: 'sessions.list', params: { padding: 'x'.repeat(16 * 1024) } });
+    assert.equal((await own.sock.next()).error?.code, -32602, 'answered, not closed with 1009');
     own.sock.close();
 
     const host = await signIn(daemon, await mintCode(daemon, 'host'));
@@ -136,10 +139,14 @@ describe('the browser session cookie', () => {
     hostSocket.sock.close();
   });
 
-  it('is ignored on an upgrade from another origin, even another port of this host, or without an Origin', async () => {
+  it('refuses the upgrade from another origin, even another port of this host (403), and ignores the cookie of another Host or without an Origin', async () => {
     const answer = await signIn(daemon, await mintCode(daemon, 'host'));
     const port = portOf(daemon);
-    const origins: Record<string, string>[] = [{ origin: `http://127.0.0.1:${port + 1}` }, { origin: `http://localhost:${port}` }, {}];
+    for (const origin of [`http://127.0.0.1:${port + 1}`, 'http://evil.example']) {
+      await assert.rejects(rawSocket(daemon.url, { origin, cookie: cookiePair(answer) }), /HTTP 403/, origin);
+    }
+    // The daemon's own page under another loopback name passes the Origin check, but the cookie belongs to the page at 127.0.0.1.
+    const origins: Record<string, string>[] = [{ origin: `http://localhost:${port}` }, {}];
     for (const headers of origins) {
       const { sock, role } = await upgradeSignedIn(daemon, { ...headers, cookie: cookiePair(answer) });
       assert.equal(role, null, JSON.stringify(headers));
@@ -178,6 +185,17 @@ describe('the browser session cookie', () => {
     const after = await upgradeSignedIn(daemon, { origin: ownOrigin(daemon), cookie: cookiePair(answer) });
     assert.equal(after.role, null);
     after.sock.close();
+  });
+
+  it('counts a refused code with the other failed sign-ins instead of journaling each one (issue 26)', async () => {
+    const code = await mintCode(daemon);
+    assert.equal((await signIn(daemon, code)).status, 200);
+    for (let attempt = 0; attempt < 3; attempt++) assert.equal((await signIn(daemon, code)).status, 401);
+    daemon.state.signIns.flush();
+    daemon.state.journal.flush();
+    const counted = journalEvents(daemon.state.journal.file, 'preauth_closed').map((event) => (event.data as { refused_at: Record<string, number> }).refused_at.browser_session ?? 0);
+    assert.ok(counted.reduce((sum, each) => sum + each, 0) >= 3, JSON.stringify(counted));
+    assert.equal(journalEvents(daemon.state.journal.file, 'auth_failed').length, 0);
   });
 
   it('never writes the cookie or the code to the journal', async () => {
