@@ -5,6 +5,7 @@ import type { MethodName, ParamsOf, ResultOf } from '../protocol/methods.js';
 import { CarError } from '../errors.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
 import { resolveDaemonUrl } from '../settings.js';
+import { INTERRUPTED_EXIT, listenForInterrupt, type Interruption } from './interrupt.js';
 import { stopSpinners } from './render.js';
 
 const RECONNECT_INTERVAL_MS = 250;
@@ -22,6 +23,7 @@ export abstract class CarCommand extends Command {
   };
 
   private clients: CarClient[] = [];
+  private interruption: Interruption | null = null;
 
   /** Connects to the daemon the global `--url` names; parsing it here spares commands without flags of their own a `parse` just for it. */
   protected async connect(options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
@@ -46,15 +48,21 @@ export abstract class CarCommand extends Command {
   }
 
   /**
+   * Aborts on Ctrl-C (or SIGTERM) from now until the command ends, so long work stops and the
+   * command still prints its result; a second Ctrl-C exits at once (see cli/interrupt.ts).
+   */
+  protected interrupted(): AbortSignal {
+    this.interruption ??= listenForInterrupt();
+    return this.interruption.signal;
+  }
+
+  /**
    * `--follow`: runs `watch` on a fresh connection, and again whenever the daemon goes away
    * (a restart), after a one-line notice, until Ctrl-C. Only the first connection may fail.
    */
   protected async follow(watch: (client: CarClient) => Promise<void>, options?: Omit<ConnectOptions, 'url'>): Promise<void> {
-    const interrupt = new AbortController();
-    const stop = () => interrupt.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const interrupted = new Promise<null>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(null)));
+    const signal = this.interrupted();
+    const interrupted = new Promise<null>((resolve) => (signal.aborted ? resolve(null) : signal.addEventListener('abort', () => resolve(null))));
     let client: CarClient | null = await this.connect(options);
     while (client) {
       const connection: CarClient = client;
@@ -62,7 +70,7 @@ export abstract class CarCommand extends Command {
       await watch(connection);
       if ((await Promise.race([interrupted, closed])) === null) return;
       process.stderr.write('the daemon closed the connection (restarted or stopped); reconnecting until Ctrl-C\n');
-      client = await this.reconnect(interrupt.signal, options);
+      client = await this.reconnect(signal, options);
     }
   }
 
@@ -82,12 +90,19 @@ export abstract class CarCommand extends Command {
 
   protected override async finally(error: Error | undefined): Promise<void> {
     stopSpinners();
+    this.interruption?.release();
     for (const client of this.clients) client.close();
     await super.finally(error);
   }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
     stopSpinners();
+    if (this.interruption && error === this.interruption.signal.reason) {
+      // Work that Ctrl-C cut short (a call cancelled on the daemon): the status says so, the user knows why.
+      process.stderr.write('interrupted\n');
+      process.exitCode = INTERRUPTED_EXIT;
+      return;
+    }
     const { message, hint, exitCode } = describeFailure(error, this.id ?? '');
     process.stderr.write(`Error: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`);
     process.exitCode = exitCode;

@@ -2,7 +2,7 @@ import { stringArg } from './args.js';
 import type { Ora } from 'ora';
 import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult } from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
-import { ago, isInteractive, table } from './render.js';
+import { ago, isInteractive, newSpinner, table } from './render.js';
 
 /** `car meeting …`: recording from a file or stdin, the live view, and the listings. */
 
@@ -26,10 +26,7 @@ export class MeetingView {
 
   static async create(): Promise<MeetingView> {
     const view = new MeetingView();
-    if (isInteractive()) {
-      const { default: ora } = await import('ora');
-      view.spinner = ora({ stream: process.stderr });
-    }
+    if (isInteractive()) view.spinner = await newSpinner();
     return view;
   }
 

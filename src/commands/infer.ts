@@ -11,7 +11,7 @@ export default class Infer extends CarCommand {
   static override summary = 'Generate text with a local model through the daemon.';
   static override description =
     'Sends one prompt to `infer` (or `infer_stream` with --stream, printing tokens as they are generated); `-` reads the prompt from stdin. ' +
-    'Calls queue behind the admission gate (`car admission status`). With --stream, Ctrl-C stops generation and keeps the text so far.';
+    'Calls queue behind the admission gate (`car admission status`). Ctrl-C stops generation: with --stream the text so far is kept.';
   static override examples = [
     '<%= config.bin %> infer "Once upon a time" -m stories260K --temperature 0',
     '<%= config.bin %> infer "Write a haiku about rain" --stream --max-tokens 64',
@@ -35,17 +35,11 @@ export default class Infer extends CarCommand {
     if (flags.stream) {
       const json = this.jsonEnabled();
       // Ctrl-C cancels the stream instead of killing the command, so the text so far still ends cleanly.
-      const interrupted = new AbortController();
-      const interrupt = () => interrupted.abort();
-      process.once('SIGINT', interrupt);
-      try {
-        const result = await streamInference(client, request, { onText: (chunk) => void (json || process.stdout.write(chunk)), signal: interrupted.signal });
-        return this.show(result, ({ stop_reason }) => (stop_reason === 'cancelled' ? '\n[cancelled]' : ''));
-      } finally {
-        process.off('SIGINT', interrupt);
-      }
+      const result = await streamInference(client, request, { onText: (chunk) => void (json || process.stdout.write(chunk)), signal: this.interrupted() });
+      return this.show(result, ({ stop_reason }) => (stop_reason === 'cancelled' ? '\n[cancelled]' : ''));
     }
     const spinner = await progress('generating');
-    return this.show(await client.call('infer', request).finally(() => spinner.stop()), ({ text }) => text);
+    // Ctrl-C cancels the call on the daemon ($/cancelRequest) and ends the command with 130.
+    return this.show(await client.call('infer', request, { signal: this.interrupted() }).finally(() => spinner.stop()), ({ text }) => text);
   }
 }

@@ -38,15 +38,12 @@ export default class MeetingStart extends CarCommand {
     const namespace = cliNamespace(flags.namespace, DEFAULT_MEETING_NAMESPACE);
     const client = await this.connect({ memoryNamespace: namespace });
     const view = await MeetingView.create();
-    const interrupted = new AbortController();
-    const onInterrupt = () => interrupted.abort();
-    process.once('SIGINT', onInterrupt);
     try {
       const { result, failure } = await recordMeeting(client, input, {
         id: flags.id,
         title: flags.title,
         summarize: flags.summary,
-        signal: interrupted.signal,
+        signal: this.interrupted(),
         onStarted: (started) => view.started(started),
         onEvent: (event) => this.jsonEnabled() || view.show(event),
         onStopping: (summarize) => view.stopping(summarize),
@@ -60,7 +57,6 @@ export default class MeetingStart extends CarCommand {
       return this.show(result, meetingOutcome);
     } finally {
       view.done();
-      process.off('SIGINT', onInterrupt);
       // A pipe that stays open (Ctrl-C reached only this process) must not keep the command alive.
       if (source === '-') process.stdin.destroy();
     }

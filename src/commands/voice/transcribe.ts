@@ -31,15 +31,12 @@ export default class VoiceTranscribe extends CarCommand {
     const input = await openAudioInput(args.file);
     const client = await this.connect();
     const live = new LiveTranscript();
-    const stopReading = new AbortController();
-    const onInterrupt = () => stopReading.abort();
-    process.once('SIGINT', onInterrupt);
     const spinner = flags.stream || json ? null : await progress('transcribing');
     try {
       const result = await transcribe(client, input, {
         realtime: flags.stream,
         partials: flags.stream || json,
-        signal: stopReading.signal,
+        signal: this.interrupted(),
         onEvent: (event) => {
           if (json) process.stdout.write(JSON.stringify(event) + '\n');
           else if (flags.stream) live.show(event);
@@ -53,7 +50,6 @@ export default class VoiceTranscribe extends CarCommand {
       if (!json && result.segments.length === 0 && isInteractive()) process.stderr.write('no speech recognised\n');
     } finally {
       spinner?.stop();
-      process.off('SIGINT', onInterrupt);
     }
   }
 }
