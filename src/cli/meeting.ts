@@ -1,6 +1,6 @@
 import { stringArg } from './args.js';
 import type { Ora } from 'ora';
-import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult } from '../protocol/meeting.js';
+import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult, type MeetingStopReason } from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
 import { ago, isInteractive, newSpinner, table } from './render.js';
 
@@ -13,7 +13,7 @@ export const DEFAULT_MEETING_NAMESPACE = 'meetings';
 export const meetingIdArg = stringArg({ description: 'meeting id (see `car meeting ls`)', required: true });
 
 /**
- * The live transcript: on a terminal a spinner line with the elapsed time and the open
+ * The live transcript: on a terminal a spinner line with the meeting's time and the open
  * segment's partial text, each final printed above it with its `[mm:ss]` stamp; off a
  * terminal only the finals.
  */
@@ -22,6 +22,8 @@ export class MeetingView {
   private timer: NodeJS.Timeout | null = null;
   private partial = '';
   private startedAt = Date.now();
+  /** How far into the audio the engine has got: a file is sent faster than real time, so its stamps run ahead of the clock. */
+  private audioMs = 0;
   private label = 'recording';
 
   static async create(): Promise<MeetingView> {
@@ -39,6 +41,8 @@ export class MeetingView {
   }
 
   show(event: VoiceEvent): void {
+    if (event.type === 'speech_start' || event.type === 'speech_end') this.audioMs = Math.max(this.audioMs, event.at_ms);
+    if (event.type === 'transcript') this.audioMs = Math.max(this.audioMs, event.end_ms);
     if (event.type === 'partial') {
       this.partial = event.text;
       this.refresh();
@@ -68,7 +72,8 @@ export class MeetingView {
   }
 
   private line(): string {
-    const elapsed = transcriptStamp(Date.now() - this.startedAt);
+    // The same clock as the `[mm:ss]` stamps: audio time, which for live audio is the wall clock.
+    const elapsed = transcriptStamp(Math.max(Date.now() - this.startedAt, this.audioMs));
     const width = Math.max(10, (process.stderr.columns || 80) - this.label.length - elapsed.length - 8);
     const partial = this.partial.length > width ? `…${this.partial.slice(-(width - 1))}` : this.partial;
     return `${this.label} ${elapsed}${partial ? `  \x1b[2m${partial}\x1b[0m` : ''}`;
@@ -105,12 +110,22 @@ export function meetingTable(meetings: readonly MeetingEntry[]): string {
   ]);
 }
 
+/** How a meeting ended, in words. */
+const STOP_REASONS: Record<MeetingStopReason, string> = {
+  requested: 'stopped by request',
+  end_of_file: 'end of the audio',
+  owner_disconnected: 'the recording client disconnected',
+  daemon_shutdown: 'the daemon stopped',
+  daemon_restart: 'cut off; repaired when the daemon restarted',
+  error: 'error',
+};
+
 /** `car meeting show`: metadata, summary, then the transcript with `[mm:ss]` stamps. */
 export function meetingReport(record: MeetingRecord): string {
   const fields: [string, string | null][] = [
     ['meeting', record.id],
     ['title', record.title],
-    ['status', `${record.status}${record.stop_reason ? ` (${record.stop_reason})` : ''}`],
+    ['status', `${record.status}${record.stop_reason ? ` (${STOP_REASONS[record.stop_reason]})` : ''}`],
     ['error', 'error' in record ? record.error : null],
     ['started', record.started_at],
     ['ended', record.ended_at],

@@ -68,6 +68,8 @@ export const meetingStopParams = z.strictObject({
   meeting_id: meetingId,
   /** Default: the meeting's `summarize_on_end` (true unless the start said otherwise). */
   summarize: z.boolean().optional(),
+  /** The owner stops because its pushed audio ended (a file or a closed pipe): recorded as `end_of_file`, not `requested`. */
+  end_of_input: z.boolean().optional(),
 });
 
 export const meetingListParams = z.strictObject({

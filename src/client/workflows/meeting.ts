@@ -54,7 +54,7 @@ export async function recordMeeting(client: Connection, input: AudioInput, optio
   options.onStopping(elsewhere?.summarize ?? options.summarize);
   if (failure !== null) return { result: await endedRecord(client, started.id, false), failure };
   if (elsewhere) return { result: await endedRecord(client, started.id, elsewhere.summarize), failure };
-  return { result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize }), failure };
+  return { result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize, end_of_input: !options.signal.aborted }), failure };
 }
 
 /**

@@ -135,7 +135,7 @@ export class MeetingRegistry implements MeetingHost {
     if (meeting.phase !== 'recording') throw conflict(`meeting '${meeting.id}' is already stopping; read the result with meeting.get`);
     const stopped = meeting.finish({
       status: 'stopped',
-      stopReason: 'requested',
+      stopReason: params.end_of_input ? 'end_of_file' : 'requested',
       summarize: params.summarize ?? meeting.summarizeByDefault,
       signal: AbortSignal.any([signal, this.shutdown.signal]),
       sessionId: caller.id,

@@ -66,9 +66,11 @@ describe('car meeting', { skip: engineMissing }, () => {
 
     const shown = await runCli(['meeting', 'show', 'from-cli'], daemon.env);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /^status +stopped \(requested\)$/m);
+    // The file ended the meeting (`meeting start <file>` stops it when the audio runs out), not a request.
+    assert.match(shown.stdout, /^status +stopped \(end of the audio\)$/m);
     assert.match(shown.stdout, /^ {2}\[00:00\] go forward ten meters$/m);
     const json = JSON.parse((await runCli(['meeting', 'show', 'from-cli', '--json'], daemon.env)).stdout) as MeetingRecord;
+    assert.equal(json.stop_reason, 'end_of_file');
     assert.equal(json.transcript[0]!.text, 'go forward ten meters');
 
     const found = await runCli(['memory', 'query', 'forward meters', '--namespace', 'meetings', '--json'], daemon.env);
