@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { CarClient, type ConnectOptions } from '../client/node.js';
 import type { MethodName, ParamsOf, ResultOf } from '../protocol/methods.js';
-import { CarError } from '../errors.js';
-import { ErrorCode, RpcError } from '../protocol/errors.js';
 import { resolveDaemonUrl } from '../settings.js';
+import { describeFailure } from './failure.js';
 import { INTERRUPTED_EXIT, listenForInterrupt, type Interruption } from './interrupt.js';
 import { stopSpinners } from './render.js';
 
 const RECONNECT_INTERVAL_MS = 250;
+
+const verboseFlag = Flags.boolean({ description: 'errors as the daemon words them: the method and the JSON-RPC error code', helpGroup: 'GLOBAL' });
 
 /**
  * Every client command: the global `--url` and `--json` flags, a connected client, and
@@ -20,6 +21,7 @@ export abstract class CarCommand extends Command {
   static override enableJsonFlag = true;
   static override baseFlags: Interfaces.FlagInput = {
     url: Flags.string({ description: 'daemon URL [default: CAR_DAEMON_URL, the `url` setting, or ws://127.0.0.1:9100]', helpGroup: 'GLOBAL' }),
+    verbose: verboseFlag,
   };
 
   private clients: CarClient[] = [];
@@ -103,7 +105,7 @@ export abstract class CarCommand extends Command {
       process.exitCode = INTERRUPTED_EXIT;
       return;
     }
-    const { message, hint, exitCode } = describeFailure(error, this.id ?? '');
+    const { message, hint, exitCode } = describeFailure(error, this.id ?? '', { wire: this.jsonEnabled() || this.argv.includes('--verbose') });
     process.stderr.write(`Error: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`);
     process.exitCode = exitCode;
   }
@@ -111,30 +113,5 @@ export abstract class CarCommand extends Command {
 
 /** A command that acts on this machine's state root, not through a daemon URL: the same errors, no `--url`. */
 export abstract class LocalCommand extends CarCommand {
-  static override baseFlags = {};
-}
-
-function describeFailure(error: Error & { oclif?: { exit?: number }; code?: string }, commandId: string): { message: string; hint?: string; exitCode: number } {
-  // oclif prefixes the message of an error thrown while parsing a flag ("Parsing --x", a newline, then ours).
-  if (error instanceof CarError) return { message: oneLine(error.message), hint: error.hint, exitCode: error.exitCode };
-  if (error instanceof RpcError) {
-    const hint = typeof error.data?.hint === 'string' ? error.data.hint : error.code === ErrorCode.AuthRequired ? 'check CAR_AUTH_TOKEN / CAR_HOME point at this daemon' : undefined;
-    return { message: `${error.message} (code ${error.code})`, hint, exitCode: 1 };
-  }
-  if (error.oclif?.exit !== undefined) {
-    return { message: oneLine(error.message), hint: `see \`car ${commandId.replace(/:/g, ' ')} --help\``, exitCode: error.oclif.exit === 0 ? 0 : 2 };
-  }
-  return { message: error.message, hint: 'this looks like a bug in car; rerun with CAR_LOG_LEVEL=debug and report it', exitCode: 1 };
-}
-
-/**
- * oclif's parse errors span lines ("Parsing --port", the cause, "See more help with --help";
- * or "Missing 1 required arg:", then "name  description"): one line, the cause kept.
- */
-function oneLine(message: string): string {
-  const lines = message
-    .split('\n')
-    .map((line) => line.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
-    .filter((line) => line && !line.startsWith('See more help'));
-  return lines.reduce((joined, line) => (joined === '' ? line : `${joined.replace(/:$/, '')}: ${line}`), '');
+  static override baseFlags: Interfaces.FlagInput = { verbose: verboseFlag };
 }
