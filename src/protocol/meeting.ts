@@ -104,6 +104,13 @@ export const meetingDeleteParams = z.strictObject({
   root: absolutePath.optional(),
 });
 
+export interface MeetingDeleteResult {
+  id: string;
+  deleted: true;
+  /** The memory facts its transcript had fed, deleted with it. */
+  facts_deleted: number;
+}
+
 /** One exported transcript segment (§23): what SRT/VTT/TXT/MD exports are made from. */
 export interface TranscriptSegment {
   index: number;
@@ -174,6 +181,11 @@ export interface MeetingMetadata {
   /** Why the summary is extractive. */
   summary_reason: string | null;
   path: string;
+  /**
+   * The memory namespace its transcript went to (`null`: the recording session's own graph, or
+   * an embedder's shared one); absent for meetings recorded before it was kept.
+   */
+  memory_namespace?: string | null;
 }
 
 /** A listed meeting; a corrupt `meeting.json` is listed as `failed` with `error` saying why (§16.6). */
@@ -220,7 +232,7 @@ export const meetingContract = defineMethods({
   'meeting.get': { params: meetingGetParams, result: returns<MeetingRecord>() },
   'meeting.summarize': { params: meetingSummarizeParams, result: returns<MeetingSummarizeResult>() },
   'meeting.transcript': { params: meetingTranscriptParams, result: returns<MeetingTranscriptResult>() },
-  'meeting.delete': { params: meetingDeleteParams, result: returns<{ id: string; deleted: true }>() },
+  'meeting.delete': { params: meetingDeleteParams, result: returns<MeetingDeleteResult>() },
 });
 
 export const meetingNotifications = defineNotifications({

@@ -22,6 +22,9 @@ export interface FinishRequest {
   onProgress?: (progress: SummaryProgress) => void;
 }
 
+/** The memory fact of a meeting's segment: its id names the meeting, so `meeting.delete` finds every one. */
+export const meetingFactId = (meetingId: string, segmentIndex: number): string => `mtg-${meetingId}-${segmentIndex}`;
+
 /** What a live meeting needs from its registry. */
 export interface MeetingHost {
   readonly voice: Pick<VoiceSessionRegistry, 'push' | 'stop'>;
@@ -120,7 +123,7 @@ export class LiveMeeting {
     if (/\S/.test(event.text)) {
       // Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript.
       this.host.memory.ingest(this.owner, [
-        { id: `mtg-${this.id}-${index}`, subject: this.subject, body: event.text, kind: 'conversation', source: 'meeting', confidence: 0.8 },
+        { id: meetingFactId(this.id, index), subject: this.subject, body: event.text, kind: 'conversation', source: 'meeting', confidence: 0.8 },
       ]);
     }
     try {

@@ -25,8 +25,9 @@ import type { CapabilityHost, JournalWriter } from '../state/capability.js';
 import type { VoiceSessionRegistry } from '../voice/registry.js';
 import { AudioRecorder } from './audio-recorder.js';
 import { WavFileSource } from './file-source.js';
-import { LiveMeeting, type MeetingHost } from './live-meeting.js';
+import { LiveMeeting, meetingFactId, type MeetingHost } from './live-meeting.js';
 import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
+import { DirectoryQueue } from './directory-queue.js';
 import { MeetingSummarizer } from './summarizer.js';
 import { loadTemplate } from './templates.js';
 import { randomHex } from '../ids.js';
@@ -54,8 +55,8 @@ export class MeetingRegistry implements MeetingHost {
   private readonly stopped = new Map<string, string>();
   /** Finalisations still running (summaries included), awaited on shutdown. */
   private readonly finishing = new Set<Promise<unknown>>();
-  /** Directories whose summary is being written (at stop or by meeting.summarize): a later summarize or delete waits for it. */
-  private readonly summarizing = new Map<string, Promise<unknown>>();
+  /** The summary written at stop, meeting.summarize and meeting.delete of one directory run one at a time. */
+  private readonly directoryWork = new DirectoryQueue();
   private readonly shutdown = new AbortController();
 
   readonly journal: JournalWriter;
@@ -64,7 +65,7 @@ export class MeetingRegistry implements MeetingHost {
     private readonly core: CapabilityHost,
     inference: LocalInference,
     readonly voice: VoiceSessionRegistry,
-    readonly memory: Pick<MemoryService, 'ingest'>,
+    readonly memory: Pick<MemoryService, 'ingest' | 'forgetFacts'>,
   ) {
     this.journal = core.journal;
     this.summarizer = new MeetingSummarizer(inference);
@@ -107,8 +108,7 @@ export class MeetingRegistry implements MeetingHost {
     if (source) {
       meeting.pumpFrom(source, () =>
         this.track(
-          this.whileSummarizing(
-            meeting.files.dir,
+          this.directoryWork.run(meeting.files.dir, () =>
             meeting.finish({
               status: 'stopped',
               stopReason: 'end_of_file',
@@ -141,7 +141,7 @@ export class MeetingRegistry implements MeetingHost {
       sessionId: caller.id,
       onProgress: (progress) => caller.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
     });
-    this.track(this.whileSummarizing(meeting.files.dir, stopped));
+    this.track(this.directoryWork.run(meeting.files.dir, () => stopped));
     return stopped;
   }
 
@@ -183,10 +183,11 @@ export class MeetingRegistry implements MeetingHost {
    * template and language; the summary it replaces is kept as `summary.<n>.md`.
    */
   async summarize(params: SummarizeParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingSummarizeResult> {
-    const { files, metadata } = await this.stoppedMeeting(params.id, params.root, 'summarise');
-    const template = await loadTemplate(params.template, this.core.stateRoot === null ? null : join(this.core.stateRoot, 'templates'));
-    const lines = await files.readTranscript();
-    const run = async (): Promise<MeetingSummarizeResult> => {
+    const files = this.stoppedFiles(params.id, params.root, 'summarise');
+    return this.directoryWork.run(files.dir, async () => {
+      const metadata = await this.stoppedMetadata(files, params.root, 'summarise');
+      const template = await loadTemplate(params.template, this.core.stateRoot === null ? null : join(this.core.stateRoot, 'templates'));
+      const lines = await files.readTranscript();
       const outcome = await this.summarizer.summarize(lines, {
         template,
         language: params.language,
@@ -205,8 +206,7 @@ export class MeetingRegistry implements MeetingHost {
       await files.writeMetadata(updated);
       this.journal.append('meeting_summarized', caller.id, { meeting_id: params.id, kind: outcome.summary_kind, template: template.name });
       return { ...result, path: files.summaryFile, previous_path: previous };
-    };
-    return this.whileSummarizing(files.dir, run());
+    });
   }
 
   /** §23 `meeting.transcript`: the segments with their times, for export. */
@@ -220,14 +220,23 @@ export class MeetingRegistry implements MeetingHost {
     };
   }
 
-  /** §23 `meeting.delete` (host role): the meeting's directory removed; refused (`-32011`) while it records or its summary is written. */
-  async delete(params: DeleteParams, caller: ClientSession): Promise<{ id: string; deleted: true }> {
+  /**
+   * §23 `meeting.delete` (host role): the meeting's directory and the memory facts its
+   * transcript fed. Only a directory with a valid `meeting.json` is a meeting (issue 26,
+   * defect 5: `root` = the state root once made `run/` and `memory/` deletable).
+   */
+  async delete(params: DeleteParams, caller: ClientSession): Promise<{ id: string; deleted: true; facts_deleted: number }> {
     if (!caller.hasHostRights) throw forbidden(`deleting meeting '${params.id}' needs a host-role session (host_token); \`car meeting rm\` signs in with it`);
-    const { files } = await this.stoppedMeeting(params.id, params.root, 'delete');
-    await files.remove();
-    this.stopped.delete(params.id);
-    this.journal.append('meeting_deleted', caller.id, { meeting_id: params.id });
-    return { id: params.id, deleted: true };
+    const files = this.stoppedFiles(params.id, params.root, 'delete');
+    return this.directoryWork.run(files.dir, async () => {
+      const metadata = await this.stoppedMetadata(files, params.root, 'delete');
+      const factIds = (await files.readTranscript()).map((line) => meetingFactId(params.id, line.index));
+      await files.remove();
+      this.stopped.delete(params.id);
+      const factsDeleted = await this.memory.forgetFacts(metadata.memory_namespace, factIds);
+      this.journal.append('meeting_deleted', caller.id, { meeting_id: params.id, facts_deleted: factsDeleted });
+      return { id: params.id, deleted: true as const, facts_deleted: factsDeleted };
+    });
   }
 
   released(meeting: LiveMeeting): void {
@@ -236,28 +245,24 @@ export class MeetingRegistry implements MeetingHost {
     this.stopped.set(meeting.id, meeting.files.dir);
   }
 
-  /** A meeting on disk that is neither recording nor being summarised (`-32011` if it is, `-32010` if there is none). */
-  private async stoppedMeeting(id: string, rootParam: string | undefined, action: string): Promise<{ files: MeetingFiles; metadata: MeetingMetadata }> {
+  /** The directory of a meeting that is not recording (`-32011` while it is). */
+  private stoppedFiles(id: string, rootParam: string | undefined, action: string): MeetingFiles {
     const files = new MeetingFiles(join(this.rootFor(rootParam), id));
     if (this.liveAt(files) || this.starting.has(id)) throw conflict(`meeting '${id}' is still recording; stop it first (car meeting stop ${id}), then ${action} it`, { field: 'id' });
-    await this.summarizing.get(files.dir)?.catch(() => undefined);
-    if (this.summarizing.has(files.dir)) throw conflict(`meeting '${id}' is being summarised; ${action} it once that has finished`, { field: 'id' });
-    const read = await files.readMetadata();
-    if ('error' in read) {
-      if (!(await exists(files.dir))) throw notFound(`unknown meeting '${id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'id' });
-      if (action === 'delete') return { files, metadata: corruptEntry(files, read.error, 0) as unknown as MeetingMetadata };
-      throw conflict(`meeting '${id}' cannot be ${action}d: ${read.error}`, { field: 'id' });
+    if (this.core.stateRoot !== null && isStateRootFolder(this.core.stateRoot, files.dir)) {
+      throw conflict(`'${files.dir}' is one of the state root's own folders, not a meeting; nothing was changed`, { field: 'id' });
     }
-    return { files, metadata: await this.repairIfStale(files, read.metadata) };
+    return files;
   }
 
-  private async whileSummarizing<T>(dir: string, work: Promise<T>): Promise<T> {
-    this.summarizing.set(dir, work);
-    try {
-      return await work;
-    } finally {
-      if (this.summarizing.get(dir) === work) this.summarizing.delete(dir);
+  /** The metadata of a stopped meeting (`-32010` when there is no such directory, `-32011` when it holds no valid `meeting.json`). */
+  private async stoppedMetadata(files: MeetingFiles, rootParam: string | undefined, action: string): Promise<MeetingMetadata> {
+    const read = await files.readMetadata();
+    if ('error' in read) {
+      if (!(await exists(files.dir))) throw notFound(`unknown meeting '${files.id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'id' });
+      throw conflict(`meeting '${files.id}' cannot be ${action}d: ${read.error}; only a directory with a valid meeting.json is a meeting, so nothing was changed`, { field: 'id' });
     }
+    return this.repairIfStale(files, read.metadata);
   }
 
   private async create(root: string, params: StartParams, owner: ClientSession, source: WavFileSource | null): Promise<LiveMeeting> {
@@ -283,6 +288,7 @@ export class MeetingRegistry implements MeetingHost {
         language: params.language ?? 'en',
         audio_source_kind: params.audio_source.kind,
         persist_audio: params.persist_audio,
+        memory_namespace: owner.memoryNamespace,
       });
       await files.writeMetadata(metadata);
       const transcript = await TranscriptLog.open(files.transcriptFile);
@@ -388,6 +394,11 @@ async function openAudio(source: StartParams['audio_source']): Promise<{ sampleR
   if (source.kind === 'pcm_push') return { sampleRate: source.sample_rate, channels: source.channels, file: null };
   const file = await WavFileSource.open(source.path);
   return { sampleRate: file.format.sampleRate, channels: file.format.channels, file };
+}
+
+/** Is `dir` the state root itself or one of its own folders (run/, memory/, db/, …)? */
+function isStateRootFolder(stateRoot: string, dir: string): boolean {
+  return dir === stateRoot || Object.values(stateDirs(stateRoot)).includes(dir) || dir === join(stateRoot, 'templates');
 }
 
 /** `mtg-<YYYYMMDD>-<6 hex>` (UTC date). */

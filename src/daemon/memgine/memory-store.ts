@@ -58,6 +58,11 @@ export class MemoryStore {
     return engine;
   }
 
+  /** The names of the stored graphs that start with `prefix`. */
+  graphNames(prefix: string): string[] {
+    return (this.sql.graphNames.all() as { name: string }[]).map((row) => row.name).filter((name) => name.startsWith(prefix));
+  }
+
   /** Deletes a graph and its facts, if it was ever used. */
   dropGraph(name: string): void {
     const engine = this.graphs.get(name);

@@ -67,6 +67,7 @@ export const SQL = {
   all: `SELECT ${FACT_COLUMNS} FROM facts f WHERE f.seq BETWEEN ? AND ? ORDER BY f.seq`,
   page: `SELECT ${FACT_COLUMNS} FROM facts f WHERE f.seq BETWEEN ? AND ? ORDER BY f.seq DESC LIMIT ? OFFSET ?`,
   graphByName: 'SELECT id FROM graphs WHERE name = ?',
+  graphNames: 'SELECT name FROM graphs ORDER BY id',
   /** The smallest free graph id, so ids stay small however many private graphs come and go. */
   freeGraphId: `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM graphs WHERE id = 1) THEN 1
     ELSE (SELECT min(g.id) + 1 FROM graphs g WHERE NOT EXISTS (SELECT 1 FROM graphs h WHERE h.id = g.id + 1)) END AS id`,

@@ -49,13 +49,26 @@ describe('car meeting summarize / rm', { skip: engineMissing }, () => {
     await client.call('meeting.stop', { meeting_id: live.id, summarize: false });
     const removed = await runCli(['meeting', 'rm', 'removed'], daemon.env);
     assert.equal(removed.code, 0, removed.stderr);
-    assert.equal(removed.stdout, 'deleted meeting removed\n');
+    assert.equal(removed.stdout, 'deleted meeting removed and 0 memory facts from its transcript\n');
     assert.equal(existsSync(live.path), false);
     assert.ok(!(await client.call('meeting.list', {})).meetings.some((meeting) => meeting.id === 'removed'));
     const again = await runCli(['meeting', 'rm', 'removed'], daemon.env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /unknown meeting 'removed'/);
     client.close();
+  });
+
+  it('`car meeting rm` takes the transcript out of memory too', async () => {
+    const recorded = await runCli(['meeting', 'start', meetingWav(), '--id', 'forgotten', '--no-summary'], daemon.env);
+    assert.equal(recorded.code, 0, recorded.stderr);
+    const query = async () => (JSON.parse((await runCli(['memory', 'query', 'forward meters', '--namespace', 'meetings', '-k', '50', '--json'], daemon.env)).stdout) as { id: string }[]).filter((hit) => hit.id.startsWith('mtg-forgotten-'));
+    assert.ok((await query()).length >= 1);
+    const listed = JSON.parse((await runCli(['memory', 'ls', '--namespace', 'meetings', '--limit', '1000', '--json'], daemon.env)).stdout) as { facts: { id: string }[] };
+    const facts = listed.facts.filter((fact) => fact.id.startsWith('mtg-forgotten-')).length;
+    const removed = await runCli(['meeting', 'rm', 'forgotten'], daemon.env);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, `deleted meeting forgotten and ${facts} memory facts from its transcript\n`);
+    assert.deepEqual(await query(), []);
   });
 });
 

@@ -81,7 +81,7 @@ describe('meeting summaries without a chat model', { skip: engineMissing }, () =
     assert.deepEqual(Object.keys(transcript.segments[0]!).sort(), ['end_ms', 'index', 'role', 'start_ms', 'text']);
     assert.ok(transcript.segments.every((segment) => segment.end_ms >= segment.start_ms));
     await rejectsWith(client.call('meeting.delete', { id: 'live' }), ErrorCode.Forbidden, /host-role session/);
-    assert.deepEqual(await host.call('meeting.delete', { id: 'live' }), { id: 'live', deleted: true });
+    assert.deepEqual(await host.call('meeting.delete', { id: 'live' }), { id: 'live', deleted: true, facts_deleted: 0 });
     assert.equal(existsSync(live.path), false);
     await rejectsWith(host.call('meeting.delete', { id: 'live' }), ErrorCode.NotFound, /unknown meeting 'live'/);
     assert.ok(!(await client.call('meeting.list', {})).meetings.some((meeting) => meeting.id === 'live'));
