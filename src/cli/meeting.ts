@@ -1,6 +1,6 @@
 import { stringArg } from './args.js';
 import type { Ora } from 'ora';
-import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult, type MeetingStopReason } from '../protocol/meeting.js';
+import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult, type MeetingStopReason, type MeetingSummarizeResult } from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
 import { ago, isInteractive, newSpinner, table } from './render.js';
 
@@ -108,6 +108,12 @@ export function meetingTable(meetings: readonly MeetingEntry[]): string {
     { header: 'SEGMENTS', get: (m) => String(m.segment_count) },
     { header: 'SUMMARY', get: (m) => ('error' in m ? `unreadable: ${m.error}` : m.summary !== null ? 'yes' : m.summary_error ? 'no' : '-') },
   ]);
+}
+
+/** Where `car meeting summarize` put the summary, of which kind and why, and where the one it replaced is kept. */
+export function summaryPlaces({ path, summary_kind, summary_reason, previous_path }: MeetingSummarizeResult): string {
+  const kind = `${summary_kind}${summary_reason ? `: ${summary_reason}` : ''}`;
+  return [`summary     ${path}  (${kind})`, ...(previous_path ? [`previous    ${previous_path}`] : [])].join('\n') + '\n';
 }
 
 /** How a meeting ended, in words. */

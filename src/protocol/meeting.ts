@@ -124,6 +124,8 @@ export interface MeetingTranscriptResult {
   id: string;
   title: string | null;
   started_at: string | null;
+  /** The current summary (Markdown), so a Markdown export can lead with it. */
+  summary: string | null;
   segments: TranscriptSegment[];
 }
 
@@ -242,7 +244,8 @@ export const meetingNotifications = defineNotifications({
 
 /** `mm:ss` (or `h:mm:ss` past an hour) of a transcript offset. */
 export function transcriptStamp(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
+  // A corrupt time (not a finite number) reads as 00:00, never NaN:NaN.
+  const total = Number.isFinite(ms) ? Math.max(0, Math.floor(ms / 1000)) : 0;
   const hours = Math.floor(total / 3600);
   const minutes = String(Math.floor((total % 3600) / 60)).padStart(2, '0');
   const seconds = String(total % 60).padStart(2, '0');

@@ -173,7 +173,7 @@ export class LiveMeeting {
       this.host.released(this);
 
       if (request.summarize) {
-        const outcome = await summarizer.summarize(lines, { signal: request.signal, sessionId: request.sessionId ?? null, onProgress: request.onProgress });
+        const outcome = await summarizer.summarize(lines, { transcriptLanguage: this.metadata.language, signal: request.signal, sessionId: request.sessionId ?? null, onProgress: request.onProgress });
         if (outcome.summary !== null) await this.files.writeSummary(this.metadata, outcome.summary);
         this.metadata = { ...this.metadata, ...outcome };
         await this.files.writeMetadata(this.metadata);

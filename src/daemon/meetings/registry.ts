@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ErrorCode, conflict, forbidden, invalidParams, notFound, type RpcError } from '../../protocol/errors.js';
+import { ErrorCode, conflict, forbidden, invalidParams, notFound, unavailable, type RpcError } from '../../protocol/errors.js';
 import type {
   MeetingEntry,
   MeetingMetadata,
@@ -28,7 +28,7 @@ import { WavFileSource } from './file-source.js';
 import { LiveMeeting, meetingFactId, type MeetingHost } from './live-meeting.js';
 import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
 import { DirectoryQueue } from './directory-queue.js';
-import { MeetingSummarizer } from './summarizer.js';
+import { MeetingSummarizer, unhonouredOption } from './summarizer.js';
 import { loadTemplate } from './templates.js';
 import { randomHex } from '../ids.js';
 
@@ -191,10 +191,18 @@ export class MeetingRegistry implements MeetingHost {
       const outcome = await this.summarizer.summarize(lines, {
         template,
         language: params.language,
+        transcriptLanguage: metadata.language,
         signal: AbortSignal.any([signal, this.shutdown.signal]),
         sessionId: caller.id,
         onProgress: (progress) => caller.notify('meeting.summary.progress', { meeting_id: params.id, ...progress }),
       });
+      const unhonoured = unhonouredOption(outcome, template, params.language);
+      if (unhonoured) {
+        throw unavailable(`meeting '${params.id}' was not summarised: ${unhonoured.why}; the previous summary is unchanged`, {
+          field: unhonoured.field,
+          hint: `leave out ${unhonoured.field === 'language' ? 'the language' : 'the template (or use default, action-items, decisions or standup)'}, or give the daemon a model with a chat template (the summary.model setting)`,
+        });
+      }
       const result = { id: params.id, ...outcome, template: template.name, language: params.language ?? null, path: null, previous_path: null };
       if (outcome.summary === null) {
         if (signal.aborted || this.shutdown.signal.aborted) throw conflict(`the summary of meeting '${params.id}' was cancelled; the previous summary is unchanged`);
@@ -216,6 +224,7 @@ export class MeetingRegistry implements MeetingHost {
       id: record.id,
       title: record.title,
       started_at: record.started_at,
+      summary: record.summary,
       segments: record.transcript.map(({ index, text, start_ms, end_ms, role }) => ({ index, text, start_ms, end_ms, role })),
     };
   }
