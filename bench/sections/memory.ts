@@ -8,6 +8,7 @@ import { atLeast, atMost, reported, type BenchRow, type BenchSection } from '../
 import { openSockets } from '../support/load.js';
 import { Corpus, K, rawQueryRunner, timeAlternately, wsQueryRunner } from '../support/memory-workload.js';
 import { startPeer } from '../support/peers.js';
+import { stemmedRanking } from '../support/stemmed-ranking.js';
 import { startDaemon } from '../support/processes.js';
 
 const NAMESPACE = 'bench';
@@ -74,6 +75,7 @@ const section: BenchSection = {
       client.close();
 
       rows.push(atLeast(`memory.add_fact rate up to ${FACTS / 1000}k facts, ${IN_FLIGHT} in flight`, 'facts/s', daemonAddRate, rawAddRate, 0.67));
+      rows.push(...stemmedRanking());
       return rows;
     } finally {
       await daemon.stop();

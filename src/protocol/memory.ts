@@ -56,7 +56,8 @@ export const memoryNamespace = z
   .refine((name) => name !== '.' && name !== '..', "must not be '.' or '..'");
 
 export const addFactParams = z.strictObject({
-  subject: factSubject,
+  /** What the fact is about; when absent, the body's first words (see `subjectOf`). */
+  subject: factSubject.optional(),
   body: factBody,
   kind: factKind.default('pattern'),
 });
@@ -81,6 +82,18 @@ export const buildContextParams = z.strictObject({
 
 export const persistParams = z.strictObject({ path: sandboxPath });
 export const loadParams = z.strictObject({ path: sandboxPath });
+
+/** Words of the body that stand for a fact added without a subject. */
+const SUBJECT_WORDS = 8;
+const SUBJECT_CHARS = 60;
+
+/** The subject of a fact added without one: the first words of its body's first line, shortened with an ellipsis. */
+export function subjectOf(body: string): string {
+  const line = body.trim().split('\n')[0]!.trim();
+  let subject = line.split(/\s+/).slice(0, SUBJECT_WORDS).join(' ');
+  if (subject.length > SUBJECT_CHARS) subject = subject.slice(0, SUBJECT_CHARS - 1).trimEnd();
+  return subject.length < line.length ? `${subject}…` : subject;
+}
 
 /** One `memory.query` hit (UPSTREAM fields plus `id` and `score`). */
 export interface MemoryHit {
