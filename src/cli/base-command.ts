@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { CarClient, type ConnectOptions } from '../client/node.js';
 import type { MethodName, ParamsOf, ResultOf } from '../protocol/methods.js';
+import { environment } from '../config/environment.js';
+import { DaemonUnreachableError } from '../errors.js';
+import { resolveStateRoot } from '../paths.js';
 import { resolveDaemonUrl } from '../settings.js';
 import { describeFailure } from './failure.js';
 import { INTERRUPTED_EXIT, listenForInterrupt, type Interruption } from './interrupt.js';
@@ -38,6 +41,21 @@ export abstract class CarCommand extends Command {
   /** Connects and makes one call: the whole conversation of most commands. */
   protected async request<M extends MethodName>(method: M, params: ParamsOf<M>, options?: Omit<ConnectOptions, 'url'>): Promise<ResultOf<M>> {
     return (await this.connect(options)).call(method, params);
+  }
+
+  /**
+   * `online()`, or `offline()` when no daemon answers and none was named (`--url`,
+   * `CAR_DAEMON_URL`), after a notice on stderr: for reads this machine's state root can answer.
+   */
+  protected async orOffline<T>(online: () => Promise<T>, offline: () => Promise<T>): Promise<T> {
+    try {
+      return await online();
+    } catch (error) {
+      const { flags } = await this.parse();
+      if (!(error instanceof DaemonUnreachableError) || flags.url !== undefined || environment().daemonUrl !== undefined) throw error;
+      process.stderr.write(`${error.message}; reading ${resolveStateRoot()} directly\n`);
+      return offline();
+    }
   }
 
   /** Prints `human(data)` unless `--json` is on, then hands `data` back for `run()` to return. */

@@ -122,7 +122,7 @@ const STOP_REASONS: Record<MeetingStopReason, string> = {
   end_of_file: 'end of the audio',
   owner_disconnected: 'the recording client disconnected',
   daemon_shutdown: 'the daemon stopped',
-  daemon_restart: 'cut off; repaired when the daemon restarted',
+  daemon_restart: 'cut off when its daemon stopped',
   error: 'error',
 };
 

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { ErrorCode, conflict, forbidden, invalidParams, notFound, unavailable, type RpcError } from '../../protocol/errors.js';
@@ -26,7 +25,8 @@ import type { VoiceSessionRegistry } from '../voice/registry.js';
 import { AudioRecorder } from './audio-recorder.js';
 import { WavFileSource } from './file-source.js';
 import { LiveMeeting, meetingFactId, type MeetingHost } from './live-meeting.js';
-import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
+import { asInterrupted, exists, storedMeeting, storedMeetings, transcriptOf } from './reader.js';
+import { MeetingFiles, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
 import { DirectoryQueue } from './directory-queue.js';
 import { MeetingSummarizer, unhonouredOption } from './summarizer.js';
 import { loadTemplate } from './templates.js';
@@ -147,35 +147,20 @@ export class MeetingRegistry implements MeetingHost {
 
   async list(rootParam: string | undefined): Promise<{ meetings: MeetingEntry[] }> {
     const root = this.rootFor(rootParam);
-    let found: Awaited<ReturnType<typeof readMeetings>>;
-    try {
-      found = await readMeetings(root);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      if (rootParam === undefined) return { meetings: [] };
+    if (rootParam !== undefined && !(await exists(root))) {
       throw notFound(`there is no meetings directory at '${root}'; check root, or omit it for the daemon's own meetings`, { field: 'root' });
     }
-    const entries = await Promise.all(
-      found.map(async ({ files, read }): Promise<MeetingEntry | null> => {
-        const live = this.liveAt(files);
-        if (live) return live.snapshot();
-        if ('error' in read) return (await isGoneOrStarting(files, this.starting)) ? null : corruptEntry(files, read.error, (await files.readTranscript().catch(() => [])).length);
-        // Read-only (issue 12, defect 6): a stale `recording` is repaired at start by the daemon holding the lock, never by a listing.
-        return read.metadata;
-      }),
-    );
-    return { meetings: await newestFirst(entries.filter((entry): entry is MeetingEntry => entry !== null)) };
+    // Read-only (issue 12, defect 6): a stale `recording` is repaired at start by the daemon holding the lock, never by a listing.
+    const meetings = await storedMeetings(root, (files, read) => this.liveAt(files)?.snapshot() ?? ('error' in read && this.starting.has(files.id) ? null : undefined));
+    return { meetings };
   }
 
   async get(id: string, rootParam: string | undefined): Promise<MeetingRecord> {
-    const files = new MeetingFiles(join(this.rootFor(rootParam), id));
+    const root = this.rootFor(rootParam);
+    const files = new MeetingFiles(join(root, id));
     const live = this.liveAt(files);
     if (live) return { ...live.snapshot(), transcript: await files.readTranscript() };
-    const read = await files.readMetadata();
-    if ('error' in read && !(await exists(files.dir))) throw notFound(`unknown meeting '${id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'meeting_id' });
-    const transcript = await files.readTranscript();
-    if ('error' in read) return { ...corruptEntry(files, read.error, transcript.length), transcript };
-    return { ...read.metadata, transcript };
+    return storedMeeting(root, id, rootParam ? ` in '${rootParam}'` : '');
   }
 
   /**
@@ -219,14 +204,7 @@ export class MeetingRegistry implements MeetingHost {
 
   /** §23 `meeting.transcript`: the segments with their times, for export. */
   async transcript(id: string, rootParam: string | undefined): Promise<MeetingTranscriptResult> {
-    const record = await this.get(id, rootParam);
-    return {
-      id: record.id,
-      title: record.title,
-      started_at: record.started_at,
-      summary: record.summary,
-      segments: record.transcript.map(({ index, text, start_ms, end_ms, role }) => ({ index, text, start_ms, end_ms, role })),
-    };
+    return transcriptOf(await this.get(id, rootParam));
   }
 
   /**
@@ -325,15 +303,7 @@ export class MeetingRegistry implements MeetingHost {
   private async repairIfStale(files: MeetingFiles, metadata: MeetingMetadata): Promise<MeetingMetadata> {
     if (metadata.status !== 'recording' || this.starting.has(metadata.id) || this.live.has(metadata.id)) return metadata;
     const lines = await files.readTranscript();
-    const endedAt = lines.at(-1)?.at ?? metadata.started_at;
-    const repaired: MeetingMetadata = {
-      ...metadata,
-      status: 'interrupted',
-      stop_reason: 'daemon_restart',
-      ended_at: endedAt,
-      duration_ms: Math.max(0, Date.parse(endedAt) - Date.parse(metadata.started_at)),
-      segment_count: lines.length,
-    };
+    const repaired = asInterrupted(metadata, lines);
     await files.writeTranscriptMarkdown(repaired, lines);
     await files.writeMetadata(repaired);
     this.journal.append('meeting_stopped', null, { meeting_id: metadata.id, status: 'interrupted', stop_reason: 'daemon_restart', segments: lines.length, summarized: false });
@@ -413,16 +383,4 @@ function isStateRootFolder(stateRoot: string, dir: string): boolean {
 /** `mtg-<YYYYMMDD>-<6 hex>` (UTC date). */
 function newMeetingId(now = new Date()): string {
   return `mtg-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${randomHex(3)}`;
-}
-
-/** A directory removed meanwhile (a meeting.start that failed) or still being created is no meeting to list. */
-async function isGoneOrStarting(files: MeetingFiles, starting: ReadonlySet<string>): Promise<boolean> {
-  return starting.has(files.id) || !(await exists(files.dir));
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
