@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { stringArg } from '../cli/args.js';
 import { CarCommand } from '../cli/base-command.js';
-import { modelFlag, temperatureFlag } from '../cli/inference.js';
+import { generationModelFlag, temperatureFlag } from '../cli/inference.js';
 import { streamInference } from '../client/workflows/inference.js';
 import { readInput } from '../cli/input.js';
 import { progress } from '../cli/render.js';
@@ -21,7 +21,7 @@ export default class Infer extends CarCommand {
     prompt: stringArg({ description: 'the prompt (a single user turn), or - to read it from stdin', required: true }),
   };
   static override flags = {
-    model: modelFlag,
+    model: generationModelFlag,
     'max-tokens': Flags.integer({ description: 'most tokens to generate (1-8192)', min: 1, max: 8192, default: 512 }),
     temperature: temperatureFlag,
     stream: Flags.boolean({ description: 'print tokens as they are generated' }),

@@ -116,7 +116,10 @@ export interface VoiceProviderInfo {
   kind: 'stt' | 'tts';
   available: boolean;
   description: string;
+  /** Why it is unavailable. */
   reason?: string;
+  /** What limits a provider that runs (e.g. a whisper model without real weights: it loads, but transcribes nothing). */
+  warning?: string;
   hint?: string;
 }
 

@@ -178,6 +178,7 @@ export class LiveMeeting {
         this.metadata = { ...this.metadata, ...outcome };
         await this.files.writeMetadata(this.metadata);
       }
+      log.info('meeting stopped', { meeting: this.id, status: this.metadata.status, stop_reason: this.metadata.stop_reason, segments: lines.length, summary: this.metadata.summary_kind ?? 'none' });
       this.host.journal.append('meeting_stopped', this.owner.id, {
         meeting_id: this.id,
         status: this.metadata.status,

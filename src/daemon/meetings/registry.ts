@@ -105,6 +105,7 @@ export class MeetingRegistry implements MeetingHost {
     this.starting.delete(meeting.id);
     const started = meeting.snapshot();
     this.journal.append('meeting_started', owner.id, { meeting_id: meeting.id, title: started.title, path: started.path });
+    log.info('meeting started', { meeting: meeting.id, session: owner.id, source: params.audio_source.kind });
     if (source) {
       meeting.pumpFrom(source, () =>
         this.track(
@@ -222,6 +223,7 @@ export class MeetingRegistry implements MeetingHost {
       this.stopped.delete(params.id);
       const factsDeleted = await this.memory.forgetFacts(metadata.memory_namespace, factIds);
       this.journal.append('meeting_deleted', caller.id, { meeting_id: params.id, facts_deleted: factsDeleted });
+      log.info('meeting deleted', { meeting: params.id, facts_deleted: factsDeleted });
       return { id: params.id, deleted: true as const, facts_deleted: factsDeleted };
     });
   }
