@@ -2,11 +2,13 @@
 # Installs everything car needs on a fresh Debian machine with Node 20, then builds it.
 # Debian packages: the PocketSphinx speech engine, its English model and test recordings,
 # the headers and compiler the voice addon is built with (node-gyp needs g++, make, python3),
-# and Chromium, which the browser UI tests drive through playwright-core.
+# Chromium, which the browser UI tests drive through playwright-core, and PulseAudio with its
+# tools (pactl, parec, pacat): the daemon records microphones and speakers through them, and
+# the capture tests start a private PulseAudio of their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx-dev pocketsphinx-testdata pkg-config g++ make python3 chromium)
+packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx-dev pocketsphinx-testdata pkg-config g++ make python3 chromium pulseaudio pulseaudio-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

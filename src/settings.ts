@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { environment } from './config/environment.js';
 import { readLiveLock } from './daemon/root/lock.js';
+import { remoteModelNames } from './daemon/inference/remote/remote-names.js';
 import { whisperModelProblem } from './daemon/voice/engines/whisper/model-file.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_URL, resolveStateRoot } from './paths.js';
@@ -67,7 +68,7 @@ export function resolveDaemonUrl(flag?: string): string {
  * A setting's value from the command line, checked before it is stored: a port is a whole
  * number from 1 to 65535 (so `port ""` is refused, not stored as 0), a URL starts with
  * ws:// or wss://, `whisper.model` is a whisper.cpp file (a path, or a file in the daemon's
- * models directory), and the other models name a .gguf file there.
+ * models directory), and the other models name a .gguf file there or a remote model.
  */
 export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveStateRoot()): string | number {
   const about = `${key} is the ${SETTINGS_SCHEMA[key].description}`;
@@ -92,8 +93,9 @@ export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveSt
     if (problem) throw new ConfigError(`invalid value '${raw}' for whisper.model: ${problem}`, `name a whisper.cpp model file (ggml .bin) by path or by its name in ${dir}`);
     return raw;
   }
+  if (remoteModelNames(stateRoot).includes(raw)) return raw;
   if (!existsSync(join(dir, `${raw}.gguf`))) {
-    const available = modelNames(dir);
+    const available = [...modelNames(dir), ...remoteModelNames(stateRoot)];
     const hint = available.length ? `available: ${available.join(', ')} (see \`car models ls\`)` : `put .gguf files in ${dir}, or start the daemon with --models-dir`;
     throw new ConfigError(`invalid value '${raw}' for ${key}: no model '${raw}' in ${dir}`, hint);
   }

@@ -7,7 +7,7 @@ export interface ExportLink {
   href: string;
 }
 
-type Segment = Pick<TranscriptLine, 'start_ms' | 'end_ms' | 'text'>;
+type Segment = Pick<TranscriptLine, 'start_ms' | 'end_ms' | 'text' | 'role'>;
 
 /** Download links built in the page from the transcript it already holds (blob: URLs; nothing is fetched). */
 export function transcriptExports(meetingId: string, title: string | null, segments: readonly Segment[], summary: string | null): ExportLink[] {

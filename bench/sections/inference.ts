@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaContext } from 'node-llama-cpp';
-import { MAX_CONTEXT_TOKENS } from '../../src/daemon/inference/generation-model.js';
+import { contextSizeFor } from '../../src/daemon/inference/generation-model.js';
 import { threadBudget } from '../../src/daemon/inference/llama.js';
 import { SHARED_MODELS } from '../../test/helpers/paths.js';
 import { atLeast, reported, type BenchRow, type BenchSection } from '../harness.js';
@@ -33,7 +33,7 @@ const section: BenchSection = {
     const llama = await getLlama({ build: 'never', logLevel: LlamaLogLevel.error });
     llama.maxThreads = threadBudget(llama.cpuMathCores);
     const model = await llama.loadModel({ modelPath: join(SHARED_MODELS, `${MODEL}.gguf`) });
-    const context = await model.createContext({ sequences, contextSize: { max: MAX_CONTEXT_TOKENS } });
+    const context = await model.createContext({ sequences, contextSize: contextSizeFor(model.trainContextSize) });
     const request = { model: MODEL, prompt: PROMPT, max_tokens: MAX_TOKENS, temperature: 0 };
     try {
       const totals = { infer: zero(), stream: zero(), inProcess: zero(), inProcessChunks: zero() };

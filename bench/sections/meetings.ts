@@ -90,9 +90,10 @@ async function sinkChain(state: ServerState, owner: ReturnType<ServerState['crea
   const metadata = recordingMetadata(files, { title: 'bench', language: 'en', audio_source_kind: 'pcm_push', persist_audio: false });
   const transcript = await TranscriptLog.open(files.transcriptFile);
   const meeting = new LiveMeeting(state.meetings, owner, files, metadata, transcript, null);
+  const sink = meeting.sinkFor(meeting.addTrack(null, 'pcm_push'));
   for (let index = 0; index < SEGMENTS; index++) {
     const event: VoiceEvent = { type: 'transcript', text: `${TEXT} ${index}`, duration_ms: 2500, role: 'unknown', segment_index: index, start_ms: index * 3000, end_ms: index * 3000 + 2500 };
-    await meeting.sink(event);
+    await sink(event);
   }
   await transcript.close();
 }

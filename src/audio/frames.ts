@@ -48,3 +48,15 @@ export function samplesOf(bytes: Uint8Array): Int16Array {
   if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 2));
   return new Int16Array(bytes.slice().buffer, 0, Math.floor(bytes.byteLength / 2));
 }
+
+/** Interleaved s16le of `channels` channels as one mono s16le buffer per channel (a call recording: one speaker per channel). */
+export function splitChannels(pcm: Uint8Array, channels: number): Uint8Array[] {
+  const frames = Math.floor(pcm.byteLength / (2 * channels));
+  const input = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  return Array.from({ length: channels }, (_, channel) => {
+    const mono = new Uint8Array(frames * 2);
+    const output = new DataView(mono.buffer);
+    for (let frame = 0; frame < frames; frame++) output.setInt16(frame * 2, input.getInt16((frame * channels + channel) * 2, true), true);
+    return mono;
+  });
+}

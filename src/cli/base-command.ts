@@ -32,10 +32,15 @@ export abstract class CarCommand extends Command {
 
   /** Connects to the daemon the global `--url` names; parsing it here spares commands without flags of their own a `parse` just for it. */
   protected async connect(options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
-    const { flags } = await this.parse();
-    const client = await CarClient.connect({ url: resolveDaemonUrl(flags.url as string | undefined), ...options });
+    const client = await CarClient.connect({ url: resolveDaemonUrl(await this.daemonUrlFlag()), ...options });
     this.clients.push(client);
     return client;
+  }
+
+  /** The daemon URL given on the command line; a command whose own `--url` means something else overrides this. */
+  protected async daemonUrlFlag(): Promise<string | undefined> {
+    const { flags } = await this.parse();
+    return flags.url as string | undefined;
   }
 
   /** Connects and makes one call: the whole conversation of most commands. */
@@ -51,8 +56,7 @@ export abstract class CarCommand extends Command {
     try {
       return await online();
     } catch (error) {
-      const { flags } = await this.parse();
-      if (!(error instanceof DaemonUnreachableError) || flags.url !== undefined || environment().daemonUrl !== undefined) throw error;
+      if (!(error instanceof DaemonUnreachableError) || (await this.daemonUrlFlag()) !== undefined || environment().daemonUrl !== undefined) throw error;
       process.stderr.write(`${error.message}; reading ${resolveStateRoot()} directly\n`);
       return offline();
     }

@@ -1,6 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringArg } from './args.js';
 import type { Ora } from 'ora';
-import { transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult, type MeetingStopReason, type MeetingSummarizeResult } from '../protocol/meeting.js';
+import type { Connection } from '../client/connection.js';
+import {
+  speakerPrefix,
+  transcriptLines,
+  transcriptStamp,
+  type MeetingEntry,
+  type MeetingRecord,
+  type MeetingStartResult,
+  type MeetingStopReason,
+  type MeetingSummarizeResult,
+} from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
 import { ago, isInteractive, newSpinner, table } from './render.js';
 
@@ -49,7 +60,7 @@ export class MeetingView {
     } else if (event.type === 'transcript') {
       this.partial = '';
       this.refresh();
-      this.above(() => process.stdout.write(`[${transcriptStamp(event.start_ms)}] ${event.text}\n`));
+      this.above(() => process.stdout.write(`[${transcriptStamp(event.start_ms)}] ${speakerPrefix(event.role)}${event.text}\n`));
     } else if (event.type === 'error') {
       this.above(() => process.stderr.write(`${event.fatal ? 'error' : 'warning'}: ${event.message}\n`));
     }
@@ -121,13 +132,21 @@ const STOP_REASONS: Record<MeetingStopReason, string> = {
   requested: 'stopped by request',
   end_of_file: 'end of the audio',
   owner_disconnected: 'the recording client disconnected',
+  device_lost: 'a recorded source went away',
   daemon_shutdown: 'the daemon stopped',
   daemon_restart: 'cut off when its daemon stopped',
   error: 'error',
 };
 
-/** `car meeting show`: metadata, summary, then the transcript with `[mm:ss]` stamps. */
+/** `car meeting show`: metadata, summary, then the transcript with `[mm:ss]` stamps and each line's role. */
 export function meetingReport(record: MeetingRecord): string {
+  const summary = record.summary ?? `(none${record.summary_error ? `: ${record.summary_error}` : ''})`;
+  const transcript = record.transcript.length ? transcriptLines(record.transcript) : ['(no speech transcribed)'];
+  return [...meetingHeader(record), '', 'summary', indent(summary), '', 'transcript', ...transcript.map(indent)].join('\n') + '\n';
+}
+
+/** The details of `car meeting show`, one `name      value` line each. */
+export function meetingHeader(record: MeetingRecord): string[] {
   const fields: [string, string | null][] = [
     ['meeting', record.id],
     ['title', record.title],
@@ -138,17 +157,44 @@ export function meetingReport(record: MeetingRecord): string {
     ['duration', record.duration_ms === null ? null : transcriptStamp(record.duration_ms)],
     ['segments', String(record.segment_count)],
     ['source', record.audio_source_kind],
+    ['roles', record.sources?.length ? record.sources.map((source) => `${source.role} (${source.device})`).join(', ') : null],
     ['path', record.path],
   ];
-  const header = fields.filter((field): field is [string, string] => field[1] !== null).map(([name, value]) => `${name.padEnd(10)}${value}`);
-  const summary = record.summary ?? `(none${record.summary_error ? `: ${record.summary_error}` : ''})`;
-  const transcript = record.transcript.length ? transcriptLines(record.transcript) : ['(no speech transcribed)'];
-  return [...header, '', 'summary', indent(summary), '', 'transcript', ...transcript.map(indent)].join('\n') + '\n';
+  return fields.filter((field): field is [string, string] => field[1] !== null).map(([name, value]) => `${name.padEnd(10)}${value}`);
 }
 
-const indent = (text: string) =>
+export const indent = (text: string) =>
   text
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n');
 
+
+/** How often `car meeting show --follow` reads a recording meeting again. */
+const FOLLOW_INTERVAL_MS = 500;
+
+/**
+ * `car meeting show --follow`: the details once, then each transcript line as it is saved
+ * (lines of several streams are shown as they come), until the meeting stops (its outcome
+ * follows) or `signal` aborts. `--json` prints each line as a JSON object, then the record.
+ */
+export async function followMeeting(client: Connection, id: string, signal: AbortSignal, json: boolean): Promise<void> {
+  const print = (text: string) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  let record = await client.call('meeting.get', { meeting_id: id });
+  if (!json) print([...meetingHeader(record), '', 'transcript'].join('\n'));
+  const shown = new Set<number>();
+  for (;;) {
+    for (const line of record.transcript) {
+      if (shown.has(line.index)) continue;
+      shown.add(line.index);
+      print(json ? JSON.stringify(line) : indent(transcriptLines([line])[0]!));
+    }
+    if (record.status !== 'recording' || signal.aborted) break;
+    await sleep(FOLLOW_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) break;
+    record = await client.call('meeting.get', { meeting_id: id });
+  }
+  if (record.status === 'recording') return;
+  if (json) print(JSON.stringify({ type: 'result', ...record, transcript: undefined }));
+  else print(`\n${meetingOutcome(record)}`);
+}

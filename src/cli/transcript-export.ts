@@ -1,17 +1,20 @@
-import { transcriptLines, transcriptStamp, type MeetingTranscriptResult } from '../protocol/meeting.js';
+import { transcriptLines, type MeetingTranscriptResult } from '../protocol/meeting.js';
 import { subtitles } from '../protocol/subtitles.js';
 
 export const EXPORT_FORMATS = ['md', 'txt', 'srt', 'vtt', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** `car meeting export`: a transcript as Markdown (with the summary), plain text, SubRip, WebVTT or JSON, with times from the segments. */
+/**
+ * `car meeting export`: a transcript as Markdown (with the summary), plain text, SubRip, WebVTT or
+ * JSON, with times from the segments and who spoke (`role: `, WebVTT's `<v role>`).
+ */
 export function exportTranscript(transcript: MeetingTranscriptResult, format: ExportFormat): string {
   const segments = transcript.segments.filter((segment) => /\S/.test(segment.text));
   switch (format) {
     case 'json':
       return JSON.stringify(transcript, null, 2) + '\n';
     case 'txt':
-      return segments.map((segment) => `[${transcriptStamp(segment.start_ms)}] ${segment.text}`).join('\n') + '\n';
+      return transcriptLines(segments).join('\n') + '\n';
     case 'md':
       return markdown(transcript, transcriptLines(segments));
     case 'srt':

@@ -21,7 +21,7 @@ const RAW_EXTENSIONS = /\.(raw|pcm|s16|s16le)$/i;
 export async function openAudioInput(source: string): Promise<AudioInput> {
   // A terminal would be waited on forever for audio that never comes.
   if (source === '-' && process.stdin.isTTY) {
-    throw new CarError('no audio: stdin is a terminal', 'pipe audio in (e.g. `arecord -f S16_LE -r 16000 -c 1 -t raw | car voice transcribe - --stream`) or pass a file', 2);
+    throw new CarError('no audio: stdin is a terminal', 'pipe audio in, pass a file, or leave out - to record the microphone', 2);
   }
   const stream = source === '-' ? process.stdin : createReadStream(source);
   const bytes = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;

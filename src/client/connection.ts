@@ -1,7 +1,18 @@
 import { CarError } from '../errors.js';
 import { ErrorCode, RpcError, type RpcErrorObject } from '../protocol/errors.js';
-import { PROTOCOL_VERSION, type MethodName, type NotificationName, type NotificationParamsOf, type ParamsOf, type ResultOf } from '../protocol/methods.js';
+import {
+  PROTOCOL_VERSION,
+  type MethodName,
+  type NotificationName,
+  type NotificationParamsOf,
+  type ParamsOf,
+  type ResultOf,
+  type ServerRequestName,
+  type ServerRequestParamsOf,
+  type ServerRequestResultOf,
+} from '../protocol/methods.js';
 import type { SessionAuthResult } from '../protocol/core.js';
+import { ClientTools } from './tools.js';
 
 /**
  * What a connection needs of its transport: a WebSocket in Node (`ws`) or in a browser,
@@ -27,7 +38,7 @@ export interface CallOptions {
 export type PendingCall<T> = Promise<T> & { readonly id: number };
 
 export interface SessionOptions {
-  /** `null` skips `session.auth` (a `--no-auth` daemon). */
+  /** `null` skips `session.auth` (a `--no-auth` daemon, or a connection its upgrade signed in) unless a namespace is to be bound. */
   token: string | null;
   /** Authenticate with the host token instead of the client token. */
   asHost?: boolean;
@@ -62,6 +73,7 @@ export class Connection {
   private readonly binaryHandlers = new Set<(frame: Uint8Array) => void>();
   private readonly closeHandlers = new Set<(code: number, reason: string) => void>();
   private closeInfo: { code: number; reason: string } | null = null;
+  private clientTools: ClientTools | null = null;
   /** The `session.auth` result, when auth ran. */
   auth: SessionAuthResult | null = null;
 
@@ -90,8 +102,9 @@ export class Connection {
     try {
       const { token, asHost, loginCode, memoryNamespace } = options;
       if (token !== null || loginCode !== undefined || memoryNamespace !== undefined) {
+        // Without a token or code, session.auth only binds the namespace of a connection its upgrade signed in (the browser UI's cookie).
         const params: Record<string, string> =
-          loginCode !== undefined ? { login_code: loginCode } : asHost ? { host_token: token ?? '' } : { token: token ?? '' };
+          loginCode !== undefined ? { login_code: loginCode } : token === null ? {} : asHost ? { host_token: token } : { token };
         if (memoryNamespace !== undefined) params.memory_namespace = memoryNamespace;
         this.auth = (await this.request('session.auth', params)) as SessionAuthResult;
       }
@@ -154,9 +167,16 @@ export class Connection {
     return () => handlers!.delete(handler);
   }
 
-  /** Answers daemon → client requests (§2.3) for one method. */
+  /** Answers daemon → client requests (§2.3) for one method; a thrown error is sent back as its message. */
+  onRequest<M extends ServerRequestName>(method: M, handler: (params: ServerRequestParamsOf<M>) => ServerRequestResultOf<M> | Promise<ServerRequestResultOf<M>>): void;
+  onRequest<M extends string>(method: Exclude<M, ServerRequestName>, handler: RequestHandler): void;
   onRequest(method: string, handler: RequestHandler): void {
     this.requestHandlers.set(method, handler);
+  }
+
+  /** Tools the model may call through this connection: `client.tools.register(name, { description, parameters }, handler)`. */
+  get tools(): ClientTools {
+    return (this.clientTools ??= new ClientTools(this));
   }
 
   /** Receives binary frames from the daemon. */

@@ -8,7 +8,8 @@ export default class Ui extends CarCommand {
   static override summary = 'Open the browser UI the daemon serves, signed in with a one-time link.';
   static override description =
     'Mints a one-time login code (session.login_code: single use, valid for 60 s) and prints http://127.0.0.1:<port>/#code=<code>. ' +
-    'The page trades the code for a session over its WebSocket and then removes it from the address bar; the token itself never goes into a URL. ' +
+    'The page removes the code from the address bar and trades it for a browser session cookie (HttpOnly, SameSite=Strict, 12 h unless CAR_UI_SESSION_TTL says otherwise), so a reload stays signed in; ' +
+    "the page's Sign out button or a daemon restart ends the session. The token itself never goes into a URL. " +
     'With --host the page gets host rights (resolving approvals of other sessions); that needs the host token (CAR_HOST_TOKEN or run/host-token).';
   static override examples = ['<%= config.bin %> ui', '<%= config.bin %> ui --open', '<%= config.bin %> ui --host --open', '<%= config.bin %> ui --json'];
   static override flags = {

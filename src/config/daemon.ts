@@ -29,6 +29,8 @@ export interface DaemonConfig {
   logLevel?: LogLevel;
   /** §23 Connections: caps on open and not-yet-signed-in connections; defaults in the connection gate. */
   connections: Partial<ConnectionLimits>;
+  /** How long the browser UI's session cookie lasts; 12 h in the server unless set. */
+  browserSessionTtlMs?: number;
   /** Everything `ServerState` takes besides the journal, the state root and the auth policy. */
   state: Omit<ServerStateConfig, 'journalDir' | 'stateRoot' | 'auth'>;
 }
@@ -57,20 +59,29 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
       maxConnections: wholeCount('CAR_MAX_CONNECTIONS', env.maxConnections, 'unset it for a quarter of the open-files limit'),
       maxPreAuthConnections: wholeCount('CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections, 'unset it for the default of 64'),
     },
+    browserSessionTtlMs: wholeSeconds('CAR_UI_SESSION_TTL', env.uiSessionTtl, 1, 'unset it for the 12-hour default (43200)'),
     state: {
       handlerTimeoutMs: wholeSeconds('CAR_HANDLER_TIMEOUT', env.handlerTimeout, 1, 'unset it for the 30-minute default'),
       decodeTimeoutMs: wholeSeconds('CAR_LOCAL_DECODE_TIMEOUT_SECS', env.localDecodeTimeout, 0, 'unset it for the 300-second default'),
+      pulls: {
+        maxBytes: byteSize('CAR_PULL_MAX_BYTES', env.pullMaxBytes),
+        stallMs: wholeSeconds('CAR_PULL_STALL_SECS', env.pullStallSecs, 1, 'unset it for the 30-second default'),
+        allowClients: env.pullAllowClients,
+      },
+      remoteTimeoutMs: wholeSeconds('CAR_REMOTE_TIMEOUT_SECS', env.remoteTimeoutSecs, 1, 'unset it for the 120-second default'),
+      toolTimeoutMs: wholeSeconds('CAR_TOOL_TIMEOUT', env.toolTimeout, 1, 'unset it for the 300-second default'),
       admissionOverride: env.inferenceMaxConcurrent,
       // Relative to the directory the daemon was started in (§7.2).
       modelsDir: modelsDir === undefined ? undefined : resolve(modelsDir),
       voice: env.sphinxModelDir === undefined ? undefined : { modelDir: env.sphinxModelDir },
+      soundServer: { pulseServer: env.pulseServer, runtimeDir: env.runtimeDir },
       approvalGate: { enabled: flags.approvals && !env.noApprovals },
     },
   };
 }
 
 /**
- * The `CAR_*` variables that reproduce this daemon's configuration (never tokens), recorded in
+ * The variables that reproduce this daemon's configuration (never tokens), recorded in
  * its lock so `car daemon restart` from any shell starts the same daemon: `CAR_MODELS_DIR`
  * as an absolute path, auth and approvals turned off by variable, and the tuning variables.
  */
@@ -82,11 +93,19 @@ export function daemonVariables(env: CarEnvironment): Record<string, string> {
     ['CAR_NO_APPROVALS', env.noApprovals ? '1' : undefined],
     ['CAR_HANDLER_TIMEOUT', env.handlerTimeout],
     ['CAR_LOCAL_DECODE_TIMEOUT_SECS', env.localDecodeTimeout],
+    ['CAR_TOOL_TIMEOUT', env.toolTimeout],
     ['CAR_INFERENCE_MAX_CONCURRENT', env.inferenceMaxConcurrent],
     ['CAR_SPHINX_MODEL_DIR', env.sphinxModelDir],
     ['CAR_MAX_CONNECTIONS', env.maxConnections],
     ['CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections],
+    ['CAR_UI_SESSION_TTL', env.uiSessionTtl],
     ['CAR_LOG_LEVEL', env.logLevel],
+    ['CAR_PULL_MAX_BYTES', env.pullMaxBytes],
+    ['CAR_PULL_STALL_SECS', env.pullStallSecs],
+    ['CAR_PULL_ALLOW_CLIENTS', env.pullAllowClients ? '1' : undefined],
+    ['CAR_REMOTE_TIMEOUT_SECS', env.remoteTimeoutSecs],
+    // The sound server meetings record from, when it is not the one of the restarting shell's session.
+    ['PULSE_SERVER', env.pulseServer],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
@@ -98,6 +117,17 @@ function wholeSeconds(name: string, raw: string | undefined, min: 0 | 1, hint: s
     throw new ConfigError(`${name} must be ${rule}, got '${raw}'`, hint);
   }
   return Number(raw.trim()) * 1000;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+/** Bytes, or a whole number with a K/M/G/T suffix (powers of 1024). */
+function byteSize(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^(\d+)\s*([KMGT]?)i?B?$/i.exec(raw.trim());
+  const bytes = match ? Number(match[1]) * BYTE_UNITS[match[2]!.toUpperCase()]! : NaN;
+  if (!(bytes >= 1)) throw new ConfigError(`${name} must be a size such as 20G, 500M or a number of bytes, got '${raw}'`, 'unset it for the 128 GiB default');
+  return bytes;
 }
 
 function wholeCount(name: string, raw: string | undefined, hint: string): number | undefined {

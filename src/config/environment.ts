@@ -1,5 +1,5 @@
 /**
- * Every `CAR_*` variable car understands, read here and nowhere else (like ollama's envconfig).
+ * Every `CAR_*` variable car understands (and the few others it needs), read here and nowhere else (like ollama's envconfig).
  * Values are raw strings (trimmed where a blank value means unset); the config module turns
  * them into typed settings and refuses bad ones with a message that names the variable.
  */
@@ -28,13 +28,36 @@ export interface CarEnvironment {
   inferenceMaxConcurrent?: string;
   /** `CAR_LOCAL_DECODE_TIMEOUT_SECS`: bound on one local decode. */
   localDecodeTimeout?: string;
+  /** `CAR_TOOL_TIMEOUT`: seconds a tool call waits for its client when the tool sets no `timeout_ms`. */
+  toolTimeout?: string;
   /** `CAR_MAX_CONNECTIONS` / `CAR_MAX_PREAUTH_CONNECTIONS`: connection caps (§23 Connections). */
   maxConnections?: string;
   maxPreAuthConnections?: string;
+  /** `CAR_UI_SESSION_TTL`: seconds a browser stays signed in after redeeming a `car ui` link. */
+  uiSessionTtl?: string;
   /** `CAR_LOG_LEVEL`: debug, info, warn or error. */
   logLevel?: string;
+  /** `CAR_PULL_MAX_BYTES`: the largest model a pull writes (bytes, or with a K/M/G/T suffix). */
+  pullMaxBytes?: string;
+  /** `CAR_PULL_STALL_SECS`: a pull with no data for this long fails. */
+  pullStallSecs?: string;
+  /** `CAR_PULL_ALLOW_CLIENTS=1`: client-role sessions may pull, not only the host role. */
+  pullAllowClients: boolean;
+  /** `CAR_REMOTE_TIMEOUT_SECS`: a remote model call with no data for this long fails. */
+  remoteTimeoutSecs?: string;
+  /** `MODEL_ENDPOINT`, else `HF_ENDPOINT` (node-llama-cpp's and llama.cpp's names): the Hugging Face mirror `hf:` pulls use. */
+  huggingFaceEndpoint?: string;
+  /** `HF_TOKEN`: sent to the Hugging Face endpoint only, for gated repositories. */
+  huggingFaceToken?: string;
   /** `CI`: no spinners. */
   ci: boolean;
+  /**
+   * `PULSE_SERVER` and `XDG_RUNTIME_DIR`: where the sound server listens (its socket is
+   * `$XDG_RUNTIME_DIR/pulse/native` unless `PULSE_SERVER` names another). Its tools, run by the
+   * daemon, read them themselves; car reads them to say where it looked when none answers.
+   */
+  pulseServer?: string;
+  runtimeDir?: string;
 }
 
 const trimmed = (value: string | undefined): string | undefined => value?.trim() || undefined;
@@ -54,15 +77,28 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnviro
     handlerTimeout: present(env.CAR_HANDLER_TIMEOUT),
     inferenceMaxConcurrent: present(env.CAR_INFERENCE_MAX_CONCURRENT),
     localDecodeTimeout: present(env.CAR_LOCAL_DECODE_TIMEOUT_SECS),
+    toolTimeout: present(env.CAR_TOOL_TIMEOUT),
     maxConnections: present(env.CAR_MAX_CONNECTIONS),
     maxPreAuthConnections: present(env.CAR_MAX_PREAUTH_CONNECTIONS),
+    uiSessionTtl: present(env.CAR_UI_SESSION_TTL),
     logLevel: present(env.CAR_LOG_LEVEL),
+    pullMaxBytes: present(env.CAR_PULL_MAX_BYTES),
+    pullStallSecs: present(env.CAR_PULL_STALL_SECS),
+    pullAllowClients: env.CAR_PULL_ALLOW_CLIENTS === '1',
+    remoteTimeoutSecs: present(env.CAR_REMOTE_TIMEOUT_SECS),
+    huggingFaceEndpoint: trimmed(env.MODEL_ENDPOINT) ?? trimmed(env.HF_ENDPOINT),
+    huggingFaceToken: trimmed(env.HF_TOKEN),
     ci: Boolean(env.CI),
+    pulseServer: trimmed(env.PULSE_SERVER),
+    runtimeDir: present(env.XDG_RUNTIME_DIR),
   };
 }
 
 /** The process's environment, as the CLI and the daemon entry point see it. */
 export const environment = (): CarEnvironment => readEnvironment();
+
+/** One variable a user named (a remote model's `--api-key-env`), read when it is used, so a restarted daemon picks up a new value. */
+export const namedVariable = (name: string): string | undefined => trimmed(process.env[name]);
 
 /** The environment of a daemon child process: this process's, with `overrides` on top. */
 export const childEnvironment = (overrides: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, ...overrides });

@@ -59,7 +59,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       : AuthPolicy.disabled();
     state = ServerState.withConfig({ ...options.state, journalDir, stateRoot, auth });
 
-    const server = await serve(state, { host: options.bind, port: options.port, connections: options.connections }).catch((error: NodeJS.ErrnoException) => {
+    const server = await serve(state, { host: options.bind, port: options.port, connections: options.connections, browserSessionTtlMs: options.browserSessionTtlMs }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new CarError(`port ${options.port} is in use`, 'pass --port or stop the other process');
       if (error.code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot bind to ${options.bind}: no such local address`, 'pass --bind with an address of this machine');
       throw error;

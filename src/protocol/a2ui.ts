@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { accepts, carries, defineMethods, defineNotifications, returns } from './descriptor.js';
+import { accepts, defineMethods, defineNotifications } from './descriptor.js';
 import { isLoopbackHost } from './text.js';
-import type { HostEvent } from './host.js';
+import { hostEvent } from './host.js';
 
 /** A2UI surfaces (PROTOCOL.md §17): envelopes, the basic catalog, limits, records, methods and events. */
 
@@ -28,18 +28,20 @@ export const A2UI_CATALOG_IDS = [
   'basic',
 ] as const;
 
-export interface A2uiLimits {
-  maxSurfaces: number;
-  maxComponentsPerSurface: number;
-  maxEnvelopeBytes: number;
-  maxDataModelBytes: number;
-  /** OURS: the whole surface record serialised, so one surface (and each event carrying it) stays well under the 16 MiB a reader may fall behind. */
-  maxSurfaceBytes: number;
-  maxStringBytes: number;
-  maxDepth: number;
-  surfaceTtlSeconds: number;
-  maxIngestEnvelopes: number;
-}
+export const a2uiLimits = z
+  .object({
+    maxSurfaces: z.number().int(),
+    maxComponentsPerSurface: z.number().int(),
+    maxEnvelopeBytes: z.number().int().describe('one envelope, serialised'),
+    maxDataModelBytes: z.number().int(),
+    maxSurfaceBytes: z.number().int().describe('the whole surface record serialised, so one surface (and each event carrying it) stays well under the 16 MiB a reader may fall behind'),
+    maxStringBytes: z.number().int().describe('per string value'),
+    maxDepth: z.number().int().describe('levels of JSON nesting'),
+    surfaceTtlSeconds: z.number().int().describe('measured from the last successful update'),
+    maxIngestEnvelopes: z.number().int().describe('per a2ui.ingest call'),
+  })
+  .meta({ id: 'A2uiLimits' });
+export type A2uiLimits = z.output<typeof a2uiLimits>;
 
 // ---------------------------------------------------------------------------
 // Envelopes (A2UI v0.9, §17.2). Component properties the store does not interpret are kept.
@@ -114,58 +116,86 @@ export const a2uiEnvelopeSchema = z
   });
 export type A2uiEnvelope = z.output<typeof a2uiEnvelopeSchema>;
 
-export type A2uiComponent = { id: string; component: A2uiComponentName; child?: string; children?: string[] | Record<string, unknown> } & Record<string, unknown>;
+/** A stored component: its catalog type, its children by id, and every other property as the agent sent it. */
+export const a2uiComponent = z.looseObject({
+  id: z.string(),
+  component: z.enum(A2UI_COMPONENTS),
+  child: z.string().optional(),
+  children: z.union([z.array(z.string()), z.record(z.string(), z.unknown())]).optional(),
+});
+export type A2uiComponent = z.output<typeof a2uiComponent>;
 
 // ---------------------------------------------------------------------------
 // Records (§17.5)
 
-export type A2uiSurfaceOwner = { kind: 'session'; sessionId: string } | { kind: 'a2a'; taskId: string | null; contextId: string | null; endpoint: string | null };
+export const a2uiSurfaceOwner = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('session'), sessionId: z.string() }),
+    z.object({ kind: z.literal('a2a'), taskId: z.string().nullable(), contextId: z.string().nullable(), endpoint: z.string().nullable() }),
+  ])
+  .describe('visible to everyone; route credentials never appear here')
+  .meta({ id: 'A2uiSurfaceOwner' });
+export type A2uiSurfaceOwner = z.output<typeof a2uiSurfaceOwner>;
 
-export interface A2uiSurface {
-  surfaceId: string;
-  catalogId: string;
-  theme: Record<string, unknown> | null;
-  sendDataModel: boolean;
-  components: Record<string, A2uiComponent>;
-  dataModel: Record<string, unknown>;
-  owner: A2uiSurfaceOwner;
-  revision: number;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string;
-}
+export const a2uiSurface = z
+  .object({
+    surfaceId: z.string(),
+    catalogId: z.string(),
+    theme: z.record(z.string(), z.unknown()).nullable(),
+    sendDataModel: z.boolean(),
+    components: z.record(z.string(), a2uiComponent).describe('by component id'),
+    dataModel: z.record(z.string(), z.unknown()),
+    owner: a2uiSurfaceOwner,
+    revision: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'A2uiSurface' });
+export type A2uiSurface = z.output<typeof a2uiSurface>;
 
-export interface A2uiApplyResult {
-  surfaceId: string;
-  deleted: boolean;
-  surface?: A2uiSurface;
-}
+export const a2uiApplyResult = z
+  .object({
+    surfaceId: z.string(),
+    deleted: z.boolean(),
+    surface: a2uiSurface.optional().describe('the surface after the change; absent when deleted'),
+  })
+  .meta({ id: 'A2uiApplyResult' });
+export type A2uiApplyResult = z.output<typeof a2uiApplyResult>;
 
-export interface A2uiCapabilities {
-  version: typeof A2UI_VERSION;
-  mimeType: string;
-  catalogs: string[];
-  components: string[];
-  limits: A2uiLimits;
-}
+export const a2uiCapabilities = z.object({
+  version: z.literal(A2UI_VERSION),
+  mimeType: z.string(),
+  catalogs: z.array(z.string()).describe('the accepted catalogId values'),
+  components: z.array(z.string()),
+  limits: a2uiLimits,
+});
+export type A2uiCapabilities = z.output<typeof a2uiCapabilities>;
 
 /** The user action as recorded, broadcast and forwarded to an A2A peer. */
-export interface A2uiAction {
-  name: string;
-  surfaceId: string;
-  sourceComponentId: string | null;
-  timestamp: string;
-  context: Record<string, unknown>;
-}
+export const a2uiAction = z.object({
+  name: z.string(),
+  surfaceId: z.string(),
+  sourceComponentId: z.string().nullable(),
+  timestamp: z.string(),
+  context: z.record(z.string(), z.unknown()),
+});
+export type A2uiAction = z.output<typeof a2uiAction>;
 
-export type A2uiRoute =
-  | { kind: 'none'; subscribers: number }
-  | { kind: 'a2a'; endpoint: string; status: 'sent'; http_status: number; response: unknown }
-  | { kind: 'a2a'; endpoint: string; status: 'failed'; error: string };
+export const a2uiRoute = z
+  .union([
+    z.object({ kind: z.literal('none'), subscribers: z.number().int().describe('a2ui subscribers notified') }),
+    z.object({ kind: z.literal('a2a'), endpoint: z.string(), status: z.literal('sent'), http_status: z.number().int(), response: z.unknown().describe("the peer's JSON reply") }),
+    z.object({ kind: z.literal('a2a'), endpoint: z.string(), status: z.literal('failed'), error: z.string() }),
+  ])
+  .describe('where the action went: an A2A continuation, or only the subscribers');
+export type A2uiRoute = z.output<typeof a2uiRoute>;
 
-export type A2uiEventParams =
-  | { kind: 'a2ui.surface_updated' | 'a2ui.surface_deleted'; result: A2uiApplyResult }
-  | { kind: 'a2ui.action'; result: { surfaceId: string; action: A2uiAction; owner: A2uiSurfaceOwner } };
+export const a2uiEventParams = z.union([
+  z.object({ kind: z.enum(['a2ui.surface_updated', 'a2ui.surface_deleted']), result: a2uiApplyResult }),
+  z.object({ kind: z.literal('a2ui.action'), result: z.object({ surfaceId: z.string(), action: a2uiAction, owner: a2uiSurfaceOwner }) }),
+]);
+export type A2uiEventParams = z.output<typeof a2uiEventParams>;
 
 /** The ids under which every direct child component is referenced (`child`, `children`, tab children, modal parts). */
 export function childComponentIds(component: A2uiComponent): string[] {
@@ -242,7 +272,9 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 /** `a2ui.apply`: one envelope, or `{ envelope }`; the envelope itself is checked by the store (catalog and limit errors). */
 export const a2uiApplyParams = z.preprocess(
   (params) => (isPlainObject(params) && Object.keys(params).length === 1 && 'envelope' in params ? params : { envelope: params }),
-  z.strictObject({ envelope: z.record(z.string(), z.unknown(), { error: 'envelope must be an object' }) }),
+  z.strictObject({
+    envelope: z.record(z.string(), z.unknown(), { error: 'envelope must be an object' }).describe('an A2UI v0.9 envelope; the envelope itself may be sent as the params'),
+  }),
 );
 
 const INGEST_KEYS = ['payload', 'owner', 'endpoint', 'routeAuth', 'allowUntrustedEndpoint'];
@@ -291,18 +323,32 @@ export type A2uiActionParams = z.output<typeof a2uiActionParams>;
 export const a2uiEmptyParams = z.strictObject({});
 
 export const a2uiContract = defineMethods({
-  'a2ui.capabilities': { params: a2uiEmptyParams, result: returns<A2uiCapabilities>() },
-  'a2ui.apply': { params: a2uiApplyParams, result: returns<A2uiApplyResult>(), clientParams: accepts<Record<string, unknown>>() },
-  'a2ui.ingest': { params: a2uiIngestParams, result: returns<{ applied: A2uiApplyResult[] }>(), clientParams: accepts<Record<string, unknown>>() },
-  'a2ui.reap': { params: a2uiEmptyParams, result: returns<{ removed: string[] }>() },
-  'a2ui.surfaces': { params: a2uiEmptyParams, result: returns<A2uiSurface[]>() },
-  'a2ui.get': { params: a2uiSurfaceRefParams, result: returns<A2uiSurface | null>() },
-  'a2ui.action': { params: a2uiActionParams, result: returns<{ event: HostEvent; route: A2uiRoute }>() },
-  'a2ui/subscribe': { params: a2uiEmptyParams, result: returns<{ subscribed: true }>() },
-  'a2ui/unsubscribe': { params: a2uiEmptyParams, result: returns<{ subscribed: false }>() },
-  'a2ui/replay': { params: a2uiSurfaceRefParams, result: returns<A2uiSurface | null>() },
+  'a2ui.capabilities': { params: a2uiEmptyParams, result: a2uiCapabilities, summary: 'The A2UI version, catalogs, components and limits this daemon accepts.' },
+  'a2ui.apply': {
+    params: a2uiApplyParams,
+    result: a2uiApplyResult,
+    clientParams: accepts<Record<string, unknown>>(),
+    summary: 'Applies one A2UI v0.9 envelope (or { envelope }) and broadcasts the change.',
+  },
+  'a2ui.ingest': {
+    params: a2uiIngestParams,
+    result: z.object({ applied: z.array(a2uiApplyResult) }),
+    clientParams: accepts<Record<string, unknown>>(),
+    summary: 'Applies every envelope found in an A2A message, task or artifact, all or nothing; a non-loopback endpoint needs an approval.',
+  },
+  'a2ui.reap': { params: a2uiEmptyParams, result: z.object({ removed: z.array(z.string()) }), summary: 'Deletes expired surfaces and their route credentials now.' },
+  'a2ui.surfaces': { params: a2uiEmptyParams, result: z.array(a2uiSurface), summary: 'The live surfaces.' },
+  'a2ui.get': { params: a2uiSurfaceRefParams, result: a2uiSurface.nullable(), summary: 'One live surface, or null.' },
+  'a2ui.action': {
+    params: a2uiActionParams,
+    result: z.object({ event: hostEvent, route: a2uiRoute }),
+    summary: "Records a user's action on a surface and routes it to subscribers and, for an A2A owner, back to the agent.",
+  },
+  'a2ui/subscribe': { params: a2uiEmptyParams, result: z.object({ subscribed: z.literal(true) }), summary: 'This connection receives a2ui.event until it disconnects.' },
+  'a2ui/unsubscribe': { params: a2uiEmptyParams, result: z.object({ subscribed: z.literal(false) }), summary: 'Stops a2ui.event for this connection; idempotent.' },
+  'a2ui/replay': { params: a2uiSurfaceRefParams, result: a2uiSurface.nullable(), summary: 'Same as a2ui.get, for late joiners after subscribing.' },
 });
 
 export const a2uiNotifications = defineNotifications({
-  'a2ui.event': carries<A2uiEventParams>(),
+  'a2ui.event': a2uiEventParams,
 });

@@ -22,6 +22,27 @@ export const ErrorCode = {
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** What each code means and what follows for the connection: the error table of `rpc.discover` and docs/protocol.md. */
+export const ERROR_MEANINGS: Readonly<Record<keyof typeof ErrorCode, string>> = {
+  ParseError: 'The frame is not valid JSON (`id` is null). The connection stays open.',
+  InvalidRequest: 'Not a JSON-RPC 2.0 request: a batch, a null or non-safe-integer id, an id already in flight on this connection, a missing method.',
+  MethodNotFound: 'No such method (before sign-in every request gets -32001 instead).',
+  InvalidParams: 'Params of the wrong shape, type or value; `data.field` names the param when one is to blame.',
+  Internal: 'An unexpected failure in the daemon; the request may have taken effect, so re-read before retrying.',
+  AuthRequired: 'A request before `session.auth`, or a failed sign-in. The daemon then closes the connection (1008).',
+  ApprovalDenied: 'The method approval gate: a human denied the call, or nobody answered in time.',
+  DeadlineExceeded: 'The handler ran past its deadline (`CAR_HANDLER_TIMEOUT`, 30 minutes by default) or a client did not answer a server request in time; the work may have committed, so re-read before retrying.',
+  HandshakeRequired: 'The method needs `server.handshake` first (`host.subscribe`).',
+  VersionMismatch: '`server.handshake` named a protocol version other than 2.',
+  ContentRefused: 'Reserved: a content filter in front of a model refused the request (this daemon has none).',
+  NotFound: 'An unknown session, agent, approval, voice session, meeting, surface, model or file (`data.kind: "not_found"`).',
+  Conflict: 'The id exists already, or the object is in the wrong state: approval already resolved, meeting still recording (`data.kind: "conflict"`).',
+  Forbidden: 'Owned by another session, or the host role is needed (`data.kind: "forbidden"`).',
+  LimitExceeded: 'A size or count limit: A2UI limits, voice sessions, chunk size, login codes (`data.kind: "limit_exceeded"`).',
+  Unavailable: 'An engine or model cannot run here: no model file, a load failure, no speech model (`data.kind: "unavailable"`).',
+  RequestCancelled: 'The client cancelled the request with `$/cancelRequest` (`data.kind: "cancelled"`); streams answer with their own cancelled result instead.',
+};
+
 /** `error.data.kind` for the application codes, so clients can branch without parsing messages. */
 export const ErrorKind: Partial<Record<number, string>> = {
   [ErrorCode.NotFound]: 'not_found',

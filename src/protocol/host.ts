@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { carries, defineMethods, defineNotifications, returns } from './descriptor.js';
+import { defineMethods, defineNotifications } from './descriptor.js';
 import { emptyParams } from './core.js';
 
 /** Host registry: agents, approvals, events, subscriptions (PROTOCOL.md §12). */
@@ -105,84 +105,109 @@ export const resolveApprovalParams = z
   })
   .transform(({ approval_id, approved, resolution, notes }) => ({ approval_id, approved: approved ?? resolution === 'approve', notes: notes ?? null }));
 
-export interface HostAgent {
-  id: string;
-  name: string;
-  kind: string;
-  capabilities: string[];
-  project: string | null;
-  status: AgentStatus;
-  current_task: string | null;
-  pid: number | null;
-  display: Record<string, unknown> | null;
-  metadata: Record<string, unknown>;
-  session_id: string;
-  registered_at: string;
-  updated_at: string;
-}
+const isoTime = z.string().describe('ISO-8601');
 
-export interface HostApprovalResolution {
-  approved: boolean;
-  notes: string | null;
-  by_session: string;
-}
+export const hostAgent = z
+  .object({
+    id: z.string().describe("caller-chosen, or 'agent-' and 12 hex digits"),
+    name: z.string(),
+    kind: z.string(),
+    capabilities: z.array(z.string()),
+    project: z.string().nullable(),
+    status: z.enum(AGENT_STATUSES).describe("new agents start 'idle'"),
+    current_task: z.string().nullable(),
+    pid: z.number().int().nullable(),
+    display: z.record(z.string(), z.unknown()).nullable().describe('free-form, as registered'),
+    metadata: z.record(z.string(), z.unknown()).describe('free-form, as registered'),
+    session_id: z.string().describe('the owning session: only it may change or unregister the agent'),
+    registered_at: isoTime,
+    updated_at: isoTime,
+  })
+  .meta({ id: 'HostAgent' });
+export type HostAgent = z.output<typeof hostAgent>;
 
-export interface HostApproval {
-  id: string;
-  agent_id: string | null;
-  action: string;
-  description: string | null;
-  details: Record<string, unknown>;
-  options: string[];
-  status: ApprovalStatus;
-  required_approvals: number;
-  approvals: number;
-  /** Owning session; `null` for a system approval raised by the method gate (§13). */
-  client_id: string | null;
-  created_at: string;
-  resolved_at: string | null;
-  resolution: HostApprovalResolution | null;
-}
+export const hostApprovalResolution = z.object({
+  approved: z.boolean(),
+  notes: z.string().nullable(),
+  by_session: z.string(),
+});
+export type HostApprovalResolution = z.output<typeof hostApprovalResolution>;
 
-export interface HostEvent {
-  id: string;
-  sequence: number;
-  timestamp: string;
-  kind: string;
-  agent_id: string | null;
-  message: string | null;
-  payload: unknown;
-}
+export const hostApproval = z
+  .object({
+    id: z.string().describe("'approval-' and 12 hex digits"),
+    agent_id: z.string().nullable(),
+    action: z.string().describe("the request's title; 'ws.method:<method>' for the method approval gate"),
+    description: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).describe("the request's context; for the gate, a params preview cut at 512 characters"),
+    options: z.array(z.string()).describe("['approve', 'deny']"),
+    status: z.enum(APPROVAL_STATUSES),
+    required_approvals: z.number().int(),
+    approvals: z.number().int().describe('approve votes so far, one per distinct session'),
+    client_id: z.string().nullable().describe('the owning session; null for a system approval raised by the method approval gate'),
+    created_at: isoTime,
+    resolved_at: isoTime.nullable(),
+    resolution: hostApprovalResolution.nullable(),
+  })
+  .meta({ id: 'HostApproval' });
+export type HostApproval = z.output<typeof hostApproval>;
 
-export interface HostIdentity {
-  version: string;
-  pid: number;
-  state_root: string | null;
-}
+export const hostEvent = z
+  .object({
+    id: z.string(),
+    sequence: z.number().int().describe('per daemon run, from 1, strictly increasing across all kinds'),
+    timestamp: isoTime,
+    kind: z.string().describe("'agent.registered', 'agent.unregistered', 'agent.status_changed', 'approval.requested', 'approval.voted', 'approval.resolved', 'a2ui.surface_updated', 'a2ui.surface_deleted', 'a2ui.action', or a host.notify kind"),
+    agent_id: z.string().nullable(),
+    message: z.string().nullable(),
+    payload: z.unknown().describe("depends on kind: e.g. { agent, updated } for agent.registered, { approval } for approval.*, the caller's payload for host.notify"),
+  })
+  .meta({ id: 'HostEvent' });
+export type HostEvent = z.output<typeof hostEvent>;
 
-export interface HostSubscribeResult {
-  subscribed: true;
-  agents: HostAgent[];
-  approvals: HostApproval[];
-  events: HostEvent[];
-  event_sequence: number;
-  identity: HostIdentity;
-}
+export const hostIdentity = z.object({ version: z.string(), pid: z.number().int(), state_root: z.string().nullable() });
+export type HostIdentity = z.output<typeof hostIdentity>;
+
+export const hostSubscribeResult = z.object({
+  subscribed: z.literal(true),
+  agents: z.array(hostAgent),
+  approvals: z.array(hostApproval),
+  events: z.array(hostEvent).describe(`the last ${SNAPSHOT_EVENTS} events, oldest first`),
+  event_sequence: z.number().int().describe('the highest sequence at snapshot time: keep live events above it, drop older duplicates'),
+  identity: hostIdentity,
+});
+export type HostSubscribeResult = z.output<typeof hostSubscribeResult>;
 
 export const hostContract = defineMethods({
-  'host.subscribe': { params: emptyParams, result: returns<HostSubscribeResult>() },
-  'host.unsubscribe': { params: emptyParams, result: returns<{ subscribed: false }>() },
-  'host.agents': { params: emptyParams, result: returns<HostAgent[]>() },
-  'host.events': { params: hostEventsParams, result: returns<{ events: HostEvent[] }>() },
-  'host.approvals': { params: hostApprovalsParams, result: returns<{ approvals: HostApproval[] }>() },
-  'host.register_agent': { params: registerAgentParams, result: returns<HostAgent>() },
-  'host.unregister_agent': { params: unregisterAgentParams, result: returns<{ ok: true }>() },
-  'host.set_status': { params: setStatusParams, result: returns<HostAgent>() },
-  'host.notify': { params: notifyParams, result: returns<HostEvent>() },
-  'host.request_approval': { params: requestApprovalParams, result: returns<HostApproval>() },
-  'host.resolve_approval': { params: resolveApprovalParams, result: returns<HostApproval>() },
+  'host.subscribe': {
+    params: emptyParams,
+    result: hostSubscribeResult,
+    summary: 'Subscribes the connection to host.event and returns a snapshot of agents, approvals and recent events; needs server.handshake.',
+  },
+  'host.unsubscribe': { params: emptyParams, result: z.object({ subscribed: z.literal(false) }), summary: 'Stops host.event for this connection; idempotent.' },
+  'host.agents': { params: emptyParams, result: z.array(hostAgent), summary: "Every session's host agents." },
+  'host.events': { params: hostEventsParams, result: z.object({ events: z.array(hostEvent).describe('oldest first') }), summary: `The last events of the history (a ring of ${MAX_HOST_EVENTS}).` },
+  'host.approvals': { params: hostApprovalsParams, result: z.object({ approvals: z.array(hostApproval).describe('newest first') }), summary: 'Approvals, optionally of one status.' },
+  'host.register_agent': {
+    params: registerAgentParams,
+    result: hostAgent,
+    summary: "Registers (or updates) an agent owned by this session; an id owned by another session is refused.",
+  },
+  'host.unregister_agent': { params: unregisterAgentParams, result: z.object({ ok: z.literal(true) }), summary: "Removes one of this session's agents; its pending approvals become cancelled." },
+  'host.set_status': { params: setStatusParams, result: hostAgent, summary: "Sets the status of one of this session's agents (event agent.status_changed)." },
+  'host.notify': { params: notifyParams, result: hostEvent, summary: 'Records and broadcasts a host event of a kind of the caller.' },
+  'host.request_approval': {
+    params: requestApprovalParams,
+    result: hostApproval,
+    summary: "Raises an approval owned by this session; a given agent of the caller flips to 'waiting_for_approval'.",
+  },
+  'host.resolve_approval': {
+    params: resolveApprovalParams,
+    result: hostApproval,
+    summary: 'Votes on an approval: its owner or a host-role session for owned ones, any session for system ones.',
+  },
 });
 
 export const hostNotifications = defineNotifications({
-  'host.event': carries<HostEvent>(),
+  'host.event': hostEvent,
 });

@@ -7,6 +7,8 @@ export * from './inference.js';
 export * from './voice.js';
 export * from './meeting.js';
 export * from './host.js';
+export * from './tools.js';
 export * from './descriptor.js';
 export * from './contract.js';
 export * from './text.js';
+export * from './browser-session.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineMethods, returns } from './descriptor.js';
+import { defineMethods } from './descriptor.js';
 import { emptyParams } from './core.js';
 import { utf8Length } from './text.js';
 
@@ -55,16 +55,20 @@ export const memoryNamespace = z
   .refine((name) => !/[/\\]/.test(name), "must not contain '/' or '\\'; a namespace is a name, not a path")
   .refine((name) => name !== '.' && name !== '..', "must not be '.' or '..'");
 
+/** Words of the body that stand for a fact added without a subject. */
+const SUBJECT_WORDS = 8;
+const SUBJECT_CHARS = 60;
+
 export const addFactParams = z.strictObject({
   /** What the fact is about; when absent, the body's first words (see `subjectOf`). */
-  subject: factSubject.optional(),
+  subject: factSubject.optional().describe(`default: the body's first words (at most ${SUBJECT_WORDS} words, ${SUBJECT_CHARS} characters)`),
   body: factBody,
   kind: factKind.default('pattern'),
 });
 
 export const queryParams = z.strictObject({
   query: queryText,
-  k: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(5),
+  k: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(5).describe('how many facts'),
 });
 
 export const deleteFactParams = z.strictObject({ id: factId });
@@ -77,15 +81,20 @@ export const listFactsParams = z.strictObject({
 
 export const buildContextParams = z.strictObject({
   query: queryText,
-  model_context_window: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+  model_context_window: z.number().int('must be a whole number').min(1, 'must be at least 1').optional().describe('the budget is min(8192, this / 2) tokens'),
 });
 
-export const persistParams = z.strictObject({ path: sandboxPath });
-export const loadParams = z.strictObject({ path: sandboxPath });
+const sandboxFile = sandboxPath.describe('relative to <state root>/memory/, or absolute inside it');
+export const persistParams = z.strictObject({ path: sandboxFile });
+export const loadParams = z.strictObject({ path: sandboxFile });
 
-/** Words of the body that stand for a fact added without a subject. */
-const SUBJECT_WORDS = 8;
-const SUBJECT_CHARS = 60;
+const storedFact = {
+  id: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  kind: z.enum(FACT_KINDS),
+  confidence: z.number().min(0).max(1).describe('1.0 for explicit facts, 0.8 for meeting transcript facts'),
+};
 
 /** The subject of a fact added without one: the first words of its body's first line, shortened with an ellipsis. */
 export function subjectOf(body: string): string {
@@ -96,51 +105,56 @@ export function subjectOf(body: string): string {
 }
 
 /** One `memory.query` hit (UPSTREAM fields plus `id` and `score`). */
-export interface MemoryHit {
-  id: string;
-  subject: string;
-  body: string;
-  kind: FactKind;
-  confidence: number;
-  score: number;
-}
+export const memoryHit = z.object({ ...storedFact, score: z.number().describe('relevance; higher is better') }).meta({ id: 'MemoryHit' });
+export type MemoryHit = z.output<typeof memoryHit>;
 
 /** One stored fact as `memory.list` returns it. */
-export interface MemoryFact {
-  id: string;
-  subject: string;
-  body: string;
-  kind: FactKind;
-  confidence: number;
-  source: FactSource;
-  created_at: string;
-}
+export const memoryFact = z
+  .object({ ...storedFact, source: z.enum(FACT_SOURCES).describe("'ws' (memory.add_fact), 'meeting' (a transcript segment) or 'load' (memory.load)"), created_at: z.string() })
+  .meta({ id: 'MemoryFact' });
+export type MemoryFact = z.output<typeof memoryFact>;
 
-export interface ListFactsResult {
-  facts: MemoryFact[];
-  /** Every fact in the graph, so a client can tell when it has paged to the end. */
-  fact_count: number;
-}
+export const listFactsResult = z.object({
+  facts: z.array(memoryFact).describe('newest first'),
+  fact_count: z.number().int().describe('every fact in the graph, so a client can tell when it has paged to the end'),
+});
+export type ListFactsResult = z.output<typeof listFactsResult>;
 
-export interface AddFactResult {
-  id: string;
-  fact_count: number;
-}
+export const addFactResult = z.object({
+  id: z.string().describe('an identical (subject, body, kind) already present keeps its id'),
+  fact_count: z.number().int(),
+});
+export type AddFactResult = z.output<typeof addFactResult>;
 
-export interface DeleteFactResult {
-  id: string;
-  deleted: boolean;
-  kind: FactKind | null;
-  fact_count: number;
-}
+export const deleteFactResult = z.object({
+  id: z.string(),
+  deleted: z.boolean().describe('false for an unknown id (deleting is idempotent)'),
+  kind: z.enum(FACT_KINDS).nullable(),
+  fact_count: z.number().int(),
+});
+export type DeleteFactResult = z.output<typeof deleteFactResult>;
+
+const factCount = z.number().int().min(0);
 
 export const memoryContract = defineMethods({
-  'memory.add_fact': { params: addFactParams, result: returns<AddFactResult>() },
-  'memory.query': { params: queryParams, result: returns<MemoryHit[]>() },
-  'memory.fact_count': { params: emptyParams, result: returns<number>() },
-  'memory.list': { params: listFactsParams, result: returns<ListFactsResult>() },
-  'memory.delete': { params: deleteFactParams, result: returns<DeleteFactResult>() },
-  'memory.build_context': { params: buildContextParams, result: returns<string>() },
-  'memory.persist': { params: persistParams, result: returns<number>() },
-  'memory.load': { params: loadParams, result: returns<number>() },
+  'memory.add_fact': { params: addFactParams, result: addFactResult, summary: "Adds a fact to the graph the session resolves to; an identical fact is not duplicated." },
+  'memory.query': { params: queryParams, result: z.array(memoryHit), summary: 'The k facts that best match the query (FTS5 BM25, ties by recency).' },
+  'memory.fact_count': { params: emptyParams, result: factCount, summary: 'The number of facts in the graph the session resolves to.' },
+  'memory.list': { params: listFactsParams, result: listFactsResult, summary: "A page of the graph's facts, newest first." },
+  'memory.delete': { params: deleteFactParams, result: deleteFactResult, summary: 'Deletes a fact by id; an unknown id answers deleted: false.' },
+  'memory.build_context': {
+    params: buildContextParams,
+    result: z.string().describe('Constraints, Facts and Conversation sections, within min(8192, model_context_window / 2) tokens'),
+    summary: 'Assembles a prompt context from the graph for a query.',
+  },
+  'memory.persist': {
+    params: persistParams,
+    result: factCount.describe('facts written'),
+    summary: 'Writes the whole graph to a JSON file inside <state root>/memory/.',
+  },
+  'memory.load': {
+    params: loadParams,
+    result: factCount.describe('facts loaded'),
+    summary: 'Replaces the graph with a file from <state root>/memory/; into the shared graph it needs an approval.',
+  },
 });

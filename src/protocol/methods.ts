@@ -1,5 +1,5 @@
-import type { Contract, Notifications } from './contract.js';
-import type { DescriptorParams, DescriptorResult, NotificationPayload } from './descriptor.js';
+import type { Contract, Notifications, ServerRequests } from './contract.js';
+import type { DescriptorParams, DescriptorResult, NotificationPayload, ServerRequestParams, ServerRequestResult } from './descriptor.js';
 
 /** Each method's client params and result, derived from the descriptors of contract.ts. */
 type ContractMethodMap = { [M in keyof Contract]: { params: DescriptorParams<Contract[M]>; result: DescriptorResult<Contract[M]> } };
@@ -16,5 +16,9 @@ export type ParamsOf<M extends MethodName> = MethodMap[M] extends { params: infe
 export type ResultOf<M extends MethodName> = MethodMap[M] extends { result: infer R } ? R : never;
 export type NotificationName = keyof NotificationMap & string;
 export type NotificationParamsOf<N extends NotificationName> = NotificationMap[N];
+
+export type ServerRequestName = keyof ServerRequests & string;
+export type ServerRequestParamsOf<M extends ServerRequestName> = ServerRequestParams<ServerRequests[M]>;
+export type ServerRequestResultOf<M extends ServerRequestName> = ServerRequestResult<ServerRequests[M]>;
 
 export const PROTOCOL_VERSION = 2;

@@ -1,4 +1,5 @@
-import type { TranscriptSegment } from './meeting.js';
+import { speakerPrefix, type TranscriptSegment } from './meeting.js';
+import { UNLABELLED_ROLE } from './voice.js';
 
 /** SubRip and WebVTT from transcript segments, shared by `car meeting export` and the browser UI's downloads. */
 
@@ -17,14 +18,27 @@ export function subtitleStamp(ms: number, format: SubtitleFormat): string {
   return `${pad(Math.floor(whole / 3_600_000))}:${pad(Math.floor(whole / 60_000) % 60)}:${pad(Math.floor(whole / 1000) % 60)}${format === 'srt' ? ',' : '.'}${pad(whole % 1000, 3)}`;
 }
 
-/** One cue per segment with text; a cue ends at least a millisecond after it starts, as players require. */
-export function subtitles(segments: readonly Pick<TranscriptSegment, 'start_ms' | 'end_ms' | 'text'>[], format: SubtitleFormat): string {
+/** A segment as subtitles need it: its role, when known, names the speaker. */
+export type SubtitleSegment = Pick<TranscriptSegment, 'start_ms' | 'end_ms' | 'text'> & { role?: string };
+
+/**
+ * One cue per segment with text; a cue ends at least a millisecond after it starts, as players
+ * require. Who speaks: `role: ` before a SubRip cue's text, a WebVTT voice span (`<v role>`).
+ */
+export function subtitles(segments: readonly SubtitleSegment[], format: SubtitleFormat): string {
   const cues = segments
     .filter((segment) => /\S/.test(segment.text))
     .map((segment, index) => {
       const start = playable(segment.start_ms);
       const end = Math.max(playable(segment.end_ms), start + 1);
-      return `${format === 'srt' ? `${index + 1}\n` : ''}${subtitleStamp(start, format)} --> ${subtitleStamp(end, format)}\n${segment.text}\n`;
+      const text = format === 'srt' ? `${speakerPrefix(segment.role)}${segment.text}` : vttText(segment);
+      return `${format === 'srt' ? `${index + 1}\n` : ''}${subtitleStamp(start, format)} --> ${subtitleStamp(end, format)}\n${text}\n`;
     });
   return format === 'srt' ? cues.join('\n') : `WEBVTT\n\n${cues.join('\n')}`;
+}
+
+/** A WebVTT cue's text, escaped as WebVTT requires; a voice span names the speaker when there is one. */
+function vttText(segment: SubtitleSegment): string {
+  const text = segment.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return segment.role && segment.role !== UNLABELLED_ROLE ? `<v ${segment.role.replace(/[&<>]/g, '')}>${text}` : text;
 }

@@ -1,3 +1,3 @@
 export { streamInference, type StreamOptions } from './inference.js';
-export { recordMeeting, type RecordOptions } from './meeting.js';
-export { sendAudio, transcribe, type AudioInput, type SendOptions, type TranscribeOptions } from './voice.js';
+export { recordCapture, recordMeeting, type PushOptions, type RecordOptions, type RecordOutcome } from './meeting.js';
+export { dictate, sendAudio, transcribe, type AudioInput, type DictateOptions, type SendOptions, type TranscribeOptions } from './voice.js';

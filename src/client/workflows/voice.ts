@@ -1,8 +1,9 @@
+import { splitChannels } from '../../audio/frames.js';
 import { CarError } from '../../errors.js';
-import { BYTES_PER_SAMPLE, encodeVoiceFrame, type VoiceEvent, type VoiceStopResult } from '../../protocol/voice.js';
+import { BYTES_PER_SAMPLE, encodeVoiceFrame, type CaptureSourceSpec, type VoiceEvent, type VoiceSessionInfo, type VoiceStopResult } from '../../protocol/voice.js';
 import type { Connection } from '../connection.js';
 
-/** Voice workflows over any connection: stream audio to a voice session as binary frames, and transcribe a whole input. */
+/** Voice workflows over any connection: stream audio to a voice session as binary frames, transcribe a whole input, dictate from a source the daemon records. */
 
 export interface AudioInput {
   sampleRate: number;
@@ -46,9 +47,42 @@ export async function transcribe(client: Connection, input: AudioInput, options:
   });
   try {
     const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
-    await sendAudio(client, sessionId, input, { realtime: options.realtime, signal });
+    await sendAudio(client, [sessionId], input, { realtime: options.realtime, signal });
     if (fatal) throw new CarError(`transcription failed: ${fatal}`, 'check `car voice providers` and the daemon log');
     return await client.call('voice.transcribe_stream.stop', { session_id: sessionId });
+  } finally {
+    unsubscribe();
+  }
+}
+
+export interface DictateOptions {
+  partials: boolean;
+  /** Called once the daemon records (says which source), and for each event. */
+  onStarted(started: VoiceSessionInfo): void;
+  onEvent(event: VoiceEvent): void;
+  /** Aborting (Ctrl-C) ends the dictation; what was heard is still transcribed. */
+  signal: AbortSignal;
+}
+
+/** A voice session the daemon records from a sound-server source until `signal` aborts; events arrive through `onEvent` meanwhile. */
+export async function dictate(client: Connection, source: CaptureSourceSpec, options: DictateOptions): Promise<VoiceStopResult> {
+  const started = await client.call('voice.transcribe_stream.start', { audio_source: { kind: 'capture', sources: [source] }, options: { partials: options.partials } });
+  let fatal: string | null = null;
+  const failed = new AbortController();
+  const unsubscribe = client.on('voice.event', ({ session_id, event }) => {
+    if (session_id !== started.session_id) return;
+    if (event.type === 'error' && event.fatal) {
+      fatal = event.message;
+      failed.abort();
+    }
+    options.onEvent(event);
+  });
+  try {
+    options.onStarted(started);
+    const ended = AbortSignal.any([options.signal, failed.signal]);
+    await new Promise<void>((resolve) => (ended.aborted ? resolve() : ended.addEventListener('abort', () => resolve(), { once: true })));
+    if (fatal) throw new CarError(`dictation stopped: ${fatal}`, 'check the source with `car voice devices`, then start again');
+    return await client.call('voice.transcribe_stream.stop', { session_id: started.session_id });
   } finally {
     unsubscribe();
   }
@@ -62,10 +96,11 @@ export interface SendOptions {
 }
 
 /**
- * Streams `input` to voice session `sessionId` as binary frames until the input ends or
- * `signal` aborts. The frames already sent are still transcribed before a stop answers.
+ * Streams `input` as binary frames until the input ends or `signal` aborts: all of it to one
+ * voice session, or channel n alone to the n-th of several (a split stereo recording). The
+ * frames already sent are still transcribed before a stop answers.
  */
-export async function sendAudio(client: Connection, sessionId: string, input: AudioInput, options: SendOptions): Promise<void> {
+export async function sendAudio(client: Connection, sessionIds: readonly string[], input: AudioInput, options: SendOptions): Promise<void> {
   const { signal } = options;
   const frameBytes = BYTES_PER_SAMPLE * input.channels;
   const chunkBytes = Math.round((input.sampleRate * FRAME_MS) / 1000) * frameBytes;
@@ -82,12 +117,14 @@ export async function sendAudio(client: Connection, sessionId: string, input: Au
         const due = startedAt + sentBytes / bytesPerMs - performance.now();
         if (due > 0) await sleep(due);
       }
-      client.sendBinary(encodeVoiceFrame(sessionId, seq++, chunk));
+      const parts = sessionIds.length === 1 ? [chunk] : splitChannels(chunk, sessionIds.length);
+      parts.forEach((part, index) => client.sendBinary(encodeVoiceFrame(sessionIds[index]!, seq, part)));
+      seq++;
       sentBytes += chunk.length;
       if (!options.realtime && sentBytes - barrierAt >= (AHEAD_MS / 2) * bytesPerMs) {
         // An empty push resolves once every earlier frame has been decoded: flow control without a reply per frame.
         await barrier;
-        barrier = client.call('voice.transcribe_stream.push', { session_id: sessionId, pcm_b64: '' });
+        barrier = Promise.all(sessionIds.map((sessionId) => client.call('voice.transcribe_stream.push', { session_id: sessionId, pcm_b64: '' })));
         barrierAt = sentBytes;
       }
     }

@@ -2,9 +2,9 @@ import { stringArg } from '../../cli/args.js';
 import { CarCommand } from '../../cli/base-command.js';
 
 export default class ModelsRemove extends CarCommand {
-  static override summary = 'Delete a model file from the models directory (and any partial download of it).';
+  static override summary = 'Delete a model file (and any partial download of it), or remove a remote model.';
   static override aliases = ['models:delete'];
-  static override examples = ['<%= config.bin %> models rm stories260K'];
+  static override examples = ['<%= config.bin %> models rm stories260K', '<%= config.bin %> models rm gpu'];
   static override args = {
     name: stringArg({ description: 'model name (see `car models ls`)', required: true }),
   };

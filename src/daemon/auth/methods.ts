@@ -35,6 +35,11 @@ export const authMethods = (server: AuthHost): MethodTable =>
           server.journal.append('session_authenticated', session.id, { role: 'anonymous', memory_scope: server.memoryScopeOf(session) });
           return withNamespace({ ok: true, auth_enabled: false }, session.memoryNamespace);
         }
+        if (session.authenticated && !presentsCredential(params)) {
+          // Signed in on its upgrade (the browser UI's session cookie): nothing to check, only a namespace to bind.
+          bindNamespace(params.memory_namespace, ctx);
+          return signedIn(session);
+        }
         const presented = presentedCredential(params, server.auth.hint);
         const role = signInRole(presented, server.auth);
         if (role === null) {
@@ -47,8 +52,7 @@ export const authMethods = (server: AuthHost): MethodTable =>
         session.authenticated = true;
         if (role === 'host' || session.role !== 'host') session.role = role;
         server.journal.append('session_authenticated', session.id, { role: session.role, via: presented.kind, memory_scope: server.memoryScopeOf(session) });
-        const result: SessionAuthResult = session.role === 'host' ? { ok: true, auth_enabled: true, role: 'host' } : { ok: true, auth_enabled: true };
-        return withNamespace(result, session.memoryNamespace);
+        return signedIn(session);
       },
     },
 
@@ -92,12 +96,21 @@ function bindNamespace(namespace: string | undefined, { session }: CallContext):
   session.memoryNamespace = namespace;
 }
 
+function signedIn(session: ClientSession): SessionAuthResult {
+  const result: SessionAuthResult = session.role === 'host' ? { ok: true, auth_enabled: true, role: 'host' } : { ok: true, auth_enabled: true };
+  return withNamespace(result, session.memoryNamespace);
+}
+
 function withNamespace(result: SessionAuthResult, namespace: string | null): SessionAuthResult {
   return namespace === null ? result : { ...result, memory_namespace: namespace };
 }
 
 type Credential = { kind: 'token'; value: string } | { kind: 'host_token'; value: string } | { kind: 'login_code'; value: string };
 type AuthChecks = AuthHost['auth'];
+
+function presentsCredential(params: z.output<typeof sessionAuthParams>): boolean {
+  return params.token !== undefined || params.host_token !== undefined || params.login_code !== undefined;
+}
 
 /** Exactly one credential: a token, a host token, or a login code (a code cannot be combined with a token). */
 function presentedCredential(params: z.output<typeof sessionAuthParams>, hint: string): Credential {

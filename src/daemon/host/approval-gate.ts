@@ -2,17 +2,27 @@ import { ConfigError } from '../../errors.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { HostApproval } from '../../protocol/host.js';
 import type { ApprovalGate, CallContext } from '../rpc/method-table.js';
-import type { NewApproval } from './approval-table.js';
+import type { SystemApprovalFields } from './approval-table.js';
 import { paramsPreview } from './params-preview.js';
 
 /** What the gate needs of the host capability: raise a system approval and learn how it ends. */
 export interface ApprovalDesk {
-  raiseSystemApproval(fields: Pick<NewApproval, 'action' | 'description' | 'details'>, sessionId: string): HostApproval;
+  raiseSystemApproval(fields: SystemApprovalFields, sessionId: string): HostApproval;
   whenSettled(approvalId: string, listener: (approval: HostApproval) => void): void;
   endApproval(approvalId: string, status: 'expired' | 'cancelled', sessionId: string | null): void;
 }
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 60_000;
+
+/** An action that is not a method call (a high-risk tool call) put before a human through the gate. */
+export interface ApprovalRequest extends SystemApprovalFields {
+  /** What the refusal names: `tool 'delete_file'`. */
+  subject: string;
+  /** The session the action runs for. */
+  sessionId: string;
+  /** Aborting cancels the approval. */
+  signal: AbortSignal;
+}
 
 /** How an embedder (or `car daemon start --no-approvals`) configures gate 7 (§13). */
 export interface ApprovalGateConfig {
@@ -53,33 +63,41 @@ export class MethodApprovalGate implements ApprovalGate {
 
   awaitApproval(method: string, params: unknown, ctx: CallContext): Promise<void> {
     const { preview, truncated } = paramsPreview(params);
-    const seconds = Math.ceil(this.timeoutMs / 1000);
-    const approval = this.host.raiseSystemApproval(
-      {
-        action: `ws.method:${method}`,
-        description: `session ${ctx.session.id} called ${method}; it runs only if approved within ${seconds}s`,
-        details: { method, session_id: ctx.session.id, params_preview: preview, params_truncated: truncated },
-      },
-      ctx.session.id,
-    );
-    const { signal } = ctx;
+    return this.decide({
+      subject: method,
+      action: `ws.method:${method}`,
+      description: `session ${ctx.session.id} called ${method}; it runs only if approved within ${this.seconds}s`,
+      details: { method, session_id: ctx.session.id, params_preview: preview, params_truncated: truncated },
+      sessionId: ctx.session.id,
+      signal: ctx.signal,
+    });
+  }
+
+  /** Raises a system approval and resolves once it is approved; rejects with `-32003` on deny, expiry or cancellation. */
+  decide({ subject, sessionId, signal, ...fields }: ApprovalRequest): Promise<void> {
+    const approval = this.host.raiseSystemApproval(fields, sessionId);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => this.host.endApproval(approval.id, 'expired', null), this.timeoutMs);
-      const cancel = () => this.host.endApproval(approval.id, 'cancelled', ctx.session.id);
+      const cancel = () => this.host.endApproval(approval.id, 'cancelled', sessionId);
       this.host.whenSettled(approval.id, (settled) => {
         clearTimeout(timer);
         signal.removeEventListener('abort', cancel);
         if (settled.status === 'approved') resolve();
-        else reject(refusal(method, settled, seconds));
+        else reject(refusal(subject, settled, this.seconds));
       });
       if (signal.aborted) cancel();
       else signal.addEventListener('abort', cancel, { once: true });
     });
   }
+
+  /** The wait before expiry, in whole seconds, as messages state it. */
+  get seconds(): number {
+    return Math.ceil(this.timeoutMs / 1000);
+  }
 }
 
-function refusal(method: string, approval: HostApproval, seconds: number): RpcError {
-  const what = `approval '${approval.id}' for ${method}`;
+function refusal(subject: string, approval: HostApproval, seconds: number): RpcError {
+  const what = `approval '${approval.id}' for ${subject}`;
   const message =
     approval.status === 'denied'
       ? `${what} was denied, so the call did not run; ask whoever denied it, then retry`

@@ -6,6 +6,10 @@ import { randomHex } from '../ids.js';
 const MAX_RESOLVED_APPROVALS = 500;
 
 export type NewApproval = Pick<HostApproval, 'agent_id' | 'action' | 'description' | 'details' | 'required_approvals' | 'client_id'>;
+/** What a system approval shows; `journaled_details` replaces `details` in the journal when they hold what must not be kept (a tool call's parameters). */
+export interface SystemApprovalFields extends Pick<NewApproval, 'action' | 'description' | 'details'> {
+  journaled_details?: Record<string, unknown>;
+}
 export type FinalStatus = Exclude<ApprovalStatus, 'pending'>;
 type SettledListener = (approval: HostApproval) => void;
 

@@ -16,7 +16,7 @@ import { notificationFrame, type ClientSession } from '../sessions/client-sessio
 import type { CapabilityHost } from '../state/capability.js';
 import { AgentTable, type AgentRegistration } from './agent-table.js';
 import { MethodApprovalGate, type ApprovalGateConfig } from './approval-gate.js';
-import { ApprovalTable, type NewApproval } from './approval-table.js';
+import { ApprovalTable, type NewApproval, type SystemApprovalFields } from './approval-table.js';
 import { EventLog, type EventFields } from './event-log.js';
 import { assertFreeFormSize } from './json-limit.js';
 
@@ -34,6 +34,8 @@ export class HostState {
   private readonly agents = new AgentTable();
   private readonly approvals = new ApprovalTable();
   private readonly subscribers = new Set<ClientSession>();
+  /** The journal's stand-in for the details of pending approvals that carry what must not be journaled. */
+  private readonly journaledDetails = new Map<string, Record<string, unknown>>();
 
   /** Gate 7 (§13), raising its approvals here. */
   readonly approvalGate: MethodApprovalGate;
@@ -164,8 +166,8 @@ export class HostState {
   }
 
   /** A system approval (`client_id: null`) for the method gate; any authenticated session may resolve it. */
-  raiseSystemApproval(fields: Pick<NewApproval, 'action' | 'description' | 'details'>, sessionId: string): HostApproval {
-    return this.raise({ ...fields, agent_id: null, required_approvals: 1, client_id: null }, sessionId);
+  raiseSystemApproval({ journaled_details, ...fields }: SystemApprovalFields, sessionId: string): HostApproval {
+    return this.raise({ ...fields, agent_id: null, required_approvals: 1, client_id: null }, sessionId, journaled_details);
   }
 
   whenSettled(approvalId: string, listener: (approval: HostApproval) => void): void {
@@ -178,9 +180,10 @@ export class HostState {
     if (approval) this.announceSettled(approval, sessionId);
   }
 
-  private raise(fields: NewApproval, sessionId: string): HostApproval {
+  private raise(fields: NewApproval, sessionId: string, journaledDetails?: Record<string, unknown>): HostApproval {
     const approval = this.approvals.create(fields);
-    this.core.journal.append('approval_requested', sessionId, { ...approval });
+    if (journaledDetails) this.journaledDetails.set(approval.id, journaledDetails);
+    this.core.journal.append('approval_requested', sessionId, this.journaled(approval));
     this.emit('approval.requested', {
       agent_id: approval.agent_id,
       message: `approval '${approval.id}' requested: ${approval.action}`,
@@ -191,7 +194,8 @@ export class HostState {
 
   /** Journals and emits a final approval, then gives its agent back the status it had before, once nothing else keeps it waiting. */
   private announceSettled(approval: HostApproval, sessionId: string | null): void {
-    this.core.journal.append('approval_resolved', sessionId, { ...approval });
+    this.core.journal.append('approval_resolved', sessionId, this.journaled(approval));
+    this.journaledDetails.delete(approval.id);
     this.emit('approval.resolved', {
       agent_id: approval.agent_id,
       message: `approval '${approval.id}' ${approval.status}`,
@@ -201,6 +205,11 @@ export class HostState {
     if (!agent || this.approvals.pending((other) => other.agent_id === agent.id).length > 0) return;
     const previous = this.agents.takeStatusBeforeApproval(agent);
     if (previous !== undefined) this.changeStatus(agent, previous, undefined, sessionId, null, null);
+  }
+
+  private journaled(approval: HostApproval): Record<string, unknown> {
+    const details = this.journaledDetails.get(approval.id);
+    return details ? { ...approval, details } : { ...approval };
   }
 
   private changeStatus(

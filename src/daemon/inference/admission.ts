@@ -16,48 +16,34 @@ interface Waiter {
   grant(permit: Permit): void;
 }
 
+/** What `InferenceAdmission.status` reports; the remote gates are added by the inference capability. */
+export type LocalAdmissionStatus = Omit<AdmissionStatus, 'remote'>;
+
 /**
- * The process-wide semaphore in front of inference (PROTOCOL.md §11.2): parallel calls
- * queue in FIFO order instead of exhausting RAM with KV caches. A released permit is
- * handed straight to the oldest waiter, so a newcomer can never overtake the queue.
+ * A FIFO semaphore (PROTOCOL.md §11.2): parallel calls queue in arrival order instead of
+ * exhausting what the permits stand for. A released permit is handed straight to the oldest
+ * waiter, so a newcomer can never overtake the queue.
  */
-export class InferenceAdmission {
-  readonly permitsTotal: number;
-  readonly source: AdmissionStatus['source'];
-  readonly envOverride: string;
-  readonly hostRamBytes = totalmem();
-  private inUse = 0;
+export class PermitQueue {
+  private used = 0;
   /** Insertion-ordered, so iteration is FIFO and a leaving waiter is removed in O(1). */
   private readonly waiters = new Set<Waiter>();
 
-  /** `permits` comes from an embedder's config and beats `envOverride` (the raw `CAR_INFERENCE_MAX_CONCURRENT`); else RAM. */
-  constructor(permits?: number, envOverride?: string) {
-    if (permits !== undefined) {
-      if (!Number.isInteger(permits) || permits < 1 || permits > ENV_PERMITS_MAX) {
-        throw new ConfigError(`admissionPermits must be an integer from 1 to ${ENV_PERMITS_MAX}, got ${permits}`);
-      }
-      this.permitsTotal = permits;
-      this.source = 'config';
-      this.envOverride = '';
-      return;
-    }
-    const raw = envOverride;
-    if (raw !== undefined && raw !== '') {
-      this.permitsTotal = parseEnvPermits(raw);
-      this.source = 'env';
-      this.envOverride = raw;
-      return;
-    }
-    this.permitsTotal = Math.min(RAM_PERMITS_MAX, Math.max(1, Math.floor(this.hostRamBytes / BYTES_PER_PERMIT)));
-    this.source = 'ram';
-    this.envOverride = '';
+  constructor(readonly permitsTotal: number) {}
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  get queued(): number {
+    return this.waiters.size;
   }
 
   /** Resolves with a permit in FIFO order; rejects with the signal's reason if it aborts first (the waiter leaves the queue). */
   acquire(signal?: AbortSignal): Promise<Permit> {
     signal?.throwIfAborted();
-    if (this.inUse < this.permitsTotal && this.waiters.size === 0) {
-      this.inUse++;
+    if (this.used < this.permitsTotal && this.waiters.size === 0) {
+      this.used++;
       return Promise.resolve(this.newPermit());
     }
     return new Promise<Permit>((resolve, reject) => {
@@ -76,18 +62,6 @@ export class InferenceAdmission {
     });
   }
 
-  status(): AdmissionStatus {
-    return {
-      permits_total: this.permitsTotal,
-      permits_available: this.permitsTotal - this.inUse,
-      permits_in_use: this.inUse,
-      env_override: this.envOverride,
-      queued: this.waiters.size,
-      source: this.source,
-      host_ram_bytes: this.hostRamBytes,
-    };
-  }
-
   private newPermit(): Permit {
     let held = true;
     return {
@@ -102,12 +76,52 @@ export class InferenceAdmission {
   private handOver(): void {
     const next = this.waiters.values().next();
     if (next.done) {
-      this.inUse--;
+      this.used--;
       return;
     }
     this.waiters.delete(next.value);
     next.value.grant(this.newPermit());
   }
+}
+
+/** The process-wide gate in front of local inference, sized from host RAM unless configured. */
+export class InferenceAdmission extends PermitQueue {
+  readonly source: AdmissionStatus['source'];
+  readonly envOverride: string;
+  readonly hostRamBytes: number;
+
+  /** `permits` comes from an embedder's config and beats `envOverride` (the raw `CAR_INFERENCE_MAX_CONCURRENT`); else RAM. */
+  constructor(permits?: number, envOverride?: string) {
+    const sized = sizePermits(permits, envOverride);
+    super(sized.permitsTotal);
+    this.source = sized.source;
+    this.envOverride = sized.envOverride;
+    this.hostRamBytes = sized.hostRamBytes;
+  }
+
+  status(): LocalAdmissionStatus {
+    return {
+      permits_total: this.permitsTotal,
+      permits_available: this.permitsTotal - this.inUse,
+      permits_in_use: this.inUse,
+      env_override: this.envOverride,
+      queued: this.queued,
+      source: this.source,
+      host_ram_bytes: this.hostRamBytes,
+    };
+  }
+}
+
+function sizePermits(permits: number | undefined, envOverride: string | undefined): { permitsTotal: number; source: AdmissionStatus['source']; envOverride: string; hostRamBytes: number } {
+  const hostRamBytes = totalmem();
+  if (permits !== undefined) {
+    if (!Number.isInteger(permits) || permits < 1 || permits > ENV_PERMITS_MAX) {
+      throw new ConfigError(`admissionPermits must be an integer from 1 to ${ENV_PERMITS_MAX}, got ${permits}`);
+    }
+    return { permitsTotal: permits, source: 'config', envOverride: '', hostRamBytes };
+  }
+  if (envOverride !== undefined && envOverride !== '') return { permitsTotal: parseEnvPermits(envOverride), source: 'env', envOverride, hostRamBytes };
+  return { permitsTotal: Math.min(RAM_PERMITS_MAX, Math.max(1, Math.floor(hostRamBytes / BYTES_PER_PERMIT))), source: 'ram', envOverride: '', hostRamBytes };
 }
 
 function parseEnvPermits(raw: string): number {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ModelInfo, ModelRole, ModelsListResult, SummaryChoice } from '../../protocol/inference.js';
+import type { LocalModelInfo, ModelRole, ModelsListResult, SummaryChoice } from '../../protocol/inference.js';
 import { notFound, unavailable } from '../../protocol/errors.js';
 import { readSetting, type SettingKey } from '../../settings.js';
 import type { ModelRef } from './engine.js';
@@ -99,9 +99,10 @@ export class ModelCatalogue {
     };
   }
 
-  private info(model: Described, generation: Choice | null, embedding: Choice | null, roles: Partial<Record<ModelRole, string>>): ModelInfo {
+  private info(model: Described, generation: Choice | null, embedding: Choice | null, roles: Partial<Record<ModelRole, string>>): LocalModelInfo {
     const capabilities = model.header.capabilities;
-    const info: ModelInfo = {
+    const info: LocalModelInfo = {
+      source: 'local',
       name: model.name,
       file: model.path.slice(model.path.lastIndexOf('/') + 1),
       size_bytes: model.header.size_bytes,

@@ -3,9 +3,22 @@ import type { ChatMessage, GenerateRequest } from '../../protocol/inference.js';
 import { invalidParams } from '../../protocol/errors.js';
 import { unavailableModel, type LlamaModule } from './llama.js';
 import type { Resident } from './model-slot.js';
+import { chatWithTools } from './tool-chat.js';
+import type { ToolRunner } from './tool-runner.js';
 
 /** Per-sequence context cap: node-llama-cpp's "auto" would otherwise size KV caches up to a model's full (often 128K) training context. */
 export const MAX_CONTEXT_TOKENS = 8192;
+/**
+ * Per-sequence context floor: below it a chat template with tool documentation (~600 tokens
+ * on a 512-token vocabulary) and a few turns do not fit. Only toy models are trained on
+ * less (stories260K: 128); they get the floor anyway, and write worse past their training
+ * length, as they would after a context shift.
+ */
+export const MIN_CONTEXT_TOKENS = 2048;
+
+/** node-llama-cpp's `contextSize` for a model trained on `trainContextSize` tokens: "auto" up to the cap, never below the floor. */
+export const contextSizeFor = (trainContextSize: number): number | { max: number } =>
+  trainContextSize < MIN_CONTEXT_TOKENS ? MIN_CONTEXT_TOKENS : { max: MAX_CONTEXT_TOKENS };
 
 export interface GenerationInput {
   prompt?: string;
@@ -18,6 +31,8 @@ export interface GenerationInput {
   seed?: number;
   stop?: string[];
   responseFormat?: GenerateRequest['response_format'];
+  /** The tools the model may call (never with `responseFormat`). */
+  tools?: ToolRunner;
 }
 
 export interface GenerationOutcome {
@@ -65,7 +80,7 @@ export class GenerationModel implements Resident {
 
   /** Tokens one call can see; what memory context is budgeted against. */
   get contextWindow(): number {
-    return this.contexts[0]?.contextSize ?? Math.min(this.model.trainContextSize, MAX_CONTEXT_TOKENS);
+    return this.contexts[0]?.contextSize ?? Math.min(Math.max(this.model.trainContextSize, MIN_CONTEXT_TOKENS), MAX_CONTEXT_TOKENS);
   }
 
   /** Plain prompts go to a model without a chat template as a text completion (it would not understand a made-up template). */
@@ -95,7 +110,7 @@ export class GenerationModel implements Resident {
     };
     const usage = () => ({ inputTokens: sequence.tokenMeter.usedInputTokens, outputTokens: sequence.tokenMeter.usedOutputTokens });
     try {
-      const useChat = input.messages !== undefined || this.hasChatTemplate;
+      const useChat = input.messages !== undefined || input.tools !== undefined || this.hasChatTemplate;
       const { response, metadata } = useChat ? await this.chat(sequence, input, settings) : await this.complete(sequence, input, settings);
       // Text held back while it might have become a stop trigger arrives only in the response.
       if (response.length > text.length && response.startsWith(text)) emit(response.slice(text.length));
@@ -125,6 +140,7 @@ export class GenerationModel implements Resident {
 
   private async chat(sequence: LlamaContextSequence, input: GenerationInput, settings: SamplingSettings) {
     this.chatWrapper ??= this.llama.resolveChatWrapper(this.model);
+    if (input.tools) return chatWithTools(this.llama, sequence, this.chatWrapper, chatHistory(input), settings, input.tools);
     const chat = new this.llama.LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
     try {
       return await chat.generateResponse(chatHistory(input), settings);
@@ -151,7 +167,7 @@ export class GenerationModel implements Resident {
       if (free) return free.getSequence();
       let context: LlamaContext;
       try {
-        context = await this.model.createContext({ sequences: this.sequencesPerContext, contextSize: { max: MAX_CONTEXT_TOKENS } });
+        context = await this.model.createContext({ sequences: this.sequencesPerContext, contextSize: contextSizeFor(this.model.trainContextSize) });
       } catch (error) {
         throw unavailableModel(this.name, this.model.filename ?? this.name, `no context could be created: ${(error as Error).message}`);
       }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ErrorCode, RpcError, internalError } from '../../protocol/errors.js';
+import { ErrorCode, RpcError, internalError, invalidParams } from '../../protocol/errors.js';
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TEMPERATURE,
@@ -8,9 +8,12 @@ import {
   type EmbedResult,
   type GenerateRequest,
   type InferResult,
+  type ModelsListResult,
   type StopReason,
+  type SummaryChoice,
   type embedParams,
 } from '../../protocol/inference.js';
+import type { AdmissionStatus } from '../../protocol/core.js';
 import { log } from '../log.js';
 import { paramsError } from '../rpc/params.js';
 import type { ClientSession } from '../sessions/client-session.js';
@@ -18,14 +21,28 @@ import type { MemoryService } from '../memgine/memory-service.js';
 import type { CapabilityHost, SessionDirectory } from '../state/capability.js';
 import type { InferenceAdmission, Permit } from './admission.js';
 import { ModelCatalogue } from './catalogue.js';
-import { InferenceEngine } from './engine.js';
-import type { GenerationModel, GenerationOutcome } from './generation-model.js';
+import { DecodeDeadline } from './decode-deadline.js';
+import { InferenceEngine, type ModelRef } from './engine.js';
+import type { GenerationInput, GenerationModel, GenerationOutcome } from './generation-model.js';
 import { LazyEngine, type EngineState } from './lazy-engine.js';
-import { ModelPuller } from './model-pull.js';
+import { DEFAULT_PULL_POLICY, ModelPuller, type PullPolicy } from './model-pull.js';
+import { listModels } from './model-listing.js';
+import type { RemoteModel } from './remote/remote-model.js';
+import { RemoteModels } from './remote/remote-models.js';
 import { StreamRegistry } from './streams.js';
+import type { ToolRunner } from './tool-runner.js';
 import { randomHex } from '../ids.js';
 
 const DEFAULT_DECODE_TIMEOUT_S = 300;
+const DEFAULT_REMOTE_TIMEOUT_S = 120;
+
+export interface InferenceOptions {
+  modelsDir?: string;
+  decodeTimeoutMs?: number;
+  /** Remote models: no data from their server for this long fails a call (120 s). */
+  remoteTimeoutMs?: number;
+  pulls?: Partial<PullPolicy>;
+}
 
 type ParsedRequest = z.output<typeof generateRequestParams>;
 
@@ -46,17 +63,21 @@ export interface CallOptions {
   /** `inference.stream.cancel`: stop and return the text so far with `stop_reason: "cancelled"`. */
   cancel?: AbortSignal;
   onText?: (chunk: string) => void;
+  /** The tools the request names, resolved against the caller's registrations. */
+  tools?: ToolRunner;
 }
 
 /**
  * `state.inference` (PROTOCOL.md §11): the lazily started node-llama-cpp engine behind the
- * admission gate, the model catalogue, and the one code path every generation takes —
- * RPC `infer` / `infer_stream` and in-process `generate` alike.
+ * admission gate, the model catalogue, the remote models (each behind its own gate), and
+ * the one code path every generation takes — RPC `infer` / `infer_stream` and in-process
+ * `generate` alike, local or remote.
  */
 export class LocalInference {
   readonly catalogue: ModelCatalogue;
   readonly streams = new StreamRegistry();
   readonly puller: ModelPuller;
+  readonly remotes: RemoteModels;
   private readonly engine: LazyEngine;
   private readonly decodeTimeoutMs: number;
 
@@ -67,11 +88,12 @@ export class LocalInference {
     private readonly memory: Pick<MemoryService, 'buildContext'>,
     private readonly sessions: SessionDirectory,
     injected?: InferenceEngine,
-    options: { modelsDir?: string; decodeTimeoutMs?: number } = {},
+    options: InferenceOptions = {},
   ) {
     this.decodeTimeoutMs = options.decodeTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_S * 1000;
     this.catalogue = new ModelCatalogue(options.modelsDir ?? (core.stateRoot === null ? null : join(core.stateRoot, 'models')), core.stateRoot);
-    this.puller = new ModelPuller(this.catalogue);
+    this.puller = new ModelPuller(this.catalogue, { ...DEFAULT_PULL_POLICY, ...options.pulls });
+    this.remotes = new RemoteModels(core.stateRoot, options.remoteTimeoutMs ?? DEFAULT_REMOTE_TIMEOUT_S * 1000, () => this.catalogue.names());
     this.engine = new LazyEngine(() => InferenceEngine.create({ parallelSequences: admission.permitsTotal }), injected);
     // An injected engine belongs to the embedder, who disposes it.
     if (!injected) core.onClose(() => this.engine.dispose());
@@ -85,6 +107,7 @@ export class LocalInference {
   generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<InferResult> {
     const parsed = generateRequestParams.safeParse(request);
     if (!parsed.success) return Promise.reject(paramsError('generate', generateRequestParams, parsed.error));
+    if (parsed.data.tools?.length) return Promise.reject(invalidParams("generate cannot call tools: they run through the client that registered them, so call 'infer' on its connection", { field: 'tools' }));
     const session = options.sessionId ? (this.sessions.get(options.sessionId) ?? null) : null;
     return this.infer(parsed.data, { method: 'generate', session, signal: options.signal });
   }
@@ -96,21 +119,24 @@ export class LocalInference {
     let permit: Permit | null = null;
     try {
       // Resolved before queueing, so a bad name fails at once; every call awaits the same cached header reads, so calls queue in arrival order.
-      const ref = await this.catalogue.resolve('generation', request.model);
+      const remote = this.remotes.pick('chat', request.model);
+      const ref = remote ?? (await this.catalogue.resolve('generation', request.model));
       model = ref.name;
-      permit = await this.admit(options);
+      if (remote && options.tools) throw invalidParams(`remote model '${remote.name}' cannot call tools yet; use a local model for tool calls, or drop 'tools'`, { field: 'tools' });
+      permit = await this.admit(options, remote);
       const queuedMs = Date.now() - started;
       let firstTokenAt: number | null = null;
+      const onTokens = () => (firstTokenAt ??= Date.now());
       const timeout = new AbortController();
-      const outcome: GenerationOutcome = permit
-        ? await (await this.engine.getEngine()).withGenerationModel(ref, (resident) =>
-            this.decode(resident, request, options, timeout, () => (firstTokenAt ??= Date.now())),
-          )
-        : { text: '', stopReason: 'abort', inputTokens: 0, outputTokens: 0 };
+      const outcome: GenerationOutcome = !permit
+        ? { text: '', stopReason: 'abort', inputTokens: 0, outputTokens: 0 }
+        : remote
+          ? await this.decodeRemote(remote, request, options, onTokens)
+          : await (await this.engine.getEngine()).withGenerationModel(ref as ModelRef, (resident) => this.decode(resident, request, options, timeout, onTokens));
       const stopReason = this.stopReasonOf(outcome, options, timeout.signal);
       const result: InferResult = {
         text: outcome.text,
-        tool_calls: [],
+        tool_calls: [...(options.tools?.calls ?? [])],
         usage: { input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens },
         model_used: ref.name,
         trace_id: traceId,
@@ -128,6 +154,7 @@ export class LocalInference {
         queued_ms: queuedMs,
         stop_reason: stopReason,
         trace_id: traceId,
+        tool_calls: result.tool_calls.length,
       });
       return result;
     } catch (error) {
@@ -142,11 +169,12 @@ export class LocalInference {
     let model = params.model ?? null;
     let permit: Permit | null = null;
     try {
-      const ref = await this.catalogue.resolve('embedding', params.model);
+      const remote = this.remotes.pick('embedding', params.model);
+      const ref = remote ?? (await this.catalogue.resolve('embedding', params.model));
       model = ref.name;
-      permit = await this.admit(options);
+      permit = await this.admit(options, remote);
       const queuedMs = Date.now() - started;
-      const embeddings = await (await this.engine.getEngine()).embed(ref, params.texts, options.signal);
+      const embeddings = remote ? await remote.embed(params.texts, options.signal) : await (await this.engine.getEngine()).embed(ref as ModelRef, params.texts, options.signal);
       this.core.journal.append('inference_completed', options.session?.id ?? null, {
         method: options.method,
         model: ref.name,
@@ -164,6 +192,23 @@ export class LocalInference {
     }
   }
 
+  /** `models.list`: local files and remote models, each role held by one of them. */
+  listModels(check = true): Promise<ModelsListResult> {
+    return listModels(this.catalogue, this.remotes, check);
+  }
+
+  /** The model meeting summaries use: a remote one chosen by setting or role, else the catalogue's choice. */
+  async summaryModel(): Promise<SummaryChoice & { context_length: number | null }> {
+    const remote = this.remotes.choose('summary');
+    if (remote) return { model: remote.model.name, reason: remote.why, context_length: remote.model.config.context_length };
+    return this.catalogue.summaryModel();
+  }
+
+  /** `admission.status`: the local gate and each remote model's. */
+  admissionStatus(): AdmissionStatus {
+    return { ...this.admission.status(), remote: this.remotes.admissionStatus() };
+  }
+
   /** `daemon.status` `inference`: the engine's state, then the generation model's. */
   status(): { state: EngineState; model: string | null } {
     const engine = this.engine.current;
@@ -172,10 +217,10 @@ export class LocalInference {
     return { state: generation.loading ? 'loading' : generation.failed ? 'failed' : 'ready', model: generation.model };
   }
 
-  /** A permit, or `null` when the call was cancelled while it queued. */
-  private async admit(options: CallOptions): Promise<Permit | null> {
+  /** A permit of the local gate or the remote model's own, or `null` when the call was cancelled while it queued. */
+  private async admit(options: CallOptions, remote: RemoteModel | null): Promise<Permit | null> {
     try {
-      return await this.admission.acquire(anySignal(options.signal, options.cancel));
+      return await (remote?.gate ?? this.admission).acquire(anySignal(options.signal, options.cancel));
     } catch (error) {
       if (options.cancel?.aborted && !options.signal?.aborted) return null;
       throw error;
@@ -185,29 +230,22 @@ export class LocalInference {
   private async decode(resident: GenerationModel, request: ParsedRequest, options: CallOptions, timeout: AbortController, onTokens: () => void): Promise<GenerationOutcome> {
     options.signal?.throwIfAborted();
     const system = await this.systemPrompt(request, options.session, resident.contextWindow);
-    const timer = this.decodeTimeoutMs > 0 ? setTimeout(() => timeout.abort(new Error('local decode timeout')), this.decodeTimeoutMs) : undefined;
+    const deadline = new DecodeDeadline(this.decodeTimeoutMs, () => timeout.abort(new Error('local decode timeout')));
     try {
       return await resident.generate(
-        {
-          prompt: request.prompt,
-          messages: request.messages,
-          system,
-          maxTokens: request.max_tokens ?? DEFAULT_MAX_TOKENS,
-          temperature: request.temperature ?? DEFAULT_TEMPERATURE,
-          topP: request.top_p,
-          seed: request.seed,
-          stop: request.stop,
-          responseFormat: request.response_format,
-        },
-        {
-          signal: anySignal(options.signal, options.cancel, timeout.signal),
-          onText: options.onText,
-          onTokens,
-        },
+        { ...generationInput(request, system), tools: options.tools && deadline.excluding(options.tools) },
+        { signal: anySignal(options.signal, options.cancel, timeout.signal), onText: options.onText, onTokens },
       );
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
+  }
+
+  /** The same input a local model gets; the remote model's own stall timeout replaces the local decode timeout. */
+  private async decodeRemote(remote: RemoteModel, request: ParsedRequest, options: CallOptions, onTokens: () => void): Promise<GenerationOutcome> {
+    options.signal?.throwIfAborted();
+    const system = await this.systemPrompt(request, options.session, remote.config.context_length);
+    return remote.generate(generationInput(request, system), { signal: anySignal(options.signal, options.cancel), onText: options.onText, onTokens });
   }
 
   /** `context_query` (§11.3): the caller's memory context goes ahead of its system prompt. */
@@ -242,6 +280,20 @@ export class LocalInference {
     this.core.journal.append('inference_failed', options.session?.id ?? null, { method: options.method, model, error_kind: errorKind(rpcError) });
     return rpcError;
   }
+}
+
+function generationInput(request: ParsedRequest, system: string | undefined): GenerationInput {
+  return {
+    prompt: request.prompt,
+    messages: request.messages,
+    system,
+    maxTokens: request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    temperature: request.temperature ?? DEFAULT_TEMPERATURE,
+    topP: request.top_p,
+    seed: request.seed,
+    stop: request.stop,
+    responseFormat: request.response_format,
+  };
 }
 
 function aborted(signal: AbortSignal): RpcError {

@@ -1,23 +1,23 @@
 import type { z } from 'zod';
-import { RpcError } from '../../protocol/errors.js';
-import { generateRequestParams, inferenceContract, type InferStreamResult, type InferenceStreamEvent } from '../../protocol/inference.js';
+import { RpcError, forbidden } from '../../protocol/errors.js';
+import { generateRequestParams, inferenceContract, type InferStreamResult, type InferenceStreamEvent, type RemoteModelInfo } from '../../protocol/inference.js';
 import { implement, type CallContext, type MethodTable } from '../rpc/method-table.js';
-import type { InferenceAdmission } from './admission.js';
 import type { CallOptions, LocalInference } from './local-inference.js';
+import type { ToolRunnerFactory } from './tool-runner.js';
 
 /** `infer.progress` cadence (§11.3): lets clients use an idle read timeout instead of an absolute one. */
 const PROGRESS_INTERVAL_MS = 10_000;
 
-/** `infer`, `infer_stream`, `inference.stream.cancel`, `embed`, `admission.status`, `models.list` (§11). */
-export const inferenceMethods = (inference: LocalInference, admission: InferenceAdmission): MethodTable =>
+/** `infer`, `infer_stream`, `inference.stream.cancel`, `embed`, `admission.status`, `models.*` (§11, §23, issue 24); `tools` runs the calls the model makes. */
+export const inferenceMethods = (inference: LocalInference, tools: ToolRunnerFactory): MethodTable =>
   implement(inferenceContract, {
     infer: {
-      handler: (params, ctx) => withProgress(ctx, () => inference.infer(params, callOptions(ctx))),
+      handler: (params, ctx) => withProgress(ctx, () => inference.infer(params, { ...callOptions(ctx), tools: tools.runnerFor(params, ctx.session) })),
     },
 
     infer_stream: {
       requiresId: true,
-      handler: (params, ctx) => withProgress(ctx, () => stream(inference, params, ctx)),
+      handler: (params, ctx) => withProgress(ctx, () => stream(inference, tools, params, ctx)),
     },
 
     'inference.stream.cancel': {
@@ -29,11 +29,11 @@ export const inferenceMethods = (inference: LocalInference, admission: Inference
     },
 
     'admission.status': {
-      handler: (_params) => admission.status(),
+      handler: (_params) => inference.admissionStatus(),
     },
 
     'models.list': {
-      handler: (_params) => inference.catalogue.list(),
+      handler: (_params) => inference.listModels(),
     },
 
     'models.pull': {
@@ -41,7 +41,20 @@ export const inferenceMethods = (inference: LocalInference, admission: Inference
     },
 
     'models.delete': {
-      handler: (params, { session }) => inference.puller.delete(params, session),
+      handler: async (params, { session }) => {
+        if (!inference.remotes.has(params.name)) return inference.puller.delete(params, session);
+        if (!session.hasHostRights) throw forbidden(`removing remote model '${params.name}' needs a host-role session (host_token); \`car models rm\` signs in with it`);
+        await inference.remotes.remove(params.name);
+        return { name: params.name, deleted: true as const };
+      },
+    },
+
+    'models.add': {
+      hostOnly: true,
+      handler: async (params) => {
+        await inference.remotes.add(params);
+        return (await inference.listModels(false)).models.find((model): model is RemoteModelInfo => model.source === 'remote' && model.name === params.name)!;
+      },
     },
   });
 
@@ -50,16 +63,20 @@ function callOptions(ctx: CallContext): CallOptions {
 }
 
 /** `inference.stream.event`s for the chunks, then usage and stop reason; the response itself ends the stream (§11.4). */
-async function stream(inference: LocalInference, params: z.output<typeof generateRequestParams>, ctx: CallContext): Promise<InferStreamResult> {
+async function stream(inference: LocalInference, tools: ToolRunnerFactory, params: z.output<typeof generateRequestParams>, ctx: CallContext): Promise<InferStreamResult> {
   const requestId = ctx.requestId!;
   const emit = (event: InferenceStreamEvent) => ctx.session.notify('inference.stream.event', { request_id: requestId, event });
+  const runner = tools.runnerFor(params, ctx.session, {
+    started: (call) => emit({ type: 'tool_call', ...call }),
+    finished: ({ parameters: _parameters, ...call }) => emit({ type: 'tool_result', ...call }),
+  });
   const open = inference.streams.open(ctx.session, requestId);
   ctx.onCancel(() => inference.streams.cancel(ctx.session, requestId));
   try {
-    const result = await inference.infer(params, { ...callOptions(ctx), cancel: open.signal, onText: (data) => emit({ type: 'text', data }) });
+    const result = await inference.infer(params, { ...callOptions(ctx), cancel: open.signal, onText: (data) => emit({ type: 'text', data }), tools: runner });
     emit({ type: 'usage', ...result.usage, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     emit({ type: 'stop_reason', data: result.stop_reason });
-    return { text: result.text, tool_calls: [], usage: result.usage, stop_reason: result.stop_reason, trace_id: result.trace_id, model_used: result.model_used };
+    return { text: result.text, tool_calls: result.tool_calls, usage: result.usage, stop_reason: result.stop_reason, trace_id: result.trace_id, model_used: result.model_used };
   } catch (error) {
     if (error instanceof RpcError) emit({ type: 'error', message: error.message });
     throw error;

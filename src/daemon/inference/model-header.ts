@@ -31,7 +31,8 @@ const GGML_MAGIC = 0x67676d6c;
 export class ModelHeaders {
   private readonly cache = new Map<string, { key: string; header: Promise<ModelHeader> }>();
 
-  async read(path: string): Promise<ModelHeader> {
+  /** `name` is the file name whose extension says the format, when `path` has another (a download's partial file). */
+  async read(path: string, name = path): Promise<ModelHeader> {
     let key: string;
     try {
       const info = await stat(path);
@@ -41,7 +42,7 @@ export class ModelHeaders {
     }
     const cached = this.cache.get(path);
     if (cached?.key === key) return cached.header;
-    const header = describeFile(path);
+    const header = describeFile(path, name);
     this.cache.set(path, { key, header });
     return header;
   }
@@ -51,10 +52,10 @@ export class ModelHeaders {
   }
 }
 
-async function describeFile(path: string): Promise<ModelHeader> {
+async function describeFile(path: string, name: string): Promise<ModelHeader> {
   const size = (await stat(path)).size;
   try {
-    if (path.endsWith('.bin')) return { size_bytes: size, capabilities: await describeGgml(path) };
+    if (name.endsWith('.bin')) return { size_bytes: size, capabilities: await describeGgml(path) };
     return { size_bytes: size, capabilities: await describeGguf(path) };
   } catch (error) {
     return { size_bytes: size, capabilities: null, error: (error as Error).message.slice(0, 200) };

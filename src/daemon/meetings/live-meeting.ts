@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { MeetingMetadata, MeetingStatus, MeetingStopReason, MeetingStopResult, SummaryProgress } from '../../protocol/meeting.js';
+import { splitChannels } from '../../audio/frames.js';
+import type { MeetingMetadata, MeetingSource, MeetingStatus, MeetingStopReason, MeetingStopResult, SummaryProgress } from '../../protocol/meeting.js';
 import type { VoiceEvent } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
@@ -20,6 +21,18 @@ export interface FinishRequest {
   /** Who the summary's inference is journaled for. */
   sessionId?: string;
   onProgress?: (progress: SummaryProgress) => void;
+  /** Why it stopped, in words, for the owner (`meeting.stopped`): e.g. which source vanished. */
+  detail?: string;
+}
+
+/** One stream of a meeting: its voice session (its own decoder) and who speaks on it. */
+export interface MeetingTrack extends MeetingSource {
+  /** Minted by the meeting, so every event it forwards names its voice session. */
+  readonly voiceSessionId: string;
+  /** `false` for the single stream of unlabelled audio: its transcripts keep the engine's role. */
+  readonly labelled: boolean;
+  /** Meeting time of the stream's first sample: captured sources start recording a little apart. */
+  offsetMs(): number;
 }
 
 /** The memory fact of a meeting's segment: its id names the meeting, so `meeting.delete` finds every one. */
@@ -36,14 +49,16 @@ export interface MeetingHost {
 }
 
 /**
- * One recording meeting: the sink chain of §14.6/§16.1 for its voice session (memory
+ * One recording meeting: the sink chain of §14.6/§16.1 for each of its voice sessions (memory
  * ingest → append and sync to `transcript.jsonl` → forward to the owner), the file pump
  * for `file` sources, and the one-time finalisation (transcript.md, meeting.json, summary).
+ * A meeting has one stream per captured source or split channel, else one.
  */
 export class LiveMeeting {
   phase: 'recording' | 'stopping' = 'recording';
-  /** Minted here, so every event this meeting forwards names its voice session. */
-  readonly voiceSessionId = randomUUID().replace(/-/g, '');
+  readonly tracks: MeetingTrack[] = [];
+  /** Transcript lines of every stream are numbered in the order they are saved. */
+  private nextIndex = 0;
   private segments = 0;
   /** Set once the transcript is closed, or after a write failed: later events are dropped. */
   private sealed = false;
@@ -69,27 +84,53 @@ export class LiveMeeting {
     return this.metadata.id;
   }
 
+  /** The daemon records this meeting from the sound server: it outlives the connection that started it. */
+  get captures(): boolean {
+    return this.metadata.audio_source_kind === 'capture';
+  }
+
+  /** The voice session a client pushes to (the first stream's). */
+  get voiceSessionId(): string {
+    return this.tracks[0]!.voiceSessionId;
+  }
+
+  /** Adds a stream; `role` null keeps the engine's role on its transcripts (a single unlabelled stream). */
+  addTrack(role: string | null, device: string): MeetingTrack {
+    const track: MeetingTrack = { voiceSessionId: randomUUID().replace(/-/g, ''), role: role ?? 'unknown', labelled: role !== null, device, offsetMs: () => 0 };
+    this.tracks.push(track);
+    if (track.labelled) this.metadata = { ...this.metadata, sources: [...this.metadata.sources, { role: track.role, device }] };
+    return track;
+  }
+
   /** The metadata as `meeting.list` shows it while recording (the stored copy's segment count lags). */
   snapshot(): MeetingMetadata {
     return { ...this.metadata, segment_count: this.segments };
   }
 
-  /** The voice session's sink; the voice registry awaits each call before delivering the next event. */
-  readonly sink: VoiceEventSink = async (event) => {
-    if (this.sealed) return;
-    if (event.type === 'transcript' && !(await this.persist(event))) return;
-    this.forward(event);
-    // Not awaited: finishing stops the voice session, which waits for this very delivery.
-    if (event.type === 'error' && event.fatal) void this.finish({ status: 'failed', stopReason: 'error', summarize: false }).catch(() => undefined);
-  };
+  /** A stream's sink; the voice registry awaits each call before delivering the next event. */
+  sinkFor(track: MeetingTrack): VoiceEventSink {
+    return async (heard) => {
+      if (this.sealed) return;
+      let event = inMeetingTime(heard, track.offsetMs());
+      if (event.type === 'transcript') {
+        const index = await this.persist(event);
+        if (index === null) return;
+        event = { ...event, segment_index: index };
+      }
+      this.forward(track, event);
+      // Not awaited: finishing stops the voice sessions, which wait for this very delivery.
+      if (event.type === 'error' && event.fatal) void this.finish({ status: 'failed', stopReason: 'error', summarize: false }).catch(() => undefined);
+    };
+  }
 
-  /** Feeds a file source to the voice session as fast as the engine takes it; `onEnd` runs when the file is done. */
+  /** Feeds a file source to the voice sessions as fast as the engine takes it (one channel each when split); `onEnd` runs when the file is done. */
   pumpFrom(source: WavFileSource, onEnd: () => void): void {
     this.pumping = (async () => {
       try {
         for await (const pcm of source.pcm(this.pumpStop.signal)) {
           await this.audio?.write(pcm);
-          await this.host.voice.push(this.voiceSessionId, pcm);
+          if (this.tracks.length === 1) await this.host.voice.push(this.voiceSessionId, pcm);
+          else await Promise.all(splitChannels(pcm, this.tracks.length).map((mono, channel) => this.host.voice.push(this.tracks[channel]!.voiceSessionId, Buffer.from(mono.buffer, mono.byteOffset, mono.byteLength))));
         }
         if (!this.pumpStop.signal.aborted) onEnd();
       } catch (error) {
@@ -108,18 +149,20 @@ export class LiveMeeting {
     return this.finishing;
   }
 
-  /** Undoes a start that failed before the meeting went live: handles closed, its fresh directory removed. */
+  /** Undoes a start that failed before the meeting went live: streams stopped, handles closed, its fresh directory removed. */
   async abandon(): Promise<void> {
     this.sealed = true;
     this.pumpStop.abort();
     await this.pumping;
+    await Promise.all(this.tracks.map((track) => this.host.voice.stop(track.voiceSessionId).catch(() => undefined)));
     await this.transcript.close().catch(() => undefined);
     await this.audio?.close().catch(() => undefined);
     await this.files.discard();
   }
 
-  private async persist(event: Extract<VoiceEvent, { type: 'transcript' }>): Promise<boolean> {
-    const index = event.segment_index;
+  /** Saves a final; its line index, or `null` when the transcript cannot be written (the meeting then stops). */
+  private async persist(event: Extract<VoiceEvent, { type: 'transcript' }>): Promise<number | null> {
+    const index = this.nextIndex++;
     if (/\S/.test(event.text)) {
       // Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript.
       this.host.memory.ingest(this.owner, [
@@ -131,28 +174,31 @@ export class LiveMeeting {
     } catch (error) {
       this.sealed = true;
       log.error('meeting transcript cannot be written; stopping the meeting', { meeting: this.id, segment: index, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
-      this.forward({ type: 'error', message: `the transcript of meeting '${this.id}' cannot be written to disk; the meeting was stopped with the segments saved so far`, fatal: true });
+      this.forward(this.tracks[0]!, { type: 'error', message: `the transcript of meeting '${this.id}' cannot be written to disk; the meeting was stopped with the segments saved so far`, fatal: true });
       void this.finish({ status: 'failed', stopReason: 'error', summarize: false }).catch(() => undefined);
-      return false;
+      return null;
     }
     this.segments++;
-    return true;
+    return index;
   }
 
-  private forward(event: VoiceEvent): void {
-    this.owner.notify('voice.event', { session_id: this.voiceSessionId, meeting_id: this.id, event });
+  private forward(track: MeetingTrack, event: VoiceEvent): void {
+    this.owner.notify('voice.event', { session_id: track.voiceSessionId, meeting_id: this.id, event });
   }
 
   private async runFinish(request: FinishRequest): Promise<MeetingStopResult> {
     const { summarizer } = this.host;
     this.phase = 'stopping';
-    this.owner.notify('meeting.stopped', { meeting_id: this.id, stop_reason: request.stopReason, summarize: request.summarize });
+    this.owner.notify('meeting.stopped', { meeting_id: this.id, stop_reason: request.stopReason, summarize: request.summarize, ...(request.detail ? { detail: request.detail } : {}) });
     try {
       this.pumpStop.abort();
       await this.pumping;
-      // Decodes what is queued and flushes the last utterance through the sink, also when the owner has gone (§4.3 step 4). Already gone when the engine failed (or never started).
-      const stopped = await this.host.voice.stop(this.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }));
-      const audioMs = stopped ? stopped.duration_ms : null;
+      // Each stream stops its recording, decodes what is queued and flushes its last utterance through the sink, also when the owner has gone (§4.3 step 4). Already gone when the engine failed (or never started).
+      const stopped = await Promise.all(
+        this.tracks.map((track) => this.host.voice.stop(track.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }))),
+      );
+      const durations = stopped.flatMap((result, position) => (result ? [result.duration_ms + this.tracks[position]!.offsetMs()] : []));
+      const audioMs = durations.length ? Math.max(...durations) : null;
       this.sealed = true;
       await this.transcript.close().catch((error: Error) => log.warn('meeting transcript close failed', { meeting: this.id, error: error.message }));
       await this.audio?.close().catch((error: Error) => log.warn('meeting audio close failed', { meeting: this.id, error: error.message }));
@@ -164,7 +210,7 @@ export class LiveMeeting {
         status: request.status,
         stop_reason: request.stopReason,
         ended_at: endedAt.toISOString(),
-        // Files (read by the daemon or pushed by `car meeting start <file>`) arrive faster than real time: a meeting lasts as long as its audio, not its processing.
+        // Files (read by the daemon or pushed by `car meeting start <file>`) arrive faster than real time: a meeting lasts as long as its audio (its longest stream), not its processing.
         duration_ms: audioMs ?? Math.max(0, endedAt.getTime() - Date.parse(this.metadata.started_at)),
         segment_count: lines.length,
       };
@@ -190,5 +236,20 @@ export class LiveMeeting {
     } finally {
       this.host.released(this);
     }
+  }
+}
+
+/** A stream's event on the meeting's clock (a stream whose first sample predates the meeting's start is clipped at 0). */
+function inMeetingTime(event: VoiceEvent, offsetMs: number): VoiceEvent {
+  if (offsetMs === 0) return event;
+  const shift = (ms: number) => Math.max(0, Math.round(ms + offsetMs));
+  switch (event.type) {
+    case 'transcript':
+      return { ...event, start_ms: shift(event.start_ms), end_ms: shift(event.end_ms) };
+    case 'speech_start':
+    case 'speech_end':
+      return { ...event, at_ms: shift(event.at_ms) };
+    default:
+      return event;
   }
 }

@@ -58,7 +58,8 @@ export function transcriptOf(record: MeetingRecord): MeetingTranscriptResult {
 
 /** §16.6: a meeting still `recording` that no daemon records was cut off; this is how it reads once repaired. */
 export function asInterrupted(metadata: MeetingMetadata, lines: readonly TranscriptLine[]): MeetingMetadata {
-  const endedAt = lines.at(-1)?.at ?? metadata.started_at;
+  // Lines are read in the order spoken; with several streams the last one spoken need not be the last saved.
+  const endedAt = lines.reduce((latest, line) => (line.at > latest ? line.at : latest), metadata.started_at);
   return {
     ...metadata,
     status: 'interrupted',

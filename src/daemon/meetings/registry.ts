@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { ErrorCode, conflict, forbidden, invalidParams, notFound, unavailable, type RpcError } from '../../protocol/errors.js';
 import type {
+  MeetingDeleteResult,
   MeetingEntry,
   MeetingMetadata,
   MeetingRecord,
@@ -22,8 +23,9 @@ import type { LocalInference } from '../inference/local-inference.js';
 import type { MemoryService } from '../memgine/memory-service.js';
 import type { CapabilityHost, JournalWriter } from '../state/capability.js';
 import type { VoiceSessionRegistry } from '../voice/registry.js';
+import type { SoundServer } from '../voice/capture/sound-server.js';
 import { AudioRecorder } from './audio-recorder.js';
-import { WavFileSource } from './file-source.js';
+import { openMeetingAudio, type MeetingAudio } from './meeting-audio.js';
 import { LiveMeeting, meetingFactId, type MeetingHost } from './live-meeting.js';
 import { asInterrupted, exists, storedMeeting, storedMeetings, transcriptOf } from './reader.js';
 import { MeetingFiles, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
@@ -64,8 +66,9 @@ export class MeetingRegistry implements MeetingHost {
   constructor(
     private readonly core: CapabilityHost,
     inference: LocalInference,
-    readonly voice: VoiceSessionRegistry,
+    readonly voice: Pick<VoiceSessionRegistry, 'start' | 'startCapture' | 'push' | 'stop'>,
     readonly memory: Pick<MemoryService, 'ingest' | 'forgetFacts'>,
+    private readonly soundServer: Pick<SoundServer, 'resolve'>,
   ) {
     this.journal = core.journal;
     this.summarizer = new MeetingSummarizer(inference);
@@ -82,18 +85,17 @@ export class MeetingRegistry implements MeetingHost {
 
   async start(params: StartParams, owner: ClientSession): Promise<MeetingStartResult> {
     const root = this.rootFor(params.root);
-    const audio = await openAudio(params.audio_source);
+    const audio = await openMeetingAudio(params.audio_source, this.soundServer);
     const source = audio.file;
     let meeting: LiveMeeting;
     try {
-      meeting = await this.create(root, params, owner, source);
+      meeting = await this.create(root, params, owner, audio);
     } catch (error) {
       await source?.close();
       throw error;
     }
     try {
-      // Partials are stale at once when a file is read faster than real time, so a file source has none.
-      this.voice.start(owner, { sessionId: meeting.voiceSessionId, sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, ownedBy: { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: Boolean(source) } }, meeting.sink);
+      await this.startStreams(meeting, audio, params, owner);
     } catch (error) {
       await source?.close();
       await meeting.abandon();
@@ -105,7 +107,7 @@ export class MeetingRegistry implements MeetingHost {
     this.starting.delete(meeting.id);
     const started = meeting.snapshot();
     this.journal.append('meeting_started', owner.id, { meeting_id: meeting.id, title: started.title, path: started.path });
-    log.info('meeting started', { meeting: meeting.id, session: owner.id, source: params.audio_source.kind });
+    log.info('meeting started', { meeting: meeting.id, session: owner.id, source: audio.kind, streams: audio.streams.length });
     if (source) {
       meeting.pumpFrom(source, () =>
         this.track(
@@ -122,9 +124,65 @@ export class MeetingRegistry implements MeetingHost {
         ),
       );
     }
-    // The owner may have gone while the files were being created; its teardown could not see this meeting yet.
-    if (owner.closed) this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
-    return { id: meeting.id, title: started.title, started_at: started.started_at, status: 'recording', voice_session_id: source ? null : meeting.voiceSessionId, path: started.path };
+    // The owner may have gone while the files were being created; its teardown could not see this meeting yet. A captured meeting outlives it.
+    if (owner.closed && !meeting.captures) this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
+    return {
+      id: meeting.id,
+      title: started.title,
+      started_at: started.started_at,
+      status: 'recording',
+      voice_session_id: audio.kind === 'pcm_push' ? meeting.voiceSessionId : null,
+      sources: meeting.tracks.filter((track) => track.labelled).map(({ role, device, voiceSessionId }) => ({ role, device, voice_session_id: voiceSessionId })),
+      path: started.path,
+    };
+  }
+
+  /**
+   * One voice session per planned stream. Captured streams start together and the meeting
+   * starts once each is heard; a stream that fails stops the ones already running.
+   */
+  private async startStreams(meeting: LiveMeeting, audio: MeetingAudio, params: StartParams, owner: ClientSession): Promise<void> {
+    const ownedBy = { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: audio.kind !== 'pcm_push' };
+    const common = { language: params.language, ownedBy };
+    const startedAt = Date.parse(meeting.snapshot().started_at);
+    const starts = audio.streams.map(async (stream) => {
+      const track = meeting.addTrack(stream.role, stream.device);
+      const role = stream.role ?? undefined;
+      if (!stream.capture) {
+        // Partials are stale at once when a file is read faster than real time, so a file source has none.
+        const channels = audio.split ? 1 : audio.channels;
+        this.voice.start(owner, { ...common, sessionId: track.voiceSessionId, sampleRate: audio.sampleRate, channels, partials: !audio.file, role }, meeting.sinkFor(track));
+        return;
+      }
+      const { firstSampleAt } = await this.voice.startCapture(
+        owner,
+        stream.capture,
+        { ...common, sessionId: track.voiceSessionId, partials: true, role, onLost: (reason) => this.sourceLost(meeting, reason) },
+        meeting.sinkFor(track),
+      );
+      track.offsetMs = () => firstSampleAt() - startedAt;
+    });
+    const failed = (await Promise.allSettled(starts)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** A captured source vanished: the meeting stops with what was heard, and is summarised as if it had been stopped. */
+  private sourceLost(meeting: LiveMeeting, reason: string): void {
+    if (meeting.phase !== 'recording') return;
+    const { owner } = meeting;
+    this.track(
+      this.directoryWork.run(meeting.files.dir, () =>
+        meeting.finish({
+          status: 'stopped',
+          stopReason: 'device_lost',
+          detail: reason,
+          summarize: meeting.summarizeByDefault,
+          signal: this.shutdown.signal,
+          sessionId: owner.id,
+          onProgress: (progress) => owner.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
+        }),
+      ),
+    );
   }
 
   async stop(params: StopParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingStopResult> {
@@ -213,7 +271,7 @@ export class MeetingRegistry implements MeetingHost {
    * transcript fed. Only a directory with a valid `meeting.json` is a meeting (issue 26,
    * defect 5: `root` = the state root once made `run/` and `memory/` deletable).
    */
-  async delete(params: DeleteParams, caller: ClientSession): Promise<{ id: string; deleted: true; facts_deleted: number }> {
+  async delete(params: DeleteParams, caller: ClientSession): Promise<MeetingDeleteResult> {
     if (!caller.hasHostRights) throw forbidden(`deleting meeting '${params.id}' needs a host-role session (host_token); \`car meeting rm\` signs in with it`);
     const files = this.stoppedFiles(params.id, params.root, 'delete');
     return this.directoryWork.run(files.dir, async () => {
@@ -254,13 +312,13 @@ export class MeetingRegistry implements MeetingHost {
     return this.repairIfStale(files, read.metadata);
   }
 
-  private async create(root: string, params: StartParams, owner: ClientSession, source: WavFileSource | null): Promise<LiveMeeting> {
+  private async create(root: string, params: StartParams, owner: ClientSession, audio: MeetingAudio): Promise<LiveMeeting> {
     for (let attempt = 1; ; attempt++) {
       const id = params.id ?? newMeetingId();
       if (this.live.has(id) || this.starting.has(id)) throw conflict(`meeting '${id}' is already recording; choose another id, or omit id to get a fresh one`, { field: 'id' });
       this.starting.add(id);
       try {
-        return await this.createFiles(root, id, params, owner, source);
+        return await this.createFiles(root, id, params, owner, audio);
       } catch (error) {
         this.starting.delete(id);
         const collided = (error as RpcError).code === ErrorCode.Conflict;
@@ -269,13 +327,13 @@ export class MeetingRegistry implements MeetingHost {
     }
   }
 
-  private async createFiles(root: string, id: string, params: StartParams, owner: ClientSession, source: WavFileSource | null): Promise<LiveMeeting> {
+  private async createFiles(root: string, id: string, params: StartParams, owner: ClientSession, { kind, file: source }: MeetingAudio): Promise<LiveMeeting> {
     const files = await MeetingFiles.create(root, id);
     try {
       const metadata = recordingMetadata(files, {
         title: params.title ?? null,
         language: params.language ?? 'en',
-        audio_source_kind: params.audio_source.kind,
+        audio_source_kind: kind,
         persist_audio: params.persist_audio,
         memory_namespace: owner.memoryNamespace,
       });
@@ -325,11 +383,15 @@ export class MeetingRegistry implements MeetingHost {
     }
   }
 
-  /** Teardown step 4: the connection's meetings end without a summary (no unattended inference). */
+  /**
+   * Teardown step 4: the connection's meetings end without a summary (no unattended inference),
+   * except those the daemon records itself: they go on until stopped (`car meeting stop`, host role).
+   */
   private async finishOwnedBy(owner: ClientSession, reason: string): Promise<void> {
     const stopReason = reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected';
+    const ending = this.ownedBy(owner, true).filter((meeting) => stopReason === 'daemon_shutdown' || !meeting.captures);
     await Promise.all(
-      this.ownedBy(owner, true).map((meeting) =>
+      ending.map((meeting) =>
         this.track(meeting.finish({ status: 'stopped', stopReason, summarize: false })).catch((error: Error) =>
           log.warn('meeting finalisation failed', { meeting: meeting.id, error: error.message }),
         ),
@@ -368,13 +430,6 @@ export class MeetingRegistry implements MeetingHost {
     if (this.defaultRoot === null) throw invalidParams('this daemon keeps no state root, so meetings need an explicit root: pass an absolute directory as root', { field: 'root' });
     return this.defaultRoot;
   }
-}
-
-/** The voice session's input format, and the opened file for a `file` source. */
-async function openAudio(source: StartParams['audio_source']): Promise<{ sampleRate: number; channels: 1 | 2; file: WavFileSource | null }> {
-  if (source.kind === 'pcm_push') return { sampleRate: source.sample_rate, channels: source.channels, file: null };
-  const file = await WavFileSource.open(source.path);
-  return { sampleRate: file.format.sampleRate, channels: file.format.channels, file };
 }
 
 /** Is `dir` the state root itself or one of its own folders (run/, memory/, db/, …)? */

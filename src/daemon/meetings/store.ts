@@ -3,7 +3,10 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { conflict } from '../../protocol/errors.js';
 import {
+  MEETING_AUDIO_SOURCE_KINDS,
   MEETING_ID_PATTERN,
+  MEETING_STOP_REASONS,
+  inTimeOrder,
   transcriptLines,
   type CorruptMeetingEntry,
   type MeetingEntry,
@@ -21,6 +24,7 @@ export function recordingMetadata(
   return {
     id: files.id,
     ...start,
+    sources: [],
     status: 'recording',
     started_at: new Date().toISOString(),
     ended_at: null,
@@ -111,7 +115,7 @@ export class MeetingFiles {
     return { metadata: { ...checked.data, id: this.id, path: this.dir } };
   }
 
-  /** Every complete line of `transcript.jsonl`. A torn last line (a crash mid-append, never acknowledged) is left out. */
+  /** Every complete line of `transcript.jsonl`, in the order spoken. A torn last line (a crash mid-append, never acknowledged) is left out. */
   async readTranscript(): Promise<TranscriptLine[]> {
     let text: string;
     try {
@@ -130,7 +134,7 @@ export class MeetingFiles {
       else skipped++;
     }
     if (skipped > 0) log.warn('unreadable transcript lines skipped', { meeting: this.id, skipped });
-    return lines;
+    return inTimeOrder(lines);
   }
 
   writeTranscriptMarkdown(metadata: MeetingMetadata, lines: readonly TranscriptLine[]): Promise<void> {
@@ -212,6 +216,7 @@ export function corruptEntry(files: MeetingFiles, error: string, segmentCount: n
     language: null,
     audio_source_kind: null,
     persist_audio: false,
+    sources: [],
     summary: null,
     summary_error: null,
     summary_kind: null,
@@ -280,11 +285,13 @@ const storedMetadata = z.object({
   started_at: z.iso.datetime(),
   ended_at: z.iso.datetime().nullable(),
   duration_ms: z.number().int().min(0).nullable(),
-  stop_reason: z.enum(['requested', 'owner_disconnected', 'end_of_file', 'daemon_shutdown', 'daemon_restart', 'error']).nullable(),
+  stop_reason: z.enum(MEETING_STOP_REASONS).nullable(),
   segment_count: z.number().int().min(0),
   language: z.string(),
-  audio_source_kind: z.enum(['pcm_push', 'file']),
+  audio_source_kind: z.enum(MEETING_AUDIO_SOURCE_KINDS),
   persist_audio: z.boolean(),
+  // Absent from meetings recorded before issue 21.
+  sources: z.array(z.object({ role: z.string(), device: z.string() })).default([]),
   summary: z.string().nullable(),
   summary_error: z.string().nullable(),
   // Absent from meetings recorded before §23.

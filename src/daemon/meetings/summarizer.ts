@@ -136,9 +136,9 @@ export class MeetingSummarizer {
     if (!lines.some((line) => /\S/.test(line.text))) return { summary: null, summary_error: 'transcript is empty', summary_kind: null, summary_reason: null };
     const template = options.template ?? DEFAULT_TEMPLATE;
     const extractive = (reason: string): SummaryOutcome => ({ summary: extractiveSummary(lines, template.extractive, options.transcriptLanguage), summary_error: null, summary_kind: 'extractive', summary_reason: reason });
-    let choice: Awaited<ReturnType<LocalInference['catalogue']['summaryModel']>>;
+    let choice: Awaited<ReturnType<LocalInference['summaryModel']>>;
     try {
-      choice = await this.inference.catalogue.summaryModel();
+      choice = await this.inference.summaryModel();
     } catch (error) {
       return extractive(`the models cannot be listed: ${(error as Error).message}`);
     }

@@ -33,19 +33,28 @@ function typeName(value: unknown): string {
 
 function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let node: unknown = schema;
-  for (const key of path) {
-    const shape = objectShape(node);
-    node = shape?.[String(key)];
-  }
+  for (const key of path) node = child(node, key);
   const shape = objectShape(node);
   return shape ? Object.keys(shape) : [];
 }
 
+type Node = { shape?: Record<string, unknown>; unwrap?: () => unknown; in?: Node; out?: Node; element?: unknown; valueType?: unknown } | undefined;
+
+/** The schema of `key` under `node`: an object's property, an array's element, a record's value. */
+function child(node: unknown, key: PropertyKey): unknown {
+  const current = unwrapped(node as Node, (n) => Boolean(n.shape || n.element || n.valueType));
+  if (current?.shape) return current.shape[String(key)];
+  return current?.element ?? current?.valueType;
+}
+
 function objectShape(node: unknown): Record<string, unknown> | undefined {
-  type Node = { shape?: Record<string, unknown>; unwrap?: () => unknown; in?: Node; out?: Node } | undefined;
-  let current = node as Node;
-  // Pipes (`z.preprocess`, `.transform`) hold the object on one side.
-  while (current && !current.shape && (typeof current.unwrap === 'function' || current.in))
+  return unwrapped(node as Node, (n) => Boolean(n.shape))?.shape;
+}
+
+/** Optional, nullable, default and pipe wrappers (`z.preprocess`, `.transform`) peeled off until `found` holds. */
+function unwrapped(node: Node, found: (node: NonNullable<Node>) => boolean): Node {
+  let current = node;
+  while (current && !found(current) && (typeof current.unwrap === 'function' || current.in))
     current = typeof current.unwrap === 'function' ? (current.unwrap() as Node) : current.in?.shape ? current.in : current.out;
-  return current?.shape;
+  return current;
 }

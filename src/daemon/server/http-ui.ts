@@ -48,8 +48,9 @@ const SECURITY_HEADERS = {
 /**
  * Plain HTTP on the daemon's port (§23 "HTTP"): GET/HEAD of the page and its assets, for
  * loopback peers that address the daemon by a loopback name; every other request keeps
- * the WebSocket-only answer. The page holds no secret: it signs in over the WebSocket with
- * a one-time code carried in the URL fragment, which browsers never send.
+ * the WebSocket-only answer. The page holds no secret: it trades the one-time code from the
+ * URL fragment (which browsers never send) for an HttpOnly session cookie at `/session`
+ * (browser-sign-in.ts), which signs its WebSocket in.
  */
 export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, uiDir = UI_DIR): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return answerWebSocketOnly(res);
@@ -87,11 +88,11 @@ function assetFile(pathname: string, uiDir: string): string | null | 'missing-bu
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && names.includes(name) && CONTENT_TYPES[extname(name)] !== undefined ? name : null;
 }
 
-function isLoopbackPeer(address: string | undefined): boolean {
+export function isLoopbackPeer(address: string | undefined): boolean {
   return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
 }
 
-function hasLoopbackHost(host: string | undefined): boolean {
+export function hasLoopbackHost(host: string | undefined): boolean {
   if (host === undefined) return false;
   const match = /^(\[[^\]]+\]|[^:]+)(:\d+)?$/.exec(host);
   return match !== null && isLoopbackHost(match[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase());

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { log } from '../log.js';
 import type { ClientSession, SessionChannel } from '../sessions/client-session.js';
 import type { ServerState } from '../state/server-state.js';
+import { BrowserSignIn } from './browser-sign-in.js';
 import { handleHttpRequest } from './http-ui.js';
 import { ConnectionGate, DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, type ConnectionLimits } from './connection-gate.js';
 import { isAllowedOrigin } from './origin.js';
@@ -20,6 +21,8 @@ export interface ServeOptions {
   authTimeoutMs?: number;
   /** Connection caps and the request timeout (§23 Connections). */
   connections?: Partial<ConnectionLimits>;
+  /** How long the browser UI's session cookie signs a browser in (`CAR_UI_SESSION_TTL`); 12 h. */
+  browserSessionTtlMs?: number;
 }
 
 export interface RunningServer {
@@ -46,9 +49,11 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
     () => (state.auth.enabled ? countUnauthenticated(live.values()) : 0),
   );
 
+  const browserSignIn = new BrowserSignIn(state.auth, state.journal, options.browserSessionTtlMs);
   const http = createServer((req, res) => {
     gate.requested(req.socket);
-    handleHttpRequest(req, res);
+    if (browserSignIn.handles(req)) void browserSignIn.answer(req, res);
+    else handleHttpRequest(req, res);
   });
   http.on('connection', (socket: Socket) => gate.admit(socket));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
@@ -70,7 +75,9 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
 
   function accept(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
     const remote = `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${req.socket.remotePort}`;
-    const session = state.createSession(channelFor(ws), remote);
+    const cookie = browserSignIn.credentialAtUpgrade(req);
+    const session = state.createSession(channelFor(ws), remote, cookie ?? undefined);
+    if (cookie) browserSignIn.closeOnSignOut(req, session);
     live.set(ws, session);
     alive.add(ws);
     limitCloseReason(ws);

@@ -1,6 +1,6 @@
 import { ErrorCode, RpcError, type RpcErrorObject } from '../../protocol/errors.js';
 import type { Role, Subscription } from '../../protocol/core.js';
-import type { NotificationName, NotificationParamsOf } from '../../protocol/methods.js';
+import type { NotificationName, NotificationParamsOf, ServerRequestName, ServerRequestParamsOf, ServerRequestResultOf } from '../../protocol/methods.js';
 import { log } from '../log.js';
 import { idKey, type JsonRpcId } from '../rpc/envelope.js';
 import { RawJson } from '../rpc/raw-json.js';
@@ -34,7 +34,20 @@ export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 interface PendingServerRequest {
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  /** Stops the timer and the abort listener. */
+  finish(): void;
+}
+
+export interface ServerRequestOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** A server request the client did not answer in time; its own class, so a client's error reply can never pass for one. */
+export class ServerRequestTimeout extends RpcError {
+  constructor(method: string, timeoutMs: number) {
+    super(ErrorCode.DeadlineExceeded, `client did not answer '${method}' within ${timeoutMs / 1000}s`);
+  }
 }
 
 /** One WebSocket connection's session (PROTOCOL.md §9). Capabilities keep their own per-session data keyed by `id`. */
@@ -91,15 +104,31 @@ export class ClientSession {
     else this.send(frame);
   }
 
-  /** A daemon → client request (§2.3); fails on timeout or when the client goes away. */
-  request(method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+  /**
+   * A daemon → client request (§2.3) with an id `srv-<n>`: rejects with a
+   * {@link ServerRequestTimeout} after `timeoutMs`, with the signal's reason when it aborts,
+   * and when the client goes away. A reply that comes later matches nothing and is dropped.
+   */
+  request<M extends ServerRequestName>(method: M, params: ServerRequestParamsOf<M>, options: ServerRequestOptions): Promise<ServerRequestResultOf<M>>;
+  /** An untyped server request, for methods outside the contract (tests, embedders); a contract method always takes the typed form. */
+  request<M extends string>(method: Exclude<M, ServerRequestName>, params: unknown, options: ServerRequestOptions): Promise<unknown>;
+  request(method: string, params: unknown, { timeoutMs, signal }: ServerRequestOptions): Promise<unknown> {
     const id = `srv-${++this.serverRequestSeq}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+    return new Promise<unknown>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const fail = (error: Error) => {
+        this.pendingServerRequests.get(id)?.finish();
         this.pendingServerRequests.delete(id);
-        reject(new RpcError(ErrorCode.DeadlineExceeded, `client did not answer '${method}' within ${Math.round(timeoutMs / 1000)}s`));
-      }, timeoutMs);
-      this.pendingServerRequests.set(id, { resolve, reject, timer });
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new ServerRequestTimeout(method, timeoutMs)), timeoutMs);
+      const onAbort = () => fail(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.pendingServerRequests.set(id, { resolve, reject, finish });
       this.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
     });
   }
@@ -113,14 +142,14 @@ export class ClientSession {
       return;
     }
     this.pendingServerRequests.delete(key);
-    clearTimeout(pending.timer);
+    pending.finish();
     if (error) pending.reject(RpcError.from(error));
     else pending.resolve(result);
   }
 
   failServerRequests(): void {
     for (const [id, pending] of this.pendingServerRequests) {
-      clearTimeout(pending.timer);
+      pending.finish();
       pending.reject(new RpcError(ErrorCode.Internal, 'client disconnected before answering'));
       this.pendingServerRequests.delete(id);
     }

@@ -5,6 +5,7 @@ import { AuthPolicy } from '../auth/tokens.js';
 import { InferenceAdmission } from '../inference/admission.js';
 import type { InferenceEngine } from '../inference/engine.js';
 import { LocalInference } from '../inference/local-inference.js';
+import type { PullPolicy } from '../inference/model-pull.js';
 import { Journal } from '../journal/journal.js';
 import { log } from '../log.js';
 import type { Memgine } from '../memgine/memgine.js';
@@ -13,14 +14,19 @@ import { MeetingRegistry } from '../meetings/registry.js';
 import { A2uiSurfaceStore } from '../a2ui/store.js';
 import { A2uiRouteAuthStore } from '../a2ui/route-auth.js';
 import { HostState, type ApprovalGateConfig } from '../host/host-state.js';
+import { discoveryMethods } from '../rpc/discovery.js';
 import { Dispatcher, type BinaryFrameHandler } from '../rpc/dispatcher.js';
 import type { ApprovalGate } from '../rpc/method-table.js';
 import { MethodRegistry } from '../rpc/registry.js';
+import type { LoginRole } from '../auth/login-codes.js';
 import { ClientSession, type SessionChannel } from '../sessions/client-session.js';
 import { SessionLifecycle } from '../sessions/lifecycle.js';
 import { sessionMethods } from '../sessions/methods.js';
 import { SessionListing } from '../sessions/session-list.js';
 import { VoiceSessionRegistry, type VoiceOptions } from '../voice/registry.js';
+import { toolsMethods } from '../tools/methods.js';
+import { ToolService } from '../tools/tool-service.js';
+import { SoundServer, type SoundServerOptions } from '../voice/capture/sound-server.js';
 import { a2uiMethods } from '../a2ui/methods.js';
 import { hostMethods } from '../host/methods.js';
 import { inferenceMethods } from '../inference/methods.js';
@@ -51,12 +57,20 @@ export interface ServerStateConfig {
   modelsDir?: string;
   /** Bound on one local decode in ms (0 = none); 300 s by default. */
   decodeTimeoutMs?: number;
+  /** Remote models: no data from their server for this long fails a call (`CAR_REMOTE_TIMEOUT_SECS`, 120 s). */
+  remoteTimeoutMs?: number;
+  /** Pull limits (`CAR_PULL_MAX_BYTES`, `CAR_PULL_STALL_SECS`, `CAR_PULL_ALLOW_CLIENTS`); defaults in model-pull.ts. */
+  pulls?: Partial<PullPolicy>;
   /** Overrides of the A2UI limits of §17.4 (tests use a short TTL). */
   a2uiLimits?: Partial<A2uiLimits>;
   /** Speech model directory, voice session limits and decoder threads (§15); tests lower the limits. */
   voice?: VoiceOptions;
+  /** Where the sound server that `capture` sources record from listens (the daemon passes PULSE_SERVER / XDG_RUNTIME_DIR). */
+  soundServer?: SoundServerOptions;
   /** Gate 7 (§13): on/off (default on), wait before expiry (60 s), extra gated methods. */
   approvalGate?: ApprovalGateConfig;
+  /** How long a tool call waits for its client when the tool sets no `timeout_ms`; 300 s unless given (the daemon passes `CAR_TOOL_TIMEOUT`). */
+  toolTimeoutMs?: number;
 }
 
 type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inference'>>;
@@ -79,9 +93,11 @@ export class ServerState {
   readonly admission: InferenceAdmission;
   readonly inference: LocalInference;
   readonly a2ui: A2uiSurfaceStore;
+  readonly soundServer: SoundServer;
   readonly voice: VoiceSessionRegistry;
   readonly host: HostState;
   readonly meetings: MeetingRegistry;
+  readonly tools: ToolService;
   readonly sessions = new Map<string, ClientSession>();
   readonly registry = new MethodRegistry();
   readonly lifecycle = new SessionLifecycle();
@@ -138,30 +154,45 @@ export class ServerState {
     this.a2ui = new A2uiSurfaceStore(core, this.host, this.sessions, this.a2uiRouteAuth, config.a2uiLimits);
     this.memory = new MemoryService(core, this.sessions, config.sharedMemgine);
     this.admission = new InferenceAdmission(config.admissionPermits, config.admissionOverride);
-    this.inference = new LocalInference(core, this.admission, this.memory, this.sessions, config.inference, { modelsDir: config.modelsDir, decodeTimeoutMs: config.decodeTimeoutMs });
-    this.voice = new VoiceSessionRegistry(core, { modelsDir: config.modelsDir, ...config.voice });
+    this.inference = new LocalInference(core, this.admission, this.memory, this.sessions, config.inference, {
+      modelsDir: config.modelsDir,
+      decodeTimeoutMs: config.decodeTimeoutMs,
+      remoteTimeoutMs: config.remoteTimeoutMs,
+      pulls: config.pulls,
+    });
+    this.soundServer = new SoundServer(config.soundServer);
+    this.voice = new VoiceSessionRegistry(core, this.soundServer, { modelsDir: config.modelsDir, ...config.voice });
     this.binaryFrameHandler = (session, frame) => this.voice.receiveFrame(session, frame);
-    this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory);
+    this.meetings = new MeetingRegistry(core, this.inference, this.voice, this.memory, this.soundServer);
+    this.tools = new ToolService(core, this.host.approvalGate, { defaultTimeoutMs: config.toolTimeoutMs });
 
     this.registry.register(authMethods(this));
     this.registry.register(sessionMethods(this));
     this.registry.register(hostMethods(this.host));
     this.registry.register(a2uiMethods(this.a2ui));
     this.registry.register(memoryMethods(this.memory, this.journal));
-    this.registry.register(inferenceMethods(this.inference, this.admission));
+    this.registry.register(inferenceMethods(this.inference, this.tools));
     this.registry.register(voiceMethods(this.voice));
     this.registry.register(meetingMethods(this.meetings));
-    this.contributeStatus(() => ({ admission: this.admission.status(), inference: this.inference.status() }));
+    this.registry.register(toolsMethods(this.tools));
+    this.registry.register(discoveryMethods(this.registry, () => this.url));
+    this.contributeStatus(() => ({ admission: this.inference.admissionStatus(), inference: this.inference.status() }));
     this.lifecycle.onTeardown(1, 'abort in-flight requests', (session) => session.abortInflight());
     this.lifecycle.onTeardown(8, 'fail pending server requests', (session) => session.failServerRequests());
   }
 
-  createSession(channel: SessionChannel, remote: string): ClientSession {
+  /** A new connection's session; `signedIn` when its upgrade request carried a credential (the browser UI's session cookie). */
+  createSession(channel: SessionChannel, remote: string, signedIn?: { role: LoginRole; via: string }): ClientSession {
     const session = new ClientSession(channel, remote);
     // Without auth every session holds host rights from the start (§5.3), with or without `session.auth`.
     if (!this.auth.enabled) session.role = 'anonymous';
     this.sessions.set(session.id, session);
     this.journal.append('session_created', session.id, { remote });
+    if (signedIn && this.auth.enabled) {
+      session.authenticated = true;
+      session.role = signedIn.role;
+      this.journal.append('session_authenticated', session.id, { role: signedIn.role, via: signedIn.via, memory_scope: this.memoryScopeOf(session) });
+    }
     return session;
   }
 

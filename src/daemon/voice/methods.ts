@@ -2,19 +2,16 @@ import { voiceContract } from '../../protocol/voice.js';
 import { implement, type MethodTable } from '../rpc/method-table.js';
 import type { VoiceSessionRegistry } from './registry.js';
 
-/** `voice.transcribe_stream.*`, `voice.sessions.list`, `voice.providers.list` (§15). */
+/** `voice.transcribe_stream.*`, `voice.sessions.list`, `voice.providers.list`, `voice.devices.list` (§15, issue 21). */
 export const voiceMethods = (voice: VoiceSessionRegistry): MethodTable =>
   implement(voiceContract, {
     'voice.transcribe_stream.start': {
-      handler: ({ session_id, audio_source, options }, { session }) =>
-        voice.start(session, {
-          sessionId: session_id,
-          sampleRate: audio_source.sample_rate,
-          channels: audio_source.channels,
-          provider: options?.provider,
-          language: options?.language,
-          partials: options?.partials,
-        }),
+      async handler({ session_id, audio_source, options }, { session }) {
+        const common = { sessionId: session_id, provider: options?.provider, language: options?.language, partials: options?.partials };
+        if (audio_source.kind === 'pcm_push') return voice.start(session, { ...common, sampleRate: audio_source.sample_rate, channels: audio_source.channels });
+        const [source] = await voice.capture.resolve(audio_source.sources);
+        return (await voice.startCapture(session, source!, common)).info;
+      },
     },
 
     'voice.transcribe_stream.push': {
@@ -31,5 +28,9 @@ export const voiceMethods = (voice: VoiceSessionRegistry): MethodTable =>
 
     'voice.providers.list': {
       handler: (_params) => voice.providers(),
+    },
+
+    'voice.devices.list': {
+      handler: (_params) => voice.devices(),
     },
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { conflict, forbidden, internalError, invalidParams, limitExceeded, notFound, unavailable, type RpcError } from '../../protocol/errors.js';
 import {
+  DEFAULT_SAMPLE_RATE,
   MAX_PCM_CHUNK_BYTES,
   MAX_SAMPLE_RATE,
   MIN_SAMPLE_RATE,
@@ -9,6 +10,8 @@ import {
   VOICE_FRAME_PCM,
   decodeVoiceFrame,
   voiceSessionId,
+  type CaptureDevice,
+  type CapturedSource,
   type VoiceEvent,
   type VoiceProviderInfo,
   type VoicePushResult,
@@ -23,6 +26,7 @@ import { EngineOpenQueue } from './open-queue.js';
 import { join } from 'node:path';
 import { defaultEngines, type DefaultEngineOptions } from './engines/default-engines.js';
 import type { SttEngine } from './stt-engine.js';
+import type { ResolvedSource, SoundServer } from './capture/sound-server.js';
 import { VoiceSession, type OwningCapability, type VoiceEventSink } from './voice-session.js';
 
 export type { OwningCapability, VoiceEventSink } from './voice-session.js';
@@ -44,9 +48,25 @@ export interface VoiceStartOptions {
   sessionId?: string;
   /** Another capability owns the session: it stops it (clients cannot) and feeds it when `feedsAudio`. */
   ownedBy?: OwningCapability;
+  /** Stamped on the session's transcripts (`me`, `them`); the engine's `unknown` otherwise. */
+  role?: string;
 }
 
-type StopReason = 'requested' | 'owner_disconnected' | 'engine_error' | 'daemon_shutdown';
+export interface CaptureStartOptions extends Omit<VoiceStartOptions, 'sampleRate' | 'channels'> {
+  /** The source vanished mid-session. Default: the session flushes, then ends with a fatal `error` event saying why. */
+  onLost?(reason: string): void;
+}
+
+/** A started capture session, and when the sample its times count from was captured (epoch ms; refined as audio arrives). */
+export interface CaptureStarted {
+  info: VoiceSessionInfo;
+  firstSampleAt(): number;
+}
+
+/** What the registry asks of the sound server. */
+export type CaptureTools = Pick<SoundServer, 'devices' | 'resolve' | 'record'>;
+
+type StopReason = 'requested' | 'owner_disconnected' | 'engine_error' | 'device_lost' | 'daemon_shutdown';
 
 /** Audio accepted but not yet decoded, per session, before more is refused: about 40 s of 48 kHz stereo. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
@@ -63,9 +83,12 @@ export class VoiceSessionRegistry {
   private readonly maxPerDaemon: number;
   private readonly openQueue: EngineOpenQueue;
   private droppedFrames = 0;
+  /** Capture sessions whose live audio is being dropped because the decoder is too far behind; warned once per episode. */
+  private readonly fallenBehind = new WeakSet<VoiceSession>();
 
   constructor(
     private readonly core: CapabilityHost,
+    readonly capture: CaptureTools,
     options: VoiceOptions = {},
   ) {
     // A decoder load is a core's work for most of a second: one at a time per core.
@@ -86,7 +109,7 @@ export class VoiceSessionRegistry {
    * Opens a session; the engine loads in the background and audio queues behind it.
    * `sink` defaults to sending `voice.event` to the owner.
    */
-  start(owner: ClientSession, options: VoiceStartOptions, sink?: VoiceEventSink): VoiceSessionInfo {
+  start(owner: ClientSession, options: VoiceStartOptions, sink?: VoiceEventSink, capture: CapturedSource | null = null): VoiceSessionInfo {
     const providerId = options.provider ?? this.defaultProvider();
     const engine = this.engines.get(providerId);
     if (!engine) throw invalidParams(`unknown speech provider '${providerId}'; use one of: ${[...this.engines.keys()].join(', ')} (see voice.providers.list)`, { field: 'options.provider', allowed: [...this.engines.keys()] });
@@ -115,6 +138,8 @@ export class VoiceSessionRegistry {
         sampleRate,
         channels,
         partials: options.partials ?? true,
+        role: options.role ?? null,
+        capture,
         sink: sink ?? notifyOwner(owner, id),
         onEngineFailure: (failed) => this.remove(failed, 'engine_error'),
       },
@@ -126,9 +151,38 @@ export class VoiceSessionRegistry {
     return { session_id: id, status: 'started', provider: providerId, sample_rate: sampleRate, channels, binary_frame_type: VOICE_FRAME_PCM };
   }
 
+  /**
+   * Opens a session that records `source` itself (16 kHz mono from the sound server);
+   * resolves once audio flows. If it cannot start, nothing is left recording.
+   */
+  async startCapture(owner: ClientSession, source: ResolvedSource, options: CaptureStartOptions, sink?: VoiceEventSink): Promise<CaptureStarted> {
+    const { index: _index, ...capture } = source;
+    const info = this.start(owner, { ...options, sampleRate: DEFAULT_SAMPLE_RATE, channels: 1, role: options.role ?? source.role }, sink, capture);
+    const session = this.sessions.get(info.session_id)!;
+    const recording = this.capture.record(source, {
+      onPcm: (pcm) => this.feed(session, pcm),
+      onLost: (reason) => (options.onLost ? options.onLost(reason) : void this.captureLost(session, reason)),
+    });
+    session.stopCapture = () => recording.stop();
+    try {
+      await recording.started;
+      return { info: { ...info, capture }, firstSampleAt: () => recording.firstSampleAt };
+    } catch (error) {
+      session.discard();
+      this.remove(session, 'device_lost');
+      throw error;
+    }
+  }
+
+  /** The sound server's sources, for `voice.devices.list`. */
+  devices(): Promise<CaptureDevice[]> {
+    return this.capture.devices();
+  }
+
   /** Queues a chunk of PCM; resolves once the engine has taken it. `from` is the caller when it comes over RPC. */
   async push(voiceSessionId: string, pcm: Buffer, from?: ClientSession): Promise<VoicePushResult> {
     const session = this.live(voiceSessionId, from);
+    if (from) refuseFedSessions(session);
     const problem = chunkProblem(session, pcm.length);
     if (problem) throw problem;
     const written = session.accept(pcm);
@@ -196,7 +250,7 @@ export class VoiceSessionRegistry {
   receiveFrame(from: ClientSession, frame: Buffer): void {
     const decoded = decodeVoiceFrame(frame);
     const session = decoded.sessionId === null ? undefined : this.sessions.get(decoded.sessionId);
-    if (!session || session.owner !== from || session.ownedBy?.feedsAudio) {
+    if (!session || session.owner !== from || session.ownedBy?.feedsAudio || session.capture) {
       this.countDroppedFrame(from, decoded.sessionId === null ? 'shorter than a session id' : 'unknown voice session or owned by another connection');
       return;
     }
@@ -229,8 +283,30 @@ export class VoiceSessionRegistry {
     const session = this.sessions.get(id);
     if (!session) throw notFound(`unknown voice session '${id}'; it was never started or has stopped (list live ones with voice.sessions.list)`);
     if (caller && session.owner !== caller) throw forbidden(`voice session '${id}' belongs to another connection; only the connection that started it may push to or stop it`);
-    if (caller && session.ownedBy?.feedsAudio) throw forbidden(`voice session '${id}' is fed by ${session.ownedBy.kind} '${session.ownedBy.id}' itself; it takes no pushed audio`);
     return session;
+  }
+
+  /** Live audio in: queued in order; while the decoder is too far behind it is dropped (and the owner told once), since a source cannot wait. */
+  private feed(session: VoiceSession, pcm: Buffer): void {
+    if (session.status === 'stopping' || session.failure) return;
+    if (session.queuedBytes + pcm.length > MAX_QUEUED_BYTES) {
+      if (!this.fallenBehind.has(session)) {
+        this.fallenBehind.add(session);
+        const behindSeconds = Math.round(session.queuedBytes / session.frameBytes / session.sampleRate);
+        session.deliver({ type: 'error', message: `the speech engine is ${behindSeconds} s behind the live audio; audio is dropped until it catches up (too many streams for this machine?)`, fatal: false });
+      }
+      return;
+    }
+    this.fallenBehind.delete(session);
+    session.accept(pcm).catch(() => undefined);
+  }
+
+  /** A plain capture session whose source vanished: what was heard is flushed, then a fatal error says why it ended. */
+  private async captureLost(session: VoiceSession, reason: string): Promise<void> {
+    if (session.status === 'stopping') return;
+    await session.finish().catch(() => undefined);
+    session.deliver({ type: 'error', message: `${reason}; the session stopped with what was heard (start a new one to go on)`, fatal: true });
+    this.remove(session, 'device_lost');
   }
 
   private ownedBy(owner: ClientSession): VoiceSession[] {
@@ -261,6 +337,11 @@ export class VoiceSessionRegistry {
     }
     await Promise.all([...this.engines.values()].map((engine) => engine.close()));
   }
+}
+
+function refuseFedSessions(session: VoiceSession): void {
+  if (session.ownedBy?.feedsAudio) throw forbidden(`voice session '${session.id}' is fed by ${session.ownedBy.kind} '${session.ownedBy.id}' itself; it takes no pushed audio`);
+  if (session.capture) throw forbidden(`voice session '${session.id}' records source '${session.capture.name}' itself; it takes no pushed audio`);
 }
 
 /** The default sink: `voice.event` to the connection that started the session, and to no other. */

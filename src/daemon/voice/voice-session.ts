@@ -1,4 +1,4 @@
-import type { VoiceEvent, VoiceSegment, VoiceSessionEntry } from '../../protocol/voice.js';
+import type { CapturedSource, VoiceEvent, VoiceSegment, VoiceSessionEntry } from '../../protocol/voice.js';
 import { BYTES_PER_SAMPLE } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
@@ -30,6 +30,10 @@ export interface VoiceSessionSpec {
   sampleRate: number;
   channels: 1 | 2;
   partials: boolean;
+  /** Stamped on every transcript; the engine's `unknown` stays when there is none. */
+  role: string | null;
+  /** The sound-server source the daemon records into this session; it then takes no pushed audio. */
+  capture: CapturedSource | null;
   sink: VoiceEventSink;
   /** Called once when the engine fails the stream; the registry stops the session. */
   onEngineFailure(session: VoiceSession, message: string): void;
@@ -57,6 +61,8 @@ export class VoiceSession {
   readonly segments: VoiceSegment[] = [];
   /** Set when the engine failed; no more audio is accepted. */
   failure: string | null = null;
+  /** Stops the recording of a `capture` session: before the final flush, and on discard. */
+  stopCapture: () => Promise<void> = async () => undefined;
   private discarded = false;
   private readonly stream: Promise<SttStream>;
   private writes: Promise<void> = Promise.resolve();
@@ -74,6 +80,10 @@ export class VoiceSession {
     this.channels = spec.channels;
     this.stream = engine.open({ sampleRate: spec.sampleRate, channels: spec.channels, partials: spec.partials }, (event) => this.fromEngine(event));
     this.stream.catch((error: Error) => this.engineFailed(`the speech engine could not start: ${error.message}`));
+  }
+
+  get capture(): CapturedSource | null {
+    return this.spec.capture;
   }
 
   get frameBytes(): number {
@@ -106,6 +116,7 @@ export class VoiceSession {
   /** Hands an event to the sink after every earlier one; nothing is delivered once the session was discarded. */
   deliver(event: VoiceEvent): void {
     if (this.discarded) return;
+    if (event.type === 'transcript' && this.spec.role !== null) event = { ...event, role: this.spec.role };
     if (event.type === 'transcript') this.segments.push({ index: event.segment_index, text: event.text, start_ms: event.start_ms, end_ms: event.end_ms });
     this.deliveries = this.deliveries
       .then(() => (this.discarded ? undefined : this.spec.sink(event)))
@@ -115,6 +126,7 @@ export class VoiceSession {
   /** Decodes what is queued, flushes the engine and waits until the last event has been through the sink. */
   async finish(): Promise<void> {
     this.status = 'stopping';
+    await this.stopCapture();
     await this.writes;
     if (this.failure) throw new Error(this.failure);
     const stream = await this.stream;
@@ -125,6 +137,7 @@ export class VoiceSession {
   /** Drops the session at once: queued events are not delivered and the engine frees the decoder. */
   discard(): void {
     this.discarded = true;
+    void this.stopCapture();
     this.releaseStream();
   }
 
@@ -153,6 +166,7 @@ export class VoiceSession {
     if (this.failure || this.discarded) return;
     this.failure = message;
     this.deliver({ type: 'error', message, fatal: true });
+    void this.stopCapture();
     this.releaseStream();
     this.spec.onEngineFailure(this, message);
   }

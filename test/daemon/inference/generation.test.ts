@@ -153,6 +153,7 @@ describe('local inference (§11.3-§11.5)', () => {
       queued_ms: entry.data.queued_ms,
       stop_reason: 'length',
       trace_id: result.trace_id,
+      tool_calls: 0,
     });
     assert.ok(completed.some((event) => event.data.method === 'embed' && event.data.dimensions === undefined));
     assert.deepEqual(journalEvents(daemon.state.journal.file, 'inference_failed').at(-1)!.data, { method: 'infer', model: 'nope', error_kind: 'not_found' });

@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/protocol/errors.js';
+import { isLocalModel } from '../../../src/protocol/inference.js';
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';
@@ -29,8 +30,9 @@ describe('models and bad input (§11.1)', () => {
     assert.deepEqual(await client.call('models.list', {}), {
       models_dir: SHARED_MODELS,
       models: [
-        { name: 'llama-2-tiny-random', file: 'llama-2-tiny-random.gguf', size_bytes: 1_750_560, architecture: 'llama', context_length: 4096, chat_template: false, default_for: [], roles: [], why: {} },
+        { source: 'local', name: 'llama-2-tiny-random', file: 'llama-2-tiny-random.gguf', size_bytes: 1_750_560, architecture: 'llama', context_length: 4096, chat_template: false, default_for: [], roles: [], why: {} },
         {
+          source: 'local',
           name: 'stories260K',
           file: 'stories260K.gguf',
           size_bytes: 1_185_376,
@@ -41,7 +43,7 @@ describe('models and bad input (§11.1)', () => {
           roles: ['default', 'embedding'],
           why: { default: capable, embedding: capable },
         },
-        { name: 'for-tests-ggml-tiny.en', file: 'for-tests-ggml-tiny.en.bin', size_bytes: 586_836, architecture: 'whisper', context_length: 1500, chat_template: false, default_for: [], roles: ['whisper'], why: { whisper: 'the first whisper.cpp model by name in the models directory' } },
+        { source: 'local', name: 'for-tests-ggml-tiny.en', file: 'for-tests-ggml-tiny.en.bin', size_bytes: 586_836, architecture: 'whisper', context_length: 1500, chat_template: false, default_for: [], roles: ['whisper'], why: { whisper: 'the first whisper.cpp model by name in the models directory' } },
       ],
       summary: { model: null, reason: 'no model has a chat template (llama-2-tiny-random, stories260K)' },
     });
@@ -54,7 +56,8 @@ describe('models and bad input (§11.1)', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ model: 'stories260K' }, /pass exactly one of 'prompt' \(a single user turn\) or 'messages'/],
       [{ prompt: 'a', messages: [{ role: 'user', content: 'b' }] }, /pass exactly one of 'prompt'/],
-      [{ prompt: 'a', tools: [{ name: 'search' }] }, /param 'tools'.*tool calling is not supported by this daemon/],
+      [{ prompt: 'a', tools: [{ name: 'search' }] }, /param 'tools\.0'.*must be the name of a tool/],
+      [{ prompt: 'a', tools: ['search'] }, /unknown tool 'search' in 'tools'; register it with tools\.register/],
       [{ prompt: 'a', max_tokens: 0 }, /param 'max_tokens'/],
       [{ prompt: 'a', max_tokens: 8193 }, /param 'max_tokens'/],
       [{ prompt: 'a', max_tokens: 1.5 }, /param 'max_tokens'/],
@@ -146,7 +149,7 @@ describe('unreadable and corrupt model files (§11.1)', () => {
     try {
       const client = await daemon.connect();
       const listed = await client.call('models.list', {});
-      const byName = new Map(listed.models.map((model) => [model.name, model]));
+      const byName = new Map(listed.models.filter(isLocalModel).map((model) => [model.name, model]));
       assert.deepEqual([...byName.keys()], ['dangling', 'garbage', 'stories260K', 'truncated']);
       assert.match(byName.get('garbage')!.error!, /Invalid GGUF magic/);
       assert.equal(byName.get('garbage')!.architecture, null);
@@ -259,10 +262,10 @@ describe('inference CLI (§18.2)', () => {
     assert.equal(
       models.stdout,
       [
-        'NAME                    SIZE    ARCH     CONTEXT  CHAT  ROLES',
-        'llama-2-tiny-random     1.8 MB  llama    4096     no    -',
-        'stories260K             1.2 MB  llama    128      no    default,embedding',
-        'for-tests-ggml-tiny.en  587 KB  whisper  1500     no    whisper',
+        'NAME                    SOURCE  SIZE    ARCH     CONTEXT  CHAT  REACHABLE  ROLES',
+        'llama-2-tiny-random     local   1.8 MB  llama    4096     no    -          -',
+        'stories260K             local   1.2 MB  llama    128      no    -          default,embedding',
+        'for-tests-ggml-tiny.en  local   587 KB  whisper  1500     no    -          whisper',
         `default: stories260K, ${capable}`,
         `embedding: stories260K, ${capable}`,
         'whisper: for-tests-ggml-tiny.en, the first whisper.cpp model by name in the models directory',
@@ -276,7 +279,8 @@ describe('inference CLI (§18.2)', () => {
     const admission = await runCli(['admission', 'status', '--json'], daemon.env);
     assert.equal(admission.code, 0, admission.stderr);
     const status = JSON.parse(admission.stdout);
-    assert.deepEqual(Object.keys(status).sort(), ['env_override', 'host_ram_bytes', 'permits_available', 'permits_in_use', 'permits_total', 'queued', 'source']);
+    assert.deepEqual(Object.keys(status).sort(), ['env_override', 'host_ram_bytes', 'permits_available', 'permits_in_use', 'permits_total', 'queued', 'remote', 'source']);
+    assert.deepEqual(status.remote, []);
     const human = await runCli(['admission', 'status'], daemon.env);
     assert.match(human.stdout, new RegExp(`^permits +0 in use, ${status.permits_total} free, ${status.permits_total} total \\(from [\\d.]+ GB of RAM\\)\\nqueued +0\\n$`));
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isLocalModel } from '../../../src/protocol/inference.js';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -51,7 +52,7 @@ describe('meeting summaries without a chat model', { skip: engineMissing }, () =
     assert.deepEqual([stored.summary_kind, stored.summary_reason], ['extractive', record.summary_reason]);
     const listed = await client.call('models.list', {});
     assert.deepEqual(listed.summary, { model: null, reason: record.summary_reason });
-    assert.ok(listed.models.every((model) => !model.chat_template && !model.roles.includes('summary')));
+    assert.ok(listed.models.every((model) => model.source === 'local' && !model.chat_template && !model.roles.includes('summary')));
   });
 
   it('re-summarises with a template, keeping the previous summary as summary.<n>.md, and refuses what an extractive summary cannot do', async () => {
@@ -106,7 +107,7 @@ describe('meeting summaries with a chat-template model', { skip: engineMissing }
     try {
       const client = await daemon.connect();
       const listed = await client.call('models.list', {});
-      const chat = listed.models.find((model) => model.name === 'random-chat')!;
+      const chat = listed.models.filter(isLocalModel).find((model) => model.name === 'random-chat')!;
       assert.deepEqual([chat.chat_template, chat.roles.includes('summary'), listed.summary.model], [true, true, 'random-chat']);
       const progress: number[] = [];
       client.on('meeting.summary.progress', ({ done }) => progress.push(done));

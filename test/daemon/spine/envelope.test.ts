@@ -29,7 +29,7 @@ describe('JSON-RPC envelope (§2.2)', () => {
             }),
         },
         'test.big_reply': { handler: ({ bytes }) => ({ text: 'b'.repeat(bytes) }) },
-        'test.ask_client': { handler: ({ question }, { session }) => session.request('test.answer', { question }, 5000) },
+        'test.ask_client': { handler: ({ question }, { session }) => session.request('test.answer', { question }, { timeoutMs: 5000 }) },
       }),
     );
     sock = await authed(daemon);

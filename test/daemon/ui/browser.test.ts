@@ -108,7 +108,8 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     assert.equal(other.url(), 'about:blank');
     await other.goForward();
     assert.ok(!other.url().includes('code='), other.url());
-    await other.getByRole('heading', { name: 'Sign in to car' }).waitFor();
+    // Signed in again by the session cookie (issue 27), not by the spent code.
+    await other.getByText('signed in as client').waitFor();
     await other.close();
   });
 
@@ -219,6 +220,12 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     await page.getByRole('button', { name: 'Start recording' }).click();
     const transcript = page.getByRole('list', { name: 'transcript' });
     await transcript.getByText(/forward/).first().waitFor({ timeout: 60_000 });
+    // Audio time and the level of the fake microphone, which plays speech between silences.
+    const timer = page.getByRole('timer', { name: 'recorded audio time' });
+    assert.match(await timer.innerText(), /^\d\d:\d\d$/);
+    await waitFor(async () => (await timer.innerText()) !== '00:00', 'the recording timer to advance', 15_000);
+    const meter = page.locator('meter[aria-label="microphone level"]');
+    await waitFor(async () => (await meter.evaluate((element) => (element as unknown as { value: number }).value)) > 0.2, 'the level meter to show speech', 15_000);
     await page.screenshot({ path: join(ARTIFACTS, 'meetings-recording-1280.png') });
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 60_000 });
@@ -230,6 +237,7 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     assert.equal(record.status, 'stopped');
     assert.match(record.transcript.map((line) => line.text).join(' '), /forward/);
     await page.locator('[data-meeting-detail]').getByRole('link', { name: 'SRT subtitles' }).waitFor();
+    assert.equal(await timer.count(), 0, 'the timer goes with the recording');
   });
 
   it('finds a fact stored by `car memory add` from the memory query box', async () => {
@@ -276,9 +284,11 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
 
   it('reaches the views with the keyboard', async () => {
     await page.locator('header h1').click();
+    // The header's Sign out comes first, then the views.
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate('document.activeElement?.textContent?.trim()');
-    assert.equal(focused, 'Sessions');
+    assert.equal(await page.evaluate('document.activeElement?.textContent?.trim()'), 'Sign out');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement?.textContent?.trim()'), 'Sessions');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 2, name: 'Meetings' }).waitFor();
@@ -288,7 +298,7 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     const secrets = [daemon.token(), daemon.hostToken()];
     const leaks = sent.filter((entry) => secrets.some((secret) => entry.includes(secret)));
     assert.deepEqual(leaks, []);
-    assert.ok(sent.some((entry) => entry.includes('login_code')), 'the frames were recorded');
+    assert.ok(sent.some((entry) => entry.includes('"method":"session.auth"')), 'the frames were recorded');
     const stored = (await page.evaluate('JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie])')) as string;
     assert.ok(!secrets.some((secret) => stored.includes(secret)), stored);
     assert.equal(stored, '[{},{},""]');

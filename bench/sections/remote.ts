@@ -1,0 +1,80 @@
+import OpenAI from 'openai';
+import { startOpenAiServer } from '../../test/helpers/openai-server.js';
+import { atLeast, reported, type BenchRow, type BenchSection } from '../harness.js';
+import { startDaemon } from '../support/processes.js';
+
+const MODEL = 'stories260K';
+const PROMPT = 'Once upon a time';
+const MAX_TOKENS = 100;
+const ROUNDS = 6;
+const CALLS_PER_ROUND = 5;
+
+interface Throughput {
+  tokens: number;
+  ms: number;
+}
+
+/**
+ * Issue 24: tokens/s of `infer` through a real daemon to a remote model (the OpenAI-compatible
+ * test server on node-llama-cpp, its own process) against the `openai` client calling that
+ * server directly, non-streamed as a plain user would; and `infer_stream` against a direct
+ * streamed call. Alternating rounds, so drift on the shared cores hits both alike.
+ */
+const section: BenchSection = {
+  name: 'remote',
+  async run() {
+    const server = await startOpenAiServer();
+    const daemon = await startDaemon();
+    const client = await daemon.connect({ asHost: true });
+    await client.call('models.add', { name: 'remote', url: server.url, model: MODEL });
+    const direct = new OpenAI({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
+    const request = { model: 'remote', prompt: PROMPT, max_tokens: MAX_TOKENS, temperature: 0 };
+    const body = { model: MODEL, messages: [{ role: 'user' as const, content: PROMPT }], max_tokens: MAX_TOKENS, temperature: 0 };
+    try {
+      const totals = { infer: zero(), direct: zero(), stream: zero(), directStream: zero() };
+      await client.call('infer', request);
+      await direct.chat.completions.create(body);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < CALLS_PER_ROUND; i++) {
+          add(totals.infer, await timed(async () => (await client.call('infer', request)).usage.output_tokens));
+          add(totals.direct, await timed(async () => (await direct.chat.completions.create(body)).usage!.completion_tokens));
+          add(totals.stream, await timed(async () => (await client.call('infer_stream', request)).usage!.output_tokens));
+          add(totals.directStream, await timed(() => directStream(direct, body)));
+        }
+      }
+      const label = `${MODEL} on the OpenAI-compatible test server, greedy, ${MAX_TOKENS} tokens, ${ROUNDS * CALLS_PER_ROUND} calls`;
+      const rows: BenchRow[] = [
+        atLeast(`infer tokens/s: daemon → remote model vs the openai client calling the server directly (${label})`, 'tok/s', perSecond(totals.infer), perSecond(totals.direct), 0.9),
+        reported('infer_stream tokens/s through the daemon vs a direct streamed call', 'tok/s', perSecond(totals.stream), perSecond(totals.directStream)),
+      ];
+      return rows;
+    } finally {
+      client.close();
+      await daemon.stop();
+      await server.close();
+    }
+  },
+};
+
+async function directStream(client: OpenAI, body: OpenAI.ChatCompletionCreateParamsNonStreaming): Promise<number> {
+  let tokens = 0;
+  const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } });
+  for await (const chunk of stream) if (chunk.usage) tokens = chunk.usage.completion_tokens;
+  return tokens;
+}
+
+const zero = (): Throughput => ({ tokens: 0, ms: 0 });
+const perSecond = ({ tokens, ms }: Throughput) => (tokens / ms) * 1000;
+
+function add(total: Throughput, sample: Throughput): void {
+  total.tokens += sample.tokens;
+  total.ms += sample.ms;
+}
+
+async function timed(work: () => Promise<number>): Promise<Throughput> {
+  const started = performance.now();
+  const tokens = await work();
+  return { tokens, ms: performance.now() - started };
+}
+
+export default section;

@@ -1,0 +1,28 @@
+/** Fires once when `kick` has not been called for `ms`: "no data for N s" for downloads and remote streams. */
+export class Watchdog {
+  fired = false;
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ms: number,
+    private readonly onFire: () => void,
+  ) {
+    this.timer = this.arm();
+  }
+
+  kick(): void {
+    clearTimeout(this.timer);
+    this.timer = this.arm();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(): NodeJS.Timeout {
+    return setTimeout(() => {
+      this.fired = true;
+      this.onFire();
+    }, this.ms);
+  }
+}
