@@ -12,9 +12,16 @@ export interface BenchRow {
   ok: boolean;
 }
 
-export interface BenchSection {
+export interface BenchSection<Prepared = unknown> {
   name: string;
-  run(): Promise<BenchRow[]>;
+  /**
+   * Every figure is a count, an audio position or this process's CPU time, never wall time:
+   * other sections' `prepare` may run in their own processes meanwhile.
+   */
+  sharesCores?: boolean;
+  /** Unmeasured setup in processes of its own (a large fact file), started while `sharesCores` sections run; `run` gets its result. */
+  prepare?(): Promise<Prepared>;
+  run(prepared: Prepared): Promise<BenchRow[]>;
 }
 
 export function percentile(sorted: number[], p: number): number {

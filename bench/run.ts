@@ -4,8 +4,11 @@ import { formatRows, type BenchRow, type BenchSection } from './harness.js';
 
 /**
  * `npm run bench [-- [--json[=FILE]] [section…]]`: runs every section under bench/sections (or
- * the named ones) one after another, so sections never compete for the two cores. `--json`
- * writes one document `{ sections: [{ name, rows }], missed }` for comparing runs: to FILE,
+ * the named ones) one after another, so timed sections never compete for the two cores. The
+ * sections that time nothing (`sharesCores`) go first, and the others' unmeasured `prepare`
+ * work runs beside them in processes of its own; every preparation has finished before a
+ * timed section starts. `--json`
+ * writes one document `{ sections: [{ name, rows, seconds }], missed, seconds }` for comparing runs: to FILE,
  * or else to stdout with the readable tables moved to stderr (npm's and the build's own
  * lines also reach stdout, so prefer a FILE under `npm run`).
  */
@@ -25,15 +28,32 @@ if (unknown.length) {
 }
 
 const tables = jsonArg && !jsonFile ? process.stderr : process.stdout;
-const results: { name: string; rows: BenchRow[] }[] = [];
+const results: { name: string; rows: BenchRow[]; seconds: number }[] = [];
 const failed: { name: string; error: string }[] = [];
-for (const section of sections) {
-  if (wanted.length && !wanted.includes(section.name)) continue;
+const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
+const benchStarted = performance.now();
+const selected = sections.filter((section) => !wanted.length || wanted.includes(section.name));
+const ordered = [...selected.filter((section) => section.sharesCores), ...selected.filter((section) => !section.sharesCores)];
+const preparations = new Map<BenchSection, Promise<unknown>>();
+const startPreparations = () => {
+  for (const section of ordered) {
+    if (!section.prepare || preparations.has(section)) continue;
+    const preparing = section.prepare();
+    // Its section reports a failure when it awaits it.
+    preparing.catch(() => undefined);
+    preparations.set(section, preparing);
+  }
+};
+for (const section of ordered) {
+  if (section.sharesCores) startPreparations();
+  else await Promise.allSettled(preparations.values());
   process.stderr.write(`running bench section '${section.name}'…\n`);
+  const started = performance.now();
   try {
-    const rows = await section.run();
-    results.push({ name: section.name, rows });
-    tables.write(formatRows(section.name, rows) + '\n');
+    const prepared = section.prepare ? await (preparations.get(section) ?? section.prepare()) : undefined;
+    const rows = await section.run(prepared);
+    results.push({ name: section.name, rows, seconds: seconds(started) });
+    tables.write(formatRows(section.name, rows) + `(${seconds(started)} s)\n\n`);
   } catch (error) {
     // One broken section must not cost the figures of the others; it counts as missed.
     failed.push({ name: section.name, error: (error as Error).stack ?? String(error) });
@@ -41,7 +61,8 @@ for (const section of sections) {
   }
 }
 const missed = results.reduce((sum, { rows }) => sum + rows.filter((row) => !row.ok).length, 0) + failed.length;
-tables.write(`${missed === 0 ? 'all targets met' : `${missed} target(s) missed${failed.length ? ` (${failed.length} section(s) failed: ${failed.map(({ name }) => name).join(', ')})` : ''}`}\n`);
-const document = JSON.stringify({ sections: results, failed, missed }, null, 2) + '\n';
+const totalSeconds = seconds(benchStarted);
+tables.write(`${missed === 0 ? 'all targets met' : `${missed} target(s) missed${failed.length ? ` (${failed.length} section(s) failed: ${failed.map(({ name }) => name).join(', ')})` : ''}`} in ${totalSeconds} s\n`);
+const document = JSON.stringify({ sections: results, failed, missed, seconds: totalSeconds }, null, 2) + '\n';
 if (jsonFile) writeFileSync(jsonFile, document);
 else if (jsonArg) process.stdout.write(document);

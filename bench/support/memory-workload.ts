@@ -74,7 +74,8 @@ export class Corpus {
   private readonly words: string[];
   private readonly cumulative: number[];
 
-  constructor(seed: number) {
+  /** The vocabulary comes from `seed`; the facts and queries drawn afterwards from `drawSeed` (default: the same stream), so another process can draw queries over the same words. */
+  constructor(seed: number, drawSeed?: number) {
     this.state = seed;
     const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'de', 'po', 'an', 'el', 'is', 'or', 'ub', 'ze'];
     const words = new Set<string>(STOPWORDS);
@@ -85,6 +86,7 @@ export class Corpus {
     this.words = [...words];
     let total = 0;
     this.cumulative = this.words.map((_, rank) => (total += 1 / (rank + 1)));
+    if (drawSeed !== undefined) this.state = drawSeed;
   }
 
   fact(): { subject: string; body: string } {

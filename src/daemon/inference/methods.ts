@@ -3,6 +3,7 @@ import { RpcError, forbidden } from '../../protocol/errors.js';
 import { generateRequestParams, inferenceContract, type InferStreamResult, type InferenceStreamEvent, type RemoteModelInfo } from '../../protocol/inference.js';
 import { implement, type CallContext, type MethodTable } from '../rpc/method-table.js';
 import type { CallOptions, LocalInference } from './local-inference.js';
+import { StreamEvents } from './stream-events.js';
 import type { ToolRunnerFactory } from './tool-runner.js';
 
 /** `infer.progress` cadence (§11.3): lets clients use an idle read timeout instead of an absolute one. */
@@ -65,7 +66,8 @@ function callOptions(ctx: CallContext): CallOptions {
 /** `inference.stream.event`s for the chunks, then usage and stop reason; the response itself ends the stream (§11.4). */
 async function stream(inference: LocalInference, tools: ToolRunnerFactory, params: z.output<typeof generateRequestParams>, ctx: CallContext): Promise<InferStreamResult> {
   const requestId = ctx.requestId!;
-  const emit = (event: InferenceStreamEvent) => ctx.session.notify('inference.stream.event', { request_id: requestId, event });
+  const events = new StreamEvents((event) => ctx.session.notify('inference.stream.event', { request_id: requestId, event }));
+  const emit = (event: InferenceStreamEvent) => events.emit(event);
   const runner = tools.runnerFor(params, ctx.session, {
     started: (call) => emit({ type: 'tool_call', ...call }),
     finished: ({ parameters: _parameters, ...call }) => emit({ type: 'tool_result', ...call }),
@@ -73,7 +75,7 @@ async function stream(inference: LocalInference, tools: ToolRunnerFactory, param
   const open = inference.streams.open(ctx.session, requestId);
   ctx.onCancel(() => inference.streams.cancel(ctx.session, requestId));
   try {
-    const result = await inference.infer(params, { ...callOptions(ctx), cancel: open.signal, onText: (data) => emit({ type: 'text', data }), tools: runner });
+    const result = await inference.infer(params, { ...callOptions(ctx), cancel: open.signal, onText: (data) => events.text(data), tools: runner });
     emit({ type: 'usage', ...result.usage, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     emit({ type: 'stop_reason', data: result.stop_reason });
     return { text: result.text, tool_calls: result.tool_calls, usage: result.usage, stop_reason: result.stop_reason, trace_id: result.trace_id, model_used: result.model_used };
@@ -81,6 +83,7 @@ async function stream(inference: LocalInference, tools: ToolRunnerFactory, param
     if (error instanceof RpcError) emit({ type: 'error', message: error.message });
     throw error;
   } finally {
+    events.flush();
     open.close();
   }
 }
