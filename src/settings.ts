@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { environment } from './config/environment.js';
 import { readLiveLock } from './daemon/root/lock.js';
 import { remoteModelNames } from './daemon/inference/remote/remote-names.js';
@@ -15,6 +15,7 @@ export const SETTINGS_SCHEMA = {
   embedding_model: { type: 'string', description: 'default embedding model' },
   'whisper.model': { type: 'string', description: 'whisper.cpp model file for the whisper speech provider (a path, or a file in the models directory)' },
   'summary.model': { type: 'string', description: 'model for meeting summaries (it must have a chat template; else summaries are extractive)' },
+  models_dir: { type: 'string', description: 'models directory of every later `car daemon start` (--models-dir and CAR_MODELS_DIR win)' },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS_SCHEMA;
@@ -80,6 +81,12 @@ export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveSt
     if (!/^wss?:\/\/\S+$/.test(raw)) throw new ConfigError(`invalid value '${raw}' for url: must start with ws:// or wss://`, 'e.g. car config set url ws://127.0.0.1:9200');
     return raw;
   }
+  if (key === 'models_dir') {
+    // Stored absolute: a daemon started from another directory must find the same one.
+    const dir = resolve(raw);
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new ConfigError(`invalid value '${raw}' for models_dir: ${dir} is not a directory`, 'create it first, or name the directory that holds your .gguf files');
+    return dir;
+  }
   const dir = modelsDirOf(stateRoot);
   if (key === 'whisper.model') {
     const problem = whisperModelProblem(isAbsolute(raw) ? raw : join(dir, raw));
@@ -95,9 +102,15 @@ export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveSt
   return raw;
 }
 
-/** The models directory of the running daemon (as recorded in its lock), else CAR_MODELS_DIR, else `<state root>/models`. */
+/** The models directory of the running daemon (as recorded in its lock), else the one the next start would use. */
 function modelsDirOf(stateRoot: string): string {
-  return readLiveLock(stateRoot)?.env?.CAR_MODELS_DIR ?? environment().modelsDir ?? join(stateRoot, 'models');
+  return readLiveLock(stateRoot)?.env?.CAR_MODELS_DIR ?? environment().modelsDir ?? modelsDirSetting(stateRoot) ?? join(stateRoot, 'models');
+}
+
+/** The `models_dir` setting, if it is set. */
+export function modelsDirSetting(stateRoot = resolveStateRoot()): string | undefined {
+  const dir = readSetting('models_dir', stateRoot);
+  return typeof dir === 'string' ? dir : undefined;
 }
 
 function modelNames(dir: string): string[] {

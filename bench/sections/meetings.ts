@@ -10,6 +10,7 @@ import type { VoiceEvent } from '../../src/protocol/voice.js';
 import { tempStateRoot } from '../../test/helpers/paths.js';
 import { atLeast, reported, type BenchRow, type BenchSection } from '../harness.js';
 import { extractiveHour, listDuringSummaries } from '../support/meeting-summaries.js';
+import { summaryQuality } from '../support/summary-quality.js';
 
 const SEGMENTS = 2000;
 const ROUNDS = 4;
@@ -21,7 +22,8 @@ const TEXT = 'so the plan is to ship the meeting recorder on friday and review t
  * rounds so both see the same disk. The second row runs the whole sink chain of a live
  * meeting (memory ingest into a namespace graph, append + sync, forward) against the same loop.
  * Then issue 14's rows: an hour's extractive summary against tokenising it, and `sessions.list`
- * while model summaries go through admission against the idle daemon.
+ * while model summaries go through admission against the idle daemon; and issue 27's: how
+ * much of an hour's extractive summary is on topic.
  */
 const section: BenchSection = {
   name: 'meetings',
@@ -46,6 +48,7 @@ const section: BenchSection = {
         atLeast('transcript.jsonl append + fdatasync per segment', 'segments/s', rate(store.ours), rate(store.bare), 0.8),
         reported('sink chain per segment: memory ingest + append + fdatasync + forward', 'segments/s', rate(chain.ours), rate(chain.bare)),
         extractiveHour(),
+        ...summaryQuality(),
         await listDuringSummaries(),
       ];
       return rows;

@@ -10,6 +10,7 @@ import { buildFactFiles } from '../support/fact-files.js';
 import { openSockets } from '../support/load.js';
 import { Corpus, K, rawQueryRunner, timeAlternately, wsQueryRunner } from '../support/memory-workload.js';
 import { startPeer } from '../support/peers.js';
+import { stemmedRanking } from '../support/stemmed-ranking.js';
 import { startDaemon } from '../support/processes.js';
 
 const NAMESPACE = 'bench';
@@ -90,6 +91,7 @@ const section: BenchSection<{ dir: string; stateRoot: string }> = {
       client.close();
 
       rows.push(atLeast(`memory.add_fact rate from ${PREBUILT / 1000}k to ${FACTS / 1000}k facts, ${IN_FLIGHT} in flight`, 'facts/s', daemonAddRate, rawAddRate, 0.67));
+      rows.push(...stemmedRanking());
       return rows;
     } finally {
       await daemon.stop();

@@ -29,13 +29,34 @@ const UNKNOWN_SIZES = new Set([0, 0xffffffff]);
 const MAX_HEADER_BYTES = 1024 * 1024;
 
 /** What the first bytes of a file look like, to refuse other formats with a useful message. */
-export function sniffAudio(head: Uint8Array): 'wav' | 'mp3' | 'ogg' | 'flac' | 'unknown' {
+export function sniffAudio(head: Uint8Array): 'wav' | 'mp3' | 'ogg' | 'flac' | 'text' | 'unknown' {
   const ascii = Buffer.from(head.subarray(0, 4)).toString('latin1');
   if (ascii === 'RIFF' && Buffer.from(head.subarray(8, 12)).toString('latin1') === 'WAVE') return 'wav';
   if (ascii.startsWith('ID3') || (head[0] === 0xff && (head[1]! & 0xe0) === 0xe0)) return 'mp3';
   if (ascii === 'OggS') return 'ogg';
   if (ascii === 'fLaC') return 'flac';
+  if (looksLikeText(head)) return 'text';
   return 'unknown';
+}
+
+/**
+ * Text, not audio: no control bytes but tabs and line ends, and UTF-8 (an incomplete last
+ * character aside). Raw PCM of speech or silence is full of bytes below 0x20, so a dozen
+ * bytes that pass this are text.
+ */
+function looksLikeText(head: Uint8Array): boolean {
+  const sample = head.subarray(0, 512);
+  const control = (byte: number) => (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f;
+  if (sample.length === 0 || sample.some(control)) return false;
+  for (let incomplete = 0; incomplete < 4 && incomplete < sample.length; incomplete++) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, sample.length - incomplete));
+      return true;
+    } catch {
+      // a character cut at the end of the sample; try without its last bytes
+    }
+  }
+  return false;
 }
 
 interface SourceFormat {
@@ -180,6 +201,7 @@ function notWav(kind: ReturnType<typeof sniffAudio>): WavError {
 /** Says what a file that is not WAV seems to be, and how to convert it. */
 export function describeNonWav(kind: ReturnType<typeof sniffAudio>): string {
   if (kind === 'unknown' || kind === 'wav') return 'not a WAV file (no RIFF/WAVE header)';
+  if (kind === 'text') return 'text, not audio';
   return `not a WAV file: it looks like ${kind.toUpperCase()}; convert it first, e.g. \`ffmpeg -i in.${kind} -ar 16000 -ac 1 out.wav\``;
 }
 

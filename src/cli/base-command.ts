@@ -2,12 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { CarClient, type ConnectOptions } from '../client/node.js';
 import type { MethodName, ParamsOf, ResultOf } from '../protocol/methods.js';
-import { CarError } from '../errors.js';
-import { ErrorCode, RpcError } from '../protocol/errors.js';
+import { environment } from '../config/environment.js';
+import { DaemonUnreachableError } from '../errors.js';
+import { resolveStateRoot } from '../paths.js';
 import { resolveDaemonUrl } from '../settings.js';
+import { describeFailure } from './failure.js';
+import { INTERRUPTED_EXIT, listenForInterrupt, type Interruption } from './interrupt.js';
 import { stopSpinners } from './render.js';
 
 const RECONNECT_INTERVAL_MS = 250;
+
+const verboseFlag = Flags.boolean({ description: 'errors as the daemon words them: the method and the JSON-RPC error code', helpGroup: 'GLOBAL' });
 
 /**
  * Every client command: the global `--url` and `--json` flags, a connected client, and
@@ -19,9 +24,11 @@ export abstract class CarCommand extends Command {
   static override enableJsonFlag = true;
   static override baseFlags: Interfaces.FlagInput = {
     url: Flags.string({ description: 'daemon URL [default: CAR_DAEMON_URL, the `url` setting, or ws://127.0.0.1:9100]', helpGroup: 'GLOBAL' }),
+    verbose: verboseFlag,
   };
 
   private clients: CarClient[] = [];
+  private interruption: Interruption | null = null;
 
   /** Connects to the daemon the global `--url` names; parsing it here spares commands without flags of their own a `parse` just for it. */
   protected async connect(options: Omit<ConnectOptions, 'url'> = {}): Promise<CarClient> {
@@ -41,6 +48,20 @@ export abstract class CarCommand extends Command {
     return (await this.connect(options)).call(method, params);
   }
 
+  /**
+   * `online()`, or `offline()` when no daemon answers and none was named (`--url`,
+   * `CAR_DAEMON_URL`), after a notice on stderr: for reads this machine's state root can answer.
+   */
+  protected async orOffline<T>(online: () => Promise<T>, offline: () => Promise<T>): Promise<T> {
+    try {
+      return await online();
+    } catch (error) {
+      if (!(error instanceof DaemonUnreachableError) || (await this.daemonUrlFlag()) !== undefined || environment().daemonUrl !== undefined) throw error;
+      process.stderr.write(`${error.message}; reading ${resolveStateRoot()} directly\n`);
+      return offline();
+    }
+  }
+
   /** Prints `human(data)` unless `--json` is on, then hands `data` back for `run()` to return. */
   protected show<T>(data: T, human: (data: T) => string): T {
     if (!this.jsonEnabled()) {
@@ -51,15 +72,21 @@ export abstract class CarCommand extends Command {
   }
 
   /**
+   * Aborts on Ctrl-C (or SIGTERM) from now until the command ends, so long work stops and the
+   * command still prints its result; a second Ctrl-C exits at once (see cli/interrupt.ts).
+   */
+  protected interrupted(): AbortSignal {
+    this.interruption ??= listenForInterrupt();
+    return this.interruption.signal;
+  }
+
+  /**
    * `--follow`: runs `watch` on a fresh connection, and again whenever the daemon goes away
    * (a restart), after a one-line notice, until Ctrl-C. Only the first connection may fail.
    */
   protected async follow(watch: (client: CarClient) => Promise<void>, options?: Omit<ConnectOptions, 'url'>): Promise<void> {
-    const interrupt = new AbortController();
-    const stop = () => interrupt.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const interrupted = new Promise<null>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(null)));
+    const signal = this.interrupted();
+    const interrupted = new Promise<null>((resolve) => (signal.aborted ? resolve(null) : signal.addEventListener('abort', () => resolve(null))));
     let client: CarClient | null = await this.connect(options);
     while (client) {
       const connection: CarClient = client;
@@ -67,7 +94,7 @@ export abstract class CarCommand extends Command {
       await watch(connection);
       if ((await Promise.race([interrupted, closed])) === null) return;
       process.stderr.write('the daemon closed the connection (restarted or stopped); reconnecting until Ctrl-C\n');
-      client = await this.reconnect(interrupt.signal, options);
+      client = await this.reconnect(signal, options);
     }
   }
 
@@ -87,13 +114,20 @@ export abstract class CarCommand extends Command {
 
   protected override async finally(error: Error | undefined): Promise<void> {
     stopSpinners();
+    this.interruption?.release();
     for (const client of this.clients) client.close();
     await super.finally(error);
   }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
     stopSpinners();
-    const { message, hint, exitCode } = describeFailure(error, this.id ?? '');
+    if (this.interruption && error === this.interruption.signal.reason) {
+      // Work that Ctrl-C cut short (a call cancelled on the daemon): the status says so, the user knows why.
+      process.stderr.write('interrupted\n');
+      process.exitCode = INTERRUPTED_EXIT;
+      return;
+    }
+    const { message, hint, exitCode } = describeFailure(error, this.id ?? '', { wire: this.jsonEnabled() || this.argv.includes('--verbose') });
     process.stderr.write(`Error: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`);
     process.exitCode = exitCode;
   }
@@ -101,30 +135,5 @@ export abstract class CarCommand extends Command {
 
 /** A command that acts on this machine's state root, not through a daemon URL: the same errors, no `--url`. */
 export abstract class LocalCommand extends CarCommand {
-  static override baseFlags = {};
-}
-
-function describeFailure(error: Error & { oclif?: { exit?: number }; code?: string }, commandId: string): { message: string; hint?: string; exitCode: number } {
-  // oclif prefixes the message of an error thrown while parsing a flag ("Parsing --x", a newline, then ours).
-  if (error instanceof CarError) return { message: oneLine(error.message), hint: error.hint, exitCode: error.exitCode };
-  if (error instanceof RpcError) {
-    const hint = typeof error.data?.hint === 'string' ? error.data.hint : error.code === ErrorCode.AuthRequired ? 'check CAR_AUTH_TOKEN / CAR_HOME point at this daemon' : undefined;
-    return { message: `${error.message} (code ${error.code})`, hint, exitCode: 1 };
-  }
-  if (error.oclif?.exit !== undefined) {
-    return { message: oneLine(error.message), hint: `see \`car ${commandId.replace(/:/g, ' ')} --help\``, exitCode: error.oclif.exit === 0 ? 0 : 2 };
-  }
-  return { message: error.message, hint: 'this looks like a bug in car; rerun with CAR_LOG_LEVEL=debug and report it', exitCode: 1 };
-}
-
-/**
- * oclif's parse errors span lines ("Parsing --port", the cause, "See more help with --help";
- * or "Missing 1 required arg:", then "name  description"): one line, the cause kept.
- */
-function oneLine(message: string): string {
-  const lines = message
-    .split('\n')
-    .map((line) => line.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
-    .filter((line) => line && !line.startsWith('See more help'));
-  return lines.reduce((joined, line) => (joined === '' ? line : `${joined.replace(/:$/, '')}: ${line}`), '');
+  static override baseFlags: Interfaces.FlagInput = { verbose: verboseFlag };
 }

@@ -14,7 +14,7 @@ import { splitAuthToken } from './secret-flags.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
-export const modelsDirFlag = Flags.string({ description: 'directory of .gguf models (also CAR_MODELS_DIR) [default: <state root>/models]' });
+export const modelsDirFlag = Flags.string({ description: 'directory of .gguf models (also CAR_MODELS_DIR) [default: the `models_dir` setting, else <state root>/models]' });
 
 export interface BackgroundOptions {
   /** The port asked for, if any: a daemon already running on another one is an error, not "already running". */

@@ -1,8 +1,17 @@
 import { Flags } from '@oclif/core';
 import { CarError } from '../errors.js';
 
-/** Shared by `car infer` and `car embed`. */
-export const modelFlag = Flags.string({ char: 'm', description: 'model name from `car models ls` [default: the `model` / `embedding_model` setting, else the first model file]' });
+/** `car infer`'s model; the default is the daemon's rule (models.list marks it with the `default` role). */
+export const generationModelFlag = Flags.string({
+  char: 'm',
+  description: 'model name from `car models ls` [default: the `model` setting, else the most capable model there (chat template first, then size of the network), shown with the role "default"]',
+});
+
+/** `car embed`'s model. */
+export const embeddingModelFlag = Flags.string({
+  char: 'm',
+  description: 'model name from `car models ls` [default: the `embedding_model` setting, else `model`, else an embedding model there, else the generation default; shown with the role "embedding"]',
+});
 
 export const temperatureFlag = Flags.custom<number>({
   description: 'sampling temperature, 0 (greedy) to 2',

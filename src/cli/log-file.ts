@@ -17,13 +17,10 @@ export function lastLines(file: string, count: number): { text: string; size: nu
   return { text: tail.length ? `${tail.join('\n')}\n` : '', size: content.length };
 }
 
-/** Hands every byte appended to `file` after `offset` to `write`, until SIGINT/SIGTERM; a truncated file is read from its start. */
-export async function followFile(file: string, offset: number, write: (chunk: string) => void): Promise<void> {
-  const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
-  process.once('SIGTERM', () => stop.abort());
+/** Hands every byte appended to `file` after `offset` to `write`, until `signal` aborts (Ctrl-C); a truncated file is read from its start. */
+export async function followFile(file: string, offset: number, write: (chunk: string) => void, signal: AbortSignal): Promise<void> {
   let position = offset;
-  while (!stop.signal.aborted) {
+  while (!signal.aborted) {
     const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
     if (size < position) position = 0;
     if (size > position) {
@@ -36,6 +33,6 @@ export async function followFile(file: string, offset: number, write: (chunk: st
       }
       write(buffer.toString('utf8'));
     }
-    await sleep(POLL_MS, undefined, { signal: stop.signal }).catch(() => undefined);
+    await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
   }
 }

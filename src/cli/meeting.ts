@@ -2,9 +2,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringArg } from './args.js';
 import type { Ora } from 'ora';
 import type { Connection } from '../client/connection.js';
-import { speakerPrefix, transcriptLines, transcriptStamp, type MeetingEntry, type MeetingRecord, type MeetingStartResult } from '../protocol/meeting.js';
+import {
+  speakerPrefix,
+  transcriptLines,
+  transcriptStamp,
+  type MeetingEntry,
+  type MeetingRecord,
+  type MeetingStartResult,
+  type MeetingStopReason,
+  type MeetingSummarizeResult,
+} from '../protocol/meeting.js';
 import type { VoiceEvent } from '../protocol/voice.js';
-import { ago, isInteractive, table } from './render.js';
+import { ago, isInteractive, newSpinner, table } from './render.js';
 
 /** `car meeting …`: recording from a file or stdin, the live view, and the listings. */
 
@@ -15,7 +24,7 @@ export const DEFAULT_MEETING_NAMESPACE = 'meetings';
 export const meetingIdArg = stringArg({ description: 'meeting id (see `car meeting ls`)', required: true });
 
 /**
- * The live transcript: on a terminal a spinner line with the elapsed time and the open
+ * The live transcript: on a terminal a spinner line with the meeting's time and the open
  * segment's partial text, each final printed above it with its `[mm:ss]` stamp; off a
  * terminal only the finals.
  */
@@ -24,15 +33,13 @@ export class MeetingView {
   private timer: NodeJS.Timeout | null = null;
   private partial = '';
   private startedAt = Date.now();
+  /** How far into the audio the engine has got: a file is sent faster than real time, so its stamps run ahead of the clock. */
+  private audioMs = 0;
   private label = 'recording';
 
   static async create(): Promise<MeetingView> {
     const view = new MeetingView();
-    if (isInteractive()) {
-      const { default: ora } = await import('ora');
-      // discardStdin would put the terminal in raw mode, where Ctrl-C sends no SIGINT.
-      view.spinner = ora({ stream: process.stderr, discardStdin: false });
-    }
+    if (isInteractive()) view.spinner = await newSpinner();
     return view;
   }
 
@@ -45,6 +52,8 @@ export class MeetingView {
   }
 
   show(event: VoiceEvent): void {
+    if (event.type === 'speech_start' || event.type === 'speech_end') this.audioMs = Math.max(this.audioMs, event.at_ms);
+    if (event.type === 'transcript') this.audioMs = Math.max(this.audioMs, event.end_ms);
     if (event.type === 'partial') {
       this.partial = event.text;
       this.refresh();
@@ -74,7 +83,8 @@ export class MeetingView {
   }
 
   private line(): string {
-    const elapsed = transcriptStamp(Date.now() - this.startedAt);
+    // The same clock as the `[mm:ss]` stamps: audio time, which for live audio is the wall clock.
+    const elapsed = transcriptStamp(Math.max(Date.now() - this.startedAt, this.audioMs));
     const width = Math.max(10, (process.stderr.columns || 80) - this.label.length - elapsed.length - 8);
     const partial = this.partial.length > width ? `…${this.partial.slice(-(width - 1))}` : this.partial;
     return `${this.label} ${elapsed}${partial ? `  \x1b[2m${partial}\x1b[0m` : ''}`;
@@ -111,6 +121,23 @@ export function meetingTable(meetings: readonly MeetingEntry[]): string {
   ]);
 }
 
+/** Where `car meeting summarize` put the summary, of which kind and why, and where the one it replaced is kept. */
+export function summaryPlaces({ path, summary_kind, summary_reason, previous_path }: MeetingSummarizeResult): string {
+  const kind = `${summary_kind}${summary_reason ? `: ${summary_reason}` : ''}`;
+  return [`summary     ${path}  (${kind})`, ...(previous_path ? [`previous    ${previous_path}`] : [])].join('\n') + '\n';
+}
+
+/** How a meeting ended, in words. */
+const STOP_REASONS: Record<MeetingStopReason, string> = {
+  requested: 'stopped by request',
+  end_of_file: 'end of the audio',
+  owner_disconnected: 'the recording client disconnected',
+  device_lost: 'a recorded source went away',
+  daemon_shutdown: 'the daemon stopped',
+  daemon_restart: 'cut off when its daemon stopped',
+  error: 'error',
+};
+
 /** `car meeting show`: metadata, summary, then the transcript with `[mm:ss]` stamps and each line's role. */
 export function meetingReport(record: MeetingRecord): string {
   const summary = record.summary ?? `(none${record.summary_error ? `: ${record.summary_error}` : ''})`;
@@ -123,7 +150,7 @@ export function meetingHeader(record: MeetingRecord): string[] {
   const fields: [string, string | null][] = [
     ['meeting', record.id],
     ['title', record.title],
-    ['status', `${record.status}${record.stop_reason ? ` (${record.stop_reason})` : ''}`],
+    ['status', `${record.status}${record.stop_reason ? ` (${STOP_REASONS[record.stop_reason]})` : ''}`],
     ['error', 'error' in record ? record.error : null],
     ['started', record.started_at],
     ['ended', record.ended_at],

@@ -1,3 +1,4 @@
+import type { Ora } from 'ora';
 import { environment } from '../config/environment.js';
 
 /** Human output helpers: tables, relative times, spinners that only appear on a TTY. */
@@ -43,12 +44,20 @@ export interface Progress {
 
 const spinning = new Set<{ stop(): unknown }>();
 
+/**
+ * The one place an ora spinner is made, on stderr. `discardStdin: false`: ora's default puts
+ * the terminal in raw mode and never reads it (its listener does not resume a stdin nobody
+ * has read yet), so Ctrl-C stayed a byte in the tty's buffer instead of becoming SIGINT.
+ */
+export async function newSpinner(text?: string): Promise<Ora> {
+  const { default: ora } = await import('ora');
+  return ora({ text, stream: process.stderr, discardStdin: false });
+}
+
 /** An ora spinner on a TTY; when piped or in CI only the final success line is printed, so scripts read clean output. */
 export async function progress(text: string): Promise<Progress> {
   if (!isInteractive()) return { update() {}, succeed: (done) => void process.stdout.write(done + '\n'), fail() {}, stop() {} };
-  const { default: ora } = await import('ora');
-  // discardStdin would put the terminal in raw mode, where Ctrl-C sends no SIGINT.
-  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+  const spinner = (await newSpinner(text)).start();
   spinning.add(spinner);
   const ended = () => spinning.delete(spinner);
   return {

@@ -1,11 +1,13 @@
-import { stringifySync } from 'subtitle';
-import { speakerPrefix, transcriptLines, type MeetingTranscriptResult, type TranscriptSegment } from '../protocol/meeting.js';
-import { UNLABELLED_ROLE } from '../protocol/voice.js';
+import { transcriptLines, type MeetingTranscriptResult } from '../protocol/meeting.js';
+import { subtitles } from '../protocol/subtitles.js';
 
 export const EXPORT_FORMATS = ['md', 'txt', 'srt', 'vtt', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** `car meeting export`: a transcript as Markdown, plain text, SubRip, WebVTT or JSON, with times from the segments and who spoke (`role: `, WebVTT's `<v role>`). */
+/**
+ * `car meeting export`: a transcript as Markdown (with the summary), plain text, SubRip, WebVTT or
+ * JSON, with times from the segments and who spoke (`role: `, WebVTT's `<v role>`).
+ */
 export function exportTranscript(transcript: MeetingTranscriptResult, format: ExportFormat): string {
   const segments = transcript.segments.filter((segment) => /\S/.test(segment.text));
   switch (format) {
@@ -14,18 +16,18 @@ export function exportTranscript(transcript: MeetingTranscriptResult, format: Ex
     case 'txt':
       return transcriptLines(segments).join('\n') + '\n';
     case 'md':
-      return `# ${transcript.title ?? transcript.id}\n\n${transcriptLines(segments).join('\n\n')}\n`;
+      return markdown(transcript, transcriptLines(segments));
     case 'srt':
     case 'vtt':
-      return stringifySync(
-        segments.map((segment) => ({ type: 'cue' as const, data: { start: segment.start_ms, end: Math.max(segment.end_ms, segment.start_ms + 1), text: format === 'srt' ? `${speakerPrefix(segment.role)}${segment.text}` : vttText(segment) } })),
-        { format: format === 'srt' ? 'SRT' : 'WebVTT' },
-      );
+      return subtitles(segments, format);
   }
 }
 
-/** A WebVTT cue's text: a voice span names the speaker when there is one. */
-function vttText(segment: TranscriptSegment): string {
-  const text = segment.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return segment.role && segment.role !== UNLABELLED_ROLE ? `<v ${segment.role.replace(/[&<>]/g, '')}>${text}` : text;
+/** The title, the summary (its headings one level down, under its own), then the transcript. */
+function markdown(transcript: MeetingTranscriptResult, lines: string[]): string {
+  const parts = [`# ${transcript.title ?? transcript.id}`];
+  const summary = transcript.summary?.trim();
+  if (summary) parts.push('## Summary', summary.replace(/^#/gm, '##'));
+  parts.push('## Transcript', lines.join('\n\n'));
+  return parts.join('\n\n') + '\n';
 }

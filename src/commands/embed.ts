@@ -1,6 +1,6 @@
 import { stringArg } from '../cli/args.js';
 import { CarCommand } from '../cli/base-command.js';
-import { modelFlag } from '../cli/inference.js';
+import { embeddingModelFlag } from '../cli/inference.js';
 import { progress } from '../cli/render.js';
 
 export default class Embed extends CarCommand {
@@ -11,7 +11,7 @@ export default class Embed extends CarCommand {
     text: stringArg({ description: 'text to embed', required: true }),
   };
   static override flags = {
-    model: modelFlag,
+    model: embeddingModelFlag,
   };
 
   async run() {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { stringArg } from '../cli/args.js';
 import { CarCommand } from '../cli/base-command.js';
-import { modelFlag, temperatureFlag } from '../cli/inference.js';
+import { generationModelFlag, temperatureFlag } from '../cli/inference.js';
 import { streamInference } from '../client/workflows/inference.js';
 import { readInput } from '../cli/input.js';
 import { progress } from '../cli/render.js';
@@ -11,7 +11,7 @@ export default class Infer extends CarCommand {
   static override summary = 'Generate text with a local model through the daemon.';
   static override description =
     'Sends one prompt to `infer` (or `infer_stream` with --stream, printing tokens as they are generated); `-` reads the prompt from stdin. ' +
-    'Calls queue behind the admission gate (`car admission status`). With --stream, Ctrl-C stops generation and keeps the text so far.';
+    'Calls queue behind the admission gate (`car admission status`). Ctrl-C stops generation: with --stream the text so far is kept.';
   static override examples = [
     '<%= config.bin %> infer "Once upon a time" -m stories260K --temperature 0',
     '<%= config.bin %> infer "Write a haiku about rain" --stream --max-tokens 64',
@@ -21,7 +21,7 @@ export default class Infer extends CarCommand {
     prompt: stringArg({ description: 'the prompt (a single user turn), or - to read it from stdin', required: true }),
   };
   static override flags = {
-    model: modelFlag,
+    model: generationModelFlag,
     'max-tokens': Flags.integer({ description: 'most tokens to generate (1-8192)', min: 1, max: 8192, default: 512 }),
     temperature: temperatureFlag,
     stream: Flags.boolean({ description: 'print tokens as they are generated' }),
@@ -35,17 +35,11 @@ export default class Infer extends CarCommand {
     if (flags.stream) {
       const json = this.jsonEnabled();
       // Ctrl-C cancels the stream instead of killing the command, so the text so far still ends cleanly.
-      const interrupted = new AbortController();
-      const interrupt = () => interrupted.abort();
-      process.once('SIGINT', interrupt);
-      try {
-        const result = await streamInference(client, request, { onText: (chunk) => void (json || process.stdout.write(chunk)), signal: interrupted.signal });
-        return this.show(result, ({ stop_reason }) => (stop_reason === 'cancelled' ? '\n[cancelled]' : ''));
-      } finally {
-        process.off('SIGINT', interrupt);
-      }
+      const result = await streamInference(client, request, { onText: (chunk) => void (json || process.stdout.write(chunk)), signal: this.interrupted() });
+      return this.show(result, ({ stop_reason }) => (stop_reason === 'cancelled' ? '\n[cancelled]' : ''));
     }
     const spinner = await progress('generating');
-    return this.show(await client.call('infer', request).finally(() => spinner.stop()), ({ text }) => text);
+    // Ctrl-C cancels the call on the daemon ($/cancelRequest) and ends the command with 130.
+    return this.show(await client.call('infer', request, { signal: this.interrupted() }).finally(() => spinner.stop()), ({ text }) => text);
   }
 }

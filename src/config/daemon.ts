@@ -44,11 +44,11 @@ const DEFAULT_PORT = 9100;
 
 /**
  * The daemon's whole configuration, from its flags, then `CAR_*` variables, then the
- * settings file (`port`), then defaults. Invalid variables refuse the start (exit 2) here,
- * before anything is created.
+ * settings file (`port`, `models_dir`), then defaults. Invalid variables refuse the start
+ * (exit 2) here, before anything is created.
  */
-export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: { port?: number }, stateRoot: string): DaemonConfig {
-  const modelsDir = flags.modelsDir ?? env.modelsDir;
+export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: { port?: number; modelsDir?: string }, stateRoot: string): DaemonConfig {
+  const modelsDir = flags.modelsDir ?? env.modelsDir ?? settings.modelsDir;
   return {
     stateRoot,
     port: flags.port ?? settings.port ?? DEFAULT_PORT,
@@ -93,12 +93,13 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
 
 /**
  * The variables that reproduce this daemon's configuration (never tokens), recorded in
- * its lock so `car daemon restart` from any shell starts the same daemon: the models directory
+ * its lock so `car daemon restart` from any shell starts the same daemon: `CAR_MODELS_DIR`
  * as an absolute path, auth and approvals turned off by variable, and the tuning variables.
  */
-export function daemonVariables(env: CarEnvironment, config: DaemonConfig): Record<string, string> {
+export function daemonVariables(env: CarEnvironment): Record<string, string> {
   const entries: [string, string | undefined][] = [
-    ['CAR_MODELS_DIR', config.state.modelsDir],
+    // The variable only: a `--models-dir` is repeated with the flags, and the `models_dir` setting is read afresh, so a changed setting counts.
+    ['CAR_MODELS_DIR', env.modelsDir === undefined ? undefined : resolve(env.modelsDir)],
     ['CAR_NO_AUTH', env.noAuth ? '1' : undefined],
     ['CAR_NO_APPROVALS', env.noApprovals ? '1' : undefined],
     ['CAR_HANDLER_TIMEOUT', env.handlerTimeout],

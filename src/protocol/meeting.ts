@@ -105,6 +105,10 @@ export const meetingStartParams = z
 export const meetingStopParams = z.strictObject({
   meeting_id: meetingId,
   summarize: z.boolean().optional().describe("default: the meeting's summarize_on_end (true unless the start said otherwise)"),
+  end_of_input: z
+    .boolean()
+    .optional()
+    .describe("the owner stops because its pushed audio ended (a file or a closed pipe): recorded as 'end_of_file', not 'requested'"),
 });
 
 export const meetingListParams = z.strictObject({
@@ -152,6 +156,13 @@ export const transcriptSegment = z.object({
 });
 export type TranscriptSegment = z.output<typeof transcriptSegment>;
 
+export const meetingDeleteResult = z.object({
+  id: z.string(),
+  deleted: z.literal(true),
+  facts_deleted: z.number().int().describe('the memory facts its transcript had fed, deleted with it'),
+});
+export type MeetingDeleteResult = z.output<typeof meetingDeleteResult>;
+
 /** One line of `transcript.jsonl`. */
 export const transcriptLine = transcriptSegment.extend({ at: isoTime.describe('when the segment was persisted') }).meta({ id: 'TranscriptLine' });
 export type TranscriptLine = z.output<typeof transcriptLine>;
@@ -160,6 +171,7 @@ export const meetingTranscriptResult = z.object({
   id: z.string(),
   title: z.string().nullable(),
   started_at: isoTime.nullable(),
+  summary: z.string().nullable().describe('the current summary (Markdown), so a Markdown export can lead with it'),
   segments: z.array(transcriptSegment),
 });
 export type MeetingTranscriptResult = z.output<typeof meetingTranscriptResult>;
@@ -231,6 +243,11 @@ export const meetingMetadata = z
     summary_kind: summaryKind,
     summary_reason: z.string().nullable().describe('why the summary is extractive'),
     path: z.string().describe("the meeting's directory"),
+    memory_namespace: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("the memory namespace its transcript went to (null: the recording session's own graph, or an embedder's shared one); absent for meetings recorded before it was kept"),
   })
   .meta({ id: 'MeetingMetadata', description: 'meeting.json: what a meeting is and how it ended.' });
 export type MeetingMetadata = z.output<typeof meetingMetadata>;
@@ -293,8 +310,12 @@ export const meetingContract = defineMethods({
     result: meetingSummarizeResult,
     summary: 'Writes a new summary of a stopped meeting from a template (the old one kept), sending meeting.summary.progress.',
   },
-  'meeting.transcript': { params: meetingTranscriptParams, result: meetingTranscriptResult, summary: "A meeting's transcript segments, for SRT/VTT/TXT/MD exports." },
-  'meeting.delete': { params: meetingDeleteParams, result: z.object({ id: z.string(), deleted: z.literal(true) }), summary: 'Removes a stopped meeting and its files (host role); refused while recording.' },
+  'meeting.transcript': { params: meetingTranscriptParams, result: meetingTranscriptResult, summary: "A meeting's transcript segments and current summary, for SRT/VTT/TXT/MD exports." },
+  'meeting.delete': {
+    params: meetingDeleteParams,
+    result: meetingDeleteResult,
+    summary: 'Removes a stopped meeting, its files and the memory facts its transcript fed (host role); refused while recording.',
+  },
 });
 
 export const meetingNotifications = defineNotifications({
@@ -304,7 +325,8 @@ export const meetingNotifications = defineNotifications({
 
 /** `mm:ss` (or `h:mm:ss` past an hour) of a transcript offset. */
 export function transcriptStamp(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
+  // A corrupt time (not a finite number) reads as 00:00, never NaN:NaN.
+  const total = Number.isFinite(ms) ? Math.max(0, Math.floor(ms / 1000)) : 0;
   const hours = Math.floor(total / 3600);
   const minutes = String(Math.floor((total % 3600) / 60)).padStart(2, '0');
   const seconds = String(total % 60).padStart(2, '0');

@@ -55,8 +55,13 @@ export const memoryNamespace = z
   .refine((name) => !/[/\\]/.test(name), "must not contain '/' or '\\'; a namespace is a name, not a path")
   .refine((name) => name !== '.' && name !== '..', "must not be '.' or '..'");
 
+/** Words of the body that stand for a fact added without a subject. */
+const SUBJECT_WORDS = 8;
+const SUBJECT_CHARS = 60;
+
 export const addFactParams = z.strictObject({
-  subject: factSubject,
+  /** What the fact is about; when absent, the body's first words (see `subjectOf`). */
+  subject: factSubject.optional().describe(`default: the body's first words (at most ${SUBJECT_WORDS} words, ${SUBJECT_CHARS} characters)`),
   body: factBody,
   kind: factKind.default('pattern'),
 });
@@ -90,6 +95,14 @@ const storedFact = {
   kind: z.enum(FACT_KINDS),
   confidence: z.number().min(0).max(1).describe('1.0 for explicit facts, 0.8 for meeting transcript facts'),
 };
+
+/** The subject of a fact added without one: the first words of its body's first line, shortened with an ellipsis. */
+export function subjectOf(body: string): string {
+  const line = body.trim().split('\n')[0]!.trim();
+  let subject = line.split(/\s+/).slice(0, SUBJECT_WORDS).join(' ');
+  if (subject.length > SUBJECT_CHARS) subject = subject.slice(0, SUBJECT_CHARS - 1).trimEnd();
+  return subject.length < line.length ? `${subject}…` : subject;
+}
 
 /** One `memory.query` hit (UPSTREAM fields plus `id` and `score`). */
 export const memoryHit = z.object({ ...storedFact, score: z.number().describe('relevance; higher is better') }).meta({ id: 'MemoryHit' });

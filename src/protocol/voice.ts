@@ -213,6 +213,10 @@ export const voiceProviderInfo = z.object({
   available: z.boolean(),
   description: z.string(),
   reason: z.string().optional().describe('why it is not available'),
+  warning: z
+    .string()
+    .optional()
+    .describe('what limits a provider that runs (e.g. a whisper model without real weights: it loads, but transcribes nothing)'),
   hint: z.string().optional().describe('how to make it available'),
 });
 export type VoiceProviderInfo = z.output<typeof voiceProviderInfo>;

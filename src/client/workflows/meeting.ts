@@ -49,7 +49,10 @@ export async function recordMeeting(client: Connection, input: AudioInput, optio
     summarize_on_end: options.summarize,
   });
   const targets = options.splitChannels ? started.sources.map((source) => source.voice_session_id) : [started.voice_session_id!];
-  return follow(client, started, options, (ended) => sendAudio(client, targets, input, { signal: ended }));
+  return follow(client, started, options, async (ended) => {
+    await sendAudio(client, targets, input, { signal: ended });
+    return !ended.aborted;
+  });
 }
 
 /** Starts a meeting the daemon records from sound-server sources, shows it until `signal` aborts (or the daemon ends it), then stops it. */
@@ -60,11 +63,18 @@ export async function recordCapture(client: Connection, sources: CaptureSourceSp
     audio_source: { kind: 'capture', sources },
     summarize_on_end: options.summarize,
   });
-  return follow(client, started, options, untilAborted);
+  return follow(client, started, options, async (ended) => {
+    await untilAborted(ended);
+    return false;
+  });
 }
 
-/** Hears the meeting's events while `feed` runs (until it ends or the meeting ends), then stops it or fetches how it ended. */
-async function follow(client: Connection, started: MeetingStartResult, options: RecordOptions, feed: (ended: AbortSignal) => Promise<void>): Promise<RecordOutcome> {
+/**
+ * Hears the meeting's events while `feed` runs (until it ends or the meeting ends), then stops it
+ * or fetches how it ended. `feed` says whether its input ran out (a file's end, a closed pipe):
+ * the meeting is then stopped as `end_of_file`, not `requested`.
+ */
+async function follow(client: Connection, started: MeetingStartResult, options: RecordOptions, feed: (ended: AbortSignal) => Promise<boolean>): Promise<RecordOutcome> {
   let failure: string | null = null;
   const ended = new AbortController();
   let stoppedElsewhere: MeetingStoppedParams | null = null;
@@ -85,12 +95,12 @@ async function follow(client: Connection, started: MeetingStartResult, options: 
   ];
   try {
     options.onStarted(started);
-    await feed(AbortSignal.any([options.signal, ended.signal]));
+    const inputEnded = await feed(AbortSignal.any([options.signal, ended.signal]));
     const elsewhere = stoppedElsewhere as MeetingStoppedParams | null;
     options.onStopping(elsewhere?.summarize ?? options.summarize);
     if (failure !== null) return { result: await endedRecord(client, started.id, false), failure, stoppedElsewhere: elsewhere };
     if (elsewhere) return { result: await endedRecord(client, started.id, elsewhere.summarize), failure, stoppedElsewhere: elsewhere };
-    return { result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize }), failure, stoppedElsewhere: null };
+    return { result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize, end_of_input: inputEnded }), failure, stoppedElsewhere: null };
   } finally {
     for (const off of unsubscribe) off();
   }

@@ -22,6 +22,6 @@ export default class DaemonLogs extends LocalCommand {
     const tail = lastLines(file, flags.lines);
     if (tail === null) throw new CarError(`no daemon log at ${file}`, 'a daemon started with `car daemon start` (not --foreground) writes it');
     process.stdout.write(tail.text);
-    if (flags.follow) await followFile(file, tail.size, (chunk) => process.stdout.write(chunk));
+    if (flags.follow) await followFile(file, tail.size, (chunk) => process.stdout.write(chunk), this.interrupted());
   }
 }

@@ -8,7 +8,7 @@ import { log } from '../../daemon/log.js';
 import { runDaemon } from '../../daemon/run.js';
 import { splitAuthToken } from '../../cli/secret-flags.js';
 import { resolveStateRoot } from '../../paths.js';
-import { readSetting } from '../../settings.js';
+import { modelsDirSetting, readSetting } from '../../settings.js';
 
 export default class DaemonStart extends LocalCommand {
   static override summary = 'Start the car daemon (in the background unless --foreground).';
@@ -45,13 +45,13 @@ export default class DaemonStart extends LocalCommand {
     const config = daemonConfig(
       { ...flags, allowRemote: flags['allow-remote'], authToken: flags['auth-token'], journalDir: flags['journal-dir'], modelsDir: flags['models-dir'] },
       env,
-      { port: typeof port === 'number' ? port : undefined },
+      { port: typeof port === 'number' ? port : undefined, modelsDir: modelsDirSetting() },
       resolveStateRoot(env.home),
     );
     process.on('uncaughtException', (error) => log.failure('error', 'uncaught exception; still serving', error));
     process.on('unhandledRejection', (error) => log.failure('error', 'unhandled rejection; still serving', error));
     // The token never reaches the lock (issue 12, defect 7): a restart finds it in the token file.
-    await runDaemon({ ...config, flags: splitAuthToken(this.argv).flags.filter((arg) => arg !== '--foreground'), env: daemonVariables(env, config) });
+    await runDaemon({ ...config, flags: splitAuthToken(this.argv).flags.filter((arg) => arg !== '--foreground'), env: daemonVariables(env) });
   }
 
   private async startInBackground(port: number | undefined) {

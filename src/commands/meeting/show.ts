@@ -1,10 +1,12 @@
 import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { followMeeting, meetingReport, meetingIdArg } from '../../cli/meeting.js';
+import { offlineMeetings } from '../../cli/offline-meetings.js';
 
 export default class MeetingShow extends CarCommand {
   static override summary = 'Show a meeting: its details, summary and transcript with [mm:ss] stamps and who spoke.';
   static override description =
+    'With no daemon running, reads <state root>/meetings directly. ' +
     'With --follow a recording meeting’s transcript is shown as it grows, from any terminal, until the meeting stops (its outcome is printed then) or Ctrl-C; ' +
     'with --json each new line is printed as a JSON object, then the record without its transcript.';
   static override examples = [
@@ -21,16 +23,11 @@ export default class MeetingShow extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(MeetingShow);
-    if (!flags.follow) return this.show(await this.request('meeting.get', { meeting_id: args.id }), meetingReport);
-    const client = await this.connect();
-    const interrupted = new AbortController();
-    const onInterrupt = () => interrupted.abort();
-    // `on`, not `once`: a spinner's exit hook (signal-exit) re-raises SIGINT when it finds no other listener left.
-    process.on('SIGINT', onInterrupt);
-    try {
-      await followMeeting(client, args.id, interrupted.signal, this.jsonEnabled());
-    } finally {
-      process.off('SIGINT', onInterrupt);
+    if (!flags.follow) {
+      const record = await this.orOffline(() => this.request('meeting.get', { meeting_id: args.id }), () => offlineMeetings.get(args.id));
+      return this.show(record, meetingReport);
     }
+    // Following needs the daemon that records the meeting: no offline read.
+    await followMeeting(await this.connect(), args.id, this.interrupted(), this.jsonEnabled());
   }
 }

@@ -63,16 +63,12 @@ export default class MeetingStart extends CarCommand {
     const input = capturing ? null : await openAudioInput(file ?? '-');
     const client = await this.connect({ memoryNamespace: namespace });
     const view = await MeetingView.create();
-    const interrupted = new AbortController();
-    const onInterrupt = () => interrupted.abort();
-    // `on`, not `once`: a spinner's exit hook (signal-exit) re-raises SIGINT when it finds no other listener left.
-    process.on('SIGINT', onInterrupt);
     try {
       const options: RecordOptions = {
         id: flags.id,
         title: flags.title,
         summarize: flags.summary,
-        signal: interrupted.signal,
+        signal: this.interrupted(),
         onStarted: (started) => view.started(started),
         onEvent: (event) => this.jsonEnabled() || view.show(event),
         onStopping: (summarize) => view.stopping(summarize),
@@ -84,7 +80,6 @@ export default class MeetingStart extends CarCommand {
       return this.report(outcome);
     } finally {
       view.done();
-      process.off('SIGINT', onInterrupt);
       // A pipe that stays open (Ctrl-C reached only this process) must not keep the command alive.
       if (file === '-' || (input && file === undefined)) process.stdin.destroy();
     }

@@ -41,7 +41,8 @@ export default class ModelsPull extends CarCommand {
       else process.stderr.write(`${message}\n`);
       client.close();
     };
-    process.once('SIGINT', interrupt);
+    const signal = this.interrupted();
+    signal.addEventListener('abort', interrupt, { once: true });
     try {
       const pulled = await client.call('models.pull', { uri: args.uri, sha256: flags.sha256 }).catch((error: unknown) => {
         // The closed connection is how the interrupt works, not an error to report.
@@ -55,7 +56,7 @@ export default class ModelsPull extends CarCommand {
         `${resumed ? 'resumed and pulled' : 'pulled'} ${name} (${formatBytes(size_bytes)}, ${architecture ?? 'unknown architecture'}${chat_template ? ', chat template' : ''})\nsha256 ${sha256}`,
       );
     } finally {
-      process.off('SIGINT', interrupt);
+      signal.removeEventListener('abort', interrupt);
       spinner?.stop();
     }
   }

@@ -39,10 +39,7 @@ export default class VoiceTranscribe extends CarCommand {
     const input = capturing ? null : await openAudioInput(args.file ?? '-');
     const client = await this.connect();
     const live = new LiveTranscript();
-    const stopReading = new AbortController();
-    const onInterrupt = () => stopReading.abort();
-    // `on`, not `once`: a spinner's exit hook (signal-exit) re-raises SIGINT when it finds no other listener left.
-    process.on('SIGINT', onInterrupt);
+    const signal = this.interrupted();
     const shownLive = capturing || flags.stream;
     const spinner = shownLive || json ? null : await progress('transcribing');
     const onEvent = (event: VoiceEvent) => {
@@ -53,11 +50,11 @@ export default class VoiceTranscribe extends CarCommand {
     try {
       let result: VoiceStopResult;
       if (input) {
-        result = await transcribe(client, input, { realtime: flags.stream, partials: flags.stream || json, signal: stopReading.signal, onEvent });
+        result = await transcribe(client, input, { realtime: flags.stream, partials: flags.stream || json, signal, onEvent });
       } else {
         result = await dictate(client, flags.source === undefined ? { device: MIC_DEVICE } : parseSource(flags.source), {
           partials: true,
-          signal: stopReading.signal,
+          signal,
           onStarted: ({ capture }) => isInteractive() && !json && process.stderr.write(`listening to ${capture?.description} (${capture?.name}); Ctrl-C to stop\n`),
           onEvent,
         });
@@ -70,7 +67,6 @@ export default class VoiceTranscribe extends CarCommand {
     } finally {
       spinner?.stop();
       live.clearPartial();
-      process.off('SIGINT', onInterrupt);
     }
   }
 }

@@ -37,6 +37,9 @@ export interface MeetingTrack extends MeetingSource {
   offsetMs(): number;
 }
 
+/** The memory fact of a meeting's segment: its id names the meeting, so `meeting.delete` finds every one. */
+export const meetingFactId = (meetingId: string, segmentIndex: number): string => `mtg-${meetingId}-${segmentIndex}`;
+
 /** What a live meeting needs from its registry. */
 export interface MeetingHost {
   readonly voice: Pick<VoiceSessionRegistry, 'push' | 'stop'>;
@@ -167,7 +170,7 @@ export class LiveMeeting {
     if (/\S/.test(event.text)) {
       // Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript.
       this.host.memory.ingest(this.owner, [
-        { id: `mtg-${this.id}-${index}`, subject: this.subject, body: event.text, kind: 'conversation', source: 'meeting', confidence: 0.8 },
+        { id: meetingFactId(this.id, index), subject: this.subject, body: event.text, kind: 'conversation', source: 'meeting', confidence: 0.8 },
       ]);
     }
     try {
@@ -223,11 +226,12 @@ export class LiveMeeting {
       this.host.released(this);
 
       if (request.summarize) {
-        const outcome = await summarizer.summarize(lines, { signal: request.signal, sessionId: request.sessionId ?? null, onProgress: request.onProgress });
+        const outcome = await summarizer.summarize(lines, { transcriptLanguage: this.metadata.language, signal: request.signal, sessionId: request.sessionId ?? null, onProgress: request.onProgress });
         if (outcome.summary !== null) await this.files.writeSummary(this.metadata, outcome.summary);
         this.metadata = { ...this.metadata, ...outcome };
         await this.files.writeMetadata(this.metadata);
       }
+      log.info('meeting stopped', { meeting: this.id, status: this.metadata.status, stop_reason: this.metadata.stop_reason, segments: lines.length, summary: this.metadata.summary_kind ?? 'none' });
       this.host.journal.append('meeting_stopped', this.owner.id, {
         meeting_id: this.id,
         status: this.metadata.status,

@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ErrorCode, conflict, forbidden, invalidParams, notFound, type RpcError } from '../../protocol/errors.js';
+import { ErrorCode, conflict, forbidden, invalidParams, notFound, unavailable, type RpcError } from '../../protocol/errors.js';
 import type {
+  MeetingDeleteResult,
   MeetingEntry,
   MeetingMetadata,
   MeetingRecord,
@@ -26,9 +26,11 @@ import type { VoiceSessionRegistry } from '../voice/registry.js';
 import type { SoundServer } from '../voice/capture/sound-server.js';
 import { AudioRecorder } from './audio-recorder.js';
 import { openMeetingAudio, type MeetingAudio } from './meeting-audio.js';
-import { LiveMeeting, type MeetingHost } from './live-meeting.js';
-import { corruptEntry, MeetingFiles, newestFirst, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
-import { MeetingSummarizer } from './summarizer.js';
+import { LiveMeeting, meetingFactId, type MeetingHost } from './live-meeting.js';
+import { asInterrupted, exists, storedMeeting, storedMeetings, transcriptOf } from './reader.js';
+import { MeetingFiles, readMeetings, recordingMetadata, TranscriptLog } from './store.js';
+import { DirectoryQueue } from './directory-queue.js';
+import { MeetingSummarizer, unhonouredOption } from './summarizer.js';
 import { loadTemplate } from './templates.js';
 import { randomHex } from '../ids.js';
 
@@ -55,8 +57,8 @@ export class MeetingRegistry implements MeetingHost {
   private readonly stopped = new Map<string, string>();
   /** Finalisations still running (summaries included), awaited on shutdown. */
   private readonly finishing = new Set<Promise<unknown>>();
-  /** Directories whose summary is being written (at stop or by meeting.summarize): a later summarize or delete waits for it. */
-  private readonly summarizing = new Map<string, Promise<unknown>>();
+  /** The summary written at stop, meeting.summarize and meeting.delete of one directory run one at a time. */
+  private readonly directoryWork = new DirectoryQueue();
   private readonly shutdown = new AbortController();
 
   readonly journal: JournalWriter;
@@ -65,7 +67,7 @@ export class MeetingRegistry implements MeetingHost {
     private readonly core: CapabilityHost,
     inference: LocalInference,
     readonly voice: Pick<VoiceSessionRegistry, 'start' | 'startCapture' | 'push' | 'stop'>,
-    readonly memory: Pick<MemoryService, 'ingest'>,
+    readonly memory: Pick<MemoryService, 'ingest' | 'forgetFacts'>,
     private readonly soundServer: Pick<SoundServer, 'resolve'>,
   ) {
     this.journal = core.journal;
@@ -105,11 +107,11 @@ export class MeetingRegistry implements MeetingHost {
     this.starting.delete(meeting.id);
     const started = meeting.snapshot();
     this.journal.append('meeting_started', owner.id, { meeting_id: meeting.id, title: started.title, path: started.path });
+    log.info('meeting started', { meeting: meeting.id, session: owner.id, source: audio.kind, streams: audio.streams.length });
     if (source) {
       meeting.pumpFrom(source, () =>
         this.track(
-          this.whileSummarizing(
-            meeting.files.dir,
+          this.directoryWork.run(meeting.files.dir, () =>
             meeting.finish({
               status: 'stopped',
               stopReason: 'end_of_file',
@@ -169,8 +171,7 @@ export class MeetingRegistry implements MeetingHost {
     if (meeting.phase !== 'recording') return;
     const { owner } = meeting;
     this.track(
-      this.whileSummarizing(
-        meeting.files.dir,
+      this.directoryWork.run(meeting.files.dir, () =>
         meeting.finish({
           status: 'stopped',
           stopReason: 'device_lost',
@@ -193,47 +194,32 @@ export class MeetingRegistry implements MeetingHost {
     if (meeting.phase !== 'recording') throw conflict(`meeting '${meeting.id}' is already stopping; read the result with meeting.get`);
     const stopped = meeting.finish({
       status: 'stopped',
-      stopReason: 'requested',
+      stopReason: params.end_of_input ? 'end_of_file' : 'requested',
       summarize: params.summarize ?? meeting.summarizeByDefault,
       signal: AbortSignal.any([signal, this.shutdown.signal]),
       sessionId: caller.id,
       onProgress: (progress) => caller.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
     });
-    this.track(this.whileSummarizing(meeting.files.dir, stopped));
+    this.track(this.directoryWork.run(meeting.files.dir, () => stopped));
     return stopped;
   }
 
   async list(rootParam: string | undefined): Promise<{ meetings: MeetingEntry[] }> {
     const root = this.rootFor(rootParam);
-    let found: Awaited<ReturnType<typeof readMeetings>>;
-    try {
-      found = await readMeetings(root);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      if (rootParam === undefined) return { meetings: [] };
+    if (rootParam !== undefined && !(await exists(root))) {
       throw notFound(`there is no meetings directory at '${root}'; check root, or omit it for the daemon's own meetings`, { field: 'root' });
     }
-    const entries = await Promise.all(
-      found.map(async ({ files, read }): Promise<MeetingEntry | null> => {
-        const live = this.liveAt(files);
-        if (live) return live.snapshot();
-        if ('error' in read) return (await isGoneOrStarting(files, this.starting)) ? null : corruptEntry(files, read.error, (await files.readTranscript().catch(() => [])).length);
-        // Read-only (issue 12, defect 6): a stale `recording` is repaired at start by the daemon holding the lock, never by a listing.
-        return read.metadata;
-      }),
-    );
-    return { meetings: await newestFirst(entries.filter((entry): entry is MeetingEntry => entry !== null)) };
+    // Read-only (issue 12, defect 6): a stale `recording` is repaired at start by the daemon holding the lock, never by a listing.
+    const meetings = await storedMeetings(root, (files, read) => this.liveAt(files)?.snapshot() ?? ('error' in read && this.starting.has(files.id) ? null : undefined));
+    return { meetings };
   }
 
   async get(id: string, rootParam: string | undefined): Promise<MeetingRecord> {
-    const files = new MeetingFiles(join(this.rootFor(rootParam), id));
+    const root = this.rootFor(rootParam);
+    const files = new MeetingFiles(join(root, id));
     const live = this.liveAt(files);
     if (live) return { ...live.snapshot(), transcript: await files.readTranscript() };
-    const read = await files.readMetadata();
-    if ('error' in read && !(await exists(files.dir))) throw notFound(`unknown meeting '${id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'meeting_id' });
-    const transcript = await files.readTranscript();
-    if ('error' in read) return { ...corruptEntry(files, read.error, transcript.length), transcript };
-    return { ...read.metadata, transcript };
+    return storedMeeting(root, id, rootParam ? ` in '${rootParam}'` : '');
   }
 
   /**
@@ -241,17 +227,26 @@ export class MeetingRegistry implements MeetingHost {
    * template and language; the summary it replaces is kept as `summary.<n>.md`.
    */
   async summarize(params: SummarizeParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingSummarizeResult> {
-    const { files, metadata } = await this.stoppedMeeting(params.id, params.root, 'summarise');
-    const template = await loadTemplate(params.template, this.core.stateRoot === null ? null : join(this.core.stateRoot, 'templates'));
-    const lines = await files.readTranscript();
-    const run = async (): Promise<MeetingSummarizeResult> => {
+    const files = this.stoppedFiles(params.id, params.root, 'summarise');
+    return this.directoryWork.run(files.dir, async () => {
+      const metadata = await this.stoppedMetadata(files, params.root, 'summarise');
+      const template = await loadTemplate(params.template, this.core.stateRoot === null ? null : join(this.core.stateRoot, 'templates'));
+      const lines = await files.readTranscript();
       const outcome = await this.summarizer.summarize(lines, {
         template,
         language: params.language,
+        transcriptLanguage: metadata.language,
         signal: AbortSignal.any([signal, this.shutdown.signal]),
         sessionId: caller.id,
         onProgress: (progress) => caller.notify('meeting.summary.progress', { meeting_id: params.id, ...progress }),
       });
+      const unhonoured = unhonouredOption(outcome, template, params.language);
+      if (unhonoured) {
+        throw unavailable(`meeting '${params.id}' was not summarised: ${unhonoured.why}; the previous summary is unchanged`, {
+          field: unhonoured.field,
+          hint: `leave out ${unhonoured.field === 'language' ? 'the language' : 'the template (or use default, action-items, decisions or standup)'}, or give the daemon a model with a chat template (the summary.model setting)`,
+        });
+      }
       const result = { id: params.id, ...outcome, template: template.name, language: params.language ?? null, path: null, previous_path: null };
       if (outcome.summary === null) {
         if (signal.aborted || this.shutdown.signal.aborted) throw conflict(`the summary of meeting '${params.id}' was cancelled; the previous summary is unchanged`);
@@ -263,29 +258,32 @@ export class MeetingRegistry implements MeetingHost {
       await files.writeMetadata(updated);
       this.journal.append('meeting_summarized', caller.id, { meeting_id: params.id, kind: outcome.summary_kind, template: template.name });
       return { ...result, path: files.summaryFile, previous_path: previous };
-    };
-    return this.whileSummarizing(files.dir, run());
+    });
   }
 
   /** §23 `meeting.transcript`: the segments with their times, for export. */
   async transcript(id: string, rootParam: string | undefined): Promise<MeetingTranscriptResult> {
-    const record = await this.get(id, rootParam);
-    return {
-      id: record.id,
-      title: record.title,
-      started_at: record.started_at,
-      segments: record.transcript.map(({ index, text, start_ms, end_ms, role }) => ({ index, text, start_ms, end_ms, role })),
-    };
+    return transcriptOf(await this.get(id, rootParam));
   }
 
-  /** §23 `meeting.delete` (host role): the meeting's directory removed; refused (`-32011`) while it records or its summary is written. */
-  async delete(params: DeleteParams, caller: ClientSession): Promise<{ id: string; deleted: true }> {
+  /**
+   * §23 `meeting.delete` (host role): the meeting's directory and the memory facts its
+   * transcript fed. Only a directory with a valid `meeting.json` is a meeting (issue 26,
+   * defect 5: `root` = the state root once made `run/` and `memory/` deletable).
+   */
+  async delete(params: DeleteParams, caller: ClientSession): Promise<MeetingDeleteResult> {
     if (!caller.hasHostRights) throw forbidden(`deleting meeting '${params.id}' needs a host-role session (host_token); \`car meeting rm\` signs in with it`);
-    const { files } = await this.stoppedMeeting(params.id, params.root, 'delete');
-    await files.remove();
-    this.stopped.delete(params.id);
-    this.journal.append('meeting_deleted', caller.id, { meeting_id: params.id });
-    return { id: params.id, deleted: true };
+    const files = this.stoppedFiles(params.id, params.root, 'delete');
+    return this.directoryWork.run(files.dir, async () => {
+      const metadata = await this.stoppedMetadata(files, params.root, 'delete');
+      const factIds = (await files.readTranscript()).map((line) => meetingFactId(params.id, line.index));
+      await files.remove();
+      this.stopped.delete(params.id);
+      const factsDeleted = await this.memory.forgetFacts(metadata.memory_namespace, factIds);
+      this.journal.append('meeting_deleted', caller.id, { meeting_id: params.id, facts_deleted: factsDeleted });
+      log.info('meeting deleted', { meeting: params.id, facts_deleted: factsDeleted });
+      return { id: params.id, deleted: true as const, facts_deleted: factsDeleted };
+    });
   }
 
   released(meeting: LiveMeeting): void {
@@ -294,28 +292,24 @@ export class MeetingRegistry implements MeetingHost {
     this.stopped.set(meeting.id, meeting.files.dir);
   }
 
-  /** A meeting on disk that is neither recording nor being summarised (`-32011` if it is, `-32010` if there is none). */
-  private async stoppedMeeting(id: string, rootParam: string | undefined, action: string): Promise<{ files: MeetingFiles; metadata: MeetingMetadata }> {
+  /** The directory of a meeting that is not recording (`-32011` while it is). */
+  private stoppedFiles(id: string, rootParam: string | undefined, action: string): MeetingFiles {
     const files = new MeetingFiles(join(this.rootFor(rootParam), id));
     if (this.liveAt(files) || this.starting.has(id)) throw conflict(`meeting '${id}' is still recording; stop it first (car meeting stop ${id}), then ${action} it`, { field: 'id' });
-    await this.summarizing.get(files.dir)?.catch(() => undefined);
-    if (this.summarizing.has(files.dir)) throw conflict(`meeting '${id}' is being summarised; ${action} it once that has finished`, { field: 'id' });
-    const read = await files.readMetadata();
-    if ('error' in read) {
-      if (!(await exists(files.dir))) throw notFound(`unknown meeting '${id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'id' });
-      if (action === 'delete') return { files, metadata: corruptEntry(files, read.error, 0) as unknown as MeetingMetadata };
-      throw conflict(`meeting '${id}' cannot be ${action}d: ${read.error}`, { field: 'id' });
+    if (this.core.stateRoot !== null && isStateRootFolder(this.core.stateRoot, files.dir)) {
+      throw conflict(`'${files.dir}' is one of the state root's own folders, not a meeting; nothing was changed`, { field: 'id' });
     }
-    return { files, metadata: await this.repairIfStale(files, read.metadata) };
+    return files;
   }
 
-  private async whileSummarizing<T>(dir: string, work: Promise<T>): Promise<T> {
-    this.summarizing.set(dir, work);
-    try {
-      return await work;
-    } finally {
-      if (this.summarizing.get(dir) === work) this.summarizing.delete(dir);
+  /** The metadata of a stopped meeting (`-32010` when there is no such directory, `-32011` when it holds no valid `meeting.json`). */
+  private async stoppedMetadata(files: MeetingFiles, rootParam: string | undefined, action: string): Promise<MeetingMetadata> {
+    const read = await files.readMetadata();
+    if ('error' in read) {
+      if (!(await exists(files.dir))) throw notFound(`unknown meeting '${files.id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'id' });
+      throw conflict(`meeting '${files.id}' cannot be ${action}d: ${read.error}; only a directory with a valid meeting.json is a meeting, so nothing was changed`, { field: 'id' });
     }
+    return this.repairIfStale(files, read.metadata);
   }
 
   private async create(root: string, params: StartParams, owner: ClientSession, audio: MeetingAudio): Promise<LiveMeeting> {
@@ -341,6 +335,7 @@ export class MeetingRegistry implements MeetingHost {
         language: params.language ?? 'en',
         audio_source_kind: kind,
         persist_audio: params.persist_audio,
+        memory_namespace: owner.memoryNamespace,
       });
       await files.writeMetadata(metadata);
       const transcript = await TranscriptLog.open(files.transcriptFile);
@@ -368,15 +363,7 @@ export class MeetingRegistry implements MeetingHost {
   private async repairIfStale(files: MeetingFiles, metadata: MeetingMetadata): Promise<MeetingMetadata> {
     if (metadata.status !== 'recording' || this.starting.has(metadata.id) || this.live.has(metadata.id)) return metadata;
     const lines = await files.readTranscript();
-    const endedAt = lines.reduce((latest, line) => (line.at > latest ? line.at : latest), metadata.started_at);
-    const repaired: MeetingMetadata = {
-      ...metadata,
-      status: 'interrupted',
-      stop_reason: 'daemon_restart',
-      ended_at: endedAt,
-      duration_ms: Math.max(0, Date.parse(endedAt) - Date.parse(metadata.started_at)),
-      segment_count: lines.length,
-    };
+    const repaired = asInterrupted(metadata, lines);
     await files.writeTranscriptMarkdown(repaired, lines);
     await files.writeMetadata(repaired);
     this.journal.append('meeting_stopped', null, { meeting_id: metadata.id, status: 'interrupted', stop_reason: 'daemon_restart', segments: lines.length, summarized: false });
@@ -445,19 +432,12 @@ export class MeetingRegistry implements MeetingHost {
   }
 }
 
+/** Is `dir` the state root itself or one of its own folders (run/, memory/, db/, …)? */
+function isStateRootFolder(stateRoot: string, dir: string): boolean {
+  return dir === stateRoot || Object.values(stateDirs(stateRoot)).includes(dir) || dir === join(stateRoot, 'templates');
+}
+
 /** `mtg-<YYYYMMDD>-<6 hex>` (UTC date). */
 function newMeetingId(now = new Date()): string {
   return `mtg-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${randomHex(3)}`;
-}
-
-/** A directory removed meanwhile (a meeting.start that failed) or still being created is no meeting to list. */
-async function isGoneOrStarting(files: MeetingFiles, starting: ReadonlySet<string>): Promise<boolean> {
-  return starting.has(files.id) || !(await exists(files.dir));
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

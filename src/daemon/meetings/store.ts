@@ -19,7 +19,7 @@ import { randomHex } from '../ids.js';
 /** The metadata of a meeting that has just started recording into `files`. */
 export function recordingMetadata(
   files: MeetingFiles,
-  start: Pick<MeetingMetadata, 'title' | 'language' | 'audio_source_kind' | 'persist_audio'>,
+  start: Pick<MeetingMetadata, 'title' | 'language' | 'audio_source_kind' | 'persist_audio' | 'memory_namespace'>,
 ): MeetingMetadata {
   return {
     id: files.id,
@@ -298,4 +298,6 @@ const storedMetadata = z.object({
   summary_kind: z.enum(['model', 'extractive']).nullable().default(null),
   summary_reason: z.string().nullable().default(null),
   path: z.string(),
+  // Absent from meetings recorded before issue 27.
+  memory_namespace: z.string().nullable().optional(),
 });

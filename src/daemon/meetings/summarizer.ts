@@ -17,6 +17,8 @@ export interface SummarizeOptions extends GenerateOptions {
   template?: SummaryTemplate;
   /** The language the model is asked to write in (extractive summaries keep the transcript's). */
   language?: string;
+  /** The language spoken in the meeting, whose stop words an extractive summary leaves out. */
+  transcriptLanguage?: string;
   onProgress?: (progress: SummaryProgress) => void;
 }
 
@@ -133,7 +135,7 @@ export class MeetingSummarizer {
   async summarize(lines: readonly TranscriptLine[], options: SummarizeOptions = {}): Promise<SummaryOutcome> {
     if (!lines.some((line) => /\S/.test(line.text))) return { summary: null, summary_error: 'transcript is empty', summary_kind: null, summary_reason: null };
     const template = options.template ?? DEFAULT_TEMPLATE;
-    const extractive = (reason: string): SummaryOutcome => ({ summary: extractiveSummary(lines, template.extractive), summary_error: null, summary_kind: 'extractive', summary_reason: reason });
+    const extractive = (reason: string): SummaryOutcome => ({ summary: extractiveSummary(lines, template.extractive, options.transcriptLanguage), summary_error: null, summary_kind: 'extractive', summary_reason: reason });
     let choice: Awaited<ReturnType<LocalInference['summaryModel']>>;
     try {
       choice = await this.inference.summaryModel();
@@ -177,6 +179,19 @@ export class MeetingSummarizer {
     }
     return parts.find(Boolean) ?? '';
   }
+}
+
+/**
+ * What a `meeting.summarize` asked for that an extractive summary cannot give: a language
+ * (it keeps the transcript's own words) or a user template (instructions only a model can
+ * follow). `null` when the outcome honours every option.
+ */
+export function unhonouredOption(outcome: SummaryOutcome, template: SummaryTemplate, language: string | undefined): { field: 'language' | 'template'; why: string } | null {
+  if (outcome.summary_kind !== 'extractive') return null;
+  const extractive = `the summary would be extractive (${outcome.summary_reason})`;
+  if (language !== undefined) return { field: 'language', why: `${extractive}, which keeps the transcript's own words, so it cannot be written in '${language}'` };
+  if (template.extractive !== template.name) return { field: 'template', why: `${extractive}, and template '${template.name}' holds instructions only a model can follow` };
+  return null;
 }
 
 /** One call at a time: a summary never holds more than one admission permit. */

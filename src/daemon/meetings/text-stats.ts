@@ -1,25 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
 /** Word-level text measures shared by the extractive summariser and the degenerate-output check. */
 
-/** Common English function words: they say nothing about what a meeting was about. */
-export const STOPWORDS = new Set(
-  `a about above after again against all am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if in into is it its itself just let me more most my myself no nor not now of off on once only or other our ours ourselves out over own same she should so some such than that the their theirs them themselves then there these they this those through to too under until up very was we were what when where which while who whom why will with would you your yours yourself yourselves yes yeah okay ok um uh oh well also like get got going go gonna really think know one two three four five six seven eight nine ten thing things`.split(
-    /\s+/,
-  ),
-);
+/** What people say on a call that says nothing about the meeting, beside a language's function words. */
+const CONVERSATION_FILLERS = 'yeah yep yup nope okay ok alright um uh uhm erm hmm mm mhm oh ah gonna wanna gotta kinda sorta yes no thing things stuff guess mean honestly basically literally totally maybe sure cool great'.split(' ');
+
+const stopWordsByLanguage = new Map<string, ReadonlySet<string>>();
+
+/**
+ * The stop words of a language (stopwords-iso, by the meeting's ISO 639-1 code; English for
+ * a language it has no list for) plus conversation fillers. Only the languages asked for are
+ * kept once the list has been read.
+ */
+export function stopWords(language = 'en'): ReadonlySet<string> {
+  const code = language.toLowerCase().split('-')[0]!;
+  let words = stopWordsByLanguage.get(code);
+  if (!words) {
+    const all = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('stopwords-iso'), 'utf8')) as Record<string, string[]>;
+    words = new Set([...(all[code] ?? all.en!), ...CONVERSATION_FILLERS]);
+    stopWordsByLanguage.set(code, words);
+  }
+  return words;
+}
 
 /** Lower-case words (letters, digits, inner apostrophes). */
 export function words(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu) ?? [];
+  return text.toLowerCase().match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu) ?? [];
 }
 
-/** Words that carry meaning: not stopwords, at least three characters, not pure numbers. */
-export function contentWords(text: string): string[] {
-  return words(text).filter((word) => word.length >= 3 && !STOPWORDS.has(word) && !/^\p{N}+$/u.test(word)).map(stem);
+/** Words that carry meaning, as written: not stop words, at least three characters, not pure numbers. */
+export function meaningfulWords(text: string, language?: string): string[] {
+  const stop = stopWords(language);
+  return words(text).filter((word) => word.length >= 3 && !stop.has(word) && !/^\p{N}+$/u.test(word));
 }
 
-/** A light suffix strip so "meetings", "meeting" and "meeting's" count as one term. */
+/** The stems of the meaningful words, so "meetings", "meeting" and "meeting's" count as one term. */
+export function contentWords(text: string, language?: string): string[] {
+  return meaningfulWords(text, language).map(stem);
+}
+
+/** A light suffix strip. */
 export function stem(word: string): string {
-  const base = word.replace(/'s$/, '');
+  const base = word.replace(/['’]s$/, '');
   for (const suffix of ['ing', 'ed', 'es', 's']) {
     if (base.length > suffix.length + 3 && base.endsWith(suffix)) return base.slice(0, -suffix.length);
   }

@@ -50,7 +50,7 @@ export class MemoryService {
   engineFor(session: ClientSession): Memgine {
     switch (this.memoryScopeOf(session)) {
       case 'namespace':
-        return this.openPersistentStore().graph(`ns:${encodeNamespace(session.memoryNamespace!)}`);
+        return this.openPersistentStore().graph(namespaceGraph(session.memoryNamespace!));
       case 'shared':
         return this.sharedMemgine!;
       case 'session':
@@ -100,6 +100,28 @@ export class MemoryService {
     return { ingested, error: firstError };
   }
 
+  /**
+   * Deletes these facts (a deleted meeting's) from the graph its transcript fed: the namespace,
+   * the embedder's shared graph for `null` (a session's own graph ended with it), or every
+   * namespace for `undefined` (a meeting recorded before its namespace was kept). Returns how many went.
+   */
+  async forgetFacts(namespace: string | null | undefined, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    let deleted = 0;
+    for (const engine of this.graphsFor(namespace)) {
+      for (const id of ids) if (engine.deleteFact(id).deleted) deleted++;
+      await engine.flushed?.();
+    }
+    return deleted;
+  }
+
+  private graphsFor(namespace: string | null | undefined): Memgine[] {
+    if (namespace === null) return this.sharedMemgine ? [this.sharedMemgine] : [];
+    const store = this.openPersistentStore();
+    if (namespace !== undefined) return [store.graph(namespaceGraph(namespace))];
+    return store.graphNames(NAMESPACE_GRAPH).map((name) => store.graph(name));
+  }
+
   /** `{ scope, namespace }` for journal entries. */
   private scopeOf(session: ClientSession): { scope: MemoryScope; namespace: string | null } {
     return { scope: this.memoryScopeOf(session), namespace: session.memoryNamespace };
@@ -141,6 +163,9 @@ export class MemoryService {
 }
 
 const privateGraphName = (session: ClientSession) => `session:${session.id}`;
+/** Namespace graphs are named `ns:<encoded namespace>` in the persistent store. */
+const NAMESPACE_GRAPH = 'ns:';
+const namespaceGraph = (namespace: string) => `${NAMESPACE_GRAPH}${encodeNamespace(namespace)}`;
 
 const noStateRoot = (what: string) =>
   unavailable(`${what} a daemon with a state root, and this embedded daemon keeps no persistent state; connect without memory_namespace, or give the daemon a stateRoot`);

@@ -2,7 +2,7 @@ import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { limitExceeded } from '../../protocol/errors.js';
 import { GroupCommit } from './group-commit.js';
-import { MAX_GRAPH_ID, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { MAX_GRAPH_ID, MIGRATE_1_TO_2_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { prepareStatements, SqliteMemgine, type Statements } from './sqlite-memgine.js';
 
 /**
@@ -21,8 +21,11 @@ export class MemoryStore {
     if (version > SCHEMA_VERSION) {
       throw new Error(`it was written by a newer car (schema ${version}, this one knows ${SCHEMA_VERSION})`);
     }
-    db.exec(SCHEMA_SQL);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.transaction(() => {
+      if (version === 1) db.exec(MIGRATE_1_TO_2_SQL);
+      db.exec(SCHEMA_SQL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
     this.sql = prepareStatements(db);
     this.commits = new GroupCommit(db, () => {
       for (const engine of this.graphs.values()) engine.forgetCaches();
@@ -56,6 +59,11 @@ export class MemoryStore {
       this.graphs.set(name, engine);
     }
     return engine;
+  }
+
+  /** The names of the stored graphs that start with `prefix`. */
+  graphNames(prefix: string): string[] {
+    return (this.sql.graphNames.all() as { name: string }[]).map((row) => row.name).filter((name) => name.startsWith(prefix));
   }
 
   /** Deletes a graph and its facts, if it was ever used. */

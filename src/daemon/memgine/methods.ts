@@ -1,5 +1,6 @@
 import {
   memoryContract,
+  subjectOf,
   type AddFactResult,
   type DeleteFactResult,
   type ListFactsResult,
@@ -17,7 +18,8 @@ import { resolveSandboxFile } from './sandbox.js';
 export const memoryMethods = (memory: MemoryService, journal: JournalWriter): MethodTable =>
   implement(memoryContract, {
     'memory.add_fact': {
-      async handler({ subject, body, kind }, { session }): Promise<AddFactResult> {
+      async handler({ subject: given, body, kind }, { session }): Promise<AddFactResult> {
+        const subject = given ?? subjectOf(body);
         const engine = memory.engineFor(session);
         const added = engine.addFact({ subject, body, kind, source: 'ws' });
         await engine.flushed?.();

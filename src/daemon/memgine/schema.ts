@@ -3,11 +3,15 @@
  * (`graph id × GRAPH_SPAN` onwards), so an FTS5 query is confined to a graph by a rowid
  * range the index seeks to directly, and rowid order inside a graph is insertion order
  * (the recency tie-break). The FTS5 table is contentless: bodies are stored once, in `facts`.
+ * Words are indexed by their Porter stems (schema 2), so "deployment" finds "we deploy".
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const GRAPH_SPAN = 2 ** 32;
 /** Keeps every rowid below 2^53, exact in a JS number. */
 export const MAX_GRAPH_ID = 2 ** 20;
+
+/** Porter stems over unicode61's words (case and diacritics folded). */
+const TOKENIZER = 'porter unicode61 remove_diacritics 2';
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS graphs (
@@ -29,13 +33,24 @@ CREATE TABLE IF NOT EXISTS facts (
   UNIQUE (graph, digest)
 );
 CREATE INDEX IF NOT EXISTS facts_by_kind ON facts (graph, kind, seq);
-CREATE VIRTUAL TABLE IF NOT EXISTS facts_fts USING fts5(subject, body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS facts_fts USING fts5(subject, body, content='', contentless_delete=1, tokenize='${TOKENIZER}');
 CREATE TRIGGER IF NOT EXISTS facts_indexed AFTER INSERT ON facts BEGIN
   INSERT INTO facts_fts (rowid, subject, body) VALUES (new.seq, new.subject, new.body);
 END;
 CREATE TRIGGER IF NOT EXISTS facts_unindexed AFTER DELETE ON facts BEGIN
   DELETE FROM facts_fts WHERE rowid = old.seq;
 END;
+`;
+
+/**
+ * Schema 1 indexed whole words: its index is rebuilt from `facts` with the Porter tokenizer
+ * (a contentless index cannot be re-tokenised in place). Run in one transaction with the
+ * version bump, so a crash leaves schema 1 or schema 2, never a half-built index.
+ */
+export const MIGRATE_1_TO_2_SQL = `
+DROP TABLE facts_fts;
+CREATE VIRTUAL TABLE facts_fts USING fts5(subject, body, content='', contentless_delete=1, tokenize='${TOKENIZER}');
+INSERT INTO facts_fts (rowid, subject, body) SELECT seq, subject, body FROM facts;
 `;
 
 const FACT_COLUMNS = 'f.id, f.subject, f.body, f.kind, f.confidence, f.source, f.created_at';
@@ -67,6 +82,7 @@ export const SQL = {
   all: `SELECT ${FACT_COLUMNS} FROM facts f WHERE f.seq BETWEEN ? AND ? ORDER BY f.seq`,
   page: `SELECT ${FACT_COLUMNS} FROM facts f WHERE f.seq BETWEEN ? AND ? ORDER BY f.seq DESC LIMIT ? OFFSET ?`,
   graphByName: 'SELECT id FROM graphs WHERE name = ?',
+  graphNames: 'SELECT name FROM graphs ORDER BY id',
   /** The smallest free graph id, so ids stay small however many private graphs come and go. */
   freeGraphId: `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM graphs WHERE id = 1) THEN 1
     ELSE (SELECT min(g.id) + 1 FROM graphs g WHERE NOT EXISTS (SELECT 1 FROM graphs h WHERE h.id = g.id + 1)) END AS id`,

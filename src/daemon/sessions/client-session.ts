@@ -58,7 +58,8 @@ export class ClientSession {
   /** Epoch ms of the last frame received; a number because it is updated on every frame. */
   lastActivityAt = this.connectedAt.getTime();
   authenticated = false;
-  role: Role | null = null;
+  private assignedRole: Role | null = null;
+  private signInLogged = false;
   protocolVersion: number | null = null;
   clientVersion: string | null = null;
   memoryNamespace: string | null = null;
@@ -197,6 +198,21 @@ export class ClientSession {
   /** The peer whose log rate limit lines about this session count against: connections not signed in share one. */
   get logPeer(): string {
     return this.signedIn ? this.id : PRE_AUTH_PEER;
+  }
+
+  get role(): Role | null {
+    return this.assignedRole;
+  }
+
+  /**
+   * Every sign-in path (the token, the host token, auth off, a token at the upgrade) sets the
+   * role once the session is authenticated: that is where the daemon log notes the sign-in.
+   */
+  set role(role: Role | null) {
+    this.assignedRole = role;
+    if (!this.authenticated || role === null || this.signInLogged) return;
+    this.signInLogged = true;
+    log.info('session signed in', { session: this.id, role, remote: this.remote });
   }
 
   /** Host role rights: a host token, or any session when auth is off (§5.3). */

@@ -216,6 +216,8 @@ export class ServerState {
       await this.lifecycle.teardown(session, reason);
       this.sessions.delete(id);
       this.signIns.removed(session, { reason, close_code: closeCode ?? session.closeCode, duration_ms: Date.now() - session.connectedAt.getTime() });
+      // Only sessions that signed in: a flood of connections that never do must not fill the log (issue 26).
+      if (session.authenticated) log.info('session signed out', { session: id, role: session.role, reason, connected_s: Math.round((Date.now() - session.connectedAt.getTime()) / 1000) });
     })().finally(() => this.removals.delete(id));
     this.removals.set(id, removal);
     return removal;

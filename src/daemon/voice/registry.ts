@@ -147,6 +147,7 @@ export class VoiceSessionRegistry {
     );
     this.sessions.set(id, session);
     this.core.journal.append('voice_session_started', owner.id, { voice_session_id: id, provider: providerId, sample_rate: sampleRate, channels });
+    log.info('voice session started', { voice_session: id, session: owner.id, provider: providerId, sample_rate: sampleRate, channels, meeting: options.ownedBy?.id });
     return { session_id: id, status: 'started', provider: providerId, sample_rate: sampleRate, channels, binary_frame_type: VOICE_FRAME_PCM };
   }
 
@@ -240,6 +241,7 @@ export class VoiceSessionRegistry {
       const availability = engine.availability();
       const info: VoiceProviderInfo = { id: engine.id, kind: 'stt', available: availability.available, description: engine.description };
       if (!availability.available) Object.assign(info, { reason: availability.reason, hint: availability.hint });
+      else if (availability.warning) Object.assign(info, { warning: availability.warning, hint: availability.hint });
       return info;
     });
   }
@@ -325,6 +327,7 @@ export class VoiceSessionRegistry {
     this.sessions.delete(session.id);
     this.openQueue.cancel(session.id);
     this.core.journal.append('voice_session_stopped', session.owner.id, { voice_session_id: session.id, duration_ms: session.durationMs, segments: session.segments.length, reason });
+    log.info('voice session stopped', { voice_session: session.id, reason, audio_s: Math.round(session.durationMs / 100) / 10, segments: session.segments.length });
   }
 
   private async close(): Promise<void> {

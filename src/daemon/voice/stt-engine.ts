@@ -1,7 +1,10 @@
 import type { VoiceEvent } from '../../protocol/voice.js';
 
-/** `reason` says what is missing, `hint` what to do about it. */
-export type Availability = { available: true } | { available: false; reason: string; hint: string };
+/**
+ * `reason` says what is missing, `hint` what to do about it. An engine that runs but cannot
+ * do its job (a model without real weights) is available with a `warning` and that `hint`.
+ */
+export type Availability = { available: true; warning?: string; hint?: string } | { available: false; reason: string; hint: string };
 
 export interface SttStreamOptions {
   /** Of the PCM the client pushes (s16le). */

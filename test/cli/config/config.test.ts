@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../../helpers/cli.js';
-import { testEnv } from '../../helpers/daemon.js';
-import { tempStateRoot } from '../../helpers/paths.js';
+import { startDaemon, testEnv } from '../../helpers/daemon.js';
+import { SHARED_MODELS, tempStateRoot } from '../../helpers/paths.js';
 
 /** `car config set|unset` checks values before storing them. */
 describe('car config set/unset', () => {
@@ -46,5 +48,36 @@ describe('car config set/unset', () => {
     const missing = await runCli(['config', 'set', 'whisper.model', 'nope.bin'], env);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /for whisper\.model: it cannot be read \(ENOENT\)/);
+  });
+});
+
+/** Issue 27, item 7: `car config set models_dir` for every later `car daemon start`. */
+describe('the models_dir setting', () => {
+  it('is stored absolute, refuses what is not a directory, and is the models directory of later starts unless CAR_MODELS_DIR says otherwise', async () => {
+    const stateRoot = tempStateRoot();
+    const env = testEnv(stateRoot, { CAR_MODELS_DIR: undefined });
+    const models = join(tempStateRoot('car-models-dir-'), 'models');
+    mkdirSync(models);
+    copyFileSync(join(SHARED_MODELS, 'stories260K.gguf'), join(models, 'tiny-story.gguf'));
+    const missing = await runCli(['config', 'set', 'models_dir', join(models, 'nope')], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^Error: invalid value '.*nope' for models_dir: .*nope is not a directory\n/);
+    const set = await runCli(['config', 'set', 'models_dir', models], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, `models_dir = ${models}\n`);
+
+    const names = async (daemonEnv: Record<string, string | undefined>) => {
+      const daemon = await startDaemon({ stateRoot, env: daemonEnv });
+      try {
+        const client = await daemon.connect();
+        const listed = await client.call('models.list', {});
+        client.close();
+        return listed.models.map((model) => model.name);
+      } finally {
+        await daemon.stop();
+      }
+    };
+    assert.deepEqual(await names({ CAR_MODELS_DIR: undefined }), ['tiny-story']);
+    assert.ok((await names({ CAR_MODELS_DIR: SHARED_MODELS })).includes('stories260K'), 'CAR_MODELS_DIR wins');
   });
 });

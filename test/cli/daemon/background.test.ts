@@ -33,10 +33,13 @@ describe('car daemon (background)', () => {
     const json = JSON.parse((await car('daemon', 'status', '--json')).stdout);
     assert.equal(json.log_file, `${stateRoot}/logs/daemon.log`);
     assert.equal(json.auth_enabled, true);
-    const logs = await car('daemon', 'logs', '-n', '1');
+    const logs = await car('daemon', 'logs');
     assert.equal(logs.code, 0, logs.stderr);
-    assert.match(logs.stdout, /^\S+ INFO +car daemon listening url=ws:\/\/127\.0\.0\.1:\d+ /);
-    assert.equal(logs.stdout.split('\n').length, 2, 'one line');
+    assert.match(logs.stdout, /^\S+ INFO +car daemon listening url=ws:\/\/127\.0\.0\.1:\d+ /m);
+    // Then the sign-ins and sign-outs of the commands since (issue 27).
+    assert.match(logs.stdout, /^\S+ INFO +session signed out session=sess-\S+ role=client reason=client_closed/m);
+    const last = await car('daemon', 'logs', '-n', '1');
+    assert.equal(last.stdout.split('\n').length, 2, 'one line');
   });
 
   it('start with another --port than the running daemon says so and exits 1; without --port it is already running', async () => {
@@ -99,6 +102,15 @@ describe('car daemon (background)', () => {
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /car daemon started|url: /);
     assert.equal((await car('daemon', 'status')).code, 0);
+  });
+
+  it('stop answers "stopped" only once the daemon process has exited and its port is closed', async () => {
+    const { pid, url } = lock();
+    const stopped = await car('daemon', 'stop');
+    assert.equal(stopped.stdout, `stopped (pid ${pid})\n`);
+    assert.equal(isRunning(pid), false, 'exited (a zombie nobody reaped yet has exited)');
+    const after = await runCli(['daemon', 'status', '--url', url], env);
+    assert.equal(after.code, 3, 'nothing answers on its port');
   });
 });
 

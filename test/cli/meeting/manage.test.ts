@@ -25,14 +25,25 @@ describe('car meeting summarize / rm', { skip: engineMissing }, () => {
     const dir = /^transcript {2}(\/\S+)\/transcript\.md$/m.exec(recorded.stdout)![1]!;
     const first = readFileSync(join(dir, 'summary.md'), 'utf8');
 
+    const german = await runCli(['meeting', 'summarize', 'resummarised', '--language', 'de'], daemon.env);
+    assert.equal(german.code, 1);
+    assert.match(german.stderr, /^Error: meeting 'resummarised' was not summarised: the summary would be extractive .* so it cannot be written in 'de'; the previous summary is unchanged\nHint: leave out the language, or give the daemon a model with a chat template \(the summary\.model setting\)\n$/);
+
     const again = await runCli(['meeting', 'summarize', 'resummarised', '--template', 'action-items'], daemon.env);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, new RegExp(`^summary {5}${dir}/summary\\.md {2}\\(extractive: no model has a chat template \\(llama-2-tiny-random, stories260K\\)\\)$`, 'm'));
-    assert.match(again.stdout, new RegExp(`^previous {4}${dir}/summary\\.1\\.md$`, 'm'));
+    const record = JSON.parse(readFileSync(join(dir, 'meeting.json'), 'utf8')) as MeetingRecord;
+    assert.equal(again.stdout, `${record.summary}\n`, 'the summary itself');
+    assert.match(again.stdout, /^## Action items\n/);
+    assert.match(again.stderr, new RegExp(`^summary {5}${dir}/summary\\.md {2}\\(extractive: no model has a chat template \\(llama-2-tiny-random, stories260K\\)\\)$`, 'm'));
+    assert.match(again.stderr, new RegExp(`^previous {4}${dir}/summary\\.1\\.md$`, 'm'));
     assert.equal(readFileSync(join(dir, 'summary.1.md'), 'utf8'), first);
     assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /## Action items/);
-    const record = JSON.parse(readFileSync(join(dir, 'meeting.json'), 'utf8')) as MeetingRecord;
     assert.equal(record.summary_kind, 'extractive');
+    const json = JSON.parse((await runCli(['meeting', 'summarize', 'resummarised', '--json'], daemon.env)).stdout) as { summary: string; template: string };
+    assert.equal(json.template, 'default');
+    assert.match(json.summary, /^## Key points\n/);
+    const exported = await runCli(['meeting', 'export', 'resummarised'], daemon.env);
+    assert.match(exported.stdout, /^# resummarised\n\n## Summary\n\n### Key points\n[\s\S]*\n## Transcript\n\n\[00:00\] /, 'the Markdown export leads with the summary');
 
     const unknown = await runCli(['meeting', 'summarize', 'resummarised', '--template', 'nope'], daemon.env);
     assert.equal(unknown.code, 1);
@@ -49,13 +60,26 @@ describe('car meeting summarize / rm', { skip: engineMissing }, () => {
     await client.call('meeting.stop', { meeting_id: live.id, summarize: false });
     const removed = await runCli(['meeting', 'rm', 'removed'], daemon.env);
     assert.equal(removed.code, 0, removed.stderr);
-    assert.equal(removed.stdout, 'deleted meeting removed\n');
+    assert.equal(removed.stdout, 'deleted meeting removed and 0 memory facts from its transcript\n');
     assert.equal(existsSync(live.path), false);
     assert.ok(!(await client.call('meeting.list', {})).meetings.some((meeting) => meeting.id === 'removed'));
     const again = await runCli(['meeting', 'rm', 'removed'], daemon.env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /unknown meeting 'removed'/);
     client.close();
+  });
+
+  it('`car meeting rm` takes the transcript out of memory too', async () => {
+    const recorded = await runCli(['meeting', 'start', meetingWav(), '--id', 'forgotten', '--no-summary'], daemon.env);
+    assert.equal(recorded.code, 0, recorded.stderr);
+    const query = async () => (JSON.parse((await runCli(['memory', 'query', 'forward meters', '--namespace', 'meetings', '-k', '50', '--json'], daemon.env)).stdout) as { id: string }[]).filter((hit) => hit.id.startsWith('mtg-forgotten-'));
+    assert.ok((await query()).length >= 1);
+    const listed = JSON.parse((await runCli(['memory', 'ls', '--namespace', 'meetings', '--limit', '1000', '--json'], daemon.env)).stdout) as { facts: { id: string }[] };
+    const facts = listed.facts.filter((fact) => fact.id.startsWith('mtg-forgotten-')).length;
+    const removed = await runCli(['meeting', 'rm', 'forgotten'], daemon.env);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, `deleted meeting forgotten and ${facts} memory facts from its transcript\n`);
+    assert.deepEqual(await query(), []);
   });
 });
 

@@ -66,9 +66,11 @@ describe('car meeting', { skip: engineMissing }, () => {
 
     const shown = await runCli(['meeting', 'show', 'from-cli'], daemon.env);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /^status +stopped \(requested\)$/m);
+    // The file ended the meeting (`meeting start <file>` stops it when the audio runs out), not a request.
+    assert.match(shown.stdout, /^status +stopped \(end of the audio\)$/m);
     assert.match(shown.stdout, /^ {2}\[00:00\] go forward ten meters$/m);
     const json = JSON.parse((await runCli(['meeting', 'show', 'from-cli', '--json'], daemon.env)).stdout) as MeetingRecord;
+    assert.equal(json.stop_reason, 'end_of_file');
     assert.equal(json.transcript[0]!.text, 'go forward ten meters');
 
     const found = await runCli(['memory', 'query', 'forward meters', '--namespace', 'meetings', '--json'], daemon.env);
@@ -83,10 +85,14 @@ describe('car meeting', { skip: engineMissing }, () => {
     assert.match(stopped.stdout, new RegExp(`^transcript  ${started.path}/transcript\\.md$`, 'm'));
     const again = await runCli(['meeting', 'stop', started.id], daemon.env);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^Error: meeting 'stopped-from-cli' is already stopped; there is nothing to stop .*\(code -32011\)$/m);
+    assert.match(again.stderr, /^Error: meeting 'stopped-from-cli' is already stopped; there is nothing to stop \(read it with `car meeting show`\)$/m);
+    const verbose = await runCli(['meeting', 'stop', started.id, '--verbose'], daemon.env);
+    assert.match(verbose.stderr, /^Error: meeting 'stopped-from-cli' is already stopped; there is nothing to stop \(read it with meeting\.get\) \(code -32011\)$/m);
     const unknown = await runCli(['meeting', 'show', 'no-such-meeting'], daemon.env);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /unknown meeting 'no-such-meeting'/);
+    assert.match(unknown.stderr, /^Error: unknown meeting 'no-such-meeting'; list meetings with `car meeting ls`$/m);
+    const unknownJson = await runCli(['meeting', 'show', 'no-such-meeting', '--json'], daemon.env);
+    assert.match(unknownJson.stderr, /^Error: unknown meeting 'no-such-meeting'; list meetings with meeting\.list \(code -32010\)$/m, 'under --json, the daemon\'s own words');
     const missing = await runCli(['meeting', 'start', '--file', '/nonexistent/meeting.wav'], daemon.env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read '\/nonexistent\/meeting\.wav'/);

@@ -13,6 +13,16 @@ describe('car memory', () => {
 
   const car = (...argv: string[]) => runCli(argv, daemon.env);
 
+  it('add takes the fact alone (its first words become the subject), and a query finds it by other word forms (issue 27)', async () => {
+    const added = await car('memory', 'add', 'we deploy on Fridays after the review meeting is over', '--namespace', 'cli-forms', '--json');
+    assert.equal(added.code, 0, added.stderr);
+    const { id } = JSON.parse(added.stdout) as { id: string };
+    const found = await car('memory', 'query', 'friday deployment', '--namespace', 'cli-forms', '--json');
+    assert.equal(found.code, 0, found.stderr);
+    const [hit] = JSON.parse(found.stdout) as { id: string; subject: string; body: string }[];
+    assert.deepEqual([hit?.id, hit?.subject, hit?.body], [id, 'we deploy on Fridays after the review meeting…', 'we deploy on Fridays after the review meeting is over']);
+  });
+
   it('add prints the id and a pluralised count; ls lists newest first; rm deletes by that id', async () => {
     const first = await car('memory', 'add', 'coffee', 'Alice drinks coffee', '--namespace', 'cli-ls');
     assert.equal(first.code, 0, first.stderr);

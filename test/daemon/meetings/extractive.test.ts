@@ -57,6 +57,28 @@ describe('extractive summaries (issue 14)', () => {
     assert.match(extractiveSummary(PLANNING_MEETING, 'standup'), /^## Done\n[\s\S]*## Next\n[\s\S]*## Blockers\n/);
   });
 
+  it('picks a few key points, never the whole transcript again, and keywords that are not stop words (issue 27)', () => {
+    const short = extractiveSummary([
+      { text: 'go forward ten meters', start_ms: 0 },
+      { text: 'thirty three four or six ninety two', start_ms: 3_000 },
+      { text: 'go somewhere and do something', start_ms: 8_000 },
+    ]);
+    assert.equal(bullets(short, 'Key points').length, 1, short);
+    const chatty = [
+      'I mean it might be rather good I guess',
+      'the deployment services might need rather more memory',
+      'yeah I think the deployment services are really slow',
+      'okay so the services deployment might be rather late',
+      'honestly it might rather work',
+      'the memory of the services is the problem',
+    ].map((text, index) => ({ text, start_ms: index * 1_000 }));
+    const keywords = extractiveSummary(chatty).split('## Keywords\n\n')[1]!.split(', ');
+    for (const stopWord of ['might', 'rather', 'really', 'guess', 'yeah', 'okay', 'honestly']) assert.ok(!keywords.includes(stopWord), `'${stopWord}' is not a keyword: ${keywords.join(', ')}`);
+    assert.deepEqual(keywords.slice(0, 3), ['services', 'deployment', 'memory'], 'as said, not stems, the most weighty first');
+    const german = extractiveSummary([{ text: 'wir müssen die Datenbank und die Migration nicht vergessen', start_ms: 0 }, { text: 'die Migration der Datenbank ist nicht fertig', start_ms: 1_000 }], 'default', 'de');
+    assert.deepEqual(german.split('## Keywords\n\n')[1]!.split(', ').slice(0, 2).sort(), ['datenbank', 'migration'], 'the meeting language\'s stop words');
+  });
+
   it('splits punctuated segments into sentences', () => {
     const summary = extractiveSummary([{ text: 'The build is green. We will ship the release on Friday. Thanks all.', start_ms: 65_000 }], 'action-items');
     assert.equal(summary, '## Action items\n\n- [01:05] We will ship the release on Friday.');

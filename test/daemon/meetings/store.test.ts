@@ -8,7 +8,7 @@ import type { MeetingMetadata } from '../../../src/protocol/meeting.js';
 import { tempStateRoot } from '../../helpers/paths.js';
 import { modeOf } from './support.js';
 
-const metadata = (files: MeetingFiles) => recordingMetadata(files, { title: null, language: 'en', audio_source_kind: 'pcm_push', persist_audio: false });
+const metadata = (files: MeetingFiles) => recordingMetadata(files, { title: null, language: 'en', audio_source_kind: 'pcm_push', persist_audio: false, memory_namespace: null });
 
 /** §16.4 on disk: private modes, atomic metadata, synced lines, torn lines ignored. */
 describe('meeting store', () => {

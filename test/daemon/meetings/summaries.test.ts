@@ -55,17 +55,24 @@ describe('meeting summaries without a chat model', { skip: engineMissing }, () =
     assert.ok(listed.models.every((model) => model.source === 'local' && !model.chat_template && !model.roles.includes('summary')));
   });
 
-  it('re-summarises with a template, keeping the previous summary as summary.<n>.md, and knows user templates', async () => {
+  it('re-summarises with a template, keeping the previous summary as summary.<n>.md, and refuses what an extractive summary cannot do', async () => {
     const started = await client.call('meeting.start', { id: 'again', audio_source: { kind: 'file', path: meetingWav() } });
     const first = await settled(client, started.id);
-    const again = await client.call('meeting.summarize', { id: started.id, template: 'action-items', language: 'de' });
-    assert.deepEqual([again.summary_kind, again.template, again.language, again.path, again.previous_path], ['extractive', 'action-items', 'de', join(started.path, 'summary.md'), join(started.path, 'summary.1.md')]);
+    // No chat model: the summary would be extractive, which cannot be written in German (issue 27): refused, nothing changed.
+    const german = await rejectsWith(client.call('meeting.summarize', { id: started.id, template: 'action-items', language: 'de' }), ErrorCode.Unavailable, /was not summarised: the summary would be extractive \(no model has a chat template .*\), which keeps the transcript's own words, so it cannot be written in 'de'; the previous summary is unchanged/);
+    assert.equal(german.data?.field, 'language');
+    assert.match(String(german.data?.hint), /leave out the language, or give the daemon a model with a chat template/);
+    assert.equal(existsSync(join(started.path, 'summary.1.md')), false);
+    const again = await client.call('meeting.summarize', { id: started.id, template: 'action-items' });
+    assert.deepEqual([again.summary_kind, again.template, again.language, again.path, again.previous_path], ['extractive', 'action-items', null, join(started.path, 'summary.md'), join(started.path, 'summary.1.md')]);
     assert.match(readFileSync(join(started.path, 'summary.1.md'), 'utf8'), new RegExp(first.summary!.slice(0, 40).replace(/[[\]]/g, '\\$&')));
     assert.match(readFileSync(join(started.path, 'summary.md'), 'utf8'), /## Action items/);
     mkdirSync(join(daemon.stateRoot, 'templates'));
     writeFileSync(join(daemon.stateRoot, 'templates', 'retro.md'), 'What went well, what did not, what to change.\n');
-    const custom = await client.call('meeting.summarize', { id: started.id, template: 'retro' });
-    assert.equal(custom.previous_path, join(started.path, 'summary.2.md'));
+    const custom = await rejectsWith(client.call('meeting.summarize', { id: started.id, template: 'retro' }), ErrorCode.Unavailable, /template 'retro' holds instructions only a model can follow/);
+    assert.equal(custom.data?.field, 'template');
+    const decisions = await client.call('meeting.summarize', { id: started.id, template: 'decisions' });
+    assert.equal(decisions.previous_path, join(started.path, 'summary.2.md'));
     await rejectsWith(client.call('meeting.summarize', { id: started.id, template: 'nope' }), ErrorCode.InvalidParams, /unknown summary template 'nope'; choose default, action-items, decisions, standup, retro/);
     await rejectsWith(client.call('meeting.summarize', { id: started.id, template: '../x' }), ErrorCode.InvalidParams, /param 'template'/);
     await rejectsWith(client.call('meeting.summarize', { id: 'missing' }), ErrorCode.NotFound, /unknown meeting 'missing'/);
@@ -82,7 +89,7 @@ describe('meeting summaries without a chat model', { skip: engineMissing }, () =
     assert.deepEqual(Object.keys(transcript.segments[0]!).sort(), ['end_ms', 'index', 'role', 'start_ms', 'text']);
     assert.ok(transcript.segments.every((segment) => segment.end_ms >= segment.start_ms));
     await rejectsWith(client.call('meeting.delete', { id: 'live' }), ErrorCode.Forbidden, /host-role session/);
-    assert.deepEqual(await host.call('meeting.delete', { id: 'live' }), { id: 'live', deleted: true });
+    assert.deepEqual(await host.call('meeting.delete', { id: 'live' }), { id: 'live', deleted: true, facts_deleted: 0 });
     assert.equal(existsSync(live.path), false);
     await rejectsWith(host.call('meeting.delete', { id: 'live' }), ErrorCode.NotFound, /unknown meeting 'live'/);
     assert.ok(!(await client.call('meeting.list', {})).meetings.some((meeting) => meeting.id === 'live'));

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { VoiceEvent } from '../../../../protocol/voice.js';
 import type { Availability, SttEngine, SttStream, SttStreamOptions } from '../../stt-engine.js';
 import { DecoderThreads } from '../decoder-thread.js';
@@ -33,6 +34,9 @@ export class WhisperEngine implements SttEngine {
     if ('unavailable' in found) return found.unavailable;
     const failure = this.failedLoads.get(found.files.model);
     if (failure) return { available: false, reason: failure, hint: 'replace the file with a complete ggml model, or pick another with `car config set whisper.model <file>`' };
+    if (!found.files.real) {
+      return { available: true, warning: `${basename(found.files.model)} has no real weights (whisper.cpp's test model): it loads, but transcribes nothing`, hint: 'put a real ggml model (e.g. ggml-base.en.bin) in the models directory, or name one with `car config set whisper.model <file>`' };
+    }
     return { available: true };
   }
 
