@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSync, type NodeCue } from 'subtitle';
-import { exportTranscript } from '../../src/cli/transcript-export.js';
+import { exportTranscript } from '../../src/client/transcript-export.js';
 import type { MeetingTranscriptResult } from '../../src/protocol/meeting.js';
 import { subtitles } from '../../src/protocol/subtitles.js';
 

@@ -166,7 +166,7 @@ export class MeetingDetail {
       releaseExports(opened.exports);
       opened.record = record;
       opened.summaryHtml = record.summary ? renderMarkdown(record.summary) : null;
-      opened.exports = record.status === 'recording' ? [] : transcriptExports(record.id, record.title, record.transcript, record.summary);
+      opened.exports = record.status === 'recording' ? [] : transcriptExports({ id: record.id, title: record.title, started_at: record.started_at, summary: record.summary, segments: record.transcript.map(({ at: _at, ...segment }) => segment) });
       opened.error = null;
     } catch (error) {
       opened.error = errorText(error);

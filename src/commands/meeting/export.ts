@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { CarCommand } from '../../cli/base-command.js';
 import { meetingIdArg } from '../../cli/meeting.js';
 import { offlineMeetings } from '../../cli/offline-meetings.js';
-import { EXPORT_FORMATS, exportTranscript } from '../../cli/transcript-export.js';
+import { EXPORT_FORMATS, exportTranscript } from '../../client/transcript-export.js';
 
 export default class MeetingExport extends CarCommand {
   static override summary = 'Export a meeting transcript as Markdown, text, SRT or VTT subtitles, or JSON.';

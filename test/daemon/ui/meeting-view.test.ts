@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -122,6 +122,21 @@ describe('the meeting view in Chromium', { skip: !existsSync(CHROMIUM) && `${CHR
     assert.deepEqual(cspViolations, []);
   });
 
+  it('offers every export format as a download, each the very file `car meeting export` writes (one exporter, issue 25)', async () => {
+    const detail = await openMeeting(host, 'Old standup');
+    const links = detail.locator('ul.exports a');
+    await links.nth(4).waitFor();
+    assert.deepEqual(await links.allInnerTexts(), ['Markdown', 'Text', 'SRT subtitles', 'WebVTT subtitles', 'JSON']);
+    for (let i = 0; i < 5; i++) {
+      const [download] = await Promise.all([host.waitForEvent('download'), links.nth(i).click()]);
+      const format = download.suggestedFilename().replace('old-standup.', '');
+      const downloaded = readFileSync((await download.path())!, 'utf8');
+      const exported = await runCli(['meeting', 'export', 'old-standup', '--format', format], daemon.env);
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.equal(downloaded, exported.stdout, format);
+    }
+  });
+
   it('re-summarises a meeting and shows the new summary', async () => {
     const detail = await openMeeting(host, 'Release sync');
     await detail.getByRole('button', { name: 'Re-summarise' }).click();
@@ -150,7 +165,8 @@ describe('the meeting view in Chromium', { skip: !existsSync(CHROMIUM) && `${CHR
     const confirm = detail.getByRole('alertdialog');
     await confirm.getByText(/Delete “Old standup” for good\?/).waitFor();
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    assert.equal(await confirm.count(), 0);
+    // The view re-renders after the click's turn: wait for the dialog to go rather than count it at once.
+    await confirm.waitFor({ state: 'detached' });
     assert.ok(existsSync(join(daemon.stateRoot, 'meetings', 'old-standup')), 'cancel keeps the meeting');
 
     await detail.getByRole('button', { name: 'Delete…' }).click();

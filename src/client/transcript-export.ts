@@ -4,9 +4,20 @@ import { subtitles } from '../protocol/subtitles.js';
 export const EXPORT_FORMATS = ['md', 'txt', 'srt', 'vtt', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/** What each format is called and served as, for download links and file names. */
+export const EXPORT_FILE_TYPES: Record<ExportFormat, { label: string; mediaType: string }> = {
+  md: { label: 'Markdown', mediaType: 'text/markdown' },
+  txt: { label: 'Text', mediaType: 'text/plain' },
+  srt: { label: 'SRT subtitles', mediaType: 'application/x-subrip' },
+  vtt: { label: 'WebVTT subtitles', mediaType: 'text/vtt' },
+  json: { label: 'JSON', mediaType: 'application/json' },
+};
+
 /**
- * `car meeting export`: a transcript as Markdown (with the summary), plain text, SubRip, WebVTT or
- * JSON, with times from the segments and who spoke (`role: `, WebVTT's `<v role>`).
+ * A meeting's transcript as Markdown (led by the summary), plain text, SubRip, WebVTT or JSON, with
+ * times from the segments and who spoke (`role: `, WebVTT's `<v role>`). The one exporter of
+ * `car meeting export` and the browser's download links, so both give the same files; it uses no
+ * Node built-ins.
  */
 export function exportTranscript(transcript: MeetingTranscriptResult, format: ExportFormat): string {
   const segments = transcript.segments.filter((segment) => /\S/.test(segment.text));
