@@ -201,7 +201,8 @@ export class LiveMeeting {
       const stopped = await Promise.all(
         this.tracks.map((track) => this.host.voice.stop(track.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }))),
       );
-      const durations = stopped.flatMap((result, position) => (result ? [result.duration_ms + this.tracks[position]!.offsetMs()] : []));
+      // Whole ms, which meeting.json requires: a captured stream's offset is estimated from pieces of audio that need not be whole ms (a monitor's, resampled).
+      const durations = stopped.flatMap((result, position) => (result ? [Math.round(result.duration_ms + this.tracks[position]!.offsetMs())] : []));
       const audioMs = durations.length ? Math.max(...durations) : null;
       this.sealed = true;
       await this.transcript.close().catch((error: Error) => log.warn('meeting transcript close failed', { meeting: this.id, error: error.message }));

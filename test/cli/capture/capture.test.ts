@@ -19,6 +19,7 @@ import { TESTDATA, engineMissing, goForward } from '../../daemon/voice/recording
 interface Running {
   child: ChildProcess;
   output(): { stdout: string; stderr: string };
+  /** Settles once the process has exited and its output has all been read. */
   exited: Promise<unknown[]>;
 }
 
@@ -41,7 +42,8 @@ function collect(child: ChildProcess): Running {
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin!.on('error', () => undefined);
-  return { child, output: () => ({ stdout, stderr }), exited: once(child, 'exit') };
+  // 'close', not 'exit': the output may still be in the pipe when 'exit' comes (node's child_process docs).
+  return { child, output: () => ({ stdout, stderr }), exited: once(child, 'close') };
 }
 
 /** `car` with a microphone and speakers: the sound server is a private PulseAudio, the voices are pocketsphinx-testdata's. */

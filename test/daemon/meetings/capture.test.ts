@@ -54,6 +54,9 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     const stopped = await client.call('meeting.stop', { meeting_id: started.id });
 
     assert.equal(stopped.audio_source_kind, 'capture');
+    // The record reads back from meeting.json as it was returned, not as a corrupt `failed` entry.
+    const stored = await client.call('meeting.get', { meeting_id: started.id });
+    assert.deepEqual([stored.status, stored.duration_ms], ['stopped', stopped.duration_ms], JSON.stringify({ ...stored, transcript: undefined }));
     assert.deepEqual(stopped.sources, [
       { role: 'mic', device: 'mic' },
       { role: 'system', device: 'speakers.monitor' },
