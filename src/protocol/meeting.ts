@@ -56,12 +56,9 @@ export const meetingStartParams = z
     language,
     /** Accepted for upstream compatibility; the local speech engine has one model per language. */
     model: z.string().min(1).max(200).optional(),
+    /** Keep `audio.wav` (16 kHz mono) after the meeting; pushed audio is recorded for the final pass either way, and removed after it unless this is set. */
     persist_audio: z.boolean().default(false),
     root: absolutePath.optional(),
-  })
-  .refine((params) => !params.persist_audio || params.audio_source.kind === 'file', {
-    message: "persist_audio is only available for 'file' sources on this daemon; pushed audio is not kept",
-    path: ['persist_audio'],
   });
 
 export const meetingStopParams = z.strictObject({
@@ -151,6 +148,12 @@ export type SummaryKind = 'model' | 'extractive';
 export type MeetingStatus = 'recording' | 'stopped' | 'interrupted' | 'failed';
 export type MeetingStopReason = 'requested' | 'owner_disconnected' | 'end_of_file' | 'daemon_shutdown' | 'daemon_restart' | 'error';
 export type MeetingAudioSourceKind = 'pcm_push' | 'file';
+/**
+ * Which transcript a meeting holds (issue 22): `live`, decoded while people talked (until a
+ * pushed meeting's final pass replaces it, and for good if the daemon died first), or
+ * `final`, decoded over the whole recording in long windows (a file meeting's from the start).
+ */
+export type TranscriptKind = 'live' | 'final';
 
 /** `meeting.json` (§16.4). */
 export interface MeetingMetadata {
@@ -165,6 +168,7 @@ export interface MeetingMetadata {
   language: string;
   audio_source_kind: MeetingAudioSourceKind;
   persist_audio: boolean;
+  transcript_kind: TranscriptKind;
   summary: string | null;
   summary_error: string | null;
   /** `model` or `extractive` (§23); `null` while there is no summary. */

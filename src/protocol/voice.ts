@@ -37,6 +37,12 @@ export const transcribeStartParams = z.strictObject({
         .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a BCP-47 language tag such as 'en' or 'en-US'")
         .optional(),
       partials: z.boolean().optional(),
+      /**
+       * `recording`: the audio is a whole recording sent as fast as it decodes (a file), so
+       * finals come from long windows cut at the longest pauses and there are no partials;
+       * `live` (default): finals follow the speaker, sentence by sentence.
+       */
+      mode: z.enum(['live', 'recording'], { error: "must be 'live' or 'recording'" }).optional(),
       /** Upstream voice-turn prompting; accepted for compatibility and ignored. */
       voice_prompt_overlay: z.unknown().optional(),
     })

@@ -39,6 +39,8 @@ export default class VoiceTranscribe extends CarCommand {
       const result = await transcribe(client, input, {
         realtime: flags.stream,
         partials: flags.stream || json,
+        // A file sent as fast as it decodes is decoded like a batch decoder would, in long windows; --stream is live dictation.
+        mode: flags.stream ? 'live' : 'recording',
         signal: stopReading.signal,
         onEvent: (event) => {
           if (json) process.stdout.write(JSON.stringify(event) + '\n');

@@ -7,12 +7,15 @@ const RECORDED_RATE = 16000;
 const HEADER_BYTES = 44;
 
 /**
- * `audio.wav` for `persist_audio`. The header's sizes are written at close; until then
+ * `audio.wav`: a pushed meeting's audio for its final pass, and a file meeting's for `persist_audio`. The header's sizes are written at close; until then
  * they read 0, which WAV readers (ours included) take as "until the end of the file", so a
  * recording cut short by a crash still plays.
  */
 export class AudioRecorder {
   private dataBytes = 0;
+  /** Writes queued by `append`, in order. */
+  private pending: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -33,12 +36,27 @@ export class AudioRecorder {
     this.dataBytes += bytes.length;
   }
 
+  /** Queues a chunk (for callers that cannot wait); the first failed write is reported by `close`. */
+  append(pcm: Uint8Array): void {
+    const chunk = Buffer.from(pcm);
+    this.pending = this.pending.then(() => (this.failure ? undefined : this.write(chunk))).catch((error: Error) => {
+      this.failure ??= error;
+    });
+  }
+
+  /** Bytes of 16 kHz mono audio on disk so far. */
+  get recordedBytes(): number {
+    return this.dataBytes;
+  }
+
   async close(): Promise<void> {
+    await this.pending;
     try {
       await this.handle.write(wavHeader(RECORDED_RATE, 1, this.dataBytes), 0, HEADER_BYTES, 0);
       await this.handle.sync();
     } finally {
       await this.handle.close();
     }
+    if (this.failure) throw this.failure;
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MeetingMetadata, MeetingStatus, MeetingStopReason, MeetingStopResult, SummaryProgress } from '../../protocol/meeting.js';
+import type { MeetingMetadata, MeetingStatus, MeetingStopReason, MeetingStopResult, SummaryProgress, TranscriptLine } from '../../protocol/meeting.js';
 import type { VoiceEvent } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
@@ -8,6 +8,7 @@ import type { JournalWriter } from '../state/capability.js';
 import type { VoiceEventSink, VoiceSessionRegistry } from '../voice/registry.js';
 import type { AudioRecorder } from './audio-recorder.js';
 import type { WavFileSource } from './file-source.js';
+import { finalPass } from './final-pass.js';
 import type { MeetingFiles, TranscriptLog } from './store.js';
 import type { MeetingSummarizer } from './summarizer.js';
 
@@ -24,7 +25,7 @@ export interface FinishRequest {
 
 /** What a live meeting needs from its registry. */
 export interface MeetingHost {
-  readonly voice: Pick<VoiceSessionRegistry, 'push' | 'stop'>;
+  readonly voice: Pick<VoiceSessionRegistry, 'push' | 'stop' | 'transcribeRecording'>;
   readonly memory: Pick<MemoryService, 'ingest'>;
   readonly journal: JournalWriter;
   readonly summarizer: MeetingSummarizer;
@@ -48,6 +49,8 @@ export class LiveMeeting {
   private pumping: Promise<void> = Promise.resolve();
   private finishing: Promise<MeetingStopResult> | null = null;
   private readonly subject: string;
+  /** Set when `audio.wav` missed some audio, so a final pass over it would drop speech. */
+  private audioIncomplete = false;
   /** What `meeting.stop` does without `summarize`: the start's `summarize_on_end`, else summarise. */
   summarizeByDefault = true;
 
@@ -70,6 +73,14 @@ export class LiveMeeting {
   snapshot(): MeetingMetadata {
     return { ...this.metadata, segment_count: this.segments };
   }
+
+  /** Whether a final pass over the recorded audio replaces the live transcript at stop: pushed audio, recorded as it arrives. */
+  private get finalPassDue(): boolean {
+    return this.metadata.audio_source_kind === 'pcm_push' && this.audio !== null;
+  }
+
+  /** The voice session's audio tap: a pushed meeting keeps its audio for the final pass. */
+  readonly record = (pcm: Uint8Array): void => this.audio?.append(pcm);
 
   /** The voice session's sink; the voice registry awaits each call before delivering the next event. */
   readonly sink: VoiceEventSink = async (event) => {
@@ -117,12 +128,8 @@ export class LiveMeeting {
 
   private async persist(event: Extract<VoiceEvent, { type: 'transcript' }>): Promise<boolean> {
     const index = event.segment_index;
-    if (/\S/.test(event.text)) {
-      // Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript.
-      this.host.memory.ingest(this.owner, [
-        { id: `mtg-${this.id}-${index}`, subject: this.subject, body: event.text, kind: 'conversation', source: 'meeting', confidence: 0.8 },
-      ]);
-    }
+    // A pushed meeting feeds memory from its final transcript, at stop.
+    if (!this.finalPassDue) this.ingest([{ index, text: event.text }]);
     try {
       await this.transcript.append({ index, text: event.text, start_ms: event.start_ms, end_ms: event.end_ms, role: event.role, at: new Date().toISOString() });
     } catch (error) {
@@ -134,6 +141,37 @@ export class LiveMeeting {
     }
     this.segments++;
     return true;
+  }
+
+  /** Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript. */
+  private ingest(lines: readonly Pick<TranscriptLine, 'index' | 'text'>[]): void {
+    const facts = lines
+      .filter((line) => /\S/.test(line.text))
+      .map((line) => ({ id: `mtg-${this.id}-${line.index}`, subject: this.subject, body: line.text, kind: 'conversation' as const, source: 'meeting' as const, confidence: 0.8 }));
+    if (facts.length) this.host.memory.ingest(this.owner, facts);
+  }
+
+  /**
+   * Replaces the live transcript with the final pass over the recorded audio, and feeds
+   * memory from whichever transcript the meeting ends with. Skipped at daemon shutdown (a
+   * long meeting's pass would hold the stop for minutes); on failure the live one stays.
+   */
+  private async finalTranscript(live: TranscriptLine[], request: FinishRequest): Promise<TranscriptLine[]> {
+    let lines = live;
+    if (request.stopReason !== 'daemon_shutdown' && !this.audioIncomplete && this.audio!.recordedBytes > 0) {
+      try {
+        const at = new Date().toISOString();
+        const final = (await finalPass([{ role: 'unknown', file: this.files.audioFile }], this.host.voice)).map((line) => ({ ...line, at }));
+        await this.files.replaceTranscript(final);
+        this.metadata = { ...this.metadata, transcript_kind: 'final' };
+        lines = final;
+      } catch (error) {
+        log.warn('meeting final pass failed; the live transcript stays', { meeting: this.id, error: (error as Error).message });
+      }
+    }
+    this.ingest(lines);
+    if (!this.metadata.persist_audio) await this.files.removeAudio().catch((error: Error) => log.warn('meeting audio could not be removed', { meeting: this.id, error: error.message }));
+    return lines;
   }
 
   private forward(event: VoiceEvent): void {
@@ -152,9 +190,13 @@ export class LiveMeeting {
       const audioMs = stopped ? stopped.duration_ms : null;
       this.sealed = true;
       await this.transcript.close().catch((error: Error) => log.warn('meeting transcript close failed', { meeting: this.id, error: error.message }));
-      await this.audio?.close().catch((error: Error) => log.warn('meeting audio close failed', { meeting: this.id, error: error.message }));
+      await this.audio?.close().catch((error: Error) => {
+        this.audioIncomplete = true;
+        log.warn('meeting audio close failed', { meeting: this.id, error: error.message });
+      });
 
-      const lines = await this.files.readTranscript();
+      const live = await this.files.readTranscript();
+      const lines = this.finalPassDue ? await this.finalTranscript(live, request) : live;
       const endedAt = new Date();
       this.metadata = {
         ...this.metadata,

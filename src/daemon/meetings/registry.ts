@@ -92,7 +92,12 @@ export class MeetingRegistry implements MeetingHost {
     }
     try {
       // Partials are stale at once when a file is read faster than real time, so a file source has none.
-      this.voice.start(owner, { sessionId: meeting.voiceSessionId, sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, ownedBy: { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: Boolean(source) } }, meeting.sink);
+      // A file is decoded as a recording (long windows); pushed audio live, and recorded for the final pass.
+      this.voice.start(
+        owner,
+        { sessionId: meeting.voiceSessionId, sampleRate: audio.sampleRate, channels: audio.channels, language: params.language, partials: !source, mode: source ? 'recording' : 'live', onAudio: source ? undefined : meeting.record, ownedBy: { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: Boolean(source) } },
+        meeting.sink,
+      );
     } catch (error) {
       await source?.close();
       await meeting.abandon();
@@ -286,7 +291,10 @@ export class MeetingRegistry implements MeetingHost {
       });
       await files.writeMetadata(metadata);
       const transcript = await TranscriptLog.open(files.transcriptFile);
-      const audio = source && params.persist_audio ? await AudioRecorder.create(files.audioFile, source.format.sampleRate, source.format.channels) : null;
+      // Pushed audio is always recorded, for the final pass at stop; a file is already a recording, kept only when asked.
+      const pushed = params.audio_source.kind === 'pcm_push' ? { sampleRate: params.audio_source.sample_rate, channels: params.audio_source.channels } : null;
+      const recorded = source ? (params.persist_audio ? source.format : null) : pushed;
+      const audio = recorded ? await AudioRecorder.create(files.audioFile, recorded.sampleRate, recorded.channels) : null;
       return new LiveMeeting(this, owner, files, metadata, transcript, audio);
     } catch (error) {
       await files.discard();
@@ -321,6 +329,8 @@ export class MeetingRegistry implements MeetingHost {
     };
     await files.writeTranscriptMarkdown(repaired, lines);
     await files.writeMetadata(repaired);
+    // The live transcript stays; the audio kept for a final pass that never ran goes unless it was to be kept.
+    if (!metadata.persist_audio) await files.removeAudio().catch((error: Error) => log.warn('interrupted meeting audio could not be removed', { meeting: metadata.id, error: error.message }));
     this.journal.append('meeting_stopped', null, { meeting_id: metadata.id, status: 'interrupted', stop_reason: 'daemon_restart', segments: lines.length, summarized: false });
     log.info('interrupted meeting repaired', { meeting: metadata.id, segments: lines.length });
     return repaired;

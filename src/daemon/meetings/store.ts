@@ -21,6 +21,8 @@ export function recordingMetadata(
   return {
     id: files.id,
     ...start,
+    // A file is decoded as a whole recording from the start; pushed audio gets its final pass at stop.
+    transcript_kind: start.audio_source_kind === 'file' ? 'final' : 'live',
     status: 'recording',
     started_at: new Date().toISOString(),
     ended_at: null,
@@ -66,6 +68,11 @@ export class MeetingFiles {
 
   get audioFile(): string {
     return join(this.dir, 'audio.wav');
+  }
+
+  /** The live transcript, kept beside the final one that replaced it. */
+  get liveTranscriptFile(): string {
+    return join(this.dir, 'transcript.live.jsonl');
   }
 
   /** Creates `<root>/<id>/`; an existing directory is a `-32011`, never reused (its transcript would be mixed in). */
@@ -131,6 +138,18 @@ export class MeetingFiles {
     }
     if (skipped > 0) log.warn('unreadable transcript lines skipped', { meeting: this.id, skipped });
     return lines;
+  }
+
+  /** The final pass's transcript becomes `transcript.jsonl`; the live one moves to `transcript.live.jsonl` first, so one of them is always complete on disk. */
+  async replaceTranscript(lines: readonly TranscriptLine[]): Promise<void> {
+    await rename(this.transcriptFile, this.liveTranscriptFile);
+    await writeAtomically(this.transcriptFile, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+  }
+
+  /** `audio.wav`, once its final pass no longer needs it and nobody asked to keep it. */
+  async removeAudio(): Promise<void> {
+    await rm(this.audioFile, { force: true });
+    await syncDir(this.dir);
   }
 
   writeTranscriptMarkdown(metadata: MeetingMetadata, lines: readonly TranscriptLine[]): Promise<void> {
@@ -212,6 +231,7 @@ export function corruptEntry(files: MeetingFiles, error: string, segmentCount: n
     language: null,
     audio_source_kind: null,
     persist_audio: false,
+    transcript_kind: 'live',
     summary: null,
     summary_error: null,
     summary_kind: null,
@@ -285,6 +305,8 @@ const storedMetadata = z.object({
   language: z.string(),
   audio_source_kind: z.enum(['pcm_push', 'file']),
   persist_audio: z.boolean(),
+  // Absent from meetings recorded before issue 22, whose transcripts were all live.
+  transcript_kind: z.enum(['live', 'final']).default('live'),
   summary: z.string().nullable(),
   summary_error: z.string().nullable(),
   // Absent from meetings recorded before §23.

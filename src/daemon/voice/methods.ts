@@ -14,6 +14,7 @@ export const voiceMethods = (voice: VoiceSessionRegistry): MethodTable =>
           provider: options?.provider,
           language: options?.language,
           partials: options?.partials,
+          mode: options?.mode,
         }),
     },
 

@@ -11,6 +11,7 @@ import {
   voiceSessionId,
   type VoiceEvent,
   type VoiceProviderInfo,
+  type VoiceSegment,
   type VoicePushResult,
   type VoiceSessionEntry,
   type VoiceSessionInfo,
@@ -22,8 +23,9 @@ import type { CapabilityHost } from '../state/capability.js';
 import { EngineOpenQueue } from './open-queue.js';
 import { join } from 'node:path';
 import { defaultEngines, type DefaultEngineOptions } from './engines/default-engines.js';
-import type { SttEngine } from './stt-engine.js';
+import type { SttEngine, TranscriptionMode } from './stt-engine.js';
 import { VoiceSession, type OwningCapability, type VoiceEventSink } from './voice-session.js';
+import { transcribeRecording, type RecordingFormat } from './recording-transcriber.js';
 
 export type { OwningCapability, VoiceEventSink } from './voice-session.js';
 
@@ -41,6 +43,10 @@ export interface VoiceStartOptions {
   provider?: string;
   language?: string;
   partials?: boolean;
+  /** Default `live`. */
+  mode?: TranscriptionMode;
+  /** Sees every chunk of audio the session accepts, in order (a meeting records its audio with it). */
+  onAudio?: (pcm: Uint8Array) => void;
   sessionId?: string;
   /** Another capability owns the session: it stops it (clients cannot) and feeds it when `feedsAudio`. */
   ownedBy?: OwningCapability;
@@ -115,6 +121,8 @@ export class VoiceSessionRegistry {
         sampleRate,
         channels,
         partials: options.partials ?? true,
+        mode: options.mode ?? 'live',
+        onAudio: options.onAudio ?? null,
         sink: sink ?? notifyOwner(owner, id),
         onEngineFailure: (failed) => this.remove(failed, 'engine_error'),
       },
@@ -158,6 +166,20 @@ export class VoiceSessionRegistry {
       segments: session.segments,
       duration_ms: session.durationMs,
     };
+  }
+
+  /**
+   * A whole recording decoded in long windows, as a batch decoder would (`car voice
+   * transcribe <file>`'s decoding, without a session): a meeting's final pass. Uses the
+   * default provider unless `provider` names one; its open waits its turn like a session's.
+   */
+  transcribeRecording(audio: AsyncIterable<Uint8Array>, format: RecordingFormat, options: { provider?: string; signal?: AbortSignal } = {}): Promise<VoiceSegment[]> {
+    const providerId = options.provider ?? this.defaultProvider();
+    const engine = this.engines.get(providerId);
+    if (!engine) return Promise.reject(new Error(`unknown speech provider '${providerId}'`));
+    const availability = engine.availability();
+    if (!availability.available) return Promise.reject(new Error(`speech provider '${providerId}' is unavailable: ${availability.reason}`));
+    return transcribeRecording(this.openQueue.forSession(`recording-${randomUUID()}`, engine), audio, format, options.signal);
   }
 
   /** Engine streams still holding a decoder: teardown must bring this back to the number of live sessions. */

@@ -9,7 +9,14 @@ export interface SttStreamOptions {
   channels: 1 | 2;
   /** Emit `partial` events while an utterance is open. */
   partials: boolean;
+  /**
+   * `recording`: the audio is a whole recording sent as fast as it decodes (a file, a
+   * meeting's final pass), so finals may wait for long windows; `live` (the default) finals follow speech.
+   */
+  mode?: TranscriptionMode;
 }
+
+export type TranscriptionMode = 'live' | 'recording';
 
 /**
  * One live transcription: PCM in, `voice.event`s out through the listener given at open.

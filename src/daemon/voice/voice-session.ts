@@ -2,7 +2,7 @@ import type { VoiceEvent, VoiceSegment, VoiceSessionEntry } from '../../protocol
 import { BYTES_PER_SAMPLE } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { SttEngine, SttStream } from './stt-engine.js';
+import type { SttEngine, SttStream, TranscriptionMode } from './stt-engine.js';
 
 /** Receives a session's events one at a time; the next event waits until the returned promise settles. */
 export type VoiceEventSink = (event: VoiceEvent) => void | Promise<void>;
@@ -30,6 +30,8 @@ export interface VoiceSessionSpec {
   sampleRate: number;
   channels: 1 | 2;
   partials: boolean;
+  mode: TranscriptionMode;
+  onAudio: ((pcm: Uint8Array) => void) | null;
   sink: VoiceEventSink;
   /** Called once when the engine fails the stream; the registry stops the session. */
   onEngineFailure(session: VoiceSession, message: string): void;
@@ -72,7 +74,7 @@ export class VoiceSession {
     this.provider = spec.provider;
     this.sampleRate = spec.sampleRate;
     this.channels = spec.channels;
-    this.stream = engine.open({ sampleRate: spec.sampleRate, channels: spec.channels, partials: spec.partials }, (event) => this.fromEngine(event));
+    this.stream = engine.open({ sampleRate: spec.sampleRate, channels: spec.channels, partials: spec.partials, mode: spec.mode }, (event) => this.fromEngine(event));
     this.stream.catch((error: Error) => this.engineFailed(`the speech engine could not start: ${error.message}`));
   }
 
@@ -86,6 +88,7 @@ export class VoiceSession {
 
   /** Queues a chunk of whole frames; resolves once the engine has decoded it. */
   accept(pcm: Uint8Array): Promise<void> {
+    this.spec.onAudio?.(pcm);
     this.bytesReceived += pcm.length;
     this.queuedBytes += pcm.length;
     const written = this.writes

@@ -85,7 +85,6 @@ describe('meeting bad input', { skip: engineMissing }, () => {
       await rejectsWith(owner.call('meeting.start', { sources: [source] }), ErrorCode.InvalidParams, new RegExp(`audio source '${source}' is not available on this daemon \\(no capture devices\\)`));
     }
     await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'mic' } as never }), ErrorCode.InvalidParams, /audio source 'mic' is not available on this daemon; use 'pcm_push' or 'file'/);
-    await rejectsWith(owner.call('meeting.start', { persist_audio: true }), ErrorCode.InvalidParams, /persist_audio is only available for 'file' sources/);
     await rejectsWith(owner.call('meeting.start', { root: 'meetings' }), ErrorCode.InvalidParams, /invalid param 'root'.*must be an absolute path/);
     await rejectsWith(owner.call('meeting.start', { title: 'x'.repeat(201) }), ErrorCode.InvalidParams, /invalid param 'title'.*at most 200/);
   });
