@@ -154,14 +154,15 @@ export class LiveMeeting {
   /**
    * Replaces the live transcript with the final pass over the recorded audio, and feeds
    * memory from whichever transcript the meeting ends with. Skipped at daemon shutdown (a
-   * long meeting's pass would hold the stop for minutes); on failure the live one stays.
+   * long meeting's pass would hold the stop for minutes) and cut short, like the summary,
+   * when the stopping call goes away; on failure the live one stays.
    */
   private async finalTranscript(live: TranscriptLine[], request: FinishRequest): Promise<TranscriptLine[]> {
     let lines = live;
     if (request.stopReason !== 'daemon_shutdown' && !this.audioIncomplete && this.audio!.recordedBytes > 0) {
       try {
         const at = new Date().toISOString();
-        const final = (await finalPass([{ role: 'unknown', file: this.files.audioFile }], this.host.voice)).map((line) => ({ ...line, at }));
+        const final = (await finalPass([{ role: 'unknown', file: this.files.audioFile }], this.host.voice, request.signal)).map((line) => ({ ...line, at }));
         await this.files.replaceTranscript(final);
         this.metadata = { ...this.metadata, transcript_kind: 'final' };
         lines = final;

@@ -141,9 +141,7 @@ export class UtteranceSegmenter {
     const late = candidates.filter((pause) => pause.end - this.bufferStart >= this.maxWindowSamples / 2);
     const longest = (late.length ? late : candidates).reduce<Pause | null>((best, pause) => (best && best.end - best.start >= pause.end - pause.start ? best : pause), null);
     if (!longest || longest.start === this.pauseStart) {
-      const end = this.pauseStart ?? this.samplesDone;
-      this.closeWindow(end);
-      if (end === this.samplesDone) this.decoder.startUtterance();
+      this.closeWindow(this.pauseStart ?? this.samplesDone);
       return;
     }
     // The pause is split: the first window keeps the silence after its speech, the next starts with up to a pre-roll before its own.
