@@ -39,7 +39,7 @@ export const transcribeStartParams = z.strictObject({
       partials: z.boolean().optional(),
       /**
        * `recording`: the audio is a whole recording sent as fast as it decodes (a file), so
-       * finals come from long windows cut at the longest pauses and there are no partials;
+       * finals come from long windows cut at the longest pauses (partials, if asked for, show progress);
        * `live` (default): finals follow the speaker, sentence by sentence.
        */
       mode: z.enum(['live', 'recording'], { error: "must be 'live' or 'recording'" }).optional(),

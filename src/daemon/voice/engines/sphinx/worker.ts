@@ -21,7 +21,7 @@ let idleTimer: NodeJS.Timeout | null = null;
 serveStreams(({ partials, mode }, emit) => {
   const decoder = idle.pop()?.decoder ?? createDecoder(config.model);
   // The segmenter starts the decoder's stream afresh, so a pooled decoder carries nothing over.
-  const segmenter = new UtteranceSegmenter(decoder, partials && mode === 'live', emit, mode === 'live' ? LIVE_WINDOWS : RECORDING_WINDOWS);
+  const segmenter = new UtteranceSegmenter(decoder, partials, emit, mode === 'live' ? LIVE_WINDOWS : RECORDING_WINDOWS);
   return {
     write: (samples) => segmenter.process(samples),
     end: () => segmenter.flush(),
