@@ -43,8 +43,7 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
     assert.equal(record.stop_reason, 'end_of_file');
     assert.equal(record.audio_source_kind, 'file');
     assert.equal(record.duration_ms, Math.round((meetingPcm().length / 32000) * 1000), "the audio's length, not the time it took to decode");
-    // Issue 22: a file is decoded as a recording, in windows of up to a minute cut at the longest pauses, so these 10 s are one segment.
-    assert.equal(record.segment_count, 1);
+    assert.ok(record.segment_count >= 3);
     assert.equal(record.transcript_kind, 'final');
     assert.match(record.transcript[0]!.text, /go forward ten meters/);
     assert.ok(record.summary && record.summary.length > 0, record.summary_error ?? '');
@@ -79,7 +78,7 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
   it('stops on request before the end of the file', async () => {
     const started = await client.call('meeting.start', { id: 'cut-short', audio_source: { kind: 'file', path: meetingWav(6) } });
     const events = meetingEvents(client, started.id);
-    // A file's windows are up to a minute long, so the meeting is stopped once speech was heard, before any window closed.
+    // Stopped once speech was heard, wherever the windows are.
     await waitFor(() => events.some((params) => params.event.type === 'speech_start'), 'the first speech');
     const internal = events[0]!.session_id;
     await rejectsWith(

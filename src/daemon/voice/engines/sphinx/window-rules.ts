@@ -12,5 +12,9 @@ export interface WindowRules {
 /** Live streams: a final soon after each sentence, partials meanwhile. */
 export const LIVE_WINDOWS: WindowRules = { sentencePauseMs: 1000, maxWindowMs: 30_000 };
 
-/** A whole recording sent as fast as it decodes (a file, a meeting's final pass): long windows cut at the longest pauses, as a batch decoder would. */
-export const RECORDING_WINDOWS: WindowRules = { sentencePauseMs: Infinity, maxWindowMs: 60_000 };
+/**
+ * A whole recording sent as fast as it decodes (a file, a meeting's final pass): windows of up
+ * to a minute cut at the longest pauses, closing at sentence pauses too. Without that close
+ * (one window per minute) the dev set as one meeting got 39.1 % instead of 32.0 % WER.
+ */
+export const RECORDING_WINDOWS: WindowRules = { sentencePauseMs: 1000, maxWindowMs: 60_000 };
