@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CarClient } from '../../src/client/node.js';
 import { transcribe } from '../../src/client/workflows/voice.js';
-import { SPEECH_END_DELAY_MS, UtteranceSegmenter } from '../../src/daemon/voice/engines/sphinx/segmenter.js';
+import { UtteranceSegmenter } from '../../src/daemon/voice/engines/sphinx/segmenter.js';
+import { LIVE_WINDOWS } from '../../src/daemon/voice/engines/sphinx/window-rules.js';
 import { DEFAULT_MODEL_DIR, createDecoder, sphinxModel, type OwnedDecoder } from '../../src/daemon/voice/engines/sphinx/addon.js';
 import { concatSamples, samplesOf } from '../../src/audio/frames.js';
 import { SileroSegmenter } from '../../src/daemon/voice/engines/silero-vad.js';
@@ -170,7 +171,7 @@ async function sustainedStreams(meeting: { pcm: Int16Array; starts: number[] }, 
 async function engineAlonePaced(audios: Buffer[]): Promise<number[]> {
   const engine = defaultEngines({}).find((candidate) => candidate.id === 'local')!;
   try {
-    const streams = await Promise.all(audios.map(() => engine.open({ sampleRate: ENGINE_RATE, channels: 1, partials: true }, () => undefined)));
+    const streams = await Promise.all(audios.map(() => engine.open({ sampleRate: ENGINE_RATE, channels: 1, partials: true, mode: 'live' }, () => undefined)));
     return await Promise.all(streams.map((stream, index) => pacedWrites(stream, audios[index]!)));
   } finally {
     await engine.close();
@@ -306,8 +307,8 @@ async function pacedLatency(client: CarClient, pcm: Buffer): Promise<{ stopMs: n
   const unsubscribe = client.on('voice.event', (params) => {
     if (params.session_id !== session_id) return;
     events.push(params.event);
-    // The detector closes an utterance on the frame whose audio ends SPEECH_END_DELAY_MS after it; that frame was sent one frame's length before its end.
-    if (params.event.type === 'speech_end') speechEndMs = Math.max(speechEndMs, performance.now() - (startedAt + params.event.at_ms + SPEECH_END_DELAY_MS - FRAME_MS));
+    // A window closes on the frame whose audio ends a sentence pause after its speech (issue 22); that frame was sent one frame's length before its end.
+    if (params.event.type === 'speech_end') speechEndMs = Math.max(speechEndMs, performance.now() - (startedAt + params.event.at_ms + LIVE_WINDOWS.sentencePauseMs - FRAME_MS));
   });
   let seq = 0;
   for (let offset = 0; offset < pcm.length; offset += FRAME_BYTES) {
