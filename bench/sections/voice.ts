@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CarClient } from '../../src/client/node.js';
 import { transcribe } from '../../src/client/workflows/voice.js';
-import { SPEECH_END_DELAY_MS } from '../../src/daemon/voice/engines/sphinx/segmenter.js';
+import { LIVE_WINDOWS } from '../../src/daemon/voice/engines/sphinx/window-rules.js';
 import { DEFAULT_MODEL_DIR, createDecoder, sphinxModel } from '../../src/daemon/voice/engines/sphinx/addon.js';
 import { defaultEngines } from '../../src/daemon/voice/engines/default-engines.js';
 import { encodeVoiceFrame, type VoiceEvent } from '../../src/protocol/voice.js';
@@ -189,7 +189,7 @@ async function engineAlonePaced(audios: Buffer[]): Promise<Step> {
     let startedAt = 0;
     const streams = await Promise.all(
       audios.map((_, index) =>
-        engine.open({ sampleRate: ENGINE_RATE, channels: 1, partials: true }, (event) => {
+        engine.open({ sampleRate: ENGINE_RATE, channels: 1, partials: true, mode: 'live' }, (event) => {
           if (event.type === 'speech_end') speechEnds[index] = Math.max(speechEnds[index]!, liveLag(startedAt, event.at_ms));
         }),
       ),
@@ -202,8 +202,8 @@ async function engineAlonePaced(audios: Buffer[]): Promise<Step> {
   }
 }
 
-/** How far behind real time a `speech_end` arrived: its utterance ended at `atMs`, and the frame that revealed it was sent one frame before SPEECH_END_DELAY_MS later. */
-const liveLag = (startedAt: number, atMs: number) => performance.now() - (startedAt + atMs + SPEECH_END_DELAY_MS - FRAME_MS);
+/** How far behind real time a `speech_end` arrived: its window closed a sentence pause after `atMs` (issue 22), on a frame sent one frame before that. */
+const liveLag = (startedAt: number, atMs: number) => performance.now() - (startedAt + atMs + LIVE_WINDOWS.sentencePauseMs - FRAME_MS);
 
 /** Writes `pcm` in 100 ms frames at real-time pace from `startedAt`, then ends; returns ms from the last frame to the end's result. */
 async function pacedWrites(write: (frame: Buffer) => unknown, end: () => Promise<unknown>, pcm: Buffer, startedAt: number): Promise<number> {

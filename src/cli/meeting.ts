@@ -156,6 +156,7 @@ export function meetingHeader(record: MeetingRecord): string[] {
     ['ended', record.ended_at],
     ['duration', record.duration_ms === null ? null : transcriptStamp(record.duration_ms)],
     ['segments', String(record.segment_count)],
+    ['transcript', record.transcript_kind === 'final' ? 'final (decoded over the whole recording)' : 'live (decoded while recording)'],
     ['source', record.audio_source_kind],
     ['roles', record.sources?.length ? record.sources.map((source) => `${source.role} (${source.device})`).join(', ') : null],
     ['path', record.path],

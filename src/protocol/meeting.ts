@@ -78,7 +78,10 @@ export const meetingStartParams = z
     language,
     /** Accepted for upstream compatibility; the local speech engine has one model per language. */
     model: z.string().min(1).max(200).optional(),
-    persist_audio: z.boolean().default(false).describe('keep audio.wav (file sources only)'),
+    persist_audio: z
+      .boolean()
+      .default(false)
+      .describe("keep each stream's recording (16 kHz mono WAV in the meeting's directory) after the meeting; without it the recordings are removed once the final pass has decoded them"),
     root: meetingsRoot,
   })
   .refine((params) => !(params.sources && params.audio_source), {
@@ -89,10 +92,6 @@ export const meetingStartParams = z
     ...rest,
     audio_source: audio_source ?? (sources ? { kind: 'capture' as const, sources: sources.map((device) => ({ device })) } : DEFAULT_AUDIO_SOURCE),
   }))
-  .refine((params) => !params.persist_audio || params.audio_source.kind === 'file', {
-    message: "persist_audio is only available for 'file' sources on this daemon; pushed and captured audio is not kept",
-    path: ['persist_audio'],
-  })
   .refine((params) => params.audio_source.kind === 'capture' || params.audio_source.split_channels || !params.audio_source.channel_roles, {
     message: 'channel_roles labels split channels; set split_channels: true as well',
     path: ['audio_source', 'channel_roles'],
@@ -204,6 +203,14 @@ export const MEETING_STOP_REASONS = ['requested', 'owner_disconnected', 'end_of_
 export type MeetingStopReason = (typeof MEETING_STOP_REASONS)[number];
 export const MEETING_AUDIO_SOURCE_KINDS = ['pcm_push', 'file', 'capture'] as const;
 export type MeetingAudioSourceKind = (typeof MEETING_AUDIO_SOURCE_KINDS)[number];
+/**
+ * Which transcript a meeting holds (issue 22): `live`, decoded while people talked (until the
+ * final pass over the recorded audio replaces it at stop, and for good if the daemon died
+ * first), or `final`, each stream's whole recording decoded in long windows as a batch decoder
+ * would (a file meeting's from the start: the file is read as a recording).
+ */
+export const TRANSCRIPT_KINDS = ['live', 'final'] as const;
+export type TranscriptKind = (typeof TRANSCRIPT_KINDS)[number];
 
 /** `meeting.stopped`, to the owner: its meeting has left `recording` (stopped by anyone, or ended), so it can stop sending audio. */
 export const meetingStoppedParams = z.object({
@@ -238,6 +245,9 @@ export const meetingMetadata = z
     audio_source_kind: z.enum(MEETING_AUDIO_SOURCE_KINDS),
     persist_audio: z.boolean(),
     sources: z.array(meetingSource).describe('the streams and their roles; empty for a meeting of one unlabelled stream'),
+    transcript_kind: z
+      .enum(TRANSCRIPT_KINDS)
+      .describe("which transcript the meeting holds: 'live' (decoded while people talked; replaced at stop, kept after a crash) or 'final' (each stream's whole recording decoded in long windows)"),
     summary: z.string().nullable(),
     summary_error: z.string().nullable().describe("why there is no summary, e.g. 'transcript is empty'"),
     summary_kind: summaryKind,
@@ -259,6 +269,7 @@ export const corruptMeetingEntry = meetingMetadata
     started_at: isoTime.nullable(),
     language: z.string().nullable(),
     audio_source_kind: z.enum(MEETING_AUDIO_SOURCE_KINDS).nullable(),
+    transcript_kind: z.enum(TRANSCRIPT_KINDS).nullable(),
     error: z.string().describe('why meeting.json could not be read'),
   })
   .meta({ id: 'CorruptMeetingEntry', description: 'A meeting whose meeting.json could not be read, listed as failed.' });

@@ -82,6 +82,10 @@ const voiceAudioSource = z.discriminatedUnion('kind', [pcmPushSource, oneCapture
   },
 });
 
+/** How finals are windowed (issue 22): `live` follows the speaker, `recording` decodes a whole recording the way a batch decoder does. */
+export const TRANSCRIPTION_MODES = ['live', 'recording'] as const;
+export type TranscriptionMode = (typeof TRANSCRIPTION_MODES)[number];
+
 export const transcribeStartParams = z.strictObject({
   session_id: voiceSessionId.optional().describe('generated when left out; binary frames carry it as 16 raw bytes'),
   audio_source: voiceAudioSource
@@ -95,6 +99,12 @@ export const transcribeStartParams = z.strictObject({
         .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a BCP-47 language tag such as 'en' or 'en-US'")
         .optional(),
       partials: z.boolean().optional(),
+      mode: z
+        .enum(TRANSCRIPTION_MODES, { error: "must be 'live' or 'recording'" })
+        .optional()
+        .describe(
+          "'live' (default): finals follow the speaker, sentence by sentence; 'recording': the audio is a whole recording sent as fast as it decodes (a file), so finals come from long windows cut at the longest pauses (partials, if asked for, only show progress)",
+        ),
       /** Upstream voice-turn prompting; accepted for compatibility and ignored. */
       voice_prompt_overlay: z.unknown().optional(),
     })

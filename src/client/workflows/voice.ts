@@ -23,6 +23,8 @@ export interface TranscribeOptions {
   /** Send at the audio's own pace (live dictation); otherwise as fast as the engine decodes. */
   realtime: boolean;
   partials: boolean;
+  /** `recording` for a whole file: finals from long windows cut at the longest pauses, as a batch decoder does. Default `live`. */
+  mode?: 'live' | 'recording';
   onEvent(event: VoiceEvent): void;
   /** Aborting stops reading input; what was sent is still transcribed. */
   signal?: AbortSignal;
@@ -32,7 +34,7 @@ export interface TranscribeOptions {
 export async function transcribe(client: Connection, input: AudioInput, options: TranscribeOptions): Promise<VoiceStopResult> {
   const started = await client.call('voice.transcribe_stream.start', {
     audio_source: { kind: 'pcm_push', sample_rate: input.sampleRate, channels: input.channels },
-    options: { partials: options.partials },
+    options: { partials: options.partials, ...(options.mode ? { mode: options.mode } : {}) },
   });
   const sessionId = started.session_id;
   let fatal: string | null = null;

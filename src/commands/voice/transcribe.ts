@@ -50,7 +50,8 @@ export default class VoiceTranscribe extends CarCommand {
     try {
       let result: VoiceStopResult;
       if (input) {
-        result = await transcribe(client, input, { realtime: flags.stream, partials: flags.stream || json, signal, onEvent });
+        // A file sent as fast as it decodes is decoded like a batch decoder would, in long windows; --stream is live dictation.
+        result = await transcribe(client, input, { realtime: flags.stream, partials: flags.stream || json, mode: flags.stream ? 'live' : 'recording', signal, onEvent });
       } else {
         result = await dictate(client, flags.source === undefined ? { device: MIC_DEVICE } : parseSource(flags.source), {
           partials: true,

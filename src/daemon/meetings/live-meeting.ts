@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { splitChannels } from '../../audio/frames.js';
-import type { MeetingMetadata, MeetingSource, MeetingStatus, MeetingStopReason, MeetingStopResult, SummaryProgress } from '../../protocol/meeting.js';
+import type { MeetingMetadata, MeetingSource, MeetingStatus, MeetingStopReason, MeetingStopResult, SummaryProgress, TranscriptLine } from '../../protocol/meeting.js';
 import type { VoiceEvent } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
 import type { MemoryService } from '../memgine/memory-service.js';
 import type { JournalWriter } from '../state/capability.js';
 import type { VoiceEventSink, VoiceSessionRegistry } from '../voice/registry.js';
-import type { AudioRecorder } from './audio-recorder.js';
+import { AudioRecorder } from './audio-recorder.js';
 import type { WavFileSource } from './file-source.js';
+import { finalPass, type RecordedStream } from './final-pass.js';
+import type { RecordingFormat } from '../voice/recording-transcriber.js';
 import type { MeetingFiles, TranscriptLog } from './store.js';
 import type { MeetingSummarizer } from './summarizer.js';
 
@@ -35,6 +37,8 @@ export interface MeetingTrack extends MeetingSource {
   readonly labelled: boolean;
   /** Meeting time of the stream's first sample: captured sources start recording a little apart. */
   offsetMs(): number;
+  /** The stream's audio as it arrives, in the meeting's directory (16 kHz mono), when it is kept. */
+  recorder: AudioRecorder | null;
 }
 
 /** The memory fact of a meeting's segment: its id names the meeting, so `meeting.delete` finds every one. */
@@ -42,18 +46,22 @@ export const meetingFactId = (meetingId: string, segmentIndex: number): string =
 
 /** What a live meeting needs from its registry. */
 export interface MeetingHost {
-  readonly voice: Pick<VoiceSessionRegistry, 'push' | 'stop'>;
-  readonly memory: Pick<MemoryService, 'ingest'>;
+  readonly voice: Pick<VoiceSessionRegistry, 'push' | 'stop' | 'transcribeRecording'>;
+  readonly memory: Pick<MemoryService, 'ingest' | 'retract'>;
   readonly journal: JournalWriter;
   readonly summarizer: MeetingSummarizer;
+  /** Aborts when the daemon shuts down: a final pass still running is cut short (the live transcript stays). */
+  readonly closing: AbortSignal;
   /** The meeting is on disk as stopped: it is no longer live, though its summary may still be running. */
   released(meeting: LiveMeeting): void;
 }
 
 /**
  * One recording meeting: the sink chain of §14.6/§16.1 for each of its voice sessions (memory
- * ingest → append and sync to `transcript.jsonl` → forward to the owner), the file pump
- * for `file` sources, and the one-time finalisation (transcript.md, meeting.json, summary).
+ * ingest → append and sync to `transcript.jsonl` → forward to the owner), each stream's
+ * recording, the file pump for `file` sources, and the one-time finalisation (the final pass
+ * over the recordings, whose lines replace the live ones in memory too; transcript.md,
+ * meeting.json, summary).
  * A meeting has one stream per captured source or split channel, else one.
  */
 export class LiveMeeting {
@@ -79,7 +87,6 @@ export class LiveMeeting {
     readonly files: MeetingFiles,
     private metadata: MeetingMetadata,
     private readonly transcript: TranscriptLog,
-    private readonly audio: AudioRecorder | null,
   ) {
     this.subject = `meeting ${metadata.id}: ${metadata.title ?? metadata.id}`;
   }
@@ -98,12 +105,32 @@ export class LiveMeeting {
     return this.tracks[0]!.voiceSessionId;
   }
 
-  /** Adds a stream; `role` null keeps the engine's role on its transcripts (a single unlabelled stream). */
-  addTrack(role: string | null, device: string): MeetingTrack {
-    const track: MeetingTrack = { voiceSessionId: randomUUID().replace(/-/g, ''), role: role ?? 'unknown', labelled: role !== null, device, offsetMs: () => 0 };
+  /**
+   * A pushed or captured meeting's transcript is replaced at stop by the final pass over its
+   * recordings; a file is already decoded as a recording, so its live transcript is its final one.
+   */
+  get finalPassDue(): boolean {
+    return this.metadata.audio_source_kind !== 'file';
+  }
+
+  /**
+   * Adds a stream; `role` null keeps the engine's role on its transcripts (a single unlabelled
+   * stream). Its audio is recorded into the meeting's directory when `recorded` gives the format
+   * it arrives in (every stream of a pushed or captured meeting, a file's only for `persist_audio`).
+   */
+  async addTrack(role: string | null, device: string, recorded: RecordingFormat | null): Promise<MeetingTrack> {
+    const position = this.tracks.length;
+    const track: MeetingTrack = { voiceSessionId: randomUUID().replace(/-/g, ''), role: role ?? 'unknown', labelled: role !== null, device, offsetMs: () => 0, recorder: null };
+    // Added before the file is created, so the tracks keep the order of the streams planned.
     this.tracks.push(track);
     if (track.labelled) this.metadata = { ...this.metadata, sources: [...this.metadata.sources, { role: track.role, device }] };
+    if (recorded) track.recorder = await AudioRecorder.create(this.files.streamAudioFile(position, role), recorded.sampleRate, recorded.channels);
     return track;
+  }
+
+  /** A stream's audio tap (`onAudio` of its voice session): every chunk goes to its recording. */
+  recordFor(track: MeetingTrack): ((pcm: Uint8Array) => void) | undefined {
+    return track.recorder ? (pcm) => track.recorder!.append(pcm) : undefined;
   }
 
   /** The metadata as `meeting.list` shows it while recording (the stored copy's segment count lags). */
@@ -132,7 +159,6 @@ export class LiveMeeting {
     this.pumping = (async () => {
       try {
         for await (const pcm of source.pcm(this.pumpStop.signal)) {
-          await this.audio?.write(pcm);
           if (this.tracks.length === 1) await this.host.voice.push(this.voiceSessionId, pcm);
           else await Promise.all(splitChannels(pcm, this.tracks.length).map((mono, channel) => this.host.voice.push(this.tracks[channel]!.voiceSessionId, Buffer.from(mono.buffer, mono.byteOffset, mono.byteLength))));
         }
@@ -160,19 +186,15 @@ export class LiveMeeting {
     await this.pumping;
     await Promise.all(this.tracks.map((track) => this.host.voice.stop(track.voiceSessionId).catch(() => undefined)));
     await this.transcript.close().catch(() => undefined);
-    await this.audio?.close().catch(() => undefined);
+    await Promise.all(this.tracks.map((track) => track.recorder?.close().catch(() => undefined)));
     await this.files.discard();
   }
 
   /** Saves a final; its line index, or `null` when the transcript cannot be written (the meeting then stops). */
   private async persist(event: Extract<VoiceEvent, { type: 'transcript' }>): Promise<number | null> {
     const index = this.nextIndex++;
-    if (/\S/.test(event.text)) {
-      // Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript.
-      this.host.memory.ingest(this.owner, [
-        { id: meetingFactId(this.id, index), subject: this.subject, body: event.text, kind: 'conversation', source: 'meeting', confidence: 0.8 },
-      ]);
-    }
+    // Live lines are searchable while the meeting records, and stay so if the daemon dies before the final pass.
+    this.ingest([{ index, text: event.text }]);
     try {
       await this.transcript.append({ index, text: event.text, start_ms: event.start_ms, end_ms: event.end_ms, role: event.role, at: new Date().toISOString() });
     } catch (error) {
@@ -184,6 +206,59 @@ export class LiveMeeting {
     }
     this.segments++;
     return index;
+  }
+
+  /** Facts named after the meeting and the line (`mtg-<meeting id>-<index>`). Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript. */
+  private ingest(lines: readonly Pick<TranscriptLine, 'index' | 'text'>[]): void {
+    const facts = lines.filter(spoken).map((line) => ({ id: this.factId(line), subject: this.subject, body: line.text, kind: 'conversation' as const, source: 'meeting' as const, confidence: 0.8 }));
+    if (facts.length) this.host.memory.ingest(this.owner, facts);
+  }
+
+  private factId(line: Pick<TranscriptLine, 'index'>): string {
+    return meetingFactId(this.id, line.index);
+  }
+
+  /**
+   * Closes every stream's recording; the streams to decode in the final pass, or `null` when
+   * there is none to run: a file meeting, no audio, or a recording that missed some audio (a
+   * failed write), since a pass over it would drop speech the live transcript has.
+   */
+  private async closeRecordings(): Promise<RecordedStream[] | null> {
+    const whole = await Promise.all(
+      this.tracks.map((track) =>
+        (track.recorder?.close() ?? Promise.resolve()).then(
+          () => true,
+          (error: Error) => {
+            log.warn('meeting audio could not be recorded whole; the live transcript stays', { meeting: this.id, stream: track.role, error: error.message });
+            return false;
+          },
+        ),
+      ),
+    );
+    if (!this.finalPassDue || whole.includes(false) || this.tracks.some((track) => !track.recorder)) return null;
+    const streams = this.tracks.filter((track) => track.recorder!.recordedBytes > 0).map((track) => ({ role: track.role, file: track.recorder!.file, offsetMs: track.offsetMs() }));
+    return streams.length ? streams : null;
+  }
+
+  /**
+   * The final pass over the streams' recordings, which replaces the live transcript
+   * (`transcript.live.jsonl` keeps it); `null` when it did not finish, and the live transcript
+   * stays. Skipped at daemon shutdown (a long meeting's pass would hold the stop for minutes),
+   * cut short like the summary when the stopping call goes away or the daemon shuts down.
+   */
+  private async finalTranscript(streams: readonly RecordedStream[], request: FinishRequest): Promise<TranscriptLine[] | null> {
+    if (request.stopReason === 'daemon_shutdown') return null;
+    try {
+      const signal = request.signal ? AbortSignal.any([request.signal, this.host.closing]) : this.host.closing;
+      const at = new Date().toISOString();
+      const final = (await finalPass(streams, this.host.voice, signal)).map((line) => ({ ...line, at }));
+      await this.files.replaceTranscript(final);
+      this.metadata = { ...this.metadata, transcript_kind: 'final' };
+      return final;
+    } catch (error) {
+      log.warn('meeting final pass did not finish; the live transcript stays', { meeting: this.id, error: (error as Error).message });
+      return null;
+    }
   }
 
   private forward(track: MeetingTrack, event: VoiceEvent): void {
@@ -206,9 +281,17 @@ export class LiveMeeting {
       const audioMs = durations.length ? Math.max(...durations) : null;
       this.sealed = true;
       await this.transcript.close().catch((error: Error) => log.warn('meeting transcript close failed', { meeting: this.id, error: error.message }));
-      await this.audio?.close().catch((error: Error) => log.warn('meeting audio close failed', { meeting: this.id, error: error.message }));
+      const recorded = await this.closeRecordings();
 
-      const lines = await this.files.readTranscript();
+      const live = await this.files.readTranscript();
+      const final = recorded ? await this.finalTranscript(recorded, request) : null;
+      if (final) {
+        // Memory holds what the meeting keeps: the live lines' facts give way to the final ones.
+        this.host.memory.retract(this.owner, Array.from({ length: this.nextIndex }, (_, index) => this.factId({ index })));
+        this.ingest(final);
+      }
+      const lines = final ?? live;
+      if (!this.metadata.persist_audio) await this.files.removeAudio().catch((error: Error) => log.warn('meeting audio could not be removed', { meeting: this.id, error: error.message }));
       const endedAt = new Date();
       this.metadata = {
         ...this.metadata,
@@ -269,6 +352,9 @@ export class LiveMeeting {
     retry.unref();
   }
 }
+
+/** Blank lines are kept in the transcript but are no fact. */
+const spoken = (line: Pick<TranscriptLine, 'text'>): boolean => /\S/.test(line.text);
 
 /** A stream's event on the meeting's clock (a stream whose first sample predates the meeting's start is clipped at 0). */
 function inMeetingTime(event: VoiceEvent, offsetMs: number): VoiceEvent {

@@ -24,7 +24,7 @@ import type { MemoryService } from '../memgine/memory-service.js';
 import type { CapabilityHost, JournalWriter } from '../state/capability.js';
 import type { VoiceSessionRegistry } from '../voice/registry.js';
 import type { SoundServer } from '../voice/capture/sound-server.js';
-import { AudioRecorder } from './audio-recorder.js';
+import { DEFAULT_SAMPLE_RATE } from '../../protocol/voice.js';
 import { openMeetingAudio, type MeetingAudio } from './meeting-audio.js';
 import { LiveMeeting, meetingFactId, type MeetingHost } from './live-meeting.js';
 import { asInterrupted, exists, storedMeeting, storedMeetings, transcriptOf } from './reader.js';
@@ -66,8 +66,8 @@ export class MeetingRegistry implements MeetingHost {
   constructor(
     private readonly core: CapabilityHost,
     inference: LocalInference,
-    readonly voice: Pick<VoiceSessionRegistry, 'start' | 'startCapture' | 'push' | 'stop'>,
-    readonly memory: Pick<MemoryService, 'ingest' | 'forgetFacts'>,
+    readonly voice: Pick<VoiceSessionRegistry, 'start' | 'startCapture' | 'push' | 'stop' | 'transcribeRecording'>,
+    readonly memory: Pick<MemoryService, 'ingest' | 'retract' | 'forgetFacts'>,
     private readonly soundServer: Pick<SoundServer, 'resolve'>,
   ) {
     this.journal = core.journal;
@@ -76,6 +76,11 @@ export class MeetingRegistry implements MeetingHost {
     core.lifecycle.describeWith((session) => ({ meetings: this.ownedBy(session).map((meeting) => meeting.id) }));
     core.onStart(() => this.repairDefaultRoot());
     core.onClose(() => this.close());
+  }
+
+  /** Aborts when the daemon shuts down (MeetingHost): final passes and summaries still running stop. */
+  get closing(): AbortSignal {
+    return this.shutdown.signal;
   }
 
   /** `<state root>/meetings`, or `null` for an embedder without a state root (callers must pass `root`). */
@@ -138,29 +143,35 @@ export class MeetingRegistry implements MeetingHost {
   }
 
   /**
-   * One voice session per planned stream. Captured streams start together and the meeting
-   * starts once each is heard; a stream that fails stops the ones already running.
+   * One voice session per planned stream, each recorded into the meeting's directory for the
+   * final pass (a file's streams only for `persist_audio`: the file is decoded as a recording
+   * already). Captured streams start together and the meeting starts once each is heard; a
+   * stream that fails stops the ones already running.
    */
   private async startStreams(meeting: LiveMeeting, audio: MeetingAudio, params: StartParams, owner: ClientSession): Promise<void> {
     const ownedBy = { kind: 'meeting', id: meeting.id, stopMethod: 'meeting.stop', feedsAudio: audio.kind !== 'pcm_push' };
-    const common = { language: params.language, ownedBy };
+    // A file is decoded as a recording (long windows cut at the longest pauses); pushed and captured audio live.
+    const common = { language: params.language, ownedBy, mode: audio.file ? ('recording' as const) : ('live' as const) };
     const startedAt = Date.parse(meeting.snapshot().started_at);
+    const keepsAudio = audio.kind !== 'file' || params.persist_audio;
     const starts = audio.streams.map(async (stream) => {
-      const track = meeting.addTrack(stream.role, stream.device);
+      const format = stream.capture ? { sampleRate: DEFAULT_SAMPLE_RATE, channels: 1 as const } : { sampleRate: audio.sampleRate, channels: audio.split ? (1 as const) : audio.channels };
+      const track = await meeting.addTrack(stream.role, stream.device, keepsAudio ? format : null);
       const role = stream.role ?? undefined;
+      const onAudio = meeting.recordFor(track);
       if (!stream.capture) {
         // Partials are stale at once when a file is read faster than real time, so a file source has none.
-        const channels = audio.split ? 1 : audio.channels;
-        this.voice.start(owner, { ...common, sessionId: track.voiceSessionId, sampleRate: audio.sampleRate, channels, partials: !audio.file, role }, meeting.sinkFor(track));
+        this.voice.start(owner, { ...common, sessionId: track.voiceSessionId, ...format, partials: !audio.file, role, onAudio }, meeting.sinkFor(track));
         return;
       }
       const { firstSampleAt } = await this.voice.startCapture(
         owner,
         stream.capture,
-        { ...common, sessionId: track.voiceSessionId, partials: true, role, onLost: (reason) => this.sourceLost(meeting, reason) },
+        { ...common, sessionId: track.voiceSessionId, partials: true, role, onAudio, onLost: (reason) => this.sourceLost(meeting, reason) },
         meeting.sinkFor(track),
       );
-      track.offsetMs = () => firstSampleAt() - startedAt;
+      // Whole ms: meeting.json keeps durations as integers.
+      track.offsetMs = () => Math.round(firstSampleAt() - startedAt);
     });
     const failed = (await Promise.allSettled(starts)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;
@@ -327,7 +338,7 @@ export class MeetingRegistry implements MeetingHost {
     }
   }
 
-  private async createFiles(root: string, id: string, params: StartParams, owner: ClientSession, { kind, file: source }: MeetingAudio): Promise<LiveMeeting> {
+  private async createFiles(root: string, id: string, params: StartParams, owner: ClientSession, { kind }: MeetingAudio): Promise<LiveMeeting> {
     const files = await MeetingFiles.create(root, id);
     try {
       const metadata = recordingMetadata(files, {
@@ -339,8 +350,7 @@ export class MeetingRegistry implements MeetingHost {
       });
       await files.writeMetadata(metadata);
       const transcript = await TranscriptLog.open(files.transcriptFile);
-      const audio = source && params.persist_audio ? await AudioRecorder.create(files.audioFile, source.format.sampleRate, source.format.channels) : null;
-      return new LiveMeeting(this, owner, files, metadata, transcript, audio);
+      return new LiveMeeting(this, owner, files, metadata, transcript);
     } catch (error) {
       await files.discard();
       throw error;
@@ -362,10 +372,14 @@ export class MeetingRegistry implements MeetingHost {
   /** §16.6: a `recording` meeting that no live meeting owns was cut off by a killed daemon. */
   private async repairIfStale(files: MeetingFiles, metadata: MeetingMetadata): Promise<MeetingMetadata> {
     if (metadata.status !== 'recording' || this.starting.has(metadata.id) || this.live.has(metadata.id)) return metadata;
+    // A final pass the daemon died in the middle of recording never reached meeting.json: the live transcript is the meeting's.
+    await files.restoreLiveTranscript();
     const lines = await files.readTranscript();
     const repaired = asInterrupted(metadata, lines);
     await files.writeTranscriptMarkdown(repaired, lines);
     await files.writeMetadata(repaired);
+    // The live transcript stays; the recordings kept for a final pass that never ran go unless they were to be kept.
+    if (!metadata.persist_audio) await files.removeAudio().catch((error: Error) => log.warn('interrupted meeting audio could not be removed', { meeting: metadata.id, error: error.message }));
     this.journal.append('meeting_stopped', null, { meeting_id: metadata.id, status: 'interrupted', stop_reason: 'daemon_restart', segments: lines.length, summarized: false });
     log.info('interrupted meeting repaired', { meeting: metadata.id, segments: lines.length });
     return repaired;

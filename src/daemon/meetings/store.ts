@@ -6,6 +6,7 @@ import {
   MEETING_AUDIO_SOURCE_KINDS,
   MEETING_ID_PATTERN,
   MEETING_STOP_REASONS,
+  TRANSCRIPT_KINDS,
   inTimeOrder,
   transcriptLines,
   type CorruptMeetingEntry,
@@ -25,6 +26,8 @@ export function recordingMetadata(
     id: files.id,
     ...start,
     sources: [],
+    // A file is read as a recording from the start (long windows); pushed and captured audio gets its final pass at stop.
+    transcript_kind: start.audio_source_kind === 'file' ? 'final' : 'live',
     status: 'recording',
     started_at: new Date().toISOString(),
     ended_at: null,
@@ -68,8 +71,14 @@ export class MeetingFiles {
     return join(this.dir, 'summary.md');
   }
 
+  /** The recording of a meeting of one unlabelled stream (see `streamAudioFile`). */
   get audioFile(): string {
     return join(this.dir, 'audio.wav');
+  }
+
+  /** The live transcript, kept beside the final one that replaced it. */
+  get liveTranscriptFile(): string {
+    return join(this.dir, 'transcript.live.jsonl');
   }
 
   /** Creates `<root>/<id>/`; an existing directory is a `-32011`, never reused (its transcript would be mixed in). */
@@ -135,6 +144,50 @@ export class MeetingFiles {
     }
     if (skipped > 0) log.warn('unreadable transcript lines skipped', { meeting: this.id, skipped });
     return inTimeOrder(lines);
+  }
+
+  /**
+   * The final pass's transcript becomes `transcript.jsonl`; the live one is copied to
+   * `transcript.live.jsonl` first. Both are replaced atomically, so `transcript.jsonl` is
+   * always complete: the live one until the final one takes its place.
+   */
+  async replaceTranscript(lines: readonly TranscriptLine[]): Promise<void> {
+    await writeAtomically(this.liveTranscriptFile, await readFile(this.transcriptFile, 'utf8'));
+    await writeAtomically(this.transcriptFile, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+  }
+
+  /** Undoes a `replaceTranscript` that meeting.json never heard of (the daemon died before it was recorded): the live transcript is the meeting's. */
+  async restoreLiveTranscript(): Promise<void> {
+    try {
+      await rename(this.liveTranscriptFile, this.transcriptFile);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await syncDir(this.dir);
+  }
+
+  /**
+   * Where a stream's recording is kept: `audio.wav` for a meeting of one unlabelled stream,
+   * else `audio.<n>-<role>.wav` (n from 1 in the order of `sources`; the role as far as it is
+   * safe in a file name).
+   */
+  streamAudioFile(stream: number, role: string | null): string {
+    if (role === null) return this.audioFile;
+    const safeRole = role.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+|_+$/g, '');
+    return join(this.dir, `audio.${stream + 1}${safeRole ? `-${safeRole}` : ''}.wav`);
+  }
+
+  /** The streams' recordings, once the final pass no longer needs them and nobody asked to keep them. */
+  async removeAudio(): Promise<void> {
+    const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    const recordings = names.filter((name) => STREAM_AUDIO_FILE.test(name));
+    if (!recordings.length) return;
+    await Promise.all(recordings.map((name) => rm(join(this.dir, name), { force: true })));
+    await syncDir(this.dir);
   }
 
   writeTranscriptMarkdown(metadata: MeetingMetadata, lines: readonly TranscriptLine[]): Promise<void> {
@@ -217,6 +270,7 @@ export function corruptEntry(files: MeetingFiles, error: string, segmentCount: n
     audio_source_kind: null,
     persist_audio: false,
     sources: [],
+    transcript_kind: null,
     summary: null,
     summary_error: null,
     summary_kind: null,
@@ -260,6 +314,9 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** `audio.wav`, `audio.1-mic.wav`, …: what `streamAudioFile` names. */
+const STREAM_AUDIO_FILE = /^audio(\.\d+(-[A-Za-z0-9._-]+)?)?\.wav$/;
+
 const transcriptLine = z.object({
   index: z.number().int().min(0),
   text: z.string(),
@@ -292,6 +349,8 @@ const storedMetadata = z.object({
   persist_audio: z.boolean(),
   // Absent from meetings recorded before issue 21.
   sources: z.array(z.object({ role: z.string(), device: z.string() })).default([]),
+  // Absent from meetings recorded before issue 22, whose transcripts were all live.
+  transcript_kind: z.enum(TRANSCRIPT_KINDS).default('live'),
   summary: z.string().nullable(),
   summary_error: z.string().nullable(),
   // Absent from meetings recorded before §23.

@@ -122,6 +122,25 @@ export class MemoryService {
     return store.graphNames(NAMESPACE_GRAPH).map((name) => store.graph(name));
   }
 
+  /**
+   * Removes facts other capabilities stored (a meeting's live lines, once its final transcript
+   * replaces them). Never throws: a failure is logged and journaled like a failed ingest.
+   */
+  retract(session: ClientSession, ids: readonly string[]): void {
+    if (!ids.length) return;
+    try {
+      const engine = this.engineFor(session);
+      const deleted = ids.filter((id) => engine.deleteFact(id).deleted);
+      const flushed = engine.flushed?.() ?? Promise.resolve();
+      flushed.then(
+        () => deleted.forEach((id) => this.core.journal.append('memory_fact_deleted', session.id, { id })),
+        (error: Error) => this.ingestFailed(session, { ingested: 0, failed: deleted.length, error: `the commit of a retraction failed: ${error.message}` }),
+      );
+    } catch (error) {
+      this.ingestFailed(session, { ingested: 0, failed: ids.length, error: `facts could not be retracted: ${(error as Error).message}` });
+    }
+  }
+
   /** `{ scope, namespace }` for journal entries. */
   private scopeOf(session: ClientSession): { scope: MemoryScope; namespace: string | null } {
     return { scope: this.memoryScopeOf(session), namespace: session.memoryNamespace };

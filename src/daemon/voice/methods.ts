@@ -7,7 +7,7 @@ export const voiceMethods = (voice: VoiceSessionRegistry): MethodTable =>
   implement(voiceContract, {
     'voice.transcribe_stream.start': {
       async handler({ session_id, audio_source, options }, { session }) {
-        const common = { sessionId: session_id, provider: options?.provider, language: options?.language, partials: options?.partials };
+        const common = { sessionId: session_id, provider: options?.provider, language: options?.language, partials: options?.partials, mode: options?.mode };
         if (audio_source.kind === 'pcm_push') return voice.start(session, { ...common, sampleRate: audio_source.sample_rate, channels: audio_source.channels });
         const [source] = await voice.capture.resolve(audio_source.sources);
         return (await voice.startCapture(session, source!, common)).info;

@@ -14,6 +14,7 @@ import {
   type CapturedSource,
   type VoiceEvent,
   type VoiceProviderInfo,
+  type VoiceSegment,
   type VoicePushResult,
   type VoiceSessionEntry,
   type VoiceSessionInfo,
@@ -25,9 +26,10 @@ import type { CapabilityHost } from '../state/capability.js';
 import { EngineOpenQueue } from './open-queue.js';
 import { join } from 'node:path';
 import { defaultEngines, type DefaultEngineOptions } from './engines/default-engines.js';
-import type { SttEngine } from './stt-engine.js';
+import type { SttEngine, TranscriptionMode } from './stt-engine.js';
 import type { ResolvedSource, SoundServer } from './capture/sound-server.js';
 import { VoiceSession, type OwningCapability, type VoiceEventSink } from './voice-session.js';
+import { transcribeRecording, type RecordingFormat } from './recording-transcriber.js';
 
 export type { OwningCapability, VoiceEventSink } from './voice-session.js';
 
@@ -45,6 +47,10 @@ export interface VoiceStartOptions {
   provider?: string;
   language?: string;
   partials?: boolean;
+  /** Default `live`. */
+  mode?: TranscriptionMode;
+  /** Sees every chunk of audio the session is given, in order, captured audio the decoder had to drop included (a meeting records its streams with it). */
+  onAudio?: (pcm: Uint8Array) => void;
   sessionId?: string;
   /** Another capability owns the session: it stops it (clients cannot) and feeds it when `feedsAudio`. */
   ownedBy?: OwningCapability;
@@ -140,6 +146,8 @@ export class VoiceSessionRegistry {
         partials: options.partials ?? true,
         role: options.role ?? null,
         capture,
+        mode: options.mode ?? 'live',
+        onAudio: options.onAudio ?? null,
         sink: sink ?? notifyOwner(owner, id),
         onEngineFailure: (failed) => this.remove(failed, 'engine_error'),
       },
@@ -215,6 +223,20 @@ export class VoiceSessionRegistry {
     };
   }
 
+  /**
+   * A whole recording decoded in long windows, as a batch decoder would (`car voice
+   * transcribe <file>`'s decoding, without a session): a meeting's final pass. Uses the
+   * default provider unless `provider` names one; its open waits its turn like a session's.
+   */
+  transcribeRecording(audio: AsyncIterable<Uint8Array>, format: RecordingFormat, options: { provider?: string; signal?: AbortSignal } = {}): Promise<VoiceSegment[]> {
+    const providerId = options.provider ?? this.defaultProvider();
+    const engine = this.engines.get(providerId);
+    if (!engine) return Promise.reject(new Error(`unknown speech provider '${providerId}'`));
+    const availability = engine.availability();
+    if (!availability.available) return Promise.reject(new Error(`speech provider '${providerId}' is unavailable: ${availability.reason}`));
+    return transcribeRecording(this.openQueue.forSession(`recording-${randomUUID()}`, engine), audio, format, options.signal);
+  }
+
   /** Engine streams still holding a decoder: teardown must bring this back to the number of live sessions. */
   openStreams(): number {
     return [...this.engines.values()].reduce((sum, engine) => sum + engine.openStreams(), 0);
@@ -286,10 +308,15 @@ export class VoiceSessionRegistry {
     return session;
   }
 
-  /** Live audio in: queued in order; while the decoder is too far behind it is dropped (and the owner told once), since a source cannot wait. */
+  /**
+   * Live audio in: queued in order; while the decoder is too far behind it is dropped (and the
+   * owner told once), since a source cannot wait. The session's audio tap still gets it, so a
+   * meeting's recording (and its final pass) keeps what the live decoder missed.
+   */
   private feed(session: VoiceSession, pcm: Buffer): void {
     if (session.status === 'stopping' || session.failure) return;
     if (session.queuedBytes + pcm.length > MAX_QUEUED_BYTES) {
+      session.record(pcm);
       if (!this.fallenBehind.has(session)) {
         this.fallenBehind.add(session);
         const behindSeconds = Math.round(session.queuedBytes / session.frameBytes / session.sampleRate);

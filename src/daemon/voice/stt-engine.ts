@@ -1,4 +1,6 @@
-import type { VoiceEvent } from '../../protocol/voice.js';
+import type { TranscriptionMode, VoiceEvent } from '../../protocol/voice.js';
+
+export type { TranscriptionMode } from '../../protocol/voice.js';
 
 /**
  * `reason` says what is missing, `hint` what to do about it. An engine that runs but cannot
@@ -12,6 +14,11 @@ export interface SttStreamOptions {
   channels: 1 | 2;
   /** Emit `partial` events while an utterance is open. */
   partials: boolean;
+  /**
+   * `recording`: the audio is a whole recording sent as fast as it decodes (a file, a
+   * meeting's final pass), so finals may wait for long windows; `live` (the default) finals follow speech.
+   */
+  mode?: TranscriptionMode;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { CapturedSource, VoiceEvent, VoiceSegment, VoiceSessionEntry } from
 import { BYTES_PER_SAMPLE } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
-import type { SttEngine, SttStream } from './stt-engine.js';
+import type { SttEngine, SttStream, TranscriptionMode } from './stt-engine.js';
 
 /** Receives a session's events one at a time; the next event waits until the returned promise settles. */
 export type VoiceEventSink = (event: VoiceEvent) => void | Promise<void>;
@@ -34,6 +34,9 @@ export interface VoiceSessionSpec {
   role: string | null;
   /** The sound-server source the daemon records into this session; it then takes no pushed audio. */
   capture: CapturedSource | null;
+  mode: TranscriptionMode;
+  /** Sees every chunk of audio the session is given, in order (a meeting records its streams with it). */
+  onAudio: ((pcm: Uint8Array) => void) | null;
   sink: VoiceEventSink;
   /** Called once when the engine fails the stream; the registry stops the session. */
   onEngineFailure(session: VoiceSession, message: string): void;
@@ -78,7 +81,7 @@ export class VoiceSession {
     this.provider = spec.provider;
     this.sampleRate = spec.sampleRate;
     this.channels = spec.channels;
-    this.stream = engine.open({ sampleRate: spec.sampleRate, channels: spec.channels, partials: spec.partials }, (event) => this.fromEngine(event));
+    this.stream = engine.open({ sampleRate: spec.sampleRate, channels: spec.channels, partials: spec.partials, mode: spec.mode }, (event) => this.fromEngine(event));
     this.stream.catch((error: Error) => this.engineFailed(`the speech engine could not start: ${error.message}`));
   }
 
@@ -94,8 +97,14 @@ export class VoiceSession {
     return Math.round((this.bytesReceived / this.frameBytes / this.sampleRate) * 1000);
   }
 
-  /** Queues a chunk of whole frames; resolves once the engine has decoded it. */
+  /** Hands a chunk to the session's audio tap only: live audio the decoder is too far behind to take is still recorded. */
+  record(pcm: Uint8Array): void {
+    this.spec.onAudio?.(pcm);
+  }
+
+  /** Queues a chunk of whole frames (and hands it to the tap); resolves once the engine has decoded it. */
   accept(pcm: Uint8Array): Promise<void> {
+    this.record(pcm);
     this.bytesReceived += pcm.length;
     this.queuedBytes += pcm.length;
     const written = this.writes

@@ -84,13 +84,11 @@ describe('meeting bad input', { skip: engineMissing }, () => {
     assert.deepEqual(readdirSync(join(daemon.stateRoot, 'meetings')), meetingsBefore, 'no meeting was created for a refused file');
   });
 
-  it('refuses unknown audio sources, malformed capture sources, and persist_audio for audio it does not read', async () => {
+  it('refuses unknown audio sources and malformed capture sources', async () => {
     await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'mic' } as never }), ErrorCode.InvalidParams, /audio source 'mic' is not available on this daemon; use 'pcm_push', 'file' or 'capture'/);
     await rejectsWith(owner.call('meeting.start', { sources: [] }), ErrorCode.InvalidParams, /param 'sources'.*at least one source: 'mic', 'system'/);
     await rejectsWith(owner.call('meeting.start', { sources: ['mic', 'system', 'a', 'b', 'c'] }), ErrorCode.InvalidParams, /param 'sources'.*at most 4 sources/);
     await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic', role: ' me' }] } }), ErrorCode.InvalidParams, /role.*must not start or end with spaces/);
-    await rejectsWith(owner.call('meeting.start', { persist_audio: true }), ErrorCode.InvalidParams, /persist_audio is only available for 'file' sources/);
-    await rejectsWith(owner.call('meeting.start', { sources: ['mic'], persist_audio: true }), ErrorCode.InvalidParams, /persist_audio is only available for 'file' sources/);
     await rejectsWith(owner.call('meeting.start', { root: 'meetings' }), ErrorCode.InvalidParams, /invalid param 'root'.*must be an absolute path/);
     await rejectsWith(owner.call('meeting.start', { title: 'x'.repeat(201) }), ErrorCode.InvalidParams, /invalid param 'title'.*at most 200/);
   });

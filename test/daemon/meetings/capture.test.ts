@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { wavHeader } from '../../../src/audio/wav.js';
+import { WavDecoder, wavHeader } from '../../../src/audio/wav.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import type { MeetingStoppedParams } from '../../../src/protocol/meeting.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
@@ -57,6 +57,10 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     // The record reads back from meeting.json as it was returned, not as a corrupt `failed` entry.
     const stored = await client.call('meeting.get', { meeting_id: started.id });
     assert.deepEqual([stored.status, stored.duration_ms], ['stopped', stopped.duration_ms], JSON.stringify({ ...stored, transcript: undefined }));
+    // Issue 22: each source's recording was decoded again at stop, with its role and its clock offset, and its audio then removed.
+    assert.equal(stopped.transcript_kind, 'final');
+    assert.deepEqual(recordings(started.path), []);
+    assert.deepEqual(readLines(join(started.path, 'transcript.live.jsonl')).map((line) => line.role).sort(), ['mic', 'system'], 'the live transcript is kept beside it');
     assert.deepEqual(stopped.sources, [
       { role: 'mic', device: 'mic' },
       { role: 'system', device: 'speakers.monitor' },
@@ -81,7 +85,7 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
 
   it('keeps recording after the connection that started it is gone; a host-role session stops it, another client may not', async () => {
     const owner = await daemon.connect({ memoryNamespace: 'meetings' });
-    const started = await owner.call('meeting.start', { id: 'outlives-owner', audio_source: { kind: 'capture', sources: [{ device: 'mic', role: 'me' }] }, summarize_on_end: false });
+    const started = await owner.call('meeting.start', { id: 'outlives-owner', audio_source: { kind: 'capture', sources: [{ device: 'mic', role: 'me' }] }, summarize_on_end: false, persist_audio: true });
     owner.close();
     const watcher = await daemon.connect();
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -91,9 +95,24 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     assert.deepEqual([saved.role, saved.text], ['me', 'go forward ten meters']);
     await rejectsWith(watcher.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Forbidden, /belongs to another connection; only the connection that started it, or a host-role session/);
     const host = await daemon.connect({ asHost: true });
+    const [stream] = (await host.call('voice.sessions.list', {})).filter((session) => session.meeting_id === started.id);
+    const listedAt = performance.now();
     const stopped = await host.call('meeting.stop', { meeting_id: started.id });
+    const stopTookMs = performance.now() - listedAt;
     assert.equal(stopped.stop_reason, 'requested');
     assert.equal(stopped.segment_count, stopped.transcript.length);
+    assert.equal(stopped.transcript_kind, 'final');
+    assert.deepEqual(stopped.transcript.filter((line) => /\S/.test(line.text)).map((line) => [line.role, line.text]), [['me', 'go forward ten meters']]);
+    // persist_audio keeps the stream's recording, named by its role: 16 kHz mono, every sample its voice session was given (the
+    // private microphone hands over a backlog when recording starts, which the stream's clock offset places before the meeting).
+    assert.deepEqual(recordings(started.path), ['audio.1-me.wav']);
+    const decoder = new WavDecoder();
+    const pcm = decoder.push(readFileSync(join(started.path, 'audio.1-me.wav')));
+    decoder.end();
+    assert.deepEqual([decoder.format?.sampleRate, decoder.format?.channels], [16000, 1]);
+    const recordedMs = pcm.length / 32;
+    const receivedMs = stream!.bytes_received / 32;
+    assert.ok(recordedMs >= receivedMs && recordedMs <= receivedMs + stopTookMs + 100, `${recordedMs} ms recorded; the stream had received ${receivedMs} ms ${Math.round(stopTookMs)} ms before it stopped`);
     host.close();
     watcher.close();
   });
@@ -131,6 +150,8 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     }, 'the meeting to be saved');
     assert.equal(record.status, 'stopped');
     assert.equal(record.stop_reason, 'device_lost');
+    assert.equal(record.transcript_kind, 'final', 'what was recorded got its final pass');
+    assert.deepEqual(recordings(started.path), []);
     assert.deepEqual(record.transcript.filter((line) => /\S/.test(line.text)).map((line) => [line.role, line.text]), [['them', 'go forward ten meters']]);
     assert.deepEqual(await client.call('voice.sessions.list', {}), [], 'both streams ended');
     client.close();
@@ -176,6 +197,7 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     await waitFor(() => finals(events).length >= 1, 'a final', 30_000);
     const tools = childrenOf(doomed.pid);
     assert.deepEqual(tools.map((child) => child.command).sort(), ['pactl', 'parec', 'parec'], 'two recorders and the removal watcher');
+    assert.deepEqual(recordings(started.path), ['audio.1-mic.wav', 'audio.2-system.wav'], 'each source is recorded for the final pass');
     await doomed.kill();
     await waitFor(() => tools.every((child) => !alive(child.pid)), 'the recorders to die with the daemon', 5_000);
 
@@ -185,7 +207,9 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
       const record = await reader.call('meeting.get', { meeting_id: started.id });
       assert.equal(record.status, 'interrupted');
       assert.equal(record.stop_reason, 'daemon_restart');
+      assert.equal(record.transcript_kind, 'live');
       assert.ok(record.transcript.some((line) => line.text === 'go forward ten meters' && line.role === 'mic'));
+      assert.deepEqual(recordings(started.path), [], 'the recordings of a final pass that never ran are removed');
       reader.close();
     } finally {
       await restarted.stop();
@@ -224,6 +248,11 @@ describe('capture meetings that cannot start', { skip: soundServerMissing }, () 
     }
   });
 });
+
+/** The streams' recordings in a meeting's directory. */
+const recordings = (dir: string) => readdirSync(dir).filter((name) => /^audio.*\.wav$/.test(name)).sort();
+
+const readLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((row) => JSON.parse(row) as { role: string; text: string });
 
 /** The direct children of `pid`, from /proc. */
 function childrenOf(pid: number): { pid: number; command: string }[] {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { MeetingMetadata } from '../../../src/protocol/meeting.js';
@@ -26,6 +26,10 @@ describe('meetings across daemon deaths', { skip: engineMissing }, () => {
     await first.kill();
     const received = finals(events);
     assert.ok(received.length >= KILL_AFTER, `only ${received.length} segments arrived before the audio ran out`);
+    assert.ok(existsSync(join(started.path, 'audio.wav')), 'the audio was being recorded for the final pass');
+    // As if the daemon had died inside the final pass, after its transcript took the live one's place but before meeting.json said so.
+    copyFileSync(join(started.path, 'transcript.jsonl'), join(started.path, 'transcript.live.jsonl'));
+    writeFileSync(join(started.path, 'transcript.jsonl'), JSON.stringify({ index: 0, text: 'a final pass cut off', start_ms: 0, end_ms: 1000, role: 'unknown', at: new Date().toISOString() }) + '\n');
 
     const second = await startDaemon({ stateRoot: first.stateRoot });
     try {
@@ -33,6 +37,10 @@ describe('meetings across daemon deaths', { skip: engineMissing }, () => {
       const record = await reader.call('meeting.get', { meeting_id: started.id });
       assert.equal(record.status, 'interrupted');
       assert.equal(record.stop_reason, 'daemon_restart');
+      // Issue 22: the live transcript is the meeting's, and the audio kept for a final pass that never ran is gone.
+      assert.equal(record.transcript_kind, 'live');
+      assert.equal(existsSync(join(started.path, 'audio.wav')), false, 'the recording is removed without persist_audio');
+      assert.equal(existsSync(join(started.path, 'transcript.live.jsonl')), false, 'the live transcript is back in transcript.jsonl');
       for (const segment of received) {
         assert.ok(
           record.transcript.some((line) => line.index === segment.segment_index && line.text === segment.text),
@@ -40,6 +48,13 @@ describe('meetings across daemon deaths', { skip: engineMissing }, () => {
         );
       }
       assert.equal(record.segment_count, record.transcript.length);
+      // Live lines go into memory as they are saved, so a meeting whose final pass never ran is still in it (a line repeating
+      // an earlier one is the earlier fact: memory keeps one fact per subject and body).
+      const facts = (await (await second.connect({ memoryNamespace: 'meetings' })).call('memory.list', { limit: 1000 })).facts.filter((fact) => fact.id.startsWith(`mtg-${started.id}-`));
+      for (const segment of received.filter((line) => /\S/.test(line.text))) {
+        assert.ok(facts.some((fact) => fact.body === segment.text), `segment ${segment.segment_index} is not in memory`);
+      }
+      assert.ok(facts.some((fact) => fact.id === `mtg-${started.id}-${received[0]!.segment_index}`), 'facts are named after the meeting and the line');
       assert.equal(record.ended_at, record.transcript.at(-1)!.at, 'ended when its last segment was saved');
       assert.ok(existsSync(join(started.path, 'transcript.md')));
       const listed = (await reader.call('meeting.list', {})).meetings.find((meeting) => meeting.id === started.id);

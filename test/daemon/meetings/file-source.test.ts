@@ -44,6 +44,7 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
     assert.equal(record.audio_source_kind, 'file');
     assert.equal(record.duration_ms, Math.round((meetingPcm().length / 32000) * 1000), "the audio's length, not the time it took to decode");
     assert.ok(record.segment_count >= 3);
+    assert.equal(record.transcript_kind, 'final');
     assert.match(record.transcript[0]!.text, /go forward ten meters/);
     assert.ok(record.summary && record.summary.length > 0, record.summary_error ?? '');
     assert.ok(existsSync(join(started.path, 'summary.md')));
@@ -77,7 +78,8 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
   it('stops on request before the end of the file', async () => {
     const started = await client.call('meeting.start', { id: 'cut-short', audio_source: { kind: 'file', path: meetingWav(6) } });
     const events = meetingEvents(client, started.id);
-    await waitFor(() => finals(events).length >= 1, 'the first segment');
+    // Stopped once speech was heard, wherever the windows are.
+    await waitFor(() => events.some((params) => params.event.type === 'speech_start'), 'the first speech');
     const internal = events[0]!.session_id;
     await rejectsWith(
       client.call('voice.transcribe_stream.push', { session_id: internal, pcm_b64: meetingPcm().subarray(0, 3200).toString('base64') }),
@@ -86,7 +88,8 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
     );
     const stopped = await client.call('meeting.stop', { meeting_id: started.id, summarize: false });
     assert.equal(stopped.stop_reason, 'requested');
-    assert.ok(stopped.segment_count >= 1 && stopped.segment_count < 18, `stopped after ${stopped.segment_count} of 18 segments`);
+    assert.ok(stopped.segment_count >= 1, 'the window open at the stop is decoded');
+    assert.ok(stopped.duration_ms! < Math.round((meetingPcm(6).length / 32000) * 1000), `stopped after ${stopped.duration_ms} ms of the file`);
     assert.deepEqual((await client.call('meeting.get', { meeting_id: started.id })).transcript, stopped.transcript);
   });
 });

@@ -59,9 +59,12 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
 
     assert.equal(stopped.status, 'stopped');
     assert.equal(stopped.stop_reason, 'requested');
-    assert.equal(stopped.segment_count, received.length);
+    // Issue 22: the final pass over the recorded audio replaced the live transcript, which is kept beside it.
+    assert.equal(stopped.transcript_kind, 'final');
+    assert.equal(stopped.segment_count, stopped.transcript.length);
+    assert.match(stopped.transcript[0]!.text, /go forward ten meters/);
     assert.deepEqual(
-      stopped.transcript.map(({ index, text, start_ms, end_ms, role }) => ({ index, text, start_ms, end_ms, role })),
+      readJsonLines(join(started.path, 'transcript.live.jsonl')).map(({ index, text, start_ms, end_ms, role }) => ({ index, text, start_ms, end_ms, role })),
       received.map(({ segment_index, text, start_ms, end_ms, role }) => ({ index: segment_index, text, start_ms, end_ms, role })),
     );
     assert.equal(typeof stopped.summary, 'string');
@@ -71,8 +74,8 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
 
     // §16.4 files and modes.
     assert.equal(modeOf(started.path), 0o700);
-    for (const file of ['meeting.json', 'transcript.jsonl', 'transcript.md', 'summary.md']) assert.equal(modeOf(join(started.path, file)), 0o600, file);
-    assert.equal(existsSync(join(started.path, 'audio.wav')), false, 'no audio without persist_audio');
+    for (const file of ['meeting.json', 'transcript.jsonl', 'transcript.live.jsonl', 'transcript.md', 'summary.md']) assert.equal(modeOf(join(started.path, file)), 0o600, file);
+    assert.equal(existsSync(join(started.path, 'audio.wav')), false, 'the audio of the final pass is removed without persist_audio');
     const { transcript, ...metadata } = stopped;
     assert.deepEqual(JSON.parse(readFileSync(join(started.path, 'meeting.json'), 'utf8')), metadata);
     assert.deepEqual(readJsonLines(join(started.path, 'transcript.jsonl')), transcript);
@@ -87,10 +90,11 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
     // §14.6: the segments are conversation facts in the owner's graph, found from another connection to the namespace.
     const reader = await daemon.connect({ memoryNamespace: 'meetings' });
     const hits = await reader.call('memory.query', { query: 'forward meters', k: 5 });
-    const hit = hits.find((fact) => fact.id === `mtg-${started.id}-${received[0]!.segment_index}`);
+    // From the final transcript, the one the meeting keeps.
+    const hit = hits.find((fact) => fact.id === `mtg-${started.id}-${stopped.transcript[0]!.index}`);
     assert.ok(hit, JSON.stringify(hits));
     assert.equal(hit.subject, `meeting ${started.id}: standup`);
-    assert.equal(hit.body, received[0]!.text);
+    assert.equal(hit.body, stopped.transcript[0]!.text);
     assert.equal(hit.kind, 'conversation');
     assert.equal(hit.confidence, 0.8);
     reader.close();
@@ -100,7 +104,7 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
     const [startedEvent] = journalEvents(daemon.state.journal.file, 'meeting_started').filter((event) => event.data.meeting_id === started.id);
     assert.deepEqual(startedEvent?.data, { meeting_id: started.id, title: 'standup', path: started.path });
     const [stoppedEvent] = journalEvents(daemon.state.journal.file, 'meeting_stopped').filter((event) => event.data.meeting_id === started.id);
-    assert.deepEqual(stoppedEvent?.data, { meeting_id: started.id, status: 'stopped', stop_reason: 'requested', segments: received.length, summarized: true });
+    assert.deepEqual(stoppedEvent?.data, { meeting_id: started.id, status: 'stopped', stop_reason: 'requested', segments: stopped.transcript.length, summarized: true });
     const journal = readFileSync(daemon.state.journal.file, 'utf8');
     assert.ok(!journal.includes('forward ten') && !journal.includes(stopped.summary!.slice(0, 20)), 'no transcript or summary text in the journal');
   });

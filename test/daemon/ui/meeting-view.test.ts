@@ -49,6 +49,7 @@ function writeMeeting(stateRoot: string, id: string, title: string): void {
     audio_source_kind: 'pcm_push',
     persist_audio: false,
     sources: [],
+    transcript_kind: 'final',
     summary: HOSTILE_SUMMARY,
     summary_error: null,
     summary_kind: 'model',

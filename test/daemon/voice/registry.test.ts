@@ -69,10 +69,11 @@ describe('VoiceSessionRegistry contract for meetings', { skip: engineMissing }, 
   it('push resolves once the engine has decoded the chunk', async () => {
     const seen: VoiceEvent[] = [];
     const info = daemon.state.voice.start(owner, { sampleRate: 16000, channels: 1 }, (event) => void seen.push(event));
-    await daemon.state.voice.push(info.session_id, goForward());
+    // A final's window closes at a sentence-level pause (issue 22), longer than the recording's own trailing silence.
+    await daemon.state.voice.push(info.session_id, Buffer.concat([goForward(), Buffer.alloc(1.5 * 32000)]));
     assert.ok(
       seen.some((event) => event.type === 'transcript'),
-      `the recording's trailing silence closes its utterance during the push: ${JSON.stringify(seen.map((event) => event.type))}`,
+      `the silence after the recording closes its window during the push: ${JSON.stringify(seen.map((event) => event.type))}`,
     );
     await daemon.state.voice.stop(info.session_id);
   });

@@ -1,9 +1,10 @@
 import type { VoiceEvent } from '../../../protocol/voice.js';
+import type { TranscriptionMode } from '../stt-engine.js';
 
 /** What the daemon tells an engine's worker thread about the streams it decodes, and what it answers. */
 
 export type WorkerRequest =
-  | { op: 'open'; ticket: number; stream: number; sampleRate: number; channels: 1 | 2; partials: boolean }
+  | { op: 'open'; ticket: number; stream: number; sampleRate: number; channels: 1 | 2; partials: boolean; mode: TranscriptionMode }
   | { op: 'write'; ticket: number; stream: number; pcm: ArrayBuffer }
   | { op: 'end'; ticket: number; stream: number }
   | { op: 'discard'; stream: number };

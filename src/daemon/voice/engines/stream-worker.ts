@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { PcmConverter } from '../../../audio/resample.js';
 import type { VoiceEvent } from '../../../protocol/voice.js';
+import type { TranscriptionMode } from '../stt-engine.js';
 import type { WorkerReply, WorkerRequest } from './stream-messages.js';
 
 /** Engines take 16 kHz mono. */
@@ -15,7 +16,7 @@ export interface WorkerStream {
   release(broken: boolean): void;
 }
 
-export type OpenWorkerStream = (options: { partials: boolean }, emit: (event: VoiceEvent) => void) => WorkerStream;
+export type OpenWorkerStream = (options: { partials: boolean; mode: TranscriptionMode }, emit: (event: VoiceEvent) => void) => WorkerStream;
 
 /**
  * The body of an engine's worker thread: decodes every stream assigned to it, one request
@@ -47,7 +48,7 @@ export function serveStreams(openStream: OpenWorkerStream): void {
       switch (request.op) {
         case 'open': {
           const emit = (event: VoiceEvent) => send({ op: 'event', stream: request.stream, event });
-          streams.set(request.stream, { stream: openStream({ partials: request.partials }, emit), converter: new PcmConverter(request.sampleRate, request.channels, ENGINE_SAMPLE_RATE) });
+          streams.set(request.stream, { stream: openStream({ partials: request.partials, mode: request.mode }, emit), converter: new PcmConverter(request.sampleRate, request.channels, ENGINE_SAMPLE_RATE) });
           break;
         }
         case 'write': {

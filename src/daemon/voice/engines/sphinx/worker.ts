@@ -2,6 +2,7 @@ import { workerData } from 'node:worker_threads';
 import { serveStreams } from '../stream-worker.js';
 import { createDecoder, type OwnedDecoder, type SphinxModel } from './addon.js';
 import { UtteranceSegmenter } from './segmenter.js';
+import { LIVE_WINDOWS, RECORDING_WINDOWS } from './window-rules.js';
 
 /** The PocketSphinx worker thread: streams decoded by `UtteranceSegmenter`, loaded decoders pooled between streams. */
 
@@ -17,10 +18,10 @@ const config = workerData as SphinxWorkerConfig;
 const idle: { decoder: OwnedDecoder; since: number }[] = [];
 let idleTimer: NodeJS.Timeout | null = null;
 
-serveStreams(({ partials }, emit) => {
+serveStreams(({ partials, mode }, emit) => {
   const decoder = idle.pop()?.decoder ?? createDecoder(config.model);
   // The segmenter starts the decoder's stream afresh, so a pooled decoder carries nothing over.
-  const segmenter = new UtteranceSegmenter(decoder, partials, emit);
+  const segmenter = new UtteranceSegmenter(decoder, partials, emit, mode === 'live' ? LIVE_WINDOWS : RECORDING_WINDOWS);
   return {
     write: (samples) => segmenter.process(samples),
     end: () => segmenter.flush(),
