@@ -87,11 +87,10 @@ async function bareAppends(file: string): Promise<void> {
 /** A live meeting's sink fed transcript events directly, as its voice session would. */
 async function sinkChain(state: ServerState, owner: ReturnType<ServerState['createSession']>, id: string): Promise<void> {
   const files = await MeetingFiles.create(join(state.stateRoot!, 'meetings'), id);
-  // A file meeting's sink ingests each segment as it comes (a pushed or captured meeting's waits for its final pass).
-  const metadata = recordingMetadata(files, { title: 'bench', language: 'en', audio_source_kind: 'file', persist_audio: false });
+  const metadata = recordingMetadata(files, { title: 'bench', language: 'en', audio_source_kind: 'pcm_push', persist_audio: false });
   const transcript = await TranscriptLog.open(files.transcriptFile);
   const meeting = new LiveMeeting(state.meetings, owner, files, metadata, transcript);
-  const sink = meeting.sinkFor(await meeting.addTrack(null, 'file', null));
+  const sink = meeting.sinkFor(await meeting.addTrack(null, 'pcm_push', null));
   for (let index = 0; index < SEGMENTS; index++) {
     const event: VoiceEvent = { type: 'transcript', text: `${TEXT} ${index}`, duration_ms: 2500, role: 'unknown', segment_index: index, start_ms: index * 3000, end_ms: index * 3000 + 2500 };
     await sink(event);
