@@ -72,7 +72,7 @@ async function inProcess(context: LlamaContext, streamed: boolean): Promise<numb
     return sequence.tokenMeter.usedOutputTokens;
   } finally {
     completion.dispose({ disposeSequence: false });
-    sequence.dispose();
+    await sequence.dispose();
   }
 }
 

@@ -83,7 +83,7 @@ async function inProcess(context: LlamaContext, chatWrapper: ChatWrapper): Promi
     return await session.prompt(PROMPT, { functions, maxTokens: MAX_TOKENS, temperature: 0 });
   } finally {
     session.dispose({ disposeSequence: false });
-    sequence.dispose();
+    await sequence.dispose();
   }
 }
 

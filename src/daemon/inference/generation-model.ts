@@ -119,7 +119,7 @@ export class GenerationModel implements Resident {
       if (signal?.aborted) return { text, stopReason: 'abort', ...usage() };
       throw error;
     } finally {
-      sequence.dispose();
+      await sequence.dispose();
     }
   }
 
