@@ -115,7 +115,7 @@ export class MeetingRegistry implements MeetingHost {
     log.info('meeting started', { meeting: meeting.id, session: owner.id, source: audio.kind, streams: audio.streams.length });
     if (source) {
       meeting.pumpFrom(source, () =>
-        this.track(
+        void this.track(
           this.directoryWork.run(meeting.files.dir, () =>
             meeting.finish({
               status: 'stopped',
@@ -130,7 +130,7 @@ export class MeetingRegistry implements MeetingHost {
       );
     }
     // The owner may have gone while the files were being created; its teardown could not see this meeting yet. A captured meeting outlives it.
-    if (owner.closed && !meeting.captures) this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
+    if (owner.closed && !meeting.captures) void this.track(meeting.finish({ status: 'stopped', stopReason: 'owner_disconnected', summarize: false }));
     return {
       id: meeting.id,
       title: started.title,
@@ -181,7 +181,7 @@ export class MeetingRegistry implements MeetingHost {
   private sourceLost(meeting: LiveMeeting, reason: string): void {
     if (meeting.phase !== 'recording') return;
     const { owner } = meeting;
-    this.track(
+    void this.track(
       this.directoryWork.run(meeting.files.dir, () =>
         meeting.finish({
           status: 'stopped',
@@ -211,7 +211,7 @@ export class MeetingRegistry implements MeetingHost {
       sessionId: caller.id,
       onProgress: (progress) => caller.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
     });
-    this.track(this.directoryWork.run(meeting.files.dir, () => stopped));
+    void this.track(this.directoryWork.run(meeting.files.dir, () => stopped));
     return stopped;
   }
 
@@ -416,10 +416,11 @@ export class MeetingRegistry implements MeetingHost {
   /** Graceful shutdown: summaries still running are cancelled (their meetings stay stopped), any meeting left is finalised. */
   private async close(): Promise<void> {
     this.shutdown.abort(new Error('daemon shutting down'));
-    for (const meeting of this.live.values()) this.track(meeting.finish({ status: 'stopped', stopReason: 'daemon_shutdown', summarize: false }));
+    for (const meeting of this.live.values()) void this.track(meeting.finish({ status: 'stopped', stopReason: 'daemon_shutdown', summarize: false }));
     await Promise.allSettled([...this.finishing]);
   }
 
+  /** Held until it settles, so close() waits for it; a failure is logged here, so a caller that does not need the outcome leaves it with `void`. */
   private track<T>(finishing: Promise<T>): Promise<T> {
     this.finishing.add(finishing);
     const settled = () => void this.finishing.delete(finishing);
