@@ -250,7 +250,7 @@ export class LocalInference {
   /** `context_query` (§11.3): the caller's memory context goes ahead of its system prompt. */
   private async systemPrompt(request: ParsedRequest, session: ClientSession | null, contextWindow: number): Promise<string | undefined> {
     if (request.context_query === undefined || session === null) return request.system;
-    const context = await this.memory.buildContext(session, request.context_query, contextWindow);
+    const context = this.memory.buildContext(session, request.context_query, contextWindow);
     return [context, request.system].filter(Boolean).join('\n\n') || undefined;
   }
 

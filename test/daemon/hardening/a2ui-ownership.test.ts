@@ -18,7 +18,7 @@ describe('A2UI surface ownership', () => {
     [creator, other, host] = await Promise.all([daemon.connect(), daemon.connect(), daemon.connect({ asHost: true })]);
   });
   after(async () => {
-    await Promise.all([creator, other, host].map((client) => client.close()));
+    for (const client of [creator, other, host]) client.close();
     await daemon.close();
   });
 

@@ -41,7 +41,7 @@ describe('connection caps and the request timeout', () => {
   });
   after(async () => {
     for (const socket of sockets) socket.destroy();
-    await client.close();
+    client.close();
     await daemon.close();
   });
 
@@ -86,7 +86,7 @@ describe('connection caps and the request timeout', () => {
   });
 
   it('closes a connection that never sends a request after the request timeout, freeing the cap', async () => {
-    await Promise.all(sockets.map((socket) => (socket.destroyed ? undefined : once(socket, 'close'))));
+    await Promise.all(sockets.filter((socket) => !socket.destroyed).map((socket) => once(socket, 'close')));
     assert.equal(await upgradeStatus(daemon.url), 101);
   });
 
@@ -107,6 +107,6 @@ describe('connection caps and the request timeout', () => {
     const clients = [];
     for (let index = 0; index < 7; index++) clients.push(await daemon.connect());
     assert.equal(await upgradeStatus(daemon.url), 503);
-    await Promise.all(clients.map((each) => each.close()));
+    for (const each of clients) each.close();
   });
 });

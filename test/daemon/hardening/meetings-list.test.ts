@@ -24,7 +24,7 @@ describe('meeting.list hardening', { skip: engineMissing }, () => {
     stoppedMeeting = started.path;
   });
   after(async () => {
-    await client.close();
+    client.close();
     await daemon.close();
     rmSync(foreignRoot, { recursive: true, force: true });
   });

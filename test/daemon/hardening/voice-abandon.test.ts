@@ -48,6 +48,6 @@ describe('abandoned voice starts', { skip: engineMissing }, () => {
     const client = await daemon.connect();
     const started = await client.call('voice.transcribe_stream.start', START as never);
     assert.equal((await client.call('voice.transcribe_stream.stop', { session_id: started.session_id })).status, 'stopped');
-    await client.close();
+    client.close();
   });
 });
