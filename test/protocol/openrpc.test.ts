@@ -14,7 +14,7 @@ import { rejectsWith } from '../helpers/rpc.js';
  * that does not pass this project's compiler settings.
  */
 const { validateOpenRPCDocument } = createRequire(import.meta.url)('@open-rpc/schema-utils-js') as {
-  validateOpenRPCDocument(document: unknown): true | { message: string };
+  validateOpenRPCDocument: (document: unknown) => true | { message: string };
 };
 
 /** Every `$ref` in `value`, with where it was found. */

@@ -66,7 +66,7 @@ export interface CaptureStartOptions extends Omit<VoiceStartOptions, 'sampleRate
 /** A started capture session, and when the sample its times count from was captured (epoch ms; refined as audio arrives). */
 export interface CaptureStarted {
   info: VoiceSessionInfo;
-  firstSampleAt(): number;
+  firstSampleAt: () => number;
 }
 
 /** What the registry asks of the sound server. */

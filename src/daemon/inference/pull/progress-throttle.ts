@@ -2,7 +2,7 @@
  * Reports at most every `intervalMs`, always the latest values, whether or not the total is
  * known; `flush` sends what is pending at once (the final figure) and stops the timer.
  */
-export function progressThrottle<T extends unknown[]>(intervalMs: number, send: (...values: T) => void): { report(...values: T): void; flush(): void } {
+export function progressThrottle<T extends unknown[]>(intervalMs: number, send: (...values: T) => void): { report: (...values: T) => void; flush: () => void } {
   let last = 0;
   let timer: NodeJS.Timeout | null = null;
   let pending: T | null = null;
