@@ -71,7 +71,7 @@ function medianWallTime(run: () => void): number {
 }
 
 function runCar(env: NodeJS.ProcessEnv): void {
-  const result = spawnSync(process.execPath, [RUN_JS, 'sessions', 'ls'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, [RUN_JS, 'sessions', 'ls'], { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`car sessions ls failed: ${result.stderr}`);
 }
 
@@ -93,6 +93,6 @@ ws.on('message', (data) => {
     );
     return file;
   })();
-  const result = spawnSync(process.execPath, [rawScript, url, token], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, [rawScript, url, token], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`raw script failed: ${result.stderr}`);
 }

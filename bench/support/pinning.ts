@@ -10,7 +10,7 @@ export const canPin: boolean = availableParallelism() >= 2 && spawnSync('taskset
 /** Pins every thread of `pid` to `cpus` (a taskset list such as "0" or "0-1"). */
 export function pin(pid: number, cpus: string): void {
   if (!canPin) return;
-  const result = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`taskset could not pin ${pid} to ${cpus}: ${result.stderr}`);
 }
 

@@ -51,6 +51,13 @@ function admit(peer: string, now: number): { ok: boolean; suppressed: number } {
   return { ok: true, suppressed: 0 };
 }
 
+/** A field as written: a string as it is, a bigint as digits (JSON.stringify throws on one), anything else as JSON, a function or symbol by its kind only. */
+function fieldText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value) ?? typeof value;
+}
+
 function write(level: Level, message: string, fields?: Record<string, unknown>, limitAs?: string): void {
   if (ORDER[level] < threshold) return;
   const now = Date.now();
@@ -63,7 +70,7 @@ function write(level: Level, message: string, fields?: Record<string, unknown>, 
       if (suppressed) line += ` suppressed_before=${suppressed}`;
     }
     for (const [key, value] of Object.entries(fields)) {
-      if (value !== undefined) line += ` ${key}=${logSafe(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)), key === 'stack' ? MAX_STACK_CHARS : MAX_LOGGED_FIELD_CHARS)}`;
+      if (value !== undefined) line += ` ${key}=${logSafe(fieldText(value), key === 'stack' ? MAX_STACK_CHARS : MAX_LOGGED_FIELD_CHARS)}`;
     }
   }
   sink(line + '\n');

@@ -51,7 +51,7 @@ const audioSource = z.discriminatedUnion('kind', [pushSource, fileSource, captur
     const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
     return kind === undefined
       ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection), 'file' (a WAV file the daemon reads) or 'capture' (the daemon records sound-server sources)"
-      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push', 'file' or 'capture'`;
+      : `audio source '${typeof kind === 'string' ? kind : JSON.stringify(kind)}' is not available on this daemon; use 'pcm_push', 'file' or 'capture'`;
   },
 });
 

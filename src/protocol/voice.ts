@@ -78,7 +78,7 @@ const voiceAudioSource = z.discriminatedUnion('kind', [pcmPushSource, oneCapture
     const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
     return kind === undefined
       ? "audio_source needs a 'kind': 'pcm_push' (push audio over the connection) or 'capture' (the daemon records a sound-server source)"
-      : `audio source '${String(kind)}' is not available on this daemon; use 'pcm_push' or 'capture'`;
+      : `audio source '${typeof kind === 'string' ? kind : JSON.stringify(kind)}' is not available on this daemon; use 'pcm_push' or 'capture'`;
   },
 });
 

@@ -36,7 +36,7 @@ describe('tool calls through the owning client', () => {
     assert.deepEqual(Object.keys(call!.parameters).sort(), ['city', 'days']);
     assert.equal(typeof call!.parameters.city, 'string');
     assert.ok((call!.parameters.city as string).length <= 12, `city fits maxLength: ${JSON.stringify(call!.parameters.city)}`);
-    assert.ok([1, 2, 3].includes(call!.parameters.days as number), `days is one of the enum: ${call!.parameters.days}`);
+    assert.ok([1, 2, 3].includes(call!.parameters.days as number), `days is one of the enum: ${JSON.stringify(call!.parameters.days)}`);
     assert.ok('result' in call! && call!.duration_ms >= 0);
     assert.deepEqual('result' in call! && call!.result, { temperature: 21, sky: 'sunny' });
 

@@ -30,7 +30,7 @@ describe('a tool owned by a standard JSON-RPC 2.0 client (json-rpc-2.0)', () => 
         socket.send(JSON.stringify(request));
       }),
     );
-    socket.on('message', (data) => {
+    socket.on('message', (data: Buffer) => {
       const frame = JSON.parse(data.toString());
       frames.push(frame);
       void peer.receiveAndSend(frame);

@@ -209,7 +209,7 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     await events.getByText('build 42 is green').waitFor();
     await page.getByLabel('Kind').selectOption('approval.resolved');
     const kinds = await events.locator('li').evaluateAll((items) => items.map((item) => item.getAttribute('data-kind')));
-    assert.ok(kinds.length >= 2, `approval events shown: ${kinds}`);
+    assert.ok(kinds.length >= 2, `approval events shown: ${kinds.join(', ')}`);
     assert.deepEqual(new Set(kinds), new Set(['approval.resolved']));
     await page.getByLabel('Kind').selectOption('');
   });
