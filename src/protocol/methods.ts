@@ -6,18 +6,16 @@ type ContractMethodMap = { [M in keyof Contract]: { params: DescriptorParams<Con
 type ContractNotificationMap = { [N in keyof Notifications]: NotificationPayload<Notifications[N]> };
 
 // Interfaces (not aliases) so that code still declaring methods the old way (`declare module` augmentation) keeps compiling until converted.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface MethodMap extends ContractMethodMap {}
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface NotificationMap extends ContractNotificationMap {}
 
-export type MethodName = keyof MethodMap & string;
+export type MethodName = Extract<keyof MethodMap, string>;
 export type ParamsOf<M extends MethodName> = MethodMap[M] extends { params: infer P } ? P : never;
 export type ResultOf<M extends MethodName> = MethodMap[M] extends { result: infer R } ? R : never;
-export type NotificationName = keyof NotificationMap & string;
+export type NotificationName = Extract<keyof NotificationMap, string>;
 export type NotificationParamsOf<N extends NotificationName> = NotificationMap[N];
 
-export type ServerRequestName = keyof ServerRequests & string;
+export type ServerRequestName = Extract<keyof ServerRequests, string>;
 export type ServerRequestParamsOf<M extends ServerRequestName> = ServerRequestParams<ServerRequests[M]>;
 export type ServerRequestResultOf<M extends ServerRequestName> = ServerRequestResult<ServerRequests[M]>;
 

@@ -47,7 +47,6 @@ export interface ModelServer extends HttpServer {
  */
 export async function serveModels(dir: string): Promise<ModelServer> {
   // The handler reads the returned object, so a test's changes to `stallFrom` take effect.
-  let models!: ModelServer;
   const server = await httpServer((request, response) => {
     const path = new URL(request.url!, 'http://x').pathname;
     const file = join(dir, basename(decodeURIComponent(path)));
@@ -73,6 +72,6 @@ export async function serveModels(dir: string): Promise<ModelServer> {
     if (stalls) stream.on('data', (chunk) => response.write(chunk));
     else stream.pipe(response);
   });
-  models = Object.assign(server, { gets: [], stallFrom: null, bytesSent: 0 });
+  const models: ModelServer = Object.assign(server, { gets: [], stallFrom: null, bytesSent: 0 });
   return models;
 }

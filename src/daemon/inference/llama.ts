@@ -66,6 +66,9 @@ export function unavailableModel(name: string, file: string, cause: string): Rpc
  * latest error lines so the RPC error can name the cause. The lines come through the
  * addon's log queue and may arrive just after the rejection, so `explain` waits for them.
  */
+/** The levels worth keeping; by value, as node-llama-cpp (and its enum) is imported for types only until inference is used. */
+const FAILURE_LEVELS = new Set<`${LlamaLogLevel}`>(['error', 'fatal']);
+
 export class LlamaErrorLog {
   private lines: string[] = [];
   private onLine: (() => void) | null = null;
@@ -73,7 +76,7 @@ export class LlamaErrorLog {
   readonly record = (level: LlamaLogLevel, message: string): void => {
     const line = message.trim();
     if (!line) return;
-    if (level === 'error' || level === 'fatal') {
+    if (FAILURE_LEVELS.has(level)) {
       this.lines.push(line);
       if (this.lines.length > 5) this.lines.shift();
       log.warn('llama.cpp', { message: line });

@@ -7,7 +7,7 @@ import type { Database } from 'better-sqlite3';
  * Reads on the same connection see the open transaction, so the daemon reads its own writes.
  */
 export class GroupCommit {
-  private pending: { promise: Promise<void>; settle: (error?: unknown) => void } | null = null;
+  private pending: { promise: Promise<void>; settle: (error?: Error) => void } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -19,7 +19,7 @@ export class GroupCommit {
   join(): void {
     if (this.pending) return;
     this.db.exec('BEGIN IMMEDIATE');
-    let settle!: (error?: unknown) => void;
+    let settle!: (error?: Error) => void;
     const promise = new Promise<void>((resolve, reject) => {
       settle = (error) => (error === undefined ? resolve() : reject(error));
     });
@@ -44,7 +44,7 @@ export class GroupCommit {
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       this.onRollback();
-      pending.settle(error);
+      pending.settle(error as Error);
     }
   }
 }

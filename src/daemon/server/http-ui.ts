@@ -26,6 +26,9 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** What assetFile answers when there is no built UI to serve. */
+const MISSING_BUILD = Symbol('missing build');
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -60,7 +63,7 @@ export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, uiD
   const pathname = requestPath(req.url);
   if (pathname === null) return answerPlain(res, 400, 'the request target is not a path; open the car UI at http://127.0.0.1:<port>/\n');
   const file = assetFile(pathname, uiDir);
-  if (file === 'missing-build') return answerPlain(res, 503, 'the car UI is not built; run `npm run build` in the car package\n');
+  if (file === MISSING_BUILD) return answerPlain(res, 503, 'the car UI is not built; run `npm run build` in the car package\n');
   if (file === null) return answerWebSocketOnly(res);
   let body: Buffer;
   try {
@@ -90,14 +93,14 @@ function requestPath(target: string | undefined): string | null {
 }
 
 /** The file for a request path: `/` is the page, anything else must name a file of the bundle directory itself. */
-function assetFile(pathname: string, uiDir: string): string | null | 'missing-build' {
+function assetFile(pathname: string, uiDir: string): string | null | typeof MISSING_BUILD {
   let names: string[];
   try {
     names = readdirSync(uiDir);
   } catch {
-    return 'missing-build';
+    return MISSING_BUILD;
   }
-  if (pathname === '/') return names.includes('index.html') ? 'index.html' : 'missing-build';
+  if (pathname === '/') return names.includes('index.html') ? 'index.html' : MISSING_BUILD;
   const name = pathname.slice(1);
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && names.includes(name) && CONTENT_TYPES[extname(name)] !== undefined ? name : null;
 }

@@ -39,7 +39,7 @@ function loadedModel() {
   try {
     model = new binding.Whisper(config.model);
   } catch (error) {
-    throw new Error(`whisper could not load its model ${config.model}: ${(error as Error).message}`);
+    throw new Error(`whisper could not load its model ${config.model}: ${(error as Error).message}`, { cause: error });
   }
   return model;
 }
