@@ -30,7 +30,7 @@ export interface Transport {
 
 export interface CallOptions {
   timeoutMs?: number;
-  /** Aborting rejects the call and sends `$/cancelRequest` so the daemon stops the work (§23). */
+  /** Aborting rejects the call and sends `$/cancelRequest` so the daemon stops the work (docs/protocol.md#cancellation). */
   signal?: AbortSignal;
 }
 
@@ -42,7 +42,7 @@ export interface SessionOptions {
   token: string | null;
   /** Authenticate with the host token instead of the client token. */
   asHost?: boolean;
-  /** Sign in with a one-time code from `session.login_code` instead of a token (the browser UI, §23). */
+  /** Sign in with a one-time code from `session.login_code` instead of a token (the browser UI, docs/protocol.md#session-login_code). */
   loginCode?: string;
   /** Binds a memory namespace in `session.auth`. */
   memoryNamespace?: string;
@@ -149,7 +149,7 @@ export class Connection {
     return withId(promise, id);
   }
 
-  /** Asks the daemon to stop the request with this id (`$/cancelRequest`, §23); the call still settles with the daemon's answer. */
+  /** Asks the daemon to stop the request with this id (`$/cancelRequest`, docs/protocol.md#cancellation); the call still settles with the daemon's answer. */
   cancel(id: number): void {
     if (this.isOpen) this.notify('$/cancelRequest', { id });
   }
@@ -167,7 +167,7 @@ export class Connection {
     return () => handlers!.delete(handler);
   }
 
-  /** Answers daemon → client requests (§2.3) for one method; a thrown error is sent back as its message. */
+  /** Answers daemon → client requests (docs/protocol.md#server-requests) for one method; a thrown error is sent back as its message. */
   onRequest<M extends ServerRequestName>(method: M, handler: (params: ServerRequestParamsOf<M>) => ServerRequestResultOf<M> | Promise<ServerRequestResultOf<M>>): void;
   onRequest<M extends string>(method: Exclude<M, ServerRequestName>, handler: RequestHandler): void;
   onRequest(method: string, handler: RequestHandler): void {

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Kinds flushed the moment they are appended; others wait at most a second (§10.2). */
+/** Kinds flushed the moment they are appended; others wait at most a second (docs/protocol.md#journal). */
 const FLUSH_NOW = /^(session_|approval_|meeting_|daemon_)/;
 const ROTATE_BYTES = 64 * 1024 * 1024;
 

@@ -41,7 +41,7 @@ type DeleteParams = z.output<typeof meetingDeleteParams>;
 const GENERATED_ID_ATTEMPTS = 3;
 
 /**
- * `meetings` (§16): every live meeting of the daemon under a global id, their directories
+ * `meetings` (docs/protocol.md#namespace-meeting): every live meeting of the daemon under a global id, their directories
  * under `<state root>/meetings` (or a caller's `root`), and the meeting parts of the
  * session lifecycle: teardown step 4, the repair of meetings a killed daemon left
  * `recording`, and finalisation on shutdown.
@@ -237,7 +237,7 @@ export class MeetingRegistry implements MeetingHost {
   }
 
   /**
-   * §23 `meeting.summarize`: a new summary of a stopped meeting's transcript with a
+   * `meeting.summarize` (docs/protocol.md#meeting-summarize): a new summary of a stopped meeting's transcript with a
    * template and language; the summary it replaces is kept as `summary.<n>.md`.
    */
   async summarize(params: SummarizeParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingSummarizeResult> {
@@ -267,7 +267,7 @@ export class MeetingRegistry implements MeetingHost {
     return this.whileSummarizing(files.dir, run());
   }
 
-  /** §23 `meeting.transcript`: the segments with their times, for export. */
+  /** `meeting.transcript` (docs/protocol.md#meeting-transcript): the segments with their times, for export. */
   async transcript(id: string, rootParam: string | undefined): Promise<MeetingTranscriptResult> {
     const record = await this.get(id, rootParam);
     return {
@@ -278,7 +278,7 @@ export class MeetingRegistry implements MeetingHost {
     };
   }
 
-  /** §23 `meeting.delete` (host role): the meeting's directory removed; refused (`-32011`) while it records or its summary is written. */
+  /** `meeting.delete` (host role, docs/protocol.md#meeting-delete): the meeting's directory removed; refused (`-32011`) while it records or its summary is written. */
   async delete(params: DeleteParams, caller: ClientSession): Promise<{ id: string; deleted: true }> {
     if (!caller.hasHostRights) throw forbidden(`deleting meeting '${params.id}' needs a host-role session (host_token); \`car meeting rm\` signs in with it`);
     const { files } = await this.stoppedMeeting(params.id, params.root, 'delete');
@@ -364,7 +364,7 @@ export class MeetingRegistry implements MeetingHost {
     return notFound(`unknown meeting '${id}'; it is not recording (list meetings with meeting.list)`, { field: 'meeting_id' });
   }
 
-  /** §16.6: a `recording` meeting that no live meeting owns was cut off by a killed daemon. */
+  /** A `recording` meeting that no live meeting owns was cut off by a killed daemon (docs/protocol.md#meeting-lifecycle). */
   private async repairIfStale(files: MeetingFiles, metadata: MeetingMetadata): Promise<MeetingMetadata> {
     if (metadata.status !== 'recording' || this.starting.has(metadata.id) || this.live.has(metadata.id)) return metadata;
     const lines = await files.readTranscript();

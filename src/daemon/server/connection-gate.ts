@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { log } from '../log.js';
 
 export interface ConnectionLimits {
-  /** Open TCP connections of any kind (§23 Connections); defaults to a quarter of RLIMIT_NOFILE, at most 4,096. */
+  /** Open TCP connections of any kind (docs/protocol.md#connection-limits); defaults to a quarter of RLIMIT_NOFILE, at most 4,096. */
   maxConnections: number;
   /** Connections not yet signed in, upgraded or not (64). */
   maxPreAuthConnections: number;

@@ -28,7 +28,7 @@ function serialize(value: unknown): string | Error {
   }
 }
 
-/** A client that stops reading is cut off once this much output is queued for it (§2.2). */
+/** A client that stops reading is cut off once this much output is queued for it (docs/protocol.md#liveness-and-close-codes). */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 interface PendingServerRequest {
@@ -50,7 +50,7 @@ export class ServerRequestTimeout extends RpcError {
   }
 }
 
-/** One WebSocket connection's session (PROTOCOL.md §9). Capabilities keep their own per-session data keyed by `id`. */
+/** One WebSocket connection's session (docs/protocol.md#transport). Capabilities keep their own per-session data keyed by `id`. */
 export class ClientSession {
   readonly id = `sess-${randomHex(6)}`;
   readonly connectedAt = new Date();
@@ -104,7 +104,7 @@ export class ClientSession {
   }
 
   /**
-   * A daemon → client request (§2.3) with an id `srv-<n>`: rejects with a
+   * A daemon → client request (docs/protocol.md#server-requests) with an id `srv-<n>`: rejects with a
    * {@link ServerRequestTimeout} after `timeoutMs`, with the signal's reason when it aborts,
    * and when the client goes away. A reply that comes later matches nothing and is dropped.
    */
@@ -187,7 +187,7 @@ export class ClientSession {
     this.channel.close(code, reason);
   }
 
-  /** Host role rights: a host token, or any session when auth is off (§5.3). */
+  /** Host role rights: a host token, or any session when auth is off (docs/protocol.md#authentication). */
   get hasHostRights(): boolean {
     return this.role === 'host' || this.role === 'anonymous';
   }
