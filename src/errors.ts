@@ -1,6 +1,6 @@
 /**
  * Errors that end a CLI command or refuse a daemon start. Each carries the exit code of
- * PROTOCOL.md §18.2 (1 = operation failed, 2 = usage/config, 3 = daemon not reachable) and
+ * README.md#command-line-conventions (1 = operation failed, 2 = usage/config, 3 = daemon not reachable) and
  * a hint for the second line of the message.
  */
 export class CarError extends Error {

@@ -3,11 +3,11 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { environment } from './config/environment.js';
 import { ConfigError } from './errors.js';
 
-/** Well-known paths under the state root, shared by the daemon, the client and the CLI (PROTOCOL.md §7). */
+/** Well-known paths under the state root, shared by the daemon, the client and the CLI (docs/protocol.md#files-on-disk). */
 
 const PREFIX = '~/.car/';
 
-/** The state root: `CAR_HOME` (must be absolute) or `~/.car` (§7.1). */
+/** The state root: `CAR_HOME` (must be absolute) or `~/.car` (docs/protocol.md#state-root). */
 export function resolveStateRoot(value: string | undefined = environment().home): string {
   if (value === undefined || value === '') return join(homedir(), '.car');
   if (!isAbsolute(value)) {

@@ -7,7 +7,7 @@ import { whisperModelProblem } from './daemon/voice/engines/whisper/model-file.j
 import { ConfigError } from './errors.js';
 import { DEFAULT_URL, resolveStateRoot } from './paths.js';
 
-/** The CLI settings kept with `conf` in `<state root>/config.json` (§7.2), with their schema. */
+/** The CLI settings kept with `conf` in `<state root>/config.json` (docs/protocol.md#state-root), with their schema. */
 export const SETTINGS_SCHEMA = {
   port: { type: 'integer', minimum: 1, maximum: 65535, description: 'port `car daemon start` listens on' },
   url: { type: 'string', pattern: '^wss?://', description: 'daemon URL clients connect to' },

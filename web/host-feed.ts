@@ -4,7 +4,7 @@ import type { App } from './app.js';
 
 /**
  * One `host.subscribe` for the page: the approvals and the event history, kept current by
- * `host.event`. Events at or below the snapshot's sequence are duplicates (§12.2).
+ * `host.event`. Events at or below the snapshot's sequence are duplicates (docs/protocol.md#host-subscribe).
  */
 export class HostFeed {
   readonly approvals = new Map<string, HostApproval>();

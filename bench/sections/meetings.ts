@@ -17,7 +17,7 @@ const ROUNDS = 4;
 const TEXT = 'so the plan is to ship the meeting recorder on friday and review the summaries next week';
 
 /**
- * Segments persisted per second, each synced to disk before the next (§16.4), against a
+ * Segments persisted per second, each synced to disk before the next (docs/protocol.md#meetings), against a
  * bare `appendFile` + `fdatasync` loop on a file in the same directory, alternated in
  * rounds so both see the same disk. The second row runs the whole sink chain of a live
  * meeting (memory ingest into a namespace graph, append + sync, forward) against the same loop.

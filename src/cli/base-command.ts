@@ -16,7 +16,7 @@ const verboseFlag = Flags.boolean({ description: 'errors as the daemon words the
 
 /**
  * Every client command: the global `--url` and `--json` flags, a connected client, and
- * one-line errors with a hint and the exit codes of §18.2 (1 failed, 2 usage/config, 3 daemon
+ * one-line errors with a hint and the exit codes of README.md#command-line-conventions (1 failed, 2 usage/config, 3 daemon
  * unreachable). `run()` returns its data: oclif prints it as JSON under `--json`; human output
  * goes through `show`/`this.log`, which stay silent then.
  */

@@ -17,7 +17,7 @@ import { ago, isInteractive, newSpinner, table } from './render.js';
 
 /** `car meeting …`: recording from a file or stdin, the live view, and the listings. */
 
-/** The namespace a CLI meeting's transcript goes to, so it outlives the command's connection (§14.6). */
+/** The namespace a CLI meeting's transcript goes to, so it outlives the command's connection (docs/protocol.md#meeting-lifecycle). */
 export const DEFAULT_MEETING_NAMESPACE = 'meetings';
 
 /** The `<id>` every command about one meeting takes. */

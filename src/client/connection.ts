@@ -30,7 +30,7 @@ export interface Transport {
 
 export interface CallOptions {
   timeoutMs?: number;
-  /** Aborting rejects the call and sends `$/cancelRequest` so the daemon stops the work (§23). */
+  /** Aborting rejects the call and sends `$/cancelRequest` so the daemon stops the work (docs/protocol.md#cancellation). */
   signal?: AbortSignal;
 }
 
@@ -44,7 +44,7 @@ export interface SessionOptions {
   asHost?: boolean;
   /** The daemon signed the connection in at the upgrade (the token went as `Authorization: Bearer`); `session.auth` then runs only to bind a namespace. */
   signedInAtUpgrade?: SessionAuthResult;
-  /** Sign in with a one-time code from `session.login_code` instead of a token (the browser UI, §23). */
+  /** Sign in with a one-time code from `session.login_code` instead of a token (the browser UI, docs/protocol.md#session-login_code). */
   loginCode?: string;
   /** Binds a memory namespace in `session.auth`. */
   memoryNamespace?: string;
@@ -152,7 +152,7 @@ export class Connection {
     return withId(promise, id);
   }
 
-  /** Asks the daemon to stop the request with this id (`$/cancelRequest`, §23); the call still settles with the daemon's answer. */
+  /** Asks the daemon to stop the request with this id (`$/cancelRequest`, docs/protocol.md#cancellation); the call still settles with the daemon's answer. */
   cancel(id: number): void {
     if (this.isOpen) this.notify('$/cancelRequest', { id });
   }
@@ -170,7 +170,7 @@ export class Connection {
     return () => handlers!.delete(handler);
   }
 
-  /** Answers daemon → client requests (§2.3) for one method; a thrown error is sent back as its message. */
+  /** Answers daemon → client requests (docs/protocol.md#server-requests) for one method; a thrown error is sent back as its message. */
   onRequest<M extends ServerRequestName>(method: M, handler: (params: ServerRequestParamsOf<M>) => ServerRequestResultOf<M> | Promise<ServerRequestResultOf<M>>): void;
   onRequest<M extends string>(method: Exclude<M, ServerRequestName>, handler: RequestHandler): void;
   onRequest(method: string, handler: RequestHandler): void {

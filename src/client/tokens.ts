@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { environment, type CarEnvironment } from '../config/environment.js';
 import { resolveStateRoot, runPaths } from '../paths.js';
 
-/** Token discovery for clients (§5.2): the environment variable wins, then the file, else none. */
+/** Token discovery for clients (docs/protocol.md#tokens): the environment variable wins, then the file, else none. */
 export function discoverToken(role: 'client' | 'host', stateRoot?: string, env: CarEnvironment = environment()): string | null {
   const fromEnv = role === 'host' ? env.hostToken : env.authToken;
   if (fromEnv) return fromEnv;

@@ -30,7 +30,7 @@ export interface DaemonConfig {
   logLevel?: LogLevel;
   /** Rotation of a background daemon's `logs/daemon.log`; defaults in the log file. */
   logLimits: Partial<LogLimits>;
-  /** §23 Connections: caps on open and not-yet-signed-in connections; defaults in the connection gate. */
+  /** Caps on open and not-yet-signed-in connections (docs/protocol.md#connection-limits); defaults in the connection gate. */
   connections: Partial<ConnectionLimits>;
   /** How long the browser UI's session cookie lasts; 12 h in the server unless set. */
   browserSessionTtlMs?: number;
@@ -78,7 +78,7 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
       remoteTimeoutMs: wholeSeconds('CAR_REMOTE_TIMEOUT_SECS', env.remoteTimeoutSecs, 1, 'unset it for the 120-second default'),
       toolTimeoutMs: wholeSeconds('CAR_TOOL_TIMEOUT', env.toolTimeout, 1, 'unset it for the 300-second default'),
       admissionOverride: env.inferenceMaxConcurrent,
-      // Relative to the directory the daemon was started in (§7.2).
+      // Relative to the directory the daemon was started in (docs/protocol.md#environment).
       modelsDir: modelsDir === undefined ? undefined : resolve(modelsDir),
       voice: env.sphinxModelDir === undefined ? undefined : { modelDir: env.sphinxModelDir },
       soundServer: { pulseServer: env.pulseServer, runtimeDir: env.runtimeDir },

@@ -30,7 +30,7 @@ export interface CarEnvironment {
   localDecodeTimeout?: string;
   /** `CAR_TOOL_TIMEOUT`: seconds a tool call waits for its client when the tool sets no `timeout_ms`. */
   toolTimeout?: string;
-  /** `CAR_MAX_CONNECTIONS` / `CAR_MAX_PREAUTH_CONNECTIONS`: connection caps (§23 Connections). */
+  /** `CAR_MAX_CONNECTIONS` / `CAR_MAX_PREAUTH_CONNECTIONS`: connection caps (docs/protocol.md#connection-limits). */
   maxConnections?: string;
   maxPreAuthConnections?: string;
   /** `CAR_UI_SESSION_TTL`: seconds a browser stays signed in after redeeming a `car ui` link. */

@@ -1,8 +1,8 @@
 /**
  * The daemon's one-line logger. A foreground daemon logs to stderr; a background one has
  * stderr redirected to `logs/daemon.log`. Callers pass ids and counts, never secrets or
- * user content (PROTOCOL.md §20). Field values may still carry what a client sent (a
- * method name, an Origin), so each is escaped onto one line and cut (§23 Logging), and
+ * user content (docs/protocol.md#daemon-log). Field values may still carry what a client sent (a
+ * method name, an Origin), so each is escaped onto one line and cut (docs/protocol.md#daemon-log), and
  * lines about one session are rate-limited, so no client can forge or flood the log.
  */
 import type { WriteStatus } from '../protocol/core.js';
@@ -11,7 +11,7 @@ import type { LogFile } from './log-file.js';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** §23 Logging: a field value is cut to this many characters. */
+/** A field value is cut to this many characters (docs/protocol.md#daemon-log). */
 export const MAX_LOGGED_FIELD_CHARS = 120;
 /** A stack (debug level only) is ours, not a client's, so it keeps more. */
 const MAX_STACK_CHARS = 2000;
@@ -76,7 +76,7 @@ function write(level: Level, message: string, fields?: Record<string, unknown>, 
   sink(line + '\n');
 }
 
-/** An unexpected failure: its message at the given level, its stack only at debug (§23 Logging). */
+/** An unexpected failure: its message at the given level, its stack only at debug (docs/protocol.md#daemon-log). */
 function failure(level: 'warn' | 'error', message: string, error: unknown, fields: Record<string, unknown> = {}): void {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   write(level, message, { ...fields, error: text });

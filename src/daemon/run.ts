@@ -20,7 +20,7 @@ export interface DaemonOptions extends DaemonConfig {
 }
 
 /**
- * Runs the daemon in this process until it is asked to stop (§7.3): validate the state
+ * Runs the daemon in this process until it is asked to stop (docs/protocol.md#state-root): validate the state
  * root, take the lock, create directories, open the journal, bind, write tokens, run the
  * start hooks, journal `daemon_started`, serve. Resolves when the daemon has stopped.
  */

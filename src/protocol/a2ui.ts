@@ -3,12 +3,12 @@ import { accepts, defineMethods, defineNotifications } from './descriptor.js';
 import { isLoopbackHost } from './text.js';
 import { hostEvent } from './host.js';
 
-/** A2UI surfaces (PROTOCOL.md §17): envelopes, the basic catalog, limits, records, methods and events. */
+/** A2UI surfaces (docs/protocol.md#namespace-a2ui): envelopes, the basic catalog, limits, records, methods and events. */
 
 export const A2UI_VERSION = 'v0.9';
 export const A2UI_MIME_TYPE = 'application/json+a2ui';
 
-/** The 18 components of the published v0.9 basic catalog plus the six CAR adds (§17.3). */
+/** The 18 components of the published v0.9 basic catalog plus the six CAR adds (docs/protocol.md#a2ui-capabilities). */
 export const A2UI_COMPONENTS = [
   'Text', 'Row', 'Column', 'List', 'Card', 'Divider', 'Button', 'TextField', 'CheckBox', 'ChoicePicker', 'Select', 'Slider',
   'Image', 'Icon', 'Video', 'AudioPlayer', 'DateTimeInput', 'Chart', 'File', 'FilePicker', 'Spacer', 'Badge', 'Tabs', 'Modal',
@@ -44,7 +44,7 @@ export const a2uiLimits = z
 export type A2uiLimits = z.output<typeof a2uiLimits>;
 
 // ---------------------------------------------------------------------------
-// Envelopes (A2UI v0.9, §17.2). Component properties the store does not interpret are kept.
+// Envelopes (A2UI v0.9, docs/protocol.md#a2ui-apply). Component properties the store does not interpret are kept.
 
 const NO_CONTROL_CHARS = /^[^\x00-\x1f\x7f]+$/;
 const identifier = (what: string) =>
@@ -126,7 +126,7 @@ export const a2uiComponent = z.looseObject({
 export type A2uiComponent = z.output<typeof a2uiComponent>;
 
 // ---------------------------------------------------------------------------
-// Records (§17.5)
+// Records (docs/protocol.md#type-a2uisurface)
 
 export const a2uiSurfaceOwner = z
   .discriminatedUnion('kind', [
@@ -213,7 +213,7 @@ export function childComponentIds(component: A2uiComponent): string[] {
 }
 
 // ---------------------------------------------------------------------------
-// Params (§17.6–§17.9)
+// Params (docs/protocol.md#namespace-a2ui)
 
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
@@ -227,7 +227,7 @@ const secret = (what: string) =>
     .max(8192, `${what} must be at most 8192 characters`)
     .regex(HEADER_VALUE, `${what} must not contain CR, LF or other control characters`);
 
-/** A2A credentials for continuing a task (§17.9); kept server-side only. */
+/** A2A credentials for continuing a task (docs/protocol.md#a2ui-ingest); kept server-side only. */
 export const a2aRouteAuthSchema = z.discriminatedUnion(
   'type',
   [

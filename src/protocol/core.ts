@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { accepts, defineMethods } from './descriptor.js';
 
-/** Core methods: auth, handshake, sessions, daemon (PROTOCOL.md §5, §6, §9). */
+/** Core methods: auth, handshake, sessions, daemon (docs/protocol.md#namespace-core). */
 
 export const sessionAuthParams = z.strictObject({
   token: z.string().optional().describe('the client token (run/auth-token, CAR_AUTH_TOKEN)'),
   host_token: z.string().optional().describe('the host token (run/host-token, CAR_HOST_TOKEN): the host role'),
-  /** A one-time code from `session.login_code` (§23 "Browser sign-in"). */
+  /** A one-time code from `session.login_code` (docs/protocol.md#session-login_code). */
   login_code: z.string().max(256, 'login_code must be at most 256 characters').optional().describe('a one-time code from session.login_code, on its own'),
   memory_namespace: z.string().optional().describe('binds the session to this persistent memory graph (1-128 printable ASCII, no / or \\)'),
   agent_id: z.unknown().optional().describe('refused: agent binding is not supported'),
@@ -29,7 +29,7 @@ export type LoginCodeResult = z.output<typeof loginCodeResult>;
 
 export const emptyParams = z.strictObject({});
 
-/** The notification vscode-jsonrpc sends to cancel one of the session's requests (§23). */
+/** The notification vscode-jsonrpc sends to cancel one of the session's requests (docs/protocol.md#cancellation). */
 export const CANCEL_REQUEST = '$/cancelRequest';
 export const cancelRequestParams = z.object({ id: z.union([z.number(), z.string()]) });
 export const SESSION_FIELDS = [
@@ -52,7 +52,7 @@ export const SESSION_FIELDS = [
 ] as const;
 export type SessionField = (typeof SESSION_FIELDS)[number];
 
-/** §23 "Sessions listing": page with offset/limit (limit 0 = just the count), trim rows to `fields` (`id` always kept). */
+/** Sessions listing (docs/protocol.md#sessions-list): page with offset/limit (limit 0 = just the count), trim rows to `fields` (`id` always kept). */
 export const sessionsListParams = z.strictObject({
   limit: z.number().int('must be a whole number').min(0, 'must be 0 or more (0 returns just the count)').optional(),
   offset: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
@@ -196,7 +196,7 @@ export const daemonStatus = z.object({
 });
 export type DaemonStatus = z.output<typeof daemonStatus>;
 
-/** Authentication (§5), browser sign-in codes (§23) and the protocol handshake (§6). */
+/** Authentication and browser sign-in codes (docs/protocol.md#authentication), and the protocol handshake (docs/protocol.md#server-handshake). */
 export const authContract = defineMethods({
   'session.auth': {
     params: sessionAuthParams,
@@ -216,7 +216,7 @@ export const authContract = defineMethods({
   },
 });
 
-/** The daemon and its sessions (§9). */
+/** The daemon and its sessions (docs/protocol.md#namespace-core). */
 export const sessionsContract = defineMethods({
   'sessions.list': { params: sessionsListParams, result: sessionsListResult, summary: "Lists the daemon's sessions (every authenticated session may see them), paged and trimmed on request." },
   'daemon.status': { params: emptyParams, result: daemonStatus, summary: 'Version, uptime, state root, sessions, connections, journal and log write health, admission and inference state of the daemon.' },

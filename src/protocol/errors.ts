@@ -1,4 +1,4 @@
-/** JSON-RPC error codes of the car protocol (PROTOCOL.md §3.1). */
+/** JSON-RPC error codes of the car protocol (docs/protocol.md#errors). */
 export const ErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
@@ -16,7 +16,7 @@ export const ErrorCode = {
   Forbidden: -32012,
   LimitExceeded: -32013,
   Unavailable: -32014,
-  /** LSP's code for a request the client cancelled with `$/cancelRequest` (§23). */
+  /** LSP's code for a request the client cancelled with `$/cancelRequest` (docs/protocol.md#cancellation). */
   RequestCancelled: -32800,
 } as const;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineMethods, defineNotifications } from './descriptor.js';
 import { emptyParams } from './core.js';
 
-/** Host registry: agents, approvals, events, subscriptions (PROTOCOL.md §12). */
+/** Host registry: agents, approvals, events, subscriptions (docs/protocol.md#namespace-host). */
 
 export const AGENT_STATUSES = ['idle', 'running', 'waiting_for_approval', 'paused', 'completed', 'errored', 'stopped'] as const;
 export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
@@ -86,7 +86,7 @@ export const requestApprovalParams = z.strictObject({
   required_approvals: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
 });
 
-/** `approved: boolean` (protocol reference) or `resolution: "approve" | "deny"` (gate text); exactly one (§22). */
+/** `approved: boolean` (protocol reference) or `resolution: "approve" | "deny"` (gate text); exactly one (docs/protocol.md#host-resolve_approval). */
 export const resolveApprovalParams = z
   .strictObject({
     approval_id: objectId,

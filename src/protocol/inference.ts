@@ -4,7 +4,7 @@ import { admissionStatus, emptyParams } from './core.js';
 import { utf8Length } from './text.js';
 import { MAX_TOOL_ROUNDS, MAX_TOOLS_PER_SESSION, toolCall, toolCallError, toolChoice, toolName } from './tools.js';
 
-/** Inference, embeddings, admission and the model catalogue (PROTOCOL.md §11). */
+/** Inference, embeddings, admission and the model catalogue (docs/protocol.md#namespace-inference). */
 
 export const MAX_GENERATED_TOKENS = 8192;
 export const DEFAULT_MAX_TOKENS = 512;
@@ -31,7 +31,7 @@ const responseFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** `GenerateRequest` (§11.3): our subset of upstream's fields; the upstream-only keys are accepted and ignored. */
+/** `GenerateRequest` (docs/protocol.md#infer): our subset of upstream's fields; the upstream-only keys are accepted and ignored. */
 export const generateRequestParams = z
   .strictObject({
     model: modelName.optional().describe('a name from models.list; the default generation model when left out'),
@@ -242,7 +242,7 @@ export const modelsListResult = z.object({
 });
 export type ModelsListResult = z.output<typeof modelsListResult>;
 
-/* §23 "Models": pull and delete. */
+/* Pull and delete (docs/protocol.md#models-pull, docs/protocol.md#models-delete). */
 /** `hf:owner/repo/file.gguf`, or an http(s) URL of a `.gguf` file or a whisper.cpp `ggml-*.bin`. */
 export const modelsPullParams = z.strictObject({
   uri: z

@@ -3,10 +3,10 @@ import { defineMethods, defineNotifications } from './descriptor.js';
 import { isAbsolutePath } from './text.js';
 import { MAX_CAPTURE_SOURCES, UNLABELLED_ROLE, captureAudioSource, captureDevice, pcmPushSource, speakerRole, transcribeStartParams } from './voice.js';
 
-/** Meetings: recorded, transcribed, persisted and summarised voice sessions (PROTOCOL.md §16). */
+/** Meetings: recorded, transcribed, persisted and summarised voice sessions (docs/protocol.md#namespace-meeting). */
 
 export const MEETING_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** §16.3: a file source larger than this is refused. */
+/** A file source larger than this is refused (docs/protocol.md#meeting-start). */
 export const MAX_MEETING_FILE_BYTES = 2 * 1024 ** 3;
 export const MAX_MEETING_TITLE_CHARS = 200;
 
@@ -145,7 +145,7 @@ export const meetingDeleteParams = z.strictObject({
 
 const isoTime = z.string().describe('ISO-8601');
 
-/** One exported transcript segment (§23): what SRT/VTT/TXT/MD exports are made from. */
+/** One exported transcript segment (docs/protocol.md#meeting-transcript): what SRT/VTT/TXT/MD exports are made from. */
 export const transcriptSegment = z.object({
   index: z.number().int(),
   text: z.string(),
@@ -230,7 +230,7 @@ export const meetingSource = z
   .meta({ id: 'MeetingSource' });
 export type MeetingSource = z.output<typeof meetingSource>;
 
-/** `meeting.json` (§16.4). */
+/** `meeting.json` (docs/protocol.md#meetings). */
 export const meetingMetadata = z
   .object({
     id: z.string(),
@@ -262,7 +262,7 @@ export const meetingMetadata = z
   .meta({ id: 'MeetingMetadata', description: 'meeting.json: what a meeting is and how it ended.' });
 export type MeetingMetadata = z.output<typeof meetingMetadata>;
 
-/** A meeting whose `meeting.json` could not be read: listed as `failed`, with `error` saying why (§16.6). */
+/** A meeting whose `meeting.json` could not be read: listed as `failed`, with `error` saying why (docs/protocol.md#meetings). */
 export const corruptMeetingEntry = meetingMetadata
   .extend({
     status: z.literal('failed'),
@@ -275,7 +275,7 @@ export const corruptMeetingEntry = meetingMetadata
   .meta({ id: 'CorruptMeetingEntry', description: 'A meeting whose meeting.json could not be read, listed as failed.' });
 export type CorruptMeetingEntry = z.output<typeof corruptMeetingEntry>;
 
-/** A listed meeting; a corrupt `meeting.json` is listed as `failed` with `error` saying why (§16.6). */
+/** A listed meeting; a corrupt `meeting.json` is listed as `failed` with `error` saying why (docs/protocol.md#meetings). */
 export const meetingEntry = z.union([meetingMetadata, corruptMeetingEntry]);
 export type MeetingEntry = z.output<typeof meetingEntry>;
 

@@ -3,7 +3,7 @@ import { defineMethods } from './descriptor.js';
 import { emptyParams } from './core.js';
 import { utf8Length } from './text.js';
 
-/** Memory methods (PROTOCOL.md §14). */
+/** Memory methods (docs/protocol.md#namespace-memory). */
 
 export const FACT_KINDS = ['pattern', 'constraint', 'fact', 'preference', 'conversation'] as const;
 export const FACT_SOURCES = ['ws', 'meeting', 'load'] as const;
@@ -45,7 +45,7 @@ const sandboxPath = z
   .refine((path) => !path.includes('\0'), 'must not contain NUL bytes');
 
 /**
- * §5.3: a namespace is a name, not a path. Printable ASCII keeps it unambiguous on every
+ * A namespace is a name, not a path (docs/protocol.md#memory-graphs). Printable ASCII keeps it unambiguous on every
  * terminal; separators and dot names are refused so it can never be mistaken for a path.
  * Case matters: `A` and `a` are two graphs.
  */
@@ -73,7 +73,7 @@ export const queryParams = z.strictObject({
 
 export const deleteFactParams = z.strictObject({ id: factId });
 
-/** §23 `memory.list`: a page of the graph's facts, newest first. */
+/** `memory.list` (docs/protocol.md#memory-list): a page of the graph's facts, newest first. */
 export const listFactsParams = z.strictObject({
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),
   offset: z.number().int('must be a whole number').min(0, 'must be at least 0').default(0),

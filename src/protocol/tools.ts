@@ -5,7 +5,7 @@ import { emptyParams } from './core.js';
 /**
  * Client tools (issue 23): a session registers tools, `infer` lets the model call them, and
  * the daemon runs each call through the owning client with the server → client request
- * `tools.execute` (§2.3), cancelled with the `tools.cancel` notification.
+ * `tools.execute` (docs/protocol.md#server-requests), cancelled with the `tools.cancel` notification.
  */
 
 export const MAX_TOOLS_PER_SESSION = 128;
@@ -113,7 +113,7 @@ export const toolDefinition = z.strictObject({
   name: toolName,
   description: z.string().max(MAX_DESCRIPTION_CHARS, `must be at most ${MAX_DESCRIPTION_CHARS} characters`).optional(),
   parameters: toolParameters.optional(),
-  /** `high`: every call waits for a host approval (§13) before it runs. */
+  /** `high`: every call waits for a host approval (docs/protocol.md#approval-gate) before it runs. */
   risk: z.enum(TOOL_RISKS, { error: "must be 'low' or 'high'" }).default('low'),
   /** How long a call waits for the client's answer; `CAR_TOOL_TIMEOUT` (300 s) when absent. */
   timeout_ms: z.number().int('must be a whole number of milliseconds').min(1, 'must be at least 1').max(MAX_TOOL_TIMEOUT_MS, 'must be at most 3600000 (one hour)').optional(),

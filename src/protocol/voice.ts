@@ -2,16 +2,16 @@ import { z } from 'zod';
 import { defineMethods, defineNotifications } from './descriptor.js';
 import { emptyParams } from './core.js';
 
-/** Voice: streaming speech-to-text sessions, their events and binary audio frames (PROTOCOL.md §15). */
+/** Voice: streaming speech-to-text sessions, their events and binary audio frames (docs/protocol.md#namespace-voice). */
 
 export const MIN_SAMPLE_RATE = 8000;
 export const MAX_SAMPLE_RATE = 48000;
 export const DEFAULT_SAMPLE_RATE = 16000;
-/** §15.3: the largest chunk one push or binary frame may carry, after base64 decoding. */
+/** The largest chunk one push or binary frame may carry, after base64 decoding (docs/protocol.md#voice-transcribe_stream-push). */
 export const MAX_PCM_CHUNK_BYTES = 1024 * 1024;
 export const BYTES_PER_SAMPLE = 2;
 
-// §15.6 binary frames: 26-byte header, then s16le PCM at the session's rate and channels.
+// Binary frames (docs/protocol.md#binary-frames): 26-byte header, then s16le PCM at the session's rate and channels.
 export const VOICE_FRAME_HEADER_BYTES = 26;
 export const VOICE_FRAME_PCM = 0x01;
 

@@ -123,7 +123,7 @@ describe('protocol contract', () => {
     ]);
   });
 
-  it('declares the daemon → client requests (§2.3)', () => {
+  it('declares the daemon → client requests (docs/protocol.md#server-requests)', () => {
     assert.deepEqual(Object.keys(serverRequests), ['tools.execute']);
   });
 });

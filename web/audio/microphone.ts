@@ -15,7 +15,7 @@ export interface CaptureProgress {
 
 /**
  * getUserMedia → AudioWorklet → 16 kHz mono s16le chunks of 100 ms, each handed to
- * `onFrame` as a §15.6 binary frame for the voice session, then reported to `onProgress`.
+ * `onFrame` as a binary frame (docs/protocol.md#binary-frames) for the voice session, then reported to `onProgress`.
  */
 export async function captureMicrophone(
   voiceSessionId: string,

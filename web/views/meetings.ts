@@ -9,7 +9,7 @@ import { MeetingRecorder } from './meeting-recorder.js';
  * Meetings: the list, one opened meeting (transcript, summary, exports, re-summarise and
  * delete), and recording from the browser's microphone. Meetings of other connections show
  * their finals as they are persisted; partials exist only for the connection that owns a
- * meeting (§16.3).
+ * meeting (docs/protocol.md#meeting-start).
  */
 export class MeetingsView implements View {
   readonly id = 'meetings';

@@ -81,7 +81,7 @@ export class SurfacesView implements View {
     const messages: A2uiMessage[] = [];
     if (known?.model && known.record.createdAt !== record.createdAt) messages.push({ version: 'v0.9', deleteSurface: { surfaceId } });
     if (!known?.model || known.record.createdAt !== record.createdAt) {
-      // The daemon accepts 'basic' and both published URLs for the one basic catalog (§17.3); the renderer knows it by its URL.
+      // The daemon accepts 'basic' and both published URLs for the one basic catalog (docs/protocol.md#a2ui-capabilities); the renderer knows it by its URL.
       messages.push({ version: 'v0.9', createSurface: { surfaceId, catalogId: basicCatalog.id, theme: record.theme ?? undefined, sendDataModel: record.sendDataModel } } as A2uiMessage);
     }
     messages.push({ version: 'v0.9', updateDataModel: { surfaceId, path: '/', value: record.dataModel } } as A2uiMessage);

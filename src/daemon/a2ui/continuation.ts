@@ -9,13 +9,13 @@ export interface ContinuationTarget {
 }
 
 const METHOD_NOT_FOUND = -32601;
-/** The A2A v1 method name first, then the v0.3 one for peers that answer -32601 (§17.8). */
+/** The A2A v1 method name first, then the v0.3 one for peers that answer -32601 (docs/protocol.md#a2ui-action). */
 const SEND_METHODS = ['SendMessage', 'message/send'] as const;
 
 class ContinuationFailed extends Error {}
 
 /**
- * Continues an A2A task with the user's action (§17.8 path 3): one JSON-RPC POST to the
+ * Continues an A2A task with the user's action (docs/protocol.md#a2ui-action): one JSON-RPC POST to the
  * endpoint recorded for the surface, with its route credentials and nothing else. Redirects
  * are never followed (a 3xx fails), the whole exchange is bounded by one deadline, and any
  * text that comes back is scrubbed of the credentials before it is reported.
@@ -86,7 +86,7 @@ export class A2aContinuationClient {
   }
 }
 
-/** The A2A `SendMessage` request carrying the action as a data part (§17.8). */
+/** The A2A `SendMessage` request carrying the action as a data part (docs/protocol.md#a2ui-action). */
 export function sendMessageRequest(method: string, target: ContinuationTarget, action: A2uiAction): Record<string, unknown> {
   const message: Record<string, unknown> = { messageId: randomUUID(), role: 'user' };
   if (target.taskId !== null) message.taskId = target.taskId;

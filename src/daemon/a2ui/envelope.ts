@@ -15,7 +15,7 @@ export type ParsedEnvelope = { raw: Record<string, unknown> } & (
 );
 
 /**
- * Validates one envelope before anything is applied: the limits of §17.4 first (so a deep
+ * Validates one envelope before anything is applied: the limits (docs/protocol.md#type-a2uilimits) first (so a deep
  * or huge value is refused before it is walked further), then the v0.9 shape and the
  * basic catalog. Catalog problems surface as `UnsupportedCatalog` / `UnsupportedComponent`.
  */

@@ -13,7 +13,7 @@ const PLAUSIBLE_ID = /^[^\x00-\x1f\x7f]{1,256}$/;
 
 /**
  * Walks an A2A-shaped value (message, task, artifact, JSON-RPC response or any JSON)
- * depth-first, arrays in index order, collecting A2UI envelopes (§17.7). An object that
+ * depth-first, arrays in index order, collecting A2UI envelopes (docs/protocol.md#a2ui-ingest). An object that
  * carries an envelope key is taken as an envelope and not searched further; everything
  * else is searched, so `{ "a2ui": … }` wrappers and data parts are found wherever they sit.
  */

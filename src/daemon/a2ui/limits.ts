@@ -1,7 +1,7 @@
 import type { A2uiLimits } from '../../protocol/a2ui.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 
-/** §17.4 defaults; an embedder (or a test) overrides any of them through `ServerStateConfig.a2uiLimits`. */
+/** The defaults of docs/protocol.md#type-a2uilimits; an embedder (or a test) overrides any of them through `ServerStateConfig.a2uiLimits`. */
 export const DEFAULT_A2UI_LIMITS: Readonly<A2uiLimits> = Object.freeze({
   maxSurfaces: 256,
   maxComponentsPerSurface: 1000,
@@ -22,7 +22,7 @@ export function resolveLimits(overrides: Partial<A2uiLimits> = {}): A2uiLimits {
   return limits;
 }
 
-/** `LimitExceeded` (§17.4): `-32013` with the upstream name as `data.kind` and the limit that was hit. */
+/** `LimitExceeded` (docs/protocol.md#type-a2uilimits): `-32013` with the upstream name as `data.kind` and the limit that was hit. */
 export function limitExceeded(limit: keyof A2uiLimits, max: number, message: string): RpcError {
   return new RpcError(ErrorCode.LimitExceeded, message, { kind: 'LimitExceeded', limit, max });
 }

@@ -2,7 +2,7 @@ import { a2uiContract } from '../../protocol/a2ui.js';
 import { implement, type MethodTable } from '../rpc/method-table.js';
 import type { A2uiSurfaceStore } from './store.js';
 
-/** The `a2ui.*` and `a2ui/*` methods (§17.6); the work is done by `state.a2ui`. */
+/** The `a2ui.*` and `a2ui/*` methods (docs/protocol.md#namespace-a2ui); the work is done by `state.a2ui`. */
 export const a2uiMethods = (a2ui: A2uiSurfaceStore): MethodTable =>
   implement(a2uiContract, {
     'a2ui.capabilities': {
@@ -14,7 +14,7 @@ export const a2uiMethods = (a2ui: A2uiSurfaceStore): MethodTable =>
     },
 
     'a2ui.ingest': {
-      // An endpoint off this machine would receive the user's actions (and any route credentials): a human decides (§13).
+      // An endpoint off this machine would receive the user's actions (and any route credentials): a human decides (docs/protocol.md#approval-gate).
       needsApproval: (params) => params.allowUntrustedEndpoint === true,
       handler: (params, { session }) => a2ui.ingest(params, session),
     },

@@ -8,7 +8,7 @@ export interface RouteCredentials {
 }
 
 /**
- * `a2ui_route_auth` (§17.9): per-surface A2A credentials, in memory only. The entries sit
+ * `a2ui_route_auth` (docs/protocol.md#a2ui-ingest): per-surface A2A credentials, in memory only. The entries sit
  * in a private field, and serialising or inspecting the store (a stray log line, a debug
  * dump of `ServerState`) shows only how many surfaces have credentials, never a value.
  */

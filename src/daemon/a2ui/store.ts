@@ -30,7 +30,7 @@ import { SurfaceTable, type AppliedEnvelope } from './surface-table.js';
 const REAP_INTERVAL_MS = 60_000;
 
 /**
- * `ServerState.a2ui` (§17): the shared surface store. It validates and applies envelopes,
+ * `ServerState.a2ui` (docs/protocol.md#namespace-a2ui): the shared surface store. It validates and applies envelopes,
  * journals and broadcasts what changed (`a2ui.event` to `a2ui/subscribe`rs, `host.event`
  * to host subscribers), keeps route credentials in the private route-auth store, delivers
  * user actions, and reaps expired surfaces every minute.
@@ -75,7 +75,7 @@ export class A2uiSurfaceStore {
     return this.table.get(surfaceId) ?? null;
   }
 
-  /** §23 A2UI ownership: the session that created a surface, or any host session. */
+  /** Who may change a surface (docs/protocol.md#ownership): the session that created it, or any host session. */
   private changeableBy(session: ClientSession): (surface: A2uiSurface) => boolean {
     return (surface) => session.hasHostRights || this.creators.get(surface.surfaceId) === session.id;
   }
@@ -98,7 +98,7 @@ export class A2uiSurfaceStore {
     return applied[0]!.result;
   }
 
-  /** `a2ui.ingest` (§17.7): every envelope found in an A2A value, all or nothing. */
+  /** `a2ui.ingest` (docs/protocol.md#a2ui-ingest): every envelope found in an A2A value, all or nothing. */
   ingest(params: A2uiIngestParams, session: ClientSession): { applied: A2uiApplyResult[] } {
     const found = findEnvelopes(params.payload, this.limits);
     // An explicit owner or endpoint takes over the surfaces it touches; ids found in the payload only mark new ones.
@@ -133,7 +133,7 @@ export class A2uiSurfaceStore {
     return { removed };
   }
 
-  /** `a2ui.action` (§17.8): tell subscribers, continue the A2A task if the surface has a peer, record it for hosts. */
+  /** `a2ui.action` (docs/protocol.md#a2ui-action): tell subscribers, continue the A2A task if the surface has a peer, record it for hosts. */
   async action(params: A2uiActionParams, ctx: CallContext): Promise<{ event: HostEvent; route: A2uiRoute }> {
     const surface = this.table.get(params.surfaceId);
     if (!surface) throw notFound(`unknown surface '${params.surfaceId}'; it was deleted or has expired (a2ui.surfaces lists live surfaces)`, { field: 'surfaceId' });

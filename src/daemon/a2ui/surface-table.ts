@@ -11,7 +11,7 @@ export interface ApplyOptions {
   reassignOwner: boolean;
   /** Prefix errors with the envelope's index in the batch (ingest). */
   numbered: boolean;
-  /** Whether the caller may replace, update or delete this existing surface (§23 A2UI ownership). */
+  /** Whether the caller may replace, update or delete this existing surface (docs/protocol.md#ownership). */
   mayChange(surface: A2uiSurface): boolean;
 }
 
@@ -25,7 +25,7 @@ export interface AppliedEnvelope {
 type Lookup = (surfaceId: string) => A2uiSurface | undefined;
 
 /**
- * The surfaces themselves (§17.5), without wiring. A batch of envelopes is validated and
+ * The surfaces themselves (docs/protocol.md#type-a2uisurface), without wiring. A batch of envelopes is validated and
  * applied to staged copies first; only when every envelope succeeded are the copies
  * committed, so a failure leaves nothing half-applied. Records are never mutated after
  * they are handed out: every change produces a new record.

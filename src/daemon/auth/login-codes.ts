@@ -17,7 +17,7 @@ interface LiveCode {
 export type MintOutcome = { code: string; expiresAt: Date } | { refused: 'session_rate' | 'daemon_full' };
 
 /**
- * One-time browser sign-in codes (§23 "Browser sign-in"): single use, 60 s, 32 random
+ * One-time browser sign-in codes (docs/protocol.md#session-login_code): single use, 60 s, 32 random
  * bytes (43 base64url characters), minted at a bounded rate. They live in memory only,
  * so a daemon restart voids every code.
  */

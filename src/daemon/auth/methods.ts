@@ -20,7 +20,7 @@ export interface AuthHost {
   memoryScopeOf(session: ClientSession): MemoryScope;
 }
 
-/** `session.auth` (§5.3), `session.login_code` (§23) and `server.handshake` (§6). */
+/** `session.auth`, `session.login_code` and `server.handshake` (docs/protocol.md#authentication, docs/protocol.md#server-handshake). */
 export const authMethods = (server: AuthHost): MethodTable =>
   implement(authContract, {
     'session.auth': {

@@ -7,7 +7,7 @@ export function mintToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Constant-time comparison with the length checked first (§5.3). */
+/** Constant-time comparison with the length checked first (docs/protocol.md#tokens). */
 export function tokensMatch(expected: string, presented: string): boolean {
   const a = Buffer.from(expected);
   const b = Buffer.from(presented);

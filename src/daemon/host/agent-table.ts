@@ -6,11 +6,11 @@ import { randomHex } from '../ids.js';
 
 export type AgentRegistration = z.output<typeof registerAgentParams>;
 
-/** The agents of §12.1 with an index by owning session, for teardown and `sessions.list`. */
+/** The agents (docs/protocol.md#type-hostagent) with an index by owning session, for teardown and `sessions.list`. */
 export class AgentTable {
   private readonly agents = new Map<string, HostAgent>();
   private readonly bySession = new Map<string, Set<string>>();
-  /** The status an agent had before an approval flipped it to `waiting_for_approval` (§12.3). */
+  /** The status an agent had before an approval flipped it to `waiting_for_approval` (docs/protocol.md#host-request_approval). */
   private readonly statusBeforeApproval = new Map<string, AgentStatus>();
 
   list(): HostAgent[] {
@@ -32,7 +32,7 @@ export class AgentTable {
     return agent;
   }
 
-  /** An agent only its owner may change (§12.4). */
+  /** An agent only its owner may change (docs/protocol.md#ownership). */
   owned(agentId: string, session: ClientSession, what: string): HostAgent {
     const agent = this.get(agentId);
     if (agent.session_id !== session.id) throw forbidden(`agent '${agentId}' is owned by another session; ${what}`, { field: 'agent_id' });

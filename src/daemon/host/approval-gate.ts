@@ -24,7 +24,7 @@ export interface ApprovalRequest extends SystemApprovalFields {
   signal: AbortSignal;
 }
 
-/** How an embedder (or `car daemon start --no-approvals`) configures gate 7 (§13). */
+/** How an embedder (or `car daemon start --no-approvals`) configures gate 7 (docs/protocol.md#approval-gate). */
 export interface ApprovalGateConfig {
   /** Defaults to on (the daemon turns it off for `--no-approvals` / `CAR_NO_APPROVALS=1`). */
   enabled?: boolean;
@@ -35,7 +35,7 @@ export interface ApprovalGateConfig {
 }
 
 /**
- * Gate 7 (§13): a gated call raises a system approval (`client_id: null`), waits for any
+ * Gate 7 (docs/protocol.md#approval-gate): a gated call raises a system approval (`client_id: null`), waits for any
  * session to resolve it, and runs only if approved. Deny and expiry answer `-32003`; a
  * caller that goes away cancels its approval.
  */

@@ -15,7 +15,7 @@ type SettledListener = (approval: HostApproval) => void;
 
 interface ApprovalRecord {
   approval: HostApproval;
-  /** Sessions whose approve vote counted (§12.4: once per distinct session). */
+  /** Sessions whose approve vote counted (once per distinct session: docs/protocol.md#ownership). */
   voters: Set<string>;
   listeners: SettledListener[];
 }
@@ -26,7 +26,7 @@ export interface Voter {
   hostRights: boolean;
 }
 
-/** The approvals of §12.1 and the resolution rules of §12.4. */
+/** The approvals (docs/protocol.md#type-hostapproval) and who may resolve them (docs/protocol.md#ownership). */
 export class ApprovalTable {
   private readonly records = new Map<string, ApprovalRecord>();
   private readonly resolvedOrder: string[] = [];

@@ -14,7 +14,7 @@ export interface EventFields {
 }
 
 /**
- * The host event history (§12.1): one strictly increasing sequence per daemon run and a
+ * The host event history (docs/protocol.md#type-hostevent): one strictly increasing sequence per daemon run and a
  * ring of the last 500 events, so memory stays bounded however long the daemon runs.
  */
 export class EventLog {

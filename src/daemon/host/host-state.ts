@@ -25,9 +25,9 @@ export type { ApprovalGateConfig } from './approval-gate.js';
 type UnregisterReason = 'requested' | 'owner_disconnected';
 
 /**
- * `ServerState.host` (§12): agents, approvals and the event history, pushed live to
+ * `ServerState.host` (docs/protocol.md#namespace-host): agents, approvals and the event history, pushed live to
  * subscribers. Every mutation is journaled and emitted as one `host.event`; the approval
- * gate of §13 raises its system approvals here.
+ * gate (docs/protocol.md#approval-gate) raises its system approvals here.
  */
 export class HostState {
   private readonly events = new EventLog();
@@ -37,7 +37,7 @@ export class HostState {
   /** The journal's stand-in for the details of pending approvals that carry what must not be journaled. */
   private readonly journaledDetails = new Map<string, Record<string, unknown>>();
 
-  /** Gate 7 (§13), raising its approvals here. */
+  /** Gate 7 (docs/protocol.md#approval-gate), raising its approvals here. */
   readonly approvalGate: MethodApprovalGate;
 
   constructor(
@@ -241,7 +241,7 @@ export class HostState {
     });
   }
 
-  /** Teardown step 5 (§4.3): the session's agents are unregistered and the approvals it raised are cancelled. */
+  /** Teardown step 5 (docs/protocol.md#teardown): the session's agents are unregistered and the approvals it raised are cancelled. */
   private releaseSession(session: ClientSession): void {
     for (const agentId of this.agents.ownedBy(session.id)) this.dropAgent(this.agents.get(agentId), 'owner_disconnected', session.id);
     for (const approval of this.approvals.pending((pending) => pending.client_id === session.id)) this.endApproval(approval.id, 'cancelled', session.id);

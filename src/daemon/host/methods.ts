@@ -2,7 +2,7 @@ import { hostContract } from '../../protocol/host.js';
 import { implement, type MethodTable } from '../rpc/method-table.js';
 import type { HostState } from './host-state.js';
 
-/** The `host.*` methods (§12.2, §12.3); the work and the ACL of §12.4 live in `state.host`. */
+/** The `host.*` methods (docs/protocol.md#namespace-host); the work and the ownership rules (docs/protocol.md#ownership) live in `state.host`. */
 export const hostMethods = (host: HostState): MethodTable =>
   implement(hostContract, {
     'host.subscribe': {

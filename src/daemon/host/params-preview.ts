@@ -1,4 +1,4 @@
-/** What an approver sees of a gated call's params (§13): secrets removed, cut at 512 characters. */
+/** What an approver sees of a gated call's params (docs/protocol.md#approval-gate): secrets removed, cut at 512 characters. */
 
 export const PREVIEW_CHARS = 512;
 /** Deeper values are shown as '…'; a preview never needs them and the walk stays cheap. */

@@ -20,7 +20,7 @@ interface Waiter {
 export type LocalAdmissionStatus = Omit<AdmissionStatus, 'remote'>;
 
 /**
- * A FIFO semaphore (PROTOCOL.md §11.2): parallel calls queue in arrival order instead of
+ * A FIFO semaphore (docs/protocol.md#admission-status): parallel calls queue in arrival order instead of
  * exhausting what the permits stand for. A released permit is handed straight to the oldest
  * waiter, so a newcomer can never overtake the queue.
  */

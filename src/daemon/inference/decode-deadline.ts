@@ -1,7 +1,7 @@
 import type { ToolRunner } from './tool-runner.js';
 
 /**
- * `CAR_LOCAL_DECODE_TIMEOUT_SECS` (§11.1) bounds the engine's own work: the clock stops
+ * `CAR_LOCAL_DECODE_TIMEOUT_SECS` (docs/protocol.md#environment) bounds the engine's own work: the clock stops
  * while a tool call waits for its client (which has a timeout of its own), so a slow tool
  * never turns into a decode timeout.
  */

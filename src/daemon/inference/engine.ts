@@ -21,7 +21,7 @@ export interface ModelRef {
 }
 
 /**
- * The node-llama-cpp engine (PROTOCOL.md §11.1): one `Llama` instance on the CPU (or a
+ * The node-llama-cpp engine (docs/architecture.md#inference-local-and-remote-models): one `Llama` instance on the CPU (or a
  * GPU when one is usable), at most one resident generation model and one resident
  * embedding model. Embedders build one with `InferenceEngine.create()` and pass it to
  * `ServerState.withConfig({ inference })`.

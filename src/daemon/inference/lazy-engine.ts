@@ -4,7 +4,7 @@ import type { InferenceEngine } from './engine.js';
 export type EngineState = 'idle' | 'loading' | 'ready' | 'failed';
 
 /**
- * The engine built on first use (upstream's `OnceLock`, PROTOCOL.md §11.1): concurrent
+ * The engine built on first use (upstream's `OnceLock`, docs/architecture.md#inference-local-and-remote-models): concurrent
  * first callers await the same start; a failed start is reported and not remembered, so
  * the next call tries again.
  */

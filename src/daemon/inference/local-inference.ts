@@ -68,7 +68,7 @@ export interface CallOptions {
 }
 
 /**
- * `state.inference` (PROTOCOL.md §11): the lazily started node-llama-cpp engine behind the
+ * `state.inference` (docs/protocol.md#namespace-inference): the lazily started node-llama-cpp engine behind the
  * admission gate, the model catalogue, the remote models (each behind its own gate), and
  * the one code path every generation takes — RPC `infer` / `infer_stream` and in-process
  * `generate` alike, local or remote.
@@ -84,7 +84,7 @@ export class LocalInference {
   constructor(
     private readonly core: CapabilityHost,
     private readonly admission: InferenceAdmission,
-    /** Builds the context of `context_query` (§14.4). */
+    /** Builds the context of `context_query` (docs/protocol.md#memory-build_context). */
     private readonly memory: Pick<MemoryService, 'buildContext'>,
     private readonly sessions: SessionDirectory,
     injected?: InferenceEngine,
@@ -247,7 +247,7 @@ export class LocalInference {
     return remote.generate({ ...generationInput(request, system), tools: options.tools }, { signal: anySignal(options.signal, options.cancel), onText: options.onText, onTokens });
   }
 
-  /** `context_query` (§11.3): the caller's memory context goes ahead of its system prompt. */
+  /** `context_query` (docs/protocol.md#infer): the caller's memory context goes ahead of its system prompt. */
   private async systemPrompt(request: ParsedRequest, session: ClientSession | null, contextWindow: number): Promise<string | undefined> {
     if (request.context_query === undefined || session === null) return request.system;
     const context = this.memory.buildContext(session, request.context_query, contextWindow);

@@ -6,10 +6,10 @@ import type { CallOptions, LocalInference } from './local-inference.js';
 import { StreamEvents } from './stream-events.js';
 import type { ToolRunnerFactory } from './tool-runner.js';
 
-/** `infer.progress` cadence (§11.3): lets clients use an idle read timeout instead of an absolute one. */
+/** `infer.progress` cadence (docs/protocol.md#infer): lets clients use an idle read timeout instead of an absolute one. */
 const PROGRESS_INTERVAL_MS = 10_000;
 
-/** `infer`, `infer_stream`, `inference.stream.cancel`, `embed`, `admission.status`, `models.*` (§11, §23, issue 24); `tools` runs the calls the model makes. */
+/** `infer`, `infer_stream`, `inference.stream.cancel`, `embed`, `admission.status`, `models.*` (docs/protocol.md#namespace-inference, issue 24); `tools` runs the calls the model makes. */
 export const inferenceMethods = (inference: LocalInference, tools: ToolRunnerFactory): MethodTable =>
   implement(inferenceContract, {
     infer: {
@@ -63,7 +63,7 @@ function callOptions(ctx: CallContext): CallOptions {
   return { method: ctx.method, session: ctx.session, signal: ctx.signal };
 }
 
-/** `inference.stream.event`s for the chunks, then usage and stop reason; the response itself ends the stream (§11.4). */
+/** `inference.stream.event`s for the chunks, then usage and stop reason; the response itself ends the stream (docs/protocol.md#infer_stream). */
 async function stream(inference: LocalInference, tools: ToolRunnerFactory, params: z.output<typeof generateRequestParams>, ctx: CallContext): Promise<InferStreamResult> {
   const requestId = ctx.requestId!;
   const events = new StreamEvents((event) => ctx.session.notify('inference.stream.event', { request_id: requestId, event }));

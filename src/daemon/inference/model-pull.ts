@@ -38,7 +38,7 @@ function hubFromEnvironment(): HubAccess {
 }
 
 /**
- * §23 `models.pull` / `models.delete`: a download on Node's fetch (pull/http-download.ts)
+ * `models.pull` / `models.delete` (docs/protocol.md#models-pull, docs/protocol.md#models-delete): a download on Node's fetch (pull/http-download.ts)
  * into `<file>.partial`, resumed by the next pull, then checked (the announced size, the
  * sha256 when given, a readable model header) and only then renamed to the model's name.
  * Every pull and its outcome is logged.

@@ -15,7 +15,7 @@ interface Entry<T extends Resident> {
 }
 
 /**
- * Keeps at most one resident model of one kind (PROTOCOL.md §11.1). Callers asking for
+ * Keeps at most one resident model of one kind (docs/architecture.md#inference-local-and-remote-models). Callers asking for
  * the resident model share it; a caller asking for another model retires the resident
  * one, waits until its in-flight users are done, unloads it and loads the new one.
  * A failed load is not remembered: the next caller tries again.

@@ -7,7 +7,7 @@ export interface OpenStream {
   close(): void;
 }
 
-/** Running `infer_stream` calls by session and request id, for `inference.stream.cancel` (§11.4). */
+/** Running `infer_stream` calls by session and request id, for `inference.stream.cancel` (docs/protocol.md#infer_stream). */
 export class StreamRegistry {
   private readonly running = new Map<string, AbortController>();
 

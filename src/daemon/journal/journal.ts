@@ -5,7 +5,7 @@ import { log } from '../log.js';
 import { WriteHealth } from '../write-health.js';
 import { pruneJournals } from './retention.js';
 
-/** Kinds flushed the moment they are appended; others wait at most a second (§10.2). */
+/** Kinds flushed the moment they are appended; others wait at most a second (docs/protocol.md#journal). */
 const FLUSH_NOW = /^(session_|approval_|meeting_|daemon_)/;
 /** While writes fail, the backlog is retried this often (and not on every append). */
 const RETRY_MS = 1000;

@@ -31,7 +31,7 @@ interface Folding {
   meetings: Map<string, ReplayState['meetings'][number]>;
 }
 
-/** How each journal kind (§10.2) changes the reconstructed state. Unknown kinds are counted and skipped. */
+/** How each journal kind (docs/protocol.md#journal-kinds) changes the reconstructed state. Unknown kinds are counted and skipped. */
 const reducers: Record<string, Reducer> = {
   daemon_started: ({ out }, e) => void (out.daemon.started_at = e.ts),
   daemon_stopped: ({ out }, e) => {
@@ -124,7 +124,7 @@ function applyEnvelope(f: Folding, envelope: Data): void {
   surface.components = surface.componentIds.size;
 }
 
-/** Folds a journal file into the state it describes (§10.2). Never contacts a daemon. */
+/** Folds a journal file into the state it describes (docs/protocol.md#journal). Never contacts a daemon. */
 export function replayJournal(file: string): ReplayState {
   const text = readFileSync(file, 'utf8');
   const out: ReplayState = {

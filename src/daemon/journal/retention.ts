@@ -1,7 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The journal's own file names (§10.2); other files in the directory are never touched. */
+/** The journal's own file names (docs/protocol.md#journal); other files in the directory are never touched. */
 const JOURNAL_FILE = /^\d{8}T\d{6}Z-\d+(-\d+)?\.jsonl$/;
 
 /**

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { wavHeader } from '../../audio/wav.js';
 import { PcmConverter } from '../../audio/resample.js';
 
-/** §16.4: a meeting's recordings are always 16 kHz mono s16le, whatever the source's rate and channels. */
+/** A meeting's recordings (docs/protocol.md#meetings) are always 16 kHz mono s16le, whatever the source's rate and channels. */
 const RECORDED_RATE = 16000;
 const HEADER_BYTES = 44;
 

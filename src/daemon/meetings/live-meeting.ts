@@ -57,7 +57,7 @@ export interface MeetingHost {
 }
 
 /**
- * One recording meeting: the sink chain of §14.6/§16.1 for each of its voice sessions (memory
+ * One recording meeting: the sink chain (docs/protocol.md#meeting-lifecycle) for each of its voice sessions (memory
  * ingest → append and sync to `transcript.jsonl` → forward to the owner), each stream's
  * recording, the file pump for `file` sources, and the one-time finalisation (the final pass
  * over the recordings, whose lines replace the live ones in memory too; transcript.md,
@@ -272,7 +272,7 @@ export class LiveMeeting {
     try {
       this.pumpStop.abort();
       await this.pumping;
-      // Each stream stops its recording, decodes what is queued and flushes its last utterance through the sink, also when the owner has gone (§4.3 step 4). Already gone when the engine failed (or never started).
+      // Each stream stops its recording, decodes what is queued and flushes its last utterance through the sink, also when the owner has gone (docs/protocol.md#teardown, step 4). Already gone when the engine failed (or never started).
       const stopped = await Promise.all(
         this.tracks.map((track) => this.host.voice.stop(track.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }))),
       );

@@ -2,7 +2,7 @@ import { meetingContract } from '../../protocol/meeting.js';
 import { implement, type MethodTable } from '../rpc/method-table.js';
 import type { MeetingRegistry } from './registry.js';
 
-/** `meeting.*` (§16.2). Any authenticated session may list and read meetings; stopping is for the owner or the host role. */
+/** `meeting.*` (docs/protocol.md#namespace-meeting). Any authenticated session may list and read meetings; stopping is for the owner or the host role. */
 export const meetingMethods = (meetings: MeetingRegistry): MethodTable =>
   implement(meetingContract, {
     'meeting.start': {

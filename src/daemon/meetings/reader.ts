@@ -56,7 +56,7 @@ export function transcriptOf(record: MeetingRecord): MeetingTranscriptResult {
   };
 }
 
-/** §16.6: a meeting still `recording` that no daemon records was cut off; this is how it reads once repaired. */
+/** A meeting still `recording` that no daemon records was cut off; this is how it reads once repaired (docs/protocol.md#meeting-lifecycle). */
 export function asInterrupted(metadata: MeetingMetadata, lines: readonly TranscriptLine[]): MeetingMetadata {
   // Lines are read in the order spoken; with several streams the last one spoken need not be the last saved.
   const endedAt = lines.reduce((latest, line) => (line.at > latest ? line.at : latest), metadata.started_at);

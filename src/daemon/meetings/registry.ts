@@ -43,7 +43,7 @@ type DeleteParams = z.output<typeof meetingDeleteParams>;
 const GENERATED_ID_ATTEMPTS = 3;
 
 /**
- * `meetings` (§16): every live meeting of the daemon under a global id, their directories
+ * `meetings` (docs/protocol.md#namespace-meeting): every live meeting of the daemon under a global id, their directories
  * under `<state root>/meetings` (or a caller's `root`), and the meeting parts of the
  * session lifecycle: teardown step 4, the repair of meetings a killed daemon left
  * `recording`, and finalisation on shutdown.
@@ -234,7 +234,7 @@ export class MeetingRegistry implements MeetingHost {
   }
 
   /**
-   * §23 `meeting.summarize`: a new summary of a stopped meeting's transcript with a
+   * `meeting.summarize` (docs/protocol.md#meeting-summarize): a new summary of a stopped meeting's transcript with a
    * template and language; the summary it replaces is kept as `summary.<n>.md`.
    */
   async summarize(params: SummarizeParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingSummarizeResult> {
@@ -272,13 +272,13 @@ export class MeetingRegistry implements MeetingHost {
     });
   }
 
-  /** §23 `meeting.transcript`: the segments with their times, for export. */
+  /** `meeting.transcript` (docs/protocol.md#meeting-transcript): the segments with their times, for export. */
   async transcript(id: string, rootParam: string | undefined): Promise<MeetingTranscriptResult> {
     return transcriptOf(await this.get(id, rootParam));
   }
 
   /**
-   * §23 `meeting.delete` (host role): the meeting's directory and the memory facts its
+   * `meeting.delete` (host role, docs/protocol.md#meeting-delete): the meeting's directory and the memory facts its
    * transcript fed. Only a directory with a valid `meeting.json` is a meeting (issue 26,
    * defect 5: `root` = the state root once made `run/` and `memory/` deletable).
    */
@@ -369,7 +369,7 @@ export class MeetingRegistry implements MeetingHost {
     return notFound(`unknown meeting '${id}'; it is not recording (list meetings with meeting.list)`, { field: 'meeting_id' });
   }
 
-  /** §16.6: a `recording` meeting that no live meeting owns was cut off by a killed daemon. */
+  /** A `recording` meeting that no live meeting owns was cut off by a killed daemon (docs/protocol.md#meeting-lifecycle). */
   private async repairIfStale(files: MeetingFiles, metadata: MeetingMetadata): Promise<MeetingMetadata> {
     if (metadata.status !== 'recording' || this.starting.has(metadata.id) || this.live.has(metadata.id)) return metadata;
     // A final pass the daemon died in the middle of recording never reached meeting.json: the live transcript is the meeting's.

@@ -43,7 +43,7 @@ export function recordingMetadata(
 }
 
 /**
- * A meeting's directory (§16.4): `meeting.json` replaced atomically, `transcript.jsonl`
+ * A meeting's directory (docs/protocol.md#meetings): `meeting.json` replaced atomically, `transcript.jsonl`
  * appended and synced per segment, `transcript.md` / `summary.md` at stop, `audio.wav` on
  * request. Directories are 0700 and files 0600; a crash at any point leaves every file
  * either in its previous state or its next one, and every synced transcript line intact.
@@ -353,7 +353,7 @@ const storedMetadata = z.object({
   transcript_kind: z.enum(TRANSCRIPT_KINDS).default('live'),
   summary: z.string().nullable(),
   summary_error: z.string().nullable(),
-  // Absent from meetings recorded before §23.
+  // Absent from meetings recorded by daemons older than summary kinds.
   summary_kind: z.enum(['model', 'extractive']).nullable().default(null),
   summary_reason: z.string().nullable().default(null),
   path: z.string(),

@@ -123,7 +123,7 @@ export function splitByBytes(text: string, maxBytes: number): string[] {
 }
 
 /**
- * §16.5 and §23: a meeting's summary. The local model writes it only when it has a chat
+ * A meeting's summary (docs/protocol.md#meeting-summarize). The local model writes it only when it has a chat
  * template (a completion model continues a transcript, it does not summarise one), in
  * chunks that fit its context merged level by level; output that fails the degenerate
  * check, a failed call or no suitable model gives the extractive summary instead, with

@@ -14,7 +14,7 @@ interface Section {
 }
 
 /**
- * `memory.build_context` (§14.4): Constraints (every constraint fact, newest first), Facts
+ * `memory.build_context` (docs/protocol.md#memory-build_context): Constraints (every constraint fact, newest first), Facts
  * (top-k non-conversation facts for the query) and Conversation (top-k conversation facts),
  * empty sections omitted, within min(8192, window / 2) tokens at 4 characters a token.
  * Over budget, the lowest-ranked line of the last non-empty section goes first.

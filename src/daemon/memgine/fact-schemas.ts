@@ -3,7 +3,7 @@ import { FACT_SOURCES, factBody, factId, factKind, factSubject } from '../../pro
 
 const confidence = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
-/** A fact as `memory.persist` writes it (§14.2). */
+/** A fact as `memory.persist` writes it (docs/protocol.md#type-memoryfact). */
 export const storedFact = z.strictObject({
   id: factId,
   subject: factSubject,
@@ -15,13 +15,13 @@ export const storedFact = z.strictObject({
   created_at: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 timestamp' }),
 });
 
-/** The `memory.persist` / `memory.load` file (§14.5). */
+/** The `memory.persist` / `memory.load` file (docs/protocol.md#memory-persist). */
 export const factFile = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (the only fact file version this daemon reads)' }),
   facts: z.array(storedFact),
 });
 
-/** What another capability may hand to `ingest` (§14.6). */
+/** What another capability may hand to `ingest` (docs/protocol.md#meeting-lifecycle). */
 export const ingestedFact = z.strictObject({
   id: factId.optional(),
   subject: factSubject,

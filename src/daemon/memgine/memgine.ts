@@ -1,4 +1,4 @@
-/** The memory engine contract (PROTOCOL.md §14). Embedders may pass their own implementation as the shared engine. */
+/** The memory engine contract (docs/protocol.md#namespace-memory). Embedders may pass their own implementation as the shared engine. */
 import type { FactKind, FactSource } from '../../protocol/memory.js';
 
 export type { FactKind, FactSource };

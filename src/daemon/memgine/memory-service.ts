@@ -17,7 +17,7 @@ export interface IngestResult {
 }
 
 /**
- * `state.memory`: resolves which graph a session uses (§14.1: namespace > shared > private),
+ * `state.memory`: resolves which graph a session uses (namespace > shared > private: docs/protocol.md#memory-graphs),
  * owns the SQLite stores and serves the `memory.*` methods. Nothing is allocated for a
  * session until its first memory call; the persistent database opens on first namespace use.
  */
@@ -40,7 +40,7 @@ export class MemoryService {
     });
   }
 
-  /** §14.1: a namespace wins, then the embedder's shared graph, else the session's private one. */
+  /** A namespace wins, then the embedder's shared graph, else the session's private one (docs/protocol.md#memory-graphs). */
   memoryScopeOf(session: ClientSession): MemoryScope {
     if (session.memoryNamespace !== null) return 'namespace';
     return this.sharedMemgine ? 'shared' : 'session';
@@ -60,13 +60,13 @@ export class MemoryService {
     }
   }
 
-  /** §14.4, for `memory.build_context` and inference's `context_query`. */
+  /** Context assembly (docs/protocol.md#memory-build_context), for that method and inference's `context_query`. */
   buildContext(session: ClientSession, query: string, modelContextWindow?: number): string {
     return assembleContext(this.engineFor(session), query, modelContextWindow);
   }
 
   /**
-   * §14.6: other capabilities (meetings) store facts in the session's graph through here.
+   * Other capabilities store facts in the session's graph through here (meetings: docs/protocol.md#meeting-lifecycle).
    * Facts default to `kind: "conversation"`, `source: "meeting"`. Never throws: a bad fact is
    * skipped, and failures are logged and journaled without the facts' content.
    */

@@ -14,7 +14,7 @@ import { readFactFile, writeFactFile } from './fact-file.js';
 import { queryTerms } from './fts.js';
 import { resolveSandboxFile } from './sandbox.js';
 
-/** `memory.*` (§14.3). Every method acts on the graph the session resolves to. */
+/** `memory.*` (docs/protocol.md#namespace-memory). Every method acts on the graph the session resolves to. */
 export const memoryMethods = (memory: MemoryService, journal: JournalWriter): MethodTable =>
   implement(memoryContract, {
     'memory.add_fact': {
@@ -77,7 +77,7 @@ export const memoryMethods = (memory: MemoryService, journal: JournalWriter): Me
     },
 
     'memory.load': {
-      // Loading replaces the graph every other session of an embedder shares (§13).
+      // Loading replaces the graph every other session of an embedder shares (docs/protocol.md#approval-gate).
       needsApproval: (_params, { session }) => memory.memoryScopeOf(session) === 'shared',
       async handler({ path }, { session, method: name }): Promise<number> {
         const { file, shown } = resolveSandboxFile(memory.sandboxDir(name), path, 'memory.load');

@@ -14,7 +14,7 @@ export function assertValidNamespace(namespace: string): void {
 const KEPT = /[a-z0-9._-]/;
 
 /**
- * Upstream's injective encoding (§5.3): `a-z 0-9 - _ .` stay as they are, every other byte
+ * Upstream's injective encoding (docs/protocol.md#memory-graphs): `a-z 0-9 - _ .` stay as they are, every other byte
  * (uppercase letters too) becomes lowercase `%xx`, so `A` and `a` never share a graph.
  */
 export function encodeNamespace(namespace: string): string {

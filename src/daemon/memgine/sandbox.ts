@@ -12,7 +12,7 @@ export interface SandboxFile {
 }
 
 /**
- * Confines `memory.persist` / `memory.load` paths to the sandbox directory (§14.5): relative
+ * Confines `memory.persist` / `memory.load` paths to the sandbox directory (docs/protocol.md#memory-persist): relative
  * paths resolve inside it, absolute ones must already point inside it, `..` segments are
  * refused outright and every symlink is resolved before the containment check.
  */

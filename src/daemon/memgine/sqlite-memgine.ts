@@ -18,7 +18,7 @@ export const factDigest = (subject: string, body: string, kind: FactKind): Buffe
 const ID_PREFIX: Record<FactSource, string> = { ws: 'ws', meeting: 'mtg', load: 'load' };
 const newFactId = (source: FactSource) => `${ID_PREFIX[source]}-${randomHex(6)}`;
 
-/** §14.2: explicit facts are certain; transcript facts are what a recogniser heard. */
+/** A fact's confidence (docs/protocol.md#type-memoryfact): explicit facts are certain; transcript facts are what a recogniser heard. */
 const defaultConfidence = (source: FactSource) => (source === 'meeting' ? 0.8 : 1.0);
 
 type FactRow = Omit<Fact, 'constraint'>;

@@ -57,7 +57,7 @@ function isZombie(pid: number): boolean {
 }
 
 /**
- * Takes the one-daemon-per-state-root lock (§7.4). A lock whose pid is gone was left by a
+ * Takes the one-daemon-per-state-root lock (docs/protocol.md#state-root). A lock whose pid is gone was left by a
  * killed daemon and is replaced with a warning; a live one refuses the start.
  */
 export function acquireLock(stateRoot: string, info: LockInfo): void {

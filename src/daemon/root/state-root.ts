@@ -9,7 +9,7 @@ export function ensurePrivateDir(path: string): string {
   return path;
 }
 
-/** Refuses a directory another user owns: its tokens could be read or replaced (§5.2). */
+/** Refuses a directory another user owns: its tokens could be read or replaced (docs/protocol.md#tokens). */
 export function assertOwnedByMe(path: string): void {
   const uid = process.getuid?.();
   if (uid === undefined) return;

@@ -45,7 +45,7 @@ export class Call implements CallContext {
     this.cancelHandler = handler;
   }
 
-  /** `$/cancelRequest` (§23): the method's own way to end early, else `-32800` at once and the signal aborted. */
+  /** `$/cancelRequest` (docs/protocol.md#cancellation): the method's own way to end early, else `-32800` at once and the signal aborted. */
   cancel(): void {
     if (this.finished) return;
     if (this.cancelHandler) {
@@ -78,7 +78,7 @@ export class Call implements CallContext {
     if (this.closeAfter) this.session.close(this.closeAfter.code, this.closeAfter.reason);
   }
 
-  /** Answers `-32004` when an asynchronous handler outlives the deadline (§3.3), and aborts it. */
+  /** Answers `-32004` when an asynchronous handler outlives the deadline (docs/protocol.md#handler-deadline), and aborts it. */
   settleWithin(outcome: PromiseLike<unknown>, deadlineMs: number): void {
     this.deadline = setTimeout(() => {
       const exceeded = new RpcError(

@@ -22,7 +22,7 @@ export interface DispatchHost {
 }
 
 /**
- * Routes every inbound frame of every session through the gates of PROTOCOL.md §4.2.
+ * Routes every inbound frame of every session through the gates (docs/protocol.md#gates).
  * Everything up to the handler call is synchronous, so frames pipelined on one connection
  * pass the auth and handshake gates in the order they were sent.
  */
@@ -96,7 +96,7 @@ export class Dispatcher {
       return;
     }
     if (!spec) {
-      fail(new RpcError(ErrorCode.MethodNotFound, `method '${method}' does not exist on this daemon; check the name against the method index (PROTOCOL.md §8)`));
+      fail(new RpcError(ErrorCode.MethodNotFound, `method '${method}' does not exist on this daemon; check the name against rpc.discover or docs/protocol.md#method-index`));
       return;
     }
     if (spec.requiresId && id === undefined) {
@@ -130,7 +130,7 @@ export class Dispatcher {
     this.run(session, method, spec, parsed.data, id);
   }
 
-  /** Cancels one of the session's in-flight requests; an unknown or finished id, or bad params, is ignored without a reply (§23). */
+  /** Cancels one of the session's in-flight requests; an unknown or finished id, or bad params, is ignored without a reply (docs/protocol.md#cancellation). */
   private cancel(session: ClientSession, rawParams: unknown): void {
     const parsed = cancelRequestParams.safeParse(rawParams);
     if (!parsed.success) {

@@ -2,7 +2,7 @@ import type { RpcErrorObject } from '../../protocol/errors.js';
 
 export type JsonRpcId = string | number;
 
-/** One inbound text frame, classified by the envelope rules of PROTOCOL.md §2.2. */
+/** One inbound text frame, classified by the envelope rules (docs/protocol.md#message-kinds). */
 export type InboundFrame =
   | { kind: 'request'; id: JsonRpcId; method: string; params: unknown }
   | { kind: 'notification'; method: string; params: unknown }
@@ -35,7 +35,7 @@ export function classifyFrame(text: string): InboundFrame {
     return { kind: 'invalid', id: null, message: 'id must be a number or a string (null, booleans, objects and arrays are not accepted)' };
   }
   if (typeof id === 'number' && !Number.isSafeInteger(id)) {
-    // §23 Request ids: 1e400 parses as Infinity and would be answered with "id": null, so it is never executed.
+    // Ids must be safe integers (docs/protocol.md#message-kinds): 1e400 parses as Infinity and would be answered with "id": null, so it is never executed.
     return { kind: 'invalid', id: null, message: `a numeric id must be a safe integer (at most ${Number.MAX_SAFE_INTEGER} in magnitude, no fraction); use a smaller number or a string id` };
   }
   if (!('method' in frame) && id !== null && ('result' in frame || 'error' in frame)) {

@@ -22,7 +22,7 @@ export interface CallContext {
   closeAfterResponse(code: number, reason: string): void;
 }
 
-/** The gates of PROTOCOL.md §4.2 a method opts into. */
+/** The gates (docs/protocol.md#gates) a method opts into. */
 export interface MethodGates<P = unknown> {
   /** Only `session.auth` may run before authentication. */
   allowBeforeAuth?: boolean;
@@ -62,7 +62,7 @@ export function implement<C extends MethodDescriptors>(contract: C, handlers: Me
   return table;
 }
 
-/** Gate 7's implementation, supplied by the host capability (PROTOCOL.md §13). */
+/** Gate 7's implementation, supplied by the host capability (docs/protocol.md#approval-gate). */
 export interface ApprovalGate {
   readonly enabled: boolean;
   /** Methods an embedder configured to always need approval, beyond those whose table opts in. */

@@ -1,6 +1,6 @@
 import { invalidParams, type RpcError } from '../../protocol/errors.js';
 
-/** §23 Nesting: how deep params may nest (objects and arrays), so no stored value can overflow the stack when it is serialised later. */
+/** How deep params may nest (objects and arrays; docs/protocol.md#message-kinds), so no stored value can overflow the stack when it is serialised later. */
 export const MAX_PARAMS_DEPTH = 64;
 
 /** `-32602` when `params` nests deeper than the limit; walks iteratively so the check itself cannot overflow. */

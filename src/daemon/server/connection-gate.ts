@@ -4,7 +4,7 @@ import type { ConnectionStatus } from '../../protocol/core.js';
 import { log } from '../log.js';
 
 export interface ConnectionLimits {
-  /** Open TCP connections of any kind (§23 Connections); defaults to a quarter of RLIMIT_NOFILE, at most 4,096. */
+  /** Open TCP connections of any kind (docs/protocol.md#connection-limits); defaults to a quarter of RLIMIT_NOFILE, at most 4,096. */
   maxConnections: number;
   /** Connections not signed in: silent TCP, unsigned WebSockets, plain HTTP (64). */
   maxPreAuthConnections: number;

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 
-/** The frame limit once signed in (§2.2). */
+/** The frame limit once signed in (docs/protocol.md#liveness-and-close-codes). */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 /** The frame limit before sign-in: `session.auth` needs a few hundred bytes (issue 26). */
 export const PRE_AUTH_FRAME_BYTES = 4 * 1024;
@@ -39,7 +39,7 @@ export function liftFrameLimits(ws: WebSocket): void {
   receiver._maxFragments = SIGNED_IN_LIMITS.maxFragments;
 }
 
-/** The close reason for a frame over the limit in force (§2.2 spells it out; ws sends none). */
+/** The close reason for a frame over the limit in force (docs/protocol.md#liveness-and-close-codes spells it out; ws sends none). */
 export function frameLimitReason(signedIn: boolean): string {
   return signedIn ? 'frame exceeds 8 MiB' : 'frame exceeds 4 KiB before sign-in; call session.auth first or send the token with the upgrade';
 }

@@ -49,7 +49,7 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * Plain HTTP on the daemon's port (§23 "HTTP"): GET/HEAD of the page and its assets, for
+ * Plain HTTP on the daemon's port (docs/protocol.md#transport): GET/HEAD of the page and its assets, for
  * loopback peers that address the daemon by a loopback name; every other request keeps
  * the WebSocket-only answer. The page holds no secret: it trades the one-time code from the
  * URL fragment (which browsers never send) for an HttpOnly session cookie at `/session`

@@ -36,7 +36,7 @@ export function isOwnHost(host: string | undefined, listen: ListenAddress): bool
 /**
  * An absent Origin (a non-browser client) or the daemon's own page, `http://<loopback
  * name>:<its port>`, is allowed; any other page, including one served from another local
- * port, is refused (§2.1, issue 26).
+ * port, is refused (docs/protocol.md#transport, issue 26).
  */
 export function isAllowedOrigin(origin: string | undefined, listen: ListenAddress): boolean {
   if (origin === undefined) return true;

@@ -29,7 +29,7 @@ export interface UpgradeContext {
 }
 
 /**
- * What to do with an upgrade request, before any session exists (§2.1, issue 26): refuse a
+ * What to do with an upgrade request, before any session exists (docs/protocol.md#transport, issue 26): refuse a
  * Host or Origin that is not the daemon's own (403), any upgrade while shutting down (503)
  * and a wrong token in the Authorization header (401); otherwise say whether the header,
  * or without one the browser's session cookie, signed it in.

@@ -16,11 +16,11 @@ import { checkUpgrade, type UpgradeRefusal, type UpgradeSignIn } from './upgrade
 export interface ServeOptions {
   host?: string;
   port?: number;
-  /** Ping interval and pong deadline (§2.4); 30 s. */
+  /** Ping interval and pong deadline (docs/protocol.md#liveness-and-close-codes); 30 s. */
   pingIntervalMs?: number;
-  /** Time to authenticate before the connection is closed (§2.4); 10 s. */
+  /** Time to authenticate before the connection is closed (docs/protocol.md#liveness-and-close-codes); 10 s. */
   authTimeoutMs?: number;
-  /** Connection caps and the request timeout (§23 Connections). */
+  /** Connection caps and the request timeout (docs/protocol.md#connection-limits). */
   connections?: Partial<ConnectionLimits>;
   /** How long the browser UI's session cookie signs a browser in (`CAR_UI_SESSION_TTL`); 12 h. */
   browserSessionTtlMs?: number;
@@ -33,7 +33,7 @@ export interface RunningServer {
   stopAccepting(): Promise<void>;
 }
 
-/** Serves the state's JSON-RPC protocol over WebSocket (PROTOCOL.md §2). */
+/** Serves the state's JSON-RPC protocol over WebSocket (docs/protocol.md#transport). */
 export async function serve(state: ServerState, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const pingIntervalMs = options.pingIntervalMs ?? 30_000;
@@ -208,7 +208,7 @@ function channelFor(ws: WebSocket): SessionChannel {
   };
 }
 
-/** ws closes an oversized frame's connection with 1009 and no reason; the spec wants the reason spelled out (§2.2). */
+/** ws closes an oversized frame's connection with 1009 and no reason; the contract spells the reason out (docs/protocol.md#liveness-and-close-codes). */
 function limitCloseReason(ws: WebSocket, signedIn: () => boolean): void {
   const close = ws.close.bind(ws);
   ws.close = (code?: number, reason?: string | Buffer) => close(code, code === 1009 && !reason ? frameLimitReason(signedIn()) : reason);

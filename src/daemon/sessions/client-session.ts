@@ -28,7 +28,7 @@ function serialize(value: unknown): string | Error {
   }
 }
 
-/** A client that stops reading is cut off once this much output is queued for it (§2.2). */
+/** A client that stops reading is cut off once this much output is queued for it (docs/protocol.md#liveness-and-close-codes). */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 interface PendingServerRequest {
@@ -50,7 +50,7 @@ export class ServerRequestTimeout extends RpcError {
   }
 }
 
-/** One WebSocket connection's session (PROTOCOL.md §9). Capabilities keep their own per-session data keyed by `id`. */
+/** One WebSocket connection's session (docs/protocol.md#transport). Capabilities keep their own per-session data keyed by `id`. */
 export class ClientSession {
   readonly id = `sess-${randomHex(6)}`;
   readonly connectedAt = new Date();
@@ -67,7 +67,7 @@ export class ClientSession {
   /** In-flight requests by id key, aborted on teardown. */
   readonly inflight = new Map<string, { abort(reason: Error): void; cancel(): void }>();
   requestsTotal = 0;
-  /** Whether the journal knows this session (it has signed in, §10.2 as of issue 26). */
+  /** Whether the journal knows this session (it has signed in: docs/protocol.md#journal, issue 26). */
   journaled = false;
   closed = false;
   closeCode: number | null = null;
@@ -107,7 +107,7 @@ export class ClientSession {
   }
 
   /**
-   * A daemon → client request (§2.3) with an id `srv-<n>`: rejects with a
+   * A daemon → client request (docs/protocol.md#server-requests) with an id `srv-<n>`: rejects with a
    * {@link ServerRequestTimeout} after `timeoutMs`, with the signal's reason when it aborts,
    * and when the client goes away. A reply that comes later matches nothing and is dropped.
    */
@@ -215,7 +215,7 @@ export class ClientSession {
     log.info('session signed in', { session: this.id, role, remote: this.remote });
   }
 
-  /** Host role rights: a host token, or any session when auth is off (§5.3). */
+  /** Host role rights: a host token, or any session when auth is off (docs/protocol.md#authentication). */
   get hasHostRights(): boolean {
     return this.role === 'host' || this.role === 'anonymous';
   }

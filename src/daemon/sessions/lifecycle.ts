@@ -7,7 +7,7 @@ export type SessionDescriber = (session: ClientSession) => Partial<SessionInfo>;
 
 /**
  * The session lifecycle's extension points. Each capability registers its teardown step
- * under the step number of PROTOCOL.md §4.3 and, if it owns per-session resources, a
+ * under its step number in docs/protocol.md#teardown and, if it owns per-session resources, a
  * describer for its `sessions.list` fields, so the core never changes for a new capability.
  */
 export class SessionLifecycle {

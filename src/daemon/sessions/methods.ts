@@ -18,7 +18,7 @@ export interface ServerInfo {
   requestShutdown(reason: string): void;
 }
 
-/** `sessions.list`, `daemon.status`, `daemon.shutdown` (§9). */
+/** `sessions.list`, `daemon.status`, `daemon.shutdown` (docs/protocol.md#namespace-core). */
 export const sessionMethods = (server: ServerInfo): MethodTable =>
   implement(sessionsContract, {
     'sessions.list': {

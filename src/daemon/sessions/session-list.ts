@@ -94,7 +94,7 @@ export class SessionListing {
   }
 }
 
-/** A trimmed row: typed whole, as §23 lets callers choose the fields they read. */
+/** A trimmed row, typed whole: callers choose the fields they read (docs/protocol.md#sessions-list). */
 function pick(row: SessionInfo, fields: readonly SessionField[]): SessionInfo {
   const picked: Record<string, unknown> = { id: row.id };
   for (const field of fields) picked[field] = row[field];

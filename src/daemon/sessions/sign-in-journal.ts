@@ -6,7 +6,7 @@ import type { ClientSession } from './client-session.js';
 const PRE_AUTH_REPORT_MS = 60_000;
 
 /**
- * What the journal keeps of sessions (§10.2, issue 26): a session that signs in gets
+ * What the journal keeps of sessions (docs/protocol.md#journal, issue 26): a session that signs in gets
  * `session_created` (with its connect time), `session_authenticated` and `session_removed`;
  * one that never signs in, and every refused credential, is only counted (by close reason,
  * by where the credential came) and the counts are written as one `preauth_closed` event
@@ -38,7 +38,7 @@ export class SignInJournal {
     return this.count(this.refused, where) === 1;
   }
 
-  /** The session is gone (§4.3 step 9). */
+  /** The session is gone (docs/protocol.md#teardown, step 9). */
   removed(session: ClientSession, data: { reason: string; close_code: number | null; duration_ms: number }): void {
     if (session.journaled) this.journal.append('session_removed', session.id, data);
     else this.count(this.closed, data.reason);

@@ -46,7 +46,7 @@ export interface ServerStateConfig {
   stateRoot?: string;
   /** Defaults to freshly minted in-memory tokens: auth is on unless turned off explicitly. */
   auth?: AuthPolicy;
-  /** Handler deadline (§3.3); 30 minutes unless given (the daemon passes `CAR_HANDLER_TIMEOUT`). */
+  /** Handler deadline (docs/protocol.md#handler-deadline); 30 minutes unless given (the daemon passes `CAR_HANDLER_TIMEOUT`). */
   handlerTimeoutMs?: number;
   /** A ready engine (skips the lazy start); the embedder keeps ownership and disposes it. */
   inference?: InferenceEngine;
@@ -62,13 +62,13 @@ export interface ServerStateConfig {
   remoteTimeoutMs?: number;
   /** Pull limits (`CAR_PULL_MAX_BYTES`, `CAR_PULL_STALL_SECS`, `CAR_PULL_ALLOW_CLIENTS`); defaults in model-pull.ts. */
   pulls?: Partial<PullPolicy>;
-  /** Overrides of the A2UI limits of §17.4 (tests use a short TTL). */
+  /** Overrides of the A2UI limits (docs/protocol.md#type-a2uilimits); tests use a short TTL. */
   a2uiLimits?: Partial<A2uiLimits>;
-  /** Speech model directory, voice session limits and decoder threads (§15); tests lower the limits. */
+  /** Speech model directory, voice session limits and decoder threads (docs/protocol.md#namespace-voice); tests lower the limits. */
   voice?: VoiceOptions;
   /** Where the sound server that `capture` sources record from listens (the daemon passes PULSE_SERVER / XDG_RUNTIME_DIR). */
   soundServer?: SoundServerOptions;
-  /** Gate 7 (§13): on/off (default on), wait before expiry (60 s), extra gated methods. */
+  /** Gate 7 (docs/protocol.md#approval-gate): on/off (default on), wait before expiry (60 s), extra gated methods. */
   approvalGate?: ApprovalGateConfig;
   /** Journal part size and retention (64 MiB parts, 512 MiB kept). */
   journalLimits?: Partial<JournalLimits>;
@@ -80,7 +80,7 @@ type StatusContributor = () => Partial<Pick<DaemonStatus, 'admission' | 'inferen
 export type { BinaryFrameHandler } from '../rpc/dispatcher.js';
 
 /**
- * The one process-wide state of the daemon (PROTOCOL.md §1) and its composition root.
+ * The one process-wide state of the daemon and its composition root (docs/architecture.md#the-composition-root).
  * Each capability is a field built here, in dependency order: it receives the narrow
  * `CapabilityHost` (journal, lifecycle, state root, start/stop hooks) and, as constructor
  * arguments, the capabilities it calls; the root serves its methods. Nothing below
@@ -112,12 +112,12 @@ export class ServerState {
   readonly startedAt = new Date();
   /** Set by the server once it listens. */
   url: string | null = null;
-  /** Gate 7 (§13), installed by the host capability. */
+  /** Gate 7 (docs/protocol.md#approval-gate), installed by the host capability. */
   approvalGate: ApprovalGate | undefined;
-  /** Receives authenticated binary frames (§15.6), installed by the voice capability. */
+  /** Receives authenticated binary frames (docs/protocol.md#binary-frames), installed by the voice capability. */
   binaryFrameHandler: BinaryFrameHandler | undefined;
 
-  /** `a2ui_route_auth` (§17.9): reachable only through `a2ui`, never serialised. */
+  /** `a2ui_route_auth` (docs/protocol.md#a2ui-ingest): reachable only through `a2ui`, never serialised. */
   private readonly a2uiRouteAuth = new A2uiRouteAuthStore();
   private readonly removals = new Map<string, Promise<void>>();
   private readonly startHooks: Hook[] = [];
@@ -193,7 +193,7 @@ export class ServerState {
    */
   createSession(channel: SessionChannel, remote: string, signedIn?: { role: LoginRole; via: string }): ClientSession {
     const session = new ClientSession(channel, remote);
-    // Without auth every session holds host rights from the start (§5.3), with or without `session.auth`.
+    // Without auth every session holds host rights from the start (docs/protocol.md#authentication), with or without `session.auth`.
     if (!this.auth.enabled) session.role = 'anonymous';
     this.sessions.set(session.id, session);
     this.signIns.opened(session);
@@ -205,7 +205,7 @@ export class ServerState {
     return session;
   }
 
-  /** Runs the §4.3 teardown once, however many times it is called. */
+  /** Runs the teardown (docs/protocol.md#teardown) once, however many times it is called. */
   removeSession(id: string, reason: string, closeCode: number | null = null): Promise<void> {
     const running = this.removals.get(id);
     if (running) return running;
@@ -261,7 +261,7 @@ export class ServerState {
     else void this.close(reason);
   }
 
-  /** Graceful stop (§7.3): every session closed with 1001 and torn down, resources released, `daemon_stopped` journaled. */
+  /** Graceful stop (docs/protocol.md#state-root): every session closed with 1001 and torn down, resources released, `daemon_stopped` journaled. */
   close(reason = 'shutdown'): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all(

@@ -9,7 +9,7 @@ import type { JournalWriter } from '../state/capability.js';
 import { executeTool, ToolCallFailure } from './tool-execution.js';
 import type { RegisteredTool } from './tool-table.js';
 
-/** What runs a high-risk call past a human: the host's approval gate (§13). */
+/** What runs a high-risk call past a human: the host's approval gate (docs/protocol.md#approval-gate). */
 export interface ToolApprovals {
   readonly enabled: boolean;
   /** Whole seconds before an approval expires, for the approver's description. */

@@ -29,7 +29,7 @@ export class ToolService implements ToolRunnerFactory {
     options: ToolOptions = {},
   ) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
-    // §4.3 step 8, with the server requests its tool calls were waiting on.
+    // Teardown step 8 (docs/protocol.md#teardown), with the server requests its tool calls were waiting on.
     core.lifecycle.onTeardown(8, 'tools the session registered', (session) => {
       const names = this.table.dropSession(session.id);
       if (names.length) core.journal.append('tools_unregistered', session.id, { names, reason: 'owner_disconnected' });

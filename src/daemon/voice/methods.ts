@@ -2,7 +2,7 @@ import { voiceContract } from '../../protocol/voice.js';
 import { implement, type MethodTable } from '../rpc/method-table.js';
 import type { VoiceSessionRegistry } from './registry.js';
 
-/** `voice.transcribe_stream.*`, `voice.sessions.list`, `voice.providers.list`, `voice.devices.list` (§15, issue 21). */
+/** `voice.transcribe_stream.*`, `voice.sessions.list`, `voice.providers.list`, `voice.devices.list` (docs/protocol.md#namespace-voice, issue 21). */
 export const voiceMethods = (voice: VoiceSessionRegistry): MethodTable =>
   implement(voiceContract, {
     'voice.transcribe_stream.start': {

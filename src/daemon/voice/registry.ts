@@ -36,7 +36,7 @@ export type { OwningCapability, VoiceEventSink } from './voice-session.js';
 export interface VoiceOptions extends Omit<DefaultEngineOptions, 'stateRoot'> {
   /** The speech engines offered as providers; defaults to `defaultEngines()` (PocketSphinx, whisper.cpp). */
   engines?: SttEngine[];
-  /** OPEN §15.1 limits: live sessions per connection (4) and per daemon (16). */
+  /** Live sessions per connection (4) and per daemon (16); past them `voice.transcribe_stream.start` answers `-32013` (docs/protocol.md#voice-transcribe_stream-start). */
   maxPerConnection?: number;
   maxPerDaemon?: number;
 }
@@ -78,7 +78,7 @@ type StopReason = 'requested' | 'owner_disconnected' | 'engine_error' | 'device_
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 /**
- * `voice_sessions` (§15): every live transcription of the daemon, keyed by its global id.
+ * `voice_sessions` (docs/protocol.md#namespace-voice): every live transcription of the daemon, keyed by its global id.
  * Only the owning connection may push, stop or hear a session; a session another
  * capability owns (a meeting's) is stopped by that capability.
  */
@@ -268,7 +268,7 @@ export class VoiceSessionRegistry {
     });
   }
 
-  /** §15.6: only the owner hears about its bad frames; frames for other sessions vanish without a trace on the wire. */
+  /** Only the owner hears about its bad frames (docs/protocol.md#binary-frames); frames for other sessions vanish without a trace on the wire. */
   receiveFrame(from: ClientSession, frame: Buffer): void {
     const decoded = decodeVoiceFrame(frame);
     const session = decoded.sessionId === null ? undefined : this.sessions.get(decoded.sessionId);

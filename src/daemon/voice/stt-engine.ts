@@ -34,7 +34,7 @@ export interface SttStream {
   discard(): void;
 }
 
-/** A speech-to-text engine selectable with `options.provider` (§15.2). */
+/** A speech-to-text engine selectable with `options.provider` (docs/protocol.md#voice-transcribe_stream-start). */
 export interface SttEngine {
   readonly id: string;
   readonly description: string;

@@ -6,7 +6,7 @@ import { runCli } from '../../helpers/cli.js';
 import { startDaemon, testEnv, type DaemonProcess } from '../../helpers/daemon.js';
 import { tempStateRoot } from '../../helpers/paths.js';
 
-/** The spine's CLI as a user runs it (§18.2). */
+/** The spine's CLI as a user runs it (README.md#command-line-conventions). */
 describe('car CLI (spine commands)', () => {
   let daemon: DaemonProcess;
   before(async () => {

@@ -19,7 +19,7 @@ interface Follower {
   interrupt(): Promise<number | null>;
 }
 
-describe('car host (§18.2)', () => {
+describe('car host (README.md#command-line-conventions)', () => {
   let daemon: DaemonProcess;
   let agentClient: CarClient;
   const car = (...args: string[]) => runCli([...args, '--url', daemon.url], daemon.env);

@@ -11,7 +11,7 @@ import { waitFor } from '../../helpers/wait.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'daemon', 'a2ui', 'fixtures');
 
-describe('car surfaces (§18.2)', () => {
+describe('car surfaces (README.md#command-line-conventions)', () => {
   let daemon: DaemonProcess;
   const car = (...args: string[]) => runCli([...args, '--url', daemon.url], daemon.env);
   before(async () => {

@@ -8,7 +8,7 @@ import { json, startPeer, type A2aPeer } from './a2a-peer.js';
 const action: A2uiAction = { name: 'book', surfaceId: 'booking', sourceComponentId: 'book-button', timestamp: '2026-01-01T10:00:00.000Z', context: { seats: 2 } };
 const TOKEN = 'tok-6f1c0e9a-secret';
 
-describe('A2A continuation client (§17.8 path 3)', () => {
+describe('A2A continuation client (docs/protocol.md#a2ui-action)', () => {
   let peer: A2aPeer;
   let other: A2aPeer;
   const client = new A2aContinuationClient(10_000);

@@ -6,7 +6,7 @@ import { inMemoryFixture, openInMemory } from '../../helpers/in-memory-channel.j
 import { rejectsWith } from '../../helpers/rpc.js';
 import { components, create, text } from './helpers.js';
 
-/** `a2ui.*` (§17) driven through the in-memory channel: apply, list and surface ownership. */
+/** `a2ui.*` (docs/protocol.md#namespace-a2ui) driven through the in-memory channel: apply, list and surface ownership. */
 describe('a2ui over the in-memory channel', () => {
   const fixture = inMemoryFixture();
   let other: Connection;

@@ -7,7 +7,7 @@ import { components, create, dataModel, nested, text } from './helpers.js';
 
 const limits = resolveLimits();
 
-describe('ingest walker (§17.7)', () => {
+describe('ingest walker (docs/protocol.md#a2ui-ingest)', () => {
   it('finds direct envelopes and { a2ui } wrappers in an A2A task, in document order, with its ids', () => {
     const first = create('booking');
     const second = components('booking', [text('root', 'Pick a date')]);

@@ -35,7 +35,7 @@ function journal(daemon: InProcessDaemon): { kind: string; session_id: string | 
   return readFileSync(daemon.state.journal.file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
 }
 
-describe('a2ui methods over the wire (§17.6)', () => {
+describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
   let daemon: InProcessDaemon;
   let agent: CarClient;
   let ui: CarClient;
@@ -186,7 +186,7 @@ describe('a2ui methods over the wire (§17.6)', () => {
     ]);
   });
 
-  it('keeps the surfaces of a session that disconnects, and drops its subscription (§4.3)', async () => {
+  it('keeps the surfaces of a session that disconnects, and drops its subscription (docs/protocol.md#teardown)', async () => {
     const leaving = await daemon.connect();
     await leaving.call('a2ui/subscribe', {});
     const leavingId = await selfId(leaving);
@@ -200,7 +200,7 @@ describe('a2ui methods over the wire (§17.6)', () => {
   });
 });
 
-describe('a2ui.ingest (§17.7)', () => {
+describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
   let daemon: InProcessDaemon;
   let agent: CarClient;
   let peer: A2aPeer;
@@ -352,7 +352,7 @@ describe('a2ui.ingest (§17.7)', () => {
   });
 });
 
-describe('expiry and reaping (§17.6)', () => {
+describe('expiry and reaping (docs/protocol.md#namespace-a2ui)', () => {
   let daemon: InProcessDaemon;
   let client: CarClient;
   before(async () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { format, inspect } from 'node:util';
 import { A2uiRouteAuthStore } from '../../../src/daemon/a2ui/route-auth.js';
 
-describe('route auth store (§17.9)', () => {
+describe('route auth store (docs/protocol.md#a2ui-ingest)', () => {
   const store = new A2uiRouteAuthStore();
   store.set('s1', { endpoint: 'http://127.0.0.1:1/a2a', auth: { type: 'bearer', token: 'hidden-bearer-value' } });
   store.set('s2', { endpoint: 'http://127.0.0.1:1/a2a', auth: { type: 'header', name: 'X-Key', value: 'hidden-header-value' } });

@@ -14,7 +14,7 @@ const HEADER_VALUE = 'header-SECRET-0b1d2e64';
 const SECRETS = [BEARER, HEADER_VALUE];
 
 /**
- * Route credentials (§17.9) set through a2ui.ingest must never come back out: not in any
+ * Route credentials (docs/protocol.md#a2ui-ingest) set through a2ui.ingest must never come back out: not in any
  * result, error, a2ui.event, host.event, listing, CLI output, the journal or the daemon log.
  */
 describe('route auth never leaks (real daemon)', () => {
@@ -67,7 +67,7 @@ describe('route auth never leaks (real daemon)', () => {
     await call('a2ui.ingest', { payload: task('refused-4'), endpoint: 'http://agent.example.com/a2a', routeAuth: { type: 'bearer', token: BEARER } });
     await call('a2ui.ingest', { payload: task('refused-5'), endpoint: peer.url, routeAuth: { type: 'bearer', token: BEARER, extra: BEARER } });
     await call('a2ui.ingest', { payload: { a2ui: components('with-bearer', [{ id: 'x', component: 'Nope' }]) }, endpoint: peer.url, routeAuth: { type: 'bearer', token: BEARER } });
-    // Through the approval gate (§13): the approver's preview must not show the credential either.
+    // Through the approval gate (docs/protocol.md#approval-gate): the approver's preview must not show the credential either.
     for (const approved of [true, false]) {
       const gated = call('a2ui.ingest', { payload: task(approved ? 'gated' : 'gated-denied'), endpoint: peer.url, allowUntrustedEndpoint: true, routeAuth: { type: 'bearer', token: BEARER } });
       const frames = await observer.until((m) => m.method === 'host.event' && m.params.kind === 'approval.requested');

@@ -30,7 +30,7 @@ function rejects(run: () => unknown, code: number, kind?: string, pattern?: RegE
   assert.fail('expected the call to be refused');
 }
 
-describe('envelope kinds (§17.2)', () => {
+describe('envelope kinds (docs/protocol.md#a2ui-apply)', () => {
   it('createSurface makes an empty surface at revision 1 owned by the caller, keeping theme and sendDataModel', () => {
     const { surfaces, limits } = table();
     const [result] = apply(surfaces, create('s1', { theme: { primaryColor: '#00f' }, sendDataModel: true }));
@@ -151,7 +151,7 @@ describe('envelope kinds (§17.2)', () => {
   });
 });
 
-describe('basic catalog (§17.3)', () => {
+describe('basic catalog (docs/protocol.md#a2ui-capabilities)', () => {
   it('accepts every published catalog id and the alias "basic"', () => {
     const { surfaces } = table();
     for (const [index, catalogId] of A2UI_CATALOG_IDS.entries()) apply(surfaces, create(`s${index}`, { catalogId }));
@@ -177,7 +177,7 @@ describe('basic catalog (§17.3)', () => {
   });
 });
 
-describe('limits (§17.4), each just under and just over', () => {
+describe('limits (docs/protocol.md#type-a2uilimits), each just under and just over', () => {
   it('maxSurfaces: 256 live surfaces, not 257; re-creating one of them is fine when full', () => {
     const { surfaces, limits } = table();
     assert.equal(limits.maxSurfaces, 256);

@@ -6,7 +6,7 @@ import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.j
 import { rejectsWith } from '../../helpers/rpc.js';
 import { components, create, dataModel, remove, text } from '../a2ui/helpers.js';
 
-/** §23 A2UI ownership: the creator or a host session changes a surface; everyone may act on it. */
+/** A2UI ownership (docs/protocol.md#ownership): the creator or a host session changes a surface; everyone may act on it. */
 describe('A2UI surface ownership', () => {
   let daemon: InProcessDaemon;
   let creator: CarClient;

@@ -29,7 +29,7 @@ function upgradeStatus(url: string): Promise<number> {
   });
 }
 
-/** Issue 12, defect 2 and §23 Connections. */
+/** Issue 12, defect 2 and Connections (docs/protocol.md#connection-limits). */
 describe('connection caps and the request timeout', () => {
   let daemon: InProcessDaemon;
   let client: CarClient;

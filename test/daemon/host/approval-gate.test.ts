@@ -51,7 +51,7 @@ const pendingState = async (promise: Promise<unknown>) => {
   return settled === marker ? 'pending' : settled;
 };
 
-describe('high-risk method approval gate (§13)', () => {
+describe('high-risk method approval gate (docs/protocol.md#approval-gate)', () => {
   let daemon: InProcessDaemon;
   let caller: CarClient;
   let approver: CarClient;
@@ -130,7 +130,7 @@ describe('high-risk method approval gate (§13)', () => {
   });
 });
 
-describe('approval gate configuration (§13, withConfig)', () => {
+describe('approval gate configuration (docs/protocol.md#approval-gate, withConfig)', () => {
   it('marks an unanswered approval expired and answers -32003 after the configured timeout', async () => {
     const daemon = await startInProcess({ approvalGate: { timeoutMs: 300 } });
     try {
@@ -218,7 +218,7 @@ describe('approval gate configuration (§13, withConfig)', () => {
   });
 });
 
-describe('approval gate in a real daemon (§13, §19)', () => {
+describe('approval gate in a real daemon (docs/protocol.md#approval-gate, docs/protocol.md#environment)', () => {
   const ingest = (surfaceId: string) => ({
     payload: { a2ui: { version: 'v0.9', createSurface: { surfaceId, catalogId: 'https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json' } } },
     endpoint: 'https://agent.example.com/a2a',

@@ -7,7 +7,7 @@ import { inMemoryFixture, openInMemory } from '../../helpers/in-memory-channel.j
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** `host.*` (§12) driven through the in-memory channel: agents, events, subscription and the approvals ACL. */
+/** `host.*` (docs/protocol.md#namespace-host) driven through the in-memory channel: agents, events, subscription and the approvals ACL. */
 describe('host over the in-memory channel', () => {
   const fixture = inMemoryFixture();
   let host: Connection;

@@ -9,8 +9,8 @@ import { collectEvents, journal, selfId } from './helpers.js';
 import { rpcError } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** Agents, approvals, notifications and the per-session ACL of §12.3/§12.4, over several real connections. */
-describe('host registry (§12)', () => {
+/** Agents, approvals, notifications and the ownership rules (docs/protocol.md#ownership), over several real connections. */
+describe('host registry (docs/protocol.md#namespace-host)', () => {
   let daemon: InProcessDaemon;
   let owner: CarClient;
   let other: CarClient;
@@ -279,7 +279,7 @@ describe('host registry (§12)', () => {
     }, 'two cancellations');
   });
 
-  it('journals every mutation with metadata kinds of §10.2', async () => {
+  it('journals every mutation with the metadata kinds of docs/protocol.md#journal-kinds', async () => {
     const kinds = new Set(journal(daemon).map((event) => event.kind));
     for (const kind of ['host_agent_registered', 'host_agent_unregistered', 'host_agent_status', 'approval_requested', 'approval_resolved', 'approval_voted', 'host_notification']) {
       assert.ok(kinds.has(kind), `journal has ${kind}`);

@@ -8,8 +8,8 @@ import { collectEvents, journal, selfId } from './helpers.js';
 import { rpcError } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** `host.subscribe` / `host.unsubscribe` and live `host.event` delivery (§12.2). */
-describe('host subscription (§12.2)', () => {
+/** `host.subscribe` / `host.unsubscribe` and live `host.event` delivery (docs/protocol.md#host-subscribe). */
+describe('host subscription (docs/protocol.md#host-subscribe)', () => {
   let daemon: InProcessDaemon;
   let emitter: CarClient;
 
@@ -150,7 +150,7 @@ describe('host subscription (§12.2)', () => {
   });
 });
 
-describe('slow host subscriber (§12.2, §2.2)', () => {
+describe('slow host subscriber (docs/protocol.md#liveness-and-close-codes)', () => {
   it('cuts off a subscriber that stops reading while another keeps receiving every event', async () => {
     const daemon = await startInProcess();
     try {

@@ -16,7 +16,7 @@ import { waitFor } from '../../helpers/wait.js';
 
 const queuedOf = async (client: CarClient) => (await client.call('admission.status', {})).queued;
 
-describe('InferenceAdmission (§11.2)', () => {
+describe('InferenceAdmission (docs/protocol.md#admission-status)', () => {
   it('sizes permits from RAM (one per 8 GiB, 1-8) unless CAR_INFERENCE_MAX_CONCURRENT or the embedder says otherwise', () => {
     const fromRam = new InferenceAdmission(undefined).status();
     assert.deepEqual(fromRam, {
@@ -84,7 +84,7 @@ describe('InferenceAdmission (§11.2)', () => {
   });
 });
 
-describe('admission in front of inference (§11.2, §4.3 step 1)', () => {
+describe('admission in front of inference (docs/protocol.md#admission-status, docs/protocol.md#teardown, step 1)', () => {
   it('with CAR_INFERENCE_MAX_CONCURRENT=1 runs eight concurrent calls one at a time, in FIFO order', async () => {
     const daemon = await startDaemon({ env: { CAR_INFERENCE_MAX_CONCURRENT: '1' } });
     try {

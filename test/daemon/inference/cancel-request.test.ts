@@ -8,7 +8,7 @@ import { rpcError } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 import { STORY, startInference, streamEvents, textOf } from './support.js';
 
-/** `$/cancelRequest` (§23) as vscode-jsonrpc sends it, against real generation on stories260K. */
+/** `$/cancelRequest` (docs/protocol.md#cancellation) as vscode-jsonrpc sends it, against real generation on stories260K. */
 describe('$/cancelRequest on inference', () => {
   let daemon: InProcessDaemon;
   let client: CarClient;

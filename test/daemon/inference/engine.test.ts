@@ -11,8 +11,8 @@ import { journalEvents } from '../../helpers/journal.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** The lazy engine, its injection by embedders, `state.inference.generate`, and the engine's bounds (§11.1). */
-describe('inference engine (§11.1)', () => {
+/** The lazy engine, its injection by embedders, `state.inference.generate`, and the engine's bounds (docs/architecture.md#inference-local-and-remote-models). */
+describe('inference engine (docs/architecture.md#inference-local-and-remote-models)', () => {
   it('starts lazily on first use; concurrent first callers share one start', async () => {
     const daemon = await startInference();
     try {
@@ -93,7 +93,7 @@ describe('inference engine (§11.1)', () => {
   });
 });
 
-describe('embedders and in-process callers (§1.1, §16.5)', () => {
+describe('embedders and in-process callers (docs/architecture.md#the-composition-root)', () => {
   it('ServerState.withConfig({ inference }) uses the injected engine and leaves it to its owner', async () => {
     const engine = await InferenceEngine.create({ threads: 1 });
     const daemon = await startInference({ inference: engine });

@@ -10,8 +10,8 @@ import { journalEvents } from '../../helpers/journal.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** `infer`, `infer_stream`, `inference.stream.cancel` and `embed` on the real engine and stories260K (§11.3-§11.5). */
-describe('local inference (§11.3-§11.5)', () => {
+/** `infer`, `infer_stream`, `inference.stream.cancel` and `embed` on the real engine and stories260K (docs/protocol.md#namespace-inference). */
+describe('local inference (docs/protocol.md#namespace-inference)', () => {
   let daemon: InProcessDaemon;
 
   before(async () => {

@@ -5,7 +5,7 @@ import { inMemoryFixture } from '../../helpers/in-memory-channel.js';
 import { SHARED_MODELS } from '../../helpers/paths.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 
-/** Admission and the model catalogue (§11) driven through the in-memory channel on the shared tiny models. */
+/** Admission and the model catalogue (docs/protocol.md#namespace-inference) driven through the in-memory channel on the shared tiny models. */
 describe('inference over the in-memory channel', () => {
   const fixture = inMemoryFixture(() => ({ modelsDir: SHARED_MODELS, admissionPermits: 2 }));
 

@@ -13,8 +13,8 @@ import { rejectsWith } from '../../helpers/rpc.js';
 
 const STORIES = join(SHARED_MODELS, 'stories260K.gguf');
 
-/** The model catalogue, defaults from settings, and every kind of bad input (§11.1, §11.3, §11.5). */
-describe('models and bad input (§11.1)', () => {
+/** The model catalogue, defaults from settings, and every kind of bad input (docs/protocol.md#models-list). */
+describe('models and bad input (docs/protocol.md#models-list)', () => {
   let daemon: InProcessDaemon;
 
   before(async () => {
@@ -97,7 +97,7 @@ describe('models and bad input (§11.1)', () => {
   });
 });
 
-describe('default models from settings (§11.1)', () => {
+describe('default models from settings (docs/protocol.md#models-list)', () => {
   it('uses `model` for generation and `embedding_model` (else `model`) for embeddings, and says when the setting names a missing file', async () => {
     const stateRoot = tempStateRoot();
     const settings = (values: object) => writeFileSync(join(stateRoot, 'config.json'), JSON.stringify(values));
@@ -136,7 +136,7 @@ describe('default models from settings (§11.1)', () => {
   });
 });
 
-describe('unreadable and corrupt model files (§11.1)', () => {
+describe('unreadable and corrupt model files (docs/protocol.md#models-list)', () => {
   it('fails a corrupt, truncated or unreadable .gguf with -32014 naming the file and cause, keeps serving, and retries after the file is fixed', async () => {
     const modelsDir = join(tempStateRoot('car-models-'), 'models');
     mkdirSync(modelsDir);
@@ -182,7 +182,7 @@ describe('unreadable and corrupt model files (§11.1)', () => {
   });
 });
 
-describe('a daemon without any model file (§11.1)', () => {
+describe('a daemon without any model file (docs/protocol.md#models-list)', () => {
   let daemon: DaemonProcess;
   let modelsDir: string;
 
@@ -220,7 +220,7 @@ describe('a daemon without any model file (§11.1)', () => {
   });
 });
 
-describe('inference CLI (§18.2)', () => {
+describe('inference CLI (README.md#command-line-conventions)', () => {
   let daemon: DaemonProcess;
 
   before(async () => {

@@ -26,7 +26,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** §23 "Models" and issues 26/27: pulls from local mirrors (no network here), bounded, resumable, failing fast with their cause. */
+/** Model pulls (docs/protocol.md#models-pull) and issues 26/27: pulls from local mirrors (no network here), bounded, resumable, failing fast with their cause. */
 describe('models.pull and models.delete', () => {
   let server: ModelServer;
   let daemon: InProcessDaemon;

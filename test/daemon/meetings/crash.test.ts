@@ -10,7 +10,7 @@ import { finals, meetingEvents, meetingPcm } from './support.js';
 import { journalEvents } from '../../helpers/journal.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** §16.6 with real daemon processes: SIGKILL mid-meeting, then a restart on the same state root; and SIGTERM. */
+/** Meetings that end badly (docs/protocol.md#meeting-lifecycle), with real daemon processes: SIGKILL mid-meeting, then a restart on the same state root; and SIGTERM. */
 describe('meetings across daemon deaths', { skip: engineMissing }, () => {
   it('kill -9 mid-meeting loses no segment a client received; the restart marks the meeting interrupted', async () => {
     const first = await startDaemon();

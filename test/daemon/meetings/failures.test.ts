@@ -16,7 +16,7 @@ import { waitFor } from '../../helpers/wait.js';
 
 const readMetadata = (path: string): MeetingMetadata => JSON.parse(readFileSync(join(path, 'meeting.json'), 'utf8'));
 
-/** §16.6, every row but the killed daemon (crash.test.ts). */
+/** How meetings end badly (docs/protocol.md#meeting-lifecycle), every case but the killed daemon (crash.test.ts). */
 describe('meeting failure cases', { skip: engineMissing }, () => {
   it('the owner disconnecting stops the meeting without a summary; its transcript and facts stay', async () => {
     const daemon = await startInference();
@@ -48,7 +48,7 @@ describe('meeting failure cases', { skip: engineMissing }, () => {
     }
   });
 
-  it('the utterance still open when the owner disconnects is flushed into the transcript (§4.3 step 4)', async () => {
+  it('the utterance still open when the owner disconnects is flushed into the transcript (docs/protocol.md#teardown, step 4)', async () => {
     const daemon = await startInference();
     try {
       // "go forward ten meters" cut mid-sentence: the detector has not closed the utterance yet.

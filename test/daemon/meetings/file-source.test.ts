@@ -13,7 +13,7 @@ import { waitFor } from '../../helpers/wait.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 
-/** §16.3 `file` sources: the daemon reads a WAV as fast as the engine decodes it and stops at its end. */
+/** `file` sources (docs/protocol.md#meeting-start): the daemon reads a WAV as fast as the engine decodes it and stops at its end. */
 describe('meetings from a WAV file', { skip: engineMissing }, () => {
   let daemon: InProcessDaemon;
   let client: CarClient;

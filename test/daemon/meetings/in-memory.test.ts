@@ -4,7 +4,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { inMemoryFixture } from '../../helpers/in-memory-channel.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 
-/** `meeting.*` (§19) read paths driven through the in-memory channel on a fresh state root. */
+/** `meeting.*` (docs/protocol.md#namespace-meeting) read paths driven through the in-memory channel on a fresh state root. */
 describe('meetings over the in-memory channel', () => {
   const fixture = inMemoryFixture((root) => ({ stateRoot: root }));
 

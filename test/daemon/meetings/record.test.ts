@@ -15,7 +15,7 @@ import { rejectsWith } from '../../helpers/rpc.js';
 import { CHATML_TEMPLATE, withStringKey } from '../../helpers/gguf.js';
 import { SHARED_MODELS, tempStateRoot } from '../../helpers/paths.js';
 
-/** §16 with pushed audio: the sink chain, the files of §16.4 and the summary of §16.5, on real recordings and the real tiny model. */
+/** Meetings with pushed audio: the sink chain (docs/protocol.md#meeting-lifecycle), the files (docs/protocol.md#meetings) and the summary (docs/protocol.md#meeting-summarize), on real recordings and the real tiny model. */
 describe('meetings from pushed audio', { skip: engineMissing }, () => {
   let daemon: InProcessDaemon;
   let client: CarClient;
@@ -72,7 +72,7 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
     assert.equal(stopped.summary_error, null);
     assert.ok(Date.parse(stopped.ended_at!) >= Date.parse(stopped.started_at));
 
-    // §16.4 files and modes.
+    // Files and modes (docs/protocol.md#meetings).
     assert.equal(modeOf(started.path), 0o700);
     for (const file of ['meeting.json', 'transcript.jsonl', 'transcript.live.jsonl', 'transcript.md', 'summary.md']) assert.equal(modeOf(join(started.path, file)), 0o600, file);
     assert.equal(existsSync(join(started.path, 'audio.wav')), false, 'the audio of the final pass is removed without persist_audio');
@@ -87,7 +87,7 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
     const { sessions: after } = await client.call('sessions.list', {});
     assert.deepEqual(after.find((session) => session.is_self)?.meetings, []);
 
-    // §14.6: the segments are conversation facts in the owner's graph, found from another connection to the namespace.
+    // The segments are conversation facts in the owner's graph (docs/protocol.md#meeting-lifecycle), found from another connection to the namespace.
     const reader = await daemon.connect({ memoryNamespace: 'meetings' });
     const hits = await reader.call('memory.query', { query: 'forward meters', k: 5 });
     // From the final transcript, the one the meeting keeps.

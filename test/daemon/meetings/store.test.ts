@@ -10,7 +10,7 @@ import { modeOf } from './support.js';
 
 const metadata = (files: MeetingFiles) => recordingMetadata(files, { title: null, language: 'en', audio_source_kind: 'pcm_push', persist_audio: false, memory_namespace: null });
 
-/** §16.4 on disk: private modes, atomic metadata, synced lines, torn lines ignored. */
+/** A meeting on disk (docs/protocol.md#meetings): private modes, atomic metadata, synced lines, torn lines ignored. */
 describe('meeting store', () => {
   it('creates private directories and files, and never reuses a directory', async () => {
     const root = join(tempStateRoot(), 'meetings');

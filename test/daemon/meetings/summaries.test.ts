@@ -27,7 +27,7 @@ async function settled(client: CarClient, id: string): Promise<MeetingRecord> {
 
 const bulletTexts = (summary: string) => [...summary.matchAll(/^- \[\d\d:\d\d\] (.*)$/gm)].map((match) => match[1]!);
 
-/** §23 "Meeting summary", "Meeting export and removal": never a garbage summary, re-summarising, export, removal. */
+/** `meeting.summarize`, `meeting.transcript` and `meeting.delete` (docs/protocol.md#namespace-meeting): never a garbage summary, re-summarising, export, removal. */
 describe('meeting summaries without a chat model', { skip: engineMissing }, () => {
   let daemon: InProcessDaemon;
   let client: CarClient;

@@ -5,7 +5,7 @@ import { chunkTranscript, packLines, planPrompts, splitByBytes } from '../../../
 const bytes = (text: string) => Buffer.byteLength(text);
 const words = (texts: string[]) => texts.join(' ').split(/\s+/).filter(Boolean);
 
-/** §16.5's chunk-and-merge arithmetic: every prompt fits the model's context, and no word is lost or reordered. */
+/** The summary's chunk-and-merge arithmetic (docs/protocol.md#meeting-summarize): every prompt fits the model's context, and no word is lost or reordered. */
 describe('summary chunking', () => {
   it('plans prompts that fit a 128-token context with room to answer, and the full instruction for large contexts', () => {
     const tiny = planPrompts(128);

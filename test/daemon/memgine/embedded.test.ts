@@ -16,8 +16,8 @@ import { waitFor } from '../../helpers/wait.js';
 
 const serverSession = (daemon: InProcessDaemon, predicate: (session: ClientSession) => boolean) => [...daemon.state.sessions.values()].find(predicate)!;
 
-/** §14.1 for embedders: one shared engine, the approval gate on loads into it, no state root. */
-describe('embedded memory (§14.1, §13)', () => {
+/** Memory graphs for embedders (docs/protocol.md#memory-graphs): one shared engine, the approval gate on loads into it, no state root. */
+describe('embedded memory (docs/protocol.md#memory-graphs, docs/protocol.md#approval-gate)', () => {
   let store: MemoryStore;
   let daemon: InProcessDaemon;
   const approvalsAsked: string[] = [];

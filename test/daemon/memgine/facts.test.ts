@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 
-/** §14.2-§14.4 through a real daemon served in-process, on its real SQLite file. */
-describe('memory facts, query and context (§14.2-§14.4)', () => {
+/** Facts, queries and context (docs/protocol.md#namespace-memory) through a real daemon served in-process, on its real SQLite file. */
+describe('memory facts, query and context (docs/protocol.md#namespace-memory)', () => {
   let daemon: InProcessDaemon;
   let nextNamespace = 0;
   const fresh = () => daemon.connect({ memoryNamespace: `facts-${++nextNamespace}` });

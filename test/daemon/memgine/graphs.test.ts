@@ -10,8 +10,8 @@ import { rejectsWith } from '../../helpers/rpc.js';
 
 const CALL = { timeoutMs: 30_000 };
 
-/** §14.1 through a real daemon process and its real `db/memory.sqlite`. */
-describe('memory graphs (§14.1) on a real daemon', () => {
+/** Memory graphs (docs/protocol.md#memory-graphs) through a real daemon process and its real `db/memory.sqlite`. */
+describe('memory graphs (docs/protocol.md#memory-graphs) on a real daemon', () => {
   let daemon: DaemonProcess;
   const clients: CarClient[] = [];
   const connect = async (memoryNamespace?: string) => {

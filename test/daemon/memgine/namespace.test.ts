@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertValidNamespace, encodeNamespace } from '../../../src/daemon/memgine/namespace.js';
 
-/** §5.3: namespace validation and the injective storage encoding. */
-describe('memory namespaces (§5.3)', () => {
+/** Namespace validation and the injective storage encoding (docs/protocol.md#memory-graphs). */
+describe('memory namespaces (docs/protocol.md#memory-graphs)', () => {
   it('encodes injectively: only a-z 0-9 - _ . stay, everything else becomes lowercase %xx', () => {
     assert.equal(encodeNamespace('work-notes_2.0'), 'work-notes_2.0');
     assert.equal(encodeNamespace('A'), '%41');

@@ -18,8 +18,8 @@ const fact = (id: string, body: string) => ({
   created_at: '2024-01-02T03:04:05.000Z',
 });
 
-/** §14.5: persist/load confined to `<state root>/memory/`, atomic files, all-or-nothing loads. */
-describe('memory.persist / memory.load sandbox (§14.5)', () => {
+/** Persist and load (docs/protocol.md#memory-persist): confined to `<state root>/memory/`, atomic files, all-or-nothing loads. */
+describe('memory.persist / memory.load sandbox (docs/protocol.md#memory-persist)', () => {
   let daemon: InProcessDaemon;
   let sandbox: string;
   let outside: string;

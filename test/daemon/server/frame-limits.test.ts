@@ -11,7 +11,7 @@ import { rawSocket } from '../../helpers/raw-socket.js';
 /** A request whose params carry `bytes` of padding under an unknown key: the daemon answers -32602, which proves it read the frame. */
 const padded = (bytes: number) => JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'sessions.list', params: { padding: 'p'.repeat(bytes) } });
 
-/** Issue 26, item 4: frames before sign-in are capped small; after sign-in the 8 MiB limit of §2.2 holds. */
+/** Issue 26, item 4: frames before sign-in are capped small; after sign-in the 8 MiB limit (docs/protocol.md#liveness-and-close-codes) holds. */
 describe('frame limits before and after sign-in', () => {
   let daemon: DaemonProcess;
   before(async () => {

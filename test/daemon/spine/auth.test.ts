@@ -10,8 +10,8 @@ import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { startInProcess } from '../../helpers/in-process.js';
 import { rawSocket } from '../../helpers/raw-socket.js';
 
-/** The auth matrix of §5 against a real daemon process. */
-describe('authentication (§5) on a real daemon', () => {
+/** The auth matrix (docs/protocol.md#authentication) against a real daemon process. */
+describe('authentication (docs/protocol.md#authentication) on a real daemon', () => {
   let daemon: DaemonProcess;
   before(async () => {
     daemon = await startDaemon();

@@ -8,7 +8,7 @@ import { rawSocket } from '../../helpers/raw-socket.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** §9 / issue 2.4: no session survives its connection. */
+/** Issue 2.4: no session survives its connection (docs/protocol.md#transport). */
 describe('session churn', () => {
   it('leaves the session map empty and the heap where it started after 10,000 connect/disconnect cycles', async () => {
     const daemon = await startInProcess();

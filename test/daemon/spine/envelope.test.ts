@@ -7,8 +7,8 @@ import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.j
 import { rawSocket, type RawSocket } from '../../helpers/raw-socket.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** Every row of the PROTOCOL.md §2.2 edge-case table, over raw sockets to a real server. */
-describe('JSON-RPC envelope (§2.2)', () => {
+/** Every row of the input table of docs/protocol.md#message-kinds, over raw sockets to a real server. */
+describe('JSON-RPC envelope (docs/protocol.md#message-kinds)', () => {
   let daemon: InProcessDaemon;
   let sock: RawSocket;
 

@@ -8,7 +8,7 @@ import { RpcError } from '../../../src/protocol/errors.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 
 /** Handler-level behaviour: deadline, internal errors, handshake gate, disconnect aborts, binary routing. */
-describe('dispatcher gates and handler outcomes (§3, §4.2)', () => {
+describe('dispatcher gates and handler outcomes (docs/protocol.md#errors, docs/protocol.md#gates)', () => {
   let daemon: InProcessDaemon;
   let client: CarClient;
   const aborted: string[] = [];

@@ -8,8 +8,8 @@ import { runCli } from '../../helpers/cli.js';
 import { startDaemon, testEnv } from '../../helpers/daemon.js';
 import { tempStateRoot } from '../../helpers/paths.js';
 
-/** State root, lock, start/stop and journal behaviour of §7 and §10 through real processes. */
-describe('daemon lifecycle (§7)', () => {
+/** State root, lock, start/stop and journal behaviour (docs/protocol.md#state-root, docs/protocol.md#journal) through real processes. */
+describe('daemon lifecycle (docs/protocol.md#state-root)', () => {
   it('starts in the background, refuses a second daemon, reports status and stops cleanly', async () => {
     const stateRoot = tempStateRoot();
     const env = testEnv(stateRoot);

@@ -6,7 +6,7 @@ import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 
-/** §23 "Sessions listing": the default reply plus count, pages and trimmed rows. */
+/** Sessions listing (docs/protocol.md#sessions-list): the default reply plus count, pages and trimmed rows. */
 describe('sessions.list { limit?, offset?, fields? }', () => {
   let daemon: InProcessDaemon;
   let client: CarClient;

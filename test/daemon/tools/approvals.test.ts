@@ -30,7 +30,7 @@ async function pendingToolApproval(approver: CarClient): Promise<HostApproval> {
   return waitFor(async () => (await approver.call('host.approvals', { status: 'pending' })).approvals.find((approval) => approval.action === 'tool:delete_file'), 'the tool approval');
 }
 
-/** `risk: "high"` tools run only after a host approval (issue 23, §13). */
+/** `risk: "high"` tools run only after a host approval (issue 23, docs/protocol.md#approval-gate). */
 describe('approvals before high-risk tool calls', () => {
   let daemon: InProcessDaemon;
   let owner: CarClient;

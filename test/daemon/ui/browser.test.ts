@@ -42,7 +42,7 @@ function surfaceFile(dir: string, greeting: string, create: boolean): string {
   return file;
 }
 
-/** §23 and issue 15: the page in a real Chromium against a real daemon. */
+/** Issue 15: the page (docs/protocol.md#transport, docs/protocol.md#session-login_code) in a real Chromium against a real daemon. */
 describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (scripts/setup.sh installs it)` }, () => {
   let daemon: DaemonProcess;
   let browser: Browser;

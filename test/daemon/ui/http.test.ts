@@ -25,7 +25,7 @@ function get(port: number, path: string, options: { method?: string; host?: stri
   });
 }
 
-/** §23 "HTTP": the page and its assets on the daemon's port. */
+/** HTTP (docs/protocol.md#transport): the page and its assets on the daemon's port. */
 describe('the daemon serves the browser UI over plain HTTP', () => {
   let daemon: InProcessDaemon;
   let port: number;

@@ -9,7 +9,7 @@ import { journalEvents } from '../../helpers/journal.js';
 import { rawSocket } from '../../helpers/raw-socket.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 
-/** §23 "Browser sign-in": session.login_code and session.auth { login_code }. */
+/** Browser sign-in (docs/protocol.md#session-login_code): session.login_code and session.auth { login_code }. */
 describe('browser sign-in codes', () => {
   let daemon: InProcessDaemon;
   before(async () => {

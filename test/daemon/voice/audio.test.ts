@@ -110,7 +110,7 @@ describe('WavDecoder (src/audio/wav.ts)', () => {
   });
 });
 
-describe('binary frame codec (§15.6)', () => {
+describe('binary frame codec (docs/protocol.md#binary-frames)', () => {
   it('encodes the 26-byte header and decodes what it can of short frames', () => {
     const id = '0123456789abcdef0123456789abcdef';
     const frame = encodeVoiceFrame(id, 2n ** 40n, Buffer.from([1, 2, 3, 4]));

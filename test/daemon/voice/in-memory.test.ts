@@ -4,7 +4,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { inMemoryFixture } from '../../helpers/in-memory-channel.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 
-/** `voice.*` (§15) driven through the in-memory channel: providers and refused starts/stops, no audio decoded. */
+/** `voice.*` (docs/protocol.md#namespace-voice) driven through the in-memory channel: providers and refused starts/stops, no audio decoded. */
 describe('voice over the in-memory channel', () => {
   const fixture = inMemoryFixture();
 

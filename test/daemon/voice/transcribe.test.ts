@@ -16,7 +16,7 @@ function assertGoForward(text: string, what: string): void {
   assert.ok(heard.length >= 3, `${what}: expected "go forward ten meters", got "${text}"`);
 }
 
-/** Checks the §15.5 order of one session's events and returns the finals' text. */
+/** Checks the order of one session's events (docs/protocol.md#voice-event) and returns the finals' text. */
 function assertEventOrder(events: VoiceEvent[]): string {
   assert.equal(events[0]?.type, 'speech_start', `first event: ${JSON.stringify(events[0])}`);
   const transcripts = events.filter((event) => event.type === 'transcript');
@@ -32,7 +32,7 @@ function assertEventOrder(events: VoiceEvent[]): string {
   return transcripts.map((event) => event.text).join(' ');
 }
 
-describe('voice sessions through the daemon (§15)', { skip: engineMissing }, () => {
+describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)', { skip: engineMissing }, () => {
   let daemon: InProcessDaemon;
   let client: CarClient;
   let received: ReturnType<typeof collectVoiceEvents>;
@@ -242,7 +242,7 @@ describe('voice sessions through the daemon (§15)', { skip: engineMissing }, ()
   });
 });
 
-describe('voice providers (§15.7)', () => {
+describe('voice providers (docs/protocol.md#voice-providers-list)', () => {
   it('lists the local provider, available exactly when the addon and model are', async () => {
     const daemon = await startInProcess();
     try {
