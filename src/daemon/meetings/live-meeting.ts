@@ -186,7 +186,7 @@ export class LiveMeeting {
     await this.pumping;
     await Promise.all(this.tracks.map((track) => this.host.voice.stop(track.voiceSessionId).catch(() => undefined)));
     await this.transcript.close().catch(() => undefined);
-    await Promise.all(this.tracks.map((track) => track.recorder?.close().catch(() => undefined)));
+    await Promise.all(this.tracks.flatMap((track) => (track.recorder ? [track.recorder.close().catch(() => undefined)] : [])));
     await this.files.discard();
   }
 
@@ -343,10 +343,13 @@ export class LiveMeeting {
 
   private retryFinalFiles(lines: Awaited<ReturnType<MeetingFiles['readTranscript']>>): void {
     this.finalFilesPending = true;
-    const retry = setTimeout(async () => {
-      if (!(await this.writeFinalFiles(lines))) return this.retryFinalFiles(lines);
-      this.finalFilesPending = false;
-      this.host.released(this);
+    // writeFinalFiles never rejects: it answers false when the disk refused.
+    const retry = setTimeout(() => {
+      void this.writeFinalFiles(lines).then((written) => {
+        if (!written) return this.retryFinalFiles(lines);
+        this.finalFilesPending = false;
+        this.host.released(this);
+      });
     }, FINAL_FILES_RETRY_MS);
     // A daemon stopping meanwhile leaves meeting.json at `recording`; the next start repairs it as `interrupted`.
     retry.unref();

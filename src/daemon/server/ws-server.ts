@@ -225,7 +225,7 @@ function refuse(socket: Duplex, { status, text, body, headers = {} }: UpgradeRef
   const payload = Buffer.from(`car daemon: ${body}\n`);
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.on('error', () => undefined);
-  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${payload.length}\r\n\r\n${payload.toString()}`);
   socket.once('finish', () => socket.destroy());
   setTimeout(() => socket.destroy(), 1000).unref();
 }

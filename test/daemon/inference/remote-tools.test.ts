@@ -71,7 +71,7 @@ describe('tool calls on remote models', () => {
     assert.match(call.id, /^call_[0-9a-f]{12}$/);
     assert.equal(call.tool, 'weather');
     assert.ok(typeof call.parameters.city === 'string' && call.parameters.city.length <= 12, `city fits maxLength: ${JSON.stringify(call.parameters.city)}`);
-    assert.ok([1, 2, 3].includes(call.parameters.days as number), `days is one of the enum: ${call.parameters.days}`);
+    assert.ok([1, 2, 3].includes(call.parameters.days as number), `days is one of the enum: ${JSON.stringify(call.parameters.days)}`);
     assert.deepEqual(call.result, SUNNY);
     assert.deepEqual(received, [call.parameters], 'the handler got what the server generated');
     assert.notEqual(result.text, '', 'the model answers after the call');

@@ -62,7 +62,7 @@ describe('frame limits before and after sign-in', () => {
         return socket;
       }),
     );
-    await Promise.all(sockets.map((socket) => (socket.destroyed ? undefined : once(socket, 'close'))));
+    await Promise.all(sockets.filter((socket) => !socket.destroyed).map((socket) => once(socket, 'close')));
     const client = await daemon.connect();
     assert.ok((await client.call('sessions.list', {})).count >= 1);
     client.close();
