@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { workerData } from 'node:worker_threads';
 import { concatSamples, toFloat32 } from '../../../../audio/frames.js';
+import { EngineLoadFailure } from '../engine-record.js';
 import { SileroSegmenter, type SpeechSegment } from '../silero-vad.js';
 import { ENGINE_SAMPLE_RATE, serveStreams } from '../stream-worker.js';
 
@@ -39,7 +40,7 @@ function loadedModel() {
   try {
     model = new binding.Whisper(config.model);
   } catch (error) {
-    throw new Error(`whisper could not load its model ${config.model}: ${(error as Error).message}`);
+    throw new EngineLoadFailure('model', `whisper could not load its model ${config.model}: ${(error as Error).message}`);
   }
   return model;
 }
