@@ -1,24 +1,29 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { environment } from './config/environment.js';
 import { readLiveLock } from './daemon/root/lock.js';
 import { remoteModelNames } from './daemon/inference/remote/remote-names.js';
-import { whisperModelProblem } from './daemon/voice/engines/whisper/model-file.js';
+import { ENGINE_SETTINGS, type EngineSettingKey } from './daemon/voice/engines/engines.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_URL, resolveStateRoot } from './paths.js';
 
-/** The CLI settings kept with `conf` in `<state root>/config.json` (docs/protocol.md#state-root), with their schema. */
-export const SETTINGS_SCHEMA = {
+const CAR_SETTINGS = {
   port: { type: 'integer', minimum: 1, maximum: 65535, description: 'port `car daemon start` listens on' },
   url: { type: 'string', pattern: '^wss?://', description: 'daemon URL clients connect to' },
   model: { type: 'string', description: 'default generation model (a file stem in the models directory)' },
   embedding_model: { type: 'string', description: 'default embedding model' },
-  'whisper.model': { type: 'string', description: 'whisper.cpp model file for the whisper speech provider (a path, or a file in the models directory)' },
   'summary.model': { type: 'string', description: 'model for meeting summaries (it must have a chat template; else summaries are extractive)' },
   models_dir: { type: 'string', description: 'models directory of every later `car daemon start` (--models-dir and CAR_MODELS_DIR win)' },
 } as const;
 
-export type SettingKey = keyof typeof SETTINGS_SCHEMA;
+export type SettingKey = keyof typeof CAR_SETTINGS | EngineSettingKey;
+
+/** The CLI settings kept with `conf` in `<state root>/config.json` (docs/protocol.md#state-root), with their schema: car's own, then the speech engines'. */
+export const SETTINGS_SCHEMA: Record<SettingKey, { type: string; description: string }> = {
+  ...CAR_SETTINGS,
+  ...(Object.fromEntries(ENGINE_SETTINGS.map((setting) => [setting.key, { type: 'string', description: setting.description }])) as Record<EngineSettingKey, { type: 'string'; description: string }>),
+};
+
 export const SETTING_KEYS = Object.keys(SETTINGS_SCHEMA) as SettingKey[];
 
 /** The `conf` store; loaded on demand because it costs ~70 ms of start-up that most commands never need. */
@@ -67,7 +72,7 @@ export function resolveDaemonUrl(flag?: string): string {
 /**
  * A setting's value from the command line, checked before it is stored: a port is a whole
  * number from 1 to 65535 (so `port ""` is refused, not stored as 0), a URL starts with
- * ws:// or wss://, `whisper.model` is a whisper.cpp file (a path, or a file in the daemon's
+ * ws:// or wss://, a speech engine's setting is checked by its engine (against the daemon's
  * models directory), and the other models name a .gguf file there or a remote model.
  */
 export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveStateRoot()): string | number {
@@ -88,9 +93,10 @@ export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveSt
     return dir;
   }
   const dir = modelsDirOf(stateRoot);
-  if (key === 'whisper.model') {
-    const problem = whisperModelProblem(isAbsolute(raw) ? raw : join(dir, raw));
-    if (problem) throw new ConfigError(`invalid value '${raw}' for whisper.model: ${problem}`, `name a whisper.cpp model file (ggml .bin) by path or by its name in ${dir}`);
+  const engineSetting = ENGINE_SETTINGS.find((setting) => setting.key === key);
+  if (engineSetting) {
+    const problem = engineSetting.problem(raw, dir);
+    if (problem) throw new ConfigError(`invalid value '${raw}' for ${key}: ${problem}`, engineSetting.hint(dir));
     return raw;
   }
   if (remoteModelNames(stateRoot).includes(raw)) return raw;

@@ -172,16 +172,21 @@ export const embedResult = z.object({
 });
 export type EmbedResult = z.output<typeof embedResult>;
 
-export const MODEL_ROLES = ['default', 'summary', 'embedding', 'whisper'] as const;
-/** The roles a model can serve: `default` for `infer`, `summary` for meeting summaries, `embedding`, `whisper` (speech). */
-export type ModelRole = (typeof MODEL_ROLES)[number];
+const INFERENCE_ROLES = ['default', 'summary', 'embedding'] as const;
+/**
+ * The roles a model can serve: `default` for `infer`, `summary` for meeting summaries,
+ * `embedding`, or the role a speech engine declares for its model file (`whisper`): the
+ * engines are listed in the daemon, so the contract names their roles by pattern, not one by one.
+ */
+const modelRole = z.union([z.enum(INFERENCE_ROLES), z.string().regex(/^[a-z][a-z0-9_-]*$/).describe("a speech engine's model (e.g. 'whisper')")]);
+export type ModelRole = z.output<typeof modelRole>;
 
 /** What local and remote entries of `models.list` share. */
 const modelEntry = {
   name: z.string().describe('what `model` params take'),
   default_for: z.array(z.enum(['generation', 'embedding'])),
-  roles: z.array(z.enum(MODEL_ROLES)).describe("'default' for infer, 'summary' for meeting summaries, 'embedding', 'whisper' (speech)"),
-  why: z.partialRecord(z.enum(MODEL_ROLES), z.string()).describe('why the model holds each of its roles'),
+  roles: z.array(modelRole).describe("'default' for infer, 'summary' for meeting summaries, 'embedding', or a speech engine's model ('whisper')"),
+  why: z.partialRecord(modelRole, z.string()).describe('why the model holds each of its roles'),
 };
 
 /** One model file of the models directory, described from its header. */

@@ -5,13 +5,13 @@ import { notFound, unavailable } from '../../protocol/errors.js';
 import { readSetting, type SettingKey } from '../../settings.js';
 import type { ModelRef } from './engine.js';
 import { ModelHeaders, type ModelHeader } from './model-header.js';
-import { whisperModelChoice } from '../voice/engines/whisper/model.js';
+import { ENGINES } from '../voice/engines/engines.js';
 
 export type ModelUse = 'generation' | 'embedding';
 
 const EXTENSION = '.gguf';
-/** whisper.cpp models (ggml `.bin` files) share the directory; they are listed, never loaded by llama.cpp. */
-const WHISPER_EXTENSION = '.bin';
+/** Speech engines' model files (whisper.cpp's `.bin`) share the directory; they are listed, never loaded by llama.cpp. */
+const SPEECH_MODEL_FILES = ENGINES.flatMap((engine) => (engine.modelFiles ? [engine.modelFiles] : []));
 
 interface Described {
   name: string;
@@ -89,9 +89,11 @@ export class ModelCatalogue {
     give('default', generation);
     give('summary', 'reason' in summary ? null : summary);
     give('embedding', embedding);
-    const whisper = whisperModelChoice({ modelsDir: this.dir, setting: this.setting('whisper.model') });
-    const whisperModel = whisper && models.find((model) => resolve(model.path) === resolve(whisper.path));
-    if (whisperModel) give('whisper', { name: whisperModel.name, why: whisper.why });
+    for (const files of SPEECH_MODEL_FILES) {
+      const chosen = files.choose(this.dir, (key) => this.setting(key as SettingKey));
+      const model = chosen && models.find((described) => resolve(described.path) === resolve(chosen.path));
+      if (model) give(files.role, { name: model.name, why: chosen.why });
+    }
     return {
       models_dir: this.dir,
       models: models.map((model) => this.info(model, generation, embedding, roles.get(model.name) ?? {})),
@@ -149,15 +151,13 @@ export class ModelCatalogue {
   }
 
   private async describeAll(): Promise<Described[]> {
-    const files = [...this.files(EXTENSION).map((name) => [name, EXTENSION]), ...this.files(WHISPER_EXTENSION).map((name) => [name, WHISPER_EXTENSION])];
-    const described = await Promise.all(
-      files.map(async ([name, extension]) => {
-        const path = join(this.dir!, name! + extension);
-        return { name: name!, path, header: await this.headers.read(path) };
-      }),
-    );
-    // A .bin that is not a whisper model is none of ours.
-    return described.filter((model) => isGguf(model) || model.header.capabilities?.format === 'ggml');
+    const named = (extension: string) => this.files(extension).map((name) => ({ name, path: join(this.dir!, name + extension) }));
+    const files = [
+      ...named(EXTENSION),
+      // A speech engine's extension on a file it does not recognise (a .bin that is not a whisper model) is none of ours.
+      ...SPEECH_MODEL_FILES.flatMap((speech) => named(speech.extension).filter((file) => speech.recognises(file.path))),
+    ];
+    return Promise.all(files.map(async (file) => ({ ...file, header: await this.headers.read(file.path) })));
   }
 
   private files(extension: string): string[] {

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ModelCatalogue } from '../../../src/daemon/inference/catalogue.js';
-import { whisperModelChoice } from '../../../src/daemon/voice/engines/whisper/model.js';
+import { whisperModelChoice } from '../../../src/daemon/voice/engines/whisper/model-file.js';
 import { SHARED_MODELS, tempStateRoot } from '../../helpers/paths.js';
 
 /** One rule picks the whisper model for the engine and for `models.list`'s `whisper` role. */

@@ -3,7 +3,9 @@ import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CarClient } from '../../../src/client/node.js';
+import { EngineLoadFailure } from '../../../src/daemon/voice/engines/engine-record.js';
 import { WhisperEngine } from '../../../src/daemon/voice/engines/whisper/engine.js';
+import { whisper as whisperRecord } from '../../../src/daemon/voice/engines/whisper/index.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { SHARED_MODELS, tempStateRoot } from '../../helpers/paths.js';
@@ -99,6 +101,28 @@ describe('whisper provider without a usable model', () => {
     } finally {
       await daemon.close();
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('a model that fails to load in the worker fails the start with the record\'s `model` load-failure kind, and the provider then says why with its hint', async () => {
+    const dir = tempStateRoot('car-whisper-vanished-');
+    const model = join(dir, 'ggml-tiny.en-for-tests.bin');
+    symlinkSync(join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'), model);
+    symlinkSync(join(SHARED_MODELS, 'silero_vad.onnx'), join(dir, 'silero_vad.onnx'));
+    const engine = (await whisperRecord.load())({ modelsDir: dir, cores: 1, setting: () => null, whisperWorkers: 1, whisperDecodeThreads: 1 });
+    try {
+      // The file is checked on this thread, then loaded by a worker that is still starting: removed in between, the worker's load fails.
+      const opening = engine.open({ sampleRate: 16000, channels: 1, partials: false }, () => {});
+      rmSync(model);
+      await assert.rejects(opening, (error) => error instanceof EngineLoadFailure && error.kind === 'model' && /^whisper could not load its model .*ggml-tiny\.en-for-tests\.bin/.test(error.message));
+      symlinkSync(join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'), model);
+      const availability = engine.availability();
+      assert.ok(!availability.available);
+      assert.match(availability.reason, /^whisper could not load its model .*: it cannot be read \(ENOENT\)$/);
+      assert.equal(availability.hint, whisperRecord.loadFailures.model);
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

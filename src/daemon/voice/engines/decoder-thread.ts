@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { VoiceEvent } from '../../../protocol/voice.js';
 import { log } from '../../log.js';
 import type { SttStream, SttStreamOptions } from '../stt-engine.js';
+import { EngineLoadFailure } from './engine-record.js';
 import type { WorkerReply, WorkerRequest } from './stream-messages.js';
 
 /**
@@ -131,7 +132,7 @@ class DecoderThread {
     if (!pending) return;
     this.pending.delete(reply.ticket);
     if (reply.error === undefined) pending.resolve();
-    else pending.reject(new Error(reply.error));
+    else pending.reject(reply.failure === undefined ? new Error(reply.error) : new EngineLoadFailure(reply.failure, reply.error));
   }
 
   private failAll(message: string): void {

@@ -9,4 +9,5 @@ export type WorkerRequest =
   | { op: 'end'; ticket: number; stream: number }
   | { op: 'discard'; stream: number };
 
-export type WorkerReply = { op: 'done'; ticket: number; error?: string } | { op: 'event'; stream: number; event: VoiceEvent };
+/** `failure` is the kind of an `EngineLoadFailure`, which a thrown error loses crossing the thread boundary. */
+export type WorkerReply = { op: 'done'; ticket: number; error?: string; failure?: string } | { op: 'event'; stream: number; event: VoiceEvent };

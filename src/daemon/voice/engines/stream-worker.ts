@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { PcmConverter } from '../../../audio/resample.js';
 import type { VoiceEvent } from '../../../protocol/voice.js';
 import type { TranscriptionMode } from '../stt-engine.js';
+import { EngineLoadFailure } from './engine-record.js';
 import type { WorkerReply, WorkerRequest } from './stream-messages.js';
 
 /** Engines take 16 kHz mono. */
@@ -64,7 +65,7 @@ export function serveStreams(openStream: OpenWorkerStream): void {
     } catch (error) {
       // A decoder that threw mid-utterance is in an unknown state: free it rather than reuse it.
       if (request.op !== 'open') release(request.stream, true);
-      send({ op: 'done', ticket: request.ticket, error: (error as Error).message });
+      send({ op: 'done', ticket: request.ticket, error: (error as Error).message, ...(error instanceof EngineLoadFailure && { failure: error.kind }) });
     }
   });
 }

@@ -2,7 +2,9 @@ import { basename } from 'node:path';
 import type { VoiceEvent } from '../../../../protocol/voice.js';
 import type { Availability, SttEngine, SttStream, SttStreamOptions } from '../../stt-engine.js';
 import { DecoderThreads } from '../decoder-thread.js';
-import { whisperFiles, type WhisperModelConfig } from './model.js';
+import { EngineLoadFailure } from '../engine-record.js';
+import type { WhisperModelConfig } from './model-file.js';
+import { whisperFiles } from './model.js';
 import type { WhisperWorkerConfig } from './worker.js';
 
 export interface WhisperEngineOptions {
@@ -12,6 +14,8 @@ export interface WhisperEngineOptions {
   workers: number;
   /** Threads each decode uses inside whisper.cpp. */
   decodeThreads: number;
+  /** What to do about a model whisper.cpp refused to load (the record's `model` load failure). */
+  modelFailureHint: string;
 }
 
 /**
@@ -33,7 +37,7 @@ export class WhisperEngine implements SttEngine {
     const found = whisperFiles(this.options.model());
     if ('unavailable' in found) return found.unavailable;
     const failure = this.failedLoads.get(found.files.model);
-    if (failure) return { available: false, reason: failure, hint: 'replace the file with a complete ggml model, or pick another with `car config set whisper.model <file>`' };
+    if (failure) return { available: false, reason: failure, hint: this.options.modelFailureHint };
     if (!found.files.real) {
       return { available: true, warning: `${basename(found.files.model)} has no real weights (whisper.cpp's test model): it loads, but transcribes nothing`, hint: 'put a real ggml model (e.g. ggml-base.en.bin) in the models directory, or name one with `car config set whisper.model <file>`' };
     }
@@ -53,7 +57,7 @@ export class WhisperEngine implements SttEngine {
     try {
       return await this.poolFor(model, vad).open(options, onEvent);
     } catch (error) {
-      if ((error as Error).message.startsWith('whisper could not load')) this.failedLoads.set(model, (error as Error).message);
+      if (error instanceof EngineLoadFailure && error.kind === 'model') this.failedLoads.set(model, error.message);
       throw error;
     }
   }

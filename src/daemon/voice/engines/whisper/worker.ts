@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import { workerData } from 'node:worker_threads';
 import { concatSamples, toFloat32 } from '../../../../audio/frames.js';
+import { EngineLoadFailure } from '../engine-record.js';
 import { SileroSegmenter, type SpeechSegment } from '../silero-vad.js';
 import { ENGINE_SAMPLE_RATE, serveStreams } from '../stream-worker.js';
+import { whisperModelProblem } from './model-file.js';
 
 /**
  * The whisper.cpp worker thread: one loaded model shared by its streams (decodes run one at
@@ -31,23 +33,29 @@ interface WhisperBinding {
 }
 
 const config = workerData as WhisperWorkerConfig;
-const binding = createRequire(import.meta.url)('@napi-rs/whisper') as WhisperBinding;
+let binding: WhisperBinding | null = null;
 let model: InstanceType<WhisperBinding['Whisper']> | null = null;
 
 function loadedModel() {
   if (model) return model;
+  // A thread that has loaded @napi-rs/whisper (0.0.4) but holds no model crashes the whole
+  // process when it is terminated, so the addon is loaded only once the file looks loadable.
+  const problem = whisperModelProblem(config.model);
+  if (problem) throw new EngineLoadFailure('model', `whisper could not load its model ${config.model}: ${problem}`);
+  binding ??= createRequire(import.meta.url)('@napi-rs/whisper') as WhisperBinding;
   try {
     model = new binding.Whisper(config.model);
   } catch (error) {
-    throw new Error(`whisper could not load its model ${config.model}: ${(error as Error).message}`, { cause: error });
+    throw new EngineLoadFailure('model', `whisper could not load its model ${config.model}: ${(error as Error).message}`, { cause: error });
   }
   return model;
 }
 
 function transcribe(samples: Float32Array): string {
-  const params = new binding.WhisperFullParams(binding.WhisperSamplingStrategy.Greedy);
+  const whisper = loadedModel();
+  const params = new binding!.WhisperFullParams(binding!.WhisperSamplingStrategy.Greedy);
   Object.assign(params, { nThreads: config.decodeThreads, language: 'en', noTimestamps: true, singleSegment: true, printProgress: false, printRealtime: false, printTimestamps: false, printSpecial: false });
-  return loadedModel().full(params, samples).trim();
+  return whisper.full(params, samples).trim();
 }
 
 serveStreams(({ partials }, emit) => {
