@@ -60,9 +60,21 @@ export function reported(metric: string, unit: string, ours: number, baseline: n
 /** A ratio against a zero baseline (0 streams, 0 ms) is printed as a dash rather than NaN× or Infinity×. */
 export function formatRows(section: string, rows: BenchRow[]): string {
   const fmt = (n: number) => (Number.isInteger(n) ? String(n) : Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
-  const lines = rows.map((r) => [r.metric, r.unit, fmt(r.ours), fmt(r.baseline), Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '–', r.target, r.target === 'report' ? '' : r.ok ? 'met' : 'MISSED']);
+  const lines = rows.map((r) => [
+    r.metric,
+    r.unit,
+    fmt(r.ours),
+    fmt(r.baseline),
+    Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '–',
+    r.target,
+    r.target === 'report' ? '' : r.ok ? 'met' : 'MISSED',
+  ]);
   const header = ['metric', 'unit', 'ours', 'baseline', 'ratio', 'target', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const row = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const row = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [`## ${section}`, row(header), ...lines.map(row)].join('\n') + '\n';
 }

@@ -18,7 +18,9 @@ const jsonFile = jsonArg?.startsWith('--json=') ? jsonArg.slice('--json='.length
 const wanted = args.filter((arg) => arg !== jsonArg);
 const sectionsDir = fileURLToPath(new URL('./sections/', import.meta.url));
 const sections: BenchSection[] = [];
-for (const file of readdirSync(sectionsDir).filter((name) => name.endsWith('.js')).sort()) {
+for (const file of readdirSync(sectionsDir)
+  .filter((name) => name.endsWith('.js'))
+  .sort()) {
   sections.push((await import(new URL(`./sections/${file}`, import.meta.url).href)).default as BenchSection);
 }
 const unknown = wanted.filter((name) => !sections.some((section) => section.name === name));
@@ -62,7 +64,9 @@ for (const section of ordered) {
 }
 const missed = results.reduce((sum, { rows }) => sum + rows.filter((row) => !row.ok).length, 0) + failed.length;
 const totalSeconds = seconds(benchStarted);
-tables.write(`${missed === 0 ? 'all targets met' : `${missed} target(s) missed${failed.length ? ` (${failed.length} section(s) failed: ${failed.map(({ name }) => name).join(', ')})` : ''}`} in ${totalSeconds} s\n`);
+tables.write(
+  `${missed === 0 ? 'all targets met' : `${missed} target(s) missed${failed.length ? ` (${failed.length} section(s) failed: ${failed.map(({ name }) => name).join(', ')})` : ''}`} in ${totalSeconds} s\n`,
+);
 const document = JSON.stringify({ sections: results, failed, missed, seconds: totalSeconds }, null, 2) + '\n';
 if (jsonFile) writeFileSync(jsonFile, document);
 else if (jsonArg) process.stdout.write(document);

@@ -26,7 +26,11 @@ export function formatTable(rows: ChaosRow[]): string {
   const lines = rows.map((row) => [row.id, row.scenario, row.figure, row.bar, row.ok ? 'met' : 'MISSED']);
   const header = ['row', 'scenario', 'figure', 'bar', ''];
   const widths = header.map((title, index) => Math.max(title.length, ...lines.map((line) => line[index]!.length)));
-  const format = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, index) => cell.padEnd(widths[index]!))
+      .join('  ')
+      .trimEnd();
   return ['## chaos', format(header), ...lines.map(format)].join('\n') + '\n';
 }
 

@@ -27,7 +27,9 @@ for (const scenario of long ? [longSoak] : SCENARIOS) {
   process.stderr.write(`running chaos ${scenario.id} (${scenario.name})…\n`);
   const started = Date.now();
   rows.push(
-    await scenario.run('full').catch((error: Error) => ({ id: scenario.id, scenario: scenario.name, figure: `failed: ${error.message}`, bar: 'runs to the end', ok: false })),
+    await scenario
+      .run('full')
+      .catch((error: Error) => ({ id: scenario.id, scenario: scenario.name, figure: `failed: ${error.message}`, bar: 'runs to the end', ok: false })),
   );
   process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }

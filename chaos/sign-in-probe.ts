@@ -65,6 +65,9 @@ async function signInOnce(url: string, token: string, timeoutMs: number): Promis
     return true;
   }
   // A late success must not leak its connection.
-  void attempt.then((late) => late.close(), () => undefined);
+  void attempt.then(
+    (late) => late.close(),
+    () => undefined,
+  );
   return false;
 }

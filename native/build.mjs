@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const INSTALL_HINT = 'sudo apt-get install pocketsphinx pocketsphinx-en-us libpocketsphinx-dev pkg-config, then `npm run install` here (or bash scripts/setup.sh)';
+const INSTALL_HINT =
+  'sudo apt-get install pocketsphinx pocketsphinx-en-us libpocketsphinx-dev pkg-config, then `npm run install` here (or bash scripts/setup.sh)';
 
 function skip(reason) {
   rmSync(join(here, 'build'), { recursive: true, force: true });

@@ -21,7 +21,10 @@ export type SettingKey = keyof typeof CAR_SETTINGS | EngineSettingKey;
 /** The CLI settings kept with `conf` in `<state root>/config.json` (docs/protocol.md#state-root), with their schema: car's own, then the speech engines'. */
 export const SETTINGS_SCHEMA: Record<SettingKey, { type: string; description: string }> = {
   ...CAR_SETTINGS,
-  ...(Object.fromEntries(ENGINE_SETTINGS.map((setting) => [setting.key, { type: 'string', description: setting.description }])) as Record<EngineSettingKey, { type: 'string'; description: string }>),
+  ...(Object.fromEntries(ENGINE_SETTINGS.map((setting) => [setting.key, { type: 'string', description: setting.description }])) as Record<
+    EngineSettingKey,
+    { type: 'string'; description: string }
+  >),
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS_SCHEMA) as SettingKey[];
@@ -45,7 +48,9 @@ export function readSetting(key: SettingKey, stateRoot = resolveStateRoot()): st
   try {
     const stored = JSON.parse(readFileSync(join(stateRoot, 'config.json'), 'utf8')) as Record<string, unknown>;
     // `conf` stores dotted keys (whisper.model, summary.model) as nested objects.
-    const value = key.split('.').reduce<unknown>((node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), stored);
+    const value = key
+      .split('.')
+      .reduce<unknown>((node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), stored);
     return typeof value === 'string' || typeof value === 'number' ? value : undefined;
   } catch {
     return undefined;
@@ -83,13 +88,18 @@ export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveSt
     return port;
   }
   if (key === 'url') {
-    if (!/^wss?:\/\/\S+$/.test(raw)) throw new ConfigError(`invalid value '${raw}' for url: must start with ws:// or wss://`, 'e.g. car config set url ws://127.0.0.1:9200');
+    if (!/^wss?:\/\/\S+$/.test(raw))
+      throw new ConfigError(`invalid value '${raw}' for url: must start with ws:// or wss://`, 'e.g. car config set url ws://127.0.0.1:9200');
     return raw;
   }
   if (key === 'models_dir') {
     // Stored absolute: a daemon started from another directory must find the same one.
     const dir = resolve(raw);
-    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new ConfigError(`invalid value '${raw}' for models_dir: ${dir} is not a directory`, 'create it first, or name the directory that holds your .gguf files');
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+      throw new ConfigError(
+        `invalid value '${raw}' for models_dir: ${dir} is not a directory`,
+        'create it first, or name the directory that holds your .gguf files',
+      );
     return dir;
   }
   const dir = modelsDirOf(stateRoot);
@@ -102,7 +112,9 @@ export function parseSetting(key: SettingKey, raw: string, stateRoot = resolveSt
   if (remoteModelNames(stateRoot).includes(raw)) return raw;
   if (!existsSync(join(dir, `${raw}.gguf`))) {
     const available = [...modelNames(dir), ...remoteModelNames(stateRoot)];
-    const hint = available.length ? `available: ${available.join(', ')} (see \`car models ls\`)` : `put .gguf files in ${dir}, or start the daemon with --models-dir`;
+    const hint = available.length
+      ? `available: ${available.join(', ')} (see \`car models ls\`)`
+      : `put .gguf files in ${dir}, or start the daemon with --models-dir`;
     throw new ConfigError(`invalid value '${raw}' for ${key}: no model '${raw}' in ${dir}`, hint);
   }
   return raw;
@@ -121,7 +133,10 @@ export function modelsDirSetting(stateRoot = resolveStateRoot()): string | undef
 
 function modelNames(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((name) => name.endsWith('.gguf')).map((name) => name.slice(0, -'.gguf'.length)).sort();
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.gguf'))
+      .map((name) => name.slice(0, -'.gguf'.length))
+      .sort();
   } catch {
     return [];
   }

@@ -34,7 +34,15 @@ class Page implements App {
     this.expiresAt = expiresAt;
     const feed = new HostFeed(this);
     this.approvals = new ApprovalsView(this, feed);
-    this.views = [new SessionsView(this), new MeetingsView(this), this.approvals, new EventsView(this, feed), new SurfacesView(this), new MemoryView(this), new InferenceView(this)];
+    this.views = [
+      new SessionsView(this),
+      new MeetingsView(this),
+      this.approvals,
+      new EventsView(this, feed),
+      new SurfacesView(this),
+      new MemoryView(this),
+      new InferenceView(this),
+    ];
     const refresher = setInterval(() => void this.current.refresh?.(), REFRESH_MS);
     connection.onClose((code, reason) => {
       clearInterval(refresher);
@@ -98,11 +106,12 @@ class Page implements App {
       <nav aria-label="views">
         <ul>
           ${this.views.map(
-            (view) => html`<li>
-              <button class="nav" aria-current=${view.id === this.active ? 'page' : nothing} @click=${() => this.show(view.id, true)}>
-                ${view.label}${view.id === 'approvals' && pending ? html` <span class="count" aria-label="${pending} pending">${pending}</span>` : nothing}
-              </button>
-            </li>`,
+            (view) =>
+              html`<li>
+                <button class="nav" aria-current=${view.id === this.active ? 'page' : nothing} @click=${() => this.show(view.id, true)}>
+                  ${view.label}${view.id === 'approvals' && pending ? html` <span class="count" aria-label="${pending} pending">${pending}</span>` : nothing}
+                </button>
+              </li>`,
           )}
         </ul>
       </nav>
@@ -126,7 +135,11 @@ function viewFromHash(): ViewId | null {
 
 function showMessage(title: string, detail: string): void {
   render(
-    html`<main class="signin"><h1>${title}</h1><p>${detail}</p><p>Run <code>car ui</code> (or <code>car ui --host</code> for host rights) and open the link it prints.</p></main>`,
+    html`<main class="signin">
+      <h1>${title}</h1>
+      <p>${detail}</p>
+      <p>Run <code>car ui</code> (or <code>car ui --host</code> for host rights) and open the link it prints.</p>
+    </main>`,
     root,
   );
 }
@@ -138,7 +151,10 @@ async function boot(): Promise<void> {
     const session = await ensureBrowserSession(code);
     if (!session.signedIn) {
       if (session.reason) return showMessage('Sign-in failed', session.reason);
-      return showMessage('Sign in to car', 'This browser has no car session (never signed in, signed out, expired, or the daemon restarted); it needs a one-time sign-in link.');
+      return showMessage(
+        'Sign in to car',
+        'This browser has no car session (never signed in, signed out, expired, or the daemon restarted); it needs a one-time sign-in link.',
+      );
     }
     new Page(await connect(session.expiresAt));
   } catch (error) {

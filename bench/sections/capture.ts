@@ -25,10 +25,12 @@ const IDLE_SECONDS = 20;
 const section: BenchSection = {
   name: 'capture',
   async run() {
-    if (engineMissing || soundServerMissing) throw new Error(`the capture bench needs the speech engine and PulseAudio: ${engineMissing || soundServerMissing}`);
-    const clips = [...recordingsWithReferences().map((recording) => recording.pcm), ...['numbers.raw', 'something.raw'].map((name) => readFileSync(join(TESTDATA, name)))].filter(
-      (pcm) => pcm.length <= MAX_CLIP_SECONDS * BYTES_PER_SECOND,
-    );
+    if (engineMissing || soundServerMissing)
+      throw new Error(`the capture bench needs the speech engine and PulseAudio: ${engineMissing || soundServerMissing}`);
+    const clips = [
+      ...recordingsWithReferences().map((recording) => recording.pcm),
+      ...['numbers.raw', 'something.raw'].map((name) => readFileSync(join(TESTDATA, name))),
+    ].filter((pcm) => pcm.length <= MAX_CLIP_SECONDS * BYTES_PER_SECOND);
     const sound = await startSoundServer();
     const daemon = await startDaemon({ env: sound.env });
     const client = await daemon.connect();
@@ -42,8 +44,20 @@ const section: BenchSection = {
       }
       const sort = (values: number[]) => [...values].sort((a, b) => a - b);
       const rows: BenchRow[] = [
-        atMost(`end of speech → last final, p50 (${clips.length} recordings ≤ ${MAX_CLIP_SECONDS} s): captured from the microphone vs pushed over the socket at the same pace`, 'ms', percentile(sort(captured), 50), percentile(sort(pushed), 50), 1.5),
-        atMost(`end of speech → last final, p95 (${clips.length} recordings ≤ ${MAX_CLIP_SECONDS} s): captured from the microphone vs pushed over the socket at the same pace`, 'ms', percentile(sort(captured), 95), percentile(sort(pushed), 95), 1.5),
+        atMost(
+          `end of speech → last final, p50 (${clips.length} recordings ≤ ${MAX_CLIP_SECONDS} s): captured from the microphone vs pushed over the socket at the same pace`,
+          'ms',
+          percentile(sort(captured), 50),
+          percentile(sort(pushed), 50),
+          1.5,
+        ),
+        atMost(
+          `end of speech → last final, p95 (${clips.length} recordings ≤ ${MAX_CLIP_SECONDS} s): captured from the microphone vs pushed over the socket at the same pace`,
+          'ms',
+          percentile(sort(captured), 95),
+          percentile(sort(pushed), 95),
+          1.5,
+        ),
       ];
 
       const idle = await idleCpu(daemon.pid, async () => {
@@ -52,14 +66,22 @@ const section: BenchSection = {
       });
       const pushedIdle = await idleCpu(daemon.pid, async () => {
         const meeting = await client.call('meeting.start', { audio_source: { kind: 'pcm_push', channels: 2, split_channels: true }, summarize_on_end: false });
-        const feeding = feedSilence(client, meeting.sources.map((source) => source.voice_session_id));
+        const feeding = feedSilence(
+          client,
+          meeting.sources.map((source) => source.voice_session_id),
+        );
         return async () => {
           feeding.abort();
           await client.call('meeting.stop', { meeting_id: meeting.id });
         };
       });
       rows.push(
-        reported(`CPU while a meeting records 2 silent sources (daemon + its recorders) vs a pushed 2-stream meeting fed silence (daemon)`, '% core', idle.total, pushedIdle.daemon),
+        reported(
+          `CPU while a meeting records 2 silent sources (daemon + its recorders) vs a pushed 2-stream meeting fed silence (daemon)`,
+          '% core',
+          idle.total,
+          pushedIdle.daemon,
+        ),
         reported(`CPU while a meeting records 2 silent sources: the daemon alone vs the pushed meeting's daemon`, '% core', idle.daemon, pushedIdle.daemon),
       );
       return rows;

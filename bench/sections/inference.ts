@@ -50,7 +50,13 @@ const section: BenchSection = {
       const label = `${MODEL}, greedy, ${MAX_TOKENS} tokens, ${llama.maxThreads} thread(s), ${ROUNDS * CALLS_PER_ROUND} calls`;
       const rows: BenchRow[] = [
         atLeast(`infer tokens/s: daemon vs in-process node-llama-cpp (${label})`, 'tok/s', perSecond(totals.infer), perSecond(totals.inProcess), 0.9),
-        atLeast('infer_stream tokens/s (text events as generated) vs in-process with onTextChunk', 'tok/s', perSecond(totals.stream), perSecond(totals.inProcessChunks), 0.9),
+        atLeast(
+          'infer_stream tokens/s (text events as generated) vs in-process with onTextChunk',
+          'tok/s',
+          perSecond(totals.stream),
+          perSecond(totals.inProcessChunks),
+          0.9,
+        ),
       ];
       return rows;
     } finally {

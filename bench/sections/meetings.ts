@@ -66,7 +66,14 @@ async function timed(run: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
-const line = (index: number): TranscriptLine => ({ index, text: TEXT, start_ms: index * 3000, end_ms: index * 3000 + 2500, role: 'unknown', at: new Date().toISOString() });
+const line = (index: number): TranscriptLine => ({
+  index,
+  text: TEXT,
+  start_ms: index * 3000,
+  end_ms: index * 3000 + 2500,
+  role: 'unknown',
+  at: new Date().toISOString(),
+});
 
 async function storeAppends(root: string, id: string): Promise<void> {
   const files = await MeetingFiles.create(root, id);
@@ -92,7 +99,15 @@ async function sinkChain(state: ServerState, owner: ReturnType<ServerState['crea
   const meeting = new LiveMeeting(state.meetings, owner, files, metadata, transcript);
   const sink = meeting.sinkFor(await meeting.addTrack(null, 'pcm_push', null));
   for (let index = 0; index < SEGMENTS; index++) {
-    const event: VoiceEvent = { type: 'transcript', text: `${TEXT} ${index}`, duration_ms: 2500, role: 'unknown', segment_index: index, start_ms: index * 3000, end_ms: index * 3000 + 2500 };
+    const event: VoiceEvent = {
+      type: 'transcript',
+      text: `${TEXT} ${index}`,
+      duration_ms: 2500,
+      role: 'unknown',
+      segment_index: index,
+      start_ms: index * 3000,
+      end_ms: index * 3000 + 2500,
+    };
     await sink(event);
   }
   await transcript.close();

@@ -37,7 +37,10 @@ const section: BenchSection<{ dir: string; stateRoots: Map<number, string> }> = 
           const rawQuery = rawQueryRunner(db, NAMESPACE);
           const client = await daemon.connect({ memoryNamespace: NAMESPACE });
           const daemonQuery = (text: string) => client.call('memory.query', { query: text, k: K });
-          for (const [workload, next] of [['two-keyword', () => corpus.keywordQuery()], ['sentence', () => corpus.sentenceQuery()]] as const) {
+          for (const [workload, next] of [
+            ['two-keyword', () => corpus.keywordQuery()],
+            ['sentence', () => corpus.sentenceQuery()],
+          ] as const) {
             const queries = Array.from({ length: WARMUP_QUERIES + QUERIES }, next);
             const { ours, baseline } = await timeAlternately(queries, WARMUP_QUERIES, daemonQuery, rawQuery);
             const label = `${size / 1000}k facts`.replace('1000k', '1M');

@@ -58,7 +58,9 @@ const section: BenchSection<{ dir: string; stateRoot: string }> = {
     try {
       const client = await daemon.connect({ memoryNamespace: NAMESPACE });
       const addStart = performance.now();
-      await pipelined(facts.length, IN_FLIGHT, (i) => client.call('memory.add_fact', { subject: facts[i]!.subject, body: facts[i]!.body, kind: 'fact' }, { timeoutMs: 60_000 }));
+      await pipelined(facts.length, IN_FLIGHT, (i) =>
+        client.call('memory.add_fact', { subject: facts[i]!.subject, body: facts[i]!.body, kind: 'fact' }, { timeoutMs: 60_000 }),
+      );
       const daemonAddRate = facts.length / ((performance.now() - addStart) / 1000);
       if ((await client.call('memory.fact_count', {})) !== FACTS) throw new Error('the daemon did not store every bench fact');
 
@@ -90,7 +92,9 @@ const section: BenchSection<{ dir: string; stateRoot: string }> = {
       sameFile.close();
       client.close();
 
-      rows.push(atLeast(`memory.add_fact rate from ${PREBUILT / 1000}k to ${FACTS / 1000}k facts, ${IN_FLIGHT} in flight`, 'facts/s', daemonAddRate, rawAddRate, 0.67));
+      rows.push(
+        atLeast(`memory.add_fact rate from ${PREBUILT / 1000}k to ${FACTS / 1000}k facts, ${IN_FLIGHT} in flight`, 'facts/s', daemonAddRate, rawAddRate, 0.67),
+      );
       rows.push(...stemmedRanking());
       return rows;
     } finally {
@@ -113,7 +117,18 @@ function rawInsertRate(db: Database.Database, facts: { subject: string; body: st
   const createdAt = new Date().toISOString();
   const start = performance.now();
   facts.forEach(({ subject, body }, i) => {
-    insert.run({ seq: seq + i + 1, graph, id: `raw-${i}`, subject, body, kind: 'fact', confidence: 1, source: 'ws', created_at: createdAt, digest: factDigest(subject, body, 'fact') });
+    insert.run({
+      seq: seq + i + 1,
+      graph,
+      id: `raw-${i}`,
+      subject,
+      body,
+      kind: 'fact',
+      confidence: 1,
+      source: 'ws',
+      created_at: createdAt,
+      digest: factDigest(subject, body, 'fact'),
+    });
   });
   return facts.length / ((performance.now() - start) / 1000);
 }

@@ -9,7 +9,10 @@ const MAX_TOKENS = 100;
 const ROUNDS = 6;
 const CALLS_PER_ROUND = 5;
 const TOOL = 'weather';
-const TOOL_SPEC = { description: 'Tells the weather in a city', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 }, days: { enum: [1, 2, 3] } } } } as const;
+const TOOL_SPEC = {
+  description: 'Tells the weather in a city',
+  parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 }, days: { enum: [1, 2, 3] } } },
+} as const;
 const TOOL_RESULT = { temperature: 21, sky: 'sunny' };
 const TOOL_PROMPT = 'What is the weather in Paris?';
 
@@ -48,7 +51,9 @@ const section: BenchSection = {
       const viaDaemon = await client.call('infer', toolRequest);
       const directText = await directToolRoundTrip(direct);
       if (viaDaemon.tool_calls.length !== 1 || viaDaemon.text !== directText) {
-        throw new Error(`the two tool round trips differ, so the comparison would not be like for like: ${JSON.stringify(viaDaemon.text)} vs ${JSON.stringify(directText)}`);
+        throw new Error(
+          `the two tool round trips differ, so the comparison would not be like for like: ${JSON.stringify(viaDaemon.text)} vs ${JSON.stringify(directText)}`,
+        );
       }
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < CALLS_PER_ROUND; i++) {
@@ -63,10 +68,27 @@ const section: BenchSection = {
       }
       const label = `${MODEL} on the OpenAI-compatible test server, greedy, ${MAX_TOKENS} tokens, ${ROUNDS * CALLS_PER_ROUND} calls`;
       const rows: BenchRow[] = [
-        atLeast(`infer tokens/s: daemon → remote model (streamed from the server) vs the openai client's streamed call to the server (${label})`, 'tok/s', perSecond(totals.infer), perSecond(totals.directStream), 0.9),
-        reported("infer tokens/s: daemon → remote model vs the openai client's plain (non-streamed) call", 'tok/s', perSecond(totals.infer), perSecond(totals.direct)),
+        atLeast(
+          `infer tokens/s: daemon → remote model (streamed from the server) vs the openai client's streamed call to the server (${label})`,
+          'tok/s',
+          perSecond(totals.infer),
+          perSecond(totals.directStream),
+          0.9,
+        ),
+        reported(
+          "infer tokens/s: daemon → remote model vs the openai client's plain (non-streamed) call",
+          'tok/s',
+          perSecond(totals.infer),
+          perSecond(totals.direct),
+        ),
         reported('infer_stream tokens/s through the daemon vs a direct streamed call', 'tok/s', perSecond(totals.stream), perSecond(totals.directStream)),
-        atLeast('tool round trips/s: infer with a forced call, the client answering tools.execute, vs the openai client making both requests and running the tool itself', 'calls/s', perSecond(totals.toolTrip), perSecond(totals.directToolTrip), 0.9),
+        atLeast(
+          'tool round trips/s: infer with a forced call, the client answering tools.execute, vs the openai client making both requests and running the tool itself',
+          'calls/s',
+          perSecond(totals.toolTrip),
+          perSecond(totals.directToolTrip),
+          0.9,
+        ),
       ];
       return rows;
     } finally {
@@ -88,13 +110,31 @@ async function directStream(client: OpenAI, body: OpenAI.ChatCompletionCreatePar
 async function directToolRoundTrip(client: OpenAI): Promise<string> {
   const tools = [{ type: 'function' as const, function: { name: TOOL, ...TOOL_SPEC } }];
   const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: TOOL_PROMPT }];
-  const first = await client.chat.completions.create({ model: MODEL, messages, max_tokens: MAX_TOKENS, temperature: 0, tools, tool_choice: { type: 'function', function: { name: TOOL } } });
+  const first = await client.chat.completions.create({
+    model: MODEL,
+    messages,
+    max_tokens: MAX_TOKENS,
+    temperature: 0,
+    tools,
+    tool_choice: { type: 'function', function: { name: TOOL } },
+  });
   const call = first.choices[0]!.message.tool_calls![0]!;
   if (call.type !== 'function') throw new Error(`the server made a ${call.type} call`);
   const parameters = JSON.parse(call.function.arguments) as Record<string, unknown>;
-  messages.push({ role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: TOOL, arguments: JSON.stringify(parameters) } }] });
+  messages.push({
+    role: 'assistant',
+    content: null,
+    tool_calls: [{ id: call.id, type: 'function', function: { name: TOOL, arguments: JSON.stringify(parameters) } }],
+  });
   messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(TOOL_RESULT) });
-  const answer = await client.chat.completions.create({ model: MODEL, messages, max_tokens: MAX_TOKENS - first.usage!.completion_tokens, temperature: 0, tools, tool_choice: 'auto' });
+  const answer = await client.chat.completions.create({
+    model: MODEL,
+    messages,
+    max_tokens: MAX_TOKENS - first.usage!.completion_tokens,
+    temperature: 0,
+    tools,
+    tool_choice: 'auto',
+  });
   return answer.choices[0]!.message.content ?? '';
 }
 

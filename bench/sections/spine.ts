@@ -36,7 +36,15 @@ const section: BenchSection = {
       const afterClose = await settleRss(daemon.pid);
       rows.push(reported('P2 RSS after all 2,000 closed (vs idle before)', 'MB', afterClose / 1024 / 1024, idle / 1024 / 1024));
 
-      rows.push(atMost('P7 `car sessions ls` wall time (median of 10)', 'ms', medianWallTime(() => runCar(daemon.env)), medianWallTime(() => runRawScript(daemon.url, token)), 2.5));
+      rows.push(
+        atMost(
+          'P7 `car sessions ls` wall time (median of 10)',
+          'ms',
+          medianWallTime(() => runCar(daemon.env)),
+          medianWallTime(() => runRawScript(daemon.url, token)),
+          2.5,
+        ),
+      );
     } finally {
       echo.stop();
       await daemon.stop();
@@ -48,7 +56,9 @@ const section: BenchSection = {
       ours.push(await daemonColdStartMs());
       bare.push(await bareColdStartMs());
     }
-    rows.push(reported(`daemon cold start to first answered call (median of ${COLD_STARTS}) vs bare ws server`, 'ms', summarize(ours).p50, summarize(bare).p50));
+    rows.push(
+      reported(`daemon cold start to first answered call (median of ${COLD_STARTS}) vs bare ws server`, 'ms', summarize(ours).p50, summarize(bare).p50),
+    );
     return rows;
   },
 };

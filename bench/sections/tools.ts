@@ -46,7 +46,9 @@ const section: BenchSection = {
       const viaDaemon = await client.call('infer', request);
       const inProcessText = await inProcess(context, wrapper);
       if (viaDaemon.tool_calls.length !== 1 || viaDaemon.text !== inProcessText) {
-        throw new Error(`the two sides differ, so the comparison would not be like for like: ${JSON.stringify(viaDaemon.text)} vs ${JSON.stringify(inProcessText)}`);
+        throw new Error(
+          `the two sides differ, so the comparison would not be like for like: ${JSON.stringify(viaDaemon.text)} vs ${JSON.stringify(inProcessText)}`,
+        );
       }
       const ms = { daemon: 0, inProcess: 0 };
       for (let round = 0; round < ROUNDS; round++) {
@@ -58,7 +60,13 @@ const section: BenchSection = {
       const calls = ROUNDS * CALLS_PER_ROUND;
       const perSecond = (total: number) => (calls / total) * 1000;
       return [
-        atLeast(`tool round trips/s: daemon (client answers tools.execute) vs in-process LlamaChatSession function (${MODEL}, forced call, ${MAX_TOKENS} tokens, ${llama.maxThreads} thread(s), ${calls} calls)`, 'calls/s', perSecond(ms.daemon), perSecond(ms.inProcess), 0.8),
+        atLeast(
+          `tool round trips/s: daemon (client answers tools.execute) vs in-process LlamaChatSession function (${MODEL}, forced call, ${MAX_TOKENS} tokens, ${llama.maxThreads} thread(s), ${calls} calls)`,
+          'calls/s',
+          perSecond(ms.daemon),
+          perSecond(ms.inProcess),
+          0.8,
+        ),
         reported('mean round trip', 'ms', ms.daemon / calls, ms.inProcess / calls),
       ];
     } finally {
@@ -79,7 +87,13 @@ async function inProcess(context: LlamaContext, chatWrapper: ChatWrapper): Promi
   try {
     // No system prompt, as `infer` with only a prompt has none.
     session.setChatHistory([]);
-    const functions = { [TOOL]: defineChatSessionFunction<GbnfJsonSchema, Record<any, any>>({ description: DESCRIPTION, params: grammarSchema(PARAMETERS), handler: () => RESULT }) };
+    const functions = {
+      [TOOL]: defineChatSessionFunction<GbnfJsonSchema, Record<any, any>>({
+        description: DESCRIPTION,
+        params: grammarSchema(PARAMETERS),
+        handler: () => RESULT,
+      }),
+    };
     return await session.prompt(PROMPT, { functions, maxTokens: MAX_TOKENS, temperature: 0 });
   } finally {
     session.dispose({ disposeSequence: false });

@@ -53,13 +53,41 @@ const section: BenchSection = {
       return [
         atMost(`WER, ${label}: car voice transcribe <file> vs pocketsphinx_batch (whole file)`, '%', errorRate(devset, files), batchWer, 1.05),
         atMost(`WER, ${label}: live stream finals vs pocketsphinx_batch (whole file)`, '%', errorRate(devset, live), batchWer, 1.2),
-        atMost(`WER, ${label} as one pushed meeting (${seconds} s): final transcript vs pocketsphinx_batch per file`, '%', meetingWer(pushed.stopped), batchWer, 1.05),
-        reported(`WER, the same pushed meeting: its live transcript (transcript.live.jsonl) vs pocketsphinx_batch per file`, '%', errorRate([meeting], [liveTextOf(pushed.stopped)]), batchWer),
+        atMost(
+          `WER, ${label} as one pushed meeting (${seconds} s): final transcript vs pocketsphinx_batch per file`,
+          '%',
+          meetingWer(pushed.stopped),
+          batchWer,
+          1.05,
+        ),
+        reported(
+          `WER, the same pushed meeting: its live transcript (transcript.live.jsonl) vs pocketsphinx_batch per file`,
+          '%',
+          errorRate([meeting], [liveTextOf(pushed.stopped)]),
+          batchWer,
+        ),
         reported(`meeting.stop of that ${seconds} s meeting, final pass included, vs the meeting's audio length`, 's', pushed.stopMs / 1000, seconds),
-        atMost(`WER, ${label} as a two-stream meeting (me/them in turn, split stereo push): final transcript vs pocketsphinx_batch per file`, '%', meetingWer(twoStreams), batchWer, 1.05),
+        atMost(
+          `WER, ${label} as a two-stream meeting (me/them in turn, split stereo push): final transcript vs pocketsphinx_batch per file`,
+          '%',
+          meetingWer(twoStreams),
+          batchWer,
+          1.05,
+        ),
         ...(await captureRows(devset, meeting, batchWer)),
-        underLimit(`WER, ${testdata.length} testdata recordings: car voice transcribe <file> (vs pocketsphinx_batch)`, '%', errorRate(testdata, testdataFiles), testdataBatch, TESTDATA_WER_LIMIT),
-        reported(`WER, ${testdata.length} testdata recordings: live stream finals vs pocketsphinx_batch`, '%', errorRate(testdata, testdataLive), testdataBatch),
+        underLimit(
+          `WER, ${testdata.length} testdata recordings: car voice transcribe <file> (vs pocketsphinx_batch)`,
+          '%',
+          errorRate(testdata, testdataFiles),
+          testdataBatch,
+          TESTDATA_WER_LIMIT,
+        ),
+        reported(
+          `WER, ${testdata.length} testdata recordings: live stream finals vs pocketsphinx_batch`,
+          '%',
+          errorRate(testdata, testdataLive),
+          testdataBatch,
+        ),
       ] satisfies BenchRow[];
     } finally {
       client.close();
@@ -75,7 +103,13 @@ async function eachThrough(recordings: Recording[], decode: (pcm: Buffer) => Pro
   return texts;
 }
 
-const input = (pcm: Buffer, channels: 1 | 2 = 1) => ({ sampleRate: 16000, channels, pcm: (async function* () { yield pcm; })() });
+const input = (pcm: Buffer, channels: 1 | 2 = 1) => ({
+  sampleRate: 16000,
+  channels,
+  pcm: (async function* () {
+    yield pcm;
+  })(),
+});
 
 /** What `car voice transcribe <file>` does: the file sent as fast as it decodes, decoded as a recording. */
 async function asFile(client: CarClient, pcm: Buffer): Promise<string> {
@@ -89,7 +123,11 @@ async function asLiveStream(client: CarClient, pcm: Buffer): Promise<string> {
 
 /** What `car meeting start - < audio` does: the audio pushed to a meeting, then its final transcript from meeting.stop. */
 async function asPushedMeeting(client: CarClient, pcm: Buffer): Promise<{ stopped: MeetingStopResult; stopMs: number }> {
-  const started = await client.call('meeting.start', { title: 'dev set', audio_source: { kind: 'pcm_push', sample_rate: 16000, channels: 1 }, summarize_on_end: false });
+  const started = await client.call('meeting.start', {
+    title: 'dev set',
+    audio_source: { kind: 'pcm_push', sample_rate: 16000, channels: 1 },
+    summarize_on_end: false,
+  });
   await sendAudio(client, [started.voice_session_id!], input(pcm), { signal: new AbortController().signal });
   const stopping = performance.now();
   const stopped = await client.call('meeting.stop', { meeting_id: started.id, summarize: false });
@@ -109,7 +147,12 @@ async function asTwoStreamMeeting(client: CarClient, meeting: TurnTaking): Promi
     stereo[sample * 2] = me![sample]!;
     stereo[sample * 2 + 1] = them![sample]!;
   }
-  await sendAudio(client, started.sources.map((source) => source.voice_session_id), input(Buffer.from(stereo.buffer), 2), { signal: new AbortController().signal });
+  await sendAudio(
+    client,
+    started.sources.map((source) => source.voice_session_id),
+    input(Buffer.from(stereo.buffer), 2),
+    { signal: new AbortController().signal },
+  );
   return client.call('meeting.stop', { meeting_id: started.id, summarize: false });
 }
 
@@ -137,7 +180,12 @@ async function captureRows(devset: Recording[], meeting: TurnTaking, batchWer: n
     const label = `${devset.length} dev-set recordings as a captured meeting (mic and speakers' monitor in turn, real time)`;
     return [
       atMost(`WER, ${label}: final transcript vs pocketsphinx_batch per file`, '%', errorRate([meeting], [textOf(stopped)]), batchWer, 1.05),
-      reported(`WER, the same captured meeting: its live transcript vs pocketsphinx_batch per file`, '%', errorRate([meeting], [liveTextOf(stopped)]), batchWer),
+      reported(
+        `WER, the same captured meeting: its live transcript vs pocketsphinx_batch per file`,
+        '%',
+        errorRate([meeting], [liveTextOf(stopped)]),
+        batchWer,
+      ),
     ];
   } finally {
     await daemon.stop();
@@ -150,8 +198,14 @@ const textOf = (stopped: MeetingStopResult) => stopped.transcript.map((line) => 
 /** The live transcript a final pass replaced, as the meeting's directory keeps it. */
 function liveTextOf(stopped: MeetingStopResult): string {
   const file = join(stopped.path, stopped.transcript_kind === 'final' ? 'transcript.live.jsonl' : 'transcript.jsonl');
-  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((row) => JSON.parse(row) as { start_ms: number; index: number; text: string });
-  return lines.sort((a, b) => a.start_ms - b.start_ms || a.index - b.index).map((line) => line.text).join(' ');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((row) => JSON.parse(row) as { start_ms: number; index: number; text: string });
+  return lines
+    .sort((a, b) => a.start_ms - b.start_ms || a.index - b.index)
+    .map((line) => line.text)
+    .join(' ');
 }
 
 interface TurnTaking extends Recording {

@@ -97,7 +97,17 @@ function segmenters(decoder: OwnedDecoder, recordings: Recording[]): BenchRow[] 
     return (100 * counted.errors) / counted.words;
   };
   return [
-    reported(`WER, ${recordings.length} recordings joined with 1 s pauses: Silero VAD segments vs PocketSphinx's detector (full-utterance finals both)`, '%', wer(sileroTexts), wer(sphinxTexts)),
-    reported('utterance closed after its end (audio ms, mean): Silero VAD vs PocketSphinx detector', 'ms', summarize(sileroDelays).mean, summarize(sphinxDelays).mean),
+    reported(
+      `WER, ${recordings.length} recordings joined with 1 s pauses: Silero VAD segments vs PocketSphinx's detector (full-utterance finals both)`,
+      '%',
+      wer(sileroTexts),
+      wer(sphinxTexts),
+    ),
+    reported(
+      'utterance closed after its end (audio ms, mean): Silero VAD vs PocketSphinx detector',
+      'ms',
+      summarize(sileroDelays).mean,
+      summarize(sphinxDelays).mean,
+    ),
   ];
 }

@@ -56,7 +56,11 @@ const section: BenchSection = {
       // weighs on both alike.
       decodeAll(decoder, goForward());
       await throughDaemon(client, goForward());
-      const alone = { texts: [] as string[], seconds: Array<number>(recordings.length).fill(Infinity), lastChunkToFinalMs: Array<number>(recordings.length).fill(Infinity) };
+      const alone = {
+        texts: [] as string[],
+        seconds: Array<number>(recordings.length).fill(Infinity),
+        lastChunkToFinalMs: Array<number>(recordings.length).fill(Infinity),
+      };
       const ours = { texts: [] as string[], seconds: Array<number>(recordings.length).fill(Infinity) };
       for (const round of [0, 1]) {
         for (const [index, recording] of recordings.entries()) {
@@ -74,7 +78,13 @@ const section: BenchSection = {
       }
       const aloneSeconds = sum(alone.seconds);
       rows.push(
-        atMost(`WER, ${recordings.length} testdata recordings: daemon vs engine alone`, '%', errorRate(recordings, ours.texts), errorRate(recordings, alone.texts), 1.05),
+        atMost(
+          `WER, ${recordings.length} testdata recordings: daemon vs engine alone`,
+          '%',
+          errorRate(recordings, ours.texts),
+          errorRate(recordings, alone.texts),
+          1.05,
+        ),
         atMost('real-time factor, whole path vs engine alone (sent as fast as decoded)', 'xRT', sum(ours.seconds) / seconds, aloneSeconds / seconds, 1.15),
       );
 
@@ -83,8 +93,20 @@ const section: BenchSection = {
       const sortedLatencies = [...latencies].sort((a, b) => a - b);
       const sortedAlone = [...alone.lastChunkToFinalMs].sort((a, b) => a - b);
       rows.push(
-        atMost("final latency, last chunk → final, caught-up stream vs the engine's own full-utterance decode (p50)", 'ms', percentile(sortedLatencies, 50), percentile(sortedAlone, 50), 1.3),
-        atMost("final latency, last chunk → final, caught-up stream vs the engine's own full-utterance decode (p95)", 'ms', percentile(sortedLatencies, 95), percentile(sortedAlone, 95), 1.3),
+        atMost(
+          "final latency, last chunk → final, caught-up stream vs the engine's own full-utterance decode (p50)",
+          'ms',
+          percentile(sortedLatencies, 50),
+          percentile(sortedAlone, 50),
+          1.3,
+        ),
+        atMost(
+          "final latency, last chunk → final, caught-up stream vs the engine's own full-utterance decode (p95)",
+          'ms',
+          percentile(sortedLatencies, 95),
+          percentile(sortedAlone, 95),
+          1.3,
+        ),
       );
 
       rows.push(...(await concurrentStreams(daemon, recordings, aloneSeconds / seconds)));
@@ -111,7 +133,8 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
   const speech = Buffer.from(meeting.pcm.buffer, meeting.pcm.byteOffset, meeting.pcm.byteLength);
   const speechMs = (speech.length / BYTES_PER_SECOND) * 1000;
   const tail = Buffer.alloc(TAIL_SECONDS * BYTES_PER_SECOND);
-  const audios = (count: number) => Array.from({ length: count }, (_, index) => Buffer.concat([rotate(speech, meeting.starts[index % meeting.starts.length]! * 2), tail]));
+  const audios = (count: number) =>
+    Array.from({ length: count }, (_, index) => Buffer.concat([rotate(speech, meeting.starts[index % meeting.starts.length]! * 2), tail]));
 
   const prober = await daemon.connect();
   const idle = await probeSessionsList(prober, () => false, IDLE_PROBES);
@@ -145,13 +168,46 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
   const engine = engineSteps.runs.get(CONCURRENT_STREAMS)!;
   const label = `${CONCURRENT_STREAMS} concurrent real-time streams (${Math.round(speechMs / 1000)} s of speech, then ${TAIL_SECONDS} s of silence, each)`;
   return [
-    underLimit(`${label}: daemon CPU per second of speech (vs ${CONCURRENT_STREAMS}× engine alone)`, 'cores', coresUsed, CONCURRENT_STREAMS * engineCpuPerAudioSecond, 2),
-    reported(`${label}: worst backlog at end, daemon vs the engine alone (its own threads in this process, same audio)`, 'ms', Math.max(...ours.stopMs), Math.max(...engine.stopMs)),
-    reported(`${label}: worst live-pass lag (speech_end behind its audio), daemon vs the engine alone`, 'ms', Math.max(...ours.speechEndMs), Math.max(...engine.speechEndMs)),
-    atMost(`sessions.list p99 during ${CONCURRENT_STREAMS} streams (${busy.length} calls) vs idle (${idle.length})`, 'ms', summarize(busy).p99, summarize(idle).p99, 3),
+    underLimit(
+      `${label}: daemon CPU per second of speech (vs ${CONCURRENT_STREAMS}× engine alone)`,
+      'cores',
+      coresUsed,
+      CONCURRENT_STREAMS * engineCpuPerAudioSecond,
+      2,
+    ),
+    reported(
+      `${label}: worst backlog at end, daemon vs the engine alone (its own threads in this process, same audio)`,
+      'ms',
+      Math.max(...ours.stopMs),
+      Math.max(...engine.stopMs),
+    ),
+    reported(
+      `${label}: worst live-pass lag (speech_end behind its audio), daemon vs the engine alone`,
+      'ms',
+      Math.max(...ours.speechEndMs),
+      Math.max(...engine.speechEndMs),
+    ),
+    atMost(
+      `sessions.list p99 during ${CONCURRENT_STREAMS} streams (${busy.length} calls) vs idle (${idle.length})`,
+      'ms',
+      summarize(busy).p99,
+      summarize(idle).p99,
+      3,
+    ),
     reported(`sessions.list p50 during ${CONCURRENT_STREAMS} streams vs idle`, 'ms', summarize(busy).p50, summarize(idle).p50),
-    atLeast(`real-time streams sustained before worst backlog at end > ${BACKLOG_LIMIT_MS} ms: daemon vs the engine alone, same test`, 'streams', daemonSteps.sustained, engineSteps.sustained, 0.9),
-    reported(`real-time streams sustained: daemon vs the CPU ceiling (${CORES} cores ÷ the engine's CPU per audio second)`, 'streams', daemonSteps.sustained, Math.floor(CORES / engineCpuPerAudioSecond)),
+    atLeast(
+      `real-time streams sustained before worst backlog at end > ${BACKLOG_LIMIT_MS} ms: daemon vs the engine alone, same test`,
+      'streams',
+      daemonSteps.sustained,
+      engineSteps.sustained,
+      0.9,
+    ),
+    reported(
+      `real-time streams sustained: daemon vs the CPU ceiling (${CORES} cores ÷ the engine's CPU per audio second)`,
+      'streams',
+      daemonSteps.sustained,
+      Math.floor(CORES / engineCpuPerAudioSecond),
+    ),
   ];
 }
 
@@ -166,7 +222,7 @@ async function sustainedStreams(who: string, run: (count: number) => Promise<Ste
     const step = await run(count);
     runs.set(count, step);
     const worst = Math.max(...step.stopMs);
-    process.stderr.write(`  ${who}, ${count} stream${count === 1 ? "" : "s"}: worst backlog ${Math.round(worst)} ms\n`);
+    process.stderr.write(`  ${who}, ${count} stream${count === 1 ? '' : 's'}: worst backlog ${Math.round(worst)} ms\n`);
     return worst <= BACKLOG_LIMIT_MS;
   };
   let count = CONCURRENT_STREAMS;
@@ -221,7 +277,17 @@ async function pacedWrites(write: (frame: Buffer) => unknown, end: () => Promise
 
 /** What `car voice transcribe` does without --stream. */
 function throughDaemon(client: CarClient, pcm: Buffer) {
-  return transcribe(client, { sampleRate: 16000, channels: 1, pcm: (async function* () { yield pcm; })() }, { realtime: false, partials: true, onEvent: () => undefined });
+  return transcribe(
+    client,
+    {
+      sampleRate: 16000,
+      channels: 1,
+      pcm: (async function* () {
+        yield pcm;
+      })(),
+    },
+    { realtime: false, partials: true, onEvent: () => undefined },
+  );
 }
 
 /**
@@ -234,7 +300,8 @@ async function lastChunkToFinal(client: CarClient, pcm: Buffer): Promise<number>
   const { session_id } = await client.call('voice.transcribe_stream.start', {});
   const lastChunk = Math.floor((pcm.length - 1) / FRAME_BYTES) * FRAME_BYTES;
   let seq = 0;
-  for (let offset = 0; offset < lastChunk; offset += FRAME_BYTES) client.sendBinary(encodeVoiceFrame(session_id, seq++, pcm.subarray(offset, offset + FRAME_BYTES)));
+  for (let offset = 0; offset < lastChunk; offset += FRAME_BYTES)
+    client.sendBinary(encodeVoiceFrame(session_id, seq++, pcm.subarray(offset, offset + FRAME_BYTES)));
   await client.call('voice.transcribe_stream.push', { session_id, pcm_b64: '' });
   const started = performance.now();
   client.sendBinary(encodeVoiceFrame(session_id, seq, pcm.subarray(lastChunk)));
@@ -265,7 +332,8 @@ async function pacedLatency(client: CarClient, pcm: Buffer): Promise<{ stopMs: n
     startedAt,
   );
   unsubscribe();
-  if (events.some((event) => event.type === 'error')) throw new Error(`voice session failed: ${JSON.stringify(events.find((event) => event.type === 'error'))}`);
+  if (events.some((event) => event.type === 'error'))
+    throw new Error(`voice session failed: ${JSON.stringify(events.find((event) => event.type === 'error'))}`);
   return { stopMs, speechEndMs };
 }
 

@@ -14,12 +14,18 @@ const PEER_SCRIPT = fileURLToPath(new URL('./peer-server.js', import.meta.url));
 export async function daemonColdStartMs(): Promise<number> {
   const stateRoot = tempStateRoot('car-bench-cold-');
   const started = performance.now();
-  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'start', '--foreground', '--port', '0'], { env: testEnv(stateRoot), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'start', '--foreground', '--port', '0'], {
+    env: testEnv(stateRoot),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   try {
     await lineContaining(child.stderr!, 'car daemon listening');
     const paths = runPaths(stateRoot);
     const { url } = JSON.parse(readFileSync(paths.lock, 'utf8')) as LockInfo;
-    await firstAnswer(url, [{ method: 'session.auth', params: { token: readFileSync(paths.token, 'utf8').trim() } }, { method: 'admission.status', params: {} }]);
+    await firstAnswer(url, [
+      { method: 'session.auth', params: { token: readFileSync(paths.token, 'utf8').trim() } },
+      { method: 'admission.status', params: {} },
+    ]);
     return performance.now() - started;
   } finally {
     child.kill('SIGKILL');

@@ -31,7 +31,8 @@ interface ManifestEntry {
 export function devsetRecordings(): { dir: string; recordings: Recording[] } {
   const { files } = JSON.parse(readFileSync(MANIFEST, 'utf8')) as { files: ManifestEntry[] };
   const dir = DEVSET_AUDIO_DIRS.find((candidate) => existsSync(join(candidate, files[0]!.file)));
-  if (!dir) throw new Error(`the development set's audio is in none of ${DEVSET_AUDIO_DIRS.join(', ')}; put a copy in one of them (see bench/data/devset/README.md)`);
+  if (!dir)
+    throw new Error(`the development set's audio is in none of ${DEVSET_AUDIO_DIRS.join(', ')}; put a copy in one of them (see bench/data/devset/README.md)`);
   const missing = files.filter((entry) => !existsSync(join(dir, entry.file)));
   if (missing.length) throw new Error(`the development set in ${dir} lacks ${missing.map((entry) => entry.file).join(', ')} (see bench/data/devset/README.md)`);
   return { dir, recordings: files.map((entry) => ({ name: entry.file, pcm: readWav16k(join(dir, entry.file)), reference: entry.reference })) };
@@ -76,7 +77,24 @@ export function batchDecode(recordings: Recording[]): string[] {
     const hyp = join(dir, 'hyp');
     const run = spawnSync(
       'pocketsphinx_batch',
-      ['-adcin', 'yes', '-cepdir', dir, '-cepext', '.raw', '-ctl', join(dir, 'ctl'), '-hmm', model.hmmDir, '-lm', model.lmFile, '-dict', model.dictFile, '-hyp', hyp],
+      [
+        '-adcin',
+        'yes',
+        '-cepdir',
+        dir,
+        '-cepext',
+        '.raw',
+        '-ctl',
+        join(dir, 'ctl'),
+        '-hmm',
+        model.hmmDir,
+        '-lm',
+        model.lmFile,
+        '-dict',
+        model.dictFile,
+        '-hyp',
+        hyp,
+      ],
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
     );
     if (run.status !== 0) throw new Error(`pocketsphinx_batch failed (${run.error?.message ?? `exit ${run.status}`}); install Debian's pocketsphinx`);

@@ -18,7 +18,9 @@ import { Corpus } from './memory-workload.js';
  * the state roots by size.
  */
 export async function buildFactFiles(dir: string, namespace: string, seed: number, sizes: number[]): Promise<Map<number, string>> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), dir, namespace, String(seed), ...sizes.map(String)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), dir, namespace, String(seed), ...sizes.map(String)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`building the fact files failed (exit ${code})`);
   return new Map(sizes.map((size) => [size, stateRootFor(dir, size)]));
@@ -68,7 +70,18 @@ function bulkInsert(file: string, namespace: string, corpus: Corpus, count: numb
     db.exec('DROP TRIGGER facts_indexed');
     for (let i = 1; i <= count; i++) {
       const { subject, body } = corpus.fact();
-      insert.run({ seq: seq + i, graph, id: `bulk-${seq + i}`, subject, body, kind: 'fact', confidence: 1, source: 'load', created_at: createdAt, digest: factDigest(subject, body, 'fact') });
+      insert.run({
+        seq: seq + i,
+        graph,
+        id: `bulk-${seq + i}`,
+        subject,
+        body,
+        kind: 'fact',
+        confidence: 1,
+        source: 'load',
+        created_at: createdAt,
+        digest: factDigest(subject, body, 'fact'),
+      });
     }
     db.prepare('INSERT INTO facts_fts (rowid, subject, body) SELECT seq, subject, body FROM facts WHERE seq > ? AND seq <= ?').run(seq, seq + count);
     db.exec(SCHEMA_SQL);

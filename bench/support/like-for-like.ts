@@ -63,18 +63,32 @@ export async function likeForLike(daemon: DaemonProcess): Promise<BenchRow[]> {
       for (const [name, list] of runs) {
         const cpu = list.reduce((sum, run) => sum + run.cpu, 0);
         const requests = list.reduce((sum, run) => sum + run.requests, 0);
-        measured.set(name, { requestsPerSecond: median(list.map((r) => r.load.requestsPerSecond)), p99Ms: median(list.map((r) => r.load.p99Ms)), cpuMicros: (cpu / requests) * 1e6 });
+        measured.set(name, {
+          requestsPerSecond: median(list.map((r) => r.load.requestsPerSecond)),
+          p99Ms: median(list.map((r) => r.load.p99Ms)),
+          cpuMicros: (cpu / requests) * 1e6,
+        });
       }
       const car = measured.get('car')!;
       const floor = measured.get('bare-ws')!;
-      const [bestName, best] = [...measured].filter(([name]) => name !== 'car' && name !== 'bare-ws').sort((a, b) => b[1].requestsPerSecond - a[1].requestsPerSecond)[0]!;
+      const [bestName, best] = [...measured]
+        .filter(([name]) => name !== 'car' && name !== 'bare-ws')
+        .sort((a, b) => b[1].requestsPerSecond - a[1].requestsPerSecond)[0]!;
       rows.push(atLeast(`P1 ${P1_METHOD} req/s, ${shape}, vs best library (${bestName})`, 'req/s', car.requestsPerSecond, best.requestsPerSecond, 1));
       rows.push(atMost(`P1 p99, ${shape}, vs ${bestName}`, 'ms', car.p99Ms, best.p99Ms, 1));
       rows.push(atLeast(`P1 req/s, ${shape}, vs bare ws floor`, 'req/s', car.requestsPerSecond, floor.requestsPerSecond, 0.7));
       rows.push(atMost(`P1 p99, ${shape}, vs bare ws floor`, 'ms', car.p99Ms, floor.p99Ms, 2));
       rows.push(reported(`P1 server CPU per request, ${shape}, vs ${bestName}`, 'µs', car.cpuMicros, best.cpuMicros));
       for (const [name, figures] of measured) {
-        if (name !== 'car' && name !== 'bare-ws') rows.push(reported(`P1 ${name} req/s, ${shape} (p99 ${figures.p99Ms.toFixed(1)} ms), vs bare ws floor`, 'req/s', figures.requestsPerSecond, floor.requestsPerSecond));
+        if (name !== 'car' && name !== 'bare-ws')
+          rows.push(
+            reported(
+              `P1 ${name} req/s, ${shape} (p99 ${figures.p99Ms.toFixed(1)} ms), vs bare ws floor`,
+              'req/s',
+              figures.requestsPerSecond,
+              floor.requestsPerSecond,
+            ),
+          );
       }
     }
   } finally {

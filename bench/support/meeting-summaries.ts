@@ -11,7 +11,16 @@ import { startDaemon } from './processes.js';
 /** One segment every three seconds for an hour. */
 const HOUR_SEGMENTS = 1200;
 const SUBJECTS = ['the recorder', 'the summary page', 'the export', 'the release', 'the models list', 'the daemon', 'the budget', 'the roadmap'];
-const PHRASES = ['we will ship {s} by friday', 'i think {s} needs more testing', 'agreed, {s} stays as it is', 'let us review {s} next week', 'the problem with {s} is the latency', '{s} was merged yesterday', 'we need to decide who owns {s}', 'nothing new on {s} today'];
+const PHRASES = [
+  'we will ship {s} by friday',
+  'i think {s} needs more testing',
+  'agreed, {s} stays as it is',
+  'let us review {s} next week',
+  'the problem with {s} is the latency',
+  '{s} was merged yesterday',
+  'we need to decide who owns {s}',
+  'nothing new on {s} today',
+];
 const SUMMARY_ROUNDS = 5;
 const LIST_CALLS = 200;
 const SUMMARISATIONS = 3;
@@ -37,7 +46,11 @@ export function extractiveHour(): BenchRow {
     extractiveSummary(segments);
     summary.push(performance.now() - started);
   }
-  const median = (samples: number[]) => percentile([...samples].sort((a, b) => a - b), 50);
+  const median = (samples: number[]) =>
+    percentile(
+      [...samples].sort((a, b) => a - b),
+      50,
+    );
   return underLimit(`extractive summary of a 1-hour transcript (${HOUR_SEGMENTS} segments) vs tokenising it`, 'ms', median(summary), median(tokenise), 1000);
 }
 
@@ -74,7 +87,11 @@ export async function listDuringSummaries(): Promise<BenchRow> {
     await summaries;
     summariser.close();
     prober.close();
-    const p99 = (samples: number[]) => percentile([...samples].sort((a, b) => a - b), 99);
+    const p99 = (samples: number[]) =>
+      percentile(
+        [...samples].sort((a, b) => a - b),
+        99,
+      );
     return reported(`sessions.list p99 during ${SUMMARISATIONS} model summaries (${during.length} calls) vs idle`, 'ms', p99(during), p99(idle));
   } finally {
     await daemon.stop();

@@ -56,7 +56,14 @@ switch (kind) {
     wss.on('connection', (ws: WebSocket) =>
       ws.on('message', (data: Buffer) => {
         const request = JSON.parse(data.toString()) as { id: number; params: { query: string } };
-        const hits = (query(request.params.query) as Record<string, unknown>[]).map(({ id, subject, body, kind, confidence, score }) => ({ id, subject, body, kind, confidence, score }));
+        const hits = (query(request.params.query) as Record<string, unknown>[]).map(({ id, subject, body, kind, confidence, score }) => ({
+          id,
+          subject,
+          body,
+          kind,
+          confidence,
+          score,
+        }));
         ws.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, result: hits }));
       }),
     );

@@ -37,7 +37,11 @@ export function meetingStyle(recordings: Recording[]): { pcm: Int16Array; refere
     starts.push(offset);
     offset += recording.pcm.length / 2 + pause.length;
   }
-  return { pcm: concatSamples(recordings.flatMap((recording) => [samplesOf(recording.pcm), pause])), reference: recordings.map((recording) => recording.reference).join(' '), starts };
+  return {
+    pcm: concatSamples(recordings.flatMap((recording) => [samplesOf(recording.pcm), pause])),
+    reference: recordings.map((recording) => recording.reference).join(' '),
+    starts,
+  };
 }
 
 /** Word error rate (%) of `texts` against the recordings' references, over all their words. */

@@ -17,7 +17,10 @@ const NAMESPACE = 'ranking';
 export function stemmedRanking(): BenchRow[] {
   const corpus = new Corpus(7);
   const facts = Array.from({ length: FACTS }, () => corpus.fact());
-  const workloads = { 'sentence queries': Array.from({ length: QUERIES }, () => corpus.sentenceQuery()), 'two-keyword queries': Array.from({ length: QUERIES }, () => corpus.keywordQuery()) };
+  const workloads = {
+    'sentence queries': Array.from({ length: QUERIES }, () => corpus.sentenceQuery()),
+    'two-keyword queries': Array.from({ length: QUERIES }, () => corpus.keywordQuery()),
+  };
   const stemmed = filled(SCHEMA_SQL, facts);
   const wholeWordSchema = SCHEMA_SQL.replace("tokenize='porter unicode61", "tokenize='unicode61");
   if (wholeWordSchema === SCHEMA_SQL) throw new Error('the schema no longer names the Porter tokenizer; update the ranking check');
@@ -52,7 +55,18 @@ function filled(schema: string, facts: { subject: string; body: string }[]): Dat
   const { low } = graphRange(1);
   db.transaction(() => {
     facts.forEach((fact, i) => {
-      insert.run({ seq: low + i + 1, graph: 1, id: `f${i}`, subject: fact.subject, body: fact.body, kind: 'fact', confidence: 1, source: 'ws', created_at: '2026-01-01T00:00:00.000Z', digest: factDigest(fact.subject, fact.body, 'fact') });
+      insert.run({
+        seq: low + i + 1,
+        graph: 1,
+        id: `f${i}`,
+        subject: fact.subject,
+        body: fact.body,
+        kind: 'fact',
+        confidence: 1,
+        source: 'ws',
+        created_at: '2026-01-01T00:00:00.000Z',
+        digest: factDigest(fact.subject, fact.body, 'fact'),
+      });
     });
   })();
   return db;

@@ -91,7 +91,19 @@ export function summaryQuality(): BenchRow[] {
   const keywords = section('Keywords').split(', ');
   const words = segments.flatMap((segment) => segment.text.toLowerCase().split(/\s+/));
   return [
-    atLeast(`extractive key points that are on topic, 1-hour transcript (${keyPoints.length} picked) vs evenly skimmed sentences`, 'share', share(keyPoints, isTopical), share(skimmed, isTopical), 1.5),
-    atLeast(`extractive keywords that name a topic (${keywords.join(', ')}) vs the transcript's words`, 'share', share(keywords, (word) => TOPIC_TERMS.has(word)), share(words, (word) => TOPIC_TERMS.has(word)), 2),
+    atLeast(
+      `extractive key points that are on topic, 1-hour transcript (${keyPoints.length} picked) vs evenly skimmed sentences`,
+      'share',
+      share(keyPoints, isTopical),
+      share(skimmed, isTopical),
+      1.5,
+    ),
+    atLeast(
+      `extractive keywords that name a topic (${keywords.join(', ')}) vs the transcript's words`,
+      'share',
+      share(keywords, (word) => TOPIC_TERMS.has(word)),
+      share(words, (word) => TOPIC_TERMS.has(word)),
+      2,
+    ),
   ];
 }

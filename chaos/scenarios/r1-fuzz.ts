@@ -6,7 +6,18 @@ const PRE_AUTH_POOL = 8;
 /** How long a fresh connection waits for the daemon to close it before giving up on it. */
 const PRE_AUTH_CLOSE_WAIT_MS = 1000;
 
-const METHODS = ['sessions.list', 'host.notify', 'memory.add_fact', 'memory.query', 'voice.transcribe_stream.start', 'a2ui.apply', 'meeting.list', 'infer', 'no.such.method', ''];
+const METHODS = [
+  'sessions.list',
+  'host.notify',
+  'memory.add_fact',
+  'memory.query',
+  'voice.transcribe_stream.start',
+  'a2ui.apply',
+  'meeting.list',
+  'infer',
+  'no.such.method',
+  '',
+];
 
 /** A deterministic generator, so a failing run can be repeated frame for frame. */
 function generator(seed: number) {
@@ -19,16 +30,35 @@ function fuzzFrame(random: () => number, index: number): { data: string | Buffer
   const method = METHODS[Math.floor(random() * METHODS.length)]!;
   const deep = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
   switch (index % 10) {
-    case 0: return { data: '{"jsonrpc":"2.0","id":' + index + ',"method":', binary: false };
-    case 1: return { data: JSON.stringify({ jsonrpc: '2.0', id: index, method, params: [1, 'x', null] }), binary: false };
-    case 2: return { data: `{"jsonrpc":"2.0","id":${index},"method":"${method}","params":${deep(100 + Math.floor(random() * 4000))}}`, binary: false };
-    case 3: return { data: JSON.stringify({ jsonrpc: '2.0', id: index, method, params: { text: 7, limit: 'x', envelope: [], payload: { x: [[[]]] } } }), binary: false };
-    case 4: return { data: Buffer.from([0x01, ...Array.from({ length: 40 }, () => Math.floor(random() * 256))]), binary: true };
-    case 5: return { data: Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')]), binary: false };
-    case 6: return { data: `{"jsonrpc":"2.0","id":1e400,"method":"${method}"}`, binary: false };
-    case 7: return { data: JSON.stringify({ jsonrpc: '2.0', id: index, method: method + '\n2026-01-01T00:00:00.000Z ERROR FORGED'.repeat(1 + Math.floor(random() * 50)) }), binary: false };
-    case 8: return { data: JSON.stringify({ jsonrpc: '2.0', id: index, method, params: { big: 'x'.repeat(Math.floor(random() * 200_000)) } }), binary: false };
-    default: return { data: JSON.stringify([{ jsonrpc: '2.0', id: index, method }]), binary: false };
+    case 0:
+      return { data: '{"jsonrpc":"2.0","id":' + index + ',"method":', binary: false };
+    case 1:
+      return { data: JSON.stringify({ jsonrpc: '2.0', id: index, method, params: [1, 'x', null] }), binary: false };
+    case 2:
+      return { data: `{"jsonrpc":"2.0","id":${index},"method":"${method}","params":${deep(100 + Math.floor(random() * 4000))}}`, binary: false };
+    case 3:
+      return {
+        data: JSON.stringify({ jsonrpc: '2.0', id: index, method, params: { text: 7, limit: 'x', envelope: [], payload: { x: [[[]]] } } }),
+        binary: false,
+      };
+    case 4:
+      return { data: Buffer.from([0x01, ...Array.from({ length: 40 }, () => Math.floor(random() * 256))]), binary: true };
+    case 5:
+      return {
+        data: Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')]),
+        binary: false,
+      };
+    case 6:
+      return { data: `{"jsonrpc":"2.0","id":1e400,"method":"${method}"}`, binary: false };
+    case 7:
+      return {
+        data: JSON.stringify({ jsonrpc: '2.0', id: index, method: method + '\n2026-01-01T00:00:00.000Z ERROR FORGED'.repeat(1 + Math.floor(random() * 50)) }),
+        binary: false,
+      };
+    case 8:
+      return { data: JSON.stringify({ jsonrpc: '2.0', id: index, method, params: { big: 'x'.repeat(Math.floor(random() * 200_000)) } }), binary: false };
+    default:
+      return { data: JSON.stringify([{ jsonrpc: '2.0', id: index, method }]), binary: false };
   }
 }
 

@@ -70,7 +70,16 @@ export const fullDisk: ChaosScenario = {
       const stopSeconds = (Date.now() - stopStarted) / 1000;
       const damage = journalDamage(join(stateRoot, 'journals'));
       const failures = status?.journal_writes?.failures ?? 'not reported';
-      const ok = full.failed === 0 && full.worstMs <= 1000 && readOnly.failed === 0 && readOnly.worstMs <= 1000 && after.failed === 0 && ghosts === 0 && stopped && damage.unreadable === 0 && damage.gaps === 0;
+      const ok =
+        full.failed === 0 &&
+        full.worstMs <= 1000 &&
+        readOnly.failed === 0 &&
+        readOnly.worstMs <= 1000 &&
+        after.failed === 0 &&
+        ghosts === 0 &&
+        stopped &&
+        damage.unreadable === 0 &&
+        damage.gaps === 0;
       return {
         id: 'R10',
         scenario: 'full disk',

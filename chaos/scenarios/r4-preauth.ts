@@ -61,7 +61,12 @@ export const preAuth: ChaosScenario = {
       const latency = probe(client);
       let wsRefused = 0;
       await Promise.all(
-        Array.from({ length: wsCount }, () => RpcSocket.open(daemon.url).then((sock) => setTimeout(() => sock.close(), 2000), () => void wsRefused++)),
+        Array.from({ length: wsCount }, () =>
+          RpcSocket.open(daemon.url).then(
+            (sock) => setTimeout(() => sock.close(), 2000),
+            () => void wsRefused++,
+          ),
+        ),
       );
       // The bare flood comes from its own process, so the probe's latencies are the daemon's, not this process's.
       const flood = floodFrom(Number(new URL(daemon.url).port), bareCount);
@@ -73,7 +78,10 @@ export const preAuth: ChaosScenario = {
       // Once the flood is gone, a new client signs in again (the caps free up as the daemon sees the closes).
       let fresh = false;
       for (const retryBy = Date.now() + 10_000; !fresh && Date.now() < retryBy; await sleep(250)) {
-        fresh = await RpcSocket.signedIn(daemon.url, daemon.token()).then((sock) => (sock.close(), true), () => false);
+        fresh = await RpcSocket.signedIn(daemon.url, daemon.token()).then(
+          (sock) => (sock.close(), true),
+          () => false,
+        );
       }
       client.close();
       const ok = refused === methods.length && served.failures === 0 && served.p99 <= 2000 && duringFlood.result !== undefined && fresh;

@@ -23,12 +23,14 @@ export const slowReader: ChaosScenario = {
         for (let index = 0; index < 12; index++) void reader.call('host.events', { limit: 100 }, 20_000);
         // Its socket is paused, so the daemon's log tells when it was cut.
         const cutLines = () => daemon.logs().split('client is not reading').length - 1;
-        for (const giveUpAt = Date.now() + 15_000; cutLines() <= round && Date.now() < giveUpAt; ) await sleep(100);
+        for (const giveUpAt = Date.now() + 15_000; cutLines() <= round && Date.now() < giveUpAt;) await sleep(100);
         if (cutLines() > round) cut++;
         reader.close();
       }
       const served = await latency.stop();
-      const buffered = [...daemon.logs().matchAll(/client is not reading; closing its connection .*buffered=(\d+)/g)].map((match) => Number(match[1]) / 1024 / 1024);
+      const buffered = [...daemon.logs().matchAll(/client is not reading; closing its connection .*buffered=(\d+)/g)].map(
+        (match) => Number(match[1]) / 1024 / 1024,
+      );
       const worst = buffered.length ? Math.max(...buffered) : NaN;
       host.close();
       other.close();

@@ -44,7 +44,10 @@ class Worker {
     const started = await this.sock.call('voice.transcribe_stream.start', PCM_START);
     this.check(started, 'voice start');
     if (!started.result) return;
-    this.check(await this.sock.call('voice.transcribe_stream.push', { session_id: started.result.session_id, pcm_b64: this.speech.toString('base64') }), 'voice push');
+    this.check(
+      await this.sock.call('voice.transcribe_stream.push', { session_id: started.result.session_id, pcm_b64: this.speech.toString('base64') }),
+      'voice push',
+    );
     this.check(await this.sock.call('voice.transcribe_stream.stop', { session_id: started.result.session_id }), 'voice stop');
   }
 
@@ -119,11 +122,17 @@ async function runSoak(id: string, name: string, durationMs: number, hostile: bo
     const filesAtStart = openFiles(daemon.pid);
     let filesPeak = filesAtStart;
     const diskAtStart = bytesUnder(daemon.stateRoot);
-    const sampler = setInterval(() => {
-      samples.push({ at: (Date.now() - started) / 1000, mib: rssMiB(daemon.pid) });
-      filesPeak = Math.max(filesPeak, openFiles(daemon.pid));
-    }, durationMs > 120_000 ? 5000 : 1000);
-    const [calls, hostileAttempts] = await Promise.all([Promise.all(workers.map((worker) => worker.run(until))).then((counts) => counts.reduce((a, b) => a + b, 0)), hostile ? hostileLoop(daemon, until) : 0]);
+    const sampler = setInterval(
+      () => {
+        samples.push({ at: (Date.now() - started) / 1000, mib: rssMiB(daemon.pid) });
+        filesPeak = Math.max(filesPeak, openFiles(daemon.pid));
+      },
+      durationMs > 120_000 ? 5000 : 1000,
+    );
+    const [calls, hostileAttempts] = await Promise.all([
+      Promise.all(workers.map((worker) => worker.run(until))).then((counts) => counts.reduce((a, b) => a + b, 0)),
+      hostile ? hostileLoop(daemon, until) : 0,
+    ]);
     clearInterval(sampler);
     await sleep(hostile ? 11_000 : 100);
     const filesAtEnd = openFiles(daemon.pid);

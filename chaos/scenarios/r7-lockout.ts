@@ -55,13 +55,23 @@ export const lockOut: ChaosScenario = {
     for (const flood of FLOODS) {
       const figures = await duringFlood(flood, scale);
       ok &&= figures.failed === 0 && figures.worstMs <= 1000;
-      parts.push(`${flood.name}: ${figures.attempts - figures.failed}/${figures.attempts} signed in, worst ${figures.worstMs.toFixed(0)} ms, median ${figures.medianMs.toFixed(0)} ms`);
+      parts.push(
+        `${flood.name}: ${figures.attempts - figures.failed}/${figures.attempts} signed in, worst ${figures.worstMs.toFixed(0)} ms, median ${figures.medianMs.toFixed(0)} ms`,
+      );
     }
     const churn = await duringFlood(CHURN, scale);
     ok &&= churn.failed === 0;
-    parts.push(`harsher, ${CHURN.name}: ${churn.attempts - churn.failed}/${churn.attempts} signed in, worst ${churn.worstMs.toFixed(0)} ms, median ${churn.medianMs.toFixed(0)} ms`);
+    parts.push(
+      `harsher, ${CHURN.name}: ${churn.attempts - churn.failed}/${churn.attempts} signed in, worst ${churn.worstMs.toFixed(0)} ms, median ${churn.medianMs.toFixed(0)} ms`,
+    );
     // Sign-in time during a churning flood is CPU time queued ahead of it: say how busy the machine was.
     parts.push(`machine load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
-    return { id: 'R7', scenario: 'lock-out during floods', figure: parts.join('; '), bar: "the issue's four floods: every sign-in within 1000 ms; the harsher one: every sign-in succeeds", ok };
+    return {
+      id: 'R7',
+      scenario: 'lock-out during floods',
+      figure: parts.join('; '),
+      bar: "the issue's four floods: every sign-in within 1000 ms; the harsher one: every sign-in succeeds",
+      ok,
+    };
   },
 };

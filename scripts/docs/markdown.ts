@@ -41,7 +41,10 @@ export function renderProtocolMarkdown(document: OpenRpcDocument, fragments: rea
 }
 
 function methodIndex(document: OpenRpcDocument): string {
-  const rows = document.methods.map((method) => `| [\`${method.name}\`](#${anchorOf(method.name)}) | ${method.tags[0]?.name ?? ''} | ${gateCells(method['x-gates'])} | ${cell(method.summary ?? '')} |`);
+  const rows = document.methods.map(
+    (method) =>
+      `| [\`${method.name}\`](#${anchorOf(method.name)}) | ${method.tags[0]?.name ?? ''} | ${gateCells(method['x-gates'])} | ${cell(method.summary ?? '')} |`,
+  );
   return ['| Method | Namespace | Gates | Summary |', '|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -78,7 +81,12 @@ function methodSections(document: OpenRpcDocument): string {
 
 function notificationSections(document: OpenRpcDocument): string {
   return document['x-notifications']
-    .map((notification) => [heading(notification.name), notification.params ? `Params: ${resultText(notification.params)}` : 'Params: **not described** (declared with `carries<P>()`).'].join('\n\n'))
+    .map((notification) =>
+      [
+        heading(notification.name),
+        notification.params ? `Params: ${resultText(notification.params)}` : 'Params: **not described** (declared with `carries<P>()`).',
+      ].join('\n\n'),
+    )
     .join('\n\n');
 }
 
@@ -86,7 +94,11 @@ function serverRequestSections(document: OpenRpcDocument): string {
   const requests = document['x-server-requests'];
   if (requests.length === 0) return '_This version of the daemon sends no server → client requests._';
   return requests
-    .map((request) => [heading(request.name), prose(request.summary ?? ''), `Params: ${resultText(request.params)}`, `The client answers with: ${resultText(request.result)}`].filter(Boolean).join('\n\n'))
+    .map((request) =>
+      [heading(request.name), prose(request.summary ?? ''), `Params: ${resultText(request.params)}`, `The client answers with: ${resultText(request.result)}`]
+        .filter(Boolean)
+        .join('\n\n'),
+    )
     .join('\n\n');
 }
 
@@ -99,7 +111,16 @@ function errorTable(document: OpenRpcDocument): string {
 
 function typeSections(document: OpenRpcDocument): string {
   return Object.entries(document.components.schemas)
-    .map(([name, schema]) => [`<a id="${typeAnchor(name)}"></a>`, `### \`${name}\``, typeof schema.description === 'string' ? prose(schema.description) : '', capitalised(resultText(schema, false))].filter(Boolean).join('\n\n'))
+    .map(([name, schema]) =>
+      [
+        `<a id="${typeAnchor(name)}"></a>`,
+        `### \`${name}\``,
+        typeof schema.description === 'string' ? prose(schema.description) : '',
+        capitalised(resultText(schema, false)),
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    )
     .join('\n\n');
 }
 
@@ -109,7 +130,9 @@ const heading = (name: string): string => `<a id="${anchorOf(name)}"></a>\n\n###
 const typeAnchor = (name: string): string => `type-${anchorOf(name)}`;
 
 function paramTable(params: readonly ContentDescriptor[]): string {
-  const rows = params.map((param) => `| \`${param.name}\` | ${cell(code(typeText(param.schema)))} | ${param.required ? 'yes' : ''} | ${cell(notes(param.schema))} |`);
+  const rows = params.map(
+    (param) => `| \`${param.name}\` | ${cell(code(typeText(param.schema)))} | ${param.required ? 'yes' : ''} | ${cell(notes(param.schema))} |`,
+  );
   return ['| Param | Type | Required | Notes |', '|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -132,7 +155,8 @@ function variantLabel(variant: JsonSchema): string {
   return constant ? literal(`${constant[0]}: ${JSON.stringify(constant[1].const)}`) : 'or';
 }
 
-const isObjectWithFields = (schema: JsonSchema): boolean => schema.type === 'object' && typeof schema.properties === 'object' && Object.keys(schema.properties as object).length > 0;
+const isObjectWithFields = (schema: JsonSchema): boolean =>
+  schema.type === 'object' && typeof schema.properties === 'object' && Object.keys(schema.properties as object).length > 0;
 
 function fieldTable(schema: JsonSchema): string {
   const required = new Set((schema.required as string[] | undefined) ?? []);

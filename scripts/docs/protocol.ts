@@ -35,7 +35,8 @@ export async function generateProtocolDocs(): Promise<string> {
 
 async function main(): Promise<void> {
   const missing = undescribed();
-  for (const method of missing.methods) console.warn(`warning: ${method} declares its result with returns<R>(): the docs cannot describe it; give it a zod schema`);
+  for (const method of missing.methods)
+    console.warn(`warning: ${method} declares its result with returns<R>(): the docs cannot describe it; give it a zod schema`);
   for (const name of missing.notifications) console.warn(`warning: notification ${name} is declared with carries<P>(): give it a zod schema`);
   const text = await generateProtocolDocs();
   if (process.argv.includes('--check')) {

@@ -123,8 +123,14 @@ export class WavDecoder {
     this.source = source;
     this.dataLeft = dataBytes ?? Infinity;
     const channels = source.channels <= 2 ? (source.channels as 1 | 2) : 1;
-    const outputBytes = dataBytes === null ? null : (Math.floor(dataBytes / frameBytes(source)) * channels * 2);
-    this.format = { sampleRate: source.sampleRate, channels, sourceChannels: source.channels, sourceBitsPerSample: source.bitsPerSample, dataBytes: outputBytes };
+    const outputBytes = dataBytes === null ? null : Math.floor(dataBytes / frameBytes(source)) * channels * 2;
+    this.format = {
+      sampleRate: source.sampleRate,
+      channels,
+      sourceChannels: source.channels,
+      sourceBitsPerSample: source.bitsPerSample,
+      dataBytes: outputBytes,
+    };
   }
 
   private decode(chunk: Buffer): Buffer {
@@ -147,11 +153,13 @@ function parseFmt(fmt: Buffer): SourceFormat {
   const bitsPerSample = fmt.readUInt16LE(14);
   if (tag === WAVE_FORMAT_EXTENSIBLE && fmt.length >= 26) tag = fmt.readUInt16LE(24);
   const float = tag === WAVE_FORMAT_IEEE_FLOAT;
-  if (tag !== WAVE_FORMAT_PCM && !float) throw new WavError(`the WAV file is compressed (format tag 0x${tag.toString(16)}); convert it to PCM, e.g. \`sox in.wav -e signed -b 16 out.wav\``);
+  if (tag !== WAVE_FORMAT_PCM && !float)
+    throw new WavError(`the WAV file is compressed (format tag 0x${tag.toString(16)}); convert it to PCM, e.g. \`sox in.wav -e signed -b 16 out.wav\``);
   if (channels < 1) throw new WavError('the WAV file declares no channels');
   if (sampleRate < 1) throw new WavError('the WAV file declares a sample rate of 0 Hz');
   const supported = float ? bitsPerSample === 32 : [8, 16, 24, 32].includes(bitsPerSample);
-  if (!supported) throw new WavError(`the WAV file has ${bitsPerSample}-bit ${float ? 'float' : 'integer'} samples; use 8/16/24/32-bit integer or 32-bit float`);
+  if (!supported)
+    throw new WavError(`the WAV file has ${bitsPerSample}-bit ${float ? 'float' : 'integer'} samples; use 8/16/24/32-bit integer or 32-bit float`);
   return { sampleRate, channels, bitsPerSample, float };
 }
 
@@ -167,7 +175,8 @@ function toS16(bytes: Buffer, source: SourceFormat, outChannels: number): Buffer
   for (let frame = 0; frame < frames; frame++) {
     const base = frame * width * source.channels;
     if (outChannels === source.channels) {
-      for (let channel = 0; channel < outChannels; channel++) out.writeInt16LE(toInt16(read(bytes, base + channel * width)), (frame * outChannels + channel) * 2);
+      for (let channel = 0; channel < outChannels; channel++)
+        out.writeInt16LE(toInt16(read(bytes, base + channel * width)), (frame * outChannels + channel) * 2);
     } else {
       let sum = 0;
       for (let channel = 0; channel < source.channels; channel++) sum += read(bytes, base + channel * width);

@@ -5,4 +5,5 @@ import { Args } from '@oclif/core';
  * argument (racing a 10 ms timer), which swallows the start of audio, prompts or envelopes
  * that our commands read from stdin themselves with `-`.
  */
-export const stringArg: typeof Args.string = ((options: Parameters<typeof Args.string>[0]) => Args.string({ ignoreStdin: true, ...options })) as typeof Args.string;
+export const stringArg: typeof Args.string = ((options: Parameters<typeof Args.string>[0]) =>
+  Args.string({ ignoreStdin: true, ...options })) as typeof Args.string;

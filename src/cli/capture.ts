@@ -5,7 +5,8 @@ import { table } from './render.js';
 
 /** Recording from the sound server in the CLI: the `--source` flag, the default sources, and `car voice devices`'s table. */
 
-export const sourceFlagDescription = 'a sound-server source to record: mic, system or a name from `car voice devices`, with an optional =<role> (e.g. --source mic=me)';
+export const sourceFlagDescription =
+  'a sound-server source to record: mic, system or a name from `car voice devices`, with an optional =<role> (e.g. --source mic=me)';
 
 // Non-greedy, so `--source mic call.wav` leaves the file to the argument (and its error) instead of taking it as a second source.
 export const sourceFlag = Flags.string({ description: `${sourceFlagDescription}; repeat it for several`, multiple: true, multipleNonGreedy: true });
@@ -16,7 +17,8 @@ export function parseSource(value: string): CaptureSourceSpec {
   const device = (split === -1 ? value : value.slice(0, split)).trim();
   const role = split === -1 ? undefined : value.slice(split + 1).trim();
   if (!device) throw new CarError(`--source '${value}' names no source`, 'use mic, system or a name from `car voice devices`, optionally with =<role>', 2);
-  if (role === '') throw new CarError(`--source '${value}' has an empty role`, 'write --source <source>=<role>, e.g. --source mic=me, or leave the role out', 2);
+  if (role === '')
+    throw new CarError(`--source '${value}' has an empty role`, 'write --source <source>=<role>, e.g. --source mic=me, or leave the role out', 2);
   return role === undefined ? { device } : { device, role };
 }
 

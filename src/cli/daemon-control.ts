@@ -14,7 +14,9 @@ import { splitAuthToken } from './secret-flags.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
-export const modelsDirFlag = Flags.string({ description: 'directory of .gguf models (also CAR_MODELS_DIR) [default: the `models_dir` setting, else <state root>/models]' });
+export const modelsDirFlag = Flags.string({
+  description: 'directory of .gguf models (also CAR_MODELS_DIR) [default: the `models_dir` setting, else <state root>/models]',
+});
 
 export interface BackgroundOptions {
   /** The port asked for, if any: a daemon already running on another one is an error, not "already running". */
@@ -110,7 +112,10 @@ function signal(pid: number, name: NodeJS.Signals): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
     if ((error as NodeJS.ErrnoException).code === 'EPERM') {
-      throw new CarError(`cannot signal the daemon's pid ${pid} (EPERM)`, 'the lock may be stale and the pid reused by another user; check `car daemon status`');
+      throw new CarError(
+        `cannot signal the daemon's pid ${pid} (EPERM)`,
+        'the lock may be stale and the pid reused by another user; check `car daemon status`',
+      );
     }
     throw error;
   }

@@ -18,7 +18,12 @@ export function describeFailure(error: Error & { oclif?: { exit?: number } }, co
   // oclif prefixes the message of an error thrown while parsing a flag ("Parsing --x", a newline, then ours).
   if (error instanceof CarError) return { message: oneLine(words(error.message)), hint: error.hint && words(error.hint), exitCode: error.exitCode };
   if (error instanceof RpcError) {
-    const hint = typeof error.data?.hint === 'string' ? words(error.data.hint) : error.code === ErrorCode.AuthRequired ? 'check CAR_AUTH_TOKEN / CAR_HOME point at this daemon' : undefined;
+    const hint =
+      typeof error.data?.hint === 'string'
+        ? words(error.data.hint)
+        : error.code === ErrorCode.AuthRequired
+          ? 'check CAR_AUTH_TOKEN / CAR_HOME point at this daemon'
+          : undefined;
     return { message: wire ? `${error.message} (code ${error.code})` : words(error.message), hint, exitCode: 1 };
   }
   if (error.oclif?.exit !== undefined) {

@@ -104,7 +104,10 @@ export function voteCommand(approved: boolean, what: string): typeof CarCommand 
   return class HostVote extends CarCommand {
     static override summary = `${approved ? 'Approve' : 'Deny'} a pending approval.`;
     static override description = `${what} Uses the host token when one is available, so approvals owned by other sessions can be resolved.`;
-    static override examples = [`<%= config.bin %> host ${verb} approval-1a2b3c4d5e6f`, `<%= config.bin %> host ${verb} approval-1a2b3c4d5e6f --notes "checked the path"`];
+    static override examples = [
+      `<%= config.bin %> host ${verb} approval-1a2b3c4d5e6f`,
+      `<%= config.bin %> host ${verb} approval-1a2b3c4d5e6f --notes "checked the path"`,
+    ];
     static override args = voteArgs;
     static override flags = voteFlags;
 

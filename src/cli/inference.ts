@@ -4,20 +4,23 @@ import { CarError } from '../errors.js';
 /** `car infer`'s model; the default is the daemon's rule (models.list marks it with the `default` role). */
 export const generationModelFlag = Flags.string({
   char: 'm',
-  description: 'model name from `car models ls` [default: the `model` setting, else the most capable model there (chat template first, then size of the network), shown with the role "default"]',
+  description:
+    'model name from `car models ls` [default: the `model` setting, else the most capable model there (chat template first, then size of the network), shown with the role "default"]',
 });
 
 /** `car embed`'s model. */
 export const embeddingModelFlag = Flags.string({
   char: 'm',
-  description: 'model name from `car models ls` [default: the `embedding_model` setting, else `model`, else an embedding model there, else the generation default; shown with the role "embedding"]',
+  description:
+    'model name from `car models ls` [default: the `embedding_model` setting, else `model`, else an embedding model there, else the generation default; shown with the role "embedding"]',
 });
 
 export const temperatureFlag = Flags.custom<number>({
   description: 'sampling temperature, 0 (greedy) to 2',
   parse: async (input) => {
     const value = Number(input);
-    if (input.trim() === '' || !Number.isFinite(value) || value < 0 || value > 2) throw new CarError(`--temperature must be a number from 0 to 2, got '${input}'`, 'use 0 for greedy output, 0.7 for the usual sampling', 2);
+    if (input.trim() === '' || !Number.isFinite(value) || value < 0 || value > 2)
+      throw new CarError(`--temperature must be a number from 0 to 2, got '${input}'`, 'use 0 for greedy output, 0.7 for the usual sampling', 2);
     return value;
   },
 })();

@@ -170,7 +170,6 @@ export const indent = (text: string) =>
     .map((line) => `  ${line}`)
     .join('\n');
 
-
 /** How often `car meeting show --follow` reads a recording meeting again. */
 const FOLLOW_INTERVAL_MS = 500;
 

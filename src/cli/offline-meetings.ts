@@ -11,7 +11,11 @@ import { resolveStateRoot } from '../paths.js';
  */
 export const offlineMeetings = {
   async list(): Promise<{ meetings: MeetingEntry[] }> {
-    return { meetings: await storedMeetings(meetingsRoot(), async (files, read) => ('metadata' in read && read.metadata.status === 'recording' ? asInterrupted(read.metadata, await files.readTranscript()) : undefined)) };
+    return {
+      meetings: await storedMeetings(meetingsRoot(), async (files, read) =>
+        'metadata' in read && read.metadata.status === 'recording' ? asInterrupted(read.metadata, await files.readTranscript()) : undefined,
+      ),
+    };
   },
 
   async get(id: string): Promise<MeetingRecord> {

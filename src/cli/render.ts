@@ -13,7 +13,11 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[], empt
   if (rows.length === 0 && empty !== undefined) return `${empty}\n`;
   const cells = rows.map((row) => columns.map((column) => column.get(row)));
   const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => line[i]!.length)));
-  const format = (line: string[]) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const format = (line: string[]) =>
+    line
+      .map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [format(columns.map((column) => column.header)), ...cells.map(format)].join('\n') + '\n';
 }
 

@@ -57,7 +57,10 @@ function describe(component: A2uiComponent): string {
   const text = typeof component.text === 'string' ? component.text : typeof component.label === 'string' ? component.label : null;
   const binding = (component.text ?? component.value) as { path?: unknown } | undefined;
   const bound = binding && typeof binding === 'object' && typeof binding.path === 'string' ? ` {${binding.path}}` : '';
-  const template = component.children && !Array.isArray(component.children) ? ` [template over ${typeof component.children.path === 'string' ? component.children.path : '?'}]` : '';
+  const template =
+    component.children && !Array.isArray(component.children)
+      ? ` [template over ${typeof component.children.path === 'string' ? component.children.path : '?'}]`
+      : '';
   return `${component.component}${text !== null ? ` "${clip(text)}"` : ''}${bound}${template}`;
 }
 

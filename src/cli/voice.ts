@@ -35,12 +35,19 @@ export async function openAudioInput(source: string): Promise<AudioInput> {
   } catch (error) {
     throw new CarError(`cannot read '${source}': ${(error as Error).message}`, 'pass a readable WAV file, or - for stdin');
   }
-  if (head.length === 0) throw new CarError(`'${source === '-' ? 'stdin' : source}' is empty; there is no audio to transcribe`, 'pass a WAV file, or pipe raw s16le 16 kHz mono into -');
+  if (head.length === 0)
+    throw new CarError(
+      `'${source === '-' ? 'stdin' : source}' is empty; there is no audio to transcribe`,
+      'pass a WAV file, or pipe raw s16le 16 kHz mono into -',
+    );
   const rest = remaining(head, bytes);
   const kind = sniffAudio(head);
   if (kind === 'wav') return decodeWav(rest, source);
   if (kind !== 'unknown' || (source !== '-' && !RAW_EXTENSIONS.test(source))) {
-    throw new CarError(`'${source === '-' ? 'stdin' : source}' is ${describeNonWav(kind)}`, 'pass a WAV file, or raw s16le 16 kHz mono on stdin or in a .raw file');
+    throw new CarError(
+      `'${source === '-' ? 'stdin' : source}' is ${describeNonWav(kind)}`,
+      'pass a WAV file, or raw s16le 16 kHz mono on stdin or in a .raw file',
+    );
   }
   return { sampleRate: DEFAULT_SAMPLE_RATE, channels: 1, pcm: warnIfNotSpeechRate(wholeFrames(rest, BYTES_PER_SAMPLE), source) };
 }
@@ -89,7 +96,10 @@ async function decodeWav(bytes: AsyncIterable<Buffer>, source: string): Promise<
   }
   const format = decoder.format!;
   if (format.sampleRate < MIN_SAMPLE_RATE || format.sampleRate > MAX_SAMPLE_RATE) {
-    throw new CarError(`'${source}' is sampled at ${format.sampleRate} Hz; the daemon takes ${MIN_SAMPLE_RATE}-${MAX_SAMPLE_RATE} Hz`, 'resample it, e.g. `sox in.wav -r 16000 out.wav`');
+    throw new CarError(
+      `'${source}' is sampled at ${format.sampleRate} Hz; the daemon takes ${MIN_SAMPLE_RATE}-${MAX_SAMPLE_RATE} Hz`,
+      'resample it, e.g. `sox in.wav -r 16000 out.wav`',
+    );
   }
   async function* pcm(): AsyncGenerator<Buffer> {
     for (const chunk of first) if (chunk.length) yield chunk;

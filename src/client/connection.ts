@@ -171,7 +171,10 @@ export class Connection {
   }
 
   /** Answers daemon → client requests (docs/protocol.md#server-requests) for one method; a thrown error is sent back as its message. */
-  onRequest<M extends ServerRequestName>(method: M, handler: (params: ServerRequestParamsOf<M>) => ServerRequestResultOf<M> | Promise<ServerRequestResultOf<M>>): void;
+  onRequest<M extends ServerRequestName>(
+    method: M,
+    handler: (params: ServerRequestParamsOf<M>) => ServerRequestResultOf<M> | Promise<ServerRequestResultOf<M>>,
+  ): void;
   onRequest<M extends string>(method: Exclude<M, ServerRequestName>, handler: RequestHandler): void;
   onRequest(method: string, handler: RequestHandler): void {
     this.requestHandlers.set(method, handler);

@@ -42,7 +42,10 @@ export class CarClient extends Connection {
     const { ws, signedIn } = await open(url, options, inHeader);
     if (options.asHost && signedIn?.auth_enabled && signedIn.role !== 'host') {
       ws.terminate();
-      throw new CarError('auth failed: the token given as the host token is not the host token', 'use the host token: CAR_HOST_TOKEN or <state root>/run/host-token');
+      throw new CarError(
+        'auth failed: the token given as the host token is not the host token',
+        'use the host token: CAR_HOST_TOKEN or <state root>/run/host-token',
+      );
     }
     const client = new CarClient(wsTransport(ws), url);
     return client.open({
@@ -87,7 +90,13 @@ function open(url: string, options: ConnectOptions, headerToken: string | null):
     let ws: WebSocket;
     try {
       const headers = headerToken === null ? undefined : { authorization: `Bearer ${headerToken}` };
-      ws = new WebSocket(url, { handshakeTimeout: options.connectTimeoutMs ?? 5000, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, origin: options.origin, headers });
+      ws = new WebSocket(url, {
+        handshakeTimeout: options.connectTimeoutMs ?? 5000,
+        perMessageDeflate: false,
+        maxPayload: 64 * 1024 * 1024,
+        origin: options.origin,
+        headers,
+      });
     } catch (error) {
       reject(new CarError(`invalid daemon URL '${url}': ${(error as Error).message}`, 'use a ws:// URL such as ws://127.0.0.1:9100', 2));
       return;

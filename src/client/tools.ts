@@ -1,4 +1,13 @@
-import type { MethodName, NotificationName, NotificationParamsOf, ParamsOf, ResultOf, ServerRequestName, ServerRequestParamsOf, ServerRequestResultOf } from '../protocol/methods.js';
+import type {
+  MethodName,
+  NotificationName,
+  NotificationParamsOf,
+  ParamsOf,
+  ResultOf,
+  ServerRequestName,
+  ServerRequestParamsOf,
+  ServerRequestResultOf,
+} from '../protocol/methods.js';
 import type { ToolExecuteParams, ToolInfo, ToolRisk, ToolSchema } from '../protocol/tools.js';
 
 /** What a tool's handler learns about the call besides its parameters. */
@@ -28,7 +37,10 @@ export interface ToolOptions {
 /** The part of a connection the tools use (declared here so this module does not import the connection). */
 export interface ToolChannel {
   call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>>;
-  onRequest<M extends ServerRequestName>(method: M, handler: (params: ServerRequestParamsOf<M>) => ServerRequestResultOf<M> | Promise<ServerRequestResultOf<M>>): void;
+  onRequest<M extends ServerRequestName>(
+    method: M,
+    handler: (params: ServerRequestParamsOf<M>) => ServerRequestResultOf<M> | Promise<ServerRequestResultOf<M>>,
+  ): void;
   on<N extends NotificationName>(method: N, handler: (params: NotificationParamsOf<N>) => void): () => void;
 }
 

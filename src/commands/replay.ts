@@ -37,5 +37,8 @@ function summary(state: ReplayState): string {
     ['memory', `${state.memory.added} added, ${state.memory.deleted} deleted`],
     ['inference', `${state.inference.calls} calls, ${state.inference.tokens_in} tokens in, ${state.inference.tokens_out} out`],
   ];
-  return table(rows, [{ header: 'WHAT', get: (r) => r[0] }, { header: 'STATE', get: (r) => r[1] }]);
+  return table(rows, [
+    { header: 'WHAT', get: (r) => r[0] },
+    { header: 'STATE', get: (r) => r[1] },
+  ]);
 }

@@ -22,12 +22,18 @@ export default class Ui extends CarCommand {
     const client = await this.connect(flags.host ? { asHost: true } : {});
     const daemon = new URL(client.url);
     if (!isLoopbackHost(daemon.hostname.replace(/^\[(.*)\]$/, '$1'))) {
-      throw new CarError(`the daemon at ${client.url} is not on this machine, and the UI is served to loopback only`, 'run `car ui` on the machine the daemon runs on');
+      throw new CarError(
+        `the daemon at ${client.url} is not on this machine, and the UI is served to loopback only`,
+        'run `car ui` on the machine the daemon runs on',
+      );
     }
     const { code, expires_at } = await client.call('session.login_code', { role: flags.host ? 'host' : 'client' });
     const url = `http://${daemon.host}/#code=${code}`;
     if (flags.open) await openInBrowser(url);
-    return this.show({ url, expires_at }, () => `${url}\n(one-time link, valid until ${new Date(expires_at).toLocaleTimeString()}; run \`car ui\` again for a new one)`);
+    return this.show(
+      { url, expires_at },
+      () => `${url}\n(one-time link, valid until ${new Date(expires_at).toLocaleTimeString()}; run \`car ui\` again for a new one)`,
+    );
   }
 }
 

@@ -151,7 +151,8 @@ function wholeCount(name: string, raw: string | undefined, hint: string): number
 
 function whole(name: string, raw: string | undefined, min: number, unit: string, hint: string): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw.trim()) < min) throw new ConfigError(`${name} must be a whole number of ${unit} (at least ${min}), got '${raw}'`, hint);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw.trim()) < min)
+    throw new ConfigError(`${name} must be a whole number of ${unit} (at least ${min}), got '${raw}'`, hint);
   return Number(raw.trim());
 }
 

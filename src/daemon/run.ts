@@ -28,7 +28,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const { stateRoot } = options;
   if (options.logLevel) log.configure({ level: options.logLevel });
   if (!isLoopbackHost(options.bind) && !options.allowRemote) {
-    throw new ConfigError(`refusing to bind to non-loopback address ${options.bind}`, 'pass --allow-remote as well if you really want the daemon reachable from other hosts');
+    throw new ConfigError(
+      `refusing to bind to non-loopback address ${options.bind}`,
+      'pass --allow-remote as well if you really want the daemon reachable from other hosts',
+    );
   }
   const dirs = stateDirs(stateRoot);
   ensurePrivateDir(stateRoot);
@@ -62,14 +65,18 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     if (!options.auth) log.warn('authentication is off: any local program can connect with host rights (--no-auth)');
     if (!isLoopbackHost(options.bind)) log.warn('the daemon is reachable from other hosts; the token is the only guard', { bind: options.bind });
 
-    const auth = options.auth
-      ? AuthPolicy.withTokens(options.authToken ?? mintToken(), mintToken(), paths)
-      : AuthPolicy.disabled();
+    const auth = options.auth ? AuthPolicy.withTokens(options.authToken ?? mintToken(), mintToken(), paths) : AuthPolicy.disabled();
     state = ServerState.withConfig({ ...options.state, journalDir, stateRoot, auth });
 
-    const server = await serve(state, { host: options.bind, port: options.port, connections: options.connections, browserSessionTtlMs: options.browserSessionTtlMs }).catch((error: NodeJS.ErrnoException) => {
+    const server = await serve(state, {
+      host: options.bind,
+      port: options.port,
+      connections: options.connections,
+      browserSessionTtlMs: options.browserSessionTtlMs,
+    }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new CarError(`port ${options.port} is in use`, 'pass --port or stop the other process');
-      if (error.code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot bind to ${options.bind}: no such local address`, 'pass --bind with an address of this machine');
+      if (error.code === 'EADDRNOTAVAIL')
+        throw new ConfigError(`cannot bind to ${options.bind}: no such local address`, 'pass --bind with an address of this machine');
       throw error;
     });
     if (options.auth) {
@@ -118,7 +125,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     for (const [what, remove] of [
       ['token file', () => removeTokenFile(paths.token)],
       ['host token file', () => removeTokenFile(paths.hostToken)],
-    ] as const) bestEffort(what, remove);
+    ] as const)
+      bestEffort(what, remove);
     if (state && !state.url) await state.close('start_failed');
     bestEffort('lock', () => releaseLock(stateRoot));
   }

@@ -10,8 +10,30 @@ export const A2UI_MIME_TYPE = 'application/json+a2ui';
 
 /** The 18 components of the published v0.9 basic catalog plus the six CAR adds (docs/protocol.md#a2ui-capabilities). */
 export const A2UI_COMPONENTS = [
-  'Text', 'Row', 'Column', 'List', 'Card', 'Divider', 'Button', 'TextField', 'CheckBox', 'ChoicePicker', 'Select', 'Slider',
-  'Image', 'Icon', 'Video', 'AudioPlayer', 'DateTimeInput', 'Chart', 'File', 'FilePicker', 'Spacer', 'Badge', 'Tabs', 'Modal',
+  'Text',
+  'Row',
+  'Column',
+  'List',
+  'Card',
+  'Divider',
+  'Button',
+  'TextField',
+  'CheckBox',
+  'ChoicePicker',
+  'Select',
+  'Slider',
+  'Image',
+  'Icon',
+  'Video',
+  'AudioPlayer',
+  'DateTimeInput',
+  'Chart',
+  'File',
+  'FilePicker',
+  'Spacer',
+  'Badge',
+  'Tabs',
+  'Modal',
 ] as const;
 export type A2uiComponentName = (typeof A2UI_COMPONENTS)[number];
 
@@ -34,7 +56,10 @@ export const a2uiLimits = z
     maxComponentsPerSurface: z.number().int(),
     maxEnvelopeBytes: z.number().int().describe('one envelope, serialised'),
     maxDataModelBytes: z.number().int(),
-    maxSurfaceBytes: z.number().int().describe('the whole surface record serialised, so one surface (and each event carrying it) stays well under the 16 MiB a reader may fall behind'),
+    maxSurfaceBytes: z
+      .number()
+      .int()
+      .describe('the whole surface record serialised, so one surface (and each event carrying it) stays well under the 16 MiB a reader may fall behind'),
     maxStringBytes: z.number().int().describe('per string value'),
     maxDepth: z.number().int().describe('levels of JSON nesting'),
     surfaceTtlSeconds: z.number().int().describe('measured from the last successful update'),
@@ -111,7 +136,11 @@ export const a2uiEnvelopeSchema = z
   .superRefine((envelope, ctx) => {
     const kinds = A2UI_ENVELOPE_KINDS.filter((kind) => envelope[kind] !== undefined);
     if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: [], message: `an envelope carries exactly one of ${A2UI_ENVELOPE_KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `an envelope carries exactly one of ${A2UI_ENVELOPE_KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})`,
+      });
     }
   });
 export type A2uiEnvelope = z.output<typeof a2uiEnvelopeSchema>;
@@ -185,7 +214,13 @@ export type A2uiAction = z.output<typeof a2uiAction>;
 export const a2uiRoute = z
   .union([
     z.object({ kind: z.literal('none'), subscribers: z.number().int().describe('a2ui subscribers notified') }),
-    z.object({ kind: z.literal('a2a'), endpoint: z.string(), status: z.literal('sent'), http_status: z.number().int(), response: z.unknown().describe("the peer's JSON reply") }),
+    z.object({
+      kind: z.literal('a2a'),
+      endpoint: z.string(),
+      status: z.literal('sent'),
+      http_status: z.number().int(),
+      response: z.unknown().describe("the peer's JSON reply"),
+    }),
     z.object({ kind: z.literal('a2a'), endpoint: z.string(), status: z.literal('failed'), error: z.string() }),
   ])
   .describe('where the action went: an A2A continuation, or only the subscribers');
@@ -238,8 +273,11 @@ export const a2aRouteAuthSchema = z.discriminatedUnion(
       name: z
         .string()
         .max(256, 'routeAuth.name must be at most 256 characters')
-        .regex(HTTP_TOKEN, 'routeAuth.name must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~; no spaces, CR or LF)')
-        .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'routeAuth.name cannot be Host, Content-Length, Transfer-Encoding or Connection; use a header such as X-Api-Key'),
+        .regex(HTTP_TOKEN, "routeAuth.name must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~; no spaces, CR or LF)")
+        .refine(
+          (name) => !RESERVED_HEADERS.has(name.toLowerCase()),
+          'routeAuth.name cannot be Host, Content-Length, Transfer-Encoding or Connection; use a header such as X-Api-Key',
+        ),
       value: secret('routeAuth.value'),
     }),
   ],
@@ -256,7 +294,10 @@ const endpointUrl = z
   .string()
   .max(2048, 'endpoint must be at most 2048 characters')
   .refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), 'endpoint must be an http:// or https:// URL')
-  .refine((value) => !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === ''), 'endpoint must not embed credentials; pass them as routeAuth');
+  .refine(
+    (value) => !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === ''),
+    'endpoint must not embed credentials; pass them as routeAuth',
+  );
 
 /** `a2ui.get` / `a2ui/replay`: `{ surfaceId }` or `{ surface_id }`. */
 export const a2uiSurfaceRefParams = z
@@ -273,7 +314,9 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 export const a2uiApplyParams = z.preprocess(
   (params) => (isPlainObject(params) && Object.keys(params).length === 1 && 'envelope' in params ? params : { envelope: params }),
   z.strictObject({
-    envelope: z.record(z.string(), z.unknown(), { error: 'envelope must be an object' }).describe('an A2UI v0.9 envelope; the envelope itself may be sent as the params'),
+    envelope: z
+      .record(z.string(), z.unknown(), { error: 'envelope must be an object' })
+      .describe('an A2UI v0.9 envelope; the envelope itself may be sent as the params'),
   }),
 );
 
@@ -298,10 +341,18 @@ export const a2uiIngestParams = z.preprocess(
     })
     .superRefine((params, ctx) => {
       if (params.endpoint !== undefined && URL.canParse(params.endpoint) && params.allowUntrustedEndpoint !== true && !isLoopbackEndpoint(params.endpoint)) {
-        ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `endpoint '${params.endpoint}' is not loopback; pass allowUntrustedEndpoint: true to allow it` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['endpoint'],
+          message: `endpoint '${params.endpoint}' is not loopback; pass allowUntrustedEndpoint: true to allow it`,
+        });
       }
       if (params.routeAuth !== undefined && params.routeAuth.type !== 'none' && params.endpoint === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['routeAuth'], message: 'routeAuth is only used to continue an A2A task; pass the endpoint it belongs to as well' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routeAuth'],
+          message: 'routeAuth is only used to continue an A2A task; pass the endpoint it belongs to as well',
+        });
       }
     }),
 );
@@ -317,7 +368,10 @@ export const a2uiActionParams = z
     context: z.record(z.string(), z.unknown(), { error: 'context must be an object' }).optional(),
   })
   .refine((p) => (p.name ?? p.action) !== undefined, { message: 'pass the action name as name (or action)', path: ['name'] })
-  .refine((p) => p.name === undefined || p.action === undefined || p.name === p.action, { message: 'name and action differ; pass one of them', path: ['action'] });
+  .refine((p) => p.name === undefined || p.action === undefined || p.name === p.action, {
+    message: 'name and action differ; pass one of them',
+    path: ['action'],
+  });
 export type A2uiActionParams = z.output<typeof a2uiActionParams>;
 
 export const a2uiEmptyParams = z.strictObject({});
@@ -336,7 +390,11 @@ export const a2uiContract = defineMethods({
     clientParams: accepts<Record<string, unknown>>(),
     summary: 'Applies every envelope found in an A2A message, task or artifact, all or nothing; a non-loopback endpoint needs an approval.',
   },
-  'a2ui.reap': { params: a2uiEmptyParams, result: z.object({ removed: z.array(z.string()) }), summary: 'Deletes expired surfaces and their route credentials now.' },
+  'a2ui.reap': {
+    params: a2uiEmptyParams,
+    result: z.object({ removed: z.array(z.string()) }),
+    summary: 'Deletes expired surfaces and their route credentials now.',
+  },
   'a2ui.surfaces': { params: a2uiEmptyParams, result: z.array(a2uiSurface), summary: 'The live surfaces.' },
   'a2ui.get': { params: a2uiSurfaceRefParams, result: a2uiSurface.nullable(), summary: 'One live surface, or null.' },
   'a2ui.action': {
@@ -344,8 +402,16 @@ export const a2uiContract = defineMethods({
     result: z.object({ event: hostEvent, route: a2uiRoute }),
     summary: "Records a user's action on a surface and routes it to subscribers and, for an A2A owner, back to the agent.",
   },
-  'a2ui/subscribe': { params: a2uiEmptyParams, result: z.object({ subscribed: z.literal(true) }), summary: 'This connection receives a2ui.event until it disconnects.' },
-  'a2ui/unsubscribe': { params: a2uiEmptyParams, result: z.object({ subscribed: z.literal(false) }), summary: 'Stops a2ui.event for this connection; idempotent.' },
+  'a2ui/subscribe': {
+    params: a2uiEmptyParams,
+    result: z.object({ subscribed: z.literal(true) }),
+    summary: 'This connection receives a2ui.event until it disconnects.',
+  },
+  'a2ui/unsubscribe': {
+    params: a2uiEmptyParams,
+    result: z.object({ subscribed: z.literal(false) }),
+    summary: 'Stops a2ui.event for this connection; idempotent.',
+  },
   'a2ui/replay': { params: a2uiSurfaceRefParams, result: a2uiSurface.nullable(), summary: 'Same as a2ui.get, for late joiners after subscribing.' },
 });
 

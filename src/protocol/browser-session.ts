@@ -10,6 +10,4 @@ export interface BrowserSignInRequest {
 }
 
 /** The answer of every `/session` request; `error` says what to do when the status is not 200. */
-export type BrowserSessionState =
-  | { signed_in: true; role: 'client' | 'host' | 'anonymous'; expires_at: string | null }
-  | { signed_in: false; error?: string };
+export type BrowserSessionState = { signed_in: true; role: 'client' | 'host' | 'anonymous'; expires_at: string | null } | { signed_in: false; error?: string };

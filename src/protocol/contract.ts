@@ -34,7 +34,14 @@ export const contract = {
 };
 
 /** Every server → client notification by name: the source of `ClientSession.notify` and the client's `on`. */
-export const notifications = { ...inferenceNotifications, ...hostNotifications, ...voiceNotifications, ...meetingNotifications, ...a2uiNotifications, ...toolsNotifications };
+export const notifications = {
+  ...inferenceNotifications,
+  ...hostNotifications,
+  ...voiceNotifications,
+  ...meetingNotifications,
+  ...a2uiNotifications,
+  ...toolsNotifications,
+};
 
 /** Every daemon → client request by name (docs/protocol.md#server-requests): the source of `ClientSession.request` and the client's `onRequest`. */
 export const serverRequests = defineServerRequests({ ...toolsServerRequests });

@@ -56,7 +56,10 @@ export type SessionField = (typeof SESSION_FIELDS)[number];
 export const sessionsListParams = z.strictObject({
   limit: z.number().int('must be a whole number').min(0, 'must be 0 or more (0 returns just the count)').optional(),
   offset: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
-  fields: z.array(z.enum(SESSION_FIELDS, { error: `must be one of ${SESSION_FIELDS.join(', ')}` })).min(1, 'must name at least one field; omit it for whole rows').optional(),
+  fields: z
+    .array(z.enum(SESSION_FIELDS, { error: `must be one of ${SESSION_FIELDS.join(', ')}` }))
+    .min(1, 'must name at least one field; omit it for whole rows')
+    .optional(),
 });
 
 export const ROLES = ['anonymous', 'client', 'host'] as const;
@@ -134,7 +137,8 @@ export const writeStatus = z
   })
   .meta({
     id: 'WriteStatus',
-    description: 'Writes to a file the daemon keeps (the journal, its own log file), which a full or read-only disk can refuse: failures are counted and retried, never fatal.',
+    description:
+      'Writes to a file the daemon keeps (the journal, its own log file), which a full or read-only disk can refuse: failures are counted and retried, never fatal.',
   });
 export type WriteStatus = z.output<typeof writeStatus>;
 
@@ -218,8 +222,16 @@ export const authContract = defineMethods({
 
 /** The daemon and its sessions (docs/protocol.md#namespace-core). */
 export const sessionsContract = defineMethods({
-  'sessions.list': { params: sessionsListParams, result: sessionsListResult, summary: "Lists the daemon's sessions (every authenticated session may see them), paged and trimmed on request." },
-  'daemon.status': { params: emptyParams, result: daemonStatus, summary: 'Version, uptime, state root, sessions, connections, journal and log write health, admission and inference state of the daemon.' },
+  'sessions.list': {
+    params: sessionsListParams,
+    result: sessionsListResult,
+    summary: "Lists the daemon's sessions (every authenticated session may see them), paged and trimmed on request.",
+  },
+  'daemon.status': {
+    params: emptyParams,
+    result: daemonStatus,
+    summary: 'Version, uptime, state root, sessions, connections, journal and log write health, admission and inference state of the daemon.',
+  },
   'daemon.shutdown': {
     params: emptyParams,
     result: z.object({ stopping: z.literal(true) }),

@@ -31,7 +31,8 @@ export const ERROR_MEANINGS: Readonly<Record<keyof typeof ErrorCode, string>> = 
   Internal: 'An unexpected failure in the daemon; the request may have taken effect, so re-read before retrying.',
   AuthRequired: 'A request before `session.auth`, or a failed sign-in. The daemon then closes the connection (1008).',
   ApprovalDenied: 'The method approval gate: a human denied the call, or nobody answered in time.',
-  DeadlineExceeded: 'The handler ran past its deadline (`CAR_HANDLER_TIMEOUT`, 30 minutes by default) or a client did not answer a server request in time; the work may have committed, so re-read before retrying.',
+  DeadlineExceeded:
+    'The handler ran past its deadline (`CAR_HANDLER_TIMEOUT`, 30 minutes by default) or a client did not answer a server request in time; the work may have committed, so re-read before retrying.',
   HandshakeRequired: 'The method needs `server.handshake` first (`host.subscribe`).',
   VersionMismatch: '`server.handshake` named a protocol version other than 2.',
   ContentRefused: 'Reserved: a content filter in front of a model refused the request (this daemon has none).',
@@ -40,7 +41,8 @@ export const ERROR_MEANINGS: Readonly<Record<keyof typeof ErrorCode, string>> = 
   Forbidden: 'Owned by another session, or the host role is needed (`data.kind: "forbidden"`).',
   LimitExceeded: 'A size or count limit: A2UI limits, voice sessions, chunk size, login codes (`data.kind: "limit_exceeded"`).',
   Unavailable: 'An engine or model cannot run here: no model file, a load failure, no speech model (`data.kind: "unavailable"`).',
-  RequestCancelled: 'The client cancelled the request with `$/cancelRequest` (`data.kind: "cancelled"`); streams answer with their own cancelled result instead.',
+  RequestCancelled:
+    'The client cancelled the request with `$/cancelRequest` (`data.kind: "cancelled"`); streams answer with their own cancelled result instead.',
 };
 
 /** `error.data.kind` for the application codes, so clients can branch without parsing messages. */

@@ -19,12 +19,7 @@ export const DEFAULT_NOTIFY_KIND = 'host.notification';
 
 const notBlank = (value: string) => /\S/.test(value);
 
-const text = (max: number) =>
-  z
-    .string()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine(notBlank, 'must not be blank');
+const text = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).refine(notBlank, 'must not be blank');
 
 const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullable().optional();
 
@@ -38,7 +33,12 @@ export const agentStatus = z.enum(AGENT_STATUSES, { error: `must be one of ${AGE
 export const approvalStatus = z.enum(APPROVAL_STATUSES, { error: `must be one of ${APPROVAL_STATUSES.join(', ')}` });
 
 export const hostEventsParams = z.strictObject({
-  limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_HOST_EVENTS, `must be at most ${MAX_HOST_EVENTS}`).default(SNAPSHOT_EVENTS),
+  limit: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_HOST_EVENTS, `must be at most ${MAX_HOST_EVENTS}`)
+    .default(SNAPSHOT_EVENTS),
 });
 
 export const hostApprovalsParams = z.strictObject({ status: approvalStatus.optional() });
@@ -157,10 +157,16 @@ export const hostEvent = z
     id: z.string(),
     sequence: z.number().int().describe('per daemon run, from 1, strictly increasing across all kinds'),
     timestamp: isoTime,
-    kind: z.string().describe("'agent.registered', 'agent.unregistered', 'agent.status_changed', 'approval.requested', 'approval.voted', 'approval.resolved', 'a2ui.surface_updated', 'a2ui.surface_deleted', 'a2ui.action', or a host.notify kind"),
+    kind: z
+      .string()
+      .describe(
+        "'agent.registered', 'agent.unregistered', 'agent.status_changed', 'approval.requested', 'approval.voted', 'approval.resolved', 'a2ui.surface_updated', 'a2ui.surface_deleted', 'a2ui.action', or a host.notify kind",
+      ),
     agent_id: z.string().nullable(),
     message: z.string().nullable(),
-    payload: z.unknown().describe("depends on kind: e.g. { agent, updated } for agent.registered, { approval } for approval.*, the caller's payload for host.notify"),
+    payload: z
+      .unknown()
+      .describe("depends on kind: e.g. { agent, updated } for agent.registered, { approval } for approval.*, the caller's payload for host.notify"),
   })
   .meta({ id: 'HostEvent' });
 export type HostEvent = z.output<typeof hostEvent>;
@@ -186,14 +192,26 @@ export const hostContract = defineMethods({
   },
   'host.unsubscribe': { params: emptyParams, result: z.object({ subscribed: z.literal(false) }), summary: 'Stops host.event for this connection; idempotent.' },
   'host.agents': { params: emptyParams, result: z.array(hostAgent), summary: "Every session's host agents." },
-  'host.events': { params: hostEventsParams, result: z.object({ events: z.array(hostEvent).describe('oldest first') }), summary: `The last events of the history (a ring of ${MAX_HOST_EVENTS}).` },
-  'host.approvals': { params: hostApprovalsParams, result: z.object({ approvals: z.array(hostApproval).describe('newest first') }), summary: 'Approvals, optionally of one status.' },
+  'host.events': {
+    params: hostEventsParams,
+    result: z.object({ events: z.array(hostEvent).describe('oldest first') }),
+    summary: `The last events of the history (a ring of ${MAX_HOST_EVENTS}).`,
+  },
+  'host.approvals': {
+    params: hostApprovalsParams,
+    result: z.object({ approvals: z.array(hostApproval).describe('newest first') }),
+    summary: 'Approvals, optionally of one status.',
+  },
   'host.register_agent': {
     params: registerAgentParams,
     result: hostAgent,
-    summary: "Registers (or updates) an agent owned by this session; an id owned by another session is refused.",
+    summary: 'Registers (or updates) an agent owned by this session; an id owned by another session is refused.',
   },
-  'host.unregister_agent': { params: unregisterAgentParams, result: z.object({ ok: z.literal(true) }), summary: "Removes one of this session's agents; its pending approvals become cancelled." },
+  'host.unregister_agent': {
+    params: unregisterAgentParams,
+    result: z.object({ ok: z.literal(true) }),
+    summary: "Removes one of this session's agents; its pending approvals become cancelled.",
+  },
   'host.set_status': { params: setStatusParams, result: hostAgent, summary: "Sets the status of one of this session's agents (event agent.status_changed)." },
   'host.notify': { params: notifyParams, result: hostEvent, summary: 'Records and broadcasts a host event of a kind of the caller.' },
   'host.request_approval': {

@@ -14,7 +14,7 @@ const modelName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^/\\\0]+$/, "must be a model name as listed by `car models ls`, not a path");
+  .regex(/^[^/\\\0]+$/, 'must be a model name as listed by `car models ls`, not a path');
 
 const chatMessage = z.strictObject({
   role: z.enum(['system', 'user', 'assistant']),
@@ -64,7 +64,10 @@ export const generateRequestParams = z
   })
   .superRefine(checkToolOptions);
 
-function checkToolOptions(request: { tools?: string[]; tool_choice?: z.output<typeof toolChoice>; max_tool_rounds?: number; response_format?: unknown }, ctx: z.RefinementCtx): void {
+function checkToolOptions(
+  request: { tools?: string[]; tool_choice?: z.output<typeof toolChoice>; max_tool_rounds?: number; response_format?: unknown },
+  ctx: z.RefinementCtx,
+): void {
   const tools = request.tools ?? [];
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   if (tools.length === 0) {
@@ -76,9 +79,14 @@ function checkToolOptions(request: { tools?: string[]; tool_choice?: z.output<ty
   if (twice >= 0) ctx.addIssue({ code: 'custom', path: ['tools', twice], message: `names '${tools[twice]}' twice; list each tool once` });
   const choice = request.tool_choice;
   if (typeof choice === 'object' && !tools.includes(choice.name)) {
-    ctx.addIssue({ code: 'custom', path: ['tool_choice', 'name'], message: `'${choice.name}' is not in 'tools'; add it there or pick one of ${tools.join(', ')}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tool_choice', 'name'],
+      message: `'${choice.name}' is not in 'tools'; add it there or pick one of ${tools.join(', ')}`,
+    });
   }
-  if (request.response_format !== undefined) issue('response_format', "cannot be combined with 'tools' (a tool call and a format grammar exclude each other); drop one");
+  if (request.response_format !== undefined)
+    issue('response_format', "cannot be combined with 'tools' (a tool call and a format grammar exclude each other); drop one");
 }
 
 export type GenerateRequest = z.input<typeof generateRequestParams>;
@@ -114,7 +122,7 @@ const stopReason = z
   .nullable()
   .describe("'stop', 'length' (hit max_tokens), 'cancelled' or 'local_decode_timeout' (CAR_LOCAL_DECODE_TIMEOUT_SECS; the text so far is kept)");
 
-const toolCalls = z.array(toolCall).describe('every tool call the model made, in order')
+const toolCalls = z.array(toolCall).describe('every tool call the model made, in order');
 const traceId = z.string().describe("'tr-' and 12 hex digits, also in the journal");
 
 export const inferResult = z.object({
@@ -178,7 +186,13 @@ const INFERENCE_ROLES = ['default', 'summary', 'embedding'] as const;
  * `embedding`, or the role a speech engine declares for its model file (`whisper`): the
  * engines are listed in the daemon, so the contract names their roles by pattern, not one by one.
  */
-const modelRole = z.union([z.enum(INFERENCE_ROLES), z.string().regex(/^[a-z][a-z0-9_-]*$/).describe("a speech engine's model (e.g. 'whisper')")]);
+const modelRole = z.union([
+  z.enum(INFERENCE_ROLES),
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/)
+    .describe("a speech engine's model (e.g. 'whisper')"),
+]);
 export type ModelRole = z.output<typeof modelRole>;
 
 /** What local and remote entries of `models.list` share. */
@@ -253,12 +267,21 @@ export const modelsPullParams = z.strictObject({
   uri: z
     .string()
     .max(2048)
-    .refine((uri) => /^hf:[^/\s]+\/[^/\s]+(?:\/[^\s]+\.gguf|:[^\s]+)?(?:#[^\s]+)?$/.test(uri) || /^https?:\/\/[^\s]+\/[^/\s]+\.(?:gguf|bin)(?:\?[^\s]*)?$/.test(uri), {
-      message: 'must be hf:<owner>/<repo>/<file>.gguf, or an http(s) URL of a .gguf file or a whisper.cpp ggml-*.bin',
-    })
-    .refine((uri) => !/\.bin(?:\?|$)/.test(uri) || /\/ggml-[^/]+\.bin(?:\?|$)/.test(uri), { message: 'a .bin download must be a whisper.cpp model named ggml-*.bin' }),
+    .refine(
+      (uri) => /^hf:[^/\s]+\/[^/\s]+(?:\/[^\s]+\.gguf|:[^\s]+)?(?:#[^\s]+)?$/.test(uri) || /^https?:\/\/[^\s]+\/[^/\s]+\.(?:gguf|bin)(?:\?[^\s]*)?$/.test(uri),
+      {
+        message: 'must be hf:<owner>/<repo>/<file>.gguf, or an http(s) URL of a .gguf file or a whisper.cpp ggml-*.bin',
+      },
+    )
+    .refine((uri) => !/\.bin(?:\?|$)/.test(uri) || /\/ggml-[^/]+\.bin(?:\?|$)/.test(uri), {
+      message: 'a .bin download must be a whisper.cpp model named ggml-*.bin',
+    }),
   /** Checked after the download; a mismatch removes the file. */
-  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional().describe('checked after the download; a mismatch removes the file'),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+    .optional()
+    .describe('checked after the download; a mismatch removes the file'),
 });
 
 export const modelsDeleteParams = z.strictObject({
@@ -300,7 +323,11 @@ export type ModelPullResult = z.output<typeof modelPullResult>;
 const requestId = z.union([z.string(), z.number()]);
 
 export const inferenceContract = defineMethods({
-  infer: { params: generateRequestParams, result: inferResult, summary: 'Generates text with a local model, under the admission gate; sends infer.progress every ~10 s while outstanding.' },
+  infer: {
+    params: generateRequestParams,
+    result: inferResult,
+    summary: 'Generates text with a local model, under the admission gate; sends infer.progress every ~10 s while outstanding.',
+  },
   infer_stream: {
     params: generateRequestParams,
     result: inferStreamResult,
@@ -313,7 +340,11 @@ export const inferenceContract = defineMethods({
   },
   embed: { params: embedParams, result: embedResult, summary: 'Embedding vectors for 1-256 texts, under the admission gate.' },
   'admission.status': { params: emptyParams, result: admissionStatus, summary: 'A snapshot of the inference admission gate (permits, queue).' },
-  'models.list': { params: emptyParams, result: modelsListResult, summary: 'The model files of the models directory and the remote models, their roles and the summary model.' },
+  'models.list': {
+    params: emptyParams,
+    result: modelsListResult,
+    summary: 'The model files of the models directory and the remote models, their roles and the summary model.',
+  },
   'models.pull': {
     params: modelsPullParams,
     result: modelPullResult,
@@ -324,11 +355,19 @@ export const inferenceContract = defineMethods({
     result: z.object({ name: z.string(), deleted: z.literal(true) }),
     summary: 'Removes a model file and any partial download, or a remote model (host role).',
   },
-  'models.add': { params: modelsAddParams, result: remoteModelInfo, summary: 'Adds (or replaces) a remote model served by an OpenAI-compatible server (host role); the key is named by variable or file, never sent.' },
+  'models.add': {
+    params: modelsAddParams,
+    result: remoteModelInfo,
+    summary: 'Adds (or replaces) a remote model served by an OpenAI-compatible server (host role); the key is named by variable or file, never sent.',
+  },
 });
 
 export const inferenceNotifications = defineNotifications({
   'inference.stream.event': z.object({ request_id: requestId.describe("the infer_stream request's id"), event: inferenceStreamEvent }),
   'infer.progress': z.object({ id: requestId.describe("the infer request's id") }).describe('sent every ~10 s while an infer is queued, loading or generating'),
-  'models.pull.progress': z.object({ uri: z.string(), downloaded: z.number().int(), total: z.number().int().nullable().describe('null when the server announces no length') }),
+  'models.pull.progress': z.object({
+    uri: z.string(),
+    downloaded: z.number().int(),
+    total: z.number().int().nullable().describe('null when the server announces no length'),
+  }),
 });

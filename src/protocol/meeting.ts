@@ -11,9 +11,7 @@ export const MAX_MEETING_FILE_BYTES = 2 * 1024 ** 3;
 export const MAX_MEETING_TITLE_CHARS = 200;
 
 /** A single path segment, so an id can never climb out of the meetings root. */
-export const meetingId = z
-  .string()
-  .regex(MEETING_ID_PATTERN, "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+export const meetingId = z.string().regex(MEETING_ID_PATTERN, "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
 
 const absolutePath = z
   .string()
@@ -81,7 +79,9 @@ export const meetingStartParams = z
     persist_audio: z
       .boolean()
       .default(false)
-      .describe("keep each stream's recording (16 kHz mono WAV in the meeting's directory) after the meeting; without it the recordings are removed once the final pass has decoded them"),
+      .describe(
+        "keep each stream's recording (16 kHz mono WAV in the meeting's directory) after the meeting; without it the recordings are removed once the final pass has decoded them",
+      ),
     root: meetingsRoot,
   })
   .refine((params) => !(params.sources && params.audio_source), {
@@ -120,7 +120,9 @@ export const meetingGetParams = z.strictObject({
 });
 
 /** Template names are single path segments: a user template is `<state root>/templates/<name>.md`. */
-const templateName = z.string().regex(MEETING_ID_PATTERN, "must be a template name: default, action-items, decisions, standup, or the stem of a .md file in <state root>/templates");
+const templateName = z
+  .string()
+  .regex(MEETING_ID_PATTERN, 'must be a template name: default, action-items, decisions, standup, or the stem of a .md file in <state root>/templates');
 
 export const meetingSummarizeParams = z.strictObject({
   id: meetingId,
@@ -177,7 +179,10 @@ export type MeetingTranscriptResult = z.output<typeof meetingTranscriptResult>;
 
 export const SUMMARY_KINDS = ['model', 'extractive'] as const;
 export type SummaryKind = (typeof SUMMARY_KINDS)[number];
-const summaryKind = z.enum(SUMMARY_KINDS).nullable().describe("'model' or 'extractive' (no usable model: the most central sentences); null while there is no summary");
+const summaryKind = z
+  .enum(SUMMARY_KINDS)
+  .nullable()
+  .describe("'model' or 'extractive' (no usable model: the most central sentences); null while there is no summary");
 
 export const meetingSummarizeResult = z.object({
   id: z.string(),
@@ -247,7 +252,9 @@ export const meetingMetadata = z
     sources: z.array(meetingSource).describe('the streams and their roles; empty for a meeting of one unlabelled stream'),
     transcript_kind: z
       .enum(TRANSCRIPT_KINDS)
-      .describe("which transcript the meeting holds: 'live' (decoded while people talked; replaced at stop, kept after a crash) or 'final' (each stream's whole recording decoded in long windows)"),
+      .describe(
+        "which transcript the meeting holds: 'live' (decoded while people talked; replaced at stop, kept after a crash) or 'final' (each stream's whole recording decoded in long windows)",
+      ),
     summary: z.string().nullable(),
     summary_error: z.string().nullable().describe("why there is no summary, e.g. 'transcript is empty'"),
     summary_kind: summaryKind,
@@ -257,7 +264,9 @@ export const meetingMetadata = z
       .string()
       .nullable()
       .optional()
-      .describe("the memory namespace its transcript went to (null: the recording session's own graph, or an embedder's shared one); absent for meetings recorded before it was kept"),
+      .describe(
+        "the memory namespace its transcript went to (null: the recording session's own graph, or an embedder's shared one); absent for meetings recorded before it was kept",
+      ),
   })
   .meta({ id: 'MeetingMetadata', description: 'meeting.json: what a meeting is and how it ended.' });
 export type MeetingMetadata = z.output<typeof meetingMetadata>;
@@ -307,21 +316,30 @@ export const meetingContract = defineMethods({
   'meeting.start': {
     params: meetingStartParams,
     result: meetingStartResult,
-    summary: 'Starts recording a meeting from pushed audio, a WAV file on the daemon host, or sound-server sources the daemon records; its voice.event go to this connection only.',
+    summary:
+      'Starts recording a meeting from pushed audio, a WAV file on the daemon host, or sound-server sources the daemon records; its voice.event go to this connection only.',
   },
   'meeting.stop': {
     params: meetingStopParams,
     result: meetingStopResult,
     summary: 'Stops a meeting (its owner or a host-role session), optionally summarising it, and answers with its metadata and transcript.',
   },
-  'meeting.list': { params: meetingListParams, result: z.object({ meetings: z.array(meetingEntry).describe('newest first, live ones included') }), summary: 'The meetings of a meetings directory.' },
+  'meeting.list': {
+    params: meetingListParams,
+    result: z.object({ meetings: z.array(meetingEntry).describe('newest first, live ones included') }),
+    summary: 'The meetings of a meetings directory.',
+  },
   'meeting.get': { params: meetingGetParams, result: meetingRecord, summary: "A meeting's metadata, summary and transcript." },
   'meeting.summarize': {
     params: meetingSummarizeParams,
     result: meetingSummarizeResult,
     summary: 'Writes a new summary of a stopped meeting from a template (the old one kept), sending meeting.summary.progress.',
   },
-  'meeting.transcript': { params: meetingTranscriptParams, result: meetingTranscriptResult, summary: "A meeting's transcript segments and current summary, for SRT/VTT/TXT/MD exports." },
+  'meeting.transcript': {
+    params: meetingTranscriptParams,
+    result: meetingTranscriptResult,
+    summary: "A meeting's transcript segments and current summary, for SRT/VTT/TXT/MD exports.",
+  },
   'meeting.delete': {
     params: meetingDeleteParams,
     result: meetingDeleteResult,

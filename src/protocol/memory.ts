@@ -110,7 +110,11 @@ export type MemoryHit = z.output<typeof memoryHit>;
 
 /** One stored fact as `memory.list` returns it. */
 export const memoryFact = z
-  .object({ ...storedFact, source: z.enum(FACT_SOURCES).describe("'ws' (memory.add_fact), 'meeting' (a transcript segment) or 'load' (memory.load)"), created_at: z.string() })
+  .object({
+    ...storedFact,
+    source: z.enum(FACT_SOURCES).describe("'ws' (memory.add_fact), 'meeting' (a transcript segment) or 'load' (memory.load)"),
+    created_at: z.string(),
+  })
   .meta({ id: 'MemoryFact' });
 export type MemoryFact = z.output<typeof memoryFact>;
 
@@ -137,7 +141,11 @@ export type DeleteFactResult = z.output<typeof deleteFactResult>;
 const factCount = z.number().int().min(0);
 
 export const memoryContract = defineMethods({
-  'memory.add_fact': { params: addFactParams, result: addFactResult, summary: "Adds a fact to the graph the session resolves to; an identical fact is not duplicated." },
+  'memory.add_fact': {
+    params: addFactParams,
+    result: addFactResult,
+    summary: 'Adds a fact to the graph the session resolves to; an identical fact is not duplicated.',
+  },
   'memory.query': { params: queryParams, result: z.array(memoryHit), summary: 'The k facts that best match the query (FTS5 BM25, ties by recency).' },
   'memory.fact_count': { params: emptyParams, result: factCount, summary: 'The number of facts in the graph the session resolves to.' },
   'memory.list': { params: listFactsParams, result: listFactsResult, summary: "A page of the graph's facts, newest first." },

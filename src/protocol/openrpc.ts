@@ -39,7 +39,10 @@ export function contractDocument(options: ContractDocumentOptions = {}): OpenRpc
       ...(gates ? { 'x-gates': gates } : {}),
     };
   });
-  const notificationEntries = Object.entries(notifications).map(([name, payload]) => ({ name, ...(isSchema(payload) ? { params: outputs.convert(payload) } : {}) }));
+  const notificationEntries = Object.entries(notifications).map(([name, payload]) => ({
+    name,
+    ...(isSchema(payload) ? { params: outputs.convert(payload) } : {}),
+  }));
   const requestEntries = Object.entries(serverRequests as ServerRequestDescriptors).map(([name, request]) => ({
     name,
     ...(request.summary ? { summary: request.summary } : {}),
@@ -52,7 +55,8 @@ export function contractDocument(options: ContractDocumentOptions = {}): OpenRpc
     info: {
       title: 'car daemon',
       version: String(PROTOCOL_VERSION),
-      description: 'JSON-RPC 2.0 over WebSocket. Generated from the descriptors in src/protocol; the prose (lifecycle, auth, binary frames, files on disk) is in docs/protocol.md.',
+      description:
+        'JSON-RPC 2.0 over WebSocket. Generated from the descriptors in src/protocol; the prose (lifecycle, auth, binary frames, files on disk) is in docs/protocol.md.',
     },
     servers: [{ name: 'car daemon', url: options.url ?? DEFAULT_SERVER_URL }],
     methods,

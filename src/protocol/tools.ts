@@ -59,51 +59,56 @@ export interface ToolSchema {
   $comment?: string;
 }
 
-export const toolSchema: z.ZodType<ToolSchema> = z.strictObject({
-  type: z.union([schemaType, z.array(schemaType).min(1, 'must list at least one type')]).optional(),
-  description: z.string().max(MAX_DESCRIPTION_CHARS).optional(),
-  get properties() {
-    return z.record(z.string(), toolSchema).optional();
-  },
-  required: z.array(z.string()).optional(),
-  get additionalProperties() {
-    return z.union([z.boolean(), toolSchema]).optional();
-  },
-  minProperties: count.optional(),
-  maxProperties: count.optional(),
-  get items() {
-    return toolSchema.optional();
-  },
-  get prefixItems() {
-    return z.array(toolSchema).optional();
-  },
-  minItems: count.optional(),
-  maxItems: count.optional(),
-  minLength: count.optional(),
-  maxLength: count.optional(),
-  format: z.enum(['date-time', 'time', 'date'], { error: "must be 'date-time', 'time' or 'date' (the formats a grammar can hold)" }).optional(),
-  enum: z.array(scalar).min(1, 'must list at least one value').optional(),
-  const: scalar.optional(),
-  get oneOf() {
-    return z.array(toolSchema).min(1, 'must list at least one schema').optional();
-  },
-  get anyOf() {
-    return z.array(toolSchema).min(1, 'must list at least one schema').optional();
-  },
-  get $defs() {
-    return z.record(z.string(), toolSchema).optional();
-  },
-  $ref: z.string().regex(/^#\/\$defs\/[^/]+$/, "must point into this schema's $defs ('#/$defs/<name>')").optional(),
-  title: z.string().optional(),
-  default: z.unknown().optional(),
-  examples: z.array(z.unknown()).optional(),
-  $schema: z.string().optional(),
-  $comment: z.string().optional(),
-}).meta({ id: 'ToolSchema', description: 'The JSON Schema subset a tool\'s parameters may use (what a grammar can hold)' });
+export const toolSchema: z.ZodType<ToolSchema> = z
+  .strictObject({
+    type: z.union([schemaType, z.array(schemaType).min(1, 'must list at least one type')]).optional(),
+    description: z.string().max(MAX_DESCRIPTION_CHARS).optional(),
+    get properties() {
+      return z.record(z.string(), toolSchema).optional();
+    },
+    required: z.array(z.string()).optional(),
+    get additionalProperties() {
+      return z.union([z.boolean(), toolSchema]).optional();
+    },
+    minProperties: count.optional(),
+    maxProperties: count.optional(),
+    get items() {
+      return toolSchema.optional();
+    },
+    get prefixItems() {
+      return z.array(toolSchema).optional();
+    },
+    minItems: count.optional(),
+    maxItems: count.optional(),
+    minLength: count.optional(),
+    maxLength: count.optional(),
+    format: z.enum(['date-time', 'time', 'date'], { error: "must be 'date-time', 'time' or 'date' (the formats a grammar can hold)" }).optional(),
+    enum: z.array(scalar).min(1, 'must list at least one value').optional(),
+    const: scalar.optional(),
+    get oneOf() {
+      return z.array(toolSchema).min(1, 'must list at least one schema').optional();
+    },
+    get anyOf() {
+      return z.array(toolSchema).min(1, 'must list at least one schema').optional();
+    },
+    get $defs() {
+      return z.record(z.string(), toolSchema).optional();
+    },
+    $ref: z
+      .string()
+      .regex(/^#\/\$defs\/[^/]+$/, "must point into this schema's $defs ('#/$defs/<name>')")
+      .optional(),
+    title: z.string().optional(),
+    default: z.unknown().optional(),
+    examples: z.array(z.unknown()).optional(),
+    $schema: z.string().optional(),
+    $comment: z.string().optional(),
+  })
+  .meta({ id: 'ToolSchema', description: "The JSON Schema subset a tool's parameters may use (what a grammar can hold)" });
 
 /** The root of a tool's parameters is an object, as in OpenAI function calling. */
 const toolParameters = toolSchema.refine((schema) => schema.type === 'object', {
-  message: "must be a JSON Schema of an object ({ \"type\": \"object\", \"properties\": { … } })",
+  message: 'must be a JSON Schema of an object ({ "type": "object", "properties": { … } })',
 });
 
 export const TOOL_RISKS = ['low', 'high'] as const;
@@ -116,7 +121,12 @@ export const toolDefinition = z.strictObject({
   /** `high`: every call waits for a host approval (docs/protocol.md#approval-gate) before it runs. */
   risk: z.enum(TOOL_RISKS, { error: "must be 'low' or 'high'" }).default('low'),
   /** How long a call waits for the client's answer; `CAR_TOOL_TIMEOUT` (300 s) when absent. */
-  timeout_ms: z.number().int('must be a whole number of milliseconds').min(1, 'must be at least 1').max(MAX_TOOL_TIMEOUT_MS, 'must be at most 3600000 (one hour)').optional(),
+  timeout_ms: z
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(1, 'must be at least 1')
+    .max(MAX_TOOL_TIMEOUT_MS, 'must be at most 3600000 (one hour)')
+    .optional(),
 });
 export type ToolDefinition = z.input<typeof toolDefinition>;
 
@@ -194,7 +204,12 @@ const toolCallBase = {
 export const toolCall = z
   .union([
     // The error form first: a result may be any JSON, so the other form would also take an errored call.
-    z.object({ ...toolCallBase, error: toolCallError.describe("why there is no result; invalid_call: the call never ran, as the model named a tool not offered or gave arguments that are not a JSON object fitting the tool's parameters (only a remote model can)") }),
+    z.object({
+      ...toolCallBase,
+      error: toolCallError.describe(
+        "why there is no result; invalid_call: the call never ran, as the model named a tool not offered or gave arguments that are not a JSON object fitting the tool's parameters (only a remote model can)",
+      ),
+    }),
     z.object({ ...toolCallBase, result: z.unknown().describe("the client's answer, any JSON") }),
   ])
   .meta({ id: 'ToolCall' });
@@ -221,8 +236,16 @@ export const TOOL_CANCEL_REASONS = ['cancelled', 'timeout', 'deadline'] as const
 export type ToolCancelReason = (typeof TOOL_CANCEL_REASONS)[number];
 
 export const toolsContract = defineMethods({
-  'tools.register': { params: toolsRegisterParams, result: toolList, summary: "Registers (or replaces) the caller's tools, which its own infer calls may use; returns the caller's tools." },
-  'tools.unregister': { params: toolsUnregisterParams, result: z.object({ unregistered: z.array(z.string()).describe('the names that were registered') }), summary: "Removes some of the caller's tools." },
+  'tools.register': {
+    params: toolsRegisterParams,
+    result: toolList,
+    summary: "Registers (or replaces) the caller's tools, which its own infer calls may use; returns the caller's tools.",
+  },
+  'tools.unregister': {
+    params: toolsUnregisterParams,
+    result: z.object({ unregistered: z.array(z.string()).describe('the names that were registered') }),
+    summary: "Removes some of the caller's tools.",
+  },
   'tools.list': { params: emptyParams, result: toolList, summary: "The caller's tools; a host-role session sees every session's." },
 });
 

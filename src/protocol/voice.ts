@@ -69,7 +69,10 @@ export type CaptureSourceSpec = z.output<typeof captureSourceSpec>;
 
 /** A voice session has one decoder, so it records one source; a meeting records several (one stream each). */
 const oneCaptureSource = captureAudioSource.extend({
-  sources: captureAudioSource.shape.sources.max(1, 'a voice session records one source; to record several at once, start a meeting (meeting.start), which gives each its own stream'),
+  sources: captureAudioSource.shape.sources.max(
+    1,
+    'a voice session records one source; to record several at once, start a meeting (meeting.start), which gives each its own stream',
+  ),
 });
 
 const voiceAudioSource = z.discriminatedUnion('kind', [pcmPushSource, oneCaptureSource], {
@@ -126,7 +129,9 @@ export const voiceEvent = z
   .discriminatedUnion('type', [
     z.object({ type: z.literal('speech_start'), at_ms: z.number().describe('offset in the audio') }).describe('the detector heard speech begin'),
     z.object({ type: z.literal('speech_end'), at_ms: z.number() }).describe('the detector heard speech end'),
-    z.object({ type: z.literal('partial'), text: z.string(), segment_index: segmentIndex }).describe('the current hypothesis for the open segment; later partials and the final supersede it'),
+    z
+      .object({ type: z.literal('partial'), text: z.string(), segment_index: segmentIndex })
+      .describe('the current hypothesis for the open segment; later partials and the final supersede it'),
     z
       .object({
         type: z.literal('transcript'),
@@ -168,7 +173,10 @@ export const captureDeviceInfo = z
 export type CaptureDevice = z.output<typeof captureDeviceInfo>;
 
 /** A source being recorded, and the role its transcripts carry. */
-export const capturedSource = captureDeviceInfo.omit({ default: true }).extend({ role: z.string().describe('the role its transcript lines carry') }).meta({ id: 'CapturedSource' });
+export const capturedSource = captureDeviceInfo
+  .omit({ default: true })
+  .extend({ role: z.string().describe('the role its transcript lines carry') })
+  .meta({ id: 'CapturedSource' });
 export type CapturedSource = z.output<typeof capturedSource>;
 
 export const voiceSessionInfo = z.object({
@@ -223,10 +231,7 @@ export const voiceProviderInfo = z.object({
   available: z.boolean(),
   description: z.string(),
   reason: z.string().optional().describe('why it is not available'),
-  warning: z
-    .string()
-    .optional()
-    .describe('what limits a provider that runs (e.g. a whisper model without real weights: it loads, but transcribes nothing)'),
+  warning: z.string().optional().describe('what limits a provider that runs (e.g. a whisper model without real weights: it loads, but transcribes nothing)'),
   hint: z.string().optional().describe('how to make it available'),
 });
 export type VoiceProviderInfo = z.output<typeof voiceProviderInfo>;
@@ -269,7 +274,11 @@ export const voiceContract = defineMethods({
     result: voiceSessionInfo,
     summary: 'Opens a live speech-to-text session owned by this connection; audio comes by push or binary frames, voice.event goes to the owner only.',
   },
-  'voice.transcribe_stream.push': { params: transcribePushParams, result: voicePushResult, summary: 'Sends a chunk of base64 s16le PCM (at most 1 MiB decoded); binary frames are cheaper.' },
+  'voice.transcribe_stream.push': {
+    params: transcribePushParams,
+    result: voicePushResult,
+    summary: 'Sends a chunk of base64 s16le PCM (at most 1 MiB decoded); binary frames are cheaper.',
+  },
   'voice.transcribe_stream.stop': {
     params: transcribeStopParams,
     result: voiceStopResult,

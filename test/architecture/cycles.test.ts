@@ -7,7 +7,8 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 const ENGINES_DIR = 'src/daemon/voice/engines/';
 /** A file inside one engine's folder (`engines/<engine>/…`), not the shared files beside them. */
-const engineFolderOf = (file: string) => (file.startsWith(ENGINES_DIR) && file.slice(ENGINES_DIR.length).includes('/') ? file.slice(ENGINES_DIR.length).split('/')[0]! : null);
+const engineFolderOf = (file: string) =>
+  file.startsWith(ENGINES_DIR) && file.slice(ENGINES_DIR.length).includes('/') ? file.slice(ENGINES_DIR.length).split('/')[0]! : null;
 
 /** `npm run cycles` as a test: no import cycle anywhere in src/, type-only imports included (dpdm without transform). */
 describe('module graph', () => {
@@ -25,13 +26,22 @@ describe('module graph', () => {
         .filter((imported) => !(file === `${ENGINES_DIR}engines.ts` && imported.id!.endsWith('/index.ts')))
         .map((imported) => `${file} imports ${imported.id}`),
     );
-    assert.ok(Object.keys(tree).some((file) => engineFolderOf(file) === 'whisper'), 'dpdm read the engine folders');
+    assert.ok(
+      Object.keys(tree).some((file) => engineFolderOf(file) === 'whisper'),
+      'dpdm read the engine folders',
+    );
     assert.deepEqual(leaks, []);
   });
 
   it('keeps threads and native addons out of what the CLI loads with its settings: engines are loaded only by the daemon', async () => {
     // transform: type-only imports are erased at run time; dynamic import() is what defers an engine's implementation.
-    const tree = await parseDependencyTree('src/settings.ts', { cwd: REPO_ROOT, context: REPO_ROOT, transform: true, skipDynamicImports: true, tsconfig: `${REPO_ROOT}/tsconfig.json` });
+    const tree = await parseDependencyTree('src/settings.ts', {
+      cwd: REPO_ROOT,
+      context: REPO_ROOT,
+      transform: true,
+      skipDynamicImports: true,
+      tsconfig: `${REPO_ROOT}/tsconfig.json`,
+    });
     const loaded = Object.keys(tree).filter((file) => file.startsWith('src/'));
     assert.ok(loaded.includes(`${ENGINES_DIR}engines.ts`), 'settings read the engine list');
     const heavy = loaded.filter((file) => /from 'node:(worker_threads|module)'/.test(readFileSync(join(REPO_ROOT, file), 'utf8')));

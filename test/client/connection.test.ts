@@ -14,7 +14,14 @@ import { REPO_ROOT, tempStateRoot } from '../helpers/paths.js';
 /** A transport that records what the connection sends and answers nothing. */
 function recordingTransport(): Transport & { sent: unknown[] } {
   const sent: unknown[] = [];
-  return { sent, send: (data) => sent.push(typeof data === 'string' ? JSON.parse(data) : data), onMessage: () => {}, onClose: () => {}, close: () => {}, bufferedAmount: 0 };
+  return {
+    sent,
+    send: (data) => sent.push(typeof data === 'string' ? JSON.parse(data) : data),
+    onMessage: () => {},
+    onClose: () => {},
+    close: () => {},
+    bufferedAmount: 0,
+  };
 }
 
 describe('client connection (transport-agnostic)', () => {
@@ -71,9 +78,23 @@ describe('client entries', () => {
   });
 
   it('the browser entry bundles for a browser: no Node built-ins reach it through the client or protocol/', async () => {
-    const bundled = await build({ entryPoints: [join(REPO_ROOT, 'dist/src/client/browser.js')], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    const bundled = await build({
+      entryPoints: [join(REPO_ROOT, 'dist/src/client/browser.js')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
     assert.equal(bundled.errors.length, 0);
-    const protocol = await build({ entryPoints: [join(REPO_ROOT, 'dist/src/protocol/index.js')], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    const protocol = await build({
+      entryPoints: [join(REPO_ROOT, 'dist/src/protocol/index.js')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
     assert.equal(protocol.errors.length, 0);
   });
 
@@ -85,7 +106,9 @@ describe('client entries', () => {
       console.log(JSON.stringify({ protocol: status.protocol_version, auth: connection.auth.auth_enabled }));
       await connection.closeAndWait();`;
     // The daemon lives in this process, so the child runs asynchronously.
-    const { stdout } = await promisify(execFile)(process.execPath, ['--experimental-websocket', '--no-warnings', '--input-type=module', '-e', script], { timeout: 30_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--experimental-websocket', '--no-warnings', '--input-type=module', '-e', script], {
+      timeout: 30_000,
+    });
     assert.deepEqual(JSON.parse(stdout), { protocol: 2, auth: true });
   });
 });

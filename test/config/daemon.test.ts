@@ -24,8 +24,17 @@ describe('log and journal limits in the daemon configuration', () => {
   });
 
   it('refuses a value that is not a whole number, naming the variable and the default', () => {
-    for (const [name, value] of [['CAR_LOG_ROTATE_MIB', '0'], ['CAR_LOG_KEEP_FILES', '-1'], ['CAR_JOURNAL_ROTATE_MIB', '1.5'], ['CAR_JOURNAL_KEEP_MIB', 'lots']] as const) {
-      assert.throws(() => configFrom({ [name]: value }), (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${name} must be a whole number`) && /unset it for/.test(error.hint ?? ''), name);
+    for (const [name, value] of [
+      ['CAR_LOG_ROTATE_MIB', '0'],
+      ['CAR_LOG_KEEP_FILES', '-1'],
+      ['CAR_JOURNAL_ROTATE_MIB', '1.5'],
+      ['CAR_JOURNAL_KEEP_MIB', 'lots'],
+    ] as const) {
+      assert.throws(
+        () => configFrom({ [name]: value }),
+        (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${name} must be a whole number`) && /unset it for/.test(error.hint ?? ''),
+        name,
+      );
     }
   });
 });

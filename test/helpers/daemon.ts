@@ -38,7 +38,15 @@ export interface StartOptions {
 
 /** Environment for a daemon or CLI under test: a throwaway CAR_HOME and the shared tiny models. */
 export function testEnv(stateRoot: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CAR_HOME: stateRoot, CAR_MODELS_DIR: SHARED_MODELS, CAR_DAEMON_URL: undefined, CAR_AUTH_TOKEN: undefined, CAR_HOST_TOKEN: undefined, ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CAR_HOME: stateRoot,
+    CAR_MODELS_DIR: SHARED_MODELS,
+    CAR_DAEMON_URL: undefined,
+    CAR_AUTH_TOKEN: undefined,
+    CAR_HOST_TOKEN: undefined,
+    ...extra,
+  };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return env;
 }
@@ -48,7 +56,8 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonPro
   const stateRoot = options.stateRoot ?? tempStateRoot();
   const env = testEnv(stateRoot, options.env);
   const argv = [RUN_JS, 'daemon', 'start', '--foreground', '--port', '0', ...(options.args ?? [])];
-  const [command, args] = options.openFiles === undefined ? [process.execPath, argv] : ['prlimit', [`--nofile=${options.openFiles}:${options.openFiles}`, process.execPath, ...argv]];
+  const [command, args] =
+    options.openFiles === undefined ? [process.execPath, argv] : ['prlimit', [`--nofile=${options.openFiles}:${options.openFiles}`, process.execPath, ...argv]];
   let logFd: number | undefined;
   if (options.logFile) {
     mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 });

@@ -66,7 +66,11 @@ export function connectInMemory(state: ServerState, remote = 'in-memory:0'): InM
 export async function openInMemory(state: ServerState, options: { asHost?: boolean } = {}): Promise<InMemoryPair> {
   const pair = connectInMemory(state);
   const { token, hostToken } = state.auth.revealTokens();
-  await pair.client.open({ token: state.auth.enabled ? ((options.asHost ? hostToken : token) ?? null) : null, asHost: options.asHost, clientVersion: `car-test/${VERSION}` });
+  await pair.client.open({
+    token: state.auth.enabled ? ((options.asHost ? hostToken : token) ?? null) : null,
+    asHost: options.asHost,
+    clientVersion: `car-test/${VERSION}`,
+  });
   return pair;
 }
 

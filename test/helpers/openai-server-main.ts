@@ -25,7 +25,15 @@ import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
+import {
+  getLlama,
+  LlamaCompletion,
+  LlamaLogLevel,
+  type LlamaContextSequence,
+  type LlamaEmbeddingContext,
+  type LlamaGrammar,
+  type LlamaModel,
+} from 'node-llama-cpp';
 
 const { values } = parseArgs({ options: { 'models-dir': { type: 'string' }, 'api-key': { type: 'string' } } });
 const modelsDir = values['models-dir']!;
@@ -46,7 +54,11 @@ const rateLimited = new Set<string>();
 /** One sequence per model: requests take turns, as a single-slot server would. */
 let turn: Promise<unknown> = Promise.resolve();
 
-const modelIds = () => readdirSync(modelsDir).filter((name) => name.endsWith('.gguf')).map((name) => name.slice(0, -'.gguf'.length)).sort();
+const modelIds = () =>
+  readdirSync(modelsDir)
+    .filter((name) => name.endsWith('.gguf'))
+    .map((name) => name.slice(0, -'.gguf'.length))
+    .sort();
 
 function load(id: string): Promise<Loaded> {
   let entry = loaded.get(id);
@@ -110,20 +122,27 @@ interface ChatBody {
 /** What OpenAI refuses with a 400 about tools, in its words. */
 function invalidToolUse(body: ChatBody): string | null {
   const names = (body.tools ?? []).map((tool) => tool.function?.name);
-  if (body.tools?.some((tool) => tool.type !== 'function' || typeof tool.function?.name !== 'string')) return "Invalid 'tools': each tool must be { type: 'function', function: { name, … } }";
-  if (body.tool_choice !== undefined && !body.tools?.length) return "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.";
-  if (typeof body.tool_choice === 'object' && !names.includes(body.tool_choice.function?.name)) return `Invalid value for 'tool_choice': function '${body.tool_choice.function?.name}' is not in 'tools'.`;
+  if (body.tools?.some((tool) => tool.type !== 'function' || typeof tool.function?.name !== 'string'))
+    return "Invalid 'tools': each tool must be { type: 'function', function: { name, … } }";
+  if (body.tool_choice !== undefined && !body.tools?.length)
+    return "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.";
+  if (typeof body.tool_choice === 'object' && !names.includes(body.tool_choice.function?.name))
+    return `Invalid value for 'tool_choice': function '${body.tool_choice.function?.name}' is not in 'tools'.`;
   let waiting: string[] = [];
   for (const message of body.messages) {
     if (message.role === 'tool') {
-      if (!waiting.includes(message.tool_call_id!)) return "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.";
+      if (!waiting.includes(message.tool_call_id!))
+        return "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.";
       waiting = waiting.filter((id) => id !== message.tool_call_id);
       continue;
     }
-    if (waiting.length) return `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${waiting.join(', ')}`;
+    if (waiting.length)
+      return `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${waiting.join(', ')}`;
     waiting = (message.tool_calls ?? []).map((call) => call.id);
   }
-  return waiting.length ? `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${waiting.join(', ')}` : null;
+  return waiting.length
+    ? `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${waiting.join(', ')}`
+    : null;
 }
 
 /** Whether this turn calls a tool: forced and no result back yet, or always for `eager`. */
@@ -144,7 +163,8 @@ async function chat(body: ChatBody, response: ServerResponse): Promise<void> {
   stats.chat++;
   stats.tool_choices.push(body.tools?.length ? JSON.stringify(body.tool_choice ?? 'auto') : '-');
   const [id, fault] = body.model.split('+') as [string, string?];
-  if (!modelIds().includes(id)) return sendJson(response, 404, apiError(`The model '${body.model}' does not exist`, 'invalid_request_error', 'model_not_found'));
+  if (!modelIds().includes(id))
+    return sendJson(response, 404, apiError(`The model '${body.model}' does not exist`, 'invalid_request_error', 'model_not_found'));
   if (fault === '500') return sendJson(response, 500, apiError('the test server failed on purpose', 'server_error'));
   if (fault === '429once' && !rateLimited.has(body.model)) {
     rateLimited.add(body.model);
@@ -214,12 +234,24 @@ async function chat(body: ChatBody, response: ServerResponse): Promise<void> {
         if (body.stream) response.write(frame({ ...(index === 0 && { role: 'assistant', content: null }), tool_calls: [{ index, ...call }] }, null));
         const streamed = (chunk: string) => response.write(frame({ tool_calls: [{ index, function: { arguments: chunk } }] }, null));
         // Without a grammar the call's text ends at the first full stop, as a server's call syntax would end it.
-        const generated = await generate(`${prompt}\n\nCall ${tool.function.name} with `, await argumentsGrammar(tool, fault), body.stream ? streamed : undefined, ['.']);
+        const generated = await generate(
+          `${prompt}\n\nCall ${tool.function.name} with `,
+          await argumentsGrammar(tool, fault),
+          body.stream ? streamed : undefined,
+          ['.'],
+        );
         call.function.arguments = generated.response;
         if (abort.signal.aborted) return;
       }
       if (!body.stream) {
-        return sendJson(response, 200, { id: completionId, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }], usage: usage() });
+        return sendJson(response, 200, {
+          id: completionId,
+          object: 'chat.completion',
+          created,
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
+          usage: usage(),
+        });
       }
       return finishStream('tool_calls');
     }
@@ -237,7 +269,14 @@ async function chat(body: ChatBody, response: ServerResponse): Promise<void> {
     if (abort.signal.aborted) return;
     const finish = metadata.stopReason === 'maxTokens' ? 'length' : 'stop';
     if (!body.stream) {
-      return sendJson(response, 200, { id: completionId, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }], usage: usage() });
+      return sendJson(response, 200, {
+        id: completionId,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }],
+        usage: usage(),
+      });
     }
     finishStream(finish);
   });
@@ -253,7 +292,9 @@ async function chooseTool(body: ChatBody, prompt: string, generate: Generate, fa
   if (named) return tools.find((tool) => tool.function.name === named)!;
   if (tools.length === 1) return tools[0]!;
   const names = tools.map((tool) => tool.function.name);
-  const picked = JSON.parse((await generate(`${prompt}\n\nTools: ${names.join(', ')}\nTool: `, await llama.createGrammarForJsonSchema({ enum: names }))).response) as string;
+  const picked = JSON.parse(
+    (await generate(`${prompt}\n\nTools: ${names.join(', ')}\nTool: `, await llama.createGrammarForJsonSchema({ enum: names }))).response,
+  ) as string;
   return tools.find((tool) => tool.function.name === picked)!;
 }
 
@@ -269,12 +310,17 @@ const BOUNDS = new Set(['minLength', 'maxLength', 'minItems', 'maxItems']);
 function withoutBounds(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withoutBounds);
   if (typeof schema !== 'object' || schema === null) return schema;
-  return Object.fromEntries(Object.entries(schema).filter(([key]) => !BOUNDS.has(key)).map(([key, value]) => [key, withoutBounds(value)]));
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key]) => !BOUNDS.has(key))
+      .map(([key, value]) => [key, withoutBounds(value)]),
+  );
 }
 
 async function embeddings(body: { model: string; input: string | string[]; encoding_format?: string }, response: ServerResponse): Promise<void> {
   stats.embeddings++;
-  if (!modelIds().includes(body.model)) return sendJson(response, 404, apiError(`The model '${body.model}' does not exist`, 'invalid_request_error', 'model_not_found'));
+  if (!modelIds().includes(body.model))
+    return sendJson(response, 404, apiError(`The model '${body.model}' does not exist`, 'invalid_request_error', 'model_not_found'));
   const texts = typeof body.input === 'string' ? [body.input] : body.input;
   await inTurn(async () => {
     const entry = await load(body.model);
@@ -297,7 +343,8 @@ const server = createServer((request, response) => {
   if (path === '/test/stats') return sendJson(response, 200, stats);
   if (apiKey !== undefined) {
     const presented = /^Bearer (.*)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (presented !== apiKey) return sendJson(response, 401, apiError(`Incorrect API key provided: ${presented ?? '(none)'}`, 'invalid_request_error', 'invalid_api_key'));
+    if (presented !== apiKey)
+      return sendJson(response, 401, apiError(`Incorrect API key provided: ${presented ?? '(none)'}`, 'invalid_request_error', 'invalid_api_key'));
   }
   const handle = async () => {
     if (request.method === 'GET' && path === '/v1/models') {

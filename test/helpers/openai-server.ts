@@ -40,7 +40,8 @@ export async function startOpenAiServer(options: { apiKey?: string; modelsDir?: 
   return {
     url: `${origin}/v1`,
     pid: child.pid!,
-    stats: async () => (await (await fetch(`${origin}/test/stats`, { headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {} })).json()) as never,
+    stats: async () =>
+      (await (await fetch(`${origin}/test/stats`, { headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {} })).json()) as never,
     async close() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

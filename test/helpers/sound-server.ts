@@ -39,7 +39,8 @@ const FEEDER = fileURLToPath(new URL('./mic-feeder.js', import.meta.url));
 /** Why the capture tests cannot run here, or `false`: they need Debian's `pulseaudio` and `pulseaudio-utils` (scripts/setup.sh installs both). */
 export const soundServerMissing: string | false = (() => {
   for (const tool of ['pulseaudio', 'pactl', 'parec', 'pacat']) {
-    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).error) return `${tool} is not installed; run scripts/setup.sh (apt install pulseaudio pulseaudio-utils)`;
+    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).error)
+      return `${tool} is not installed; run scripts/setup.sh (apt install pulseaudio pulseaudio-utils)`;
   }
   return false;
 })();
@@ -61,7 +62,13 @@ export async function startSoundServer(): Promise<SoundServerFixture> {
   mkdirSync(runtimeDir, { mode: 0o700 });
   const fifo = join(dir, 'mic.fifo');
   const pulseServer = `unix:${join(runtimeDir, 'pulse', 'native')}`;
-  const serverEnv: NodeJS.ProcessEnv = { ...process.env, HOME: dir, XDG_RUNTIME_DIR: runtimeDir, XDG_CONFIG_HOME: join(dir, 'config'), PULSE_SERVER: undefined };
+  const serverEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: dir,
+    XDG_RUNTIME_DIR: runtimeDir,
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    PULSE_SERVER: undefined,
+  };
   const env = { PULSE_SERVER: pulseServer, XDG_RUNTIME_DIR: runtimeDir, PULSE_COOKIE: join(dir, 'cookie') };
   const clientEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
 
@@ -93,12 +100,20 @@ export async function startSoundServer(): Promise<SoundServerFixture> {
 
   const pactl = (...args: string[]) =>
     new Promise<string>((resolve, reject) =>
-      execFile('pactl', args, { env: clientEnv, timeout: 10_000 }, (error, stdout, stderr) => (error ? reject(new Error(`pactl ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout))),
+      execFile('pactl', args, { env: clientEnv, timeout: 10_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`pactl ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+      ),
     );
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`pulseaudio exited with ${server.exitCode}: ${serverLog}`);
-    if (await pactl('info').then(() => true, () => false)) break;
+    if (
+      await pactl('info').then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) throw new Error(`pulseaudio did not answer within 15 s: ${serverLog}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -123,7 +138,10 @@ export async function startSoundServer(): Promise<SoundServerFixture> {
       return clip;
     },
     async play(pcm, sink = 'speakers') {
-      const player = spawn('pacat', ['--playback', '--raw', '--format=s16le', '--rate=16000', '--channels=1', `--device=${sink}`, '--latency-msec=300'], { env: clientEnv, stdio: ['pipe', 'ignore', 'pipe'] });
+      const player = spawn('pacat', ['--playback', '--raw', '--format=s16le', '--rate=16000', '--channels=1', `--device=${sink}`, '--latency-msec=300'], {
+        env: clientEnv,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       let stderr = '';
       player.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       player.stdin.end(pcm);

@@ -37,7 +37,8 @@ export function runInTerminal(commandLine: string, env: NodeJS.ProcessEnv): Term
   return {
     screen: () => screen,
     press: (keys) => void child.stdin.write(keys),
-    waitFor: (pattern, timeoutMs = 60_000) => waitFor(() => pattern.test(screen), `${pattern} on the terminal (it shows: ${JSON.stringify(screen.slice(-400))})`, timeoutMs).then(() => undefined),
+    waitFor: (pattern, timeoutMs = 60_000) =>
+      waitFor(() => pattern.test(screen), `${pattern} on the terminal (it shows: ${JSON.stringify(screen.slice(-400))})`, timeoutMs).then(() => undefined),
     exited,
   };
 }

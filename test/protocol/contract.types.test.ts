@@ -29,7 +29,7 @@ type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ?
 // A result or payload type is the schema's output, one source for the compiler and the docs.
 export const derived: [
   Equal<ResultOf<'memory.add_fact'>, AddFactResult>,
-  Equal<ResultOf<'memory.add_fact'>, z.output<typeof memoryContract['memory.add_fact']['result']>>,
+  Equal<ResultOf<'memory.add_fact'>, z.output<(typeof memoryContract)['memory.add_fact']['result']>>,
   Equal<ResultOf<'host.agents'>, HostEvent[]>,
   Equal<NotificationParamsOf<'voice.event'>, VoiceEventParams>,
   Equal<NotificationParamsOf<'host.event'>, HostEvent>,
@@ -88,7 +88,11 @@ export function compileTimeChecks(session: ClientSession, client: Connection): M
   const wrongPayload: NotificationPayload<(typeof notes)['probe.note']> = { at: 'now' };
   void [payload, wrongPayload];
 
-  void session.request('tools.execute', { request_id: 'call_1', tool: 't', parameters: {}, timeout_ms: 1, attempt: 1, session_id: session.id }, { timeoutMs: 1 });
+  void session.request(
+    'tools.execute',
+    { request_id: 'call_1', tool: 't', parameters: {}, timeout_ms: 1, attempt: 1, session_id: session.id },
+    { timeoutMs: 1 },
+  );
   // @ts-expect-error a server request's params follow its descriptor: tools.execute needs request_id
   void session.request('tools.execute', { tool: 't', parameters: {}, timeout_ms: 1, attempt: 1, session_id: session.id }, { timeoutMs: 1 });
   client.onRequest('tools.execute', (params) => params.tool.toUpperCase());

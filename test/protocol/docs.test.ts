@@ -58,7 +58,10 @@ describe('docs/protocol.md', () => {
   it('refuses a fragment that names an unknown generated part, or leaves a part out', () => {
     const document = contractDocument();
     assert.throws(() => renderProtocolMarkdown(document, [{ name: 'x.md', text: '<!-- generated: method -->' }]), /x\.md: unknown generated part 'method'/);
-    assert.throws(() => renderProtocolMarkdown(document, [{ name: 'x.md', text: '<!-- generated: methods -->' }]), /no fragment places the generated part\(s\) index, notifications/);
+    assert.throws(
+      () => renderProtocolMarkdown(document, [{ name: 'x.md', text: '<!-- generated: methods -->' }]),
+      /no fragment places the generated part\(s\) index, notifications/,
+    );
   });
 });
 

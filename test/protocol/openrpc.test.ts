@@ -51,7 +51,11 @@ describe('rpc.discover', () => {
       document.methods.map((method) => method.name),
       Object.keys(contract),
     );
-    assert.deepEqual(undescribed().methods, [], 'methods still declared with returns<R>(): give them a result schema (docs/architecture.md, "Declaring a method")');
+    assert.deepEqual(
+      undescribed().methods,
+      [],
+      'methods still declared with returns<R>(): give them a result schema (docs/architecture.md, "Declaring a method")',
+    );
     for (const method of document.methods) {
       assert.ok(method.result && Object.keys(method.result.schema).length > 0, `${method.name} has a result schema`);
       assert.equal(method.paramStructure, 'by-name');

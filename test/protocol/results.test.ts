@@ -45,7 +45,12 @@ describe('results and notifications match their schemas', () => {
   before(async () => {
     const root = tempStateRoot();
     if (!soundServerMissing) sound = await startSoundServer();
-    state = ServerState.withConfig({ journalDir: join(root, 'journals'), stateRoot: root, modelsDir: SHARED_MODELS, soundServer: sound && { pulseServer: sound.pulseServer } });
+    state = ServerState.withConfig({
+      journalDir: join(root, 'journals'),
+      stateRoot: root,
+      modelsDir: SHARED_MODELS,
+      soundServer: sound && { pulseServer: sound.pulseServer },
+    });
     ({ client } = await openInMemory(state));
     ({ client: host } = await openInMemory(state, { asHost: true }));
     for (const name of Object.keys(notifications) as NotificationName[]) {
@@ -103,8 +108,18 @@ describe('results and notifications match their schemas', () => {
     await call('host.subscribe', {});
     await call('a2ui.capabilities', {});
     await call('a2ui.apply', { version: 'v0.9', createSurface: { surfaceId: 's-1', catalogId: 'basic' } });
-    await call('a2ui.apply', { updateComponents: { surfaceId: 's-1', components: [{ id: 'root', component: 'Column', children: ['hello'] }, { id: 'hello', component: 'Text', text: 'hi' }] } });
-    await call('a2ui.ingest', { payload: { parts: [{ kind: 'data', data: { a2ui: { updateDataModel: { surfaceId: 's-1', path: '/name', value: 'Ada' } } } }] } });
+    await call('a2ui.apply', {
+      updateComponents: {
+        surfaceId: 's-1',
+        components: [
+          { id: 'root', component: 'Column', children: ['hello'] },
+          { id: 'hello', component: 'Text', text: 'hi' },
+        ],
+      },
+    });
+    await call('a2ui.ingest', {
+      payload: { parts: [{ kind: 'data', data: { a2ui: { updateDataModel: { surfaceId: 's-1', path: '/name', value: 'Ada' } } } }] },
+    });
     await call('a2ui.surfaces', {});
     await call('a2ui.get', { surfaceId: 's-1' });
     await call('a2ui/replay', { surface_id: 's-1' });
@@ -122,14 +137,30 @@ describe('results and notifications match their schemas', () => {
   });
 
   it('tools: the registry and a forced call on the real tiny model', async () => {
-    await call('tools.register', { tools: [{ name: 'weather', description: 'Tells the weather in a city', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 } } } }] });
+    await call('tools.register', {
+      tools: [
+        {
+          name: 'weather',
+          description: 'Tells the weather in a city',
+          parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 } } },
+        },
+      ],
+    });
     await call('tools.list', {});
     const requests: unknown[] = [];
     client.onRequest('tools.execute', (params) => {
       requests.push(params);
       return { sky: 'sunny' };
     });
-    await call('infer_stream', { model: 'stories260K', prompt: 'What is the weather in Paris?', temperature: 0, max_tokens: 100, tools: ['weather'], tool_choice: { name: 'weather' }, max_tool_rounds: 1 });
+    await call('infer_stream', {
+      model: 'stories260K',
+      prompt: 'What is the weather in Paris?',
+      temperature: 0,
+      max_tokens: 100,
+      tools: ['weather'],
+      tool_choice: { name: 'weather' },
+      max_tool_rounds: 1,
+    });
     assert.equal(requests.length, 1, 'the forced call reached the client');
     conforms(serverRequests['tools.execute'].params, requests[0], 'tools.execute params');
     await call('tools.unregister', { names: ['weather'] });

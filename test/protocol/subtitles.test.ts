@@ -20,7 +20,8 @@ describe('subtitle exports', () => {
     for (const format of ['srt', 'vtt'] as const) {
       for (const text of [subtitles(odd, format), exportTranscript(transcript(odd), format)]) {
         assert.doesNotMatch(text, /NaN|e\+|-\d/, text);
-        for (const line of text.split('\n').filter((row) => row.includes('-->'))) assert.match(line, /^\d{2,}:\d\d:\d\d[,.]\d{3} --> \d{2,}:\d\d:\d\d[,.]\d{3}$/);
+        for (const line of text.split('\n').filter((row) => row.includes('-->')))
+          assert.match(line, /^\d{2,}:\d\d:\d\d[,.]\d{3} --> \d{2,}:\d\d:\d\d[,.]\d{3}$/);
       }
     }
     assert.match(exportTranscript(transcript(odd), 'txt'), /^\[00:00\] odd 3$/m);
@@ -33,18 +34,26 @@ describe('subtitle exports', () => {
       { start_ms: 90_061_001, end_ms: 90_062_000, text: 'a day later' },
     ];
     for (const format of ['srt', 'vtt'] as const) {
-      const cues = parseSync(subtitles(segments, format)).filter((node): node is NodeCue => node.type === 'cue').map(({ data }) => data);
-      assert.deepEqual(cues.map(({ start, end, text }) => ({ start, end, text })), [
-        { start: 0, end: 2500, text: 'go forward ten meters' },
-        { start: 3000, end: 3001, text: 'an instant' },
-        { start: 90_061_001, end: 90_062_000, text: 'a day later' },
-      ]);
+      const cues = parseSync(subtitles(segments, format))
+        .filter((node): node is NodeCue => node.type === 'cue')
+        .map(({ data }) => data);
+      assert.deepEqual(
+        cues.map(({ start, end, text }) => ({ start, end, text })),
+        [
+          { start: 0, end: 2500, text: 'go forward ten meters' },
+          { start: 3000, end: 3001, text: 'an instant' },
+          { start: 90_061_001, end: 90_062_000, text: 'a day later' },
+        ],
+      );
     }
     assert.match(subtitles(segments, 'srt'), /^3\n25:01:01,001 --> 25:01:02,000\na day later\n$/m);
   });
 
   it('leads the Markdown export with the summary, its headings under its own', () => {
-    const md = exportTranscript(transcript([{ start_ms: 65_000, end_ms: 66_000, text: 'we ship on Friday' }], '## Key points\n\n- [01:05] we ship on Friday'), 'md');
+    const md = exportTranscript(
+      transcript([{ start_ms: 65_000, end_ms: 66_000, text: 'we ship on Friday' }], '## Key points\n\n- [01:05] we ship on Friday'),
+      'md',
+    );
     assert.equal(md, '# review\n\n## Summary\n\n### Key points\n\n- [01:05] we ship on Friday\n\n## Transcript\n\n[01:05] we ship on Friday\n');
     assert.doesNotMatch(exportTranscript(transcript([{ start_ms: 0, end_ms: 1, text: 'hello' }]), 'md'), /Summary/);
   });

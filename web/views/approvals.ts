@@ -33,14 +33,24 @@ export class ApprovalsView implements View {
         ${this.app.role === 'client' ? html`This page has client rights: it can resolve system approvals and its own; for others, open it with <code>car ui --host</code>.` : nothing}
       </p>
       <ul class="cards" aria-label="pending approvals">
-        ${repeat(pending, (approval) => approval.id, (approval) => this.pendingCard(approval))}
+        ${repeat(
+          pending,
+          (approval) => approval.id,
+          (approval) => this.pendingCard(approval),
+        )}
       </ul>
-      ${done.length
-        ? html`<h3>Resolved</h3>
-            <ul class="cards" aria-label="resolved approvals">
-              ${repeat(done, (approval) => approval.id, (approval) => this.resolvedCard(approval))}
-            </ul>`
-        : nothing}
+      ${
+        done.length
+          ? html`<h3>Resolved</h3>
+              <ul class="cards" aria-label="resolved approvals">
+                ${repeat(
+                  done,
+                  (approval) => approval.id,
+                  (approval) => this.resolvedCard(approval),
+                )}
+              </ul>`
+          : nothing
+      }
     `;
   }
 
@@ -52,13 +62,28 @@ export class ApprovalsView implements View {
         <div class="card-title"><strong>${approval.action}</strong><span class="badge warn">pending</span></div>
         ${approval.description ? html`<p>${approval.description}</p>` : nothing}
         <dl class="facts">
-          <div><dt>Id</dt><dd><code>${approval.id}</code></dd></div>
-          <div><dt>Raised</dt><dd>${timeOf(approval.created_at)} by ${approval.client_id ?? 'the method gate'}</dd></div>
-          <div><dt>Votes</dt><dd>${approval.approvals} of ${approval.required_approvals}</dd></div>
+          <div>
+            <dt>Id</dt>
+            <dd><code>${approval.id}</code></dd>
+          </div>
+          <div>
+            <dt>Raised</dt>
+            <dd>${timeOf(approval.created_at)} by ${approval.client_id ?? 'the method gate'}</dd>
+          </div>
+          <div>
+            <dt>Votes</dt>
+            <dd>${approval.approvals} of ${approval.required_approvals}</dd>
+          </div>
         </dl>
         ${Object.keys(approval.details).length ? html`<pre class="json">${JSON.stringify(approval.details, null, 2)}</pre>` : nothing}
         <label for=${notesId}>Notes (optional)</label>
-        <input id=${notesId} type="text" maxlength="4096" .value=${this.notes.get(approval.id) ?? ''} @input=${(event: Event) => this.notes.set(approval.id, (event.target as HTMLInputElement).value)} />
+        <input
+          id=${notesId}
+          type="text"
+          maxlength="4096"
+          .value=${this.notes.get(approval.id) ?? ''}
+          @input=${(event: Event) => this.notes.set(approval.id, (event.target as HTMLInputElement).value)}
+        />
         <div class="actions">
           <button class="primary" ?disabled=${this.busy.has(approval.id)} @click=${() => this.resolve(approval, true)}>Approve</button>
           <button class="danger" ?disabled=${this.busy.has(approval.id)} @click=${() => this.resolve(approval, false)}>Deny</button>
@@ -74,9 +99,22 @@ export class ApprovalsView implements View {
       <li class="card ${greyed ? 'greyed' : ''}" data-approval=${approval.id} aria-disabled=${greyed ? 'true' : nothing}>
         <div class="card-title"><strong>${approval.action}</strong><span class="badge ${approval.status}">${approval.status}</span></div>
         <dl class="facts">
-          <div><dt>Id</dt><dd><code>${approval.id}</code></dd></div>
-          <div><dt>Resolved</dt><dd>${timeOf(approval.resolved_at)}${approval.resolution ? ` by ${approval.resolution.by_session}` : ''}</dd></div>
-          ${approval.resolution?.notes ? html`<div><dt>Notes</dt><dd>${approval.resolution.notes}</dd></div>` : nothing}
+          <div>
+            <dt>Id</dt>
+            <dd><code>${approval.id}</code></dd>
+          </div>
+          <div>
+            <dt>Resolved</dt>
+            <dd>${timeOf(approval.resolved_at)}${approval.resolution ? ` by ${approval.resolution.by_session}` : ''}</dd>
+          </div>
+          ${
+            approval.resolution?.notes
+              ? html`<div>
+                  <dt>Notes</dt>
+                  <dd>${approval.resolution.notes}</dd>
+                </div>`
+              : nothing
+          }
         </dl>
       </li>
     `;

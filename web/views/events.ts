@@ -40,7 +40,14 @@ export class EventsView implements View {
               <span class="badge">${event.kind}</span>
               ${event.agent_id ? html`<code>${event.agent_id}</code>` : ''}
               <span class="message">${event.message ?? ''}</span>
-              ${event.payload !== null && event.payload !== undefined ? html`<details><summary>payload</summary><pre class="json">${JSON.stringify(event.payload, null, 2)}</pre></details>` : ''}
+              ${
+                event.payload !== null && event.payload !== undefined
+                  ? html`<details>
+                      <summary>payload</summary>
+                      <pre class="json">${JSON.stringify(event.payload, null, 2)}</pre>
+                    </details>`
+                  : ''
+              }
             </li>
           `,
         )}

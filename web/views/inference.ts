@@ -48,10 +48,23 @@ export class InferenceView implements View {
     return html`
       <form class="stack" @submit=${(event: Event) => this.generate(event)}>
         <label for="prompt">Prompt</label>
-        <textarea id="prompt" rows="4" required .value=${this.prompt} @input=${(event: Event) => (this.prompt = (event.target as HTMLTextAreaElement).value)}></textarea>
+        <textarea
+          id="prompt"
+          rows="4"
+          required
+          .value=${this.prompt}
+          @input=${(event: Event) => (this.prompt = (event.target as HTMLTextAreaElement).value)}
+        ></textarea>
         <div class="toolbar">
           <label for="max-tokens">Max tokens</label>
-          <input id="max-tokens" type="number" min="1" max="8192" .value=${String(this.maxTokens)} @input=${(event: Event) => (this.maxTokens = Number((event.target as HTMLInputElement).value) || 64)} />
+          <input
+            id="max-tokens"
+            type="number"
+            min="1"
+            max="8192"
+            .value=${String(this.maxTokens)}
+            @input=${(event: Event) => (this.maxTokens = Number((event.target as HTMLInputElement).value) || 64)}
+          />
           <button class="primary" type="submit" ?disabled=${running}>Generate</button>
           <button type="button" ?disabled=${!running} @click=${() => this.abort?.abort()}>Stop</button>
         </div>

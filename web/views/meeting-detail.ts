@@ -86,9 +86,11 @@ export class MeetingDetail {
   private stoppedParts(opened: Opened, record: MeetingRecord) {
     return html`
       <h4>Summary</h4>
-      ${opened.summaryHtml !== null
-        ? html`<div class="summary markdown" aria-label="summary">${unsafeHTML(opened.summaryHtml)}</div>`
-        : html`<p class="muted">${record.summary_error ?? 'No summary.'}</p>`}
+      ${
+        opened.summaryHtml !== null
+          ? html`<div class="summary markdown" aria-label="summary">${unsafeHTML(opened.summaryHtml)}</div>`
+          : html`<p class="muted">${record.summary_error ?? 'No summary.'}</p>`
+      }
       <h4>Export</h4>
       <ul class="exports">
         ${opened.exports.map((link) => html`<li><a href=${link.href} download=${link.fileName}>${link.label}</a></li>`)}
@@ -104,7 +106,9 @@ export class MeetingDetail {
     if (action?.kind === 'confirming-delete') {
       return html`
         <div class="confirm" role="alertdialog" aria-labelledby="confirm-delete-text">
-          <p id="confirm-delete-text">Delete “${record.title ?? record.id}” for good? Its transcript, summary and files are removed from the daemon; this cannot be undone.</p>
+          <p id="confirm-delete-text">
+            Delete “${record.title ?? record.id}” for good? Its transcript, summary and files are removed from the daemon; this cannot be undone.
+          </p>
           <div class="actions">
             <button class="danger" @click=${() => this.remove(record.id)}>Delete meeting</button>
             <button @click=${() => this.setAction(null)}>Cancel</button>
@@ -117,9 +121,11 @@ export class MeetingDetail {
         <button ?disabled=${busy} @click=${() => this.resummarize(record.id)}>Re-summarise</button>
         ${mayDelete ? html`<button class="danger" ?disabled=${busy} @click=${() => this.setAction({ kind: 'confirming-delete' })}>Delete…</button>` : nothing}
       </div>
-      ${action?.kind === 'summarizing'
-        ? html`<p class="muted" role="status">Summarising…${action.progress ? ` ${action.progress.done} of ${action.progress.total} model calls` : ''}</p>`
-        : nothing}
+      ${
+        action?.kind === 'summarizing'
+          ? html`<p class="muted" role="status">Summarising…${action.progress ? ` ${action.progress.done} of ${action.progress.total} model calls` : ''}</p>`
+          : nothing
+      }
       ${mayDelete ? nothing : html`<p class="muted" role="note">Deleting a meeting needs host rights: open the UI with <code>car ui --host</code>.</p>`}
     `;
   }
@@ -166,7 +172,16 @@ export class MeetingDetail {
       releaseExports(opened.exports);
       opened.record = record;
       opened.summaryHtml = record.summary ? renderMarkdown(record.summary) : null;
-      opened.exports = record.status === 'recording' ? [] : transcriptExports({ id: record.id, title: record.title, started_at: record.started_at, summary: record.summary, segments: record.transcript.map(({ at: _at, ...segment }) => segment) });
+      opened.exports =
+        record.status === 'recording'
+          ? []
+          : transcriptExports({
+              id: record.id,
+              title: record.title,
+              started_at: record.started_at,
+              summary: record.summary,
+              segments: record.transcript.map(({ at: _at, ...segment }) => segment),
+            });
       opened.error = null;
     } catch (error) {
       opened.error = errorText(error);

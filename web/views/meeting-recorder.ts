@@ -49,8 +49,7 @@ export class MeetingRecorder {
 
   render() {
     return html`
-      ${this.recording ? this.recordingCard(this.recording) : this.startForm()}
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.recording ? this.recordingCard(this.recording) : this.startForm()} ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
     `;
   }
 
@@ -63,7 +62,10 @@ export class MeetingRecorder {
           <span class="timer" role="timer" aria-label="recorded audio time">${transcriptStamp(audioMs)}</span>
           <meter class="level" aria-label="microphone level" min="0" max="1" low="0.25" high="0.9" optimum="0.6" .value=${level}></meter>
         </div>
-        <label class="inline"><input type="checkbox" .checked=${this.summarize} @change=${(event: Event) => (this.summarize = (event.target as HTMLInputElement).checked)} /> Summarise when stopped</label>
+        <label class="inline"
+          ><input type="checkbox" .checked=${this.summarize} @change=${(event: Event) => (this.summarize = (event.target as HTMLInputElement).checked)} />
+          Summarise when stopped</label
+        >
         <div class="actions"><button class="danger" ?disabled=${this.busy} @click=${() => this.stop()}>Stop recording</button></div>
       </section>
     `;
@@ -74,7 +76,13 @@ export class MeetingRecorder {
       <section class="card recorder" aria-labelledby="recorder-heading">
         <h3 id="recorder-heading">Record a meeting from this browser's microphone</h3>
         <label for="meeting-title">Title (optional)</label>
-        <input id="meeting-title" type="text" maxlength="200" .value=${this.title} @input=${(event: Event) => (this.title = (event.target as HTMLInputElement).value)} />
+        <input
+          id="meeting-title"
+          type="text"
+          maxlength="200"
+          .value=${this.title}
+          @input=${(event: Event) => (this.title = (event.target as HTMLInputElement).value)}
+        />
         <div class="actions"><button class="primary" ?disabled=${this.busy} @click=${() => this.begin()}>Start recording</button></div>
       </section>
     `;

@@ -52,8 +52,7 @@ export class MeetingsView implements View {
   render() {
     const openedId = this.detail.opened?.id;
     return html`
-      ${this.recorder.render()}
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.recorder.render()} ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <div class="split">
         <section aria-labelledby="meeting-list-heading">
           <h3 id="meeting-list-heading">All meetings</h3>
@@ -68,7 +67,10 @@ export class MeetingsView implements View {
                     <strong>${meeting.title ?? meeting.id}</strong>
                     <span class="badge ${meeting.status}">${meeting.status}</span>
                   </div>
-                  <p class="muted">${dateTimeOf(meeting.started_at)} · ${meeting.segment_count} segment${meeting.segment_count === 1 ? '' : 's'}${meeting.duration_ms !== null ? ` · ${transcriptStamp(meeting.duration_ms)}` : ''}</p>
+                  <p class="muted">
+                    ${dateTimeOf(meeting.started_at)} · ${meeting.segment_count}
+                    segment${meeting.segment_count === 1 ? '' : 's'}${meeting.duration_ms !== null ? ` · ${transcriptStamp(meeting.duration_ms)}` : ''}
+                  </p>
                   <button @click=${() => this.detail.open(meeting.id)} aria-label="open meeting ${meeting.title ?? meeting.id}">Open</button>
                 </li>
               `,

@@ -19,26 +19,37 @@ export class MemoryView implements View {
     return html`
       <form class="toolbar" @submit=${(event: Event) => this.search(event)}>
         <label for="memory-query">Query</label>
-        <input id="memory-query" type="search" maxlength="4096" required .value=${this.query} @input=${(event: Event) => (this.query = (event.target as HTMLInputElement).value)} />
+        <input
+          id="memory-query"
+          type="search"
+          maxlength="4096"
+          required
+          .value=${this.query}
+          @input=${(event: Event) => (this.query = (event.target as HTMLInputElement).value)}
+        />
         <button class="primary" type="submit" ?disabled=${this.busy}>Search</button>
       </form>
       <p class="muted">Searches namespace <code>default</code>, where <code>car memory add</code> stores facts.</p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      ${this.hits === null
-        ? nothing
-        : html`
-            <p role="status">${this.hits.length} fact${this.hits.length === 1 ? '' : 's'} found.</p>
-            <ol class="cards" aria-label="memory results">
-              ${this.hits.map(
-                (hit) => html`
-                  <li class="card">
-                    <div class="card-title"><strong>${hit.subject}</strong><span class="badge">${hit.kind}</span><span class="muted">score ${hit.score.toFixed(2)}</span></div>
-                    <p class="body">${hit.body}</p>
-                  </li>
-                `,
-              )}
-            </ol>
-          `}
+      ${
+        this.hits === null
+          ? nothing
+          : html`
+              <p role="status">${this.hits.length} fact${this.hits.length === 1 ? '' : 's'} found.</p>
+              <ol class="cards" aria-label="memory results">
+                ${this.hits.map(
+                  (hit) => html`
+                    <li class="card">
+                      <div class="card-title">
+                        <strong>${hit.subject}</strong><span class="badge">${hit.kind}</span><span class="muted">score ${hit.score.toFixed(2)}</span>
+                      </div>
+                      <p class="body">${hit.body}</p>
+                    </li>
+                  `,
+                )}
+              </ol>
+            `
+      }
     `;
   }
 

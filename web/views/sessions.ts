@@ -40,12 +40,30 @@ export class SessionsView implements View {
                 <span class="badge">${session.role ?? 'unauthenticated'}</span>
               </div>
               <dl class="facts">
-                <div><dt>Client</dt><dd>${session.client_version ?? '–'}</dd></div>
-                <div><dt>Remote</dt><dd>${session.remote}</dd></div>
-                <div><dt>Connected</dt><dd>${timeOf(session.connected_at)}</dd></div>
-                <div><dt>Subscriptions</dt><dd>${session.subscriptions.join(', ') || 'none'}</dd></div>
-                <div><dt>Memory</dt><dd>${session.memory.namespace ?? session.memory.scope}</dd></div>
-                <div><dt>Requests</dt><dd>${session.requests_total} (${session.inflight} in flight)</dd></div>
+                <div>
+                  <dt>Client</dt>
+                  <dd>${session.client_version ?? '–'}</dd>
+                </div>
+                <div>
+                  <dt>Remote</dt>
+                  <dd>${session.remote}</dd>
+                </div>
+                <div>
+                  <dt>Connected</dt>
+                  <dd>${timeOf(session.connected_at)}</dd>
+                </div>
+                <div>
+                  <dt>Subscriptions</dt>
+                  <dd>${session.subscriptions.join(', ') || 'none'}</dd>
+                </div>
+                <div>
+                  <dt>Memory</dt>
+                  <dd>${session.memory.namespace ?? session.memory.scope}</dd>
+                </div>
+                <div>
+                  <dt>Requests</dt>
+                  <dd>${session.requests_total} (${session.inflight} in flight)</dd>
+                </div>
               </dl>
             </li>
           `,

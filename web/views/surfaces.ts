@@ -49,11 +49,18 @@ export class SurfacesView implements View {
   render() {
     const surfaces = [...this.drawn.values()].sort((a, b) => a.record.surfaceId.localeCompare(b.record.surfaceId));
     return html`
-      <p class="lead">${surfaces.length} live surface${surfaces.length === 1 ? '' : 's'}. Agents put them here with <code>a2ui.apply</code>; your clicks and input go back as <code>a2ui.action</code>.</p>
+      <p class="lead">
+        ${surfaces.length} live surface${surfaces.length === 1 ? '' : 's'}. Agents put them here with <code>a2ui.apply</code>; your clicks and input go back as
+        <code>a2ui.action</code>.
+      </p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      ${this.lastAction
-        ? html`<p class="muted" role="status">Sent action <strong>${this.lastAction.name}</strong> from ${this.lastAction.surfaceId}: ${this.lastAction.outcome}</p>`
-        : nothing}
+      ${
+        this.lastAction
+          ? html`<p class="muted" role="status">
+              Sent action <strong>${this.lastAction.name}</strong> from ${this.lastAction.surfaceId}: ${this.lastAction.outcome}
+            </p>`
+          : nothing
+      }
       <div class="surfaces">
         ${repeat(
           surfaces,
@@ -82,7 +89,10 @@ export class SurfacesView implements View {
     if (known?.model && known.record.createdAt !== record.createdAt) messages.push({ version: 'v0.9', deleteSurface: { surfaceId } });
     if (!known?.model || known.record.createdAt !== record.createdAt) {
       // The daemon accepts 'basic' and both published URLs for the one basic catalog (docs/protocol.md#a2ui-capabilities); the renderer knows it by its URL.
-      messages.push({ version: 'v0.9', createSurface: { surfaceId, catalogId: basicCatalog.id, theme: record.theme ?? undefined, sendDataModel: record.sendDataModel } } as A2uiMessage);
+      messages.push({
+        version: 'v0.9',
+        createSurface: { surfaceId, catalogId: basicCatalog.id, theme: record.theme ?? undefined, sendDataModel: record.sendDataModel },
+      } as A2uiMessage);
     }
     messages.push({ version: 'v0.9', updateDataModel: { surfaceId, path: '/', value: record.dataModel } } as A2uiMessage);
     messages.push({ version: 'v0.9', updateComponents: { surfaceId, components: Object.values(record.components) } } as A2uiMessage);
@@ -103,10 +113,19 @@ export class SurfacesView implements View {
     this.app.render();
   }
 
-  private async send(action: { name: string; surfaceId: string; sourceComponentId: string; timestamp: string; context: Record<string, unknown> }): Promise<void> {
+  private async send(action: {
+    name: string;
+    surfaceId: string;
+    sourceComponentId: string;
+    timestamp: string;
+    context: Record<string, unknown>;
+  }): Promise<void> {
     try {
       const { route } = await this.app.connection.call('a2ui.action', action);
-      const outcome = route.kind === 'none' ? `delivered to ${route.subscribers} subscriber${route.subscribers === 1 ? '' : 's'}` : `sent to ${route.endpoint} (${route.status})`;
+      const outcome =
+        route.kind === 'none'
+          ? `delivered to ${route.subscribers} subscriber${route.subscribers === 1 ? '' : 's'}`
+          : `sent to ${route.endpoint} (${route.status})`;
       this.lastAction = { surfaceId: action.surfaceId, name: action.name, outcome };
       this.error = null;
     } catch (error) {

@@ -74,7 +74,12 @@ export async function recordCapture(client: Connection, sources: CaptureSourceSp
  * or fetches how it ended. `feed` says whether its input ran out (a file's end, a closed pipe):
  * the meeting is then stopped as `end_of_file`, not `requested`.
  */
-async function follow(client: Connection, started: MeetingStartResult, options: RecordOptions, feed: (ended: AbortSignal) => Promise<boolean>): Promise<RecordOutcome> {
+async function follow(
+  client: Connection,
+  started: MeetingStartResult,
+  options: RecordOptions,
+  feed: (ended: AbortSignal) => Promise<boolean>,
+): Promise<RecordOutcome> {
   let failure: string | null = null;
   const ended = new AbortController();
   let stoppedElsewhere: MeetingStoppedParams | null = null;
@@ -100,13 +105,18 @@ async function follow(client: Connection, started: MeetingStartResult, options: 
     options.onStopping(elsewhere?.summarize ?? options.summarize);
     if (failure !== null) return { result: await endedRecord(client, started.id, false), failure, stoppedElsewhere: elsewhere };
     if (elsewhere) return { result: await endedRecord(client, started.id, elsewhere.summarize), failure, stoppedElsewhere: elsewhere };
-    return { result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize, end_of_input: inputEnded }), failure, stoppedElsewhere: null };
+    return {
+      result: await client.call('meeting.stop', { meeting_id: started.id, summarize: options.summarize, end_of_input: inputEnded }),
+      failure,
+      stoppedElsewhere: null,
+    };
   } finally {
     for (const off of unsubscribe) off();
   }
 }
 
-const untilAborted = (signal: AbortSignal) => new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+const untilAborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
 /**
  * The record of a meeting ended by the daemon (a fatal engine error, a lost source) or by another client: its

@@ -1,6 +1,13 @@
 import { splitChannels } from '../../audio/frames.js';
 import { CarError } from '../../errors.js';
-import { BYTES_PER_SAMPLE, encodeVoiceFrame, type CaptureSourceSpec, type VoiceEvent, type VoiceSessionInfo, type VoiceStopResult } from '../../protocol/voice.js';
+import {
+  BYTES_PER_SAMPLE,
+  encodeVoiceFrame,
+  type CaptureSourceSpec,
+  type VoiceEvent,
+  type VoiceSessionInfo,
+  type VoiceStopResult,
+} from '../../protocol/voice.js';
 import type { Connection } from '../connection.js';
 
 /** Voice workflows over any connection: stream audio to a voice session as binary frames, transcribe a whole input, dictate from a source the daemon records. */
@@ -68,7 +75,10 @@ export interface DictateOptions {
 
 /** A voice session the daemon records from a sound-server source until `signal` aborts; events arrive through `onEvent` meanwhile. */
 export async function dictate(client: Connection, source: CaptureSourceSpec, options: DictateOptions): Promise<VoiceStopResult> {
-  const started = await client.call('voice.transcribe_stream.start', { audio_source: { kind: 'capture', sources: [source] }, options: { partials: options.partials } });
+  const started = await client.call('voice.transcribe_stream.start', {
+    audio_source: { kind: 'capture', sources: [source] },
+    options: { partials: options.partials },
+  });
   let fatal: string | null = null;
   const failed = new AbortController();
   const unsubscribe = client.on('voice.event', ({ session_id, event }) => {

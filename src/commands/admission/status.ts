@@ -13,10 +13,16 @@ export default class AdmissionStatus extends CarCommand {
   async run() {
     return this.show(await this.request('admission.status', {}), (status) => {
       const source =
-        status.source === 'env' ? `CAR_INFERENCE_MAX_CONCURRENT=${status.env_override}` : status.source === 'ram' ? `${formatBytes(status.host_ram_bytes)} of RAM` : 'embedder config';
+        status.source === 'env'
+          ? `CAR_INFERENCE_MAX_CONCURRENT=${status.env_override}`
+          : status.source === 'ram'
+            ? `${formatBytes(status.host_ram_bytes)} of RAM`
+            : 'embedder config';
       const local = `permits    ${status.permits_in_use} in use, ${status.permits_available} free, ${status.permits_total} total (from ${source})\nqueued     ${status.queued}`;
       // Each remote model has its own gate (`car models add --max-concurrent`).
-      const remote = status.remote.map((gate) => `remote ${gate.model}: ${gate.permits_in_use} in use, ${gate.permits_available} free, ${gate.permits_total} total, ${gate.queued} queued`);
+      const remote = status.remote.map(
+        (gate) => `remote ${gate.model}: ${gate.permits_in_use} in use, ${gate.permits_available} free, ${gate.permits_total} total, ${gate.queued} queued`,
+      );
       return [local, ...remote].join('\n');
     });
   }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 export default class DaemonLogs extends LocalCommand {
   static override summary = "Print the background daemon's log.";
-  static override description = 'Reads <state root>/logs/daemon.log (a --foreground daemon logs to its terminal instead). With -f, keeps printing new lines until Ctrl-C.';
+  static override description =
+    'Reads <state root>/logs/daemon.log (a --foreground daemon logs to its terminal instead). With -f, keeps printing new lines until Ctrl-C.';
   static override examples = ['<%= config.bin %> daemon logs', '<%= config.bin %> daemon logs -n 200', '<%= config.bin %> daemon logs -f'];
   static override enableJsonFlag = false;
   static override flags = {

@@ -27,7 +27,11 @@ export default class DaemonStart extends LocalCommand {
     'allow-remote': Flags.boolean({ description: 'allow a non-loopback --bind (the token is then the only guard)' }),
     auth: Flags.boolean({ description: 'require the token (--no-auth or CAR_NO_AUTH=1 turns auth off)', default: true, allowNo: true }),
     'auth-token': Flags.string({ description: 'token to install instead of minting one (also CAR_AUTH_TOKEN)' }),
-    approvals: Flags.boolean({ description: 'human approval for high-risk methods (--no-approvals or CAR_NO_APPROVALS=1 turns it off)', default: true, allowNo: true }),
+    approvals: Flags.boolean({
+      description: 'human approval for high-risk methods (--no-approvals or CAR_NO_APPROVALS=1 turns it off)',
+      default: true,
+      allowNo: true,
+    }),
     'journal-dir': Flags.string({ description: 'journal directory; a leading ~/.car/ means the state root', default: '~/.car/journals' }),
     'models-dir': modelsDirFlag,
     foreground: Flags.boolean({ description: 'run in this process and log to stderr' }),
@@ -38,7 +42,10 @@ export default class DaemonStart extends LocalCommand {
     const { flags } = await this.parse(DaemonStart);
     if (flags['require-auth']) process.stderr.write('warning: --require-auth is deprecated and has no effect; auth is on by default\n');
     const env = environment();
-    if (!flags.auth || env.noAuth) process.stderr.write('warning: authentication is OFF: any program on this machine can connect to the daemon with host rights; drop --no-auth (and CAR_NO_AUTH) to require the token\n');
+    if (!flags.auth || env.noAuth)
+      process.stderr.write(
+        'warning: authentication is OFF: any program on this machine can connect to the daemon with host rights; drop --no-auth (and CAR_NO_AUTH) to require the token\n',
+      );
     if (!flags.foreground) return this.startInBackground(flags.port);
 
     const port = readSetting('port');

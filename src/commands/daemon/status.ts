@@ -38,7 +38,9 @@ export default class DaemonStatus extends CarCommand {
 function writesLine(writes: WriteStatus, unit: string): string {
   if (writes.failures === 0 && writes.dropped === 0) return 'ok';
   const counts = `${writes.failures} failed writes, ${writes.pending} ${unit} waiting, ${writes.dropped} dropped`;
-  return writes.failing ? `FAILING: ${writes.last_error} (${counts}); retried every second` : `ok now (${counts}; last: ${writes.last_error} at ${writes.last_failure_at})`;
+  return writes.failing
+    ? `FAILING: ${writes.last_error} (${counts}); retried every second`
+    : `ok now (${counts}; last: ${writes.last_error} at ${writes.last_failure_at})`;
 }
 
 /** `5 open (1 not signed in; caps 64 / 4096), 120 closed to admit newer ones, 0 refused`. */

@@ -18,6 +18,8 @@ export default class HostAgents extends CarCommand {
     const list = (agents: HostAgent[]) => table(agents, agentColumns, 'no agents registered');
     if (!flags.follow) return this.show(await this.request('host.agents', {}), list);
     const json = this.jsonEnabled();
-    await this.follow(hostWatcher({ json, shows: (event) => event.kind.startsWith('agent.'), head: ({ agents }) => (json ? JSON.stringify(agents) : list(agents)) }));
+    await this.follow(
+      hostWatcher({ json, shows: (event) => event.kind.startsWith('agent.'), head: ({ agents }) => (json ? JSON.stringify(agents) : list(agents)) }),
+    );
   }
 }

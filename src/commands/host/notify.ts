@@ -24,7 +24,12 @@ export default class HostNotify extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(HostNotify);
-    const params = { kind: flags.kind, message: args.message, agent_id: flags.agent, payload: flags.payload === undefined ? undefined : parsePayload(flags.payload) };
+    const params = {
+      kind: flags.kind,
+      message: args.message,
+      agent_id: flags.agent,
+      payload: flags.payload === undefined ? undefined : parsePayload(flags.payload),
+    };
     return this.show(await this.request('host.notify', params), eventLine);
   }
 }

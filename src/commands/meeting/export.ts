@@ -7,7 +7,8 @@ import { EXPORT_FORMATS, exportTranscript } from '../../client/transcript-export
 
 export default class MeetingExport extends CarCommand {
   static override summary = 'Export a meeting transcript as Markdown, text, SRT or VTT subtitles, or JSON.';
-  static override description = 'Times come from each segment’s start and end; Markdown leads with the summary. Without -o the export goes to stdout. With no daemon running, reads <state root>/meetings directly.';
+  static override description =
+    'Times come from each segment’s start and end; Markdown leads with the summary. Without -o the export goes to stdout. With no daemon running, reads <state root>/meetings directly.';
   static override examples = [
     '<%= config.bin %> meeting export mtg-20240611-3fa2c1 --format srt -o standup.srt',
     '<%= config.bin %> meeting export standup --format vtt > standup.vtt',
@@ -23,7 +24,10 @@ export default class MeetingExport extends CarCommand {
 
   async run() {
     const { args, flags } = await this.parse(MeetingExport);
-    const transcript = await this.orOffline(() => this.request('meeting.transcript', { id: args.id }), () => offlineMeetings.transcript(args.id));
+    const transcript = await this.orOffline(
+      () => this.request('meeting.transcript', { id: args.id }),
+      () => offlineMeetings.transcript(args.id),
+    );
     // --json hands back the segments themselves, like --format json without the document wrapper.
     if (this.jsonEnabled()) return transcript;
     const text = exportTranscript(transcript, flags.format as (typeof EXPORT_FORMATS)[number]);

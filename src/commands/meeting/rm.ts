@@ -14,6 +14,9 @@ export default class MeetingRemove extends CarCommand {
   async run() {
     const { args } = await this.parse(MeetingRemove);
     const result = await this.request('meeting.delete', { id: args.id }, { asHost: true });
-    return this.show(result, ({ id, facts_deleted }) => `deleted meeting ${id} and ${facts_deleted} memory ${facts_deleted === 1 ? 'fact' : 'facts'} from its transcript`);
+    return this.show(
+      result,
+      ({ id, facts_deleted }) => `deleted meeting ${id} and ${facts_deleted} memory ${facts_deleted === 1 ? 'fact' : 'facts'} from its transcript`,
+    );
   }
 }

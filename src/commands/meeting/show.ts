@@ -24,7 +24,10 @@ export default class MeetingShow extends CarCommand {
   async run() {
     const { args, flags } = await this.parse(MeetingShow);
     if (!flags.follow) {
-      const record = await this.orOffline(() => this.request('meeting.get', { meeting_id: args.id }), () => offlineMeetings.get(args.id));
+      const record = await this.orOffline(
+        () => this.request('meeting.get', { meeting_id: args.id }),
+        () => offlineMeetings.get(args.id),
+      );
       return this.show(record, meetingReport);
     }
     // Following needs the daemon that records the meeting: no offline read.

@@ -47,16 +47,39 @@ export default class MeetingStart extends CarCommand {
     const { args, flags } = await this.parse(MeetingStart);
     const file = args.file ?? flags.file;
     const capturing = Boolean(flags.source?.length || flags.system || (file === undefined && process.stdin.isTTY));
-    if (capturing && file !== undefined) throw new CarError(`record either '${file}' or sound-server sources, not both`, 'drop --system/--source to record the file, or the file to record the sources', 2);
-    if (capturing && flags['split-channels']) throw new CarError('--split-channels splits a stereo file or stream; captured sources are already one stream each', 'pass the stereo WAV file to split', 2);
-    if (flags.detach && !capturing) throw new CarError('--detach leaves the daemon recording from the sound server; a file or stdin needs this command to send it', 'drop --detach, or record sources (no file on a terminal, --system or --source)', 2);
+    if (capturing && file !== undefined)
+      throw new CarError(
+        `record either '${file}' or sound-server sources, not both`,
+        'drop --system/--source to record the file, or the file to record the sources',
+        2,
+      );
+    if (capturing && flags['split-channels'])
+      throw new CarError(
+        '--split-channels splits a stereo file or stream; captured sources are already one stream each',
+        'pass the stereo WAV file to split',
+        2,
+      );
+    if (flags.detach && !capturing)
+      throw new CarError(
+        '--detach leaves the daemon recording from the sound server; a file or stdin needs this command to send it',
+        'drop --detach, or record sources (no file on a terminal, --system or --source)',
+        2,
+      );
     const namespace = cliNamespace(flags.namespace, DEFAULT_MEETING_NAMESPACE);
     const sources = meetingSources(flags.source, flags.system);
 
     if (flags.detach) {
       const client = await this.connect({ memoryNamespace: namespace });
-      const started = await client.call('meeting.start', { id: flags.id, title: flags.title, audio_source: { kind: 'capture', sources }, summarize_on_end: flags.summary });
-      if (!this.jsonEnabled()) process.stderr.write(`recording ${started.sources.map((source) => `${source.role} (${source.device})`).join(', ')}; stop it with \`car meeting stop ${started.id}\`\n`);
+      const started = await client.call('meeting.start', {
+        id: flags.id,
+        title: flags.title,
+        audio_source: { kind: 'capture', sources },
+        summarize_on_end: flags.summary,
+      });
+      if (!this.jsonEnabled())
+        process.stderr.write(
+          `recording ${started.sources.map((source) => `${source.role} (${source.device})`).join(', ')}; stop it with \`car meeting stop ${started.id}\`\n`,
+        );
       return this.show(started, ({ id }) => id);
     }
 
@@ -74,7 +97,10 @@ export default class MeetingStart extends CarCommand {
         onStopping: (summarize) => view.stopping(summarize),
       };
       const outcome = input
-        ? await recordMeeting(client, input, { ...options, splitChannels: flags['split-channels'] ? { roles: flags.roles?.split(',').map((role) => role.trim()) } : undefined })
+        ? await recordMeeting(client, input, {
+            ...options,
+            splitChannels: flags['split-channels'] ? { roles: flags.roles?.split(',').map((role) => role.trim()) } : undefined,
+          })
         : await recordCapture(client, sources, options);
       view.done();
       return this.report(outcome);

@@ -10,7 +10,11 @@ export default class MeetingStop extends CarCommand {
   static override description =
     'Without an id it stops the only meeting recording. Another connection (a `car meeting start` in another terminal, or one that has gone: ' +
     'a meeting the daemon records outlives it) owns the meeting, so this command signs in with the host token, which may stop any meeting.';
-  static override examples = ['<%= config.bin %> meeting stop', '<%= config.bin %> meeting stop mtg-20240611-3fa2c1', '<%= config.bin %> meeting stop standup --no-summary --json'];
+  static override examples = [
+    '<%= config.bin %> meeting stop',
+    '<%= config.bin %> meeting stop mtg-20240611-3fa2c1',
+    '<%= config.bin %> meeting stop standup --no-summary --json',
+  ];
   static override args = {
     id: stringArg({ description: 'meeting id (see `car meeting ls`) [default: the only meeting recording]' }),
   };

@@ -9,7 +9,7 @@ export default class MeetingSummarize extends CarCommand {
     'Prints the new summary, writes it to summary.md and keeps the previous one as summary.<n>.md (where they are goes to stderr). ' +
     'Templates: default, action-items, decisions, standup, or the name of a .md file in <state root>/templates holding your instructions. ' +
     'A model summarises only when it has a chat template; otherwise the summary is extractive (central sentences, cue-phrase decisions and ' +
-    'action items, keywords: the transcript\'s own words) and the output says why. What an extractive summary cannot do is refused, not ignored: ' +
+    "action items, keywords: the transcript's own words) and the output says why. What an extractive summary cannot do is refused, not ignored: " +
     '--language, and templates of your own.';
   static override aliases = ['meeting:summarise'];
   static override examples = [
@@ -21,7 +21,11 @@ export default class MeetingSummarize extends CarCommand {
     id: meetingIdArg,
   };
   static override flags = {
-    template: Flags.string({ char: 't', description: 'default | action-items | decisions | standup | <name of a .md in <state root>/templates>', default: 'default' }),
+    template: Flags.string({
+      char: 't',
+      description: 'default | action-items | decisions | standup | <name of a .md in <state root>/templates>',
+      default: 'default',
+    }),
     language: Flags.string({ char: 'l', description: "language code the model writes in, e.g. 'de' (needs a model with a chat template)" }),
   };
 

@@ -7,7 +7,7 @@ export default class MemoryAdd extends MemoryCommand {
   static override summary = 'Add a fact to the memory engine.';
   static override description =
     'With one argument it is the fact, and its first words become its subject; with two, the first is the subject. ' +
-    'Prints the new fact\'s id, so it can be deleted with `car memory rm <id>`. An identical fact (same subject, body and kind) is not stored twice; its id is printed instead.';
+    "Prints the new fact's id, so it can be deleted with `car memory rm <id>`. An identical fact (same subject, body and kind) is not stored twice; its id is printed instead.";
   static override examples = [
     '<%= config.bin %> memory add "we deploy on Fridays"',
     '<%= config.bin %> memory add coffee "Alice drinks coffee every morning" --namespace work',

@@ -21,6 +21,8 @@ export default class MemoryQuery extends MemoryCommand {
   async run() {
     const { args, flags } = await this.parse(MemoryQuery);
     const hits = await this.request('memory.query', { query: args.text, k: flags.k });
-    return this.show(hits, () => table<MemoryHit>(hits, [...factColumns.slice(0, 2), { header: 'SCORE', get: (hit) => hit.score.toFixed(3) }, ...factColumns.slice(2)], 'no facts match'));
+    return this.show(hits, () =>
+      table<MemoryHit>(hits, [...factColumns.slice(0, 2), { header: 'SCORE', get: (hit) => hit.score.toFixed(3) }, ...factColumns.slice(2)], 'no facts match'),
+    );
   }
 }

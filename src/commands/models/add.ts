@@ -6,7 +6,7 @@ import { CarError } from '../../errors.js';
 import { REMOTE_ROLES, type RemoteRole } from '../../protocol/inference.js';
 
 export default class ModelsAdd extends CarCommand {
-  static override summary = 'Add a model served by an OpenAI-compatible server (vLLM, llama.cpp\'s server, ollama, a hosted API).';
+  static override summary = "Add a model served by an OpenAI-compatible server (vLLM, llama.cpp's server, ollama, a hosted API).";
   static override description =
     'The daemon calls <url>/chat/completions and <url>/embeddings for it, with its own concurrency limit. The API key is read by the daemon ' +
     'from an environment variable of the daemon (--api-key-env) or from a file (--api-key-file) at each call; it is never stored, sent to the daemon or shown. ' +
@@ -55,14 +55,22 @@ export default class ModelsAdd extends CarCommand {
       },
       { asHost: true },
     );
-    return this.show(added, (model) => `added ${model.name}: ${model.remote_model} at ${model.url}${model.roles.length ? ` (roles: ${model.roles.join(', ')})` : ''}\ncheck it with \`car models ls\``);
+    return this.show(
+      added,
+      (model) =>
+        `added ${model.name}: ${model.remote_model} at ${model.url}${model.roles.length ? ` (roles: ${model.roles.join(', ')})` : ''}\ncheck it with \`car models ls\``,
+    );
   }
 }
 
 function parseRoles(raw: string | undefined): RemoteRole[] {
   if (raw === undefined) return [];
-  const roles = raw.split(',').map((role) => role.trim()).filter(Boolean);
+  const roles = raw
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
   const unknown = roles.filter((role) => !(REMOTE_ROLES as readonly string[]).includes(role));
-  if (unknown.length) throw new CarError(`unknown role ${unknown.map((role) => `'${role}'`).join(', ')}`, `roles are ${REMOTE_ROLES.join(', ')}, e.g. --role chat,summary`, 2);
+  if (unknown.length)
+    throw new CarError(`unknown role ${unknown.map((role) => `'${role}'`).join(', ')}`, `roles are ${REMOTE_ROLES.join(', ')}, e.g. --role chat,summary`, 2);
   return roles as RemoteRole[];
 }

@@ -6,7 +6,7 @@ import type { ModelInfo } from '../../protocol/inference.js';
 export default class ModelsList extends CarCommand {
   static override summary = 'List the models the daemon can use: local files and remote servers.';
   static override description =
-    'The .gguf files of the daemon\'s models directory (CAR_MODELS_DIR, else <state root>/models), described from their GGUF headers, ' +
+    "The .gguf files of the daemon's models directory (CAR_MODELS_DIR, else <state root>/models), described from their GGUF headers, " +
     'and the remote models added with `car models add` (SOURCE remote), each checked against its server (REACHABLE). ' +
     'The ROLES column says what each model serves (default for `infer`, summary, embedding, whisper); defaults are chosen by what the headers say ' +
     'a model can do, never by file name, unless `car config set model|embedding_model|summary.model <name>` says otherwise or a remote model was added with --role. ' +
@@ -21,17 +21,23 @@ export default class ModelsList extends CarCommand {
     return this.show(result, ({ models, summary }) => {
       const why = models.flatMap((m) => Object.entries(m.why).map(([role, reason]) => `${role}: ${m.name}, ${reason}`));
       if (summary.model === null) why.push(`summaries: extractive, because ${summary.reason}`);
-      for (const m of models) if (m.source === 'remote') why.push(`${m.name}: ${m.remote_model} at ${m.url}, ${m.reachable === null ? 'not checked' : m.reachable ? m.status : `unreachable: ${m.status}`}`);
-      const listing = table(models, [
-        { header: 'NAME', get: (m) => m.name },
-        { header: 'SOURCE', get: (m) => m.source },
-        { header: 'SIZE', get: (m) => (m.source === 'local' ? formatBytes(m.size_bytes) : '-') },
-        { header: 'ARCH', get: (m) => (m.source === 'local' ? (m.architecture ?? (m.error ? 'unreadable' : '-')) : '-') },
-        { header: 'CONTEXT', get: (m) => contextOf(m) },
-        { header: 'CHAT', get: (m) => (m.source === 'remote' ? (m.serves.includes('chat') ? 'yes' : '-') : m.chat_template ? 'yes' : 'no') },
-        { header: 'REACHABLE', get: (m) => (m.source === 'local' ? '-' : m.reachable === null ? '?' : m.reachable ? 'yes' : 'no') },
-        { header: 'ROLES', get: (m) => m.roles.join(',') || '-' },
-      ], empty);
+      for (const m of models)
+        if (m.source === 'remote')
+          why.push(`${m.name}: ${m.remote_model} at ${m.url}, ${m.reachable === null ? 'not checked' : m.reachable ? m.status : `unreachable: ${m.status}`}`);
+      const listing = table(
+        models,
+        [
+          { header: 'NAME', get: (m) => m.name },
+          { header: 'SOURCE', get: (m) => m.source },
+          { header: 'SIZE', get: (m) => (m.source === 'local' ? formatBytes(m.size_bytes) : '-') },
+          { header: 'ARCH', get: (m) => (m.source === 'local' ? (m.architecture ?? (m.error ? 'unreadable' : '-')) : '-') },
+          { header: 'CONTEXT', get: (m) => contextOf(m) },
+          { header: 'CHAT', get: (m) => (m.source === 'remote' ? (m.serves.includes('chat') ? 'yes' : '-') : m.chat_template ? 'yes' : 'no') },
+          { header: 'REACHABLE', get: (m) => (m.source === 'local' ? '-' : m.reachable === null ? '?' : m.reachable ? 'yes' : 'no') },
+          { header: 'ROLES', get: (m) => m.roles.join(',') || '-' },
+        ],
+        empty,
+      );
       return models.length === 0 ? listing : [listing.trimEnd(), ...why].join('\n');
     });
   }

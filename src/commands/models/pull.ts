@@ -8,8 +8,8 @@ export default class ModelsPull extends CarCommand {
   static override summary = 'Download a model into the models directory.';
   static override description =
     'Takes hf:<owner>/<repo>/<file>.gguf (Hugging Face; HF_ENDPOINT or MODEL_ENDPOINT in the daemon’s environment point it at a mirror), ' +
-    'or an http(s) URL of a .gguf file or a whisper.cpp ggml-*.bin. The download goes to <file>.partial and takes the model\'s name only once checked: ' +
-    'the size against the server\'s, the sha256 when you give one, and a readable model header. An interrupted pull (Ctrl-C, a lost connection) ' +
+    "or an http(s) URL of a .gguf file or a whisper.cpp ggml-*.bin. The download goes to <file>.partial and takes the model's name only once checked: " +
+    "the size against the server's, the sha256 when you give one, and a readable model header. An interrupted pull (Ctrl-C, a lost connection) " +
     'keeps its partial file; pulling again resumes it. A refused or unresolvable server fails at once, a silent one after CAR_PULL_STALL_SECS (30 s), ' +
     'and no pull writes more than CAR_PULL_MAX_BYTES (128 GiB) — both set where the daemon starts. Signs in with the host token.';
   static override examples = [
@@ -52,8 +52,10 @@ export default class ModelsPull extends CarCommand {
       });
       spinner?.stop();
       if (pulled === null) return null;
-      return this.show(pulled, ({ resumed, name, size_bytes, architecture, chat_template, sha256 }) =>
-        `${resumed ? 'resumed and pulled' : 'pulled'} ${name} (${formatBytes(size_bytes)}, ${architecture ?? 'unknown architecture'}${chat_template ? ', chat template' : ''})\nsha256 ${sha256}`,
+      return this.show(
+        pulled,
+        ({ resumed, name, size_bytes, architecture, chat_template, sha256 }) =>
+          `${resumed ? 'resumed and pulled' : 'pulled'} ${name} (${formatBytes(size_bytes)}, ${architecture ?? 'unknown architecture'}${chat_template ? ', chat template' : ''})\nsha256 ${sha256}`,
       );
     } finally {
       signal.removeEventListener('abort', interrupt);

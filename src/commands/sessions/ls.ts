@@ -11,17 +11,19 @@ export default class SessionsList extends CarCommand {
   async run() {
     // The table needs neither whole rows nor thousands of them: a trimmed first page stays small however many sessions there are.
     const result = await this.request('sessions.list', this.jsonEnabled() ? {} : { fields: TABLE_FIELDS, limit: TABLE_ROWS });
-    return this.show(result, ({ sessions, count }) =>
-      table(sessions, [
-        { header: 'ID', get: (s) => `${s.id}${s.is_self ? ' *' : ''}` },
-        { header: 'REMOTE', get: (s) => s.remote },
-        { header: 'ROLE', get: (s) => s.role ?? 'unauthenticated' },
-        { header: 'CONNECTED', get: (s) => ago(s.connected_at) },
-        { header: 'SUBS', get: (s) => s.subscriptions.join(',') || '-' },
-        { header: 'MEMORY', get: (s) => (s.memory.namespace ? `ns:${s.memory.namespace}` : s.memory.scope) },
-        { header: 'VOICE', get: (s) => String(s.voice_sessions.length) },
-        { header: 'MEETINGS', get: (s) => String(s.meetings.length) },
-      ]) + (count > sessions.length ? `… ${count - sessions.length} more of ${count} sessions; --json lists them all` : ''),
+    return this.show(
+      result,
+      ({ sessions, count }) =>
+        table(sessions, [
+          { header: 'ID', get: (s) => `${s.id}${s.is_self ? ' *' : ''}` },
+          { header: 'REMOTE', get: (s) => s.remote },
+          { header: 'ROLE', get: (s) => s.role ?? 'unauthenticated' },
+          { header: 'CONNECTED', get: (s) => ago(s.connected_at) },
+          { header: 'SUBS', get: (s) => s.subscriptions.join(',') || '-' },
+          { header: 'MEMORY', get: (s) => (s.memory.namespace ? `ns:${s.memory.namespace}` : s.memory.scope) },
+          { header: 'VOICE', get: (s) => String(s.voice_sessions.length) },
+          { header: 'MEETINGS', get: (s) => String(s.meetings.length) },
+        ]) + (count > sessions.length ? `… ${count - sessions.length} more of ${count} sessions; --json lists them all` : ''),
     );
   }
 }

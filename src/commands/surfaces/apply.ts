@@ -11,7 +11,11 @@ export default class SurfacesApply extends CarCommand {
   static override description =
     'The file holds one envelope, a JSON array of envelopes, an A2UI sample ({"messages": [...]}) or JSONL (one envelope per line). Envelopes are applied in order with a2ui.apply; the first rejected one stops the run, and the ones before it stay applied. ' +
     'It signs in with the host token, so it may update or delete surfaces another session created (docs/protocol.md#ownership).';
-  static override examples = ['<%= config.bin %> surfaces apply booking.json', '<%= config.bin %> surfaces apply messages.jsonl', 'cat booking.json | <%= config.bin %> surfaces apply -'];
+  static override examples = [
+    '<%= config.bin %> surfaces apply booking.json',
+    '<%= config.bin %> surfaces apply messages.jsonl',
+    'cat booking.json | <%= config.bin %> surfaces apply -',
+  ];
   static override args = {
     file: stringArg({ description: 'envelope file, or - for stdin', required: true }),
   };

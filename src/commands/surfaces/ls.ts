@@ -11,14 +11,18 @@ export default class SurfacesList extends CarCommand {
   async run() {
     const empty = 'no surfaces (apply one with `car surfaces apply <file.json>`)';
     return this.show(await this.request('a2ui.surfaces', {}), (surfaces) =>
-      table(surfaces, [
-        { header: 'ID', get: (s) => s.surfaceId },
-        { header: 'OWNER', get: (s) => ownerLabel(s.owner) },
-        { header: 'COMPONENTS', get: (s) => String(Object.keys(s.components).length) },
-        { header: 'REVISION', get: (s) => String(s.revision) },
-        { header: 'UPDATED', get: (s) => ago(s.updatedAt) },
-        { header: 'EXPIRES', get: (s) => until(s.expiresAt) },
-      ], empty),
+      table(
+        surfaces,
+        [
+          { header: 'ID', get: (s) => s.surfaceId },
+          { header: 'OWNER', get: (s) => ownerLabel(s.owner) },
+          { header: 'COMPONENTS', get: (s) => String(Object.keys(s.components).length) },
+          { header: 'REVISION', get: (s) => String(s.revision) },
+          { header: 'UPDATED', get: (s) => ago(s.updatedAt) },
+          { header: 'EXPIRES', get: (s) => until(s.expiresAt) },
+        ],
+        empty,
+      ),
     );
   }
 }

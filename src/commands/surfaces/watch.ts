@@ -3,7 +3,8 @@ import { eventLine } from '../../cli/surfaces.js';
 
 export default class SurfacesWatch extends CarCommand {
   static override summary = 'Print A2UI surface events as they happen, until Ctrl-C.';
-  static override description = 'Subscribes with a2ui/subscribe and prints every a2ui.event: surface updates, deletions and user actions. After a daemon restart it reconnects.';
+  static override description =
+    'Subscribes with a2ui/subscribe and prints every a2ui.event: surface updates, deletions and user actions. After a daemon restart it reconnects.';
   static override examples = ['<%= config.bin %> surfaces watch', '<%= config.bin %> surfaces watch --json | jq -c .result.surfaceId'];
 
   async run() {

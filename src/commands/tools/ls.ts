@@ -5,8 +5,8 @@ export default class ToolsList extends CarCommand {
   static override summary = 'List the tools client sessions registered for their models to call.';
   static override description =
     'Tools of every session (tools.list as the host role): a client registers tools with tools.register (client.tools.register in the typed client), ' +
-    'and only that session\'s `infer` may call them; they go when it disconnects. RISK high means each call waits for a host approval (car host approve <id>). ' +
-    'TIMEOUT is how long a call waits for the client (the tool\'s timeout_ms, else CAR_TOOL_TIMEOUT).';
+    "and only that session's `infer` may call them; they go when it disconnects. RISK high means each call waits for a host approval (car host approve <id>). " +
+    "TIMEOUT is how long a call waits for the client (the tool's timeout_ms, else CAR_TOOL_TIMEOUT).";
   static override aliases = ['tools:list', 'tools'];
   static override examples = ['<%= config.bin %> tools ls', '<%= config.bin %> tools ls --json | jq -r ".tools[] | select(.risk == \\"high\\") | .name"'];
 

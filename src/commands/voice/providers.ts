@@ -13,7 +13,11 @@ export default class VoiceProviders extends CarCommand {
         { header: 'ID', get: (p) => p.id },
         { header: 'KIND', get: (p) => p.kind },
         { header: 'AVAILABLE', get: (p) => (!p.available ? 'no' : p.warning ? 'loads, cannot transcribe' : 'yes') },
-        { header: 'DESCRIPTION', get: (p) => (!p.available ? `${p.description}; unavailable: ${p.reason}; ${p.hint}` : p.warning ? `${p.description}; ${p.warning}; ${p.hint}` : p.description) },
+        {
+          header: 'DESCRIPTION',
+          get: (p) =>
+            !p.available ? `${p.description}; unavailable: ${p.reason}; ${p.hint}` : p.warning ? `${p.description}; ${p.warning}; ${p.hint}` : p.description,
+        },
       ]),
     );
   }

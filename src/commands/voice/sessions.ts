@@ -9,16 +9,20 @@ export default class VoiceSessions extends CarCommand {
   async run() {
     const empty = 'no live voice sessions (start one with `car voice transcribe`)';
     return this.show(await this.request('voice.sessions.list', {}), (sessions) =>
-      table(sessions, [
-        { header: 'ID', get: (s) => `${s.session_id}${s.is_mine ? ' *' : ''}` },
-        { header: 'STATUS', get: (s) => s.status },
-        { header: 'PROVIDER', get: (s) => s.provider },
-        { header: 'FORMAT', get: (s) => `${s.sample_rate / 1000} kHz ${s.channels === 2 ? 'stereo' : 'mono'}` },
-        { header: 'AUDIO', get: (s) => `${(s.bytes_received / (2 * s.channels * s.sample_rate)).toFixed(1)} s` },
-        { header: 'STARTED', get: (s) => ago(s.started_at) },
-        { header: 'OWNER', get: (s) => s.owner_session },
-        { header: 'MEETING', get: (s) => s.meeting_id ?? '-' },
-      ], empty),
+      table(
+        sessions,
+        [
+          { header: 'ID', get: (s) => `${s.session_id}${s.is_mine ? ' *' : ''}` },
+          { header: 'STATUS', get: (s) => s.status },
+          { header: 'PROVIDER', get: (s) => s.provider },
+          { header: 'FORMAT', get: (s) => `${s.sample_rate / 1000} kHz ${s.channels === 2 ? 'stereo' : 'mono'}` },
+          { header: 'AUDIO', get: (s) => `${(s.bytes_received / (2 * s.channels * s.sample_rate)).toFixed(1)} s` },
+          { header: 'STARTED', get: (s) => ago(s.started_at) },
+          { header: 'OWNER', get: (s) => s.owner_session },
+          { header: 'MEETING', get: (s) => s.meeting_id ?? '-' },
+        ],
+        empty,
+      ),
     );
   }
 }

@@ -51,12 +51,19 @@ export default class VoiceTranscribe extends CarCommand {
       let result: VoiceStopResult;
       if (input) {
         // A file sent as fast as it decodes is decoded like a batch decoder would, in long windows; --stream is live dictation.
-        result = await transcribe(client, input, { realtime: flags.stream, partials: flags.stream || json, mode: flags.stream ? 'live' : 'recording', signal, onEvent });
+        result = await transcribe(client, input, {
+          realtime: flags.stream,
+          partials: flags.stream || json,
+          mode: flags.stream ? 'live' : 'recording',
+          signal,
+          onEvent,
+        });
       } else {
         result = await dictate(client, flags.source === undefined ? { device: MIC_DEVICE } : parseSource(flags.source), {
           partials: true,
           signal,
-          onStarted: ({ capture }) => isInteractive() && !json && process.stderr.write(`listening to ${capture?.description} (${capture?.name}); Ctrl-C to stop\n`),
+          onStarted: ({ capture }) =>
+            isInteractive() && !json && process.stderr.write(`listening to ${capture?.description} (${capture?.name}); Ctrl-C to stop\n`),
           onEvent,
         });
       }

@@ -37,14 +37,21 @@ export class A2aContinuationClient {
         const { status, reply } = await this.post(target.endpoint, JSON.stringify(sendMessageRequest(method, target, action)), headers, combined);
         const error = reply.error as { code?: unknown; message?: unknown } | undefined;
         if (error && error.code === METHOD_NOT_FOUND && method !== SEND_METHODS.at(-1)) continue;
-        if (error) return failed(`the peer answered ${method} with JSON-RPC error ${String(error.code)}${typeof error.message === 'string' ? `: ${clip(error.message)}` : ''}`);
+        if (error)
+          return failed(
+            `the peer answered ${method} with JSON-RPC error ${String(error.code)}${typeof error.message === 'string' ? `: ${clip(error.message)}` : ''}`,
+          );
         return { kind: 'a2a', endpoint: target.endpoint, status: 'sent', http_status: status, response: redact(reply.result ?? null, secrets) };
       }
       return failed('the peer knows neither SendMessage nor message/send');
     } catch (error) {
       if (deadline.aborted) return failed(`the peer did not answer within ${Math.round(this.timeoutMs / 100) / 10} s`);
       if (signal?.aborted) {
-        return failed(signal.reason instanceof RpcError ? `the call's response deadline passed before the peer answered (${signal.reason.message.split(';')[0]})` : 'the caller disconnected before the peer answered');
+        return failed(
+          signal.reason instanceof RpcError
+            ? `the call's response deadline passed before the peer answered (${signal.reason.message.split(';')[0]})`
+            : 'the caller disconnected before the peer answered',
+        );
       }
       if (error instanceof ContinuationFailed) return failed(error.message);
       const cause = (error as { cause?: { code?: unknown } }).cause?.code;
@@ -52,11 +59,18 @@ export class A2aContinuationClient {
     }
   }
 
-  private async post(endpoint: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; reply: Record<string, unknown> }> {
+  private async post(
+    endpoint: string,
+    body: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<{ status: number; reply: Record<string, unknown> }> {
     const response = await fetch(endpoint, { method: 'POST', headers, body, redirect: 'manual', signal });
     if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
       await response.body?.cancel();
-      throw new ContinuationFailed(`the peer answered with a redirect (HTTP ${response.status || '3xx'}); redirects are not followed, so record the final URL as the endpoint`);
+      throw new ContinuationFailed(
+        `the peer answered with a redirect (HTTP ${response.status || '3xx'}); redirects are not followed, so record the final URL as the endpoint`,
+      );
     }
     const text = await this.readCapped(response);
     if (!response.ok) throw new ContinuationFailed(`the peer answered HTTP ${response.status}`);

@@ -64,9 +64,12 @@ function envelopeError(error: z.ZodError): RpcError {
   }
   if (issue.code === 'unrecognized_keys') {
     const where = field ? ` in ${field}` : '';
-    return invalidParams(`unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${clip(k)}'`).join(', ')}${where} of the A2UI envelope; see the v0.9 message schema`, {
-      field: field || issue.keys[0],
-    });
+    return invalidParams(
+      `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${clip(k)}'`).join(', ')}${where} of the A2UI envelope; see the v0.9 message schema`,
+      {
+        field: field || issue.keys[0],
+      },
+    );
   }
   const message = issue.message.replace(/^Invalid input: /, '');
   return invalidParams(`invalid A2UI envelope${field ? ` at ${field}` : ''}: ${message}`, field ? { field } : undefined);

@@ -22,7 +22,11 @@ export function findEnvelopes(payload: unknown, limits: A2uiLimits): IngestFindi
   const visit = (node: unknown, depth: number): void => {
     if (typeof node !== 'object' || node === null) return;
     if (depth > limits.maxDepth) {
-      throw limitExceeded('maxDepth', limits.maxDepth, `the ingest payload nests deeper than maxDepth (${limits.maxDepth} levels); send the A2A message or task without extra wrapping`);
+      throw limitExceeded(
+        'maxDepth',
+        limits.maxDepth,
+        `the ingest payload nests deeper than maxDepth (${limits.maxDepth} levels); send the A2A message or task without extra wrapping`,
+      );
     }
     if (Array.isArray(node)) {
       for (const item of node) visit(item, depth + 1);
@@ -32,7 +36,11 @@ export function findEnvelopes(payload: unknown, limits: A2uiLimits): IngestFindi
     if (A2UI_ENVELOPE_KINDS.some((kind) => Object.hasOwn(object, kind))) {
       found.envelopes.push(object);
       if (found.envelopes.length > limits.maxIngestEnvelopes) {
-        throw limitExceeded('maxIngestEnvelopes', limits.maxIngestEnvelopes, `the payload holds more than maxIngestEnvelopes (${limits.maxIngestEnvelopes}) envelopes; split it over several a2ui.ingest calls`);
+        throw limitExceeded(
+          'maxIngestEnvelopes',
+          limits.maxIngestEnvelopes,
+          `the payload holds more than maxIngestEnvelopes (${limits.maxIngestEnvelopes}) envelopes; split it over several a2ui.ingest calls`,
+        );
       }
       return;
     }

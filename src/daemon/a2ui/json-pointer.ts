@@ -38,7 +38,10 @@ function write(node: Json, tokens: readonly string[], at: number, path: string, 
     const index = token === '-' ? node.length : arrayIndex(token, path, tokens, at);
     if (index > node.length || (index === node.length && (!change || !last))) {
       if (!change) return node;
-      throw invalidParams(`updateDataModel path '${path}' points past the end of the array at ${where(tokens, at)} (length ${node.length}); use an index up to ${node.length} or "-" to append`, { field: 'path' });
+      throw invalidParams(
+        `updateDataModel path '${path}' points past the end of the array at ${where(tokens, at)} (length ${node.length}); use an index up to ${node.length} or "-" to append`,
+        { field: 'path' },
+      );
     }
     const copy = [...node];
     if (last) {
@@ -51,7 +54,10 @@ function write(node: Json, tokens: readonly string[], at: number, path: string, 
   }
   if (typeof node !== 'object' || node === null) {
     if (!change) return node;
-    throw invalidParams(`updateDataModel path '${path}' goes below ${where(tokens, at)}, which holds ${node === null ? 'null' : typeof node}; write the parent as an object first`, { field: 'path' });
+    throw invalidParams(
+      `updateDataModel path '${path}' goes below ${where(tokens, at)}, which holds ${node === null ? 'null' : typeof node}; write the parent as an object first`,
+      { field: 'path' },
+    );
   }
   const object = node as JsonObject;
   const present = Object.hasOwn(object, token);
@@ -68,7 +74,9 @@ function write(node: Json, tokens: readonly string[], at: number, path: string, 
 
 function arrayIndex(token: string, path: string, tokens: readonly string[], at: number): number {
   if (!ARRAY_INDEX.test(token)) {
-    throw invalidParams(`updateDataModel path '${path}' uses '${token}' as an index into the array at ${where(tokens, at)}; use a number or "-"`, { field: 'path' });
+    throw invalidParams(`updateDataModel path '${path}' uses '${token}' as an index into the array at ${where(tokens, at)}; use a number or "-"`, {
+      field: 'path',
+    });
   }
   return Number(token);
 }
@@ -79,7 +87,12 @@ function defineKey(object: JsonObject, key: string, value: Json): void {
 }
 
 function where(tokens: readonly string[], at: number): string {
-  return at === 0 ? 'the root' : `'/${tokens.slice(0, at).map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}'`;
+  return at === 0
+    ? 'the root'
+    : `'/${tokens
+        .slice(0, at)
+        .map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1'))
+        .join('/')}'`;
 }
 
 function malformed(path: string, why: string) {

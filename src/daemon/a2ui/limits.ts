@@ -37,7 +37,12 @@ export function jsonBytes(value: unknown): number {
  * value against the limits. The walk stops one level past `maxDepth`, so an absurdly deep
  * value is refused without recursing through it.
  */
-export function checkJsonLimits(value: unknown, limits: A2uiLimits, what: string, sizeLimit: 'maxEnvelopeBytes' | 'maxDataModelBytes' = 'maxEnvelopeBytes'): void {
+export function checkJsonLimits(
+  value: unknown,
+  limits: A2uiLimits,
+  what: string,
+  sizeLimit: 'maxEnvelopeBytes' | 'maxDataModelBytes' = 'maxEnvelopeBytes',
+): void {
   const visit = (node: unknown, depth: number, path: string): void => {
     if (typeof node === 'string') {
       checkString(node, path);
@@ -61,7 +66,11 @@ export function checkJsonLimits(value: unknown, limits: A2uiLimits, what: string
     if (text.length * 3 <= limits.maxStringBytes) return;
     const bytes = Buffer.byteLength(text);
     if (bytes > limits.maxStringBytes) {
-      throw limitExceeded('maxStringBytes', limits.maxStringBytes, `${what} has a ${bytes}-byte string at ${shorten(path || '/')}, over maxStringBytes (${limits.maxStringBytes}); shorten it`);
+      throw limitExceeded(
+        'maxStringBytes',
+        limits.maxStringBytes,
+        `${what} has a ${bytes}-byte string at ${shorten(path || '/')}, over maxStringBytes (${limits.maxStringBytes}); shorten it`,
+      );
     }
   };
   visit(value, 1, '');

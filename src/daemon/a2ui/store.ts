@@ -114,7 +114,10 @@ export class A2uiSurfaceStore {
       : { kind: 'session', sessionId: session.id };
     const applied = this.table.apply(found.envelopes, { owner, reassignOwner: explicit, numbered: true, mayChange: this.changeableBy(session) });
     this.recordCreators(applied, session);
-    const credentials = params.endpoint !== undefined && params.routeAuth !== undefined && params.routeAuth.type !== 'none' ? { endpoint: params.endpoint, auth: params.routeAuth } : null;
+    const credentials =
+      params.endpoint !== undefined && params.routeAuth !== undefined && params.routeAuth.type !== 'none'
+        ? { endpoint: params.endpoint, auth: params.routeAuth }
+        : null;
     this.publish(applied, session.id, credentials);
     return { applied: applied.map((step) => step.result) };
   }
@@ -136,7 +139,8 @@ export class A2uiSurfaceStore {
   /** `a2ui.action` (docs/protocol.md#a2ui-action): tell subscribers, continue the A2A task if the surface has a peer, record it for hosts. */
   async action(params: A2uiActionParams, ctx: CallContext): Promise<{ event: HostEvent; route: A2uiRoute }> {
     const surface = this.table.get(params.surfaceId);
-    if (!surface) throw notFound(`unknown surface '${params.surfaceId}'; it was deleted or has expired (a2ui.surfaces lists live surfaces)`, { field: 'surfaceId' });
+    if (!surface)
+      throw notFound(`unknown surface '${params.surfaceId}'; it was deleted or has expired (a2ui.surfaces lists live surfaces)`, { field: 'surfaceId' });
     const action: A2uiAction = {
       name: (params.name ?? params.action)!,
       surfaceId: surface.surfaceId,
@@ -154,7 +158,8 @@ export class A2uiSurfaceStore {
     });
     const routeStatus = route.kind === 'none' ? 'none' : route.status;
     this.core.journal.append('a2ui_action', ctx.session.id, { surface_id: surface.surfaceId, name: action.name, route_status: routeStatus });
-    if (routeStatus === 'failed') log.warn('a2ui action could not continue the A2A task', { surface: surface.surfaceId, error: (route as { error: string }).error });
+    if (routeStatus === 'failed')
+      log.warn('a2ui action could not continue the A2A task', { surface: surface.surfaceId, error: (route as { error: string }).error });
     return { event, route };
   }
 

@@ -93,7 +93,10 @@ export class SurfaceTable {
     const existing = this.get(surfaceId);
     // Only surfaces from before this batch are checked: one created earlier in the batch is the caller's own.
     if (existing && lookup(surfaceId) === existing && !options.mayChange(existing)) {
-      throw forbidden(`surface '${surfaceId}' belongs to another session; only the session that created it or a host session may change or delete it (actions stay open to all)`, { field: 'surfaceId' });
+      throw forbidden(
+        `surface '${surfaceId}' belongs to another session; only the session that created it or a host session may change or delete it (actions stay open to all)`,
+        { field: 'surfaceId' },
+      );
     }
     if (envelope.kind === 'deleteSurface') {
       return { envelope, result: { surfaceId, deleted: lookup(surfaceId) !== undefined }, ownerAssigned: false };
@@ -101,7 +104,11 @@ export class SurfaceTable {
     const touched = this.stamp(now);
     if (envelope.kind === 'createSurface') {
       if (!liveIds.has(surfaceId) && liveIds.size >= this.limits.maxSurfaces) {
-        throw limitExceeded('maxSurfaces', this.limits.maxSurfaces, `the daemon already holds maxSurfaces (${this.limits.maxSurfaces}) surfaces; delete some with deleteSurface or wait for them to expire`);
+        throw limitExceeded(
+          'maxSurfaces',
+          this.limits.maxSurfaces,
+          `the daemon already holds maxSurfaces (${this.limits.maxSurfaces}) surfaces; delete some with deleteSurface or wait for them to expire`,
+        );
       }
       const surface: A2uiSurface = {
         surfaceId,
@@ -119,14 +126,19 @@ export class SurfaceTable {
     }
 
     const current = lookup(surfaceId);
-    if (!current) throw notFound(`unknown surface '${surfaceId}'; send a createSurface envelope for it first (a2ui.surfaces lists live surfaces)`, { field: 'surfaceId' });
+    if (!current)
+      throw notFound(`unknown surface '${surfaceId}'; send a createSurface envelope for it first (a2ui.surfaces lists live surfaces)`, { field: 'surfaceId' });
     const owner = options.reassignOwner ? options.owner : current.owner;
     const next: A2uiSurface = { ...current, owner, revision: current.revision + 1, ...touched };
     if (envelope.kind === 'updateComponents') next.components = this.upsert(current.components, envelope.components);
     else next.dataModel = this.writeDataModel(current.dataModel, envelope.path, envelope.value);
     const bytes = jsonBytes(next);
     if (bytes > this.limits.maxSurfaceBytes) {
-      throw limitExceeded('maxSurfaceBytes', this.limits.maxSurfaceBytes, `surface '${surfaceId}' would be ${bytes} bytes serialised, over maxSurfaceBytes (${this.limits.maxSurfaceBytes}); move bulk data out of the surface or split it into several surfaces`);
+      throw limitExceeded(
+        'maxSurfaceBytes',
+        this.limits.maxSurfaceBytes,
+        `surface '${surfaceId}' would be ${bytes} bytes serialised, over maxSurfaceBytes (${this.limits.maxSurfaceBytes}); move bulk data out of the surface or split it into several surfaces`,
+      );
     }
     return { envelope, result: { surfaceId, deleted: false, surface: next }, ownerAssigned: options.reassignOwner };
   }
@@ -139,7 +151,11 @@ export class SurfaceTable {
     }
     const count = Object.keys(components).length;
     if (count > this.limits.maxComponentsPerSurface) {
-      throw limitExceeded('maxComponentsPerSurface', this.limits.maxComponentsPerSurface, `the surface would hold ${count} components, over maxComponentsPerSurface (${this.limits.maxComponentsPerSurface}); remove some (component: null) or split the UI`);
+      throw limitExceeded(
+        'maxComponentsPerSurface',
+        this.limits.maxComponentsPerSurface,
+        `the surface would hold ${count} components, over maxComponentsPerSurface (${this.limits.maxComponentsPerSurface}); remove some (component: null) or split the UI`,
+      );
     }
     return components;
   }
@@ -150,7 +166,10 @@ export class SurfaceTable {
     if (tokens.length > 0) next = value === undefined ? removeAt(model, tokens, path!) : setAt(model, tokens, value, path!);
     else if (value === undefined) next = {};
     else if (typeof value === 'object' && value !== null && !Array.isArray(value)) next = value as Record<string, unknown>;
-    else throw invalidParams('updateDataModel without a path replaces the whole data model, so value must be an object; pass a path to write a single value', { field: 'value' });
+    else
+      throw invalidParams('updateDataModel without a path replaces the whole data model, so value must be an object; pass a path to write a single value', {
+        field: 'value',
+      });
     checkJsonLimits(next, this.limits, 'the data model', 'maxDataModelBytes');
     return next;
   }

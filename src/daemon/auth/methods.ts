@@ -27,7 +27,8 @@ export const authMethods = (server: AuthHost): MethodTable =>
       allowBeforeAuth: true,
       handler(params, ctx): SessionAuthResult {
         const { session } = ctx;
-        if (params.agent_id !== undefined) throw invalidParams('agent_id binding is not supported; authenticate with token or host_token only', { field: 'agent_id' });
+        if (params.agent_id !== undefined)
+          throw invalidParams('agent_id binding is not supported; authenticate with token or host_token only', { field: 'agent_id' });
         if (params.memory_namespace !== undefined) assertValidNamespace(params.memory_namespace);
 
         if (!server.auth.enabled) {
@@ -46,7 +47,11 @@ export const authMethods = (server: AuthHost): MethodTable =>
         const role = signInRole(presented, server.auth);
         if (role === null) {
           if (server.signIns.failed('session_auth')) {
-            log.warn('authentication failed; closing (further failures this minute are counted, not logged one by one)', { session: session.id, remote: session.remote, as: presented.kind }, PRE_AUTH_PEER);
+            log.warn(
+              'authentication failed; closing (further failures this minute are counted, not logged one by one)',
+              { session: session.id, remote: session.remote, as: presented.kind },
+              PRE_AUTH_PEER,
+            );
           }
           ctx.closeAfterResponse(1008, 'authentication failed');
           throw new RpcError(ErrorCode.AuthRequired, failureMessage(presented.kind, server.auth));
@@ -62,7 +67,9 @@ export const authMethods = (server: AuthHost): MethodTable =>
     'session.login_code': {
       handler(params, { session }): LoginCodeResult {
         if (params.role === 'host' && session.role === 'client') {
-          throw forbidden('a host login code needs host rights; authenticate this connection with the host token (CAR_HOST_TOKEN or run/host-token)', { field: 'role' });
+          throw forbidden('a host login code needs host rights; authenticate this connection with the host token (CAR_HOST_TOKEN or run/host-token)', {
+            field: 'role',
+          });
         }
         const minted = server.auth.loginCodes.mint(params.role, session.id);
         if ('refused' in minted) {
@@ -82,7 +89,10 @@ export const authMethods = (server: AuthHost): MethodTable =>
         const sent = params.protocol_version;
         if (sent !== PROTOCOL_VERSION) {
           const shown = sent === undefined ? 'nothing' : JSON.stringify(sent);
-          throw new RpcError(ErrorCode.VersionMismatch, `protocol version mismatch: daemon speaks ${PROTOCOL_VERSION}, client sent ${shown}; upgrade the client`);
+          throw new RpcError(
+            ErrorCode.VersionMismatch,
+            `protocol version mismatch: daemon speaks ${PROTOCOL_VERSION}, client sent ${shown}; upgrade the client`,
+          );
         }
         session.protocolVersion = PROTOCOL_VERSION;
         session.clientVersion = params.client_version ?? session.clientVersion;
@@ -94,7 +104,9 @@ export const authMethods = (server: AuthHost): MethodTable =>
 function bindNamespace(namespace: string | undefined, { session }: CallContext): void {
   if (namespace === undefined) return;
   if (session.memoryNamespace !== null && session.memoryNamespace !== namespace) {
-    throw conflict(`this session is already bound to memory namespace '${session.memoryNamespace}'; open a new connection to use another one`, { field: 'memory_namespace' });
+    throw conflict(`this session is already bound to memory namespace '${session.memoryNamespace}'; open a new connection to use another one`, {
+      field: 'memory_namespace',
+    });
   }
   session.memoryNamespace = namespace;
 }
@@ -135,6 +147,7 @@ function signInRole(credential: Credential, auth: AuthChecks): LoginRole | null 
 }
 
 function failureMessage(kind: Credential['kind'], auth: AuthChecks): string {
-  if (kind === 'login_code') return 'auth failed: the login code is unknown, already used or expired (codes work once, for 60 s); run `car ui` for a fresh link';
+  if (kind === 'login_code')
+    return 'auth failed: the login code is unknown, already used or expired (codes work once, for 60 s); run `car ui` for a fresh link';
   return `auth failed: token mismatch; ${kind === 'host_token' ? auth.hostHint : auth.hint}`;
 }

@@ -50,7 +50,10 @@ export class MethodApprovalGate implements ApprovalGate {
   ) {
     const timeoutMs = config.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
-      throw new ConfigError(`approvalGate.timeoutMs must be a whole number of milliseconds (at least 1), got ${timeoutMs}`, 'leave it out for the 60 s default');
+      throw new ConfigError(
+        `approvalGate.timeoutMs must be a whole number of milliseconds (at least 1), got ${timeoutMs}`,
+        'leave it out for the 60 s default',
+      );
     }
     this.enabled = config.enabled ?? true;
     this.timeoutMs = timeoutMs;

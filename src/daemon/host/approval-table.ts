@@ -71,13 +71,18 @@ export class ApprovalTable {
     if (!record) throw notFound(`unknown approval '${approvalId}'; list approvals with host.approvals`, { field: 'approval_id' });
     const { approval } = record;
     if (approval.client_id !== null && approval.client_id !== voter.sessionId && !voter.hostRights) {
-      throw forbidden(`approval '${approvalId}' belongs to another session; only that session or a host-role session (host_token) may resolve it`, { field: 'approval_id' });
+      throw forbidden(`approval '${approvalId}' belongs to another session; only that session or a host-role session (host_token) may resolve it`, {
+        field: 'approval_id',
+      });
     }
-    if (approval.status !== 'pending') throw conflict(`approval '${approvalId}' is already ${approval.status}; only pending approvals can be resolved`, { field: 'approval_id' });
+    if (approval.status !== 'pending')
+      throw conflict(`approval '${approvalId}' is already ${approval.status}; only pending approvals can be resolved`, { field: 'approval_id' });
     if (approved) {
       if (record.voters.has(voter.sessionId)) {
         const missing = approval.required_approvals - approval.approvals;
-        throw conflict(`this session already approved approval '${approvalId}'; it needs ${missing} more approval(s) from other sessions`, { field: 'approval_id' });
+        throw conflict(`this session already approved approval '${approvalId}'; it needs ${missing} more approval(s) from other sessions`, {
+          field: 'approval_id',
+        });
       }
       record.voters.add(voter.sessionId);
       approval.approvals++;

@@ -133,7 +133,8 @@ export class HostState {
 
   /** A session's own approval; naming one of its agents flips that agent to `waiting_for_approval` until the approval is settled. */
   requestApproval(params: z.output<typeof requestApprovalParams>, session: ClientSession): HostApproval {
-    const agent = params.agent_id === undefined ? null : this.agents.owned(params.agent_id, session, 'request approvals only for agents this session registered');
+    const agent =
+      params.agent_id === undefined ? null : this.agents.owned(params.agent_id, session, 'request approvals only for agents this session registered');
     assertFreeFormSize(params.context, 'context');
     const approval = this.raise(
       {
@@ -151,7 +152,12 @@ export class HostState {
   }
 
   resolveApproval(params: z.output<typeof resolveApprovalParams>, session: ClientSession): HostApproval {
-    const { approval, settled } = this.approvals.vote(params.approval_id, { sessionId: session.id, hostRights: session.hasHostRights }, params.approved, params.notes);
+    const { approval, settled } = this.approvals.vote(
+      params.approval_id,
+      { sessionId: session.id, hostRights: session.hasHostRights },
+      params.approved,
+      params.notes,
+    );
     if (settled) {
       this.announceSettled(approval, session.id);
     } else {

@@ -8,6 +8,9 @@ export function assertFreeFormSize(value: unknown, field: string): void {
   if (value === undefined || value === null) return;
   const bytes = Buffer.byteLength(JSON.stringify(value));
   if (bytes > MAX_FREE_FORM_BYTES) {
-    throw limitExceeded(`'${field}' is ${bytes} bytes of JSON; the limit is ${MAX_FREE_FORM_BYTES} (64 KiB), so send a smaller value or a reference to the data`, { field });
+    throw limitExceeded(
+      `'${field}' is ${bytes} bytes of JSON; the limit is ${MAX_FREE_FORM_BYTES} (64 KiB), so send a smaller value or a reference to the data`,
+      { field },
+    );
   }
 }

@@ -112,7 +112,10 @@ export class InferenceAdmission extends PermitQueue {
   }
 }
 
-function sizePermits(permits: number | undefined, envOverride: string | undefined): { permitsTotal: number; source: AdmissionStatus['source']; envOverride: string; hostRamBytes: number } {
+function sizePermits(
+  permits: number | undefined,
+  envOverride: string | undefined,
+): { permitsTotal: number; source: AdmissionStatus['source']; envOverride: string; hostRamBytes: number } {
   const hostRamBytes = totalmem();
   if (permits !== undefined) {
     if (!Number.isInteger(permits) || permits < 1 || permits > ENV_PERMITS_MAX) {
@@ -127,7 +130,10 @@ function sizePermits(permits: number | undefined, envOverride: string | undefine
 function parseEnvPermits(raw: string): number {
   const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!(value >= 1 && value <= ENV_PERMITS_MAX)) {
-    throw new ConfigError(`${ENV_NAME} must be an integer from 1 to ${ENV_PERMITS_MAX}, got '${raw}'`, `unset it to size admission from RAM (one permit per 8 GiB, 1-${RAM_PERMITS_MAX})`);
+    throw new ConfigError(
+      `${ENV_NAME} must be an integer from 1 to ${ENV_PERMITS_MAX}, got '${raw}'`,
+      `unset it to size admission from RAM (one permit per 8 GiB, 1-${RAM_PERMITS_MAX})`,
+    );
   }
   return value;
 }

@@ -54,9 +54,12 @@ export class ModelCatalogue {
     }
     const setting = this.defaultSetting(use);
     if (setting && !names.includes(setting.name)) {
-      throw unavailable(`the default model '${setting.name}' (setting \`${setting.key}\`) is not in the models directory; ${this.available(names)}; choose one with \`car config set ${setting.key} <name>\``, {
-        allowed: names,
-      });
+      throw unavailable(
+        `the default model '${setting.name}' (setting \`${setting.key}\`) is not in the models directory; ${this.available(names)}; choose one with \`car config set ${setting.key} <name>\``,
+        {
+          allowed: names,
+        },
+      );
     }
     const choice = this.choose(use, models);
     if (choice) return this.ref(choice.name);
@@ -140,7 +143,11 @@ export class ModelCatalogue {
     if (configured) {
       if (chatReady(configured)) return { name: configured, why: 'setting `summary.model`' };
       const exists = models.some((model) => model.name === configured && isGguf(model));
-      return { reason: exists ? `the model '${configured}' (setting \`summary.model\`) has no chat template, so it is not used to summarise` : `the model '${configured}' (setting \`summary.model\`) is not in the models directory` };
+      return {
+        reason: exists
+          ? `the model '${configured}' (setting \`summary.model\`) has no chat template, so it is not used to summarise`
+          : `the model '${configured}' (setting \`summary.model\`) is not in the models directory`,
+      };
     }
     const general = this.setting('model');
     if (general && chatReady(general)) return { name: general, why: 'setting `model` (it has a chat template)' };

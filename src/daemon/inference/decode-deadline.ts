@@ -57,9 +57,12 @@ export class DecodeDeadline {
   private resume(): void {
     if (this.limitMs <= 0 || this.over || this.timer !== undefined) return;
     this.runningSince = Date.now();
-    this.timer = setTimeout(() => {
-      this.over = true;
-      this.expire();
-    }, Math.max(0, this.remainingMs));
+    this.timer = setTimeout(
+      () => {
+        this.over = true;
+        this.expire();
+      },
+      Math.max(0, this.remainingMs),
+    );
   }
 }

@@ -21,7 +21,9 @@ export class EmbeddingModel implements Resident {
   static async create(name: string, model: LlamaModel): Promise<EmbeddingModel> {
     if (model.fileInsights.hasEncoder && model.fileInsights.hasDecoder) {
       await model.dispose();
-      throw invalidParams(`model '${name}' cannot produce embeddings (encoder-decoder models have no embedding output); pass another model`, { field: 'model' });
+      throw invalidParams(`model '${name}' cannot produce embeddings (encoder-decoder models have no embedding output); pass another model`, {
+        field: 'model',
+      });
     }
     const maxInputTokens = Math.min(model.trainContextSize, MAX_CONTEXT_TOKENS);
     try {
@@ -41,7 +43,10 @@ export class EmbeddingModel implements Resident {
     const lengths = texts.map((text) => this.context.calculateInputLength(text));
     lengths.forEach((length, index) => {
       if (length >= this.maxInputTokens) {
-        throw invalidParams(`texts[${index}] is ${length} tokens but model '${this.name}' embeds at most ${this.maxInputTokens - 1}; split it into shorter texts`, { field: `texts.${index}` });
+        throw invalidParams(
+          `texts[${index}] is ${length} tokens but model '${this.name}' embeds at most ${this.maxInputTokens - 1}; split it into shorter texts`,
+          { field: `texts.${index}` },
+        );
       }
     });
     const vectors: number[][] = [];

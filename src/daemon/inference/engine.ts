@@ -50,11 +50,7 @@ export class InferenceEngine {
 
   /** Runs `use` with `ref` loaded as the generation model; another resident model is unloaded once its calls finish. */
   withGenerationModel<R>(ref: ModelRef, use: (model: GenerationModel) => Promise<R>): Promise<R> {
-    return this.generation.with(
-      ref.path,
-      async () => new GenerationModel(this.llamaModule, ref.name, await this.loadModel(ref), this.parallelSequences),
-      use,
-    );
+    return this.generation.with(ref.path, async () => new GenerationModel(this.llamaModule, ref.name, await this.loadModel(ref), this.parallelSequences), use);
   }
 
   embed(ref: ModelRef, texts: readonly string[], signal?: AbortSignal): Promise<Embeddings & { dimensions: number }> {
@@ -94,4 +90,3 @@ export class InferenceEngine {
     }
   }
 }
-

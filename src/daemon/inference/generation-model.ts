@@ -1,4 +1,12 @@
-import type { ChatHistoryItem, ChatWrapper, LlamaCompletionGenerationOptions, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  ChatWrapper,
+  LlamaCompletionGenerationOptions,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaGrammar,
+  LlamaModel,
+} from 'node-llama-cpp';
 import type { ChatMessage, GenerateRequest } from '../../protocol/inference.js';
 import { invalidParams } from '../../protocol/errors.js';
 import { unavailableModel, type LlamaModule } from './llama.js';
@@ -156,7 +164,9 @@ export class GenerationModel implements Resident {
     try {
       return await llama.createGrammarForJsonSchema(format.schema as never);
     } catch (error) {
-      throw invalidParams(`response_format.schema cannot be turned into a grammar: ${(error as Error).message}; simplify the schema`, { field: 'response_format.schema' });
+      throw invalidParams(`response_format.schema cannot be turned into a grammar: ${(error as Error).message}; simplify the schema`, {
+        field: 'response_format.schema',
+      });
     }
   }
 

@@ -48,7 +48,9 @@ export class LazyEngine {
         },
         (error: Error) => {
           this.failed = true;
-          throw unavailable(`the inference engine (node-llama-cpp) could not start: ${error.message}; check that its prebuilt binary works on this machine (npx node-llama-cpp inspect gpu)`);
+          throw unavailable(
+            `the inference engine (node-llama-cpp) could not start: ${error.message}; check that its prebuilt binary works on this machine (npx node-llama-cpp inspect gpu)`,
+          );
         },
       )
       .finally(() => {

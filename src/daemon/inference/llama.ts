@@ -57,7 +57,10 @@ export function threadBudget(mathCores: number, logicalCpus = availableParalleli
 }
 
 export function unavailableModel(name: string, file: string, cause: string): RpcError {
-  return unavailable(`cannot load model '${name}' from ${file}: ${cause}; replace or remove the file, or pick another model (car models ls)`, { model: name, file });
+  return unavailable(`cannot load model '${name}' from ${file}: ${cause}; replace or remove the file, or pick another model (car models ls)`, {
+    model: name,
+    file,
+  });
 }
 
 /**

@@ -107,7 +107,10 @@ export class LocalInference {
   generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<InferResult> {
     const parsed = generateRequestParams.safeParse(request);
     if (!parsed.success) return Promise.reject(paramsError('generate', generateRequestParams, parsed.error));
-    if (parsed.data.tools?.length) return Promise.reject(invalidParams("generate cannot call tools: they run through the client that registered them, so call 'infer' on its connection", { field: 'tools' }));
+    if (parsed.data.tools?.length)
+      return Promise.reject(
+        invalidParams("generate cannot call tools: they run through the client that registered them, so call 'infer' on its connection", { field: 'tools' }),
+      );
     const session = options.sessionId ? (this.sessions.get(options.sessionId) ?? null) : null;
     return this.infer(parsed.data, { method: 'generate', session, signal: options.signal });
   }
@@ -131,7 +134,9 @@ export class LocalInference {
         ? { text: '', stopReason: 'abort', inputTokens: 0, outputTokens: 0 }
         : remote
           ? await this.decodeRemote(remote, request, options, onTokens)
-          : await (await this.engine.getEngine()).withGenerationModel(ref as ModelRef, (resident) => this.decode(resident, request, options, timeout, onTokens));
+          : await (
+              await this.engine.getEngine()
+            ).withGenerationModel(ref as ModelRef, (resident) => this.decode(resident, request, options, timeout, onTokens));
       const stopReason = this.stopReasonOf(outcome, options, timeout.signal);
       const result: InferResult = {
         text: outcome.text,
@@ -173,7 +178,9 @@ export class LocalInference {
       model = ref.name;
       permit = await this.admit(options, remote);
       const queuedMs = Date.now() - started;
-      const embeddings = remote ? await remote.embed(params.texts, options.signal) : await (await this.engine.getEngine()).embed(ref as ModelRef, params.texts, options.signal);
+      const embeddings = remote
+        ? await remote.embed(params.texts, options.signal)
+        : await (await this.engine.getEngine()).embed(ref as ModelRef, params.texts, options.signal);
       this.core.journal.append('inference_completed', options.session?.id ?? null, {
         method: options.method,
         model: ref.name,
@@ -226,7 +233,13 @@ export class LocalInference {
     }
   }
 
-  private async decode(resident: GenerationModel, request: ParsedRequest, options: CallOptions, timeout: AbortController, onTokens: () => void): Promise<GenerationOutcome> {
+  private async decode(
+    resident: GenerationModel,
+    request: ParsedRequest,
+    options: CallOptions,
+    timeout: AbortController,
+    onTokens: () => void,
+  ): Promise<GenerationOutcome> {
     options.signal?.throwIfAborted();
     const system = await this.systemPrompt(request, options.session, resident.contextWindow);
     const deadline = new DecodeDeadline(this.decodeTimeoutMs, () => timeout.abort(new Error('local decode timeout')));
@@ -244,7 +257,10 @@ export class LocalInference {
   private async decodeRemote(remote: RemoteModel, request: ParsedRequest, options: CallOptions, onTokens: () => void): Promise<GenerationOutcome> {
     options.signal?.throwIfAborted();
     const system = await this.systemPrompt(request, options.session, remote.config.context_length);
-    return remote.generate({ ...generationInput(request, system), tools: options.tools }, { signal: anySignal(options.signal, options.cancel), onText: options.onText, onTokens });
+    return remote.generate(
+      { ...generationInput(request, system), tools: options.tools },
+      { signal: anySignal(options.signal, options.cancel), onText: options.onText, onTokens },
+    );
   }
 
   /** `context_query` (docs/protocol.md#infer): the caller's memory context goes ahead of its system prompt. */
@@ -274,7 +290,9 @@ export class LocalInference {
     else if (options.signal?.aborted) rpcError = aborted(options.signal);
     else {
       log.failure('error', 'inference failed', error, { method: options.method, model });
-      rpcError = internalError(`${options.method} failed in the inference engine: ${String((error as Error)?.message ?? error).slice(0, 200)}; see the daemon log`);
+      rpcError = internalError(
+        `${options.method} failed in the inference engine: ${String((error as Error)?.message ?? error).slice(0, 200)}; see the daemon log`,
+      );
     }
     this.core.journal.append('inference_failed', options.session?.id ?? null, { method: options.method, model, error_kind: errorKind(rpcError) });
     return rpcError;

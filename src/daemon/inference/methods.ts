@@ -44,7 +44,8 @@ export const inferenceMethods = (inference: LocalInference, tools: ToolRunnerFac
     'models.delete': {
       handler: async (params, { session }) => {
         if (!inference.remotes.has(params.name)) return inference.puller.delete(params, session);
-        if (!session.hasHostRights) throw forbidden(`removing remote model '${params.name}' needs a host-role session (host_token); \`car models rm\` signs in with it`);
+        if (!session.hasHostRights)
+          throw forbidden(`removing remote model '${params.name}' needs a host-role session (host_token); \`car models rm\` signs in with it`);
         await inference.remotes.remove(params.name);
         return { name: params.name, deleted: true as const };
       },
@@ -64,7 +65,12 @@ function callOptions(ctx: CallContext): CallOptions {
 }
 
 /** `inference.stream.event`s for the chunks, then usage and stop reason; the response itself ends the stream (docs/protocol.md#infer_stream). */
-async function stream(inference: LocalInference, tools: ToolRunnerFactory, params: z.output<typeof generateRequestParams>, ctx: CallContext): Promise<InferStreamResult> {
+async function stream(
+  inference: LocalInference,
+  tools: ToolRunnerFactory,
+  params: z.output<typeof generateRequestParams>,
+  ctx: CallContext,
+): Promise<InferStreamResult> {
   const requestId = ctx.requestId!;
   const events = new StreamEvents((event) => ctx.session.notify('inference.stream.event', { request_id: requestId, event }));
   const emit = (event: InferenceStreamEvent) => events.emit(event);
@@ -78,7 +84,14 @@ async function stream(inference: LocalInference, tools: ToolRunnerFactory, param
     const result = await inference.infer(params, { ...callOptions(ctx), cancel: open.signal, onText: (data) => events.text(data), tools: runner });
     emit({ type: 'usage', ...result.usage, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     emit({ type: 'stop_reason', data: result.stop_reason });
-    return { text: result.text, tool_calls: result.tool_calls, usage: result.usage, stop_reason: result.stop_reason, trace_id: result.trace_id, model_used: result.model_used };
+    return {
+      text: result.text,
+      tool_calls: result.tool_calls,
+      usage: result.usage,
+      stop_reason: result.stop_reason,
+      trace_id: result.trace_id,
+      model_used: result.model_used,
+    };
   } catch (error) {
     if (error instanceof RpcError) emit({ type: 'error', message: error.message });
     throw error;

@@ -86,7 +86,14 @@ async function describeGgml(path: string): Promise<ModelCapabilities> {
     const head = Buffer.alloc(16);
     await handle.read(head, 0, 16, 0);
     if (head.readUInt32LE(0) !== GGML_MAGIC) throw new Error("not a ggml model file (no 'ggml' magic)");
-    return { format: 'ggml', architecture: 'whisper', context_length: head.readInt32LE(8), chat_template: false, embedding_only: false, capacity: head.readInt32LE(12) };
+    return {
+      format: 'ggml',
+      architecture: 'whisper',
+      context_length: head.readInt32LE(8),
+      chat_template: false,
+      embedding_only: false,
+      capacity: head.readInt32LE(12),
+    };
   } finally {
     await handle.close();
   }

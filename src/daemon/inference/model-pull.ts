@@ -53,7 +53,9 @@ export class ModelPuller {
 
   async pull(params: z.output<typeof modelsPullParams>, session: ClientSession, signal: AbortSignal): Promise<ModelPullResult> {
     if (!session.hasHostRights && !this.policy.allowClients) {
-      throw forbidden('pulling a model needs a host-role session (it writes gigabytes to the daemon\'s disk); `car models pull` signs in with the host token, or start the daemon with CAR_PULL_ALLOW_CLIENTS=1');
+      throw forbidden(
+        "pulling a model needs a host-role session (it writes gigabytes to the daemon's disk); `car models pull` signs in with the host token, or start the daemon with CAR_PULL_ALLOW_CLIENTS=1",
+      );
     }
     const dir = this.catalogue.dir;
     if (dir === null) throw unavailable('this daemon has no models directory; set CAR_MODELS_DIR or give it a state root');
@@ -68,17 +70,32 @@ export class ModelPuller {
     if (this.pulling.has(target)) throw conflict(`'${source.fileName}' is already being pulled; wait for that pull to finish`, { field: 'uri' });
     this.pulling.add(target);
     const partial = target + PARTIAL_SUFFIX;
-    const progress = progressThrottle(PROGRESS_INTERVAL_MS, (downloaded: number, total: number | null) => session.notify('models.pull.progress', { uri: params.uri, downloaded, total }));
+    const progress = progressThrottle(PROGRESS_INTERVAL_MS, (downloaded: number, total: number | null) =>
+      session.notify('models.pull.progress', { uri: params.uri, downloaded, total }),
+    );
     log.info('model pull started', { session: session.id, source: source.shown, file: source.fileName });
     try {
-      const downloaded = await downloadToPartial({ ...source, partialPath: partial, maxBytes: this.policy.maxBytes, stallMs: this.policy.stallMs, signal, onProgress: progress.report });
+      const downloaded = await downloadToPartial({
+        ...source,
+        partialPath: partial,
+        maxBytes: this.policy.maxBytes,
+        stallMs: this.policy.stallMs,
+        signal,
+        onProgress: progress.report,
+      });
       progress.report(downloaded.bytes, downloaded.total);
       progress.flush();
       const result = await this.verified(partial, source.fileName, params.sha256, downloaded.resumedFrom > 0);
       await rename(partial, target);
       await removePartial(partial);
       this.catalogue.headers.forget(target);
-      log.info('model pulled', { session: session.id, file: source.fileName, bytes: result.size_bytes, resumed_from: downloaded.resumedFrom, ms: Date.now() - started });
+      log.info('model pulled', {
+        session: session.id,
+        file: source.fileName,
+        bytes: result.size_bytes,
+        resumed_from: downloaded.resumedFrom,
+        ms: Date.now() - started,
+      });
       return { ...result, path: target };
     } catch (error) {
       progress.flush();
@@ -94,7 +111,10 @@ export class ModelPuller {
     const dir = this.catalogue.dir;
     const listed = await this.catalogue.list();
     const model = listed.models.find((entry) => entry.name === params.name && entry.source === 'local');
-    const files = model?.source === 'local' ? [model.file] : ['.gguf', '.bin'].map((extension) => params.name + extension).filter((file) => dir !== null && existsSync(join(dir, file + PARTIAL_SUFFIX)));
+    const files =
+      model?.source === 'local'
+        ? [model.file]
+        : ['.gguf', '.bin'].map((extension) => params.name + extension).filter((file) => dir !== null && existsSync(join(dir, file + PARTIAL_SUFFIX)));
     if (!files.length || dir === null) {
       throw notFound(`unknown model '${params.name}'; list them with \`car models ls\``, { field: 'name', allowed: listed.models.map((entry) => entry.name) });
     }
@@ -134,7 +154,13 @@ export class ModelPuller {
   /** Logs the outcome and turns it into the error the caller gets, naming the cause and what is kept. */
   private failed(uri: string, file: string | null, error: unknown, session: ClientSession, started: number): RpcError {
     const rpcError = pullError(uri, file, error);
-    log.warn('model pull failed', { session: session.id, file: file ?? undefined, kind: rpcError.data?.kind, cause: rpcError.message, ms: Date.now() - started });
+    log.warn('model pull failed', {
+      session: session.id,
+      file: file ?? undefined,
+      kind: rpcError.data?.kind,
+      cause: rpcError.message,
+      ms: Date.now() - started,
+    });
     return rpcError;
   }
 }

@@ -1,4 +1,12 @@
-import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, GbnfJsonSchema, LlamaChatResponseFunctionCall, LlamaContextSequence, LlamaCompletionGenerationOptions } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  ChatModelFunctions,
+  ChatWrapper,
+  GbnfJsonSchema,
+  LlamaChatResponseFunctionCall,
+  LlamaContextSequence,
+  LlamaCompletionGenerationOptions,
+} from 'node-llama-cpp';
 import type { ToolSchema } from '../../protocol/tools.js';
 import type { LlamaModule } from './llama.js';
 import { toolCallingWrapper } from './tool-calling-wrapper.js';
@@ -34,7 +42,11 @@ export async function chatWithTools(
 ): Promise<ToolChatResponse> {
   const documented = chatFunctions(runner.tools);
   const forced = runner.choice === 'required' || typeof runner.choice === 'object';
-  const chat = new llama.LlamaChat({ contextSequence: sequence, chatWrapper: toolCallingWrapper(llama, modelWrapper, documented, forced), autoDisposeSequence: false });
+  const chat = new llama.LlamaChat({
+    contextSequence: sequence,
+    chatWrapper: toolCallingWrapper(llama, modelWrapper, documented, forced),
+    autoDisposeSequence: false,
+  });
   const { signal, onTextChunk } = settings;
   let history = initialHistory;
   let contextWindow: ChatHistoryItem[] | undefined;
@@ -99,25 +111,40 @@ export function grammarSchema(schema: ToolSchema): GbnfJsonSchema {
     ...rest,
     ...(alternatives && { oneOf: alternatives.map(grammarSchema) }),
     ...(properties && { properties: mapValues(properties, grammarSchema) }),
-    ...(additionalProperties !== undefined && { additionalProperties: typeof additionalProperties === 'boolean' ? additionalProperties : grammarSchema(additionalProperties) }),
+    ...(additionalProperties !== undefined && {
+      additionalProperties: typeof additionalProperties === 'boolean' ? additionalProperties : grammarSchema(additionalProperties),
+    }),
     ...(items && { items: grammarSchema(items) }),
     ...(prefixItems && { prefixItems: prefixItems.map(grammarSchema) }),
     ...($defs && { $defs: mapValues($defs, grammarSchema) }),
   } as GbnfJsonSchema;
 }
 
-const mapValues = <T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> => Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
+const mapValues = <T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> =>
+  Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
 
 function asParameters(params: unknown): Record<string, unknown> {
   return typeof params === 'object' && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : {};
 }
 
 /** The call and what it returned appended to the model's turn, as node-llama-cpp's chat session records a function's result. */
-function withCallResult<H extends ChatHistoryItem[] | undefined>(history: H, call: LlamaChatResponseFunctionCall<ChatModelFunctions>, result: unknown, documented: ChatModelFunctions): H {
+function withCallResult<H extends ChatHistoryItem[] | undefined>(
+  history: H,
+  call: LlamaChatResponseFunctionCall<ChatModelFunctions>,
+  result: unknown,
+  documented: ChatModelFunctions,
+): H {
   if (history === undefined) return history;
   const last = history.at(-1);
   const turn = last?.type === 'model' ? last : { type: 'model' as const, response: [] };
-  const item = { type: 'functionCall' as const, name: call.functionName, description: documented[call.functionName]?.description, params: call.params, result, rawCall: call.raw };
+  const item = {
+    type: 'functionCall' as const,
+    name: call.functionName,
+    description: documented[call.functionName]?.description,
+    params: call.params,
+    result,
+    rawCall: call.raw,
+  };
   const updated = { ...turn, response: [...turn.response, item] };
   return (last?.type === 'model' ? [...history.slice(0, -1), updated] : [...history, updated]) as H;
 }

@@ -63,7 +63,10 @@ export class Journal {
     startedAt = new Date(),
     limits: Partial<JournalLimits> = {},
   ) {
-    const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = startedAt
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     this.base = join(dir, `${stamp}-${process.pid}`);
     this.currentFile = `${this.base}.jsonl`;
     this.limits = { ...DEFAULT_JOURNAL_LIMITS, ...limits };
@@ -98,7 +101,12 @@ export class Journal {
       this.write(Buffer.from(this.pending.join('\n') + '\n'));
     } catch (error) {
       if (this.health.failed(error)) {
-        log.warn('journal writes are failing; events are kept in memory and retried every second', { file: this.currentFile, error: (error as Error).message, failures: this.status().failures, pending: this.pending.length });
+        log.warn('journal writes are failing; events are kept in memory and retried every second', {
+          file: this.currentFile,
+          error: (error as Error).message,
+          failures: this.status().failures,
+          pending: this.pending.length,
+        });
       }
       this.scheduleFlush(RETRY_MS);
       return;
@@ -118,7 +126,11 @@ export class Journal {
     this.closed = true;
     if (this.pending.length > 0) {
       this.health.dropped += this.pending.length;
-      log.warn('journal events could not be written before the daemon stopped', { file: this.currentFile, lost: this.pending.length, error: this.status().last_error });
+      log.warn('journal events could not be written before the daemon stopped', {
+        file: this.currentFile,
+        lost: this.pending.length,
+        error: this.status().last_error,
+      });
     }
     this.closeFile();
   }

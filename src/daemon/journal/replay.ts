@@ -39,7 +39,8 @@ const reducers: Record<string, Reducer> = {
     out.daemon.stop_reason = (e.data as Data).reason ?? null;
   },
   // Written when the session signs in; `connected_at` says when it connected.
-  session_created: (f, e) => void f.sessions.set(e.session_id!, { id: e.session_id!, connected_at: (e.data as Data).connected_at ?? e.ts, removed_at: null, reason: null, role: null }),
+  session_created: (f, e) =>
+    void f.sessions.set(e.session_id!, { id: e.session_id!, connected_at: (e.data as Data).connected_at ?? e.ts, removed_at: null, reason: null, role: null }),
   session_authenticated: (f, e) => {
     const session = f.sessions.get(e.session_id!);
     if (session) session.role = (e.data as Data).role ?? null;
@@ -55,7 +56,10 @@ const reducers: Record<string, Reducer> = {
     out.preauth.refused += Number((e.data as Data).refused) || 0;
     out.preauth.closed += Number((e.data as Data).closed) || 0;
   },
-  journal_gap: ({ out }, e) => void out.problems.push(`${Number((e.data as Data).dropped) || 0} event(s) before seq ${e.seq} were not written (${(e.data as Data).reason ?? 'writes failed'}); the journal says which kinds`),
+  journal_gap: ({ out }, e) =>
+    void out.problems.push(
+      `${Number((e.data as Data).dropped) || 0} event(s) before seq ${e.seq} were not written (${(e.data as Data).reason ?? 'writes failed'}); the journal says which kinds`,
+    ),
   host_agent_registered: (f, e) => void f.agents.set((e.data as Data).id, { ...e.data }),
   host_agent_unregistered: (f, e) => void f.agents.delete((e.data as Data).agent_id),
   host_agent_status: (f, e) => {
@@ -156,7 +160,9 @@ export function replayJournal(file: string): ReplayState {
       if (typeof event.kind !== 'string') throw new Error('no kind');
     } catch {
       const isTail = index === lines.length - 1 && !endsCleanly;
-      out.problems.push(isTail ? `line ${index + 1}: final line is incomplete (the daemon stopped mid-write); ignored` : `line ${index + 1}: not a journal event; skipped`);
+      out.problems.push(
+        isTail ? `line ${index + 1}: final line is incomplete (the daemon stopped mid-write); ignored` : `line ${index + 1}: not a journal event; skipped`,
+      );
       return;
     }
     out.events++;

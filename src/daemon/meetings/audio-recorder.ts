@@ -41,9 +41,11 @@ export class AudioRecorder {
   /** Queues a chunk (for callers that cannot wait); the first failed write is reported by `close`. */
   append(pcm: Uint8Array): void {
     const chunk = Buffer.from(pcm);
-    this.pending = this.pending.then(() => (this.failure ? undefined : this.write(chunk))).catch((error: Error) => {
-      this.failure ??= error;
-    });
+    this.pending = this.pending
+      .then(() => (this.failure ? undefined : this.write(chunk)))
+      .catch((error: Error) => {
+        this.failure ??= error;
+      });
   }
 
   /** Bytes of 16 kHz mono audio on disk so far. */

@@ -26,7 +26,8 @@ export function checkModelOutput(output: string, transcript: string): OutputChec
   if (found.length >= 12) {
     const trigrams = found.slice(2).map((word, i) => `${found[i]} ${found[i + 1]} ${word}`);
     const distinct = new Set(trigrams).size / trigrams.length;
-    if (distinct < MIN_DISTINCT_TRIGRAMS) return { degenerate: true, reason: `the model's summary repeats itself (${percent(distinct)} distinct word trigrams)` };
+    if (distinct < MIN_DISTINCT_TRIGRAMS)
+      return { degenerate: true, reason: `the model's summary repeats itself (${percent(distinct)} distinct word trigrams)` };
   }
   const nonWords = tokens.filter((token) => !isWordShaped(token)).length / tokens.length;
   if (nonWords > MAX_NON_WORDS) return { degenerate: true, reason: `the model's summary is ${percent(nonWords)} non-words` };
@@ -34,7 +35,8 @@ export function checkModelOutput(output: string, transcript: string): OutputChec
   const terms = contentWords(output);
   if (terms.length) {
     const grounded = terms.filter((term) => vocabulary.has(term)).length / terms.length;
-    if (grounded < MIN_GROUNDING) return { degenerate: true, reason: `the model's summary is not about the transcript (${percent(grounded)} of its content words occur in it)` };
+    if (grounded < MIN_GROUNDING)
+      return { degenerate: true, reason: `the model's summary is not about the transcript (${percent(grounded)} of its content words occur in it)` };
   }
   return { degenerate: false, reason: null };
 }

@@ -44,7 +44,12 @@ export function extractiveSummary(segments: readonly Segment[], template: Templa
   else if (template === 'standup') {
     sections.push(['Done', cued(DONE_CUES)], ['Next', cued(PLAN_CUES).filter((sentence) => !DONE_CUES.test(sentence.text))], ['Blockers', cued(BLOCKER_CUES)]);
   } else {
-    sections.push(['Key points', centralSentences(sentences)], ['Decisions', cued(DECISION_CUES)], ['Action items', cued(ACTION_CUES, OWNER_CUES)], ['Keywords', keywords(sentences).join(', ')]);
+    sections.push(
+      ['Key points', centralSentences(sentences)],
+      ['Decisions', cued(DECISION_CUES)],
+      ['Action items', cued(ACTION_CUES, OWNER_CUES)],
+      ['Keywords', keywords(sentences).join(', ')],
+    );
   }
   return sections.map(([title, body]) => `## ${title}\n\n${render(body)}`).join('\n\n');
 }

@@ -46,7 +46,10 @@ export class WavFileSource {
       }
       const format = decoder.format;
       if (format.sampleRate < MIN_SAMPLE_RATE || format.sampleRate > MAX_SAMPLE_RATE) {
-        throw invalidParams(`'${path}' is sampled at ${format.sampleRate} Hz; meetings take ${MIN_SAMPLE_RATE}-${MAX_SAMPLE_RATE} Hz, so resample it (e.g. \`sox in.wav -r 16000 out.wav\`)`, FIELD);
+        throw invalidParams(
+          `'${path}' is sampled at ${format.sampleRate} Hz; meetings take ${MIN_SAMPLE_RATE}-${MAX_SAMPLE_RATE} Hz, so resample it (e.g. \`sox in.wav -r 16000 out.wav\`)`,
+          FIELD,
+        );
       }
       return new WavFileSource(path, format, handle, decoder, Buffer.concat(pending));
     } catch (error) {

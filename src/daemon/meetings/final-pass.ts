@@ -22,7 +22,11 @@ export type FinalLine = Omit<TranscriptLine, 'at'>;
  * others. The live transcript is only what could be decoded while people were still talking;
  * this one replaces it.
  */
-export async function finalPass(streams: readonly RecordedStream[], voice: Pick<VoiceSessionRegistry, 'transcribeRecording'>, signal?: AbortSignal): Promise<FinalLine[]> {
+export async function finalPass(
+  streams: readonly RecordedStream[],
+  voice: Pick<VoiceSessionRegistry, 'transcribeRecording'>,
+  signal?: AbortSignal,
+): Promise<FinalLine[]> {
   const failed = new AbortController();
   const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
   const decode = async (stream: RecordedStream): Promise<VoiceSegment[]> => {
@@ -43,7 +47,11 @@ export async function finalPass(streams: readonly RecordedStream[], voice: Pick<
   const merged = decoded.flatMap((outcome, order) => {
     const { role, offsetMs = 0 } = streams[order]!;
     const shift = (ms: number) => Math.max(0, Math.round(ms + offsetMs));
-    return (outcome as PromiseFulfilledResult<VoiceSegment[]>).value.map((segment) => ({ role, order, segment: { ...segment, start_ms: shift(segment.start_ms), end_ms: shift(segment.end_ms) } }));
+    return (outcome as PromiseFulfilledResult<VoiceSegment[]>).value.map((segment) => ({
+      role,
+      order,
+      segment: { ...segment, start_ms: shift(segment.start_ms), end_ms: shift(segment.end_ms) },
+    }));
   });
   merged.sort((a, b) => a.segment.start_ms - b.segment.start_ms || a.order - b.order || a.segment.index - b.segment.index);
   return merged.map(({ role, segment }, index) => ({ index, text: segment.text, start_ms: segment.start_ms, end_ms: segment.end_ms, role }));

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { splitChannels } from '../../audio/frames.js';
-import type { MeetingMetadata, MeetingSource, MeetingStatus, MeetingStopReason, MeetingStopResult, SummaryProgress, TranscriptLine } from '../../protocol/meeting.js';
+import type {
+  MeetingMetadata,
+  MeetingSource,
+  MeetingStatus,
+  MeetingStopReason,
+  MeetingStopResult,
+  SummaryProgress,
+  TranscriptLine,
+} from '../../protocol/meeting.js';
 import type { VoiceEvent } from '../../protocol/voice.js';
 import { log } from '../log.js';
 import type { ClientSession } from '../sessions/client-session.js';
@@ -120,7 +128,14 @@ export class LiveMeeting {
    */
   async addTrack(role: string | null, device: string, recorded: RecordingFormat | null): Promise<MeetingTrack> {
     const position = this.tracks.length;
-    const track: MeetingTrack = { voiceSessionId: randomUUID().replace(/-/g, ''), role: role ?? 'unknown', labelled: role !== null, device, offsetMs: () => 0, recorder: null };
+    const track: MeetingTrack = {
+      voiceSessionId: randomUUID().replace(/-/g, ''),
+      role: role ?? 'unknown',
+      labelled: role !== null,
+      device,
+      offsetMs: () => 0,
+      recorder: null,
+    };
     // Added before the file is created, so the tracks keep the order of the streams planned.
     this.tracks.push(track);
     if (track.labelled) this.metadata = { ...this.metadata, sources: [...this.metadata.sources, { role: track.role, device }] };
@@ -160,7 +175,12 @@ export class LiveMeeting {
       try {
         for await (const pcm of source.pcm(this.pumpStop.signal)) {
           if (this.tracks.length === 1) await this.host.voice.push(this.voiceSessionId, pcm);
-          else await Promise.all(splitChannels(pcm, this.tracks.length).map((mono, channel) => this.host.voice.push(this.tracks[channel]!.voiceSessionId, Buffer.from(mono.buffer, mono.byteOffset, mono.byteLength))));
+          else
+            await Promise.all(
+              splitChannels(pcm, this.tracks.length).map((mono, channel) =>
+                this.host.voice.push(this.tracks[channel]!.voiceSessionId, Buffer.from(mono.buffer, mono.byteOffset, mono.byteLength)),
+              ),
+            );
         }
         if (!this.pumpStop.signal.aborted) onEnd();
       } catch (error) {
@@ -199,8 +219,16 @@ export class LiveMeeting {
       await this.transcript.append({ index, text: event.text, start_ms: event.start_ms, end_ms: event.end_ms, role: event.role, at: new Date().toISOString() });
     } catch (error) {
       this.sealed = true;
-      log.error('meeting transcript cannot be written; stopping the meeting', { meeting: this.id, segment: index, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
-      this.forward(this.tracks[0]!, { type: 'error', message: `the transcript of meeting '${this.id}' cannot be written to disk; the meeting was stopped with the segments saved so far`, fatal: true });
+      log.error('meeting transcript cannot be written; stopping the meeting', {
+        meeting: this.id,
+        segment: index,
+        error: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+      });
+      this.forward(this.tracks[0]!, {
+        type: 'error',
+        message: `the transcript of meeting '${this.id}' cannot be written to disk; the meeting was stopped with the segments saved so far`,
+        fatal: true,
+      });
       void this.finish({ status: 'failed', stopReason: 'error', summarize: false }).catch(() => undefined);
       return null;
     }
@@ -210,7 +238,16 @@ export class LiveMeeting {
 
   /** Facts named after the meeting and the line (`mtg-<meeting id>-<index>`). Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript. */
   private ingest(lines: readonly Pick<TranscriptLine, 'index' | 'text'>[]): void {
-    const facts = lines.filter(spoken).map((line) => ({ id: this.factId(line), subject: this.subject, body: line.text, kind: 'conversation' as const, source: 'meeting' as const, confidence: 0.8 }));
+    const facts = lines
+      .filter(spoken)
+      .map((line) => ({
+        id: this.factId(line),
+        subject: this.subject,
+        body: line.text,
+        kind: 'conversation' as const,
+        source: 'meeting' as const,
+        confidence: 0.8,
+      }));
     if (facts.length) this.host.memory.ingest(this.owner, facts);
   }
 
@@ -236,7 +273,9 @@ export class LiveMeeting {
       ),
     );
     if (!this.finalPassDue || whole.includes(false) || this.tracks.some((track) => !track.recorder)) return null;
-    const streams = this.tracks.filter((track) => track.recorder!.recordedBytes > 0).map((track) => ({ role: track.role, file: track.recorder!.file, offsetMs: track.offsetMs() }));
+    const streams = this.tracks
+      .filter((track) => track.recorder!.recordedBytes > 0)
+      .map((track) => ({ role: track.role, file: track.recorder!.file, offsetMs: track.offsetMs() }));
     return streams.length ? streams : null;
   }
 
@@ -268,13 +307,22 @@ export class LiveMeeting {
   private async runFinish(request: FinishRequest): Promise<MeetingStopResult> {
     const { summarizer } = this.host;
     this.phase = 'stopping';
-    this.owner.notify('meeting.stopped', { meeting_id: this.id, stop_reason: request.stopReason, summarize: request.summarize, ...(request.detail ? { detail: request.detail } : {}) });
+    this.owner.notify('meeting.stopped', {
+      meeting_id: this.id,
+      stop_reason: request.stopReason,
+      summarize: request.summarize,
+      ...(request.detail ? { detail: request.detail } : {}),
+    });
     try {
       this.pumpStop.abort();
       await this.pumping;
       // Each stream stops its recording, decodes what is queued and flushes its last utterance through the sink, also when the owner has gone (docs/protocol.md#teardown, step 4). Already gone when the engine failed (or never started).
       const stopped = await Promise.all(
-        this.tracks.map((track) => this.host.voice.stop(track.voiceSessionId).catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message }))),
+        this.tracks.map((track) =>
+          this.host.voice
+            .stop(track.voiceSessionId)
+            .catch((error: Error) => log.debug('meeting voice session already ended', { meeting: this.id, error: error.message })),
+        ),
       );
       // Whole ms, which meeting.json requires: a captured stream's offset is estimated from pieces of audio that need not be whole ms (a monitor's, resampled).
       const durations = stopped.flatMap((result, position) => (result ? [Math.round(result.duration_ms + this.tracks[position]!.offsetMs())] : []));
@@ -287,11 +335,15 @@ export class LiveMeeting {
       const final = recorded ? await this.finalTranscript(recorded, request) : null;
       if (final) {
         // Memory holds what the meeting keeps: the live lines' facts give way to the final ones.
-        this.host.memory.retract(this.owner, Array.from({ length: this.nextIndex }, (_, index) => this.factId({ index })));
+        this.host.memory.retract(
+          this.owner,
+          Array.from({ length: this.nextIndex }, (_, index) => this.factId({ index })),
+        );
         this.ingest(final);
       }
       const lines = final ?? live;
-      if (!this.metadata.persist_audio) await this.files.removeAudio().catch((error: Error) => log.warn('meeting audio could not be removed', { meeting: this.id, error: error.message }));
+      if (!this.metadata.persist_audio)
+        await this.files.removeAudio().catch((error: Error) => log.warn('meeting audio could not be removed', { meeting: this.id, error: error.message }));
       const endedAt = new Date();
       this.metadata = {
         ...this.metadata,
@@ -310,12 +362,23 @@ export class LiveMeeting {
       this.host.released(this);
 
       if (request.summarize) {
-        const outcome = await summarizer.summarize(lines, { transcriptLanguage: this.metadata.language, signal: request.signal, sessionId: request.sessionId ?? null, onProgress: request.onProgress });
+        const outcome = await summarizer.summarize(lines, {
+          transcriptLanguage: this.metadata.language,
+          signal: request.signal,
+          sessionId: request.sessionId ?? null,
+          onProgress: request.onProgress,
+        });
         if (outcome.summary !== null) await this.files.writeSummary(this.metadata, outcome.summary);
         this.metadata = { ...this.metadata, ...outcome };
         await this.files.writeMetadata(this.metadata);
       }
-      log.info('meeting stopped', { meeting: this.id, status: this.metadata.status, stop_reason: this.metadata.stop_reason, segments: lines.length, summary: this.metadata.summary_kind ?? 'none' });
+      log.info('meeting stopped', {
+        meeting: this.id,
+        status: this.metadata.status,
+        stop_reason: this.metadata.stop_reason,
+        segments: lines.length,
+        summary: this.metadata.summary_kind ?? 'none',
+      });
       this.host.journal.append('meeting_stopped', this.owner.id, {
         meeting_id: this.id,
         status: this.metadata.status,
@@ -336,7 +399,10 @@ export class LiveMeeting {
       await this.files.writeMetadata(this.metadata);
       return true;
     } catch (error) {
-      log.warn('meeting files cannot be written; retrying every 5 s, the meeting is listed as it ended meanwhile', { meeting: this.id, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+      log.warn('meeting files cannot be written; retrying every 5 s, the meeting is listed as it ended meanwhile', {
+        meeting: this.id,
+        error: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+      });
       return false;
     }
   }

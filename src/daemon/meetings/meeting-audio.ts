@@ -33,19 +33,43 @@ export interface MeetingAudio {
 export async function openMeetingAudio(source: AudioSourceParams, soundServer: Pick<SoundServer, 'resolve'>): Promise<MeetingAudio> {
   if (source.kind === 'capture') {
     const resolved = await soundServer.resolve(source.sources);
-    return { kind: 'capture', sampleRate: DEFAULT_SAMPLE_RATE, channels: 1, split: false, file: null, streams: resolved.map((capture) => ({ role: capture.role, device: capture.name, capture })) };
+    return {
+      kind: 'capture',
+      sampleRate: DEFAULT_SAMPLE_RATE,
+      channels: 1,
+      split: false,
+      file: null,
+      streams: resolved.map((capture) => ({ role: capture.role, device: capture.name, capture })),
+    };
   }
   const file = source.kind === 'file' ? await WavFileSource.open(source.path) : null;
   const format = source.kind === 'file' ? file!.format : { sampleRate: source.sample_rate, channels: source.channels };
-  if (!source.split_channels) return { kind: source.kind, sampleRate: format.sampleRate, channels: format.channels, split: false, file, streams: [{ role: null, device: source.kind, capture: null }] };
+  if (!source.split_channels)
+    return {
+      kind: source.kind,
+      sampleRate: format.sampleRate,
+      channels: format.channels,
+      split: false,
+      file,
+      streams: [{ role: null, device: source.kind, capture: null }],
+    };
   if (format.channels !== 2) {
     await file?.close();
-    throw invalidParams(`split_channels needs stereo audio, one speaker per channel; '${file?.path}' has ${format.channels} channel`, { field: 'audio_source.split_channels' });
+    throw invalidParams(`split_channels needs stereo audio, one speaker per channel; '${file?.path}' has ${format.channels} channel`, {
+      field: 'audio_source.split_channels',
+    });
   }
   const roles = source.channel_roles ?? DEFAULT_CHANNEL_ROLES;
   if (roles[0] === roles[1]) {
     await file?.close();
     throw invalidParams(`both channels would carry the role '${roles[0]}'; give each channel its own role`, { field: 'audio_source.channel_roles' });
   }
-  return { kind: source.kind, sampleRate: format.sampleRate, channels: format.channels, split: true, file, streams: roles.map((role, channel) => ({ role, device: `channel ${channel + 1}`, capture: null })) };
+  return {
+    kind: source.kind,
+    sampleRate: format.sampleRate,
+    channels: format.channels,
+    split: true,
+    file,
+    streams: roles.map((role, channel) => ({ role, device: `channel ${channel + 1}`, capture: null })),
+  };
 }

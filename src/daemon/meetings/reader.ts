@@ -12,7 +12,10 @@ import { corruptEntry, MeetingFiles, newestFirst, readMeetings } from './store.j
  */
 
 /** How a caller sees one stored meeting: its own entry, `null` to leave it out, `undefined` for the stored one. */
-export type Overlay = (files: MeetingFiles, read: Awaited<ReturnType<MeetingFiles['readMetadata']>>) => Promise<MeetingEntry | null | undefined> | MeetingEntry | null | undefined;
+export type Overlay = (
+  files: MeetingFiles,
+  read: Awaited<ReturnType<MeetingFiles['readMetadata']>>,
+) => Promise<MeetingEntry | null | undefined> | MeetingEntry | null | undefined;
 
 /** Every meeting under `root`, newest first; a corrupt one as a `failed` entry; `[]` when `root` does not exist. */
 export async function storedMeetings(root: string, overlay: Overlay = () => undefined): Promise<MeetingEntry[]> {
@@ -39,7 +42,8 @@ export async function storedMeetings(root: string, overlay: Overlay = () => unde
 export async function storedMeeting(root: string, id: string, where = ''): Promise<MeetingRecord> {
   const files = new MeetingFiles(join(root, id));
   const read = await files.readMetadata();
-  if ('error' in read && !(await exists(files.dir))) throw notFound(`unknown meeting '${id}'${where}; list meetings with meeting.list`, { field: 'meeting_id' });
+  if ('error' in read && !(await exists(files.dir)))
+    throw notFound(`unknown meeting '${id}'${where}; list meetings with meeting.list`, { field: 'meeting_id' });
   const transcript = await files.readTranscript();
   if ('error' in read) return { ...corruptEntry(files, read.error, transcript.length), transcript };
   return { ...read.metadata, transcript };

@@ -114,19 +114,21 @@ export class MeetingRegistry implements MeetingHost {
     this.journal.append('meeting_started', owner.id, { meeting_id: meeting.id, title: started.title, path: started.path });
     log.info('meeting started', { meeting: meeting.id, session: owner.id, source: audio.kind, streams: audio.streams.length });
     if (source) {
-      meeting.pumpFrom(source, () =>
-        void this.track(
-          this.directoryWork.run(meeting.files.dir, () =>
-            meeting.finish({
-              status: 'stopped',
-              stopReason: 'end_of_file',
-              summarize: params.summarize_on_end ?? true,
-              signal: this.shutdown.signal,
-              sessionId: owner.id,
-              onProgress: (progress) => owner.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
-            }),
+      meeting.pumpFrom(
+        source,
+        () =>
+          void this.track(
+            this.directoryWork.run(meeting.files.dir, () =>
+              meeting.finish({
+                status: 'stopped',
+                stopReason: 'end_of_file',
+                summarize: params.summarize_on_end ?? true,
+                signal: this.shutdown.signal,
+                sessionId: owner.id,
+                onProgress: (progress) => owner.notify('meeting.summary.progress', { meeting_id: meeting.id, ...progress }),
+              }),
+            ),
           ),
-        ),
       );
     }
     // The owner may have gone while the files were being created; its teardown could not see this meeting yet. A captured meeting outlives it.
@@ -155,7 +157,9 @@ export class MeetingRegistry implements MeetingHost {
     const startedAt = Date.parse(meeting.snapshot().started_at);
     const keepsAudio = audio.kind !== 'file' || params.persist_audio;
     const starts = audio.streams.map(async (stream) => {
-      const format = stream.capture ? { sampleRate: DEFAULT_SAMPLE_RATE, channels: 1 as const } : { sampleRate: audio.sampleRate, channels: audio.split ? (1 as const) : audio.channels };
+      const format = stream.capture
+        ? { sampleRate: DEFAULT_SAMPLE_RATE, channels: 1 as const }
+        : { sampleRate: audio.sampleRate, channels: audio.split ? (1 as const) : audio.channels };
       const track = await meeting.addTrack(stream.role, stream.device, keepsAudio ? format : null);
       const role = stream.role ?? undefined;
       const onAudio = meeting.recordFor(track);
@@ -200,7 +204,9 @@ export class MeetingRegistry implements MeetingHost {
     const meeting = this.live.get(params.meeting_id);
     if (!meeting) throw await this.notRecording(params.meeting_id);
     if (meeting.owner !== caller && !caller.hasHostRights) {
-      throw forbidden(`meeting '${meeting.id}' belongs to another connection; only the connection that started it, or a host-role session (host_token), may stop it`);
+      throw forbidden(
+        `meeting '${meeting.id}' belongs to another connection; only the connection that started it, or a host-role session (host_token), may stop it`,
+      );
     }
     if (meeting.phase !== 'recording') throw conflict(`meeting '${meeting.id}' is already stopping; read the result with meeting.get`);
     const stopped = meeting.finish({
@@ -221,7 +227,10 @@ export class MeetingRegistry implements MeetingHost {
       throw notFound(`there is no meetings directory at '${root}'; check root, or omit it for the daemon's own meetings`, { field: 'root' });
     }
     // Read-only (issue 12, defect 6): a stale `recording` is repaired at start by the daemon holding the lock, never by a listing.
-    const meetings = await storedMeetings(root, (files, read) => this.liveAt(files)?.snapshot() ?? ('error' in read && this.starting.has(files.id) ? null : undefined));
+    const meetings = await storedMeetings(
+      root,
+      (files, read) => this.liveAt(files)?.snapshot() ?? ('error' in read && this.starting.has(files.id) ? null : undefined),
+    );
     return { meetings };
   }
 
@@ -260,7 +269,8 @@ export class MeetingRegistry implements MeetingHost {
       }
       const result = { id: params.id, ...outcome, template: template.name, language: params.language ?? null, path: null, previous_path: null };
       if (outcome.summary === null) {
-        if (signal.aborted || this.shutdown.signal.aborted) throw conflict(`the summary of meeting '${params.id}' was cancelled; the previous summary is unchanged`);
+        if (signal.aborted || this.shutdown.signal.aborted)
+          throw conflict(`the summary of meeting '${params.id}' was cancelled; the previous summary is unchanged`);
         return result;
       }
       const previous = await files.keepPreviousSummary();
@@ -306,7 +316,8 @@ export class MeetingRegistry implements MeetingHost {
   /** The directory of a meeting that is not recording (`-32011` while it is). */
   private stoppedFiles(id: string, rootParam: string | undefined, action: string): MeetingFiles {
     const files = new MeetingFiles(join(this.rootFor(rootParam), id));
-    if (this.liveAt(files) || this.starting.has(id)) throw conflict(`meeting '${id}' is still recording; stop it first (car meeting stop ${id}), then ${action} it`, { field: 'id' });
+    if (this.liveAt(files) || this.starting.has(id))
+      throw conflict(`meeting '${id}' is still recording; stop it first (car meeting stop ${id}), then ${action} it`, { field: 'id' });
     if (this.core.stateRoot !== null && isStateRootFolder(this.core.stateRoot, files.dir)) {
       throw conflict(`'${files.dir}' is one of the state root's own folders, not a meeting; nothing was changed`, { field: 'id' });
     }
@@ -317,8 +328,12 @@ export class MeetingRegistry implements MeetingHost {
   private async stoppedMetadata(files: MeetingFiles, rootParam: string | undefined, action: string): Promise<MeetingMetadata> {
     const read = await files.readMetadata();
     if ('error' in read) {
-      if (!(await exists(files.dir))) throw notFound(`unknown meeting '${files.id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'id' });
-      throw conflict(`meeting '${files.id}' cannot be ${action}d: ${read.error}; only a directory with a valid meeting.json is a meeting, so nothing was changed`, { field: 'id' });
+      if (!(await exists(files.dir)))
+        throw notFound(`unknown meeting '${files.id}'${rootParam ? ` in '${rootParam}'` : ''}; list meetings with meeting.list`, { field: 'id' });
+      throw conflict(
+        `meeting '${files.id}' cannot be ${action}d: ${read.error}; only a directory with a valid meeting.json is a meeting, so nothing was changed`,
+        { field: 'id' },
+      );
     }
     return this.repairIfStale(files, read.metadata);
   }
@@ -326,7 +341,8 @@ export class MeetingRegistry implements MeetingHost {
   private async create(root: string, params: StartParams, owner: ClientSession, audio: MeetingAudio): Promise<LiveMeeting> {
     for (let attempt = 1; ; attempt++) {
       const id = params.id ?? newMeetingId();
-      if (this.live.has(id) || this.starting.has(id)) throw conflict(`meeting '${id}' is already recording; choose another id, or omit id to get a fresh one`, { field: 'id' });
+      if (this.live.has(id) || this.starting.has(id))
+        throw conflict(`meeting '${id}' is already recording; choose another id, or omit id to get a fresh one`, { field: 'id' });
       this.starting.add(id);
       try {
         return await this.createFiles(root, id, params, owner, audio);
@@ -364,7 +380,9 @@ export class MeetingRegistry implements MeetingHost {
     if (dir !== null && (await exists(dir))) {
       const read = await new MeetingFiles(dir).readMetadata();
       const status = 'metadata' in read ? read.metadata.status : 'failed';
-      return conflict(`meeting '${id}' is already ${status === 'recording' ? 'interrupted' : status}; there is nothing to stop (read it with meeting.get)`, { field: 'meeting_id' });
+      return conflict(`meeting '${id}' is already ${status === 'recording' ? 'interrupted' : status}; there is nothing to stop (read it with meeting.get)`, {
+        field: 'meeting_id',
+      });
     }
     return notFound(`unknown meeting '${id}'; it is not recording (list meetings with meeting.list)`, { field: 'meeting_id' });
   }
@@ -379,8 +397,17 @@ export class MeetingRegistry implements MeetingHost {
     await files.writeTranscriptMarkdown(repaired, lines);
     await files.writeMetadata(repaired);
     // The live transcript stays; the recordings kept for a final pass that never ran go unless they were to be kept.
-    if (!metadata.persist_audio) await files.removeAudio().catch((error: Error) => log.warn('interrupted meeting audio could not be removed', { meeting: metadata.id, error: error.message }));
-    this.journal.append('meeting_stopped', null, { meeting_id: metadata.id, status: 'interrupted', stop_reason: 'daemon_restart', segments: lines.length, summarized: false });
+    if (!metadata.persist_audio)
+      await files
+        .removeAudio()
+        .catch((error: Error) => log.warn('interrupted meeting audio could not be removed', { meeting: metadata.id, error: error.message }));
+    this.journal.append('meeting_stopped', null, {
+      meeting_id: metadata.id,
+      status: 'interrupted',
+      stop_reason: 'daemon_restart',
+      segments: lines.length,
+      summarized: false,
+    });
     log.info('interrupted meeting repaired', { meeting: metadata.id, segments: lines.length });
     return repaired;
   }
@@ -393,7 +420,9 @@ export class MeetingRegistry implements MeetingHost {
     });
     for (const { files, read } of found) {
       if (!('metadata' in read)) continue;
-      await this.repairIfStale(files, read.metadata).catch((error: Error) => log.warn('interrupted meeting cannot be repaired', { meeting: files.id, error: error.message }));
+      await this.repairIfStale(files, read.metadata).catch((error: Error) =>
+        log.warn('interrupted meeting cannot be repaired', { meeting: files.id, error: error.message }),
+      );
     }
   }
 
@@ -442,7 +471,8 @@ export class MeetingRegistry implements MeetingHost {
 
   private rootFor(root: string | undefined): string {
     if (root !== undefined) return this.core.stateRoot === null ? root : confinedMeetingsRoot(this.core.stateRoot, root);
-    if (this.defaultRoot === null) throw invalidParams('this daemon keeps no state root, so meetings need an explicit root: pass an absolute directory as root', { field: 'root' });
+    if (this.defaultRoot === null)
+      throw invalidParams('this daemon keeps no state root, so meetings need an explicit root: pass an absolute directory as root', { field: 'root' });
     return this.defaultRoot;
   }
 }

@@ -17,7 +17,10 @@ export function confinedMeetingsRoot(stateRoot: string, requested: string): stri
   }
   const real = join(realpathSync(existing), ...missing);
   if (real !== realStateRoot && !real.startsWith(realStateRoot + sep)) {
-    throw invalidParams(`root '${requested.slice(0, 200)}' lies outside this daemon's state root ${stateRoot}; use a directory inside it, or omit root for the daemon's own meetings`, { field: 'root' });
+    throw invalidParams(
+      `root '${requested.slice(0, 200)}' lies outside this daemon's state root ${stateRoot}; use a directory inside it, or omit root for the daemon's own meetings`,
+      { field: 'root' },
+    );
   }
   return real;
 }

@@ -174,7 +174,10 @@ export class MeetingFiles {
    */
   streamAudioFile(stream: number, role: string | null): string {
     if (role === null) return this.audioFile;
-    const safeRole = role.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+|_+$/g, '');
+    const safeRole = role
+      .normalize('NFKD')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+|_+$/g, '');
     return join(this.dir, `audio.${stream + 1}${safeRole ? `-${safeRole}` : ''}.wav`);
   }
 
@@ -202,7 +205,12 @@ export class MeetingFiles {
 
   /** Renames `summary.md` to the first free `summary.<n>.md` (n from 1) and returns that path, or `null` when there is no summary yet. */
   async keepPreviousSummary(): Promise<string | null> {
-    const taken = new Set((await readdir(this.dir)).map((name) => /^summary\.(\d+)\.md$/.exec(name)?.[1]).filter(Boolean).map(Number));
+    const taken = new Set(
+      (await readdir(this.dir))
+        .map((name) => /^summary\.(\d+)\.md$/.exec(name)?.[1])
+        .filter(Boolean)
+        .map(Number),
+    );
     let n = 1;
     while (taken.has(n)) n++;
     const kept = join(this.dir, `summary.${n}.md`);
@@ -283,7 +291,15 @@ export function corruptEntry(files: MeetingFiles, error: string, segmentCount: n
 /** Newest first; corrupt entries, which have no start time, by their directory's modification time. */
 export async function newestFirst(entries: MeetingEntry[]): Promise<MeetingEntry[]> {
   const keyed = await Promise.all(
-    entries.map(async (entry) => ({ entry, at: entry.started_at ? Date.parse(entry.started_at) : await stat(entry.path).then((s) => s.mtimeMs, () => 0) })),
+    entries.map(async (entry) => ({
+      entry,
+      at: entry.started_at
+        ? Date.parse(entry.started_at)
+        : await stat(entry.path).then(
+            (s) => s.mtimeMs,
+            () => 0,
+          ),
+    })),
   );
   return keyed.sort((a, b) => b.at - a.at).map(({ entry }) => entry);
 }

@@ -45,7 +45,10 @@ function instructions(instruction: string) {
       short: { head: 'Meeting notes:\n', cue: '\nSummary:' },
     },
     merge: {
-      full: { head: `These are summaries of consecutive parts of one meeting. Merge them into one summary. ${instruction}\n\nPart summaries:\n`, cue: '\n\nSummary:\n' },
+      full: {
+        head: `These are summaries of consecutive parts of one meeting. Merge them into one summary. ${instruction}\n\nPart summaries:\n`,
+        cue: '\n\nSummary:\n',
+      },
       short: { head: 'Notes:\n', cue: '\nSummary:' },
     },
   };
@@ -71,7 +74,10 @@ export function planPrompts(window: number, instruction: string = BUILTIN_TEMPLA
   const shape = ({ full, short }: { full: Omit<PromptShape, 'textBytes'>; short: Omit<PromptShape, 'textBytes'> }): PromptShape => {
     const chosen = byteLength(full.head + full.cue) <= promptBytes / 4 ? full : short;
     const textBytes = promptBytes - byteLength(chosen.head + chosen.cue);
-    if (textBytes < MIN_TEXT_BYTES) throw new Error(`the model's context window (${window} tokens) is too small to summarise a transcript; choose a larger model with \`car config set model <name>\``);
+    if (textBytes < MIN_TEXT_BYTES)
+      throw new Error(
+        `the model's context window (${window} tokens) is too small to summarise a transcript; choose a larger model with \`car config set model <name>\``,
+      );
     return { ...chosen, textBytes };
   };
   const shapes = instructions(instruction);
@@ -135,7 +141,12 @@ export class MeetingSummarizer {
   async summarize(lines: readonly TranscriptLine[], options: SummarizeOptions = {}): Promise<SummaryOutcome> {
     if (!lines.some((line) => /\S/.test(line.text))) return { summary: null, summary_error: 'transcript is empty', summary_kind: null, summary_reason: null };
     const template = options.template ?? DEFAULT_TEMPLATE;
-    const extractive = (reason: string): SummaryOutcome => ({ summary: extractiveSummary(lines, template.extractive, options.transcriptLanguage), summary_error: null, summary_kind: 'extractive', summary_reason: reason });
+    const extractive = (reason: string): SummaryOutcome => ({
+      summary: extractiveSummary(lines, template.extractive, options.transcriptLanguage),
+      summary_error: null,
+      summary_kind: 'extractive',
+      summary_reason: reason,
+    });
     let choice: Awaited<ReturnType<LocalInference['summaryModel']>>;
     try {
       choice = await this.inference.summaryModel();
@@ -155,7 +166,13 @@ export class MeetingSummarizer {
   }
 
   /** Map-reduce over chunks that fit `window`; each call is one admission permit, reported through `onProgress`. */
-  private async modelSummary(model: string, window: number, lines: readonly TranscriptLine[], template: SummaryTemplate, options: SummarizeOptions): Promise<string> {
+  private async modelSummary(
+    model: string,
+    window: number,
+    lines: readonly TranscriptLine[],
+    template: SummaryTemplate,
+    options: SummarizeOptions,
+  ): Promise<string> {
     const instruction = options.language ? `${template.instruction} Write the summary in the language with code '${options.language}'.` : template.instruction;
     const plan = planPrompts(window, instruction);
     const chunks = chunkTranscript(transcriptLines(lines), plan.chunk.textBytes);
@@ -186,11 +203,17 @@ export class MeetingSummarizer {
  * (it keeps the transcript's own words) or a user template (instructions only a model can
  * follow). `null` when the outcome honours every option.
  */
-export function unhonouredOption(outcome: SummaryOutcome, template: SummaryTemplate, language: string | undefined): { field: 'language' | 'template'; why: string } | null {
+export function unhonouredOption(
+  outcome: SummaryOutcome,
+  template: SummaryTemplate,
+  language: string | undefined,
+): { field: 'language' | 'template'; why: string } | null {
   if (outcome.summary_kind !== 'extractive') return null;
   const extractive = `the summary would be extractive (${outcome.summary_reason})`;
-  if (language !== undefined) return { field: 'language', why: `${extractive}, which keeps the transcript's own words, so it cannot be written in '${language}'` };
-  if (template.extractive !== template.name) return { field: 'template', why: `${extractive}, and template '${template.name}' holds instructions only a model can follow` };
+  if (language !== undefined)
+    return { field: 'language', why: `${extractive}, which keeps the transcript's own words, so it cannot be written in '${language}'` };
+  if (template.extractive !== template.name)
+    return { field: 'template', why: `${extractive}, and template '${template.name}' holds instructions only a model can follow` };
   return null;
 }
 

@@ -33,7 +33,16 @@ export async function loadTemplate(name: string, templatesDir: string | null): P
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
-  const user = templatesDir === null ? [] : await readdir(templatesDir).then((files) => files.filter((file) => file.endsWith('.md')).map((file) => file.slice(0, -3)), () => []);
+  const user =
+    templatesDir === null
+      ? []
+      : await readdir(templatesDir).then(
+          (files) => files.filter((file) => file.endsWith('.md')).map((file) => file.slice(0, -3)),
+          () => [],
+        );
   const choices = [...Object.keys(BUILTIN_TEMPLATES), ...user];
-  throw invalidParams(`unknown summary template '${name}'; choose ${choices.join(', ')}, or put a non-empty ${name}.md in ${templatesDir ?? '<state root>/templates'}`, { field: 'template', allowed: choices });
+  throw invalidParams(
+    `unknown summary template '${name}'; choose ${choices.join(', ')}, or put a non-empty ${name}.md in ${templatesDir ?? '<state root>/templates'}`,
+    { field: 'template', allowed: choices },
+  );
 }

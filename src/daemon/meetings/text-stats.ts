@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 /** Word-level text measures shared by the extractive summariser and the degenerate-output check. */
 
 /** What people say on a call that says nothing about the meeting, beside a language's function words. */
-const CONVERSATION_FILLERS = 'yeah yep yup nope okay ok alright um uh uhm erm hmm mm mhm oh ah gonna wanna gotta kinda sorta yes no thing things stuff guess mean honestly basically literally totally maybe sure cool great'.split(' ');
+const CONVERSATION_FILLERS =
+  'yeah yep yup nope okay ok alright um uh uhm erm hmm mm mhm oh ah gonna wanna gotta kinda sorta yes no thing things stuff guess mean honestly basically literally totally maybe sure cool great'.split(
+    ' ',
+  );
 
 const stopWordsByLanguage = new Map<string, ReadonlySet<string>>();
 

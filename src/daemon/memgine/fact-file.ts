@@ -42,9 +42,13 @@ export function writeFactFile(file: string, facts: readonly Fact[]): void {
 export function readFactFile(file: string, shown: string): Fact[] {
   const size = statSync(file).size;
   if (size > MAX_FACT_FILE_BYTES) {
-    throw limitExceeded(`memory.load: '${shown}' is ${Math.round(size / 2 ** 20)} MiB, over the ${MAX_FACT_FILE_BYTES / 2 ** 20} MiB limit; split it into smaller files`, { field: 'path' });
+    throw limitExceeded(
+      `memory.load: '${shown}' is ${Math.round(size / 2 ** 20)} MiB, over the ${MAX_FACT_FILE_BYTES / 2 ** 20} MiB limit; split it into smaller files`,
+      { field: 'path' },
+    );
   }
-  const corrupt = (reason: string) => invalidParams(`memory.load: '${shown}' is not a valid fact file (${reason}); the graph was left unchanged`, { field: 'path' });
+  const corrupt = (reason: string) =>
+    invalidParams(`memory.load: '${shown}' is not a valid fact file (${reason}); the graph was left unchanged`, { field: 'path' });
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));

@@ -187,4 +187,6 @@ const NAMESPACE_GRAPH = 'ns:';
 const namespaceGraph = (namespace: string) => `${NAMESPACE_GRAPH}${encodeNamespace(namespace)}`;
 
 const noStateRoot = (what: string) =>
-  unavailable(`${what} a daemon with a state root, and this embedded daemon keeps no persistent state; connect without memory_namespace, or give the daemon a stateRoot`);
+  unavailable(
+    `${what} a daemon with a state root, and this embedded daemon keeps no persistent state; connect without memory_namespace, or give the daemon a stateRoot`,
+  );

@@ -89,7 +89,10 @@ export class MemoryStore {
     const existing = this.sql.graphByName.get(name) as { id: number } | undefined;
     if (existing) return existing.id;
     const { id } = this.sql.freeGraphId.get() as { id: number };
-    if (id > MAX_GRAPH_ID) throw limitExceeded(`the memory database already holds ${MAX_GRAPH_ID} graphs; close idle sessions that used private memory, or bind an existing namespace`);
+    if (id > MAX_GRAPH_ID)
+      throw limitExceeded(
+        `the memory database already holds ${MAX_GRAPH_ID} graphs; close idle sessions that used private memory, or bind an existing namespace`,
+      );
     // Outside the group transaction: a failed commit must never leave an engine whose graph row is gone.
     this.commits.commitNow();
     this.sql.insertGraph.run(id, name);

@@ -1,11 +1,4 @@
-import {
-  memoryContract,
-  subjectOf,
-  type AddFactResult,
-  type DeleteFactResult,
-  type ListFactsResult,
-  type MemoryHit,
-} from '../../protocol/memory.js';
+import { memoryContract, subjectOf, type AddFactResult, type DeleteFactResult, type ListFactsResult, type MemoryHit } from '../../protocol/memory.js';
 import { invalidParams } from '../../protocol/errors.js';
 import { implement, type MethodTable } from '../rpc/method-table.js';
 import type { JournalWriter } from '../state/capability.js';
@@ -30,7 +23,8 @@ export const memoryMethods = (memory: MemoryService, journal: JournalWriter): Me
 
     'memory.query': {
       handler({ query, k }, { session }): MemoryHit[] {
-        if (queryTerms(query).length === 0) throw invalidParams('memory.query: the query has no words to search for (only punctuation or symbols); pass at least one word', { field: 'query' });
+        if (queryTerms(query).length === 0)
+          throw invalidParams('memory.query: the query has no words to search for (only punctuation or symbols); pass at least one word', { field: 'query' });
         return memory
           .engineFor(session)
           .query(query, k)
@@ -45,7 +39,12 @@ export const memoryMethods = (memory: MemoryService, journal: JournalWriter): Me
     'memory.list': {
       handler({ limit, offset }, { session }): ListFactsResult {
         const engine = memory.engineFor(session);
-        const page = engine.listFacts?.(limit, offset) ?? engine.allFacts().reverse().slice(offset, offset + limit);
+        const page =
+          engine.listFacts?.(limit, offset) ??
+          engine
+            .allFacts()
+            .reverse()
+            .slice(offset, offset + limit);
         const facts = page.map(({ id, subject, body, kind, confidence, source, created_at }) => ({ id, subject, body, kind, confidence, source, created_at }));
         return { facts, fact_count: engine.factCount() };
       },

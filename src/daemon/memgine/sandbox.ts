@@ -24,13 +24,16 @@ export function resolveSandboxFile(sandbox: string, requested: string, method: S
   if (requested.split(/[\\/]/).includes('..')) throw refuse("'..' segments are not allowed");
   const lexical = isAbsolute(requested) ? resolve(requested) : resolve(root, requested);
   if (lexical === root || lexical === resolve(sandbox)) throw refuse('it is the sandbox directory itself, not a file');
-  if (isAbsolute(requested) && !isInside(resolve(sandbox), lexical) && !isInside(root, lexical)) throw refuse('absolute paths must lie inside the memory sandbox');
+  if (isAbsolute(requested) && !isInside(resolve(sandbox), lexical) && !isInside(root, lexical))
+    throw refuse('absolute paths must lie inside the memory sandbox');
 
   let parent: string;
   try {
     parent = realpathSync(dirname(lexical));
   } catch {
-    throw notFound(`${method}: directory '${shorten(dirname(requested))}' does not exist in the memory sandbox; create it first or use a plain file name`, { field: 'path' });
+    throw notFound(`${method}: directory '${shorten(dirname(requested))}' does not exist in the memory sandbox; create it first or use a plain file name`, {
+      field: 'path',
+    });
   }
   if (!isInside(root, parent) && parent !== root) throw refuse('it leads outside the memory sandbox');
 

@@ -13,7 +13,10 @@ export const prepareStatements = (db: Database): Statements =>
   Object.fromEntries(Object.entries(SQL).map(([name, text]) => [name, db.prepare(text)])) as Statements;
 
 /** Identical facts share a digest; JSON keeps the three fields unambiguous whatever characters they hold. */
-export const factDigest = (subject: string, body: string, kind: FactKind): Buffer => createHash('sha256').update(JSON.stringify([kind, subject, body])).digest();
+export const factDigest = (subject: string, body: string, kind: FactKind): Buffer =>
+  createHash('sha256')
+    .update(JSON.stringify([kind, subject, body]))
+    .digest();
 
 const ID_PREFIX: Record<FactSource, string> = { ws: 'ws', meeting: 'mtg', load: 'load' };
 const newFactId = (source: FactSource) => `${ID_PREFIX[source]}-${randomHex(6)}`;

@@ -72,7 +72,12 @@ export class Call implements CallContext {
       if (this.requestId !== undefined) this.session.sendResult(this.requestId, result);
     } else {
       const rpcError = toRpcError(this.method, error);
-      if (this.requestId === undefined) log.info('notification handler failed', { session: this.session.id, method: this.method, code: rpcError.code, error: rpcError.message }, this.session.logPeer);
+      if (this.requestId === undefined)
+        log.info(
+          'notification handler failed',
+          { session: this.session.id, method: this.method, code: rpcError.code, error: rpcError.message },
+          this.session.logPeer,
+        );
       else this.session.sendError(this.requestId, rpcError);
     }
     if (this.closeAfter) this.session.close(this.closeAfter.code, this.closeAfter.reason);

@@ -75,7 +75,10 @@ export class Dispatcher {
     };
 
     if (id !== undefined && session.isInflight(id)) {
-      session.sendError(id, new RpcError(ErrorCode.InvalidRequest, `request id ${JSON.stringify(id)} is already in use on this connection; use a fresh id per request`));
+      session.sendError(
+        id,
+        new RpcError(ErrorCode.InvalidRequest, `request id ${JSON.stringify(id)} is already in use on this connection; use a fresh id per request`),
+      );
       return;
     }
     const spec = this.state.registry.get(method);
@@ -96,7 +99,12 @@ export class Dispatcher {
       return;
     }
     if (!spec) {
-      fail(new RpcError(ErrorCode.MethodNotFound, `method '${method}' does not exist on this daemon; check the name against rpc.discover or docs/protocol.md#method-index`));
+      fail(
+        new RpcError(
+          ErrorCode.MethodNotFound,
+          `method '${method}' does not exist on this daemon; check the name against rpc.discover or docs/protocol.md#method-index`,
+        ),
+      );
       return;
     }
     if (spec.requiresId && id === undefined) {

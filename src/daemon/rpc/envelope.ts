@@ -36,7 +36,11 @@ export function classifyFrame(text: string): InboundFrame {
   }
   if (typeof id === 'number' && !Number.isSafeInteger(id)) {
     // Ids must be safe integers (docs/protocol.md#message-kinds): 1e400 parses as Infinity and would be answered with "id": null, so it is never executed.
-    return { kind: 'invalid', id: null, message: `a numeric id must be a safe integer (at most ${Number.MAX_SAFE_INTEGER} in magnitude, no fraction); use a smaller number or a string id` };
+    return {
+      kind: 'invalid',
+      id: null,
+      message: `a numeric id must be a safe integer (at most ${Number.MAX_SAFE_INTEGER} in magnitude, no fraction); use a smaller number or a string id`,
+    };
   }
   if (!('method' in frame) && id !== null && ('result' in frame || 'error' in frame)) {
     return { kind: 'response', id, result: frame.result, error: frame.error as RpcErrorObject | undefined };

@@ -9,10 +9,13 @@ export function paramsError(method: string, schema: z.ZodType, error: z.ZodError
     const allowed = allowedKeys(schema, issue.path);
     const where = field ? ` in '${field}'` : '';
     const list = allowed.length ? allowed.join(', ') : 'none';
-    return invalidParams(`unknown param${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}${where} for ${method}; allowed: ${list}`, {
-      field: field || issue.keys[0],
-      allowed,
-    });
+    return invalidParams(
+      `unknown param${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}${where} for ${method}; allowed: ${list}`,
+      {
+        field: field || issue.keys[0],
+        allowed,
+      },
+    );
   }
   const subject = field ? `param '${field}'` : 'params';
   return invalidParams(`invalid ${subject} for ${method}: ${describe(issue)}`, field ? { field } : undefined);

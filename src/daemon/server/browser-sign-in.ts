@@ -81,7 +81,8 @@ export class BrowserSignIn {
   }
 
   private async answerFor(req: IncomingMessage): Promise<Answer> {
-    if (!isLoopbackPeer(req.socket.remoteAddress) || !hasLoopbackHost(req.headers.host)) return refused(403, 'the car UI is served to this machine only; open the link `car ui` prints');
+    if (!isLoopbackPeer(req.socket.remoteAddress) || !hasLoopbackHost(req.headers.host))
+      return refused(403, 'the car UI is served to this machine only; open the link `car ui` prints');
     const port = daemonPortOf(req);
     if (req.method === 'GET' || req.method === 'HEAD') return this.current(req, port);
     if (!isOwnOrigin(req)) return refused(403, "sign-in and sign-out are accepted from the daemon's own page only");
@@ -110,7 +111,12 @@ export class BrowserSignIn {
     const role = this.auth.loginCodes.redeem(code);
     if (role === null) {
       // Counted like every refused credential (issue 26): anyone local may try, so each try must not cost disk.
-      if (this.signIns.failed('browser_session')) log.warn('refused a browser sign-in with an unknown or spent code (further ones this minute are counted, not logged one by one)', { remote: req.socket.remoteAddress }, PRE_AUTH_PEER);
+      if (this.signIns.failed('browser_session'))
+        log.warn(
+          'refused a browser sign-in with an unknown or spent code (further ones this minute are counted, not logged one by one)',
+          { remote: req.socket.remoteAddress },
+          PRE_AUTH_PEER,
+        );
       return refused(401, 'the sign-in link is unknown, already used or expired (links work once, for 60 s); run `car ui` for a new one');
     }
     const opened = this.sessions.open(role);

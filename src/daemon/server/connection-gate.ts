@@ -157,10 +157,13 @@ export class ConnectionGate {
     const now = Date.now();
     const young = this.youngSilent(now);
     if (young.count === 0 || (this.admitted.size <= this.limits.maxConnections && this.preAuth <= this.limits.maxPreAuthConnections)) return;
-    this.graceTimer = setTimeout(() => {
-      this.graceTimer = null;
-      this.trim();
-    }, young.oldestSince + SILENT_GRACE_MS - now + 1);
+    this.graceTimer = setTimeout(
+      () => {
+        this.graceTimer = null;
+        this.trim();
+      },
+      young.oldestSince + SILENT_GRACE_MS - now + 1,
+    );
     this.graceTimer.unref();
   }
 
@@ -170,7 +173,8 @@ export class ConnectionGate {
     // It no longer counts against the total: its close may take a moment.
     this.admitted.delete(socket);
     this.evictedTotal++;
-    if (Number.isInteger(Math.log10(this.evictedTotal))) log.warn('closed the oldest connection not signed in to admit a new one', { evicted_total: this.evictedTotal, open: this.admitted.size });
+    if (Number.isInteger(Math.log10(this.evictedTotal)))
+      log.warn('closed the oldest connection not signed in to admit a new one', { evicted_total: this.evictedTotal, open: this.admitted.size });
     close();
   }
 

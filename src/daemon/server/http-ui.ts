@@ -59,7 +59,8 @@ export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, uiD
   if (req.method !== 'GET' && req.method !== 'HEAD') return answerWebSocketOnly(res);
   if (!isLoopbackPeer(req.socket.remoteAddress)) return answerPlain(res, 403, 'the car UI is served to this machine only (loopback)\n');
   // A page on another site whose name resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
-  if (!hasLoopbackHost(req.headers.host)) return answerPlain(res, 403, 'open the car UI at http://127.0.0.1:<port>/ (the Host header must be a loopback name)\n');
+  if (!hasLoopbackHost(req.headers.host))
+    return answerPlain(res, 403, 'open the car UI at http://127.0.0.1:<port>/ (the Host header must be a loopback name)\n');
   const pathname = requestPath(req.url);
   if (pathname === null) return answerPlain(res, 400, 'the request target is not a path; open the car UI at http://127.0.0.1:<port>/\n');
   const file = assetFile(pathname, uiDir);

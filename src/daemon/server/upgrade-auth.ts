@@ -1,10 +1,7 @@
 import type { LoginRole } from '../auth/login-codes.js';
 import type { AuthPolicy } from '../auth/tokens.js';
 
-export type UpgradeCredential =
-  | { kind: 'none' }
-  | { kind: 'signed_in'; role: LoginRole; via: 'upgrade_token' | 'upgrade_host_token' }
-  | { kind: 'refused' };
+export type UpgradeCredential = { kind: 'none' } | { kind: 'signed_in'; role: LoginRole; via: 'upgrade_token' | 'upgrade_host_token' } | { kind: 'refused' };
 
 /**
  * `Authorization: Bearer <token>` on the WebSocket upgrade (issue 26): the host token signs

@@ -43,13 +43,20 @@ export function checkUpgrade(req: IncomingMessage, context: UpgradeContext): { r
   }
   if (!isAllowedOrigin(req.headers.origin, listen)) {
     log.warn("refused an upgrade from a page that is not the daemon's own", { origin: req.headers.origin, remote }, PRE_AUTH_PEER);
-    return { refusal: { status: 403, text: 'Forbidden', body: `Origin refused: only the daemon's own page (http://${listen.bind}:${listen.port}) may open a WebSocket` } };
+    return {
+      refusal: {
+        status: 403,
+        text: 'Forbidden',
+        body: `Origin refused: only the daemon's own page (http://${listen.bind}:${listen.port}) may open a WebSocket`,
+      },
+    };
   }
   if (!context.accepting) return { refusal: { status: 503, text: 'Service Unavailable', body: 'daemon is shutting down' } };
   if (!auth.enabled) return { signedIn: null };
   const credential = credentialAtUpgrade(req.headers.authorization, auth);
   if (credential.kind === 'refused') {
-    if (context.signIns.failed('upgrade_token')) log.warn('refused an upgrade with a wrong token (further ones this minute are counted, not logged one by one)', { remote }, PRE_AUTH_PEER);
+    if (context.signIns.failed('upgrade_token'))
+      log.warn('refused an upgrade with a wrong token (further ones this minute are counted, not logged one by one)', { remote }, PRE_AUTH_PEER);
     return {
       refusal: {
         status: 401,

@@ -7,7 +7,13 @@ import type { ClientSession, SessionChannel } from '../sessions/client-session.j
 import type { ServerState } from '../state/server-state.js';
 import { BrowserSignIn } from './browser-sign-in.js';
 import { handleHttpRequest } from './http-ui.js';
-import { ConnectionGate, DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, type ConnectionLimits } from './connection-gate.js';
+import {
+  ConnectionGate,
+  DEFAULT_MAX_PREAUTH_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  defaultMaxConnections,
+  type ConnectionLimits,
+} from './connection-gate.js';
 import { frameLimitReason, liftFrameLimits, PRE_AUTH_LIMITS, SIGNED_IN_LIMITS } from './frame-limits.js';
 import type { ListenAddress } from './origin.js';
 import { SIGNED_IN_HEADER } from '../../protocol/core.js';
@@ -223,9 +229,13 @@ function closeReasonFor(code: number): string {
 /** An HTTP answer instead of the upgrade; the socket is destroyed once it is written, whatever the peer does. */
 function refuse(socket: Duplex, { status, text, body, headers = {} }: UpgradeRefusal): void {
   const payload = Buffer.from(`car daemon: ${body}\n`);
-  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.on('error', () => undefined);
-  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${payload.length}\r\n\r\n${payload.toString()}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${payload.length}\r\n\r\n${payload.toString()}`,
+  );
   socket.once('finish', () => socket.destroy());
   setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -7,7 +7,8 @@ import { RawJson } from '../rpc/raw-json.js';
 import { randomHex } from '../ids.js';
 
 /** A notification of the contract as one text frame, for broadcasts that serialise once for every subscriber. */
-export const notificationFrame = <N extends NotificationName>(method: N, params: NotificationParamsOf<N>): string => JSON.stringify({ jsonrpc: '2.0', method, params });
+export const notificationFrame = <N extends NotificationName>(method: N, params: NotificationParamsOf<N>): string =>
+  JSON.stringify({ jsonrpc: '2.0', method, params });
 
 /** The write side of one connection, implemented by the WebSocket server. */
 export interface SessionChannel {
@@ -88,7 +89,13 @@ export class ClientSession {
     const body = serialize(result ?? null);
     if (body instanceof Error) {
       log.failure('warn', 'reply could not be serialised; answering with an error', body, { session: this.id });
-      this.sendError(id, new RpcError(ErrorCode.Internal, `internal error: the reply could not be serialised (${body.message.slice(0, 120)}); the request may have taken effect, so re-read the state`));
+      this.sendError(
+        id,
+        new RpcError(
+          ErrorCode.Internal,
+          `internal error: the reply could not be serialised (${body.message.slice(0, 120)}); the request may have taken effect, so re-read the state`,
+        ),
+      );
       return;
     }
     this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${body}}`);

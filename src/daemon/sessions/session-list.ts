@@ -52,7 +52,10 @@ export class SessionListing {
     const snapshot = (this.snapshot ??= this.take());
     const own = snapshot.spans.get(caller.id);
     const self = Buffer.from(JSON.stringify(this.describe(caller, true)));
-    if (!own) return new RawJson<SessionsListResult>(snapshot.rows.length ? [OPEN, snapshot.rows, COMMA, self, closing(snapshot.spans.size + 1)] : [OPEN, self, closing(1)]);
+    if (!own)
+      return new RawJson<SessionsListResult>(
+        snapshot.rows.length ? [OPEN, snapshot.rows, COMMA, self, closing(snapshot.spans.size + 1)] : [OPEN, self, closing(1)],
+      );
     return new RawJson<SessionsListResult>([OPEN, snapshot.rows.subarray(0, own.start), self, snapshot.rows.subarray(own.end), closing(snapshot.spans.size)]);
   }
 

@@ -217,7 +217,13 @@ export class ServerState {
       this.sessions.delete(id);
       this.signIns.removed(session, { reason, close_code: closeCode ?? session.closeCode, duration_ms: Date.now() - session.connectedAt.getTime() });
       // Only sessions that signed in: a flood of connections that never do must not fill the log (issue 26).
-      if (session.authenticated) log.info('session signed out', { session: id, role: session.role, reason, connected_s: Math.round((Date.now() - session.connectedAt.getTime()) / 1000) });
+      if (session.authenticated)
+        log.info('session signed out', {
+          session: id,
+          role: session.role,
+          reason,
+          connected_s: Math.round((Date.now() - session.connectedAt.getTime()) / 1000),
+        });
     })().finally(() => this.removals.delete(id));
     this.removals.set(id, removal);
     return removal;
@@ -242,7 +248,11 @@ export class ServerState {
   }
 
   statusContributions(): Pick<DaemonStatus, 'admission' | 'inference' | 'connections'> {
-    const status: Pick<DaemonStatus, 'admission' | 'inference' | 'connections'> = { admission: null, inference: { state: 'idle', model: null }, connections: null };
+    const status: Pick<DaemonStatus, 'admission' | 'inference' | 'connections'> = {
+      admission: null,
+      inference: { state: 'idle', model: null },
+      connections: null,
+    };
     for (const contributor of this.statusContributors) Object.assign(status, contributor());
     return status;
   }

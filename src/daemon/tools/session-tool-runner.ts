@@ -65,7 +65,11 @@ export class SessionToolRunner implements ToolRunner {
       const timeoutMs = registered.timeoutMs ?? this.deps.defaultTimeoutMs;
       const result = await executeTool(this.session, { id, tool, parameters, timeoutMs }, signal);
       const size = JSON.stringify(result ?? null).length;
-      if (size > MAX_RESULT_CHARS) throw new ToolCallFailure('result_too_large', `tool '${tool}' returned ${size} characters of JSON; at most ${MAX_RESULT_CHARS} reach the model, so return less`);
+      if (size > MAX_RESULT_CHARS)
+        throw new ToolCallFailure(
+          'result_too_large',
+          `tool '${tool}' returned ${size} characters of JSON; at most ${MAX_RESULT_CHARS} reach the model, so return less`,
+        );
       this.finish({ id, tool, parameters, duration_ms: Date.now() - started, result: result ?? null });
       return { result: result ?? null };
     } catch (error) {
@@ -86,7 +90,10 @@ export class SessionToolRunner implements ToolRunner {
   /** A host approval naming the tool, its parameters (secrets removed) in the details; never journaled with them. */
   private approve(id: string, tool: string, parameters: Record<string, unknown>, signal: AbortSignal): Promise<void> {
     const { preview, truncated } = paramsPreview(parameters);
-    const shown = JSON.stringify(withoutSecrets(parameters)).length <= MAX_APPROVAL_PARAMETERS_CHARS ? { parameters: withoutSecrets(parameters) } : { parameters_preview: preview, parameters_truncated: truncated };
+    const shown =
+      JSON.stringify(withoutSecrets(parameters)).length <= MAX_APPROVAL_PARAMETERS_CHARS
+        ? { parameters: withoutSecrets(parameters) }
+        : { parameters_preview: preview, parameters_truncated: truncated };
     const context = { tool, call_id: id, session_id: this.session.id };
     return this.deps.approvals.decide({
       subject: `tool '${tool}'`,

@@ -30,7 +30,11 @@ const MAX_CLIENT_MESSAGE_CHARS = 1000;
 export async function executeTool(session: ClientSession, call: ToolExecution, signal?: AbortSignal): Promise<unknown> {
   const { id, tool, parameters, timeoutMs } = call;
   try {
-    return await session.request('tools.execute', { request_id: id, tool, parameters, timeout_ms: timeoutMs, attempt: 1, session_id: session.id }, { timeoutMs, signal });
+    return await session.request(
+      'tools.execute',
+      { request_id: id, tool, parameters, timeout_ms: timeoutMs, attempt: 1, session_id: session.id },
+      { timeoutMs, signal },
+    );
   } catch (error) {
     if (error instanceof ServerRequestTimeout) {
       session.notify('tools.cancel', { request_id: id, reason: 'timeout' });
@@ -50,6 +54,7 @@ function cancelReason(reason: unknown): ToolCancelReason {
 }
 
 function clientMessage(tool: string, error: unknown): string {
-  const message = error instanceof Error && error.message ? error.message.slice(0, MAX_CLIENT_MESSAGE_CHARS) : 'the client answered with an error without a message';
+  const message =
+    error instanceof Error && error.message ? error.message.slice(0, MAX_CLIENT_MESSAGE_CHARS) : 'the client answered with an error without a message';
   return `tool '${tool}' failed: ${message}`;
 }

@@ -59,13 +59,21 @@ export class ToolService implements ToolRunnerFactory {
     const specs = request.tools.map((name, index) => {
       const tool = this.table.find(session.id, name);
       if (!tool) {
-        throw invalidParams(`unknown tool '${name}' in 'tools'; register it with tools.register on this connection first (a session calls only its own tools)`, {
-          field: `tools.${index}`,
-        });
+        throw invalidParams(
+          `unknown tool '${name}' in 'tools'; register it with tools.register on this connection first (a session calls only its own tools)`,
+          {
+            field: `tools.${index}`,
+          },
+        );
       }
       return { name, description: tool.description ?? undefined, parameters: tool.parameters ?? undefined };
     });
-    const deps = { journal: this.core.journal, approvals: this.approvals, find: (sessionId: string, name: string) => this.table.find(sessionId, name), defaultTimeoutMs: this.defaultTimeoutMs };
+    const deps = {
+      journal: this.core.journal,
+      approvals: this.approvals,
+      find: (sessionId: string, name: string) => this.table.find(sessionId, name),
+      defaultTimeoutMs: this.defaultTimeoutMs,
+    };
     return new SessionToolRunner(deps, session, specs, request.tool_choice ?? 'auto', request.max_tool_rounds ?? DEFAULT_MAX_TOOL_ROUNDS, observer);
   }
 

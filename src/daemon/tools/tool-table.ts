@@ -22,20 +22,21 @@ export class ToolTable {
     const own = this.bySession.get(sessionId) ?? new Map<string, RegisteredTool>();
     const added = definitions.filter((definition) => !own.has(definition.name)).length;
     if (own.size + added > MAX_TOOLS_PER_SESSION) {
-      throw limitExceeded(`a session may register at most ${MAX_TOOLS_PER_SESSION} tools; it has ${own.size} and this call adds ${added}; unregister some first (tools.unregister)`, { field: 'tools' });
+      throw limitExceeded(
+        `a session may register at most ${MAX_TOOLS_PER_SESSION} tools; it has ${own.size} and this call adds ${added}; unregister some first (tools.unregister)`,
+        { field: 'tools' },
+      );
     }
     const registeredAt = new Date().toISOString();
-    const tools = definitions.map(
-      (definition): RegisteredTool => ({
-        name: definition.name,
-        description: definition.description ?? null,
-        parameters: definition.parameters ?? null,
-        risk: definition.risk,
-        timeoutMs: definition.timeout_ms ?? null,
-        sessionId,
-        registeredAt,
-      }),
-    );
+    const tools = definitions.map((definition): RegisteredTool => ({
+      name: definition.name,
+      description: definition.description ?? null,
+      parameters: definition.parameters ?? null,
+      risk: definition.risk,
+      timeoutMs: definition.timeout_ms ?? null,
+      sessionId,
+      registeredAt,
+    }));
     for (const tool of tools) own.set(tool.name, tool);
     this.bySession.set(sessionId, own);
     return tools;

@@ -12,7 +12,12 @@ export interface RecordingFormat {
  * PCM in (s16le at `format`), the final segments with their start and end ms out; an
  * aborted `signal` or an engine failure rejects and frees the decoder.
  */
-export async function transcribeRecording(engine: SttEngine, audio: AsyncIterable<Uint8Array>, format: RecordingFormat, signal?: AbortSignal): Promise<VoiceSegment[]> {
+export async function transcribeRecording(
+  engine: SttEngine,
+  audio: AsyncIterable<Uint8Array>,
+  format: RecordingFormat,
+  signal?: AbortSignal,
+): Promise<VoiceSegment[]> {
   const segments: VoiceSegment[] = [];
   let failure: string | null = null;
   const stream = await engine.open({ ...format, partials: false, mode: 'recording' }, (event) => {

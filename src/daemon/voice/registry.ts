@@ -106,7 +106,9 @@ export class VoiceSessionRegistry {
     this.maxPerDaemon = options.maxPerDaemon ?? 16;
     this.openQueue = new EngineOpenQueue(concurrentOpens);
 
-    core.lifecycle.onTeardown(3, 'voice sessions', (session, reason) => this.discardOwnedBy(session, reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected'));
+    core.lifecycle.onTeardown(3, 'voice sessions', (session, reason) =>
+      this.discardOwnedBy(session, reason === 'daemon_shutdown' ? 'daemon_shutdown' : 'owner_disconnected'),
+    );
     core.lifecycle.describeWith((session) => ({ voice_sessions: this.ownedBy(session).map((voice) => voice.id) }));
     core.onClose(() => this.close());
   }
@@ -118,22 +120,35 @@ export class VoiceSessionRegistry {
   start(owner: ClientSession, options: VoiceStartOptions, sink?: VoiceEventSink, capture: CapturedSource | null = null): VoiceSessionInfo {
     const providerId = options.provider ?? this.defaultProvider();
     const engine = this.engines.get(providerId);
-    if (!engine) throw invalidParams(`unknown speech provider '${providerId}'; use one of: ${[...this.engines.keys()].join(', ')} (see voice.providers.list)`, { field: 'options.provider', allowed: [...this.engines.keys()] });
+    if (!engine)
+      throw invalidParams(`unknown speech provider '${providerId}'; use one of: ${[...this.engines.keys()].join(', ')} (see voice.providers.list)`, {
+        field: 'options.provider',
+        allowed: [...this.engines.keys()],
+      });
     const language = options.language ?? 'en';
     if (!engine.languages.includes(language.split('-')[0]!.toLowerCase())) {
-      throw invalidParams(`speech provider '${providerId}' does not transcribe '${language}'; it supports: ${engine.languages.join(', ')}`, { field: 'options.language', allowed: [...engine.languages] });
+      throw invalidParams(`speech provider '${providerId}' does not transcribe '${language}'; it supports: ${engine.languages.join(', ')}`, {
+        field: 'options.language',
+        allowed: [...engine.languages],
+      });
     }
     const { sampleRate, channels } = checkFormat(options);
     const id = options.sessionId ?? randomUUID().replace(/-/g, '');
-    if (!voiceSessionId.safeParse(id).success) throw invalidParams(`voice session id '${id}' must be 32 lowercase hex characters (a UUID without dashes)`, { field: 'session_id' });
+    if (!voiceSessionId.safeParse(id).success)
+      throw invalidParams(`voice session id '${id}' must be 32 lowercase hex characters (a UUID without dashes)`, { field: 'session_id' });
     const availability = engine.availability();
-    if (!availability.available) throw unavailable(`speech provider '${providerId}' is unavailable: ${availability.reason}; ${availability.hint}`, { hint: availability.hint });
+    if (!availability.available)
+      throw unavailable(`speech provider '${providerId}' is unavailable: ${availability.reason}; ${availability.hint}`, { hint: availability.hint });
     if (this.sessions.has(id)) throw conflict(`voice session '${id}' is already live; pick another session_id or omit it`, { field: 'session_id' });
     const owned = this.ownedBy(owner).length;
-    if (owned >= this.maxPerConnection) throw limitExceeded(`this connection already has ${owned} live voice sessions, the most allowed; stop one with voice.transcribe_stream.stop first`);
+    if (owned >= this.maxPerConnection)
+      throw limitExceeded(`this connection already has ${owned} live voice sessions, the most allowed; stop one with voice.transcribe_stream.stop first`);
     // Decoders of sessions that just ended are still being loaded or freed: they count until released.
     const held = Math.max(this.sessions.size, this.openStreams() + this.openQueue.queued);
-    if (held >= this.maxPerDaemon) throw limitExceeded(`the daemon already has ${held} live voice sessions (counting decoders still being released), the most allowed; try again when one stops`);
+    if (held >= this.maxPerDaemon)
+      throw limitExceeded(
+        `the daemon already has ${held} live voice sessions (counting decoders still being released), the most allowed; try again when one stops`,
+      );
 
     const session = new VoiceSession(
       {
@@ -155,7 +170,14 @@ export class VoiceSessionRegistry {
     );
     this.sessions.set(id, session);
     this.core.journal.append('voice_session_started', owner.id, { voice_session_id: id, provider: providerId, sample_rate: sampleRate, channels });
-    log.info('voice session started', { voice_session: id, session: owner.id, provider: providerId, sample_rate: sampleRate, channels, meeting: options.ownedBy?.id });
+    log.info('voice session started', {
+      voice_session: id,
+      session: owner.id,
+      provider: providerId,
+      sample_rate: sampleRate,
+      channels,
+      meeting: options.ownedBy?.id,
+    });
     return { session_id: id, status: 'started', provider: providerId, sample_rate: sampleRate, channels, binary_frame_type: VOICE_FRAME_PCM };
   }
 
@@ -206,12 +228,17 @@ export class VoiceSessionRegistry {
   /** Flushes, delivers the remaining finals through the sink, and closes the session. `by` is the caller when it comes over RPC. */
   async stop(voiceSessionId: string, by?: ClientSession): Promise<VoiceStopResult> {
     const session = this.live(voiceSessionId, by);
-    if (by && session.ownedBy) throw invalidParams(`voice session belongs to ${session.ownedBy.kind} '${session.ownedBy.id}'; stop it with ${session.ownedBy.stopMethod}`, { field: 'session_id' });
+    if (by && session.ownedBy)
+      throw invalidParams(`voice session belongs to ${session.ownedBy.kind} '${session.ownedBy.id}'; stop it with ${session.ownedBy.stopMethod}`, {
+        field: 'session_id',
+      });
     if (session.status === 'stopping') throw notFound(`voice session '${voiceSessionId}' is already stopping; its first stop returns the transcript`);
     try {
       await session.finish();
     } catch {
-      throw internalError(`voice session '${session.id}' failed while stopping: ${session.failure ?? 'the speech engine stopped'}; the segments before the failure were delivered as events`);
+      throw internalError(
+        `voice session '${session.id}' failed while stopping: ${session.failure ?? 'the speech engine stopped'}; the segments before the failure were delivered as events`,
+      );
     }
     this.remove(session, 'requested');
     return {
@@ -228,7 +255,11 @@ export class VoiceSessionRegistry {
    * transcribe <file>`'s decoding, without a session): a meeting's final pass. Uses the
    * default provider unless `provider` names one; its open waits its turn like a session's.
    */
-  transcribeRecording(audio: AsyncIterable<Uint8Array>, format: RecordingFormat, options: { provider?: string; signal?: AbortSignal } = {}): Promise<VoiceSegment[]> {
+  transcribeRecording(
+    audio: AsyncIterable<Uint8Array>,
+    format: RecordingFormat,
+    options: { provider?: string; signal?: AbortSignal } = {},
+  ): Promise<VoiceSegment[]> {
     const providerId = options.provider ?? this.defaultProvider();
     const engine = this.engines.get(providerId);
     if (!engine) return Promise.reject(new Error(`unknown speech provider '${providerId}'`));
@@ -304,7 +335,8 @@ export class VoiceSessionRegistry {
   private live(id: string, caller: ClientSession | undefined): VoiceSession {
     const session = this.sessions.get(id);
     if (!session) throw notFound(`unknown voice session '${id}'; it was never started or has stopped (list live ones with voice.sessions.list)`);
-    if (caller && session.owner !== caller) throw forbidden(`voice session '${id}' belongs to another connection; only the connection that started it may push to or stop it`);
+    if (caller && session.owner !== caller)
+      throw forbidden(`voice session '${id}' belongs to another connection; only the connection that started it may push to or stop it`);
     return session;
   }
 
@@ -320,7 +352,11 @@ export class VoiceSessionRegistry {
       if (!this.fallenBehind.has(session)) {
         this.fallenBehind.add(session);
         const behindSeconds = Math.round(session.queuedBytes / session.frameBytes / session.sampleRate);
-        session.deliver({ type: 'error', message: `the speech engine is ${behindSeconds} s behind the live audio; audio is dropped until it catches up (too many streams for this machine?)`, fatal: false });
+        session.deliver({
+          type: 'error',
+          message: `the speech engine is ${behindSeconds} s behind the live audio; audio is dropped until it catches up (too many streams for this machine?)`,
+          fatal: false,
+        });
       }
       return;
     }
@@ -353,8 +389,18 @@ export class VoiceSessionRegistry {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
     this.openQueue.cancel(session.id);
-    this.core.journal.append('voice_session_stopped', session.owner.id, { voice_session_id: session.id, duration_ms: session.durationMs, segments: session.segments.length, reason });
-    log.info('voice session stopped', { voice_session: session.id, reason, audio_s: Math.round(session.durationMs / 100) / 10, segments: session.segments.length });
+    this.core.journal.append('voice_session_stopped', session.owner.id, {
+      voice_session_id: session.id,
+      duration_ms: session.durationMs,
+      segments: session.segments.length,
+      reason,
+    });
+    log.info('voice session stopped', {
+      voice_session: session.id,
+      reason,
+      audio_s: Math.round(session.durationMs / 100) / 10,
+      segments: session.segments.length,
+    });
   }
 
   private async close(): Promise<void> {
@@ -367,7 +413,8 @@ export class VoiceSessionRegistry {
 }
 
 function refuseFedSessions(session: VoiceSession): void {
-  if (session.ownedBy?.feedsAudio) throw forbidden(`voice session '${session.id}' is fed by ${session.ownedBy.kind} '${session.ownedBy.id}' itself; it takes no pushed audio`);
+  if (session.ownedBy?.feedsAudio)
+    throw forbidden(`voice session '${session.id}' is fed by ${session.ownedBy.kind} '${session.ownedBy.id}' itself; it takes no pushed audio`);
   if (session.capture) throw forbidden(`voice session '${session.id}' records source '${session.capture.name}' itself; it takes no pushed audio`);
 }
 
@@ -384,7 +431,8 @@ function checkFormat(options: VoiceStartOptions): { sampleRate: number; channels
   if (!Number.isInteger(sampleRate) || sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
     throw invalidParams(`sample rate ${sampleRate} Hz is not supported; use ${MIN_SAMPLE_RATE}-${MAX_SAMPLE_RATE} Hz`, { field: 'audio_source.sample_rate' });
   }
-  if (channels !== 1 && channels !== 2) throw invalidParams(`${channels} channels are not supported; use 1 (mono) or 2 (stereo)`, { field: 'audio_source.channels' });
+  if (channels !== 1 && channels !== 2)
+    throw invalidParams(`${channels} channels are not supported; use 1 (mono) or 2 (stereo)`, { field: 'audio_source.channels' });
   return { sampleRate, channels };
 }
 
@@ -393,8 +441,12 @@ function chunkProblem(session: VoiceSession, bytes: number): RpcError | null {
   if (session.status === 'stopping') return notFound(`voice session '${session.id}' is stopping; it accepts no more audio`);
   if (bytes > MAX_PCM_CHUNK_BYTES) return limitExceeded(`the chunk is ${bytes} bytes; send at most 1 MiB (${MAX_PCM_CHUNK_BYTES} bytes) at a time`);
   if (bytes % session.frameBytes !== 0) {
-    return invalidParams(`the chunk is ${bytes} bytes, not a whole number of ${session.channels === 2 ? 'stereo ' : ''}16-bit samples; send multiples of ${session.frameBytes} bytes`, { field: 'pcm_b64' });
+    return invalidParams(
+      `the chunk is ${bytes} bytes, not a whole number of ${session.channels === 2 ? 'stereo ' : ''}16-bit samples; send multiples of ${session.frameBytes} bytes`,
+      { field: 'pcm_b64' },
+    );
   }
-  if (session.queuedBytes + bytes > MAX_QUEUED_BYTES) return limitExceeded(`audio is arriving faster than it can be decoded (${session.queuedBytes} bytes waiting); wait for earlier pushes to resolve`);
+  if (session.queuedBytes + bytes > MAX_QUEUED_BYTES)
+    return limitExceeded(`audio is arriving faster than it can be decoded (${session.queuedBytes} bytes waiting); wait for earlier pushes to resolve`);
   return null;
 }

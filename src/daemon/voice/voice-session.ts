@@ -81,7 +81,9 @@ export class VoiceSession {
     this.provider = spec.provider;
     this.sampleRate = spec.sampleRate;
     this.channels = spec.channels;
-    this.stream = engine.open({ sampleRate: spec.sampleRate, channels: spec.channels, partials: spec.partials, mode: spec.mode }, (event) => this.fromEngine(event));
+    this.stream = engine.open({ sampleRate: spec.sampleRate, channels: spec.channels, partials: spec.partials, mode: spec.mode }, (event) =>
+      this.fromEngine(event),
+    );
     this.stream.catch((error: Error) => this.engineFailed(`the speech engine could not start: ${error.message}`));
   }
 

@@ -67,14 +67,21 @@ describe('car records the room', { skip: engineMissing || soundServerMissing }, 
     assert.match(listed.stdout, /^mic +input +mic +Microphone$/m);
     assert.match(listed.stdout, /^speakers\.monitor +monitor +system +Monitor of Speakers$/m);
     const json = JSON.parse((await runCli(['voice', 'devices', '--json'], daemon.env)).stdout) as CaptureDevice[];
-    assert.deepEqual(json.find((device) => device.name === 'mic'), { name: 'mic', description: 'Microphone', kind: 'input', default: true });
+    assert.deepEqual(
+      json.find((device) => device.name === 'mic'),
+      { name: 'mic', description: 'Microphone', kind: 'input', default: true },
+    );
   });
 
   it('`car meeting start` on a terminal records the default microphone; Ctrl-C stops it, summarises it and exits 0', async () => {
     const recorder = onTerminal(['meeting', 'start', '--title', 'at the desk'], daemon.env);
     await waitFor(async () => (await runCli(['meeting', 'ls', '--json'], daemon.env)).stdout.includes('at the desk'), 'the meeting to start', 30_000);
     await sound.say(goForward());
-    await waitFor(() => /\[00:\d\d\] mic: go forward ten meters/.test(recorder.output().stdout), `the line on the terminal (${JSON.stringify(recorder.output())})`, 30_000);
+    await waitFor(
+      () => /\[00:\d\d\] mic: go forward ten meters/.test(recorder.output().stdout),
+      `the line on the terminal (${JSON.stringify(recorder.output())})`,
+      30_000,
+    );
     recorder.child.stdin!.write('\x03');
     const [code] = await recorder.exited;
     const { stdout } = recorder.output();
@@ -100,7 +107,11 @@ describe('car records the room', { skip: engineMissing || soundServerMissing }, 
     await sound.say(goForward());
     await waitFor(() => /^ {2}\[00:\d\d\] me: go forward ten meters$/m.test(follower.output().stdout), 'the line to reach the follower', 30_000);
     await sound.play(readFileSync(join(TESTDATA, 'something.raw')));
-    await waitFor(() => /^ {2}\[00:\d\d\] system: go somewhere and do something$/m.test(follower.output().stdout), 'the speakers’ line to reach the follower', 30_000);
+    await waitFor(
+      () => /^ {2}\[00:\d\d\] system: go somewhere and do something$/m.test(follower.output().stdout),
+      'the speakers’ line to reach the follower',
+      30_000,
+    );
 
     const stopped = await runCli(['meeting', 'stop'], daemon.env);
     assert.equal(stopped.code, 0, stopped.stderr);
@@ -141,7 +152,11 @@ describe('car records the room', { skip: engineMissing || soundServerMissing }, 
 
   it('`car voice transcribe` on a terminal dictates from the default microphone until Ctrl-C; --source with --json prints the events', async () => {
     const dictation = onTerminal(['voice', 'transcribe'], daemon.env);
-    await waitFor(() => /listening to Microphone \(mic\); Ctrl-C to stop/.test(dictation.output().stdout), `the prompt (${JSON.stringify(dictation.output())})`, 30_000);
+    await waitFor(
+      () => /listening to Microphone \(mic\); Ctrl-C to stop/.test(dictation.output().stdout),
+      `the prompt (${JSON.stringify(dictation.output())})`,
+      30_000,
+    );
     await sound.say(goForward());
     await waitFor(() => /go forward ten meters\r?\n/.test(dictation.output().stdout), `the dictated line (${JSON.stringify(dictation.output())})`, 30_000);
     dictation.child.stdin!.write('\x03');
@@ -157,8 +172,15 @@ describe('car records the room', { skip: engineMissing || soundServerMissing }, 
     json.child.kill('SIGINT');
     const [jsonCode] = await json.exited;
     assert.equal(jsonCode, 0, json.output().stderr);
-    const events = json.output().stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; role?: string; text?: string });
-    assert.deepEqual(events.filter((event) => event.type === 'transcript').map((event) => [event.role, event.text]), [['mic', 'go forward ten meters']]);
+    const events = json
+      .output()
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; role?: string; text?: string });
+    assert.deepEqual(
+      events.filter((event) => event.type === 'transcript').map((event) => [event.role, event.text]),
+      [['mic', 'go forward ten meters']],
+    );
     assert.equal(events.at(-1)!.type, 'result');
   });
 

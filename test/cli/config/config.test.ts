@@ -44,7 +44,10 @@ describe('car config set/unset', () => {
     assert.equal(ok.code, 0, ok.stderr);
     const gguf = await runCli(['config', 'set', 'whisper.model', 'stories260K.gguf'], env);
     assert.equal(gguf.code, 2);
-    assert.match(gguf.stderr, /^Error: invalid value 'stories260K\.gguf' for whisper\.model: it does not start with the ggml magic\nHint: name a whisper\.cpp model file/);
+    assert.match(
+      gguf.stderr,
+      /^Error: invalid value 'stories260K\.gguf' for whisper\.model: it does not start with the ggml magic\nHint: name a whisper\.cpp model file/,
+    );
     const missing = await runCli(['config', 'set', 'whisper.model', 'nope.bin'], env);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /for whisper\.model: it cannot be read \(ENOENT\)/);

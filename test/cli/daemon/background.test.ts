@@ -46,7 +46,10 @@ describe('car daemon (background)', () => {
     const { port, pid } = lock();
     const other = await car('daemon', 'start', '--port', String(port === 65535 ? 65534 : port + 1));
     assert.equal(other.code, 1);
-    assert.match(other.stderr, new RegExp(`^Error: a daemon already runs for this state root on port ${port} \\(pid ${pid}\\), not on \\d+\\nHint: stop it first`));
+    assert.match(
+      other.stderr,
+      new RegExp(`^Error: a daemon already runs for this state root on port ${port} \\(pid ${pid}\\), not on \\d+\\nHint: stop it first`),
+    );
     const same = await car('daemon', 'start');
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, new RegExp(`already running \\(pid ${pid}, `));

@@ -57,7 +57,15 @@ describe('car CLI (spine commands)', () => {
   });
 
   it('prints examples in --help for every spine command', async () => {
-    for (const command of [['daemon', 'start'], ['daemon', 'stop'], ['daemon', 'status'], ['daemon', 'restart'], ['sessions', 'ls'], ['replay'], ['config', 'set']]) {
+    for (const command of [
+      ['daemon', 'start'],
+      ['daemon', 'stop'],
+      ['daemon', 'status'],
+      ['daemon', 'restart'],
+      ['sessions', 'ls'],
+      ['replay'],
+      ['config', 'set'],
+    ]) {
       const result = await runCli([...command, '--help'], daemon.env);
       assert.equal(result.code, 0);
       assert.match(result.stdout, /EXAMPLES/, `${command.join(' ')} --help shows examples`);

@@ -18,7 +18,10 @@ describe('car help', () => {
   });
 
   it('`car help meeting start` and `car meeting start -h` show the command help', async () => {
-    for (const argv of [['help', 'meeting', 'start'], ['meeting', 'start', '-h']]) {
+    for (const argv of [
+      ['help', 'meeting', 'start'],
+      ['meeting', 'start', '-h'],
+    ]) {
       const result = await runCli(argv, env);
       assert.equal(result.code, 0, `${argv.join(' ')}: ${result.stderr}`);
       assert.match(result.stdout, /^USAGE\n {2}\$ car meeting start \[FILE\]/m, argv.join(' '));

@@ -63,17 +63,26 @@ describe('car host (README.md#command-line-conventions)', () => {
     assert.equal(listed.code, 0, listed.stderr);
     const [header, ...rows] = listed.stdout.trim().split('\n');
     assert.match(header!, /^ID\s+NAME\s+KIND\s+STATUS\s+TASK\s+SESSION\s+UPDATED$/);
-    assert.ok(rows.some((row) => /^cli-builder\s+builder\s+builtin\s+running\s+compiling the app\s+sess-[0-9a-f]{12}\s+\d+s ago$/.test(row)), listed.stdout);
+    assert.ok(
+      rows.some((row) => /^cli-builder\s+builder\s+builtin\s+running\s+compiling the app\s+sess-[0-9a-f]{12}\s+\d+s ago$/.test(row)),
+      listed.stdout,
+    );
     const json = await car('host', 'agents', '--json');
     assert.equal(json.code, 0, json.stderr);
-    assert.deepEqual(JSON.parse(json.stdout).map((listedAgent: { id: string }) => listedAgent.id), ['cli-builder']);
+    assert.deepEqual(
+      JSON.parse(json.stdout).map((listedAgent: { id: string }) => listedAgent.id),
+      ['cli-builder'],
+    );
   });
 
   it('notify emits an event; reserved kinds and bad JSON are refused', async () => {
     const sent = await car('host', 'notify', 'build finished', '--kind', 'ci.done', '--payload', '{"failed":0}', '--agent', 'cli-builder', '--json');
     assert.equal(sent.code, 0, sent.stderr);
     const event = JSON.parse(sent.stdout) as HostEvent;
-    assert.deepEqual({ kind: event.kind, message: event.message, payload: event.payload, agent_id: event.agent_id }, { kind: 'ci.done', message: 'build finished', payload: { failed: 0 }, agent_id: 'cli-builder' });
+    assert.deepEqual(
+      { kind: event.kind, message: event.message, payload: event.payload, agent_id: event.agent_id },
+      { kind: 'ci.done', message: 'build finished', payload: { failed: 0 }, agent_id: 'cli-builder' },
+    );
     const human = await car('host', 'notify', 'plain text');
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /^\s+\d+\s+\d\d:\d\d:\d\d\s+host\.notification\s+-\s+plain text\n$/);
@@ -136,7 +145,9 @@ describe('car host (README.md#command-line-conventions)', () => {
     const caller = await daemon.connect();
     try {
       const call = caller.call('a2ui.ingest', {
-        payload: { a2ui: { version: 'v0.9', createSurface: { surfaceId: 'cli-gated', catalogId: 'https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json' } } },
+        payload: {
+          a2ui: { version: 'v0.9', createSurface: { surfaceId: 'cli-gated', catalogId: 'https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json' } },
+        },
         endpoint: 'https://agent.example.com/a2a',
         allowUntrustedEndpoint: true,
       });
@@ -168,7 +179,11 @@ describe('car host (README.md#command-line-conventions)', () => {
     const printed = follower.lines().map((line) => JSON.parse(line) as HostEvent);
     assert.equal(snapshotLines.length, 2);
     const sequences = printed.map((event) => event.sequence);
-    assert.deepEqual(sequences, [...new Set(sequences)].sort((a, b) => a - b), 'strictly increasing, no duplicates');
+    assert.deepEqual(
+      sequences,
+      [...new Set(sequences)].sort((a, b) => a - b),
+      'strictly increasing, no duplicates',
+    );
     assert.deepEqual(
       printed.slice(2).map((event) => event.kind),
       ['agent.registered', 'host.notification', 'agent.unregistered'],
@@ -184,10 +199,17 @@ describe('car host (README.md#command-line-conventions)', () => {
     const first = await agentClient.call('host.request_approval', { title: 'first' });
     await agentClient.call('host.resolve_approval', { approval_id: first.id, approved: true });
     const second = await agentClient.call('host.request_approval', { title: 'second' });
-    await waitFor(() => follower.stdout().includes(`approval '${second.id}'`) || follower.stdout().split('approval.requested').length > 2, 'the second request');
+    await waitFor(
+      () => follower.stdout().includes(`approval '${second.id}'`) || follower.stdout().split('approval.requested').length > 2,
+      'the second request',
+    );
     assert.equal(await follower.interrupt(), 0, follower.stderr());
     const live = follower.lines().filter((line) => /^\s+\d+\s+\d\d:\d\d:\d\d\s/.test(line));
-    assert.deepEqual(live.map((line) => line.split(/\s+/)[3]), ['approval.requested', 'approval.requested'], follower.stdout());
+    assert.deepEqual(
+      live.map((line) => line.split(/\s+/)[3]),
+      ['approval.requested', 'approval.requested'],
+      follower.stdout(),
+    );
     await agentClient.call('host.resolve_approval', { approval_id: second.id, approved: false });
   });
 
@@ -203,7 +225,10 @@ describe('car host (README.md#command-line-conventions)', () => {
     assert.equal(await follower.interrupt(), 0, follower.stderr());
     const lines = follower.lines();
     assert.match(lines[0]!, /^ID\s+NAME\s+KIND\s+STATUS/);
-    assert.ok(lines.some((line) => /^cli-builder\s+builder/.test(line)), 'the current agents first');
+    assert.ok(
+      lines.some((line) => /^cli-builder\s+builder/.test(line)),
+      'the current agents first',
+    );
     const live = lines.filter((line) => /^\s+\d+\s+\d\d:\d\d:\d\d\s/.test(line));
     assert.equal(live.length, 2, follower.stdout());
     assert.match(live[0]!, new RegExp(`agent\\.registered\\s+${agent.id}\\s+agent 'watched' registered$`));

@@ -23,7 +23,10 @@ describe('car infer', () => {
 
   it('without -m uses the model `car models ls` gives the default role, as `car infer -h` says (issue 27)', async () => {
     const help = await runCli(['infer', '-h'], daemon.env);
-    assert.match(help.stdout.replace(/\s+/g, ' '), /\[default: the `model` setting, else the most capable model there \(chat template first, then size of the network\), shown with the role "default"\]/);
+    assert.match(
+      help.stdout.replace(/\s+/g, ' '),
+      /\[default: the `model` setting, else the most capable model there \(chat template first, then size of the network\), shown with the role "default"\]/,
+    );
     const listed = JSON.parse((await runCli(['models', 'ls', '--json'], daemon.env)).stdout) as { models: { name: string; roles: string[] }[] };
     const byRole = listed.models.filter((model) => model.roles.includes('default')).map((model) => model.name);
     assert.equal(byRole.length, 1, JSON.stringify(listed.models));

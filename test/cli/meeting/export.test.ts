@@ -10,7 +10,10 @@ import { tempStateRoot } from '../../helpers/paths.js';
 import { engineMissing } from '../../daemon/voice/recordings.js';
 import { meetingWav, stateRootWithStories } from '../../daemon/meetings/support.js';
 
-const cuesOf = (text: string) => parseSync(text).filter((node): node is NodeCue => node.type === 'cue').map(({ data }) => data);
+const cuesOf = (text: string) =>
+  parseSync(text)
+    .filter((node): node is NodeCue => node.type === 'cue')
+    .map(({ data }) => data);
 
 /** `car meeting export` of a meeting recorded from pocketsphinx-testdata, parsed back with the `subtitle` library. */
 describe('car meeting export', { skip: engineMissing }, () => {
@@ -58,7 +61,10 @@ describe('car meeting export', { skip: engineMissing }, () => {
     for (const segment of segments) assert.ok(md.stdout.includes(`[${stamp(segment.start_ms)}] ${segment.text}`), md.stdout);
     const json = JSON.parse((await runCli(['meeting', 'export', 'exported', '--format', 'json'], daemon.env)).stdout) as MeetingTranscriptResult;
     assert.equal(json.id, 'exported');
-    assert.deepEqual(json.segments.filter((segment) => /\S/.test(segment.text)), segments);
+    assert.deepEqual(
+      json.segments.filter((segment) => /\S/.test(segment.text)),
+      segments,
+    );
 
     const bad = await runCli(['meeting', 'export', 'exported', '--format', 'docx'], daemon.env);
     assert.equal(bad.code, 2);

@@ -27,14 +27,20 @@ describe('car meeting summarize / rm', { skip: engineMissing }, () => {
 
     const german = await runCli(['meeting', 'summarize', 'resummarised', '--language', 'de'], daemon.env);
     assert.equal(german.code, 1);
-    assert.match(german.stderr, /^Error: meeting 'resummarised' was not summarised: the summary would be extractive .* so it cannot be written in 'de'; the previous summary is unchanged\nHint: leave out the language, or give the daemon a model with a chat template \(the summary\.model setting\)\n$/);
+    assert.match(
+      german.stderr,
+      /^Error: meeting 'resummarised' was not summarised: the summary would be extractive .* so it cannot be written in 'de'; the previous summary is unchanged\nHint: leave out the language, or give the daemon a model with a chat template \(the summary\.model setting\)\n$/,
+    );
 
     const again = await runCli(['meeting', 'summarize', 'resummarised', '--template', 'action-items'], daemon.env);
     assert.equal(again.code, 0, again.stderr);
     const record = JSON.parse(readFileSync(join(dir, 'meeting.json'), 'utf8')) as MeetingRecord;
     assert.equal(again.stdout, `${record.summary}\n`, 'the summary itself');
     assert.match(again.stdout, /^## Action items\n/);
-    assert.match(again.stderr, new RegExp(`^summary {5}${dir}/summary\\.md {2}\\(extractive: no model has a chat template \\(llama-2-tiny-random, stories260K\\)\\)$`, 'm'));
+    assert.match(
+      again.stderr,
+      new RegExp(`^summary {5}${dir}/summary\\.md {2}\\(extractive: no model has a chat template \\(llama-2-tiny-random, stories260K\\)\\)$`, 'm'),
+    );
     assert.match(again.stderr, new RegExp(`^previous {4}${dir}/summary\\.1\\.md$`, 'm'));
     assert.equal(readFileSync(join(dir, 'summary.1.md'), 'utf8'), first);
     assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /## Action items/);
@@ -43,7 +49,11 @@ describe('car meeting summarize / rm', { skip: engineMissing }, () => {
     assert.equal(json.template, 'default');
     assert.match(json.summary, /^## Key points\n/);
     const exported = await runCli(['meeting', 'export', 'resummarised'], daemon.env);
-    assert.match(exported.stdout, /^# resummarised\n\n## Summary\n\n### Key points\n[\s\S]*\n## Transcript\n\n\[00:00\] /, 'the Markdown export leads with the summary');
+    assert.match(
+      exported.stdout,
+      /^# resummarised\n\n## Summary\n\n### Key points\n[\s\S]*\n## Transcript\n\n\[00:00\] /,
+      'the Markdown export leads with the summary',
+    );
 
     const unknown = await runCli(['meeting', 'summarize', 'resummarised', '--template', 'nope'], daemon.env);
     assert.equal(unknown.code, 1);
@@ -72,9 +82,16 @@ describe('car meeting summarize / rm', { skip: engineMissing }, () => {
   it('`car meeting rm` takes the transcript out of memory too', async () => {
     const recorded = await runCli(['meeting', 'start', meetingWav(), '--id', 'forgotten', '--no-summary'], daemon.env);
     assert.equal(recorded.code, 0, recorded.stderr);
-    const query = async () => (JSON.parse((await runCli(['memory', 'query', 'forward meters', '--namespace', 'meetings', '-k', '50', '--json'], daemon.env)).stdout) as { id: string }[]).filter((hit) => hit.id.startsWith('mtg-forgotten-'));
+    const query = async () =>
+      (
+        JSON.parse((await runCli(['memory', 'query', 'forward meters', '--namespace', 'meetings', '-k', '50', '--json'], daemon.env)).stdout) as {
+          id: string;
+        }[]
+      ).filter((hit) => hit.id.startsWith('mtg-forgotten-'));
     assert.ok((await query()).length >= 1);
-    const listed = JSON.parse((await runCli(['memory', 'ls', '--namespace', 'meetings', '--limit', '1000', '--json'], daemon.env)).stdout) as { facts: { id: string }[] };
+    const listed = JSON.parse((await runCli(['memory', 'ls', '--namespace', 'meetings', '--limit', '1000', '--json'], daemon.env)).stdout) as {
+      facts: { id: string }[];
+    };
     const facts = listed.facts.filter((fact) => fact.id.startsWith('mtg-forgotten-')).length;
     const removed = await runCli(['meeting', 'rm', 'forgotten'], daemon.env);
     assert.equal(removed.code, 0, removed.stderr);
@@ -110,7 +127,10 @@ describe('car models rm / summary.model', () => {
     const set = await runCli(['config', 'set', 'summary.model', 'stories260K'], daemon.env);
     assert.equal(set.code, 0, set.stderr);
     const overridden = await listed();
-    assert.deepEqual(overridden.summary, { model: null, reason: "the model 'stories260K' (setting `summary.model`) has no chat template, so it is not used to summarise" });
+    assert.deepEqual(overridden.summary, {
+      model: null,
+      reason: "the model 'stories260K' (setting `summary.model`) has no chat template, so it is not used to summarise",
+    });
     assert.ok(overridden.models.every((model) => !model.roles.includes('summary')));
     const table = await runCli(['models', 'ls'], daemon.env);
     assert.match(table.stdout, /^summaries: extractive, because the model 'stories260K' \(setting `summary\.model`\) has no chat template/m);
@@ -125,7 +145,10 @@ describe('car models rm / summary.model', () => {
     assert.equal(removed.stdout, 'deleted model random-chat\n');
     assert.equal(existsSync(join(modelsDir, 'random-chat.gguf')), false);
     const after = await listed();
-    assert.deepEqual(after.models.map((model) => model.name), ['stories260K']);
+    assert.deepEqual(
+      after.models.map((model) => model.name),
+      ['stories260K'],
+    );
     assert.equal(after.summary.model, null);
     const unknown = await runCli(['models', 'rm', 'random-chat'], daemon.env);
     assert.equal(unknown.code, 1);

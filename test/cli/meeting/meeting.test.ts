@@ -74,7 +74,10 @@ describe('car meeting', { skip: engineMissing }, () => {
     assert.equal(json.transcript[0]!.text, 'go forward ten meters');
 
     const found = await runCli(['memory', 'query', 'forward meters', '--namespace', 'meetings', '--json'], daemon.env);
-    assert.ok((JSON.parse(found.stdout) as { id: string }[]).some((hit) => hit.id === 'mtg-from-cli-0'), found.stdout);
+    assert.ok(
+      (JSON.parse(found.stdout) as { id: string }[]).some((hit) => hit.id === 'mtg-from-cli-0'),
+      found.stdout,
+    );
   });
 
   it("`car meeting stop` stops another connection's meeting with the host token; a second stop fails clearly", async () => {
@@ -87,12 +90,19 @@ describe('car meeting', { skip: engineMissing }, () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /^Error: meeting 'stopped-from-cli' is already stopped; there is nothing to stop \(read it with `car meeting show`\)$/m);
     const verbose = await runCli(['meeting', 'stop', started.id, '--verbose'], daemon.env);
-    assert.match(verbose.stderr, /^Error: meeting 'stopped-from-cli' is already stopped; there is nothing to stop \(read it with meeting\.get\) \(code -32011\)$/m);
+    assert.match(
+      verbose.stderr,
+      /^Error: meeting 'stopped-from-cli' is already stopped; there is nothing to stop \(read it with meeting\.get\) \(code -32011\)$/m,
+    );
     const unknown = await runCli(['meeting', 'show', 'no-such-meeting'], daemon.env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^Error: unknown meeting 'no-such-meeting'; list meetings with `car meeting ls`$/m);
     const unknownJson = await runCli(['meeting', 'show', 'no-such-meeting', '--json'], daemon.env);
-    assert.match(unknownJson.stderr, /^Error: unknown meeting 'no-such-meeting'; list meetings with meeting\.list \(code -32010\)$/m, 'under --json, the daemon\'s own words');
+    assert.match(
+      unknownJson.stderr,
+      /^Error: unknown meeting 'no-such-meeting'; list meetings with meeting\.list \(code -32010\)$/m,
+      "under --json, the daemon's own words",
+    );
     const missing = await runCli(['meeting', 'start', '--file', '/nonexistent/meeting.wav'], daemon.env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read '\/nonexistent\/meeting\.wav'/);
@@ -106,7 +116,10 @@ describe('car meeting', { skip: engineMissing }, () => {
   });
 
   it('`car meeting stop` from another terminal ends `car meeting start` cleanly, honouring its --no-summary', async () => {
-    const recorder = spawn(process.execPath, [RUN_JS, 'meeting', 'start', '--id', 'stopped-elsewhere', '--no-summary'], { env: daemon.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const recorder = spawn(process.execPath, [RUN_JS, 'meeting', 'start', '--id', 'stopped-elsewhere', '--no-summary'], {
+      env: daemon.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     recorder.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     let stderr = '';

@@ -31,7 +31,10 @@ describe('car meeting ls/show/export offline', { skip: engineMissing }, () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stderr, new RegExp(`^no car daemon answers at .*; reading ${stateRoot} directly$`, 'm'));
     const { meetings } = JSON.parse(listed.stdout) as { meetings: MeetingEntry[] };
-    assert.deepEqual(meetings.map((meeting) => [meeting.id, meeting.status]).sort(), [['cut-off', 'interrupted'], ['kept', 'stopped']]);
+    assert.deepEqual(meetings.map((meeting) => [meeting.id, meeting.status]).sort(), [
+      ['cut-off', 'interrupted'],
+      ['kept', 'stopped'],
+    ]);
     const table = await runCli(['meeting', 'ls'], env);
     assert.match(table.stdout, /^kept +kept offline +stopped +/m);
 

@@ -20,7 +20,10 @@ describe('car memory', () => {
     const found = await car('memory', 'query', 'friday deployment', '--namespace', 'cli-forms', '--json');
     assert.equal(found.code, 0, found.stderr);
     const [hit] = JSON.parse(found.stdout) as { id: string; subject: string; body: string }[];
-    assert.deepEqual([hit?.id, hit?.subject, hit?.body], [id, 'we deploy on Fridays after the review meeting…', 'we deploy on Fridays after the review meeting is over']);
+    assert.deepEqual(
+      [hit?.id, hit?.subject, hit?.body],
+      [id, 'we deploy on Fridays after the review meeting…', 'we deploy on Fridays after the review meeting is over'],
+    );
   });
 
   it('add prints the id and a pluralised count; ls lists newest first; rm deletes by that id', async () => {
@@ -41,7 +44,10 @@ describe('car memory', () => {
     assert.equal(lines.at(-1), '2 facts in all (1-2 shown)');
 
     const page = JSON.parse((await car('memory', 'ls', '--namespace', 'cli-ls', '--limit', '1', '--offset', '1', '--json')).stdout);
-    assert.deepEqual(page.facts.map((fact: { id: string }) => fact.id), [firstId]);
+    assert.deepEqual(
+      page.facts.map((fact: { id: string }) => fact.id),
+      [firstId],
+    );
     assert.equal(page.fact_count, 2);
 
     const removed = await car('memory', 'rm', firstId!, '--namespace', 'cli-ls');
@@ -63,7 +69,10 @@ describe('car memory', () => {
   it('memory.list refuses a bad page with -32602', async () => {
     const client = await daemon.connect({ memoryNamespace: 'cli-ls' });
     try {
-      await assert.rejects(client.call('memory.list', { limit: 0 }), (error: { code: number; message: string }) => error.code === -32602 && /limit/.test(error.message));
+      await assert.rejects(
+        client.call('memory.list', { limit: 0 }),
+        (error: { code: number; message: string }) => error.code === -32602 && /limit/.test(error.message),
+      );
     } finally {
       client.close();
     }

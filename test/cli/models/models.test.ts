@@ -32,12 +32,20 @@ describe('car models', () => {
     assert.match(listed.stdout, /^gpu\s+remote\s+-\s+-\s+4096\s+yes\s+yes\s+default,summary$/m);
     assert.match(listed.stdout, /^stories260K\s+local\s+1\.2 MB\s+llama\s+128\s+no\s+-\s+embedding$/m);
     assert.match(listed.stdout, /^gpu: stories260K at http:\/\/127\.0\.0\.1:\d+\/v1, ok$/m);
-    const json = JSON.parse((await runCli(['models', 'ls', '--json'], daemon.env)).stdout) as { models: { name: string; source: string; reachable?: boolean }[] };
-    assert.deepEqual(json.models.find((model) => model.name === 'gpu'), { ...json.models.find((model) => model.name === 'gpu'), source: 'remote', reachable: true });
+    const json = JSON.parse((await runCli(['models', 'ls', '--json'], daemon.env)).stdout) as {
+      models: { name: string; source: string; reachable?: boolean }[];
+    };
+    assert.deepEqual(
+      json.models.find((model) => model.name === 'gpu'),
+      { ...json.models.find((model) => model.name === 'gpu'), source: 'remote', reachable: true },
+    );
     assert.equal((await runCli(['config', 'set', 'summary.model', 'gpu'], daemon.env)).code, 0, 'a remote name is a valid model setting');
     const inferred = await runCli(['infer', 'Once upon a time', '--temperature', '0', '--max-tokens', '12'], daemon.env);
     assert.match(inferred.stdout, /Lily/);
-    assert.equal((await runCli(['models', 'add', 'bad', '--url', openai.url, '--model', 'x', '--role', 'chat,cooking'], daemon.env)).stderr.split('\n')[0], "Error: unknown role 'cooking'");
+    assert.equal(
+      (await runCli(['models', 'add', 'bad', '--url', openai.url, '--model', 'x', '--role', 'chat,cooking'], daemon.env)).stderr.split('\n')[0],
+      "Error: unknown role 'cooking'",
+    );
     const removed = await runCli(['models', 'rm', 'gpu'], daemon.env);
     assert.equal(removed.stdout, 'deleted model gpu\n');
     assert.doesNotMatch((await runCli(['models', 'ls'], daemon.env)).stdout, /^gpu/m);
@@ -51,7 +59,10 @@ describe('car models', () => {
     assert.equal(pulled.code, 1);
     assert.match(pulled.stderr, /cannot pull 'http:\/\/127\.0\.0\.1:\d+\/x\.gguf': connection refused \(ECONNREFUSED\)/);
     assert.match(daemon.logs(), /INFO  model pull started session=sess-\w+ source=http:\/\/127\.0\.0\.1:\d+\/x\.gguf file=x\.gguf/);
-    assert.match(daemon.logs(), /WARN  model pull failed session=sess-\w+ file=x\.gguf kind=unreachable cause=cannot pull .* connection refused \(ECONNREFUSED\)/);
+    assert.match(
+      daemon.logs(),
+      /WARN  model pull failed session=sess-\w+ file=x\.gguf kind=unreachable cause=cannot pull .* connection refused \(ECONNREFUSED\)/,
+    );
   });
 
   it('Ctrl-C at a terminal stops a pull and keeps the partial file', async () => {
@@ -67,7 +78,13 @@ describe('car models', () => {
     const code = await exited;
     assert.equal(code, 130, output);
     assert.match(output, /interrupted; the partial file is kept, run the same pull again to resume/);
-    await waitFor(() => /model pull failed session=sess-\w+ file=big\.gguf kind=interrupted cause=the pull of .* was interrupted; 65536 bytes are kept in big\.gguf\.partial/.test(daemon.logs()), 'the daemon to log the interruption');
+    await waitFor(
+      () =>
+        /model pull failed session=sess-\w+ file=big\.gguf kind=interrupted cause=the pull of .* was interrupted; 65536 bytes are kept in big\.gguf\.partial/.test(
+          daemon.logs(),
+        ),
+      'the daemon to log the interruption',
+    );
   });
 
   it('`car daemon stop` does not wait for a hung pull', async () => {
@@ -76,7 +93,7 @@ describe('car models', () => {
     await waitFor(() => daemon.logs().includes('file=hung.gguf'), 'the pull to start');
     const stopped = await runCli(['daemon', 'stop', '--timeout', '30'], daemon.env);
     assert.match(stopped.stdout, /^stopped \(pid \d+\)/);
-    assert.ok(await hung instanceof Error);
+    assert.ok((await hung) instanceof Error);
     assert.doesNotMatch(daemon.logs(), /second stop signal/, 'the daemon exited on the first request');
     assert.match(daemon.logs(), /model pull failed .*file=hung\.gguf kind=interrupted/);
     client.close();

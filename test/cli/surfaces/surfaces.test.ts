@@ -52,10 +52,18 @@ describe('car surfaces (README.md#command-line-conventions)', () => {
     assert.equal(table.code, 0, table.stderr);
     const [header, ...rows] = table.stdout.trim().split('\n');
     assert.match(header!, /^ID\s+OWNER\s+COMPONENTS\s+REVISION\s+UPDATED\s+EXPIRES$/);
-    assert.ok(rows.some((row) => /^table-booking\s+session sess-[0-9a-f]+\s+12\s+7\s+\d+s ago\s+in 23h$/.test(row)), table.stdout);
+    assert.ok(
+      rows.some((row) => /^table-booking\s+session sess-[0-9a-f]+\s+12\s+7\s+\d+s ago\s+in 23h$/.test(row)),
+      table.stdout,
+    );
     const listed = await car('surfaces', 'list', '--json');
     assert.equal(listed.code, 0, listed.stderr);
-    assert.deepEqual(JSON.parse(listed.stdout).map((s: { surfaceId: string }) => s.surfaceId).sort(), ['broken', 'order-7', 'table-booking']);
+    assert.deepEqual(
+      JSON.parse(listed.stdout)
+        .map((s: { surfaceId: string }) => s.surfaceId)
+        .sort(),
+      ['broken', 'order-7', 'table-booking'],
+    );
   });
 
   it('show prints the component tree and the data model, or the record as JSON', async () => {

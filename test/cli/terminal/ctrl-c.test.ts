@@ -76,7 +76,11 @@ describe('Ctrl-C at a terminal', { skip: engineMissing }, () => {
     assert.match(plainText(terminal.screen()), /^interrupted$/m);
     const client = await daemon.connect();
     // The daemon let go of the generation (it would hold its permit for the ~50 s it takes).
-    await waitFor(async () => (await client.call('admission.status', {})).permits_in_use === 0, 'the cancelled generation to release its admission permit', 10_000);
+    await waitFor(
+      async () => (await client.call('admission.status', {})).permits_in_use === 0,
+      'the cancelled generation to release its admission permit',
+      10_000,
+    );
     client.close();
   });
 

@@ -41,17 +41,23 @@ describe('car tools ls', () => {
     const json = await runCli(['tools', 'ls', '--json'], daemon.env);
     assert.equal(json.code, 0, json.stderr);
     const { tools } = JSON.parse(json.stdout) as { tools: ToolInfo[] };
-    assert.deepEqual(tools.map(({ name, session_id, risk, timeout_ms }) => ({ name, session_id, risk, timeout_ms })), [
-      { name: 'weather', session_id: self, risk: 'low', timeout_ms: 300_000 },
-      { name: 'delete_file', session_id: self, risk: 'high', timeout_ms: 1500 },
-    ]);
+    assert.deepEqual(
+      tools.map(({ name, session_id, risk, timeout_ms }) => ({ name, session_id, risk, timeout_ms })),
+      [
+        { name: 'weather', session_id: self, risk: 'low', timeout_ms: 300_000 },
+        { name: 'delete_file', session_id: self, risk: 'high', timeout_ms: 1500 },
+      ],
+    );
     assert.deepEqual(tools[0]!.parameters, WEATHER.parameters);
   });
 
   it("logs a call's tool name, duration and outcome, never its parameters or result", async () => {
     await client.tools.register('weather', WEATHER, () => ({ temperature: 21 }));
     const [call] = (await client.call('infer', forcing('weather'))).tool_calls;
-    const line = daemon.logs().split('\n').find((logged) => logged.includes(`call_id=${call!.id}`));
+    const line = daemon
+      .logs()
+      .split('\n')
+      .find((logged) => logged.includes(`call_id=${call!.id}`));
     assert.match(line ?? '', new RegExp(`INFO  tool call finished session=sess-[0-9a-f]{12} call_id=${call!.id} tool=weather duration_ms=\\d+ outcome=ok$`));
     assert.ok(!/city|temperature/.test(daemon.logs()), 'no parameter or result in the log');
   });

@@ -36,7 +36,10 @@ describe('car voice (CLI against a real daemon)', () => {
     writeFileSync(file, Buffer.concat([wavHeader(44100, 2, pcm.length), pcm]));
     const result = await runCli(['voice', 'transcribe', file, '--json'], daemon.env);
     assert.equal(result.code, 0, result.stderr);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; text?: string });
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; text?: string });
     const final = lines.at(-1)!;
     assert.equal(final.type, 'result');
     assert.ok(heardGoForward(final.text!), final.text);
@@ -71,7 +74,10 @@ describe('car voice (CLI against a real daemon)', () => {
       assert.match(result.stderr, /^Hint: /m);
     }
     // Raw audio on stdin has no header to check; text piped in by mistake is refused, not transcribed into nothing (issue 27).
-    for (const command of [['voice', 'transcribe', '-'], ['meeting', 'start', '-']]) {
+    for (const command of [
+      ['voice', 'transcribe', '-'],
+      ['meeting', 'start', '-'],
+    ]) {
       const piped = await runCli(command, daemon.env, 'hello, this is text\n');
       assert.equal(piped.code, 1, piped.stderr);
       assert.match(piped.stderr, /^Error: 'stdin' is text, not audio\nHint: /);
@@ -90,7 +96,10 @@ describe('car voice (CLI against a real daemon)', () => {
     );
     // It loads, but a weightless model transcribes nothing: the listing says so rather than "yes" (issue 27).
     assert.match(providers[1]!.warning!, /^for-tests-ggml-tiny\.en\.bin has no real weights \(whisper\.cpp's test model\): it loads, but transcribes nothing$/);
-    assert.match((await runCli(['voice', 'providers'], daemon.env)).stdout, /^ID\s+KIND\s+AVAILABLE\s+DESCRIPTION\nlocal\s+stt\s+(yes|no)\s+CMU PocketSphinx.*\nwhisper\s+stt\s+loads, cannot transcribe\s+whisper\.cpp.*; for-tests-ggml-tiny\.en\.bin has no real weights/s);
+    assert.match(
+      (await runCli(['voice', 'providers'], daemon.env)).stdout,
+      /^ID\s+KIND\s+AVAILABLE\s+DESCRIPTION\nlocal\s+stt\s+(yes|no)\s+CMU PocketSphinx.*\nwhisper\s+stt\s+loads, cannot transcribe\s+whisper\.cpp.*; for-tests-ggml-tiny\.en\.bin has no real weights/s,
+    );
 
     if (engineMissing) return;
     assert.equal((await runCli(['voice', 'sessions'], daemon.env)).stdout, 'no live voice sessions (start one with `car voice transcribe`)\n');
@@ -129,7 +138,11 @@ describe('without the speech engine (CAR_SPHINX_MODEL_DIR points nowhere)', () =
         assert.match(local!.hint!, /^install it with apt-get install pocketsphinx-en-us, or point CAR_SPHINX_MODEL_DIR at/);
       }
       assert.match(local!.hint!, /apt-get install/);
-      const error = await rejectsWith(client.call('voice.transcribe_stream.start', {}), ErrorCode.Unavailable, /^speech provider 'local' is unavailable: .*apt-get install/);
+      const error = await rejectsWith(
+        client.call('voice.transcribe_stream.start', {}),
+        ErrorCode.Unavailable,
+        /^speech provider 'local' is unavailable: .*apt-get install/,
+      );
       assert.equal(error.message, `speech provider 'local' is unavailable: ${local!.reason}; ${local!.hint}`);
       assert.equal(error.data?.kind, 'unavailable');
       assert.equal(error.data?.hint, local!.hint);

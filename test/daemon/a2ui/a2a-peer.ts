@@ -21,7 +21,8 @@ export interface A2aPeer {
 /** A local HTTP server standing in for a remote A2A agent (the one fake the rules allow). */
 export async function startPeer(path = '/a2a'): Promise<A2aPeer> {
   const requests: PeerRequest[] = [];
-  let handler: PeerHandler = (request, response) => json(response, 200, { jsonrpc: '2.0', id: request.body?.id ?? null, result: { kind: 'task', id: 'task-1', status: { state: 'working' } } });
+  let handler: PeerHandler = (request, response) =>
+    json(response, 200, { jsonrpc: '2.0', id: request.body?.id ?? null, result: { kind: 'task', id: 'task-1', status: { state: 'working' } } });
   const server = createServer((req, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -5,7 +5,13 @@ import type { A2uiAction } from '../../../src/protocol/a2ui.js';
 import { ErrorCode, RpcError } from '../../../src/protocol/errors.js';
 import { json, startPeer, type A2aPeer } from './a2a-peer.js';
 
-const action: A2uiAction = { name: 'book', surfaceId: 'booking', sourceComponentId: 'book-button', timestamp: '2026-01-01T10:00:00.000Z', context: { seats: 2 } };
+const action: A2uiAction = {
+  name: 'book',
+  surfaceId: 'booking',
+  sourceComponentId: 'book-button',
+  timestamp: '2026-01-01T10:00:00.000Z',
+  context: { seats: 2 },
+};
 const TOKEN = 'tok-6f1c0e9a-secret';
 
 describe('A2A continuation client (docs/protocol.md#a2ui-action)', () => {
@@ -58,11 +64,15 @@ describe('A2A continuation client (docs/protocol.md#a2ui-action)', () => {
 
   it('retries once with message/send when the peer answers -32601', async () => {
     peer.answer((request, response) => {
-      if (request.body.method === 'SendMessage') json(response, 200, { jsonrpc: '2.0', id: request.body.id, error: { code: -32601, message: 'Method not found' } });
+      if (request.body.method === 'SendMessage')
+        json(response, 200, { jsonrpc: '2.0', id: request.body.id, error: { code: -32601, message: 'Method not found' } });
       else json(response, 200, { jsonrpc: '2.0', id: request.body.id, result: { kind: 'message', role: 'agent', parts: [] } });
     });
     const route = await client.send({ endpoint: peer.url, taskId: 't', contextId: 'c' }, action, { type: 'bearer', token: TOKEN });
-    assert.deepEqual(peer.requests.map((r) => r.body.method), ['SendMessage', 'message/send']);
+    assert.deepEqual(
+      peer.requests.map((r) => r.body.method),
+      ['SendMessage', 'message/send'],
+    );
     assert.equal(peer.requests[1]!.headers.authorization, `Bearer ${TOKEN}`);
     assert.deepEqual(peer.requests[1]!.body.params.message.parts, [{ kind: 'data', data: { a2uiAction: action } }]);
     assert.equal(route.kind === 'a2a' && route.status, 'sent');
@@ -71,7 +81,12 @@ describe('A2A continuation client (docs/protocol.md#a2ui-action)', () => {
   it('reports other JSON-RPC errors as failed', async () => {
     peer.answer((request, response) => json(response, 200, { jsonrpc: '2.0', id: request.body.id, error: { code: -32001, message: 'task not found' } }));
     const route = await client.send({ endpoint: peer.url, taskId: 't', contextId: null }, action, null);
-    assert.deepEqual(route, { kind: 'a2a', endpoint: peer.url, status: 'failed', error: 'the peer answered SendMessage with JSON-RPC error -32001: task not found' });
+    assert.deepEqual(route, {
+      kind: 'a2a',
+      endpoint: peer.url,
+      status: 'failed',
+      error: 'the peer answered SendMessage with JSON-RPC error -32001: task not found',
+    });
     assert.equal(peer.requests.length, 1);
   });
 
@@ -88,7 +103,12 @@ describe('A2A continuation client (docs/protocol.md#a2ui-action)', () => {
 
   it('reports HTTP errors and non-JSON replies as failed', async () => {
     peer.answer((_request, response) => json(response, 503, { error: 'busy' }));
-    assert.deepEqual(await client.send({ endpoint: peer.url, taskId: 't', contextId: null }, action, null), { kind: 'a2a', endpoint: peer.url, status: 'failed', error: 'the peer answered HTTP 503' });
+    assert.deepEqual(await client.send({ endpoint: peer.url, taskId: 't', contextId: null }, action, null), {
+      kind: 'a2a',
+      endpoint: peer.url,
+      status: 'failed',
+      error: 'the peer answered HTTP 503',
+    });
     peer.answer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/html' });
       response.end('<html>hello</html>');
@@ -98,7 +118,9 @@ describe('A2A continuation client (docs/protocol.md#a2ui-action)', () => {
   });
 
   it('scrubs the credential from anything the peer echoes back', async () => {
-    peer.answer((request, response) => json(response, 200, { jsonrpc: '2.0', id: request.body.id, result: { echoed: request.headers.authorization, nested: [`x${TOKEN}y`] } }));
+    peer.answer((request, response) =>
+      json(response, 200, { jsonrpc: '2.0', id: request.body.id, result: { echoed: request.headers.authorization, nested: [`x${TOKEN}y`] } }),
+    );
     const route = await client.send({ endpoint: peer.url, taskId: 't', contextId: null }, action, { type: 'bearer', token: TOKEN });
     assert.ok(!JSON.stringify(route).includes(TOKEN));
     assert.deepEqual((route as { response: unknown }).response, { echoed: 'Bearer [redacted]', nested: ['x[redacted]y'] });
@@ -127,10 +149,18 @@ describe('A2A continuation client (docs/protocol.md#a2ui-action)', () => {
       return controller.signal;
     };
     const gone = await client.send(target, action, null, abortedWith(new Error('client disconnected')));
-    const cut = await client.send(target, action, null, abortedWith(new RpcError(ErrorCode.DeadlineExceeded, "handler 'a2ui.action' exceeded its 1s response deadline; re-read the state")));
+    const cut = await client.send(
+      target,
+      action,
+      null,
+      abortedWith(new RpcError(ErrorCode.DeadlineExceeded, "handler 'a2ui.action' exceeded its 1s response deadline; re-read the state")),
+    );
     assert.deepEqual(
       [gone, cut].map((route) => ('error' in route ? route.error : route.kind)),
-      ['the caller disconnected before the peer answered', "the call's response deadline passed before the peer answered (handler 'a2ui.action' exceeded its 1s response deadline)"],
+      [
+        'the caller disconnected before the peer answered',
+        "the call's response deadline passed before the peer answered (handler 'a2ui.action' exceeded its 1s response deadline)",
+      ],
     );
   });
 

@@ -6,7 +6,10 @@ import { REPO_ROOT } from '../../helpers/paths.js';
 
 export const BASIC = 'https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json';
 
-export const create = (surfaceId: string, extra: Record<string, unknown> = {}) => ({ version: 'v0.9', createSurface: { surfaceId, catalogId: BASIC, ...extra } });
+export const create = (surfaceId: string, extra: Record<string, unknown> = {}) => ({
+  version: 'v0.9',
+  createSurface: { surfaceId, catalogId: BASIC, ...extra },
+});
 export const components = (surfaceId: string, list: Record<string, unknown>[]) => ({ version: 'v0.9', updateComponents: { surfaceId, components: list } });
 export const dataModel = (surfaceId: string, path: string | undefined, value?: unknown) => ({
   version: 'v0.9',
@@ -26,4 +29,3 @@ export function nested(levels: number): Record<string, unknown> {
   for (let i = 1; i < levels; i++) node = { n: node };
   return node;
 }
-

@@ -25,18 +25,29 @@ describe('a2ui over the in-memory channel', () => {
     const applied = await fixture.client.call('a2ui.apply', { envelope: components('status', [text('root', 'building')]) });
     assert.equal(applied.surface?.revision, 2);
     const surfaces = await other.call('a2ui.surfaces', {});
-    assert.deepEqual(surfaces.map((surface) => surface.surfaceId), ['status']);
+    assert.deepEqual(
+      surfaces.map((surface) => surface.surfaceId),
+      ['status'],
+    );
     assert.equal((await other.call('a2ui.get', { surfaceId: 'status' }))?.revision, 2);
     assert.equal(await other.call('a2ui.get', { surfaceId: 'absent' }), null);
   });
 
   it("refuses another client session's update with -32012; a host session may update it", async () => {
-    await rejectsWith(other.call('a2ui.apply', { envelope: components('status', [text('root', 'defaced')]) }), ErrorCode.Forbidden, /belongs to another session/);
+    await rejectsWith(
+      other.call('a2ui.apply', { envelope: components('status', [text('root', 'defaced')]) }),
+      ErrorCode.Forbidden,
+      /belongs to another session/,
+    );
     assert.equal((await fixture.client.call('a2ui.get', { surfaceId: 'status' }))?.revision, 2);
     assert.equal((await host.call('a2ui.apply', { envelope: components('status', [text('root', 'moderated')]) })).surface?.revision, 3);
   });
 
   it('refuses an envelope that is not v0.9 with -32602', async () => {
-    await rejectsWith(fixture.client.request('a2ui.apply', { envelope: { version: 'v0.8', createSurface: { surfaceId: 'old' } } }), ErrorCode.InvalidParams, /version/);
+    await rejectsWith(
+      fixture.client.request('a2ui.apply', { envelope: { version: 'v0.8', createSurface: { surfaceId: 'old' } } }),
+      ErrorCode.InvalidParams,
+      /version/,
+    );
   });
 });

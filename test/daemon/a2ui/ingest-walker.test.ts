@@ -21,7 +21,13 @@ describe('ingest walker (docs/protocol.md#a2ui-ingest)', () => {
         contextId: 'ctx-9',
         status: { state: 'input-required', message: { kind: 'message', role: 'agent', parts: [{ kind: 'data', data: first }] } },
         artifacts: [
-          { artifactId: 'a1', parts: [{ kind: 'text', text: 'here is a form' }, { kind: 'data', data: { a2ui: second }, metadata: { mimeType: 'application/json+a2ui' } }] },
+          {
+            artifactId: 'a1',
+            parts: [
+              { kind: 'text', text: 'here is a form' },
+              { kind: 'data', data: { a2ui: second }, metadata: { mimeType: 'application/json+a2ui' } },
+            ],
+          },
           { artifactId: 'a2', parts: [{ kind: 'data', data: [{ a2ui: third }] }] },
         ],
       },
@@ -38,7 +44,11 @@ describe('ingest walker (docs/protocol.md#a2ui-ingest)', () => {
   });
 
   it('finds nothing in a value without envelopes', () => {
-    assert.deepEqual(findEnvelopes({ kind: 'message', parts: [{ kind: 'text', text: 'createSurface' }] }, limits), { envelopes: [], taskId: null, contextId: null });
+    assert.deepEqual(findEnvelopes({ kind: 'message', parts: [{ kind: 'text', text: 'createSurface' }] }, limits), {
+      envelopes: [],
+      taskId: null,
+      contextId: null,
+    });
   });
 
   it('does not look for ids inside envelopes', () => {
@@ -49,7 +59,10 @@ describe('ingest walker (docs/protocol.md#a2ui-ingest)', () => {
   it('accepts 64 envelopes and refuses 65 with LimitExceeded', () => {
     const envelopes = (count: number) => ({ parts: Array.from({ length: count }, (_, i) => ({ kind: 'data', data: { a2ui: create(`s${i}`) } })) });
     assert.equal(findEnvelopes(envelopes(64), limits).envelopes.length, 64);
-    assert.throws(() => findEnvelopes(envelopes(65), limits), (error: RpcError) => error.code === -32013 && error.data?.kind === 'LimitExceeded' && error.data?.limit === 'maxIngestEnvelopes');
+    assert.throws(
+      () => findEnvelopes(envelopes(65), limits),
+      (error: RpcError) => error.code === -32013 && error.data?.kind === 'LimitExceeded' && error.data?.limit === 'maxIngestEnvelopes',
+    );
   });
 
   it('walks 32 levels and refuses a 33rd with LimitExceeded', () => {
@@ -61,6 +74,9 @@ describe('ingest walker (docs/protocol.md#a2ui-ingest)', () => {
       return payload;
     };
     assert.doesNotThrow(() => findEnvelopes(at(31), limits));
-    assert.throws(() => findEnvelopes(at(32), limits), (error: RpcError) => error.code === -32013 && error.data?.limit === 'maxDepth');
+    assert.throws(
+      () => findEnvelopes(at(32), limits),
+      (error: RpcError) => error.code === -32013 && error.data?.limit === 'maxDepth',
+    );
   });
 });

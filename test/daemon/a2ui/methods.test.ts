@@ -11,7 +11,8 @@ import { json, startPeer, type A2aPeer } from './a2a-peer.js';
 import { components, create, dataModel, nested, remove, text } from './helpers.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const isCode = (code: number, pattern?: RegExp) => (error: unknown) => error instanceof RpcError && error.code === code && (!pattern || pattern.test(error.message));
+const isCode = (code: number, pattern?: RegExp) => (error: unknown) =>
+  error instanceof RpcError && error.code === code && (!pattern || pattern.test(error.message));
 
 function events(client: CarClient): A2uiEventParams[] {
   const seen: A2uiEventParams[] = [];
@@ -32,7 +33,10 @@ async function selfId(client: CarClient): Promise<string> {
 
 function journal(daemon: InProcessDaemon): { kind: string; session_id: string | null; data: any }[] {
   daemon.state.journal.flush();
-  return readFileSync(daemon.state.journal.file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  return readFileSync(daemon.state.journal.file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
@@ -50,7 +54,13 @@ describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
 
   it('a2ui.capabilities names the version, catalogs, the 24 components and the limits', async () => {
     const caps = await agent.call('a2ui.capabilities', {});
-    assert.deepEqual(caps, { version: 'v0.9', mimeType: 'application/json+a2ui', catalogs: [...A2UI_CATALOG_IDS], components: [...A2UI_COMPONENTS], limits: { ...DEFAULT_A2UI_LIMITS } });
+    assert.deepEqual(caps, {
+      version: 'v0.9',
+      mimeType: 'application/json+a2ui',
+      catalogs: [...A2UI_CATALOG_IDS],
+      components: [...A2UI_COMPONENTS],
+      limits: { ...DEFAULT_A2UI_LIMITS },
+    });
     assert.equal(caps.components.length, 24);
   });
 
@@ -69,7 +79,14 @@ describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
     const seen = events(ui);
     assert.deepEqual(await ui.call('a2ui/subscribe', {}), { subscribed: true });
     const results: A2uiApplyResult[] = [];
-    for (const envelope of [create('late'), components('late', [{ id: 'root', component: 'Column', children: ['name'] }, { id: 'name', component: 'TextField', label: 'Name', value: { path: '/name' } }]), dataModel('late', '/name', 'Ada')]) {
+    for (const envelope of [
+      create('late'),
+      components('late', [
+        { id: 'root', component: 'Column', children: ['name'] },
+        { id: 'name', component: 'TextField', label: 'Name', value: { path: '/name' } },
+      ]),
+      dataModel('late', '/name', 'Ada'),
+    ]) {
       results.push(await agent.call('a2ui.apply', { envelope }));
     }
     await waitFor(() => (seen.filter((e) => e.result.surfaceId === 'late').length === 3 ? true : undefined), 'three events');
@@ -116,10 +133,24 @@ describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
     const deleted = await agent.call('a2ui.apply', { envelope: remove('hosted') });
     await waitFor(() => (seen.filter((e) => e.kind.startsWith('a2ui.')).length >= 3 ? true : undefined), 'host events');
     const a2ui = seen.filter((e) => e.kind.startsWith('a2ui.'));
-    assert.deepEqual(a2ui.map((e) => e.kind), ['a2ui.surface_updated', 'a2ui.action', 'a2ui.surface_deleted']);
+    assert.deepEqual(
+      a2ui.map((e) => e.kind),
+      ['a2ui.surface_updated', 'a2ui.action', 'a2ui.surface_deleted'],
+    );
     assert.deepEqual(a2ui[0]!.payload, created);
     assert.deepEqual(a2ui[1], event);
-    assert.deepEqual(a2ui[1]!.payload, { surfaceId: 'hosted', action: { name: 'ping', surfaceId: 'hosted', sourceComponentId: 'btn', timestamp: (event.payload as { action: { timestamp: string } }).action.timestamp, context: { a: 1 } }, owner: created.surface!.owner, route });
+    assert.deepEqual(a2ui[1]!.payload, {
+      surfaceId: 'hosted',
+      action: {
+        name: 'ping',
+        surfaceId: 'hosted',
+        sourceComponentId: 'btn',
+        timestamp: (event.payload as { action: { timestamp: string } }).action.timestamp,
+        context: { a: 1 },
+      },
+      owner: created.surface!.owner,
+      route,
+    });
     assert.deepEqual(a2ui[2]!.payload, deleted);
     await host.closeAndWait();
   });
@@ -131,13 +162,19 @@ describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
     const created = await agent.call('a2ui.apply', { envelope: create('historic') });
     const updated = await agent.call('a2ui.apply', { envelope: components('historic', [text('greeting', 'hello')]) });
     await waitFor(() => (seen.filter((e) => e.kind === 'a2ui.surface_updated').length >= 2 ? true : undefined), 'live host events');
-    assert.deepEqual(seen.filter((e) => e.kind === 'a2ui.surface_updated').map((e) => e.payload), [created, updated]);
+    assert.deepEqual(
+      seen.filter((e) => e.kind === 'a2ui.surface_updated').map((e) => e.payload),
+      [created, updated],
+    );
     const { events } = await host.call('host.events', { limit: 10 });
     const history = events.filter((e) => e.kind === 'a2ui.surface_updated' && (e.payload as { surfaceId: string }).surfaceId === 'historic');
-    assert.deepEqual(history.map((e) => e.payload), [
-      { surfaceId: 'historic', deleted: false, revision: 1 },
-      { surfaceId: 'historic', deleted: false, revision: 2 },
-    ]);
+    assert.deepEqual(
+      history.map((e) => e.payload),
+      [
+        { surfaceId: 'historic', deleted: false, revision: 1 },
+        { surfaceId: 'historic', deleted: false, revision: 2 },
+      ],
+    );
     await agent.call('a2ui.apply', { envelope: remove('historic') });
     await host.closeAndWait();
   });
@@ -152,7 +189,11 @@ describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
     const actionEvent = await waitFor(() => seen.find((e) => e.kind === 'a2ui.action'), 'the action event');
     assert.deepEqual(actionEvent, {
       kind: 'a2ui.action',
-      result: { surfaceId: 'clicky', action: { name: 'submit', surfaceId: 'clicky', sourceComponentId: null, timestamp: '2026-01-01T00:00:00Z', context: {} }, owner },
+      result: {
+        surfaceId: 'clicky',
+        action: { name: 'submit', surfaceId: 'clicky', sourceComponentId: null, timestamp: '2026-01-01T00:00:00Z', context: {} },
+        owner,
+      },
     });
     await ui.call('a2ui/unsubscribe', {});
     await assert.rejects(agent.call('a2ui.action', { name: 'x', surfaceId: 'ghost' }), isCode(-32010, /unknown surface 'ghost'/));
@@ -163,13 +204,19 @@ describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
   it('refuses bad params with clear -32602 errors', async () => {
     await assert.rejects(agent.call('a2ui.get', {} as never), isCode(-32602, /pass surfaceId \(or surface_id\)/));
     await assert.rejects(agent.call('a2ui.get', { surfaceId: 'a', surface_id: 'b' }), isCode(-32602, /name different surfaces/));
-    await assert.rejects(agent.request('a2ui.get', { surfaceId: 'a', extra: 1 }), isCode(-32602, /unknown param 'extra' for a2ui.get; allowed: surface_id, surfaceId/));
+    await assert.rejects(
+      agent.request('a2ui.get', { surfaceId: 'a', extra: 1 }),
+      isCode(-32602, /unknown param 'extra' for a2ui.get; allowed: surface_id, surfaceId/),
+    );
     await assert.rejects(agent.request('a2ui.surfaces', { x: 1 }), isCode(-32602));
     await agent.call('a2ui.apply', { envelope: create('pointers') });
     await assert.rejects(agent.call('a2ui.apply', { envelope: dataModel('pointers', 'no-slash', 1) }), isCode(-32602, /not a valid JSON Pointer/));
     await assert.rejects(agent.call('a2ui.apply', { envelope: dataModel('ghost', '/a', 1) }), isCode(-32010));
     await assert.rejects(agent.call('a2ui.apply', { envelope: dataModel('pointers', '/deep', nested(40)) }), isCode(-32013));
-    await assert.rejects(agent.call('a2ui.apply', { envelope: dataModel('pointers', '/big', 'x'.repeat(70_000)) }), (error: RpcError) => error.code === -32013 && error.data?.kind === 'LimitExceeded');
+    await assert.rejects(
+      agent.call('a2ui.apply', { envelope: dataModel('pointers', '/big', 'x'.repeat(70_000)) }),
+      (error: RpcError) => error.code === -32013 && error.data?.kind === 'LimitExceeded',
+    );
     assert.deepEqual((await agent.call('a2ui.get', { surfaceId: 'pointers' }))!.dataModel, {});
   });
 
@@ -177,13 +224,16 @@ describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
     await agent.call('a2ui.apply', { envelope: create('journaled') });
     await agent.call('a2ui.action', { name: 'go', surfaceId: 'journaled' });
     await agent.call('a2ui.apply', { envelope: remove('journaled') });
-    const entries = journal(daemon).filter((e) => e.kind.startsWith('a2ui_') && (e.data.surface_id === 'journaled'));
+    const entries = journal(daemon).filter((e) => e.kind.startsWith('a2ui_') && e.data.surface_id === 'journaled');
     const sessionId = await selfId(agent);
-    assert.deepEqual(entries.map((e) => [e.kind, e.session_id, e.data]), [
-      ['a2ui_applied', sessionId, { surface_id: 'journaled', envelope: create('journaled') }],
-      ['a2ui_action', sessionId, { surface_id: 'journaled', name: 'go', route_status: 'none' }],
-      ['a2ui_deleted', sessionId, { surface_id: 'journaled' }],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => [e.kind, e.session_id, e.data]),
+      [
+        ['a2ui_applied', sessionId, { surface_id: 'journaled', envelope: create('journaled') }],
+        ['a2ui_action', sessionId, { surface_id: 'journaled', name: 'go', route_status: 'none' }],
+        ['a2ui_deleted', sessionId, { surface_id: 'journaled' }],
+      ],
+    );
   });
 
   it('keeps the surfaces of a session that disconnects, and drops its subscription (docs/protocol.md#teardown)', async () => {
@@ -226,7 +276,15 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
         {
           artifactId: 'ui',
           parts: [
-            { kind: 'data', data: { a2ui: components(surfaceId, [{ id: 'root', component: 'Button', child: 'label', action: { event: { name: 'confirm' } } }, text('label', 'Confirm')]) } },
+            {
+              kind: 'data',
+              data: {
+                a2ui: components(surfaceId, [
+                  { id: 'root', component: 'Button', child: 'label', action: { event: { name: 'confirm' } } },
+                  text('label', 'Confirm'),
+                ]),
+              },
+            },
             { kind: 'data', data: [{ a2ui: dataModel(surfaceId, '/confirmed', false) }] },
           ],
         },
@@ -236,7 +294,10 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
 
   it('applies every envelope of a nested A2A task, in order, owned by its task and context', async () => {
     const { applied } = await agent.call('a2ui.ingest', { payload: task('nested') });
-    assert.deepEqual(applied.map((r) => r.surface!.revision), [1, 2, 3]);
+    assert.deepEqual(
+      applied.map((r) => r.surface!.revision),
+      [1, 2, 3],
+    );
     const surface = (await agent.call('a2ui.get', { surfaceId: 'nested' }))!;
     assert.deepEqual(surface.owner, { kind: 'a2a', taskId: 'task-nested', contextId: 'ctx-nested', endpoint: null });
     assert.deepEqual(Object.keys(surface.components), ['root', 'label']);
@@ -257,8 +318,18 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
   });
 
   it('is all-or-nothing and names the failing envelope', async () => {
-    const payload = { parts: [{ kind: 'data', data: create('atomic') }, { kind: 'data', data: components('atomic', [text('root')]) }, { kind: 'data', data: components('atomic', [{ id: 'bad', component: 'Nope' }]) }] };
-    await assert.rejects(agent.call('a2ui.ingest', { payload }), (error: RpcError) => error.code === -32602 && error.data?.kind === 'UnsupportedComponent' && error.data?.index === 2 && /^envelope 2: /.test(error.message));
+    const payload = {
+      parts: [
+        { kind: 'data', data: create('atomic') },
+        { kind: 'data', data: components('atomic', [text('root')]) },
+        { kind: 'data', data: components('atomic', [{ id: 'bad', component: 'Nope' }]) },
+      ],
+    };
+    await assert.rejects(
+      agent.call('a2ui.ingest', { payload }),
+      (error: RpcError) =>
+        error.code === -32602 && error.data?.kind === 'UnsupportedComponent' && error.data?.index === 2 && /^envelope 2: /.test(error.message),
+    );
     assert.equal(await agent.call('a2ui.get', { surfaceId: 'atomic' }), null);
     const tooDeep = { a: nested(40) };
     await assert.rejects(agent.call('a2ui.ingest', { payload: tooDeep }), isCode(-32013, /maxDepth/));
@@ -270,15 +341,36 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
       isCode(-32602, /endpoint 'https:\/\/agent\.example\.com\/a2a' is not loopback; pass allowUntrustedEndpoint: true to allow it/),
     );
     await assert.rejects(agent.call('a2ui.ingest', { payload: task('remote'), endpoint: 'ftp://127.0.0.1/x' }), isCode(-32602, /http:\/\/ or https:\/\//));
-    await assert.rejects(agent.call('a2ui.ingest', { payload: task('remote'), endpoint: 'http://me:pw@127.0.0.1/x' }), isCode(-32602, /must not embed credentials/));
+    await assert.rejects(
+      agent.call('a2ui.ingest', { payload: task('remote'), endpoint: 'http://me:pw@127.0.0.1/x' }),
+      isCode(-32602, /must not embed credentials/),
+    );
     for (const name of ['Host', 'content-length', 'Transfer-Encoding', 'CONNECTION']) {
-      await assert.rejects(agent.call('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'header', name, value: 'v' } }), isCode(-32602, /cannot be Host/));
+      await assert.rejects(
+        agent.call('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'header', name, value: 'v' } }),
+        isCode(-32602, /cannot be Host/),
+      );
     }
-    await assert.rejects(agent.call('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'header', name: 'X-Key\r\nEvil: 1', value: 'v' } }), isCode(-32602, /HTTP header name/));
-    await assert.rejects(agent.call('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'header', name: 'X-Key', value: 'v\r\nEvil: 1' } }), isCode(-32602, /CR, LF/));
-    await assert.rejects(agent.call('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'bearer', token: '' } }), isCode(-32602, /must not be empty/));
-    await assert.rejects(agent.call('a2ui.ingest', { payload: task('remote'), routeAuth: { type: 'bearer', token: 'abc' } }), isCode(-32602, /pass the endpoint/));
-    await assert.rejects(agent.request('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'magic' } }), isCode(-32602, /routeAuth.type must be/));
+    await assert.rejects(
+      agent.call('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'header', name: 'X-Key\r\nEvil: 1', value: 'v' } }),
+      isCode(-32602, /HTTP header name/),
+    );
+    await assert.rejects(
+      agent.call('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'header', name: 'X-Key', value: 'v\r\nEvil: 1' } }),
+      isCode(-32602, /CR, LF/),
+    );
+    await assert.rejects(
+      agent.call('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'bearer', token: '' } }),
+      isCode(-32602, /must not be empty/),
+    );
+    await assert.rejects(
+      agent.call('a2ui.ingest', { payload: task('remote'), routeAuth: { type: 'bearer', token: 'abc' } }),
+      isCode(-32602, /pass the endpoint/),
+    );
+    await assert.rejects(
+      agent.request('a2ui.ingest', { payload: task('remote'), endpoint: peer.url, routeAuth: { type: 'magic' } }),
+      isCode(-32602, /routeAuth.type must be/),
+    );
     assert.equal(await agent.call('a2ui.get', { surfaceId: 'remote' }), null);
     for (const endpoint of ['http://localhost:1/a2a', 'http://127.9.9.9:1/a2a', 'http://[::1]:1/a2a']) {
       await agent.call('a2ui.ingest', { payload: { a2ui: create('loopbacks') }, endpoint });
@@ -286,10 +378,26 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
   });
 
   it('continues the A2A task on a2ui.action: SendMessage with the action and the stored header', async () => {
-    await agent.call('a2ui.ingest', { payload: task('continued'), endpoint: peer.url, routeAuth: { type: 'header', name: 'X-Api-Key', value: 'route-secret-1' } });
+    await agent.call('a2ui.ingest', {
+      payload: task('continued'),
+      endpoint: peer.url,
+      routeAuth: { type: 'header', name: 'X-Api-Key', value: 'route-secret-1' },
+    });
     peer.requests.length = 0;
-    const { route } = await agent.call('a2ui.action', { name: 'confirm', surfaceId: 'continued', sourceComponentId: 'root', timestamp: '2026-03-01T09:00:00Z', context: { confirmed: true } });
-    assert.deepEqual(route, { kind: 'a2a', endpoint: peer.url, status: 'sent', http_status: 200, response: { kind: 'task', id: 'task-1', status: { state: 'working' } } });
+    const { route } = await agent.call('a2ui.action', {
+      name: 'confirm',
+      surfaceId: 'continued',
+      sourceComponentId: 'root',
+      timestamp: '2026-03-01T09:00:00Z',
+      context: { confirmed: true },
+    });
+    assert.deepEqual(route, {
+      kind: 'a2a',
+      endpoint: peer.url,
+      status: 'sent',
+      http_status: 200,
+      response: { kind: 'task', id: 'task-1', status: { state: 'working' } },
+    });
     assert.equal(peer.requests.length, 1);
     const [request] = peer.requests;
     assert.equal(request!.headers['x-api-key'], 'route-secret-1');
@@ -300,7 +408,14 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
       role: 'user',
       taskId: 'task-continued',
       contextId: 'ctx-continued',
-      parts: [{ kind: 'data', data: { a2uiAction: { name: 'confirm', surfaceId: 'continued', sourceComponentId: 'root', timestamp: '2026-03-01T09:00:00Z', context: { confirmed: true } } } }],
+      parts: [
+        {
+          kind: 'data',
+          data: {
+            a2uiAction: { name: 'confirm', surfaceId: 'continued', sourceComponentId: 'root', timestamp: '2026-03-01T09:00:00Z', context: { confirmed: true } },
+          },
+        },
+      ],
     });
     const surface = (await agent.call('a2ui.get', { surfaceId: 'continued' }))!;
     assert.ok(!JSON.stringify(surface).includes('route-secret-1'));
@@ -313,16 +428,22 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
       const { route, event } = await agent.call('a2ui.action', { name: 'confirm', surfaceId: 'flaky' });
       assert.deepEqual(route, { kind: 'a2a', endpoint: peer.url, status: 'failed', error: 'the peer answered HTTP 500' });
       assert.equal((event.payload as { route: { status: string } }).route.status, 'failed');
-      const entry = journal(daemon).filter((e) => e.kind === 'a2ui_action' && e.data.surface_id === 'flaky').at(-1)!;
+      const entry = journal(daemon)
+        .filter((e) => e.kind === 'a2ui_action' && e.data.surface_id === 'flaky')
+        .at(-1)!;
       assert.deepEqual(entry.data, { surface_id: 'flaky', name: 'confirm', route_status: 'failed' });
     } finally {
-      peer.answer((request, response) => json(response, 200, { jsonrpc: '2.0', id: request.body.id, result: { kind: 'task', id: 'task-1', status: { state: 'working' } } }));
+      peer.answer((request, response) =>
+        json(response, 200, { jsonrpc: '2.0', id: request.body.id, result: { kind: 'task', id: 'task-1', status: { state: 'working' } } }),
+      );
     }
   });
 
   it('keeps the owner and its credentials when later updates name only the task', async () => {
     await agent.call('a2ui.ingest', { payload: task('streamed'), endpoint: peer.url, routeAuth: { type: 'bearer', token: 'route-secret-6' } });
-    await agent.call('a2ui.ingest', { payload: { kind: 'message', taskId: 'task-streamed', parts: [{ kind: 'data', data: dataModel('streamed', '/step', 2) }] } });
+    await agent.call('a2ui.ingest', {
+      payload: { kind: 'message', taskId: 'task-streamed', parts: [{ kind: 'data', data: dataModel('streamed', '/step', 2) }] },
+    });
     const surface = (await agent.call('a2ui.get', { surfaceId: 'streamed' }))!;
     assert.deepEqual(surface.owner, { kind: 'a2a', taskId: 'task-streamed', contextId: 'ctx-streamed', endpoint: peer.url });
     peer.requests.length = 0;
@@ -335,7 +456,10 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
     try {
       await agent.call('a2ui.ingest', { payload: task('moved'), endpoint: peer.url, routeAuth: { type: 'bearer', token: 'route-secret-3' } });
       // The peer hands the surface to another endpoint without credentials: the old ones are dropped.
-      await agent.call('a2ui.ingest', { payload: { taskId: 'task-moved', parts: [{ kind: 'data', data: dataModel('moved', '/x', 1) }] }, endpoint: second.url });
+      await agent.call('a2ui.ingest', {
+        payload: { taskId: 'task-moved', parts: [{ kind: 'data', data: dataModel('moved', '/x', 1) }] },
+        endpoint: second.url,
+      });
       const { route } = await agent.call('a2ui.action', { name: 'confirm', surfaceId: 'moved' });
       assert.equal(route.kind === 'a2a' && route.status, 'sent');
       assert.equal(second.requests.length, 1);
@@ -366,7 +490,11 @@ describe('expiry and reaping (docs/protocol.md#namespace-a2ui)', () => {
   it('hides expired surfaces at once, and a2ui.reap deletes them with their route auth and broadcasts the deletion', async () => {
     const seen = events(client);
     await client.call('a2ui/subscribe', {});
-    await client.call('a2ui.ingest', { payload: { a2ui: create('brief') }, endpoint: 'http://127.0.0.1:9/a2a', routeAuth: { type: 'bearer', token: 'route-secret-5' } });
+    await client.call('a2ui.ingest', {
+      payload: { a2ui: create('brief') },
+      endpoint: 'http://127.0.0.1:9/a2a',
+      routeAuth: { type: 'bearer', token: 'route-secret-5' },
+    });
     const dump = inspect(daemon.state, { depth: 8 });
     assert.match(dump, /A2uiRouteAuthStore \{ 1 surface\(s\), values hidden \}/);
     assert.ok(!dump.includes('route-secret-5'));
@@ -379,9 +507,15 @@ describe('expiry and reaping (docs/protocol.md#namespace-a2ui)', () => {
     assert.deepEqual(await client.call('a2ui.reap', {}), { removed: ['brief'] });
     assert.deepEqual(await client.call('a2ui.reap', {}), { removed: [] });
     await waitFor(() => seen.find((e) => e.kind === 'a2ui.surface_deleted'), 'deletion event');
-    assert.deepEqual(seen.find((e) => e.kind === 'a2ui.surface_deleted'), { kind: 'a2ui.surface_deleted', result: { surfaceId: 'brief', deleted: true } });
+    assert.deepEqual(
+      seen.find((e) => e.kind === 'a2ui.surface_deleted'),
+      { kind: 'a2ui.surface_deleted', result: { surfaceId: 'brief', deleted: true } },
+    );
     assert.match(inspect(daemon.state, { depth: 8 }), /A2uiRouteAuthStore \{ 0 surface\(s\), values hidden \}/);
     const reaped = journal(daemon).filter((e) => e.kind === 'a2ui_reaped');
-    assert.deepEqual(reaped.map((e) => e.data), [{ removed: ['brief'] }]);
+    assert.deepEqual(
+      reaped.map((e) => e.data),
+      [{ removed: ['brief'] }],
+    );
   });
 });

@@ -9,7 +9,15 @@ describe('route auth store (docs/protocol.md#a2ui-ingest)', () => {
   store.set('s2', { endpoint: 'http://127.0.0.1:1/a2a', auth: { type: 'header', name: 'X-Key', value: 'hidden-header-value' } });
 
   it('never shows a value when serialised, inspected or formatted', () => {
-    const renderings = [JSON.stringify(store), JSON.stringify({ nested: { store } }), inspect(store, { depth: Infinity, showHidden: true }), format('%o %O %s %j', store, store, store, store), String(store), JSON.stringify(Object.entries(store)), JSON.stringify({ ...store })];
+    const renderings = [
+      JSON.stringify(store),
+      JSON.stringify({ nested: { store } }),
+      inspect(store, { depth: Infinity, showHidden: true }),
+      format('%o %O %s %j', store, store, store, store),
+      String(store),
+      JSON.stringify(Object.entries(store)),
+      JSON.stringify({ ...store }),
+    ];
     for (const text of renderings) {
       assert.ok(!text.includes('hidden-'), text);
     }

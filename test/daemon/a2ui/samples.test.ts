@@ -36,14 +36,30 @@ describe('A2UI v0.9 sample messages', () => {
 
   it('booking-form.jsonl: a form bound to its data model, edited and trimmed', async () => {
     const results = await applyAll('booking-form.jsonl');
-    assert.deepEqual(results.map((r) => r.surface?.revision), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      results.map((r) => r.surface?.revision),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     const surface = (await client.call('a2ui.get', { surfaceId: 'table-booking' }))!;
     assert.deepEqual(surface, results.at(-1)!.surface);
     assertConsistent(surface);
     assert.equal(surface.catalogId, 'https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json');
     assert.deepEqual(surface.theme, { primaryColor: '#2f6f4f' });
     assert.equal(surface.sendDataModel, true);
-    assert.deepEqual(Object.keys(surface.components).sort(), ['book', 'book-label', 'divider', 'form', 'guest-email', 'guest-name', 'guest-row', 'party', 'root', 'seating', 'title', 'when']);
+    assert.deepEqual(Object.keys(surface.components).sort(), [
+      'book',
+      'book-label',
+      'divider',
+      'form',
+      'guest-email',
+      'guest-name',
+      'guest-row',
+      'party',
+      'root',
+      'seating',
+      'title',
+      'when',
+    ]);
     assert.deepEqual(surface.components['guest-name']!.value, { path: '/guest/name' });
     assert.deepEqual(surface.dataModel, {
       guest: { name: 'Ada Lovelace', email: '' },
@@ -65,7 +81,15 @@ describe('A2UI v0.9 sample messages', () => {
 
   it('earlier-draft.jsonl: envelopes without version and the older catalog id, then deleted', async () => {
     const results = await applyAll('earlier-draft.jsonl');
-    assert.deepEqual(results.map((r) => [r.deleted, r.surface?.revision ?? null]), [[false, 1], [false, 2], [false, 3], [true, null]]);
+    assert.deepEqual(
+      results.map((r) => [r.deleted, r.surface?.revision ?? null]),
+      [
+        [false, 1],
+        [false, 2],
+        [false, 3],
+        [true, null],
+      ],
+    );
     assertConsistent(results[2]!.surface!);
     assert.equal(await client.call('a2ui.get', { surfaceId: 'feedback' }), null);
   });

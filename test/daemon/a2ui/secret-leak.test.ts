@@ -55,21 +55,44 @@ describe('route auth never leaks (real daemon)', () => {
   });
 
   it('exercises every a2ui method with bearer and header credentials, and finds them nowhere', async () => {
-    const task = (surfaceId: string) => ({ kind: 'task', id: `task-${surfaceId}`, contextId: 'ctx', artifacts: [{ parts: [{ kind: 'data', data: [{ a2ui: create(surfaceId) }, { a2ui: components(surfaceId, [text('root', 'hello')]) }] }] }] });
+    const task = (surfaceId: string) => ({
+      kind: 'task',
+      id: `task-${surfaceId}`,
+      contextId: 'ctx',
+      artifacts: [{ parts: [{ kind: 'data', data: [{ a2ui: create(surfaceId) }, { a2ui: components(surfaceId, [text('root', 'hello')]) }] }] }],
+    });
     await call('a2ui.capabilities', {});
     await call('a2ui.ingest', { payload: task('with-bearer'), endpoint: peer.url, routeAuth: { type: 'bearer', token: BEARER } });
     await call('a2ui.ingest', { payload: task('with-header'), endpoint: peer.url, routeAuth: { type: 'header', name: 'X-Route-Key', value: HEADER_VALUE } });
-    await call('a2ui.ingest', { payload: { a2ui: dataModel('with-header', '/step', 2) }, owner: { taskId: 'task-with-header', contextId: 'ctx' }, endpoint: peer.url, routeAuth: { type: 'header', name: 'X-Route-Key', value: HEADER_VALUE } });
+    await call('a2ui.ingest', {
+      payload: { a2ui: dataModel('with-header', '/step', 2) },
+      owner: { taskId: 'task-with-header', contextId: 'ctx' },
+      endpoint: peer.url,
+      routeAuth: { type: 'header', name: 'X-Route-Key', value: HEADER_VALUE },
+    });
     // Refused calls that carry a credential must not echo it.
     await call('a2ui.ingest', { payload: task('refused-1'), endpoint: peer.url, routeAuth: { type: 'header', name: 'Host', value: HEADER_VALUE } });
-    await call('a2ui.ingest', { payload: task('refused-2'), endpoint: peer.url, routeAuth: { type: 'header', name: 'X-Ok', value: `${HEADER_VALUE}\r\nX-Evil: 1` } });
+    await call('a2ui.ingest', {
+      payload: task('refused-2'),
+      endpoint: peer.url,
+      routeAuth: { type: 'header', name: 'X-Ok', value: `${HEADER_VALUE}\r\nX-Evil: 1` },
+    });
     await call('a2ui.ingest', { payload: task('refused-3'), endpoint: peer.url, routeAuth: { type: 'bearer', token: `${BEARER}\n` } });
     await call('a2ui.ingest', { payload: task('refused-4'), endpoint: 'http://agent.example.com/a2a', routeAuth: { type: 'bearer', token: BEARER } });
     await call('a2ui.ingest', { payload: task('refused-5'), endpoint: peer.url, routeAuth: { type: 'bearer', token: BEARER, extra: BEARER } });
-    await call('a2ui.ingest', { payload: { a2ui: components('with-bearer', [{ id: 'x', component: 'Nope' }]) }, endpoint: peer.url, routeAuth: { type: 'bearer', token: BEARER } });
+    await call('a2ui.ingest', {
+      payload: { a2ui: components('with-bearer', [{ id: 'x', component: 'Nope' }]) },
+      endpoint: peer.url,
+      routeAuth: { type: 'bearer', token: BEARER },
+    });
     // Through the approval gate (docs/protocol.md#approval-gate): the approver's preview must not show the credential either.
     for (const approved of [true, false]) {
-      const gated = call('a2ui.ingest', { payload: task(approved ? 'gated' : 'gated-denied'), endpoint: peer.url, allowUntrustedEndpoint: true, routeAuth: { type: 'bearer', token: BEARER } });
+      const gated = call('a2ui.ingest', {
+        payload: task(approved ? 'gated' : 'gated-denied'),
+        endpoint: peer.url,
+        allowUntrustedEndpoint: true,
+        routeAuth: { type: 'bearer', token: BEARER },
+      });
       const frames = await observer.until((m) => m.method === 'host.event' && m.params.kind === 'approval.requested');
       observed.push(...frames);
       const approvalId = frames.at(-1).params.payload.approval.id;
@@ -90,16 +113,23 @@ describe('route auth never leaks (real daemon)', () => {
     await call('a2ui.get', { surface_id: 'with-header' });
     await call('a2ui/replay', { surfaceId: 'with-bearer' });
 
-    const bearerAction = (await call('a2ui.action', { name: 'approve', surfaceId: 'with-bearer', sourceComponentId: 'root', context: { ok: true } })) as { route: { status: string } };
+    const bearerAction = (await call('a2ui.action', { name: 'approve', surfaceId: 'with-bearer', sourceComponentId: 'root', context: { ok: true } })) as {
+      route: { status: string };
+    };
     const headerAction = (await call('a2ui.action', { action: 'approve', surfaceId: 'with-header' })) as { route: { status: string } };
     assert.equal(bearerAction.route.status, 'sent');
     assert.equal(headerAction.route.status, 'sent');
     // Positive control: the credentials really were stored and sent to the peer.
-    assert.deepEqual(peer.requests.map((r) => r.headers.authorization ?? r.headers['x-route-key']), [`Bearer ${BEARER}`, HEADER_VALUE]);
+    assert.deepEqual(
+      peer.requests.map((r) => r.headers.authorization ?? r.headers['x-route-key']),
+      [`Bearer ${BEARER}`, HEADER_VALUE],
+    );
 
     peer.answer((request, response) => json(response, 401, { error: `bad credential ${request.headers.authorization}` }));
     await call('a2ui.action', { name: 'again', surfaceId: 'with-bearer' });
-    peer.answer((request, response) => json(response, 200, { jsonrpc: '2.0', id: request.body.id, error: { code: -32000, message: `rejected ${request.headers.authorization}` } }));
+    peer.answer((request, response) =>
+      json(response, 200, { jsonrpc: '2.0', id: request.body.id, error: { code: -32000, message: `rejected ${request.headers.authorization}` } }),
+    );
     await call('a2ui.action', { name: 'again', surfaceId: 'with-bearer' });
     peer.answer((request, response) => json(response, 200, { jsonrpc: '2.0', id: request.body.id, result: { saw: request.headers['x-route-key'] } }));
     await call('a2ui.action', { name: 'echo', surfaceId: 'with-header' });
@@ -109,7 +139,12 @@ describe('route auth never leaks (real daemon)', () => {
     await call('host.events', { limit: 500 });
     await call('host.approvals', {});
     await call('a2ui.reap', {});
-    for (const args of [['surfaces', 'ls', '--json'], ['surfaces', 'ls'], ['surfaces', 'show', 'with-bearer', '--json'], ['surfaces', 'show', 'with-header']]) {
+    for (const args of [
+      ['surfaces', 'ls', '--json'],
+      ['surfaces', 'ls'],
+      ['surfaces', 'show', 'with-bearer', '--json'],
+      ['surfaces', 'show', 'with-header'],
+    ]) {
       const cli = await runCli([...args, '--url', daemon.url], daemon.env);
       assert.equal(cli.code, 0, cli.stderr);
       transcript.push(cli.stdout, cli.stderr);
@@ -122,7 +157,16 @@ describe('route auth never leaks (real daemon)', () => {
     observer.send({ jsonrpc: '2.0', id: 99, method: 'a2ui.surfaces', params: {} });
     const frames = [...(observed as any[]), ...(await observer.until((m) => m.id === 99))];
     const kinds = new Set(frames.filter((m) => m.method).map((m) => `${m.method}:${m.params.kind}`));
-    for (const kind of ['host.event:approval.requested', 'host.event:approval.resolved', 'a2ui.event:a2ui.surface_updated', 'a2ui.event:a2ui.action', 'a2ui.event:a2ui.surface_deleted', 'host.event:a2ui.surface_updated', 'host.event:a2ui.action', 'host.event:a2ui.surface_deleted']) {
+    for (const kind of [
+      'host.event:approval.requested',
+      'host.event:approval.resolved',
+      'a2ui.event:a2ui.surface_updated',
+      'a2ui.event:a2ui.action',
+      'a2ui.event:a2ui.surface_deleted',
+      'host.event:a2ui.surface_updated',
+      'host.event:a2ui.action',
+      'host.event:a2ui.surface_deleted',
+    ]) {
       assert.ok(kinds.has(kind), `observer saw ${kind}`);
     }
     transcript.push(...frames.map((frame) => JSON.stringify(frame)));

@@ -38,7 +38,19 @@ describe('envelope kinds (docs/protocol.md#a2ui-apply)', () => {
     const surface = result!.surface!;
     assert.deepEqual(
       { ...surface, createdAt: 0, updatedAt: 0, expiresAt: 0 },
-      { surfaceId: 's1', catalogId: A2UI_CATALOG_IDS[0], theme: { primaryColor: '#00f' }, sendDataModel: true, components: {}, dataModel: {}, owner, revision: 1, createdAt: 0, updatedAt: 0, expiresAt: 0 },
+      {
+        surfaceId: 's1',
+        catalogId: A2UI_CATALOG_IDS[0],
+        theme: { primaryColor: '#00f' },
+        sendDataModel: true,
+        components: {},
+        dataModel: {},
+        owner,
+        revision: 1,
+        createdAt: 0,
+        updatedAt: 0,
+        expiresAt: 0,
+      },
     );
     assert.equal(Date.parse(surface.expiresAt) - Date.parse(surface.updatedAt), limits.surfaceTtlSeconds * 1000);
     assert.deepEqual(surfaces.get('s1'), surface);
@@ -57,8 +69,17 @@ describe('envelope kinds (docs/protocol.md#a2ui-apply)', () => {
   it('updateComponents upserts by id, keeps unknown properties, and removes tombstoned components', () => {
     const { surfaces } = table();
     apply(surfaces, create('s1'));
-    const button = { id: 'go', component: 'Button', child: 'go-label', action: { event: { name: 'go', context: { x: { path: '/x' } } } }, accessibility: { label: 'Go' } };
-    let [result] = apply(surfaces, components('s1', [{ id: 'root', component: 'Column', children: ['go', 'note'] }, button, text('go-label', 'Go'), text('note', { path: '/note' })]));
+    const button = {
+      id: 'go',
+      component: 'Button',
+      child: 'go-label',
+      action: { event: { name: 'go', context: { x: { path: '/x' } } } },
+      accessibility: { label: 'Go' },
+    };
+    let [result] = apply(
+      surfaces,
+      components('s1', [{ id: 'root', component: 'Column', children: ['go', 'note'] }, button, text('go-label', 'Go'), text('note', { path: '/note' })]),
+    );
     assert.equal(result!.surface!.revision, 2);
     assert.deepEqual(result!.surface!.components.go, button);
     [result] = apply(surfaces, components('s1', [text('note', 'replaced'), { id: 'go-label', component: null }]));
@@ -73,7 +94,10 @@ describe('envelope kinds (docs/protocol.md#a2ui-apply)', () => {
     const model = (...envelopes: Record<string, unknown>[]) => apply(surfaces, ...envelopes).at(-1)!.surface!.dataModel;
     assert.deepEqual(model(dataModel('s1', undefined, { user: { name: 'Ada' }, tags: ['a'] })), { user: { name: 'Ada' }, tags: ['a'] });
     assert.deepEqual(model(dataModel('s1', '/user/email', 'ada@example.com')), { user: { name: 'Ada', email: 'ada@example.com' }, tags: ['a'] });
-    assert.deepEqual(model(dataModel('s1', '/tags/-', 'b'), dataModel('s1', '/tags/0', 'z')), { user: { name: 'Ada', email: 'ada@example.com' }, tags: ['z', 'b'] });
+    assert.deepEqual(model(dataModel('s1', '/tags/-', 'b'), dataModel('s1', '/tags/0', 'z')), {
+      user: { name: 'Ada', email: 'ada@example.com' },
+      tags: ['z', 'b'],
+    });
     assert.deepEqual(model(dataModel('s1', '/new/deep/key', true)).new, { deep: { key: true } });
     assert.deepEqual(model(dataModel('s1', '/user/name')).user, { email: 'ada@example.com' });
     assert.deepEqual(model(dataModel('s1', '/tags/0')).tags, ['b']);
@@ -160,7 +184,12 @@ describe('basic catalog (docs/protocol.md#a2ui-capabilities)', () => {
 
   it('refuses any other catalog with UnsupportedCatalog (-32602)', () => {
     const { surfaces } = table();
-    const error = rejects(() => apply(surfaces, create('s1', { catalogId: 'https://example.com/my_catalog.json' })), -32602, 'UnsupportedCatalog', /catalogId 'https:\/\/example\.com\/my_catalog\.json' is not supported/);
+    const error = rejects(
+      () => apply(surfaces, create('s1', { catalogId: 'https://example.com/my_catalog.json' })),
+      -32602,
+      'UnsupportedCatalog',
+      /catalogId 'https:\/\/example\.com\/my_catalog\.json' is not supported/,
+    );
     assert.deepEqual(error.data?.allowed, A2UI_CATALOG_IDS);
     assert.equal(surfaces.live().length, 0);
   });
@@ -168,9 +197,20 @@ describe('basic catalog (docs/protocol.md#a2ui-capabilities)', () => {
   it('accepts all 24 component types and refuses others with UnsupportedComponent (-32602)', () => {
     const { surfaces } = table();
     apply(surfaces, create('s1'));
-    const [result] = apply(surfaces, components('s1', A2UI_COMPONENTS.map((type) => ({ id: `c-${type}`, component: type }))));
+    const [result] = apply(
+      surfaces,
+      components(
+        's1',
+        A2UI_COMPONENTS.map((type) => ({ id: `c-${type}`, component: type })),
+      ),
+    );
     assert.equal(Object.keys(result!.surface!.components).length, 24);
-    const error = rejects(() => apply(surfaces, components('s1', [text('fine'), { id: 'blink', component: 'Marquee' }])), -32602, 'UnsupportedComponent', /component type 'Marquee'/);
+    const error = rejects(
+      () => apply(surfaces, components('s1', [text('fine'), { id: 'blink', component: 'Marquee' }])),
+      -32602,
+      'UnsupportedComponent',
+      /component type 'Marquee'/,
+    );
     assert.equal(error.data?.field, 'updateComponents.components.1.component');
     rejects(() => apply(surfaces, components('s1', [{ id: 'lower', component: 'text' }])), -32602, 'UnsupportedComponent');
     assert.equal(surfaces.get('s1')!.components.fine, undefined, 'nothing of a refused envelope is applied');
@@ -195,7 +235,12 @@ describe('limits (docs/protocol.md#type-a2uilimits), each just under and just ov
     const many = Array.from({ length: 1000 }, (_, i) => text(`c${i}`));
     apply(surfaces, components('s1', many));
     apply(surfaces, components('s1', [text('c999', 'updated in place')]));
-    const error = rejects(() => apply(surfaces, components('s1', [text('c1000')])), -32013, 'LimitExceeded', /1001 components, over maxComponentsPerSurface \(1000\)/);
+    const error = rejects(
+      () => apply(surfaces, components('s1', [text('c1000')])),
+      -32013,
+      'LimitExceeded',
+      /1001 components, over maxComponentsPerSurface \(1000\)/,
+    );
     assert.equal(error.data?.limit, 'maxComponentsPerSurface');
     assert.equal(Object.keys(surfaces.get('s1')!.components).length, 1000);
   });
@@ -233,10 +278,16 @@ describe('limits (docs/protocol.md#type-a2uilimits), each just under and just ov
     const { surfaces, limits } = table();
     assert.equal(limits.maxSurfaceBytes, 4 * 1024 * 1024);
     let [latest] = apply(surfaces, create('s1'));
-    for (let i = 0; limits.maxSurfaceBytes - jsonBytes(latest!.surface) > 65_000; i++) [latest] = apply(surfaces, components('s1', [text(`bulk${i}`, 'y'.repeat(60_000))]));
+    for (let i = 0; limits.maxSurfaceBytes - jsonBytes(latest!.surface) > 65_000; i++)
+      [latest] = apply(surfaces, components('s1', [text(`bulk${i}`, 'y'.repeat(60_000))]));
     const [base] = apply(surfaces, components('s1', [text('tail', '')]));
     const room = limits.maxSurfaceBytes - jsonBytes(base!.surface);
-    const error = rejects(() => apply(surfaces, components('s1', [text('tail', 'z'.repeat(room + 1))])), -32013, 'LimitExceeded', /over maxSurfaceBytes \(4194304\)/);
+    const error = rejects(
+      () => apply(surfaces, components('s1', [text('tail', 'z'.repeat(room + 1))])),
+      -32013,
+      'LimitExceeded',
+      /over maxSurfaceBytes \(4194304\)/,
+    );
     assert.equal(error.data?.limit, 'maxSurfaceBytes');
     const [result] = apply(surfaces, components('s1', [text('tail', 'z'.repeat(room))]));
     assert.equal(jsonBytes(result!.surface), limits.maxSurfaceBytes);
@@ -246,7 +297,12 @@ describe('limits (docs/protocol.md#type-a2uilimits), each just under and just ov
     const { surfaces, limits } = table();
     apply(surfaces, create('s1'));
     apply(surfaces, components('s1', [text('root', 'a'.repeat(limits.maxStringBytes))]));
-    rejects(() => apply(surfaces, components('s1', [text('root', 'a'.repeat(limits.maxStringBytes + 1))])), -32013, 'LimitExceeded', /65537-byte string at \/updateComponents\/components\/0\/text/);
+    rejects(
+      () => apply(surfaces, components('s1', [text('root', 'a'.repeat(limits.maxStringBytes + 1))])),
+      -32013,
+      'LimitExceeded',
+      /65537-byte string at \/updateComponents\/components\/0\/text/,
+    );
     apply(surfaces, dataModel('s1', '/accented', 'é'.repeat(limits.maxStringBytes / 2)));
     rejects(() => apply(surfaces, dataModel('s1', '/accented', 'é'.repeat(limits.maxStringBytes / 2) + 'a')), -32013, 'LimitExceeded');
     rejects(() => apply(surfaces, dataModel('s1', undefined, { ['k'.repeat(limits.maxStringBytes + 1)]: 1 })), -32013, 'LimitExceeded', /\(a key\)/);
@@ -280,7 +336,11 @@ describe('limits (docs/protocol.md#type-a2uilimits), each just under and just ov
     assert.ok(surfaces.get('s1'), 'just under the TTL');
     now += 1;
     assert.equal(surfaces.get('s1'), undefined, 'at the TTL');
-    assert.deepEqual(surfaces.live().map((s) => s.surfaceId), ['s2'], 'the update renewed s2');
+    assert.deepEqual(
+      surfaces.live().map((s) => s.surfaceId),
+      ['s2'],
+      'the update renewed s2',
+    );
     rejects(() => apply(surfaces, dataModel('s1', '/a', 1)), -32010);
     assert.deepEqual(surfaces.removeExpired(), ['s1']);
     assert.deepEqual(surfaces.removeExpired(), []);
@@ -293,7 +353,16 @@ describe('batches are all-or-nothing', () => {
   it('applies later envelopes on top of earlier ones of the same batch', () => {
     const { surfaces } = table();
     const results = apply(surfaces, create('s1'), components('s1', [text('root')]), dataModel('s1', '/x', 1), remove('s1'), create('s1'));
-    assert.deepEqual(results.map((r) => [r.deleted, r.surface?.revision]), [[false, 1], [false, 2], [false, 3], [true, undefined], [false, 1]]);
+    assert.deepEqual(
+      results.map((r) => [r.deleted, r.surface?.revision]),
+      [
+        [false, 1],
+        [false, 2],
+        [false, 3],
+        [true, undefined],
+        [false, 1],
+      ],
+    );
     assert.deepEqual(surfaces.get('s1')!.components, {});
   });
 

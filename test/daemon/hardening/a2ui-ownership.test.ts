@@ -26,9 +26,17 @@ describe('A2UI surface ownership', () => {
     await creator.call('a2ui.apply', { envelope: create('mine') });
     await creator.call('a2ui.apply', { envelope: components('mine', [text('title', 'hello')]) });
     for (const envelope of [components('mine', [text('title', 'defaced')]), dataModel('mine', '/x', 1), create('mine'), remove('mine')]) {
-      await rejectsWith(other.call('a2ui.apply', { envelope }), ErrorCode.Forbidden, /belongs to another session; only the session that created it or a host session/);
+      await rejectsWith(
+        other.call('a2ui.apply', { envelope }),
+        ErrorCode.Forbidden,
+        /belongs to another session; only the session that created it or a host session/,
+      );
     }
-    await rejectsWith(other.call('a2ui.ingest', { payload: { parts: [{ kind: 'data', data: remove('mine') }] } } as never), ErrorCode.Forbidden, /belongs to another session/);
+    await rejectsWith(
+      other.call('a2ui.ingest', { payload: { parts: [{ kind: 'data', data: remove('mine') }] } } as never),
+      ErrorCode.Forbidden,
+      /belongs to another session/,
+    );
     const surface = await other.call('a2ui.get', { surfaceId: 'mine' });
     assert.equal(surface?.revision, 2);
   });

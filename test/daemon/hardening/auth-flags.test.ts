@@ -10,7 +10,10 @@ import { tempStateRoot } from '../../helpers/paths.js';
 /** Issue 12, defects 7 and 8. */
 describe('auth token and --no-auth at start', () => {
   it('takes --auth-token out of the arguments in both spellings', () => {
-    assert.deepEqual(splitAuthToken(['--port', '0', '--auth-token', 'secret-1', '--no-approvals']), { flags: ['--port', '0', '--no-approvals'], token: 'secret-1' });
+    assert.deepEqual(splitAuthToken(['--port', '0', '--auth-token', 'secret-1', '--no-approvals']), {
+      flags: ['--port', '0', '--no-approvals'],
+      token: 'secret-1',
+    });
     assert.deepEqual(splitAuthToken(['--auth-token=secret-2']), { flags: [], token: 'secret-2' });
   });
 

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { CarClient } from '../../../src/client/node.js';
-import { DEFAULT_MAX_PREAUTH_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, defaultMaxConnections, SILENT_GRACE_MS } from '../../../src/daemon/server/connection-gate.js';
+import {
+  DEFAULT_MAX_PREAUTH_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  defaultMaxConnections,
+  SILENT_GRACE_MS,
+} from '../../../src/daemon/server/connection-gate.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 
 function bareTcp(port: number): Promise<Socket> {
@@ -51,7 +56,10 @@ describe('connection caps and the request timeout', () => {
     const dir = mkdtempSync(join(tmpdir(), 'car-limits-'));
     try {
       const file = join(dir, 'limits');
-      writeFileSync(file, 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n');
+      writeFileSync(
+        file,
+        'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n',
+      );
       assert.equal(defaultMaxConnections(file), 256);
       writeFileSync(file, 'Max open files            1048576              1048576              files\n');
       assert.equal(defaultMaxConnections(file), 4096);
@@ -91,11 +99,16 @@ describe('connection caps and the request timeout', () => {
   });
 
   it('counts upgraded connections that have not signed in toward the pre-auth cap, closing the oldest with 1008 for a newcomer', async () => {
-    const unauthenticated = await Promise.all([0, 1, 2].map(() => new Promise<WebSocket>((resolve) => {
-      const ws = new WebSocket(daemon.url);
-      ws.on('open', () => resolve(ws));
-      ws.on('error', () => undefined);
-    })));
+    const unauthenticated = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<WebSocket>((resolve) => {
+            const ws = new WebSocket(daemon.url);
+            ws.on('open', () => resolve(ws));
+            ws.on('error', () => undefined);
+          }),
+      ),
+    );
     const oldestClosed = new Promise<[number, string]>((resolve) => unauthenticated[0]!.once('close', (code, reason) => resolve([code, reason.toString()])));
     assert.equal(await upgradeStatus(daemon.url), 101);
     assert.deepEqual(await oldestClosed, [1008, 'too many connections not signed in; the oldest was closed']);

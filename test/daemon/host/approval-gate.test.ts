@@ -47,7 +47,13 @@ function installRiskyMethod(daemon: InProcessDaemon): { runs: string[] } {
 
 const pendingState = async (promise: Promise<unknown>) => {
   const marker = Symbol('pending');
-  const settled = await Promise.race([promise.then(() => 'resolved', () => 'rejected'), new Promise((resolve) => setTimeout(() => resolve(marker), 50))]);
+  const settled = await Promise.race([
+    promise.then(
+      () => 'resolved',
+      () => 'rejected',
+    ),
+    new Promise((resolve) => setTimeout(() => resolve(marker), 50)),
+  ]);
   return settled === marker ? 'pending' : settled;
 };
 
@@ -70,7 +76,11 @@ describe('high-risk method approval gate (docs/protocol.md#approval-gate)', () =
   it('parks the call on a system approval until another connection approves it, then runs the handler', async () => {
     const seen = collectEvents(approver);
     await approver.call('host.subscribe', {});
-    const call = caller.request('test.risky', { path: '/etc/hosts', routeAuth: { type: 'bearer', token: SECRET }, options: { host_token: SECRET, Authorization: `Bearer ${SECRET}`, keep: 1 } });
+    const call = caller.request('test.risky', {
+      path: '/etc/hosts',
+      routeAuth: { type: 'bearer', token: SECRET },
+      options: { host_token: SECRET, Authorization: `Bearer ${SECRET}`, keep: 1 },
+    });
     const requested = await waitFor(() => seen.find((event) => event.kind === 'approval.requested'), 'approval.requested');
     const approval = (requested.payload as { approval: HostApproval }).approval;
     assert.equal(approval.client_id, null, 'a system approval');
@@ -143,7 +153,10 @@ describe('approval gate configuration (docs/protocol.md#approval-gate, withConfi
       const [expired] = (await watcher.call('host.approvals', { status: 'expired' })).approvals;
       assert.equal(expired!.action, 'ws.method:test.risky');
       assert.ok(expired!.resolved_at);
-      await waitFor(() => seen.some((event) => event.kind === 'approval.resolved' && (event.payload as { approval: HostApproval }).approval.status === 'expired'), 'the expiry event');
+      await waitFor(
+        () => seen.some((event) => event.kind === 'approval.resolved' && (event.payload as { approval: HostApproval }).approval.status === 'expired'),
+        'the expiry event',
+      );
       await assert.rejects(watcher.call('host.resolve_approval', { approval_id: expired!.id, approved: true }), rpcError(-32011, /is already expired/));
       assert.deepEqual(runs, []);
       assert.equal(caller.isOpen, true);
@@ -193,7 +206,8 @@ describe('approval gate configuration (docs/protocol.md#approval-gate, withConfi
     };
     const journalDir = tempStateRoot();
     const enabledBy = (variables: Record<string, string>, approvalsFlag = true) =>
-      daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: approvalsFlag }, readEnvironment(variables), {}, journalDir).state.approvalGate?.enabled;
+      daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: approvalsFlag }, readEnvironment(variables), {}, journalDir).state
+        .approvalGate?.enabled;
     assert.equal(enabledBy({ CAR_NO_APPROVALS: '1' }), false);
     assert.equal(enabledBy({ CAR_NO_APPROVALS: '0' }), true);
     assert.equal(enabledBy({}), true);
@@ -256,7 +270,10 @@ describe('approval gate in a real daemon (docs/protocol.md#approval-gate, docs/p
     });
   });
 
-  for (const variant of [{ name: '--no-approvals', args: ['--no-approvals'], env: {} }, { name: 'CAR_NO_APPROVALS=1', args: [], env: { CAR_NO_APPROVALS: '1' } }]) {
+  for (const variant of [
+    { name: '--no-approvals', args: ['--no-approvals'], env: {} },
+    { name: 'CAR_NO_APPROVALS=1', args: [], env: { CAR_NO_APPROVALS: '1' } },
+  ]) {
     it(`runs the same call at once with ${variant.name}`, async () => {
       const daemon = await startDaemon({ args: variant.args, env: variant.env });
       try {

@@ -23,14 +23,20 @@ describe('host over the in-memory channel', () => {
     assert.equal(agent.id, 'builder');
     assert.equal(agent.status, 'idle');
     assert.deepEqual(agent.capabilities, ['build']);
-    assert.deepEqual((await host.call('host.agents', {})).map((listed) => listed.id), ['builder']);
+    assert.deepEqual(
+      (await host.call('host.agents', {})).map((listed) => listed.id),
+      ['builder'],
+    );
   });
 
   it('delivers a notification to a subscriber and keeps it in host.events', async () => {
     const { client } = fixture;
     const snapshot = await host.call('host.subscribe', {});
     assert.equal(snapshot.subscribed, true);
-    assert.deepEqual(snapshot.agents.map((agent) => agent.id), ['builder']);
+    assert.deepEqual(
+      snapshot.agents.map((agent) => agent.id),
+      ['builder'],
+    );
     const received: HostEvent[] = [];
     host.on('host.event', (event) => received.push(event));
 
@@ -38,7 +44,10 @@ describe('host over the in-memory channel', () => {
     assert.equal(sent.kind, 'build.finished');
     assert.ok(sent.sequence > snapshot.event_sequence);
     await waitFor(() => received.some((event) => event.id === sent.id), 'the subscriber to receive the notification');
-    assert.deepEqual(received.find((event) => event.id === sent.id), sent);
+    assert.deepEqual(
+      received.find((event) => event.id === sent.id),
+      sent,
+    );
     assert.deepEqual((await client.call('host.events', { limit: 1 })).events, [sent]);
   });
 
@@ -54,9 +63,17 @@ describe('host over the in-memory channel', () => {
     assert.equal(approval.status, 'pending');
     assert.equal(approval.client_id, (await client.call('sessions.list', {})).sessions.find((session) => session.is_self)!.id);
     const { client: stranger } = await openInMemory(fixture.state);
-    await rejectsWith(stranger.request('host.resolve_approval', { approval_id: approval.id, approved: true }), ErrorCode.Forbidden, /belongs to another session; only that session or a host-role session/);
+    await rejectsWith(
+      stranger.request('host.resolve_approval', { approval_id: approval.id, approved: true }),
+      ErrorCode.Forbidden,
+      /belongs to another session; only that session or a host-role session/,
+    );
     stranger.close();
-    assert.deepEqual((await client.call('host.approvals', { status: 'pending' })).approvals.map((pending) => pending.id), [approval.id], 'the refused vote left it pending');
+    assert.deepEqual(
+      (await client.call('host.approvals', { status: 'pending' })).approvals.map((pending) => pending.id),
+      [approval.id],
+      'the refused vote left it pending',
+    );
     const resolved = await host.call('host.resolve_approval', { approval_id: approval.id, resolution: 'approve' });
     assert.equal(resolved.status, 'approved');
     assert.equal(resolved.resolution?.approved, true);

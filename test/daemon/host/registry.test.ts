@@ -51,7 +51,10 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
       { project: agent.project, current_task: agent.current_task, pid: agent.pid, display: agent.display },
       { project: null, current_task: null, pid: null, display: null },
     );
-    assert.ok((await other.call('host.agents', {})).some((listed) => listed.id === agent.id), 'any session reads every agent');
+    assert.ok(
+      (await other.call('host.agents', {})).some((listed) => listed.id === agent.id),
+      'any session reads every agent',
+    );
 
     const named = await owner.call('host.register_agent', { id: 'fixed-id', name: 'first', kind: 'cli', pid: 4242 });
     const updated = await owner.call('host.register_agent', { id: 'fixed-id', name: 'second', kind: 'cli', project: '/src/app' });
@@ -82,10 +85,19 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
     const agent = await owner.call('host.register_agent', { id: 'guarded', name: 'guarded', kind: 'builtin' });
     const before = await registry();
     for (const intruder of [other, host]) {
-      await assert.rejects(intruder.call('host.register_agent', { id: 'guarded', name: 'stolen', kind: 'x' }), rpcError(-32012, /^agent 'guarded' is owned by another session/));
-      await assert.rejects(intruder.call('host.set_status', { agent_id: agent.id, status: 'running' }), rpcError(-32012, /agent 'guarded' is owned by another session/));
+      await assert.rejects(
+        intruder.call('host.register_agent', { id: 'guarded', name: 'stolen', kind: 'x' }),
+        rpcError(-32012, /^agent 'guarded' is owned by another session/),
+      );
+      await assert.rejects(
+        intruder.call('host.set_status', { agent_id: agent.id, status: 'running' }),
+        rpcError(-32012, /agent 'guarded' is owned by another session/),
+      );
       await assert.rejects(intruder.call('host.unregister_agent', { agent_id: agent.id }), rpcError(-32012, /agent 'guarded' is owned by another session/));
-      await assert.rejects(intruder.call('host.request_approval', { agent_id: agent.id, title: 'x' }), rpcError(-32012, /request approvals only for agents this session registered/));
+      await assert.rejects(
+        intruder.call('host.request_approval', { agent_id: agent.id, title: 'x' }),
+        rpcError(-32012, /request approvals only for agents this session registered/),
+      );
     }
     assert.deepEqual(await registry(), before);
   });
@@ -93,26 +105,50 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
   it('answers unknown ids, invalid statuses, reserved kinds and bad shapes with the spec’s codes, changing nothing', async () => {
     await owner.call('host.register_agent', { id: 'steady', name: 'steady', kind: 'builtin' });
     const before = await registry();
-    await assert.rejects(owner.call('host.set_status', { agent_id: 'ghost', status: 'running' }), rpcError(-32010, /unknown agent 'ghost'; list agents with host.agents/));
+    await assert.rejects(
+      owner.call('host.set_status', { agent_id: 'ghost', status: 'running' }),
+      rpcError(-32010, /unknown agent 'ghost'; list agents with host.agents/),
+    );
     await assert.rejects(owner.call('host.unregister_agent', { agent_id: 'ghost' }), rpcError(-32010, /unknown agent 'ghost'/));
     await assert.rejects(owner.call('host.notify', { agent_id: 'ghost', message: 'hi' }), rpcError(-32010, /unknown agent 'ghost'/));
     await assert.rejects(owner.call('host.request_approval', { agent_id: 'ghost', title: 'x' }), rpcError(-32010, /unknown agent 'ghost'/));
-    await assert.rejects(owner.call('host.resolve_approval', { approval_id: 'approval-000000000000', approved: true }), rpcError(-32010, /unknown approval 'approval-000000000000'; list approvals with host.approvals/));
-    await assert.rejects(owner.request('host.set_status', { agent_id: 'steady', status: 'sleeping' }), rpcError(-32602, /invalid param 'status' for host.set_status: must be one of idle, running, waiting_for_approval, paused, completed, errored, stopped/));
+    await assert.rejects(
+      owner.call('host.resolve_approval', { approval_id: 'approval-000000000000', approved: true }),
+      rpcError(-32010, /unknown approval 'approval-000000000000'; list approvals with host.approvals/),
+    );
+    await assert.rejects(
+      owner.request('host.set_status', { agent_id: 'steady', status: 'sleeping' }),
+      rpcError(-32602, /invalid param 'status' for host.set_status: must be one of idle, running, waiting_for_approval, paused, completed, errored, stopped/),
+    );
     for (const kind of ['agent.registered', 'approval.resolved', 'a2ui.action']) {
-      await assert.rejects(owner.call('host.notify', { kind, message: 'spoof' }), rpcError(-32602, /param 'kind' for host.notify: must not start with 'agent.', 'approval.', 'a2ui.'/));
+      await assert.rejects(
+        owner.call('host.notify', { kind, message: 'spoof' }),
+        rpcError(-32602, /param 'kind' for host.notify: must not start with 'agent.', 'approval.', 'a2ui.'/),
+      );
     }
     await assert.rejects(owner.request('host.approvals', { status: 'maybe' }), rpcError(-32602, /param 'status'/));
     await assert.rejects(owner.call('host.events', { limit: 501 }), rpcError(-32602, /must be at most 500/));
     await assert.rejects(owner.call('host.events', { limit: 0 }), rpcError(-32602, /must be at least 1/));
     await assert.rejects(owner.request('host.register_agent', { name: 'x' }), rpcError(-32602, /param 'kind'/));
-    await assert.rejects(owner.request('host.register_agent', { name: 'x', kind: 'y', colour: 'red' }), rpcError(-32602, /unknown param 'colour' for host.register_agent; allowed: id, name/));
+    await assert.rejects(
+      owner.request('host.register_agent', { name: 'x', kind: 'y', colour: 'red' }),
+      rpcError(-32602, /unknown param 'colour' for host.register_agent; allowed: id, name/),
+    );
     await assert.rejects(owner.request('host.register_agent', { id: 'has space', name: 'x', kind: 'y' }), rpcError(-32602, /param 'id'/));
     await assert.rejects(owner.call('host.request_approval', { title: 'x', required_approvals: 11 }), rpcError(-32602, /must be at most 10/));
     await assert.rejects(owner.request('host.resolve_approval', { approval_id: 'approval-x' }), rpcError(-32602, /pass exactly one of 'approved'/));
-    await assert.rejects(owner.request('host.resolve_approval', { approval_id: 'approval-x', approved: true, resolution: 'deny' }), rpcError(-32602, /pass exactly one of 'approved'/));
-    await assert.rejects(owner.request('host.resolve_approval', { approval_id: 'approval-x', resolution: 'maybe' }), rpcError(-32602, /must be 'approve' or 'deny'/));
-    await assert.rejects(owner.call('host.notify', { message: 'big', payload: { blob: 'x'.repeat(70_000) } }), rpcError(-32013, /'payload' is \d+ bytes of JSON; the limit is 65536/));
+    await assert.rejects(
+      owner.request('host.resolve_approval', { approval_id: 'approval-x', approved: true, resolution: 'deny' }),
+      rpcError(-32602, /pass exactly one of 'approved'/),
+    );
+    await assert.rejects(
+      owner.request('host.resolve_approval', { approval_id: 'approval-x', resolution: 'maybe' }),
+      rpcError(-32602, /must be 'approve' or 'deny'/),
+    );
+    await assert.rejects(
+      owner.call('host.notify', { message: 'big', payload: { blob: 'x'.repeat(70_000) } }),
+      rpcError(-32013, /'payload' is \d+ bytes of JSON; the limit is 65536/),
+    );
     await assert.rejects(owner.call('host.register_agent', { name: 'big', kind: 'x', metadata: { blob: 'x'.repeat(70_000) } }), rpcError(-32013, /'metadata'/));
     assert.deepEqual(await registry(), before);
   });
@@ -128,17 +164,29 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
     assert.equal(custom.agent_id, 'steady');
     assert.equal(custom.payload, null);
     await waitFor(() => seen.some((seenEvent) => seenEvent.id === custom.id), 'the custom notification');
-    assert.deepEqual(seen.find((seenEvent) => seenEvent.id === event.id), event);
+    assert.deepEqual(
+      seen.find((seenEvent) => seenEvent.id === event.id),
+      event,
+    );
   });
 
   it('sets status with an event carrying the previous status and the caller’s payload', async () => {
     const agent = await owner.call('host.register_agent', { name: 'runner', kind: 'builtin' });
-    const running = await owner.call('host.set_status', { agent_id: agent.id, status: 'running', current_task: 'tests', message: 'starting tests', payload: { step: 1 } });
+    const running = await owner.call('host.set_status', {
+      agent_id: agent.id,
+      status: 'running',
+      current_task: 'tests',
+      message: 'starting tests',
+      payload: { step: 1 },
+    });
     assert.equal(running.status, 'running');
     assert.equal(running.current_task, 'tests');
     const paused = await owner.call('host.set_status', { agent_id: agent.id, status: 'paused' });
     assert.equal(paused.current_task, 'tests', 'current_task left out keeps its value');
-    const changes = await waitFor(() => eventsOf('agent.status_changed', agent.id).length === 2 && eventsOf('agent.status_changed', agent.id), 'two status events');
+    const changes = await waitFor(
+      () => eventsOf('agent.status_changed', agent.id).length === 2 && eventsOf('agent.status_changed', agent.id),
+      'two status events',
+    );
     assert.equal(changes[0]!.message, 'starting tests');
     assert.deepEqual(changes[0]!.payload, { status: 'running', previous_status: 'idle', current_task: 'tests', payload: { step: 1 } });
     assert.deepEqual(changes[1]!.payload, { status: 'paused', previous_status: 'running', current_task: 'tests', payload: null });
@@ -179,15 +227,24 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
     assert.deepEqual(resolved.resolution, { approved: true, notes: 'looks fine', by_session: hostId });
     assert.ok(resolved.resolved_at);
     const afterResolve = await registry();
-    await assert.rejects(owner.call('host.resolve_approval', { approval_id: approval.id, approved: false }), rpcError(-32011, new RegExp(`^approval '${approval.id}' is already approved`)));
+    await assert.rejects(
+      owner.call('host.resolve_approval', { approval_id: approval.id, approved: false }),
+      rpcError(-32011, new RegExp(`^approval '${approval.id}' is already approved`)),
+    );
     assert.deepEqual(await registry(), afterResolve);
 
     const own = await owner.call('host.request_approval', { title: 'rename' });
     const denied = await owner.call('host.resolve_approval', { approval_id: own.id, approved: false });
     assert.equal(denied.status, 'denied');
     assert.equal(denied.resolution!.by_session, ownerId);
-    await waitFor(() => eventsOf('approval.resolved').some((event) => (event.payload as { approval: HostApproval }).approval.id === own.id), 'approval.resolved');
-    assert.deepEqual((await other.call('host.approvals', { status: 'denied' })).approvals.map((listed) => listed.id), [own.id]);
+    await waitFor(
+      () => eventsOf('approval.resolved').some((event) => (event.payload as { approval: HostApproval }).approval.id === own.id),
+      'approval.resolved',
+    );
+    assert.deepEqual(
+      (await other.call('host.approvals', { status: 'denied' })).approvals.map((listed) => listed.id),
+      [own.id],
+    );
     const newestFirst = (await other.call('host.approvals', {})).approvals.map((listed) => listed.id);
     assert.ok(newestFirst.indexOf(own.id) < newestFirst.indexOf(approval.id), 'newest first');
   });
@@ -198,10 +255,19 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
       const approval = await owner.call('host.request_approval', { title: 'two keys', required_approvals: 2 });
       const first = await owner.call('host.resolve_approval', { approval_id: approval.id, approved: true });
       assert.deepEqual({ status: first.status, approvals: first.approvals }, { status: 'pending', approvals: 1 });
-      await assert.rejects(owner.call('host.resolve_approval', { approval_id: approval.id, approved: true }), rpcError(-32011, /this session already approved approval .*; it needs 1 more approval\(s\) from other sessions/));
-      await waitFor(() => eventsOf('approval.voted').some((event) => (event.payload as { approval: HostApproval }).approval.id === approval.id), 'approval.voted');
+      await assert.rejects(
+        owner.call('host.resolve_approval', { approval_id: approval.id, approved: true }),
+        rpcError(-32011, /this session already approved approval .*; it needs 1 more approval\(s\) from other sessions/),
+      );
+      await waitFor(
+        () => eventsOf('approval.voted').some((event) => (event.payload as { approval: HostApproval }).approval.id === approval.id),
+        'approval.voted',
+      );
       const second = await host.call('host.resolve_approval', { approval_id: approval.id, approved: true });
-      assert.deepEqual({ status: second.status, approvals: second.approvals, by: second.resolution!.by_session }, { status: 'approved', approvals: 2, by: hostId });
+      assert.deepEqual(
+        { status: second.status, approvals: second.approvals, by: second.resolution!.by_session },
+        { status: 'approved', approvals: 2, by: hostId },
+      );
 
       const three = await owner.call('host.request_approval', { title: 'three keys', required_approvals: 3 });
       await host.call('host.resolve_approval', { approval_id: three.id, approved: true });
@@ -223,7 +289,10 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
     assert.equal(await status(), 'waiting_for_approval', 'another approval still keeps it waiting');
     await owner.call('host.resolve_approval', { approval_id: second.id, approved: false });
     assert.equal(await status(), 'running', 'restored to the status it had before');
-    const flips = await waitFor(() => eventsOf('agent.status_changed', agent.id).length === 3 && eventsOf('agent.status_changed', agent.id), 'flip and restore events');
+    const flips = await waitFor(
+      () => eventsOf('agent.status_changed', agent.id).length === 3 && eventsOf('agent.status_changed', agent.id),
+      'flip and restore events',
+    );
     assert.deepEqual(
       flips.map((event) => [(event.payload as { previous_status: string }).previous_status, (event.payload as { status: string }).status]),
       [
@@ -243,7 +312,10 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
     const agent = await owner.call('host.register_agent', { name: 'leaver', kind: 'builtin' });
     const approval = await owner.call('host.request_approval', { agent_id: agent.id, title: 'leave' });
     assert.deepEqual(await owner.call('host.unregister_agent', { agent_id: agent.id }), { ok: true });
-    assert.equal((await other.call('host.agents', {})).some((listed) => listed.id === agent.id), false);
+    assert.equal(
+      (await other.call('host.agents', {})).some((listed) => listed.id === agent.id),
+      false,
+    );
     const cancelled = (await other.call('host.approvals', {})).approvals.find((listed) => listed.id === approval.id)!;
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.resolution, null);
@@ -267,7 +339,10 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
 
     await leaving.closeAndWait();
     await waitFor(() => !daemon.state.sessions.has(leavingId), 'session removal');
-    assert.equal((await other.call('host.agents', {})).some((listed) => listed.id === agent.id), false);
+    assert.equal(
+      (await other.call('host.agents', {})).some((listed) => listed.id === agent.id),
+      false,
+    );
     const approvals = (await other.call('host.approvals', {})).approvals;
     const statusOf = (id: string) => approvals.find((listed) => listed.id === id)!.status;
     assert.deepEqual([statusOf(own.id), statusOf(forAgent.id), statusOf(settled.id)], ['cancelled', 'cancelled', 'approved']);
@@ -281,13 +356,24 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
 
   it('journals every mutation with the metadata kinds of docs/protocol.md#journal-kinds', async () => {
     const kinds = new Set(journal(daemon).map((event) => event.kind));
-    for (const kind of ['host_agent_registered', 'host_agent_unregistered', 'host_agent_status', 'approval_requested', 'approval_resolved', 'approval_voted', 'host_notification']) {
+    for (const kind of [
+      'host_agent_registered',
+      'host_agent_unregistered',
+      'host_agent_status',
+      'approval_requested',
+      'approval_resolved',
+      'approval_voted',
+      'host_notification',
+    ]) {
       assert.ok(kinds.has(kind), `journal has ${kind}`);
     }
     const unregistered = journal(daemon).filter((event) => event.kind === 'host_agent_unregistered');
     assert.ok(unregistered.some((event) => event.data.reason === 'owner_disconnected'));
     const resolved = journal(daemon).filter((event) => event.kind === 'approval_resolved');
-    assert.ok(resolved.every((event) => typeof event.data.id === 'string' && typeof event.data.status === 'string'), 'full HostApproval');
+    assert.ok(
+      resolved.every((event) => typeof event.data.id === 'string' && typeof event.data.status === 'string'),
+      'full HostApproval',
+    );
     const replayed = replayJournal(daemon.state.journal.file);
     assert.deepEqual(replayed.problems, [], 'car replay knows every host kind');
     assert.deepEqual(

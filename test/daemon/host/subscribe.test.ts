@@ -36,7 +36,10 @@ describe('host subscription (docs/protocol.md#host-subscribe)', () => {
   it('needs the handshake (-32005); unsubscribe does not', async () => {
     const unnegotiated = await daemon.connect({ handshake: false });
     try {
-      await assert.rejects(unnegotiated.call('host.subscribe', {}), rpcError(-32005, /^protocol handshake required: call server.handshake with protocol_version 2 before host.subscribe/));
+      await assert.rejects(
+        unnegotiated.call('host.subscribe', {}),
+        rpcError(-32005, /^protocol handshake required: call server.handshake with protocol_version 2 before host.subscribe/),
+      );
       assert.deepEqual(await unnegotiated.call('host.unsubscribe', {}), { subscribed: false });
       const { sessions } = await unnegotiated.call('sessions.list', {});
       assert.deepEqual(sessions.find((session) => session.is_self)!.subscriptions, []);
@@ -97,7 +100,10 @@ describe('host subscription (docs/protocol.md#host-subscribe)', () => {
       15_000,
     );
     const snapshot = frames.find((frame) => frame.id === 'sub').result as HostSubscribeResult;
-    assert.ok(snapshot.event_sequence > first && snapshot.event_sequence < last, `the subscription landed mid-stream (at ${snapshot.event_sequence} of ${first}..${last})`);
+    assert.ok(
+      snapshot.event_sequence > first && snapshot.event_sequence < last,
+      `the subscription landed mid-stream (at ${snapshot.event_sequence} of ${first}..${last})`,
+    );
     const pushed = frames.filter((frame) => frame.method === 'host.event').map((frame) => frame.params as HostEvent);
     for (let i = 1; i < pushed.length; i++) assert.ok(pushed[i]!.sequence > pushed[i - 1]!.sequence, 'pushed in sequence order');
     const fresh = pushed.filter((event) => event.sequence > snapshot.event_sequence);
@@ -181,12 +187,18 @@ describe('slow host subscriber (docs/protocol.md#liveness-and-close-codes)', () 
       assert.deepEqual(received, emitted, 'every event, in sequence order');
       assert.ok(emitted.length * 60_000 > 16 * 1024 * 1024, 'more than the 16 MiB limit was sent');
 
-      const removed = await waitFor(() => journal(daemon).find((event) => event.kind === 'session_removed' && event.session_id === slowId), 'the slow session removed');
+      const removed = await waitFor(
+        () => journal(daemon).find((event) => event.kind === 'session_removed' && event.session_id === slowId),
+        'the slow session removed',
+      );
       assert.equal(removed.data.reason, 'slow_reader');
       assert.equal(removed.data.close_code, 1008);
       assert.equal(daemon.state.sessions.has(healthyId), true);
       const { sessions } = await healthy.call('sessions.list', {});
-      assert.equal(sessions.some((session) => session.id === slowId), false);
+      assert.equal(
+        sessions.some((session) => session.id === slowId),
+        false,
+      );
       slow.ws.terminate();
     } finally {
       await daemon.close();

@@ -42,7 +42,10 @@ describe('InferenceAdmission (docs/protocol.md#admission-status)', () => {
     for (const bad of ['0', '65', 'four', '1.5', '-1', ' ', '2x']) {
       assert.throws(
         () => new InferenceAdmission(undefined, bad),
-        (error: unknown) => error instanceof ConfigError && error.exitCode === 2 && error.message === `CAR_INFERENCE_MAX_CONCURRENT must be an integer from 1 to 64, got '${bad}'`,
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.exitCode === 2 &&
+          error.message === `CAR_INFERENCE_MAX_CONCURRENT must be an integer from 1 to 64, got '${bad}'`,
         bad,
       );
     }
@@ -102,15 +105,23 @@ describe('admission in front of inference (docs/protocol.md#admission-status, do
       })();
 
       const answered: number[] = [];
-      const calls = Array.from({ length: 8 }, (_, index) => caller.call('infer', { ...STORY, max_tokens: 100 }).then((result) => (answered.push(index), result)));
+      const calls = Array.from({ length: 8 }, (_, index) =>
+        caller.call('infer', { ...STORY, max_tokens: 100 }).then((result) => (answered.push(index), result)),
+      );
       const results = await Promise.all(calls);
       running = false;
       await watching;
 
       assert.deepEqual(answered, [0, 1, 2, 3, 4, 5, 6, 7], 'responses come back in the order the calls were sent');
       assert.ok(results.every((result) => /Lily/.test(result.text)));
-      assert.ok(statuses.every((status) => status.in_use <= 1), 'never more than one permit in use');
-      assert.ok(statuses.some((status) => status.in_use === 1 && status.queued >= 1), 'calls were seen queueing behind the running one');
+      assert.ok(
+        statuses.every((status) => status.in_use <= 1),
+        'never more than one permit in use',
+      );
+      assert.ok(
+        statuses.some((status) => status.in_use === 1 && status.queued >= 1),
+        'calls were seen queueing behind the running one',
+      );
 
       const { journal_file } = await caller.call('daemon.status', {});
       caller.close();
@@ -164,7 +175,11 @@ describe('admission in front of inference (docs/protocol.md#admission-status, do
 
       daemon.state.journal.flush();
       const failed = journalEvents(daemon.state.journal.file, 'inference_failed');
-      assert.deepEqual(failed.at(-1)!.data, { method: 'infer_stream', model: 'stories260K', error_kind: 'aborted' }, 'the stream was stopped, not run to its end');
+      assert.deepEqual(
+        failed.at(-1)!.data,
+        { method: 'infer_stream', model: 'stories260K', error_kind: 'aborted' },
+        'the stream was stopped, not run to its end',
+      );
       assert.equal(journalEvents(daemon.state.journal.file, 'inference_completed').filter((event) => event.data.method === 'infer_stream').length, 0);
       other.close();
     } finally {

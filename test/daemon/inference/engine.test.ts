@@ -61,9 +61,15 @@ describe('inference engine (docs/architecture.md#inference-local-and-remote-mode
   it('bounds decoding by CAR_LOCAL_DECODE_TIMEOUT_SECS: the text so far comes back with stop_reason local_decode_timeout', async () => {
     const configFrom = (variables: Record<string, string>) =>
       daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: true }, readEnvironment(variables), {}, tempStateRoot());
-    assert.throws(() => configFrom({ CAR_LOCAL_DECODE_TIMEOUT_SECS: 'soon' }), (error: unknown) => {
-      return error instanceof ConfigError && /^CAR_LOCAL_DECODE_TIMEOUT_SECS must be a whole number of seconds \(0 turns the bound off\), got 'soon'$/.test(error.message);
-    });
+    assert.throws(
+      () => configFrom({ CAR_LOCAL_DECODE_TIMEOUT_SECS: 'soon' }),
+      (error: unknown) => {
+        return (
+          error instanceof ConfigError &&
+          /^CAR_LOCAL_DECODE_TIMEOUT_SECS must be a whole number of seconds \(0 turns the bound off\), got 'soon'$/.test(error.message)
+        );
+      },
+    );
     const daemon = await startInference({ decodeTimeoutMs: configFrom({ CAR_LOCAL_DECODE_TIMEOUT_SECS: '1' }).state.decodeTimeoutMs });
     try {
       const client = await daemon.connect();
@@ -89,7 +95,11 @@ describe('inference engine (docs/architecture.md#inference-local-and-remote-mode
     assert.equal(await closed, 1001);
     assert.equal(daemon.state.admission.status().permits_in_use, 0);
     await rejectsWith(daemon.state.inference.getEngine(), ErrorCode.Unavailable, /daemon is stopping/);
-    assert.deepEqual(journalEvents(daemon.state.journal.file, 'inference_failed').at(-1)!.data, { method: 'infer_stream', model: 'stories260K', error_kind: 'aborted' });
+    assert.deepEqual(journalEvents(daemon.state.journal.file, 'inference_failed').at(-1)!.data, {
+      method: 'infer_stream',
+      model: 'stories260K',
+      error_kind: 'aborted',
+    });
   });
 });
 
@@ -158,7 +168,10 @@ describe('embedders and in-process callers (docs/architecture.md#the-composition
       const withMemory = await client.call('infer', { ...STORY, max_tokens: 5, context_query: 'dragon bridge' });
       const context = await client.call('memory.build_context', { query: 'dragon bridge', model_context_window: 128 });
       assert.ok(context.includes('Sparky'));
-      assert.ok(withMemory.usage.input_tokens > plain.usage.input_tokens + 10, `memory context adds input: ${plain.usage.input_tokens} → ${withMemory.usage.input_tokens}`);
+      assert.ok(
+        withMemory.usage.input_tokens > plain.usage.input_tokens + 10,
+        `memory context adds input: ${plain.usage.input_tokens} → ${withMemory.usage.input_tokens}`,
+      );
 
       const { sessions } = await client.call('sessions.list', {});
       const mine = sessions.find((session) => session.is_self)!.id;

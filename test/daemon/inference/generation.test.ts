@@ -25,7 +25,16 @@ describe('local inference (docs/protocol.md#namespace-inference)', () => {
     const client = await daemon.connect();
     const result = await client.call('infer', { ...STORY, max_tokens: 40 });
     assert.match(result.text, /Lily/);
-    assert.deepEqual(Object.keys(result).sort(), ['latency_ms', 'model_used', 'stop_reason', 'text', 'time_to_first_token_ms', 'tool_calls', 'trace_id', 'usage']);
+    assert.deepEqual(Object.keys(result).sort(), [
+      'latency_ms',
+      'model_used',
+      'stop_reason',
+      'text',
+      'time_to_first_token_ms',
+      'tool_calls',
+      'trace_id',
+      'usage',
+    ]);
     assert.equal(result.model_used, 'stories260K');
     assert.equal(result.stop_reason, 'length');
     assert.equal(result.usage.output_tokens, 40);
@@ -45,7 +54,13 @@ describe('local inference (docs/protocol.md#namespace-inference)', () => {
     assert.equal(stopped.stop_reason, 'stop');
     assert.equal(stopped.text.trimEnd(), ', there was a little girl named');
 
-    const chat = await client.call('infer', { model: 'stories260K', messages: [{ role: 'user', content: 'Tell me a story about a dog.' }], system: 'You tell stories.', temperature: 0, max_tokens: 16 });
+    const chat = await client.call('infer', {
+      model: 'stories260K',
+      messages: [{ role: 'user', content: 'Tell me a story about a dog.' }],
+      system: 'You tell stories.',
+      temperature: 0,
+      max_tokens: 16,
+    });
     assert.ok(chat.text.length > 0);
     assert.ok(chat.usage.input_tokens > stopped.usage.input_tokens, 'the chat template and system prompt are part of the input');
     client.close();
@@ -85,7 +100,13 @@ describe('local inference (docs/protocol.md#namespace-inference)', () => {
     assert.deepEqual(types.slice(-2), ['usage', 'stop_reason']);
     assert.ok(types.slice(0, -2).every((type) => type === 'text'));
     const result = response.result as InferStreamResult;
-    assert.equal(events.slice(0, -2).map((frame) => frame.params.event.data).join(''), result.text);
+    assert.equal(
+      events
+        .slice(0, -2)
+        .map((frame) => frame.params.event.data)
+        .join(''),
+      result.text,
+    );
     assert.match(result.text, /Lily/);
     assert.deepEqual(events.at(-2).params.event, { type: 'usage', ...result.usage, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     assert.deepEqual(events.at(-1).params.event, { type: 'stop_reason', data: 'length' });
@@ -158,7 +179,8 @@ describe('local inference (docs/protocol.md#namespace-inference)', () => {
     assert.ok(completed.some((event) => event.data.method === 'embed' && event.data.dimensions === undefined));
     assert.deepEqual(journalEvents(daemon.state.journal.file, 'inference_failed').at(-1)!.data, { method: 'infer', model: 'nope', error_kind: 'not_found' });
     const raw = JSON.stringify([...completed, ...journalEvents(daemon.state.journal.file, 'inference_failed')]);
-    for (const secret of ['walrus', result.text.trim().slice(0, 20), 'secret embedding', 'hidden prompt']) assert.ok(!raw.includes(secret), `journal leaks '${secret}'`);
+    for (const secret of ['walrus', result.text.trim().slice(0, 20), 'secret embedding', 'hidden prompt'])
+      assert.ok(!raw.includes(secret), `journal leaks '${secret}'`);
     client.close();
   });
 });

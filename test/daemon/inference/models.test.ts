@@ -30,7 +30,18 @@ describe('models and bad input (docs/protocol.md#models-list)', () => {
     assert.deepEqual(await client.call('models.list', {}), {
       models_dir: SHARED_MODELS,
       models: [
-        { source: 'local', name: 'llama-2-tiny-random', file: 'llama-2-tiny-random.gguf', size_bytes: 1_750_560, architecture: 'llama', context_length: 4096, chat_template: false, default_for: [], roles: [], why: {} },
+        {
+          source: 'local',
+          name: 'llama-2-tiny-random',
+          file: 'llama-2-tiny-random.gguf',
+          size_bytes: 1_750_560,
+          architecture: 'llama',
+          context_length: 4096,
+          chat_template: false,
+          default_for: [],
+          roles: [],
+          why: {},
+        },
         {
           source: 'local',
           name: 'stories260K',
@@ -43,7 +54,18 @@ describe('models and bad input (docs/protocol.md#models-list)', () => {
           roles: ['default', 'embedding'],
           why: { default: capable, embedding: capable },
         },
-        { source: 'local', name: 'for-tests-ggml-tiny.en', file: 'for-tests-ggml-tiny.en.bin', size_bytes: 586_836, architecture: 'whisper', context_length: 1500, chat_template: false, default_for: [], roles: ['whisper'], why: { whisper: 'the first whisper.cpp model by name in the models directory' } },
+        {
+          source: 'local',
+          name: 'for-tests-ggml-tiny.en',
+          file: 'for-tests-ggml-tiny.en.bin',
+          size_bytes: 586_836,
+          architecture: 'whisper',
+          context_length: 1500,
+          chat_template: false,
+          default_for: [],
+          roles: ['whisper'],
+          why: { whisper: 'the first whisper.cpp model by name in the models directory' },
+        },
       ],
       summary: { model: null, reason: 'no model has a chat template (llama-2-tiny-random, stories260K)' },
     });
@@ -73,7 +95,15 @@ describe('models and bad input (docs/protocol.md#models-list)', () => {
     for (const [params, message] of cases) {
       for (const method of ['infer', 'infer_stream']) await rejectsWith(client.request(method, params), ErrorCode.InvalidParams, message);
     }
-    const ignored = await client.call('infer', { ...STORY, max_tokens: 3, tools: [], intent: 'chat', cache_control: { type: 'x' }, client_ref: 'r-1', thinking: { budget: 1 } });
+    const ignored = await client.call('infer', {
+      ...STORY,
+      max_tokens: 3,
+      tools: [],
+      intent: 'chat',
+      cache_control: { type: 'x' },
+      client_ref: 'r-1',
+      thinking: { budget: 1 },
+    });
     assert.equal(ignored.usage.output_tokens, 3, 'upstream-only keys and an empty tools list are accepted and ignored');
     client.close();
   });
@@ -84,14 +114,26 @@ describe('models and bad input (docs/protocol.md#models-list)', () => {
     await rejectsWith(client.call('embed', { texts: ['ok', ''] }), ErrorCode.InvalidParams, /param 'texts.1'/);
     await rejectsWith(client.call('embed', { texts: Array(257).fill('x') }), ErrorCode.InvalidParams, /param 'texts'/);
     await rejectsWith(client.call('embed', { texts: ['x'.repeat(33 * 1024)] }), ErrorCode.InvalidParams, /each text must be at most 32 KiB/);
-    await rejectsWith(client.call('embed', { texts: ['word '.repeat(200)], model: 'stories260K' }), ErrorCode.InvalidParams, /texts\[0\] is \d+ tokens but model 'stories260K' embeds at most 127/);
-    await rejectsWith(client.call('embed', { texts: ['x'], model: 'missing' }), ErrorCode.NotFound, /unknown model 'missing'; available: llama-2-tiny-random, stories260K/);
+    await rejectsWith(
+      client.call('embed', { texts: ['word '.repeat(200)], model: 'stories260K' }),
+      ErrorCode.InvalidParams,
+      /texts\[0\] is \d+ tokens but model 'stories260K' embeds at most 127/,
+    );
+    await rejectsWith(
+      client.call('embed', { texts: ['x'], model: 'missing' }),
+      ErrorCode.NotFound,
+      /unknown model 'missing'; available: llama-2-tiny-random, stories260K/,
+    );
     client.close();
   });
 
   it('answers an unknown model with -32010 listing the available ones', async () => {
     const client = await daemon.connect();
-    const error = await rejectsWith(client.call('infer', { model: 'gpt-9', prompt: 'hi' }), ErrorCode.NotFound, /^unknown model 'gpt-9'; available: llama-2-tiny-random, stories260K/);
+    const error = await rejectsWith(
+      client.call('infer', { model: 'gpt-9', prompt: 'hi' }),
+      ErrorCode.NotFound,
+      /^unknown model 'gpt-9'; available: llama-2-tiny-random, stories260K/,
+    );
     assert.deepEqual(error.data, { kind: 'not_found', field: 'model', allowed: ['llama-2-tiny-random', 'stories260K'] });
     client.close();
   });
@@ -162,7 +204,11 @@ describe('unreadable and corrupt model files (docs/protocol.md#models-list)', ()
         ['dangling', /ENOENT/],
       ];
       for (const [name, cause] of failures) {
-        const error = await rejectsWith(client.call('infer', { model: name, prompt: 'hi' }), ErrorCode.Unavailable, new RegExp(`^cannot load model '${name}' from ${file(name)}: `));
+        const error = await rejectsWith(
+          client.call('infer', { model: name, prompt: 'hi' }),
+          ErrorCode.Unavailable,
+          new RegExp(`^cannot load model '${name}' from ${file(name)}: `),
+        );
         assert.match(error.message, cause);
         assert.deepEqual(error.data, { kind: 'unavailable', model: name, file: file(name) });
         assert.equal((await client.call('daemon.status', {})).inference.state, 'failed');
@@ -198,7 +244,9 @@ describe('a daemon without any model file (docs/protocol.md#models-list)', () =>
     const client = await daemon.connect();
     assert.equal((await client.call('sessions.list', {})).sessions.length, 1);
     assert.deepEqual(await client.call('models.list', {}), { models_dir: modelsDir, models: [], summary: { model: null, reason: 'there is no model' } });
-    const howTo = new RegExp(`^no model file \\(\\.gguf\\) in ${modelsDir}; fetch one with \`car models pull <hf:owner/repo/file\\.gguf \\| https://…/file\\.gguf>\`, or start the daemon with CAR_MODELS_DIR`);
+    const howTo = new RegExp(
+      `^no model file \\(\\.gguf\\) in ${modelsDir}; fetch one with \`car models pull <hf:owner/repo/file\\.gguf \\| https://…/file\\.gguf>\`, or start the daemon with CAR_MODELS_DIR`,
+    );
     await rejectsWith(client.call('infer', { prompt: 'hi' }), ErrorCode.Unavailable, howTo);
     await rejectsWith(client.call('embed', { texts: ['hi'] }), ErrorCode.Unavailable, howTo);
     const streaming = client.call('infer_stream', { prompt: 'hi' });
@@ -279,9 +327,21 @@ describe('inference CLI (README.md#command-line-conventions)', () => {
     const admission = await runCli(['admission', 'status', '--json'], daemon.env);
     assert.equal(admission.code, 0, admission.stderr);
     const status = JSON.parse(admission.stdout);
-    assert.deepEqual(Object.keys(status).sort(), ['env_override', 'host_ram_bytes', 'permits_available', 'permits_in_use', 'permits_total', 'queued', 'remote', 'source']);
+    assert.deepEqual(Object.keys(status).sort(), [
+      'env_override',
+      'host_ram_bytes',
+      'permits_available',
+      'permits_in_use',
+      'permits_total',
+      'queued',
+      'remote',
+      'source',
+    ]);
     assert.deepEqual(status.remote, []);
     const human = await runCli(['admission', 'status'], daemon.env);
-    assert.match(human.stdout, new RegExp(`^permits +0 in use, ${status.permits_total} free, ${status.permits_total} total \\(from [\\d.]+ GB of RAM\\)\\nqueued +0\\n$`));
+    assert.match(
+      human.stdout,
+      new RegExp(`^permits +0 in use, ${status.permits_total} free, ${status.permits_total} total \\(from [\\d.]+ GB of RAM\\)\\nqueued +0\\n$`),
+    );
   });
 });

@@ -89,12 +89,23 @@ describe('models.pull and models.delete', () => {
   it('pulls hf: URIs from the configured endpoint, and removes a file that fails its checksum', async () => {
     const client = await daemon.connect({ asHost: true });
     const bad = '0'.repeat(64);
-    await rejectsWith(client.call('models.pull', { uri: 'hf:someone/tiny/llama-2-tiny-random.gguf', sha256: bad }), ErrorCode.Unavailable, /has sha256 81f226c6\w+, not the expected 0{64}; the file was removed/);
-    assert.deepEqual(readdirSync(modelsDir).filter((name) => name.startsWith('llama-2-tiny-random')), []);
+    await rejectsWith(
+      client.call('models.pull', { uri: 'hf:someone/tiny/llama-2-tiny-random.gguf', sha256: bad }),
+      ErrorCode.Unavailable,
+      /has sha256 81f226c6\w+, not the expected 0{64}; the file was removed/,
+    );
+    assert.deepEqual(
+      readdirSync(modelsDir).filter((name) => name.startsWith('llama-2-tiny-random')),
+      [],
+    );
     const pulled = await client.call('models.pull', { uri: 'hf:someone/tiny/llama-2-tiny-random.gguf' });
     assert.equal(pulled.sha256, '81f226c62d28ed4a1a9b9fa080fcd9f0cc40e0f9d5680036583ff98fbcd035cb');
     assert.ok(server.gets.some((request) => request.path === '/someone/tiny/resolve/main/llama-2-tiny-random.gguf'));
-    await rejectsWith(client.call('models.pull', { uri: `${server.url}/for-tests-ggml-tiny.en.bin` }), ErrorCode.InvalidParams, /a \.bin download must be a whisper\.cpp model named ggml-\*\.bin/);
+    await rejectsWith(
+      client.call('models.pull', { uri: `${server.url}/for-tests-ggml-tiny.en.bin` }),
+      ErrorCode.InvalidParams,
+      /a \.bin download must be a whisper\.cpp model named ggml-\*\.bin/,
+    );
     const whisper = await client.call('models.pull', { uri: `${server.url}/ggml-tiny.en.bin` });
     assert.deepEqual([whisper.name, whisper.architecture], ['ggml-tiny.en', 'whisper']);
     const listed = (await client.call('models.list', {})).models.find((model) => model.name === 'ggml-tiny.en')!;
@@ -105,13 +116,25 @@ describe('models.pull and models.delete', () => {
   it('fails at once with the cause when the server refuses, does not resolve, or has no hub route', async () => {
     const client = await daemon.connect({ asHost: true });
     const port = await closedPort();
-    await rejectsWith(client.call('models.pull', { uri: `http://127.0.0.1:${port}/x.gguf` }), ErrorCode.Unavailable, /cannot pull 'http:\/\/127\.0\.0\.1:\d+\/x\.gguf': connection refused \(ECONNREFUSED\)$/);
-    await rejectsWith(client.call('models.pull', { uri: 'http://car-test-host.invalid/x.gguf' }), ErrorCode.Unavailable, /the host name does not resolve \(ENOTFOUND\)/);
+    await rejectsWith(
+      client.call('models.pull', { uri: `http://127.0.0.1:${port}/x.gguf` }),
+      ErrorCode.Unavailable,
+      /cannot pull 'http:\/\/127\.0\.0\.1:\d+\/x\.gguf': connection refused \(ECONNREFUSED\)$/,
+    );
+    await rejectsWith(
+      client.call('models.pull', { uri: 'http://car-test-host.invalid/x.gguf' }),
+      ErrorCode.Unavailable,
+      /the host name does not resolve \(ENOTFOUND\)/,
+    );
     await rejectsWith(client.call('models.pull', { uri: `${server.url}/missing.gguf` }), ErrorCode.Unavailable, /the server answered 404/);
     const offline = await startInference({ modelsDir: undefined, pulls: { stallMs: 60_000, hub: () => ({ endpoint: 'http://hub.car-test.invalid' }) } });
     try {
       const host = await offline.connect({ asHost: true });
-      const error = await rejectsWith(host.call('models.pull', { uri: 'hf:someone/tiny/llama-2-tiny-random.gguf' }), ErrorCode.Unavailable, /does not resolve \(ENOTFOUND\)/);
+      const error = await rejectsWith(
+        host.call('models.pull', { uri: 'hf:someone/tiny/llama-2-tiny-random.gguf' }),
+        ErrorCode.Unavailable,
+        /does not resolve \(ENOTFOUND\)/,
+      );
       assert.equal(error.data?.kind, 'unreachable');
       await rejectsWith(host.call('models.pull', { uri: 'hf:someone/tiny:Q4_K_M' }), ErrorCode.Unavailable, /does not resolve \(ENOTFOUND\)/);
       host.close();
@@ -126,7 +149,11 @@ describe('models.pull and models.delete', () => {
     const silent = await httpServer((_request, response) => response.writeHead(200, { 'content-length': '1000000' }).write(Buffer.alloc(1000)));
     const mute = await httpServer(() => undefined);
     try {
-      await rejectsWith(client.call('models.pull', { uri: `${silent.url}/slow.gguf` }), ErrorCode.Unavailable, /no data for 1 s; 1000 bytes are kept in slow\.gguf\.partial and the next pull resumes from them/);
+      await rejectsWith(
+        client.call('models.pull', { uri: `${silent.url}/slow.gguf` }),
+        ErrorCode.Unavailable,
+        /no data for 1 s; 1000 bytes are kept in slow\.gguf\.partial and the next pull resumes from them/,
+      );
       await rejectsWith(client.call('models.pull', { uri: `${mute.url}/mute.gguf` }), ErrorCode.Unavailable, /no data for 1 s \(no response\)/);
       assert.equal(silent.requests, 1, 'no retries');
     } finally {
@@ -157,14 +184,29 @@ describe('models.pull and models.delete', () => {
       const events: unknown[] = [];
       client.on('models.pull.progress', (event) => events.push(event));
       const started = Date.now();
-      const error = await rejectsWith(client.call('models.pull', { uri: `${endless.url}/endless.gguf` }), ErrorCode.LimitExceeded, /larger than the pull limit of 4194304 bytes .*raise CAR_PULL_MAX_BYTES/);
+      const error = await rejectsWith(
+        client.call('models.pull', { uri: `${endless.url}/endless.gguf` }),
+        ErrorCode.LimitExceeded,
+        /larger than the pull limit of 4194304 bytes .*raise CAR_PULL_MAX_BYTES/,
+      );
       assert.equal(error.data?.kind, 'too_large');
       const elapsed = Date.now() - started;
       assert.ok(events.length <= elapsed / 200 + 2, `${events.length} progress notifications in ${elapsed} ms: at most one per 200 ms`);
-      assert.ok(events.every((event) => (event as { total: unknown }).total === null), 'an unknown total is null');
+      assert.ok(
+        events.every((event) => (event as { total: unknown }).total === null),
+        'an unknown total is null',
+      );
       assert.equal(existsSync(join(modelsDir, 'endless.gguf.partial')), false, 'a file over the cap is not kept');
-      await rejectsWith(client.call('models.pull', { uri: `${huge.url}/huge.gguf` }), ErrorCode.LimitExceeded, /larger than the pull limit of 4194304 bytes \(16777216 bytes announced\)/);
-      await rejectsWith(client.call('models.pull', { uri: `${liar.url}/liar.gguf` }), ErrorCode.Unavailable, /cannot pull '.*liar\.gguf': the download broke off after 4096 bytes: the server closed the connection/);
+      await rejectsWith(
+        client.call('models.pull', { uri: `${huge.url}/huge.gguf` }),
+        ErrorCode.LimitExceeded,
+        /larger than the pull limit of 4194304 bytes \(16777216 bytes announced\)/,
+      );
+      await rejectsWith(
+        client.call('models.pull', { uri: `${liar.url}/liar.gguf` }),
+        ErrorCode.Unavailable,
+        /cannot pull '.*liar\.gguf': the download broke off after 4096 bytes: the server closed the connection/,
+      );
       assert.equal(liar.requests, 1, 'no retries');
       assert.ok(!readdirSync(modelsDir).some((name) => /^(endless|huge|liar)\.gguf$/.test(name)), 'nothing under a final name');
     } finally {
@@ -175,8 +217,16 @@ describe('models.pull and models.delete', () => {
 
   it('needs the host role unless CAR_PULL_ALLOW_CLIENTS; deletes with the host role only, partial files too', async () => {
     const client = await daemon.connect();
-    await rejectsWith(client.call('models.pull', { uri: `${server.url}/stories260K.gguf` }), ErrorCode.Forbidden, /pulling a model needs a host-role session .*CAR_PULL_ALLOW_CLIENTS=1/);
-    await rejectsWith(client.call('models.pull', { uri: 'ftp://example.com/x.gguf' }), ErrorCode.InvalidParams, /param 'uri'.*hf:<owner>\/<repo>\/<file>\.gguf/);
+    await rejectsWith(
+      client.call('models.pull', { uri: `${server.url}/stories260K.gguf` }),
+      ErrorCode.Forbidden,
+      /pulling a model needs a host-role session .*CAR_PULL_ALLOW_CLIENTS=1/,
+    );
+    await rejectsWith(
+      client.call('models.pull', { uri: 'ftp://example.com/x.gguf' }),
+      ErrorCode.InvalidParams,
+      /param 'uri'.*hf:<owner>\/<repo>\/<file>\.gguf/,
+    );
     await rejectsWith(client.call('models.delete', { name: 'llama-2-tiny-random' }), ErrorCode.Forbidden, /host-role session/);
     const host = await daemon.connect({ asHost: true });
     await rejectsWith(host.call('models.delete', { name: 'nope' }), ErrorCode.NotFound, /unknown model 'nope'/);
@@ -209,9 +259,17 @@ describe('models.pull and models.delete', () => {
     });
     try {
       const host = await full.connect({ asHost: true });
-      const refused = await rejectsWith(host.call('models.pull', { uri: `${server.url}/stories-described.gguf` }), ErrorCode.Unavailable, /the file needs \d+ more bytes but the disk has \d+ free/);
+      const refused = await rejectsWith(
+        host.call('models.pull', { uri: `${server.url}/stories-described.gguf` }),
+        ErrorCode.Unavailable,
+        /the file needs \d+ more bytes but the disk has \d+ free/,
+      );
       assert.equal(refused.data?.kind, 'disk_full');
-      const filled = await rejectsWith(host.call('models.pull', { uri: `${unannounced.url}/big.gguf` }), ErrorCode.Unavailable, /the disk is full \(ENOSPC\); the partial file was removed to free the space/);
+      const filled = await rejectsWith(
+        host.call('models.pull', { uri: `${unannounced.url}/big.gguf` }),
+        ErrorCode.Unavailable,
+        /the disk is full \(ENOSPC\); the partial file was removed to free the space/,
+      );
       assert.equal(filled.data?.kind, 'disk_full');
       assert.deepEqual(readdirSync(disk), [], 'no file under the real name, and the space is free again');
       assert.ok(!(await host.call('models.list', {})).models.some((model) => model.name === 'big'));

@@ -46,7 +46,14 @@ describe('tool calls on remote models', () => {
     daemon = await startInference({ remoteTimeoutMs: STALL_MS });
     host = await daemon.connect({ asHost: true });
     client = await daemon.connect();
-    for (const [name, model] of [['gpu', 'stories260K'], ['eager', 'stories260K+eager'], ['sloppy', 'stories260K+unconstrained'], ['loose', 'stories260K+loose'], ['twice', 'stories260K+twice'], ['stranger', 'stories260K+stranger']]) {
+    for (const [name, model] of [
+      ['gpu', 'stories260K'],
+      ['eager', 'stories260K+eager'],
+      ['sloppy', 'stories260K+unconstrained'],
+      ['loose', 'stories260K+loose'],
+      ['twice', 'stories260K+twice'],
+      ['stranger', 'stories260K+stranger'],
+    ]) {
       await host.call('models.add', { name: name!, url: server.url, model: model! });
     }
     await client.tools.register('weather', WEATHER, (parameters) => {
@@ -90,11 +97,16 @@ describe('tool calls on remote models', () => {
         tool_choice: { type: 'function', function: { name: 'weather' } },
       }),
     });
-    const { choices: [{ message }] } = (await direct.json()) as { choices: [{ message: { tool_calls: [{ function: { arguments: string } }] } }] };
+    const {
+      choices: [{ message }],
+    } = (await direct.json()) as { choices: [{ message: { tool_calls: [{ function: { arguments: string } }] } }] };
     assert.deepEqual(JSON.parse(message.tool_calls[0].function.arguments), call.parameters);
 
     const again = await client.call('infer', forced('gpu', 'weather'));
-    assert.deepEqual(again.tool_calls.map(({ tool, parameters }) => ({ tool, parameters })), [{ tool: 'weather', parameters: call.parameters }]);
+    assert.deepEqual(
+      again.tool_calls.map(({ tool, parameters }) => ({ tool, parameters })),
+      [{ tool: 'weather', parameters: call.parameters }],
+    );
     assert.equal(again.text, result.text, 'greedy decoding gives the same round trip');
     assert.ok(again.usage.input_tokens > 0 && again.usage.output_tokens > 0);
   });
@@ -116,7 +128,9 @@ describe('tool calls on remote models', () => {
 
   it("'required' picks one of the tools; 'auto' and 'none' send the tools and this server answers in text", async () => {
     await client.tools.register('news', { description: 'Reads the news' }, () => ['nothing happened']);
-    const { value: required, choices } = await toolChoicesDuring(() => client.call('infer', { ...ASK, model: 'gpu', tools: ['weather', 'news'], tool_choice: 'required' }));
+    const { value: required, choices } = await toolChoicesDuring(() =>
+      client.call('infer', { ...ASK, model: 'gpu', tools: ['weather', 'news'], tool_choice: 'required' }),
+    );
     assert.deepEqual(choices, ['"required"', '"auto"']);
     assert.equal(required.tool_calls.length, 1);
     assert.ok(['weather', 'news'].includes(required.tool_calls[0]!.tool));
@@ -127,7 +141,10 @@ describe('tool calls on remote models', () => {
       assert.notEqual(free.value.text, '');
     }
     const [withoutParameters] = (await client.call('infer', forced('gpu', 'news'))).tool_calls;
-    assert.deepEqual(withoutParameters && 'result' in withoutParameters && { parameters: withoutParameters.parameters, result: withoutParameters.result }, { parameters: {}, result: ['nothing happened'] });
+    assert.deepEqual(withoutParameters && 'result' in withoutParameters && { parameters: withoutParameters.parameters, result: withoutParameters.result }, {
+      parameters: {},
+      result: ['nothing happened'],
+    });
   });
 
   it('infer_stream emits tool_call and tool_result before the answer text, as for a local model', async () => {
@@ -166,7 +183,10 @@ describe('tool calls on remote models', () => {
     const sloppy = await streaming;
     const notJson = errored(sloppy.tool_calls[0]);
     assert.equal(notJson.error.kind, 'invalid_call');
-    assert.match(notJson.error.message, /^the arguments of the call to 'weather' are not valid JSON \(.+\), so it did not run; call it again with a JSON object that fits its parameters$/);
+    assert.match(
+      notJson.error.message,
+      /^the arguments of the call to 'weather' are not valid JSON \(.+\), so it did not run; call it again with a JSON object that fits its parameters$/,
+    );
     assert.deepEqual(notJson.parameters, {});
     assert.deepEqual(events.slice(0, 2), [
       { type: 'tool_call', id: notJson.id, tool: 'weather', parameters: {} },
@@ -177,7 +197,10 @@ describe('tool calls on remote models', () => {
     const loose = await client.call('infer', forced('loose', 'weather'));
     const unfit = errored(loose.tool_calls[0]);
     assert.equal(unfit.error.kind, 'invalid_call');
-    assert.match(unfit.error.message, /^the arguments of the call to 'weather' do not fit its parameters \(city: Too big: expected string to have <=12 characters\), so it did not run/);
+    assert.match(
+      unfit.error.message,
+      /^the arguments of the call to 'weather' do not fit its parameters \(city: Too big: expected string to have <=12 characters\), so it did not run/,
+    );
     assert.ok((unfit.parameters.city as string).length > 12, 'the parsed arguments are kept for the caller');
     assert.deepEqual(received, [], 'the tool never ran');
     assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === unfit.id)?.data.outcome, 'invalid_call');
@@ -194,11 +217,17 @@ describe('tool calls on remote models', () => {
     const events = streamEvents(client, streaming);
     const result = await streaming;
     const call = errored(result.tool_calls[0]);
-    assert.deepEqual({ tool: call.tool, error: call.error }, {
-      tool: 'delete_file',
-      error: { kind: 'invalid_call', message: "tool 'delete_file' is not one of the tools offered (weather), so nothing ran; call one of those" },
-    });
-    assert.deepEqual(events.slice(0, 2).map((event) => event.type), ['tool_call', 'tool_result']);
+    assert.deepEqual(
+      { tool: call.tool, error: call.error },
+      {
+        tool: 'delete_file',
+        error: { kind: 'invalid_call', message: "tool 'delete_file' is not one of the tools offered (weather), so nothing ran; call one of those" },
+      },
+    );
+    assert.deepEqual(
+      events.slice(0, 2).map((event) => event.type),
+      ['tool_call', 'tool_result'],
+    );
     assert.deepEqual([deletions, received], [[], []], 'neither the named tool nor the offered one ran');
     assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'invalid_call');
     assert.notEqual(result.text, '', 'the model answers after reading the error');
@@ -213,7 +242,10 @@ describe('tool calls on remote models', () => {
       return spans.length;
     });
     const result = await client.call('infer', forced('twice', 'slowish'));
-    assert.deepEqual(result.tool_calls.map((call) => 'result' in call && call.result), [1, 2]);
+    assert.deepEqual(
+      result.tool_calls.map((call) => 'result' in call && call.result),
+      [1, 2],
+    );
     assert.deepEqual(result.tool_calls[0]!.parameters, result.tool_calls[1]!.parameters);
     assert.ok(spans[1]![0] >= spans[0]![1], 'the second started after the first ended');
     assert.notEqual(result.tool_calls[0]!.id, result.tool_calls[1]!.id);
@@ -223,8 +255,14 @@ describe('tool calls on remote models', () => {
   it('max_tool_rounds: the next turn may not call; a server that calls anyway is refused, then asked without tools', async () => {
     const { value: result, choices } = await toolChoicesDuring(() => client.call('infer', { ...ASK, model: 'eager', tools: ['weather'], max_tool_rounds: 2 }));
     assert.deepEqual(choices, ['"auto"', '"auto"', '"none"', '-']);
-    assert.deepEqual(result.tool_calls.map((call) => ('error' in call ? call.error.kind : 'ok')), ['ok', 'ok', 'invalid_call']);
-    assert.equal(errored(result.tool_calls[2]).error.message, 'the 2 turns that may call tools (max_tool_rounds) are used up, so it did not run; answer in text');
+    assert.deepEqual(
+      result.tool_calls.map((call) => ('error' in call ? call.error.kind : 'ok')),
+      ['ok', 'ok', 'invalid_call'],
+    );
+    assert.equal(
+      errored(result.tool_calls[2]).error.message,
+      'the 2 turns that may call tools (max_tool_rounds) are used up, so it did not run; answer in text',
+    );
     assert.notEqual(result.text, '');
 
     const none = await toolChoicesDuring(() => client.call('infer', { ...ASK, model: 'eager', tools: ['weather'], tool_choice: 'none' }));
@@ -274,7 +312,11 @@ describe('approvals and cancellation of tool calls on remote models', () => {
 
   async function registerStuck(client: CarClient): Promise<() => number> {
     let started = 0;
-    await client.tools.register('stuck', WEATHER, waitsForCancel(() => started++));
+    await client.tools.register(
+      'stuck',
+      WEATHER,
+      waitsForCancel(() => started++),
+    );
     return () => started;
   }
 
@@ -298,7 +340,10 @@ describe('approvals and cancellation of tool calls on remote models', () => {
       return { deleted: true };
     });
     const inferring = owner.call('infer', forced('gpu', 'delete_file'));
-    const approval = await waitFor(async () => (await host.call('host.approvals', { status: 'pending' })).approvals.find((pending) => pending.action === 'tool:delete_file'), 'the tool approval');
+    const approval = await waitFor(
+      async () => (await host.call('host.approvals', { status: 'pending' })).approvals.find((pending) => pending.action === 'tool:delete_file'),
+      'the tool approval',
+    );
     assert.equal(approval.details.tool, 'delete_file');
     assert.equal(runs.length, 0, 'nothing runs before the decision');
     assert.equal((await host.call('admission.status', {})).remote.find((gate) => gate.model === 'gpu')?.permits_in_use, 1);
@@ -312,7 +357,10 @@ describe('approvals and cancellation of tool calls on remote models', () => {
     assert.notEqual(result.text, '');
 
     const denied = owner.call('infer', forced('gpu', 'delete_file'));
-    const second = await waitFor(async () => (await host.call('host.approvals', { status: 'pending' })).approvals.find((pending) => pending.action === 'tool:delete_file'), 'the second approval');
+    const second = await waitFor(
+      async () => (await host.call('host.approvals', { status: 'pending' })).approvals.find((pending) => pending.action === 'tool:delete_file'),
+      'the second approval',
+    );
     await host.call('host.resolve_approval', { approval_id: second.id, approved: false });
     assert.equal(errored((await denied).tool_calls[0]).error.kind, 'approval_denied');
     assert.equal(runs.length, 1);
@@ -348,7 +396,10 @@ describe('approvals and cancellation of tool calls on remote models', () => {
     const call = errored(result.tool_calls[0]);
     assert.equal(call.error.kind, 'cancelled');
     assert.deepEqual(cancels, [{ request_id: call.id, reason: 'cancelled' }]);
-    assert.deepEqual(events.map((event) => event.type), ['tool_call', 'tool_result', 'usage', 'stop_reason']);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['tool_call', 'tool_result', 'usage', 'stop_reason'],
+    );
     await waitFor(remotePermitsReleased, 'the remote permit to be released');
     client.close();
   });
@@ -364,7 +415,10 @@ describe('approvals and cancellation of tool calls on remote models', () => {
     const result = await streaming;
     assert.equal(result.stop_reason, 'cancelled', 'a cancelled stream ends with the text so far');
     assert.equal(result.text, textOf(events));
-    assert.deepEqual(result.tool_calls.map((call) => 'result' in call && call.result), [SUNNY]);
+    assert.deepEqual(
+      result.tool_calls.map((call) => 'result' in call && call.result),
+      [SUNNY],
+    );
     await waitFor(async () => (await server.stats()).aborted === aborted + 1, 'the server to see the request aborted');
     await waitFor(remotePermitsReleased, 'the remote permit to be released');
     client.close();
@@ -433,7 +487,10 @@ describe("a remote model's calls, put together and checked", () => {
     const deltas = new ToolCallDeltas();
     deltas.add([{ index: 1, id: 'b', type: 'function', function: { name: 'news', arguments: '' } }]);
     deltas.add([{ index: 0, function: { name: 'weather', arguments: '{"city"' } }]);
-    deltas.add([{ index: 1, function: { arguments: '{}' } }, { index: 0, function: { arguments: ': "Paris"}' } }]);
+    deltas.add([
+      { index: 1, function: { arguments: '{}' } },
+      { index: 0, function: { arguments: ': "Paris"}' } },
+    ]);
     const [first, second] = deltas.calls();
     assert.deepEqual(second, { id: 'b', name: 'news', arguments: '{}' });
     assert.deepEqual({ ...first, id: undefined }, { id: undefined, name: 'weather', arguments: '{"city": "Paris"}' });

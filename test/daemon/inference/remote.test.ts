@@ -53,7 +53,8 @@ describe('remote models', () => {
     await Promise.all([server.close(), open.close()]);
   });
 
-  const add = (name: string, model: string, extra: Record<string, unknown> = {}) => host.call('models.add', { name, url: server.url, model, api_key_file: keyFile, ...extra });
+  const add = (name: string, model: string, extra: Record<string, unknown> = {}) =>
+    host.call('models.add', { name, url: server.url, model, api_key_file: keyFile, ...extra });
 
   it('adds a remote model (host role), keeps it 0600 without the key, lists it beside the local ones', async () => {
     const client = await daemon.connect();
@@ -61,7 +62,11 @@ describe('remote models', () => {
     client.close();
     await rejectsWith(host.call('models.add', { name: 'stories260K', url: server.url, model: 'stories260K' }), ErrorCode.Conflict, /already a local model/);
     await rejectsWith(host.call('models.add', { name: 'x', url: 'ftp://a/v1', model: 'm' }), ErrorCode.InvalidParams, /param 'url'/);
-    await rejectsWith(host.call('models.add', { name: 'x', url: server.url, model: 'm', api_key_file: '/nonexistent/key' }), ErrorCode.Unavailable, /cannot read its API key file \/nonexistent\/key \(ENOENT\)/);
+    await rejectsWith(
+      host.call('models.add', { name: 'x', url: server.url, model: 'm', api_key_file: '/nonexistent/key' }),
+      ErrorCode.Unavailable,
+      /cannot read its API key file \/nonexistent\/key \(ENOENT\)/,
+    );
     const added = await add('gpu', 'stories260K', { max_concurrent: 1 });
     assert.deepEqual(
       { source: added.source, url: added.url, remote: added.remote_model, key: added.api_key, serves: added.serves, max: added.max_concurrent },
@@ -93,7 +98,10 @@ describe('remote models', () => {
       { type: 'stop_reason', data: 'length' },
     ]);
     assert.equal(streamed.text, local.text);
-    const journal = () => readdirSync(join(daemon.stateRoot, 'journals')).map((name) => readFileSync(join(daemon.stateRoot, 'journals', name), 'utf8')).join('');
+    const journal = () =>
+      readdirSync(join(daemon.stateRoot, 'journals'))
+        .map((name) => readFileSync(join(daemon.stateRoot, 'journals', name), 'utf8'))
+        .join('');
     await waitFor(() => /"kind":"inference_completed".*"method":"infer_stream","model":"gpu"/.test(journal()), 'the stream journaled under the remote model');
   });
 
@@ -118,7 +126,9 @@ describe('remote models', () => {
     assert.equal((await host.call('infer', { prompt: 'Once upon a time', max_tokens: 5 })).model_used, 'stories260K', 'the setting beats the role');
     assert.deepEqual((await host.call('models.list', {})).summary, { model: 'gpu', reason: 'setting `summary.model`' });
     const chats = (await server.stats()).chat;
-    const summary = await new MeetingSummarizer(daemon.state.inference).summarize([{ start: 0, end: 2, text: 'We agreed to ship the release on Friday after the review.' }] as never);
+    const summary = await new MeetingSummarizer(daemon.state.inference).summarize([
+      { start: 0, end: 2, text: 'We agreed to ship the release on Friday after the review.' },
+    ] as never);
     assert.ok((await server.stats()).chat > chats, 'the summary went to the remote model');
     // TinyStories does not summarise: the check falls back to the extractive summary and names the remote model.
     assert.equal(summary.summary_kind, 'extractive');
@@ -156,12 +166,15 @@ describe('remote models', () => {
     await waitFor(async () => (await server.stats()).aborted === aborted + 3, 'the vanished client to abort the request');
   });
 
-  it('queues on the remote model\'s own gate, reported by admission.status, apart from the local gate', async () => {
+  it("queues on the remote model's own gate, reported by admission.status, apart from the local gate", async () => {
     const first = host.call('infer', { model: 'gpu', prompt: 'Once upon a time', max_tokens: 600, temperature: 1 });
     const second = host.call('infer', { model: 'gpu', prompt: 'Once upon a time', max_tokens: 5 });
     await waitFor(async () => (await host.call('admission.status', {})).remote.find((gate) => gate.model === 'gpu')?.queued === 1, 'the second call to queue');
     const status = await host.call('admission.status', {});
-    assert.deepEqual(status.remote.find((gate) => gate.model === 'gpu'), { model: 'gpu', permits_total: 1, permits_in_use: 1, permits_available: 0, queued: 1 });
+    assert.deepEqual(
+      status.remote.find((gate) => gate.model === 'gpu'),
+      { model: 'gpu', permits_total: 1, permits_in_use: 1, permits_available: 0, queued: 1 },
+    );
     assert.equal(status.permits_in_use, 0, 'the local gate is untouched');
     assert.equal((await host.call('infer', { ...STORY, max_tokens: 5 })).model_used, 'stories260K', 'local calls do not wait for the remote queue');
     await Promise.all([first, second]);
@@ -175,24 +188,59 @@ describe('remote models', () => {
     await add('wrong-key', 'stories260K', { api_key_file: wrongKeyFile });
     await host.call('models.add', { name: 'by-env', url: server.url, model: 'stories260K', api_key_env: KEY_VARIABLE });
     await host.call('models.add', { name: 'unset-env', url: server.url, model: 'stories260K', api_key_env: 'CAR_TEST_UNSET_KEY' });
-    for (const [name, model] of [['fails', 'stories260K+500'], ['cuts', 'stories260K+cut'], ['stalls', 'stories260K+stall'], ['limited', 'stories260K+429once'], ['unknown', 'nope']] as const) await add(name, model);
+    for (const [name, model] of [
+      ['fails', 'stories260K+500'],
+      ['cuts', 'stories260K+cut'],
+      ['stalls', 'stories260K+stall'],
+      ['limited', 'stories260K+429once'],
+      ['unknown', 'nope'],
+    ] as const)
+      await add(name, model);
     const prompt = { prompt: 'Once upon a time', max_tokens: 200, temperature: 0 };
 
-    const down = await rejectsWith(host.call('infer', { ...prompt, model: 'down' }), ErrorCode.Unavailable, /remote model 'down' \(http:\/\/127\.0\.0\.1:\d+\/v1\) cannot be reached: connection refused \(ECONNREFUSED\)/);
+    const down = await rejectsWith(
+      host.call('infer', { ...prompt, model: 'down' }),
+      ErrorCode.Unavailable,
+      /remote model 'down' \(http:\/\/127\.0\.0\.1:\d+\/v1\) cannot be reached: connection refused \(ECONNREFUSED\)/,
+    );
     assert.equal(down.data?.kind, 'remote_unreachable');
-    const unauthorised = await rejectsWith(host.call('infer', { ...prompt, model: 'wrong-key' }), ErrorCode.Unavailable, /the server answered 401: Incorrect API key provided: \[key\]; check the model's API key/);
+    const unauthorised = await rejectsWith(
+      host.call('infer', { ...prompt, model: 'wrong-key' }),
+      ErrorCode.Unavailable,
+      /the server answered 401: Incorrect API key provided: \[key\]; check the model's API key/,
+    );
     assert.equal(unauthorised.data?.kind, 'remote_auth');
     assert.equal((await host.call('infer', { ...prompt, model: 'by-env', max_tokens: 5 })).model_used, 'by-env');
-    await rejectsWith(host.call('infer', { ...prompt, model: 'unset-env' }), ErrorCode.Unavailable, /takes its API key from the variable CAR_TEST_UNSET_KEY, which is not set in the daemon's environment/);
-    await rejectsWith(host.call('infer', { ...prompt, model: 'fails' }), ErrorCode.Unavailable, /remote model 'fails' .*: the server answered 500: the test server failed on purpose$/);
-    const cut = await rejectsWith(host.call('infer_stream', { ...prompt, model: 'cuts' }), ErrorCode.Unavailable, /remote model 'cuts' .*: the stream was cut after 3 chunks/);
+    await rejectsWith(
+      host.call('infer', { ...prompt, model: 'unset-env' }),
+      ErrorCode.Unavailable,
+      /takes its API key from the variable CAR_TEST_UNSET_KEY, which is not set in the daemon's environment/,
+    );
+    await rejectsWith(
+      host.call('infer', { ...prompt, model: 'fails' }),
+      ErrorCode.Unavailable,
+      /remote model 'fails' .*: the server answered 500: the test server failed on purpose$/,
+    );
+    const cut = await rejectsWith(
+      host.call('infer_stream', { ...prompt, model: 'cuts' }),
+      ErrorCode.Unavailable,
+      /remote model 'cuts' .*: the stream was cut after 3 chunks/,
+    );
     assert.equal(cut.data?.kind, 'remote_cut');
-    const stalled = await rejectsWith(host.call('infer', { ...prompt, model: 'stalls' }), ErrorCode.Unavailable, /remote model 'stalls' .*: no data from the server for 2 s; check the server, or raise CAR_REMOTE_TIMEOUT_SECS/);
+    const stalled = await rejectsWith(
+      host.call('infer', { ...prompt, model: 'stalls' }),
+      ErrorCode.Unavailable,
+      /remote model 'stalls' .*: no data from the server for 2 s; check the server, or raise CAR_REMOTE_TIMEOUT_SECS/,
+    );
     assert.equal(stalled.data?.kind, 'remote_stalled');
     const chats = (await server.stats()).chat;
     assert.equal((await host.call('infer', { ...prompt, model: 'limited', max_tokens: 5 })).model_used, 'limited', 'a 429 with retry-after is retried');
     assert.equal((await server.stats()).chat - chats, 2);
-    await rejectsWith(host.call('infer', { ...prompt, model: 'unknown' }), ErrorCode.Unavailable, /the server answered 404: The model 'nope' does not exist; check the URL and the model id/);
+    await rejectsWith(
+      host.call('infer', { ...prompt, model: 'unknown' }),
+      ErrorCode.Unavailable,
+      /the server answered 404: The model 'nope' does not exist; check the URL and the model id/,
+    );
     const listed = (await host.call('models.list', {})).models.filter((model): model is RemoteModelInfo => model.source === 'remote');
     assert.deepEqual(
       Object.fromEntries(listed.filter((model) => ['down', 'wrong-key', 'unknown'].includes(model.name)).map((model) => [model.name, model.reachable])),

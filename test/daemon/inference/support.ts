@@ -23,4 +23,3 @@ export function streamEvents(client: CarClient, call: { id: number }): Inference
 }
 
 export const textOf = (events: InferenceStreamEvent[]) => events.map((event) => (event.type === 'text' ? event.data : '')).join('');
-

@@ -12,9 +12,15 @@ import { waitFor } from '../../helpers/wait.js';
 /** Every line of every file parses, and `seq` runs 1, 2, 3… in each file. */
 function assertWhole(dir: string): JournalEvent[] {
   const all: JournalEvent[] = [];
-  for (const name of readdirSync(dir).filter((file) => file.endsWith('.jsonl')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((file) => file.endsWith('.jsonl'))
+    .sort()) {
     const events = readJsonLines<JournalEvent>(join(dir, name));
-    assert.deepEqual(events.map((event) => event.seq), events.map((_, index) => index + 1), `seq of ${name}`);
+    assert.deepEqual(
+      events.map((event) => event.seq),
+      events.map((_, index) => index + 1),
+      `seq of ${name}`,
+    );
     all.push(...events);
   }
   return all;
@@ -39,7 +45,10 @@ describe('the journal when writes fail', () => {
     journal.append('daemon_stopped', null, { reason: 'test' });
     journal.close();
     const events = assertWhole(dir);
-    assert.deepEqual(events.map((event) => event.session_id), ['s0', 's1', 's2', 's3', 's4', null]);
+    assert.deepEqual(
+      events.map((event) => event.session_id),
+      ['s0', 's1', 's2', 's3', 's4', null],
+    );
     assert.equal(journal.status().failing, false);
   });
 
@@ -75,11 +84,21 @@ describe('the journal when writes fail', () => {
       journal.append('session_created', 'big', { remote: 'r'.repeat(64 * 1024) });
       assert.equal(journal.status().failing, true);
       const text = readFileSync(journal.file, 'utf8');
-      assert.ok(text.endsWith('\n') && text.split('\n').filter(Boolean).every((each) => JSON.parse(each)), 'only whole lines on disk');
+      assert.ok(
+        text.endsWith('\n') &&
+          text
+            .split('\n')
+            .filter(Boolean)
+            .every((each) => JSON.parse(each)),
+        'only whole lines on disk',
+      );
       fs.free();
       await waitFor(() => journal.status().pending === 0, 'the retry', 5000);
       journal.close();
-      assert.deepEqual(assertWhole(dir).map((event) => event.kind), ['daemon_started', 'session_created']);
+      assert.deepEqual(
+        assertWhole(dir).map((event) => event.kind),
+        ['daemon_started', 'session_created'],
+      );
     } finally {
       fs.unmount();
     }
@@ -102,13 +121,24 @@ describe('journal rotation and retention', () => {
     const names = readdirSync(dir);
     assert.ok(names.includes('evolution.jsonl'), 'files that are not journal parts stay');
     assert.equal(names.includes(old[0]!), false, 'the oldest run is removed first');
-    const parts = names.filter((name) => name.startsWith(journal.file.split('/').at(-1)!.replace(/(-\d+)?\.jsonl$/, '')));
+    const parts = names.filter((name) =>
+      name.startsWith(
+        journal.file
+          .split('/')
+          .at(-1)!
+          .replace(/(-\d+)?\.jsonl$/, ''),
+      ),
+    );
     assert.ok(parts.length >= 2, `rotated into ${parts.length} parts`);
     const total = names.filter((name) => /^\d{8}T/.test(name)).reduce((sum, name) => sum + readFileSync(join(dir, name)).length, 0);
     assert.ok(total <= 100 * 1024 + 16 * 1024, `${total} bytes kept`);
     for (const part of parts) {
       const events = readJsonLines<JournalEvent>(join(dir, part));
-      assert.deepEqual(events.map((event) => event.seq), events.map((_, index) => index + 1), `seq restarts in ${part}`);
+      assert.deepEqual(
+        events.map((event) => event.seq),
+        events.map((_, index) => index + 1),
+        `seq restarts in ${part}`,
+      );
     }
   });
 });

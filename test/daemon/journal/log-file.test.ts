@@ -62,7 +62,13 @@ describe('the daemon log file', () => {
       const text = readFileSync(path, 'utf8');
       assert.match(text, /line 4000 /);
       assert.match(text, new RegExp(`log writes work again lines_lost=${failing.dropped} last_error=ENOSPC`));
-      assert.ok(text.split('\n').slice(0, -1).every((each) => each.startsWith('2026-') || each.includes('log writes work again')), 'no torn line');
+      assert.ok(
+        text
+          .split('\n')
+          .slice(0, -1)
+          .every((each) => each.startsWith('2026-') || each.includes('log writes work again')),
+        'no torn line',
+      );
     } finally {
       closeSync(fd);
       fs.unmount();

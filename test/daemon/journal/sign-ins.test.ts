@@ -66,7 +66,10 @@ describe('what failed sign-ins leave on disk', () => {
     assert.equal(closed, 210, 'every session closed before signing in is counted (150 refused in session.auth, 60 gone)');
     assert.deepEqual(replayJournal(file).preauth, { refused: 300, closed: 210 });
 
-    const lines = daemon.logs().split('\n').filter((line) => /sign|authentication|token/i.test(line) && !line.includes('car daemon listening'));
+    const lines = daemon
+      .logs()
+      .split('\n')
+      .filter((line) => /sign|authentication|token/i.test(line) && !line.includes('car daemon listening'));
     assert.ok(lines.length <= 4, `${lines.length} log lines about 510 connections:\n${lines.join('\n')}`);
   });
 });

@@ -39,7 +39,11 @@ describe('meeting bad input', { skip: engineMissing }, () => {
     const meetingsRoot = join(daemon.stateRoot, 'meetings');
     const before = readdirSync(dirname(meetingsRoot)).sort();
     for (const id of ['../escape', '..', '.hidden', 'a/b', 'a\\b', '', 'x'.repeat(65), 'sp ace', 'nul\0byte', '-dash-first']) {
-      await rejectsWith(owner.call('meeting.start', { id }), ErrorCode.InvalidParams, /invalid param 'id' for meeting\.start: must be 1-64 characters of letters, digits/);
+      await rejectsWith(
+        owner.call('meeting.start', { id }),
+        ErrorCode.InvalidParams,
+        /invalid param 'id' for meeting\.start: must be 1-64 characters of letters, digits/,
+      );
       await rejectsWith(owner.call('meeting.get', { meeting_id: id }), ErrorCode.InvalidParams, /invalid param 'meeting_id'/);
       await rejectsWith(owner.call('meeting.stop', { meeting_id: id }), ErrorCode.InvalidParams, /invalid param 'meeting_id'/);
     }
@@ -51,7 +55,11 @@ describe('meeting bad input', { skip: engineMissing }, () => {
     await rejectsWith(owner.call('meeting.start', { id: recorded.id }), ErrorCode.Conflict, /meeting 'kept' already exists in .*; choose another id/);
     const live = await owner.call('meeting.start', { id: 'twice' });
     const other = await daemon.connect();
-    await rejectsWith(other.call('meeting.start', { id: 'twice', root: join(daemon.stateRoot, 'other-root') }), ErrorCode.Conflict, /meeting 'twice' is already recording/);
+    await rejectsWith(
+      other.call('meeting.start', { id: 'twice', root: join(daemon.stateRoot, 'other-root') }),
+      ErrorCode.Conflict,
+      /meeting 'twice' is already recording/,
+    );
     await owner.call('meeting.stop', { meeting_id: live.id, summarize: false });
     other.close();
   });
@@ -60,35 +68,75 @@ describe('meeting bad input', { skip: engineMissing }, () => {
     const meetingsBefore = readdirSync(join(daemon.stateRoot, 'meetings'));
     const dir = tempStateRoot('car-bad-files-');
     const missing = join(dir, 'missing.wav');
-    await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'file', path: missing } }), ErrorCode.NotFound, new RegExp(`no file at '${missing}'`));
+    await rejectsWith(
+      owner.call('meeting.start', { audio_source: { kind: 'file', path: missing } }),
+      ErrorCode.NotFound,
+      new RegExp(`no file at '${missing}'`),
+    );
     await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'file', path: dir } }), ErrorCode.InvalidParams, /is not a regular file/);
     const mp3 = join(dir, 'renamed.wav');
     writeFileSync(mp3, Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), Buffer.alloc(4096, 0x55)]));
-    await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'file', path: mp3 } }), ErrorCode.InvalidParams, /cannot be used: not a WAV file: it looks like MP3/);
+    await rejectsWith(
+      owner.call('meeting.start', { audio_source: { kind: 'file', path: mp3 } }),
+      ErrorCode.InvalidParams,
+      /cannot be used: not a WAV file: it looks like MP3/,
+    );
     const text = join(dir, 'notes.wav');
     writeFileSync(text, 'meeting notes, not audio\n'.repeat(10));
     // Since issue 27 text is named as such (a notes file passed by mistake); other unknown bytes keep the header message.
-    await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'file', path: text } }), ErrorCode.InvalidParams, /notes\.wav' cannot be used: text, not audio/);
+    await rejectsWith(
+      owner.call('meeting.start', { audio_source: { kind: 'file', path: text } }),
+      ErrorCode.InvalidParams,
+      /notes\.wav' cannot be used: text, not audio/,
+    );
     const noise = join(dir, 'noise.wav');
     writeFileSync(noise, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256)));
-    await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'file', path: noise } }), ErrorCode.InvalidParams, /not a WAV file \(no RIFF\/WAVE header\)/);
+    await rejectsWith(
+      owner.call('meeting.start', { audio_source: { kind: 'file', path: noise } }),
+      ErrorCode.InvalidParams,
+      /not a WAV file \(no RIFF\/WAVE header\)/,
+    );
     const truncated = join(dir, 'truncated.wav');
     writeFileSync(truncated, readFileSync(meetingWav()).subarray(0, 30));
-    await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'file', path: truncated } }), ErrorCode.InvalidParams, /ended before its header was complete/);
-    await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'file', path: 'relative/meeting.wav' } }), ErrorCode.InvalidParams, /must be an absolute path/);
+    await rejectsWith(
+      owner.call('meeting.start', { audio_source: { kind: 'file', path: truncated } }),
+      ErrorCode.InvalidParams,
+      /ended before its header was complete/,
+    );
+    await rejectsWith(
+      owner.call('meeting.start', { audio_source: { kind: 'file', path: 'relative/meeting.wav' } }),
+      ErrorCode.InvalidParams,
+      /must be an absolute path/,
+    );
     if (process.getuid?.() !== 0) {
       const locked = meetingWav();
       chmodSync(locked, 0o000);
-      await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'file', path: locked } }), ErrorCode.InvalidParams, /cannot be read by the daemon \(permission denied\)/);
+      await rejectsWith(
+        owner.call('meeting.start', { audio_source: { kind: 'file', path: locked } }),
+        ErrorCode.InvalidParams,
+        /cannot be read by the daemon \(permission denied\)/,
+      );
     }
     assert.deepEqual(readdirSync(join(daemon.stateRoot, 'meetings')), meetingsBefore, 'no meeting was created for a refused file');
   });
 
   it('refuses unknown audio sources and malformed capture sources', async () => {
-    await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'mic' } as never }), ErrorCode.InvalidParams, /audio source 'mic' is not available on this daemon; use 'pcm_push', 'file' or 'capture'/);
+    await rejectsWith(
+      owner.call('meeting.start', { audio_source: { kind: 'mic' } as never }),
+      ErrorCode.InvalidParams,
+      /audio source 'mic' is not available on this daemon; use 'pcm_push', 'file' or 'capture'/,
+    );
     await rejectsWith(owner.call('meeting.start', { sources: [] }), ErrorCode.InvalidParams, /param 'sources'.*at least one source: 'mic', 'system'/);
-    await rejectsWith(owner.call('meeting.start', { sources: ['mic', 'system', 'a', 'b', 'c'] }), ErrorCode.InvalidParams, /param 'sources'.*at most 4 sources/);
-    await rejectsWith(owner.call('meeting.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic', role: ' me' }] } }), ErrorCode.InvalidParams, /role.*must not start or end with spaces/);
+    await rejectsWith(
+      owner.call('meeting.start', { sources: ['mic', 'system', 'a', 'b', 'c'] }),
+      ErrorCode.InvalidParams,
+      /param 'sources'.*at most 4 sources/,
+    );
+    await rejectsWith(
+      owner.call('meeting.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic', role: ' me' }] } }),
+      ErrorCode.InvalidParams,
+      /role.*must not start or end with spaces/,
+    );
     await rejectsWith(owner.call('meeting.start', { root: 'meetings' }), ErrorCode.InvalidParams, /invalid param 'root'.*must be an absolute path/);
     await rejectsWith(owner.call('meeting.start', { title: 'x'.repeat(201) }), ErrorCode.InvalidParams, /invalid param 'title'.*at most 200/);
   });
@@ -96,13 +144,25 @@ describe('meeting bad input', { skip: engineMissing }, () => {
   it("refuses to stop someone else's meeting, lets the host role stop it, and refuses stopping twice or an unknown meeting", async () => {
     const started = await owner.call('meeting.start', { id: 'owned' });
     const stranger = await daemon.connect();
-    await rejectsWith(stranger.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Forbidden, /meeting 'owned' belongs to another connection; only the connection that started it, or a host-role session/);
+    await rejectsWith(
+      stranger.call('meeting.stop', { meeting_id: started.id }),
+      ErrorCode.Forbidden,
+      /meeting 'owned' belongs to another connection; only the connection that started it, or a host-role session/,
+    );
     const host = await daemon.connect({ asHost: true });
     const stopped = await host.call('meeting.stop', { meeting_id: started.id, summarize: false });
     assert.equal(stopped.stop_reason, 'requested');
-    await rejectsWith(owner.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Conflict, /meeting 'owned' is already stopped; there is nothing to stop/);
+    await rejectsWith(
+      owner.call('meeting.stop', { meeting_id: started.id }),
+      ErrorCode.Conflict,
+      /meeting 'owned' is already stopped; there is nothing to stop/,
+    );
     await rejectsWith(owner.call('meeting.stop', { meeting_id: 'never-started' }), ErrorCode.NotFound, /unknown meeting 'never-started'/);
-    await rejectsWith(owner.call('meeting.get', { meeting_id: 'never-started' }), ErrorCode.NotFound, /unknown meeting 'never-started'; list meetings with meeting.list/);
+    await rejectsWith(
+      owner.call('meeting.get', { meeting_id: 'never-started' }),
+      ErrorCode.NotFound,
+      /unknown meeting 'never-started'; list meetings with meeting.list/,
+    );
     await rejectsWith(owner.call('meeting.list', { root: join(daemon.stateRoot, 'nowhere') }), ErrorCode.NotFound, /there is no meetings directory at/);
 
     // A meeting stopped under a custom root is "already stopped" too, though stop takes no root.

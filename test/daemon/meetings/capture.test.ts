@@ -42,10 +42,13 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     const client = await daemon.connect({ memoryNamespace: 'meetings' });
     const started = await client.call('meeting.start', { title: 'call', sources: ['mic', 'system'], summarize_on_end: false });
     assert.equal(started.voice_session_id, null, 'the daemon feeds its streams');
-    assert.deepEqual(started.sources.map(({ role, device }) => ({ role, device })), [
-      { role: 'mic', device: 'mic' },
-      { role: 'system', device: 'speakers.monitor' },
-    ]);
+    assert.deepEqual(
+      started.sources.map(({ role, device }) => ({ role, device })),
+      [
+        { role: 'mic', device: 'mic' },
+        { role: 'system', device: 'speakers.monitor' },
+      ],
+    );
     const events = meetingEvents(client, started.id);
     const meetingStart = Date.parse(started.started_at);
     // They talk over each other: the microphone's longer sentence starts first and ends last.
@@ -60,7 +63,13 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     // Issue 22: each source's recording was decoded again at stop, with its role and its clock offset, and its audio then removed.
     assert.equal(stopped.transcript_kind, 'final');
     assert.deepEqual(recordings(started.path), []);
-    assert.deepEqual(readLines(join(started.path, 'transcript.live.jsonl')).map((line) => line.role).sort(), ['mic', 'system'], 'the live transcript is kept beside it');
+    assert.deepEqual(
+      readLines(join(started.path, 'transcript.live.jsonl'))
+        .map((line) => line.role)
+        .sort(),
+      ['mic', 'system'],
+      'the live transcript is kept beside it',
+    );
     assert.deepEqual(stopped.sources, [
       { role: 'mic', device: 'mic' },
       { role: 'system', device: 'speakers.monitor' },
@@ -75,25 +84,46 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     assert.match(lines[0]!.text, /thirty three .* ninety two/);
     assert.equal(lines[1]!.text, 'go forward ten meters');
     assert.ok(Math.abs(lines[0]!.start_ms - heardAt(said)) <= TIMING_TOLERANCE_MS, `mic line at ${lines[0]!.start_ms} ms, spoken at ${heardAt(said)} ms`);
-    assert.ok(Math.abs(lines[1]!.start_ms - heardAt(played)) <= TIMING_TOLERANCE_MS, `system line at ${lines[1]!.start_ms} ms, played at ${heardAt(played)} ms`);
+    assert.ok(
+      Math.abs(lines[1]!.start_ms - heardAt(played)) <= TIMING_TOLERANCE_MS,
+      `system line at ${lines[1]!.start_ms} ms, played at ${heardAt(played)} ms`,
+    );
     const markdown = readFileSync(join(started.path, 'transcript.md'), 'utf8');
     assert.match(markdown, /^\[00:0\d\] mic: thirty three .*\n\n\[00:0\d\] system: go forward ten meters$/m);
     // The forwarded finals carry the role and the meeting's own line numbers.
-    assert.deepEqual(finals(events).map((event) => event.role).sort(), ['mic', 'system']);
+    assert.deepEqual(
+      finals(events)
+        .map((event) => event.role)
+        .sort(),
+      ['mic', 'system'],
+    );
     client.close();
   });
 
   it('keeps recording after the connection that started it is gone; a host-role session stops it, another client may not', async () => {
     const owner = await daemon.connect({ memoryNamespace: 'meetings' });
-    const started = await owner.call('meeting.start', { id: 'outlives-owner', audio_source: { kind: 'capture', sources: [{ device: 'mic', role: 'me' }] }, summarize_on_end: false, persist_audio: true });
+    const started = await owner.call('meeting.start', {
+      id: 'outlives-owner',
+      audio_source: { kind: 'capture', sources: [{ device: 'mic', role: 'me' }] },
+      summarize_on_end: false,
+      persist_audio: true,
+    });
     owner.close();
     const watcher = await daemon.connect();
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal((await watcher.call('meeting.get', { meeting_id: started.id })).status, 'recording', 'the owner’s teardown left it recording');
     await sound.say(goForward());
-    const saved = await waitFor(async () => (await watcher.call('meeting.get', { meeting_id: started.id })).transcript.find((line) => /\S/.test(line.text)), 'a line heard after the owner left', 30_000);
+    const saved = await waitFor(
+      async () => (await watcher.call('meeting.get', { meeting_id: started.id })).transcript.find((line) => /\S/.test(line.text)),
+      'a line heard after the owner left',
+      30_000,
+    );
     assert.deepEqual([saved.role, saved.text], ['me', 'go forward ten meters']);
-    await rejectsWith(watcher.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Forbidden, /belongs to another connection; only the connection that started it, or a host-role session/);
+    await rejectsWith(
+      watcher.call('meeting.stop', { meeting_id: started.id }),
+      ErrorCode.Forbidden,
+      /belongs to another connection; only the connection that started it, or a host-role session/,
+    );
     const host = await daemon.connect({ asHost: true });
     const [stream] = (await host.call('voice.sessions.list', {})).filter((session) => session.meeting_id === started.id);
     const listedAt = performance.now();
@@ -102,7 +132,10 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     assert.equal(stopped.stop_reason, 'requested');
     assert.equal(stopped.segment_count, stopped.transcript.length);
     assert.equal(stopped.transcript_kind, 'final');
-    assert.deepEqual(stopped.transcript.filter((line) => /\S/.test(line.text)).map((line) => [line.role, line.text]), [['me', 'go forward ten meters']]);
+    assert.deepEqual(
+      stopped.transcript.filter((line) => /\S/.test(line.text)).map((line) => [line.role, line.text]),
+      [['me', 'go forward ten meters']],
+    );
     // persist_audio keeps the stream's recording, named by its role: 16 kHz mono, every sample its voice session was given (the
     // private microphone hands over a backlog when recording starts, which the stream's clock offset places before the meeting).
     assert.deepEqual(recordings(started.path), ['audio.1-me.wav']);
@@ -112,21 +145,30 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     assert.deepEqual([decoder.format?.sampleRate, decoder.format?.channels], [16000, 1]);
     const recordedMs = pcm.length / 32;
     const receivedMs = stream!.bytes_received / 32;
-    assert.ok(recordedMs >= receivedMs && recordedMs <= receivedMs + stopTookMs + 100, `${recordedMs} ms recorded; the stream had received ${receivedMs} ms ${Math.round(stopTookMs)} ms before it stopped`);
+    assert.ok(
+      recordedMs >= receivedMs && recordedMs <= receivedMs + stopTookMs + 100,
+      `${recordedMs} ms recorded; the stream had received ${receivedMs} ms ${Math.round(stopTookMs)} ms before it stopped`,
+    );
     host.close();
     watcher.close();
   });
 
   it('two meetings on the same microphone both hear it', async () => {
     const client = await daemon.connect();
-    const [first, second] = await Promise.all([client.call('meeting.start', { sources: ['mic'], summarize_on_end: false }), client.call('meeting.start', { sources: ['mic'], summarize_on_end: false })]);
+    const [first, second] = await Promise.all([
+      client.call('meeting.start', { sources: ['mic'], summarize_on_end: false }),
+      client.call('meeting.start', { sources: ['mic'], summarize_on_end: false }),
+    ]);
     const firstEvents = meetingEvents(client, first.id);
     const secondEvents = meetingEvents(client, second.id);
     await sound.say(goForward());
     await waitFor(() => finals(firstEvents).length >= 1 && finals(secondEvents).length >= 1, 'a final in each meeting', 30_000);
     for (const meeting of [first, second]) {
       const stopped = await client.call('meeting.stop', { meeting_id: meeting.id });
-      assert.deepEqual(stopped.transcript.filter((line) => /\S/.test(line.text)).map((line) => [line.role, line.text]), [['mic', 'go forward ten meters']]);
+      assert.deepEqual(
+        stopped.transcript.filter((line) => /\S/.test(line.text)).map((line) => [line.role, line.text]),
+        [['mic', 'go forward ten meters']],
+      );
     }
     client.close();
   });
@@ -136,7 +178,16 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     const client = await daemon.connect();
     const stoppedNotices: MeetingStoppedParams[] = [];
     client.on('meeting.stopped', (params) => stoppedNotices.push(params));
-    const started = await client.call('meeting.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic', role: 'me' }, { device: headset.monitor, role: 'them' }] }, summarize_on_end: false });
+    const started = await client.call('meeting.start', {
+      audio_source: {
+        kind: 'capture',
+        sources: [
+          { device: 'mic', role: 'me' },
+          { device: headset.monitor, role: 'them' },
+        ],
+      },
+      summarize_on_end: false,
+    });
     const events = meetingEvents(client, started.id);
     await sound.play(goForward(), 'headset');
     await waitFor(() => finals(events).some((event) => event.role === 'them'), 'the headset’s line', 30_000);
@@ -152,7 +203,10 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     assert.equal(record.stop_reason, 'device_lost');
     assert.equal(record.transcript_kind, 'final', 'what was recorded got its final pass');
     assert.deepEqual(recordings(started.path), []);
-    assert.deepEqual(record.transcript.filter((line) => /\S/.test(line.text)).map((line) => [line.role, line.text]), [['them', 'go forward ten meters']]);
+    assert.deepEqual(
+      record.transcript.filter((line) => /\S/.test(line.text)).map((line) => [line.role, line.text]),
+      [['them', 'go forward ten meters']],
+    );
     assert.deepEqual(await client.call('voice.sessions.list', {}), [], 'both streams ended');
     client.close();
   });
@@ -169,18 +223,28 @@ describe('meetings that record the room', { skip: engineMissing || soundServerMi
     const file = join(tempStateRoot('car-call-'), 'call.wav');
     writeFileSync(file, Buffer.concat([wavHeader(16000, 2, stereo.length), stereo]));
     const client = await daemon.connect();
-    const started = await client.call('meeting.start', { audio_source: { kind: 'file', path: file, split_channels: true, channel_roles: ['me', 'them'] }, summarize_on_end: false });
-    const record = await waitFor(async () => {
-      const got = await client.call('meeting.get', { meeting_id: started.id });
-      return got.status !== 'recording' && got;
-    }, 'the end of the file', 60_000);
+    const started = await client.call('meeting.start', {
+      audio_source: { kind: 'file', path: file, split_channels: true, channel_roles: ['me', 'them'] },
+      summarize_on_end: false,
+    });
+    const record = await waitFor(
+      async () => {
+        const got = await client.call('meeting.get', { meeting_id: started.id });
+        return got.status !== 'recording' && got;
+      },
+      'the end of the file',
+      60_000,
+    );
     assert.equal(record.stop_reason, 'end_of_file');
     assert.deepEqual(record.sources, [
       { role: 'me', device: 'channel 1' },
       { role: 'them', device: 'channel 2' },
     ]);
     const lines = record.transcript.filter((line) => /\S/.test(line.text));
-    assert.deepEqual(lines.map((line) => line.role), ['me', 'them']);
+    assert.deepEqual(
+      lines.map((line) => line.role),
+      ['me', 'them'],
+    );
     assert.equal(lines[0]!.text, 'go forward ten meters');
     assert.match(lines[1]!.text, /thirty three .* ninety two/);
     assert.ok(lines[1]!.start_ms >= 4000, `the right channel speaks 4 s in (${lines[1]!.start_ms} ms)`);
@@ -222,7 +286,11 @@ describe('capture meetings that cannot start', { skip: soundServerMissing }, () 
     const daemon = await startInProcess({ soundServer: { pulseServer: 'unix:/nonexistent/pulse/native' } });
     try {
       const client = await daemon.connect();
-      await rejectsWith(client.call('meeting.start', { sources: ['mic'] }), ErrorCode.Unavailable, /no sound server answers at PULSE_SERVER=unix:\/nonexistent\/pulse\/native.*`pulseaudio --start`.*`apt install pulseaudio`/);
+      await rejectsWith(
+        client.call('meeting.start', { sources: ['mic'] }),
+        ErrorCode.Unavailable,
+        /no sound server answers at PULSE_SERVER=unix:\/nonexistent\/pulse\/native.*`pulseaudio --start`.*`apt install pulseaudio`/,
+      );
       assert.deepEqual(await client.call('meeting.list', {}), { meetings: [] });
       assert.ok(!existsSync(join(daemon.stateRoot, 'meetings')) || readdirSync(join(daemon.stateRoot, 'meetings')).length === 0);
       assert.deepEqual(await client.call('voice.sessions.list', {}), []);
@@ -236,11 +304,31 @@ describe('capture meetings that cannot start', { skip: soundServerMissing }, () 
     const daemon = await startInProcess({ soundServer: { pulseServer: 'unix:/nonexistent/pulse/native' } });
     try {
       const client = await daemon.connect();
-      await rejectsWith(client.call('meeting.start', { sources: ['mic'], audio_source: { kind: 'capture', sources: [{ device: 'mic' }] } }), ErrorCode.InvalidParams, /either as 'sources' or as audio_source/);
-      await rejectsWith(client.call('meeting.start', { audio_source: { kind: 'pcm_push', channels: 2, channel_roles: ['me', 'them'] } }), ErrorCode.InvalidParams, /channel_roles labels split channels; set split_channels: true/);
-      await rejectsWith(client.call('meeting.start', { audio_source: { kind: 'pcm_push', split_channels: true } }), ErrorCode.InvalidParams, /split_channels needs stereo audio \(channels: 2\)/);
-      await rejectsWith(client.call('meeting.start', { audio_source: { kind: 'pcm_push', channels: 2, split_channels: true, channel_roles: ['me', 'me'] } }), ErrorCode.InvalidParams, /both channels would carry the role 'me'/);
-      await rejectsWith(client.call('meeting.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic', role: 'a:b' }] } }), ErrorCode.InvalidParams, /role.*without control characters or ':'/);
+      await rejectsWith(
+        client.call('meeting.start', { sources: ['mic'], audio_source: { kind: 'capture', sources: [{ device: 'mic' }] } }),
+        ErrorCode.InvalidParams,
+        /either as 'sources' or as audio_source/,
+      );
+      await rejectsWith(
+        client.call('meeting.start', { audio_source: { kind: 'pcm_push', channels: 2, channel_roles: ['me', 'them'] } }),
+        ErrorCode.InvalidParams,
+        /channel_roles labels split channels; set split_channels: true/,
+      );
+      await rejectsWith(
+        client.call('meeting.start', { audio_source: { kind: 'pcm_push', split_channels: true } }),
+        ErrorCode.InvalidParams,
+        /split_channels needs stereo audio \(channels: 2\)/,
+      );
+      await rejectsWith(
+        client.call('meeting.start', { audio_source: { kind: 'pcm_push', channels: 2, split_channels: true, channel_roles: ['me', 'me'] } }),
+        ErrorCode.InvalidParams,
+        /both channels would carry the role 'me'/,
+      );
+      await rejectsWith(
+        client.call('meeting.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic', role: 'a:b' }] } }),
+        ErrorCode.InvalidParams,
+        /role.*without control characters or ':'/,
+      );
       assert.deepEqual(await client.call('meeting.list', {}), { meetings: [] });
       client.close();
     } finally {
@@ -250,9 +338,16 @@ describe('capture meetings that cannot start', { skip: soundServerMissing }, () 
 });
 
 /** The streams' recordings in a meeting's directory. */
-const recordings = (dir: string) => readdirSync(dir).filter((name) => /^audio.*\.wav$/.test(name)).sort();
+const recordings = (dir: string) =>
+  readdirSync(dir)
+    .filter((name) => /^audio.*\.wav$/.test(name))
+    .sort();
 
-const readLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((row) => JSON.parse(row) as { role: string; text: string });
+const readLines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((row) => JSON.parse(row) as { role: string; text: string });
 
 /** The direct children of `pid`, from /proc. */
 function childrenOf(pid: number): { pid: number; command: string }[] {

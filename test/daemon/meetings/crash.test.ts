@@ -29,7 +29,10 @@ describe('meetings across daemon deaths', { skip: engineMissing }, () => {
     assert.ok(existsSync(join(started.path, 'audio.wav')), 'the audio was being recorded for the final pass');
     // As if the daemon had died inside the final pass, after its transcript took the live one's place but before meeting.json said so.
     copyFileSync(join(started.path, 'transcript.jsonl'), join(started.path, 'transcript.live.jsonl'));
-    writeFileSync(join(started.path, 'transcript.jsonl'), JSON.stringify({ index: 0, text: 'a final pass cut off', start_ms: 0, end_ms: 1000, role: 'unknown', at: new Date().toISOString() }) + '\n');
+    writeFileSync(
+      join(started.path, 'transcript.jsonl'),
+      JSON.stringify({ index: 0, text: 'a final pass cut off', start_ms: 0, end_ms: 1000, role: 'unknown', at: new Date().toISOString() }) + '\n',
+    );
 
     const second = await startDaemon({ stateRoot: first.stateRoot });
     try {
@@ -50,11 +53,19 @@ describe('meetings across daemon deaths', { skip: engineMissing }, () => {
       assert.equal(record.segment_count, record.transcript.length);
       // Live lines go into memory as they are saved, so a meeting whose final pass never ran is still in it (a line repeating
       // an earlier one is the earlier fact: memory keeps one fact per subject and body).
-      const facts = (await (await second.connect({ memoryNamespace: 'meetings' })).call('memory.list', { limit: 1000 })).facts.filter((fact) => fact.id.startsWith(`mtg-${started.id}-`));
+      const facts = (await (await second.connect({ memoryNamespace: 'meetings' })).call('memory.list', { limit: 1000 })).facts.filter((fact) =>
+        fact.id.startsWith(`mtg-${started.id}-`),
+      );
       for (const segment of received.filter((line) => /\S/.test(line.text))) {
-        assert.ok(facts.some((fact) => fact.body === segment.text), `segment ${segment.segment_index} is not in memory`);
+        assert.ok(
+          facts.some((fact) => fact.body === segment.text),
+          `segment ${segment.segment_index} is not in memory`,
+        );
       }
-      assert.ok(facts.some((fact) => fact.id === `mtg-${started.id}-${received[0]!.segment_index}`), 'facts are named after the meeting and the line');
+      assert.ok(
+        facts.some((fact) => fact.id === `mtg-${started.id}-${received[0]!.segment_index}`),
+        'facts are named after the meeting and the line',
+      );
       assert.equal(record.ended_at, record.transcript.at(-1)!.at, 'ended when its last segment was saved');
       assert.ok(existsSync(join(started.path, 'transcript.md')));
       const listed = (await reader.call('meeting.list', {})).meetings.find((meeting) => meeting.id === started.id);

@@ -35,7 +35,10 @@ describe('extractive summaries (issue 14)', () => {
       assert.ok(segment, `'${text}' is a sentence of the transcript`);
       assert.equal(stamp, transcriptStamp(segment.start_ms));
     }
-    assert.ok(keyPoints.some((line) => line.includes('payment service')), 'the meeting is about the payment service release');
+    assert.ok(
+      keyPoints.some((line) => line.includes('payment service')),
+      'the meeting is about the payment service release',
+    );
     assert.ok(!keyPoints.some((line) => line.includes('weather')), 'small talk is not central');
     assert.deepEqual(bullets(summary, 'Action items'), [
       '- [00:21] we need to write the database migration before the release candidate',
@@ -49,7 +52,10 @@ describe('extractive summaries (issue 14)', () => {
   });
 
   it('says when the transcript has no action items, and lays out the action-items, decisions and standup templates', () => {
-    const plain = extractiveSummary([{ text: 'go forward ten meters', start_ms: 0 }, { text: 'go somewhere and do something', start_ms: 3_000 }]);
+    const plain = extractiveSummary([
+      { text: 'go forward ten meters', start_ms: 0 },
+      { text: 'go somewhere and do something', start_ms: 3_000 },
+    ]);
     assert.match(plain, /## Action items\n\n_none found in the transcript_/);
     assert.match(extractiveSummary(PLANNING_MEETING, 'action-items'), /^## Action items\n\n- \[00:21\] we need to write/);
     assert.doesNotMatch(extractiveSummary(PLANNING_MEETING, 'action-items'), /Key points/);
@@ -73,10 +79,18 @@ describe('extractive summaries (issue 14)', () => {
       'the memory of the services is the problem',
     ].map((text, index) => ({ text, start_ms: index * 1_000 }));
     const keywords = extractiveSummary(chatty).split('## Keywords\n\n')[1]!.split(', ');
-    for (const stopWord of ['might', 'rather', 'really', 'guess', 'yeah', 'okay', 'honestly']) assert.ok(!keywords.includes(stopWord), `'${stopWord}' is not a keyword: ${keywords.join(', ')}`);
+    for (const stopWord of ['might', 'rather', 'really', 'guess', 'yeah', 'okay', 'honestly'])
+      assert.ok(!keywords.includes(stopWord), `'${stopWord}' is not a keyword: ${keywords.join(', ')}`);
     assert.deepEqual(keywords.slice(0, 3), ['services', 'deployment', 'memory'], 'as said, not stems, the most weighty first');
-    const german = extractiveSummary([{ text: 'wir müssen die Datenbank und die Migration nicht vergessen', start_ms: 0 }, { text: 'die Migration der Datenbank ist nicht fertig', start_ms: 1_000 }], 'default', 'de');
-    assert.deepEqual(german.split('## Keywords\n\n')[1]!.split(', ').slice(0, 2).sort(), ['datenbank', 'migration'], 'the meeting language\'s stop words');
+    const german = extractiveSummary(
+      [
+        { text: 'wir müssen die Datenbank und die Migration nicht vergessen', start_ms: 0 },
+        { text: 'die Migration der Datenbank ist nicht fertig', start_ms: 1_000 },
+      ],
+      'default',
+      'de',
+    );
+    assert.deepEqual(german.split('## Keywords\n\n')[1]!.split(', ').slice(0, 2).sort(), ['datenbank', 'migration'], "the meeting language's stop words");
   });
 
   it('splits punctuated segments into sentences', () => {
@@ -93,7 +107,8 @@ describe('degenerate model output (issue 14)', () => {
     assert.match(checkModelOutput('the release the release the release the release the release the release the release', transcript).reason!, /repeats itself/);
     assert.match(checkModelOutput('alph Floricane Pauloinst© WindowsCa Fellowchy© alph Floricane Pauloinst© WindowsCa', transcript).reason!, /non-words/);
     assert.match(checkModelOutput("I'm sorry, Dolly. I didn't know what to do.", transcript).reason!, /not about the transcript/);
-    const real = '- The release candidate failed on the payment service tests.\n- Maria writes the database migration by Friday.\n- Decision: the release moves to next Tuesday.';
+    const real =
+      '- The release candidate failed on the payment service tests.\n- Maria writes the database migration by Friday.\n- Decision: the release moves to next Tuesday.';
     assert.deepEqual(checkModelOutput(real, transcript), { degenerate: false, reason: null });
   });
 });

@@ -37,11 +37,18 @@ describe('meeting failure cases', { skip: engineMissing }, () => {
       assert.equal(record.summary, null);
       assert.equal(record.summary_error, null);
       assert.ok(!existsSync(join(started.path, 'summary.md')));
-      assert.deepEqual(record.transcript.slice(0, heard.length).map((line) => line.text), heard, 'every segment the owner received is kept');
+      assert.deepEqual(
+        record.transcript.slice(0, heard.length).map((line) => line.text),
+        heard,
+        'every segment the owner received is kept',
+      );
 
       assert.ok(existsSync(join(started.path, 'transcript.md')));
       const hits = await reader.call('memory.query', { query: 'forward meters' });
-      assert.ok(hits.some((hit) => hit.subject === `meeting ${started.id}: left early`), 'the namespace graph outlives the connection');
+      assert.ok(
+        hits.some((hit) => hit.subject === `meeting ${started.id}: left early`),
+        'the namespace graph outlives the connection',
+      );
       await rejectsWith(reader.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Conflict, /already stopped/);
     } finally {
       await daemon.close();
@@ -153,7 +160,10 @@ describe('meeting failure cases', { skip: engineMissing }, () => {
       // What another daemon's live meeting (or a killed one) looks like: meeting.json still saying recording.
       for (const id of ['crashed-a', 'crashed-b']) {
         cpSync(done.path, join(root, id), { recursive: true });
-        writeFileSync(join(root, id, 'meeting.json'), JSON.stringify({ ...readMetadata(done.path), id, status: 'recording', stop_reason: null, ended_at: null, duration_ms: null, segment_count: 0 }));
+        writeFileSync(
+          join(root, id, 'meeting.json'),
+          JSON.stringify({ ...readMetadata(done.path), id, status: 'recording', stop_reason: null, ended_at: null, duration_ms: null, segment_count: 0 }),
+        );
       }
       const listed = (await client.call('meeting.list', { root })).meetings.find((meeting) => meeting.id === 'crashed-a')!;
       const read = await client.call('meeting.get', { meeting_id: 'crashed-b', root });
@@ -185,7 +195,10 @@ describe('meeting failure cases', { skip: engineMissing }, () => {
       assert.deepEqual(record.transcript, []);
       assert.ok(existsSync(join(started.path, 'transcript.md')));
       // meeting.json is final a directory fsync before the registry lets the meeting go.
-      await waitFor(async () => (await client.call('sessions.list', {})).sessions.find((s) => s.is_self)!.meetings.length === 0, 'the meeting to leave the registry');
+      await waitFor(
+        async () => (await client.call('sessions.list', {})).sessions.find((s) => s.is_self)!.meetings.length === 0,
+        'the meeting to leave the registry',
+      );
       await rejectsWith(client.call('meeting.stop', { meeting_id: started.id }), ErrorCode.Conflict, /already failed/);
     } finally {
       await daemon.close();

@@ -27,10 +27,14 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
   /** Resolves once the meeting is stopped and its summary (or summary error) is recorded. */
   async function settled(id: string, summarized = true): Promise<MeetingRecord> {
     let record: MeetingRecord | undefined;
-    await waitFor(async () => {
-      record = await client.call('meeting.get', { meeting_id: id });
-      return record.status !== 'recording' && (!summarized || record.summary !== null || record.summary_error !== null);
-    }, `meeting ${id} to finish`, 60_000);
+    await waitFor(
+      async () => {
+        record = await client.call('meeting.get', { meeting_id: id });
+        return record.status !== 'recording' && (!summarized || record.summary !== null || record.summary_error !== null);
+      },
+      `meeting ${id} to finish`,
+      60_000,
+    );
     return record!;
   }
 
@@ -59,7 +63,12 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
   });
 
   it('keeps the audio as 16 kHz mono with persist_audio, and skips the summary with summarize_on_end: false', async () => {
-    const started = await client.call('meeting.start', { id: 'with-audio', audio_source: { kind: 'file', path: meetingWav() }, persist_audio: true, summarize_on_end: false });
+    const started = await client.call('meeting.start', {
+      id: 'with-audio',
+      audio_source: { kind: 'file', path: meetingWav() },
+      persist_audio: true,
+      summarize_on_end: false,
+    });
     const record = await settled(started.id, false);
     assert.equal(record.stop_reason, 'end_of_file');
     assert.equal(record.persist_audio, true);
@@ -71,7 +80,10 @@ describe('meetings from a WAV file', { skip: engineMissing }, () => {
     const decoder = new WavDecoder();
     const pcm = decoder.push(readFileSync(audioFile));
     decoder.end();
-    assert.deepEqual({ rate: decoder.format!.sampleRate, channels: decoder.format!.channels, bytes: decoder.format!.dataBytes }, { rate: 16000, channels: 1, bytes: pcm.length });
+    assert.deepEqual(
+      { rate: decoder.format!.sampleRate, channels: decoder.format!.channels, bytes: decoder.format!.dataBytes },
+      { rate: 16000, channels: 1, bytes: pcm.length },
+    );
     assert.ok(pcm.equals(meetingPcm()), 'the recording is the audio that was transcribed');
   });
 

@@ -65,8 +65,19 @@ describe('meeting final pass', { skip: engineMissing }, () => {
       persist_audio: true,
     });
     const events = meetingEvents(client, started.id);
-    const input = { sampleRate: 16000, channels: 2 as const, pcm: (async function* () { yield stereo; })() };
-    await sendAudio(client, started.sources.map((source) => source.voice_session_id), input, { signal: new AbortController().signal });
+    const input = {
+      sampleRate: 16000,
+      channels: 2 as const,
+      pcm: (async function* () {
+        yield stereo;
+      })(),
+    };
+    await sendAudio(
+      client,
+      started.sources.map((source) => source.voice_session_id),
+      input,
+      { signal: new AbortController().signal },
+    );
     const meetingFacts = async () => (await client.call('memory.list', { limit: 1000 })).facts.filter((fact) => fact.id.startsWith(`mtg-${started.id}-`));
     // Each live line is a fact before it is saved: searchable while the meeting records.
     const liveLines = await waitFor(async () => {
@@ -74,28 +85,54 @@ describe('meeting final pass', { skip: engineMissing }, () => {
       return saved.length ? saved : undefined;
     }, 'a live line');
     const liveFacts = await meetingFacts();
-    for (const line of liveLines) assert.ok(liveFacts.some((fact) => fact.id === `mtg-${started.id}-${line.index}` && fact.body === line.text), `live line ${line.index} is in memory`);
+    for (const line of liveLines)
+      assert.ok(
+        liveFacts.some((fact) => fact.id === `mtg-${started.id}-${line.index}` && fact.body === line.text),
+        `live line ${line.index} is in memory`,
+      );
     const stopped = await client.call('meeting.stop', { meeting_id: started.id });
     assert.equal(stopped.transcript_kind, 'final');
     const lines = stopped.transcript.filter((line) => /\S/.test(line.text));
-    assert.deepEqual(lines.map((line) => line.role), ['me', 'them']);
+    assert.deepEqual(
+      lines.map((line) => line.role),
+      ['me', 'them'],
+    );
     assert.equal(lines[0]!.text, 'go forward ten meters');
     assert.match(lines[1]!.text, /thirty three .* ninety two/);
     assert.ok(lines[1]!.start_ms >= 4000, `the right channel speaks 4 s in (${lines[1]!.start_ms} ms)`);
-    assert.deepEqual(lines.map((line) => line.index), [0, 1]);
+    assert.deepEqual(
+      lines.map((line) => line.index),
+      [0, 1],
+    );
     // Memory and the live transcript: the facts are the final lines, the live lines stay beside them.
-    assert.deepEqual(finals(events).map((event) => event.role).sort(), ['me', 'them']);
+    assert.deepEqual(
+      finals(events)
+        .map((event) => event.role)
+        .sort(),
+      ['me', 'them'],
+    );
     assert.ok(existsSync(join(started.path, 'transcript.live.jsonl')));
     const hits = await client.call('memory.query', { query: 'thirty three ninety two', k: 5 });
-    assert.ok(hits.some((fact) => fact.id === `mtg-${started.id}-${lines[1]!.index}` && fact.body === lines[1]!.text), JSON.stringify(hits));
+    assert.ok(
+      hits.some((fact) => fact.id === `mtg-${started.id}-${lines[1]!.index}` && fact.body === lines[1]!.text),
+      JSON.stringify(hits),
+    );
     assert.deepEqual(
       (await meetingFacts()).map(({ id, body }) => ({ id, body })).sort((a, b) => a.id.localeCompare(b.id)),
       lines.map((line) => ({ id: `mtg-${started.id}-${line.index}`, body: line.text })),
       'the live lines gave way to the final ones',
     );
     // One recording per stream, named by its role, each exactly its channel.
-    assert.deepEqual(readdirSync(started.path).filter((name) => name.endsWith('.wav')).sort(), ['audio.1-me.wav', 'audio.2-them.wav']);
-    for (const [file, channel] of [['audio.1-me.wav', left], ['audio.2-them.wav', right]] as const) {
+    assert.deepEqual(
+      readdirSync(started.path)
+        .filter((name) => name.endsWith('.wav'))
+        .sort(),
+      ['audio.1-me.wav', 'audio.2-them.wav'],
+    );
+    for (const [file, channel] of [
+      ['audio.1-me.wav', left],
+      ['audio.2-them.wav', right],
+    ] as const) {
       const decoder = new WavDecoder();
       const recorded = decoder.push(readFileSync(join(started.path, file)));
       decoder.end();
@@ -107,9 +144,21 @@ describe('meeting final pass', { skip: engineMissing }, () => {
     const speech = goForward();
     const early = wavFile(Buffer.concat([speech, Buffer.alloc(6 * 32000)]));
     const late = wavFile(Buffer.concat([Buffer.alloc(4 * 32000), speech]));
-    const lines = await finalPass([{ role: 'remote', file: late }, { role: 'local', file: early }], daemon.state.voice);
-    assert.deepEqual(lines.map((line) => line.role), ['local', 'remote']);
-    assert.deepEqual(lines.map((line) => line.index), [0, 1]);
+    const lines = await finalPass(
+      [
+        { role: 'remote', file: late },
+        { role: 'local', file: early },
+      ],
+      daemon.state.voice,
+    );
+    assert.deepEqual(
+      lines.map((line) => line.role),
+      ['local', 'remote'],
+    );
+    assert.deepEqual(
+      lines.map((line) => line.index),
+      [0, 1],
+    );
     assert.ok(lines[1]!.start_ms >= 4000 && lines[0]!.start_ms < 1000, JSON.stringify(lines));
     for (const line of lines) assert.match(line.text, /forward/);
   });
@@ -119,8 +168,17 @@ describe('meeting final pass', { skip: engineMissing }, () => {
     const first = wavFile(Buffer.concat([Buffer.alloc(2 * 32000), speech, Buffer.alloc(32000)]));
     // Both say it 2 s into their own recordings, but the second recording began 3 s into the meeting.
     const second = wavFile(Buffer.concat([Buffer.alloc(2 * 32000), speech, Buffer.alloc(32000)]));
-    const lines = await finalPass([{ role: 'late', file: second, offsetMs: 3000 }, { role: 'early', file: first, offsetMs: 0 }], daemon.state.voice);
-    assert.deepEqual(lines.map((line) => line.role), ['early', 'late']);
+    const lines = await finalPass(
+      [
+        { role: 'late', file: second, offsetMs: 3000 },
+        { role: 'early', file: first, offsetMs: 0 },
+      ],
+      daemon.state.voice,
+    );
+    assert.deepEqual(
+      lines.map((line) => line.role),
+      ['early', 'late'],
+    );
     assert.equal(lines[1]!.start_ms - lines[0]!.start_ms, 3000);
     assert.equal(lines[1]!.end_ms - lines[0]!.end_ms, 3000);
   });

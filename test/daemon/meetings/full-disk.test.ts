@@ -29,7 +29,10 @@ describe('a meeting on a full disk', { skip: engineMissing }, () => {
       await pushAll(owner, started.voice_session_id!, meetingPcm(), 32000).catch(() => undefined);
       await waitFor(() => events.some((params) => params.event.type === 'error' && params.event.fatal), 'the fatal error event');
 
-      const listed = await waitFor(async () => (await owner.call('meeting.list', {})).meetings.find((meeting) => meeting.id === started.id && meeting.status !== 'recording'), 'the meeting to leave recording');
+      const listed = await waitFor(
+        async () => (await owner.call('meeting.list', {})).meetings.find((meeting) => meeting.id === started.id && meeting.status !== 'recording'),
+        'the meeting to leave recording',
+      );
       assert.equal(listed.status, 'failed');
       assert.equal(listed.segment_count, 0);
       assert.equal(fileStatus(started.path), 'recording', 'the disk is still full');

@@ -15,7 +15,11 @@ describe('meetings over the in-memory channel', () => {
 
   it('answers meeting.get of an unknown id with -32010 naming it, and a malformed id with -32602', async () => {
     const { client } = fixture;
-    const error = await rejectsWith(client.call('meeting.get', { meeting_id: 'never-recorded' }), ErrorCode.NotFound, /unknown meeting 'never-recorded'; list meetings with meeting\.list/);
+    const error = await rejectsWith(
+      client.call('meeting.get', { meeting_id: 'never-recorded' }),
+      ErrorCode.NotFound,
+      /unknown meeting 'never-recorded'; list meetings with meeting\.list/,
+    );
     assert.equal(error.data?.field, 'meeting_id');
     await rejectsWith(client.request('meeting.get', { meeting_id: '../etc' }), ErrorCode.InvalidParams, /param 'meeting_id'/);
   });

@@ -54,7 +54,10 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
       events.every((params) => params.session_id === started.voice_session_id && params.meeting_id === started.id),
       'every event names the meeting and its voice session',
     );
-    assert.deepEqual(onDiskWhenForwarded, received.map(() => true));
+    assert.deepEqual(
+      onDiskWhenForwarded,
+      received.map(() => true),
+    );
     assert.match(received[0]!.text, /go forward ten meters/);
 
     assert.equal(stopped.status, 'stopped');
@@ -74,7 +77,8 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
 
     // Files and modes (docs/protocol.md#meetings).
     assert.equal(modeOf(started.path), 0o700);
-    for (const file of ['meeting.json', 'transcript.jsonl', 'transcript.live.jsonl', 'transcript.md', 'summary.md']) assert.equal(modeOf(join(started.path, file)), 0o600, file);
+    for (const file of ['meeting.json', 'transcript.jsonl', 'transcript.live.jsonl', 'transcript.md', 'summary.md'])
+      assert.equal(modeOf(join(started.path, file)), 0o600, file);
     assert.equal(existsSync(join(started.path, 'audio.wav')), false, 'the audio of the final pass is removed without persist_audio');
     const { transcript, ...metadata } = stopped;
     assert.deepEqual(JSON.parse(readFileSync(join(started.path, 'meeting.json'), 'utf8')), metadata);
@@ -104,7 +108,13 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
     const [startedEvent] = journalEvents(daemon.state.journal.file, 'meeting_started').filter((event) => event.data.meeting_id === started.id);
     assert.deepEqual(startedEvent?.data, { meeting_id: started.id, title: 'standup', path: started.path });
     const [stoppedEvent] = journalEvents(daemon.state.journal.file, 'meeting_stopped').filter((event) => event.data.meeting_id === started.id);
-    assert.deepEqual(stoppedEvent?.data, { meeting_id: started.id, status: 'stopped', stop_reason: 'requested', segments: stopped.transcript.length, summarized: true });
+    assert.deepEqual(stoppedEvent?.data, {
+      meeting_id: started.id,
+      status: 'stopped',
+      stop_reason: 'requested',
+      segments: stopped.transcript.length,
+      summarized: true,
+    });
     const journal = readFileSync(daemon.state.journal.file, 'utf8');
     assert.ok(!journal.includes('forward ten') && !journal.includes(stopped.summary!.slice(0, 20)), 'no transcript or summary text in the journal');
   });
@@ -132,7 +142,10 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
     assert.equal(meetings[0]!.id, live.id);
     assert.equal(meetings[0]!.status, 'recording');
     const times = meetings.map((meeting) => Date.parse((meeting as MeetingMetadata).started_at));
-    assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+    );
     assert.ok(meetings.some((meeting) => meeting.id === 'quiet' && meeting.status === 'stopped'));
     const record = await client.call('meeting.get', { meeting_id: live.id });
     assert.equal(record.status, 'recording');
@@ -142,7 +155,11 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
 
   it("refuses to stop a meeting's voice session over voice.*", async () => {
     const started = await client.call('meeting.start', {});
-    await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: started.voice_session_id! }), ErrorCode.InvalidParams, new RegExp(`belongs to meeting '${started.id}'; stop it with meeting.stop`));
+    await rejectsWith(
+      client.call('voice.transcribe_stream.stop', { session_id: started.voice_session_id! }),
+      ErrorCode.InvalidParams,
+      new RegExp(`belongs to meeting '${started.id}'; stop it with meeting.stop`),
+    );
     await client.call('meeting.stop', { meeting_id: started.id, summarize: false });
   });
 });
@@ -151,7 +168,9 @@ describe('model summaries of long meetings', { skip: engineMissing }, () => {
   it('summarises a long transcript in chunks that each fit a 128-token chat model, with progress', async () => {
     const modelsDir = join(tempStateRoot('car-chat-models-'), 'models');
     mkdirSync(modelsDir);
-    withStringKey(join(SHARED_MODELS, 'llama-2-tiny-random.gguf'), join(modelsDir, 'small-chat.gguf'), 'tokenizer.chat_template', CHATML_TEMPLATE, { 'llama.context_length': 128 });
+    withStringKey(join(SHARED_MODELS, 'llama-2-tiny-random.gguf'), join(modelsDir, 'small-chat.gguf'), 'tokenizer.chat_template', CHATML_TEMPLATE, {
+      'llama.context_length': 128,
+    });
     const daemon = await startInference({ modelsDir });
     try {
       const client = await daemon.connect();
@@ -173,7 +192,10 @@ describe('model summaries of long meetings', { skip: engineMissing }, () => {
         const used = (call.data.input_tokens as number) + (call.data.output_tokens as number);
         assert.ok(used <= 128, `a summary call used ${used} tokens of a 128-token context`);
       }
-      assert.deepEqual(progress.map((event) => event.done), summaryCalls.map((_, i) => i + 1));
+      assert.deepEqual(
+        progress.map((event) => event.done),
+        summaryCalls.map((_, i) => i + 1),
+      );
       assert.ok(progress.every((event) => event.done <= event.total));
       client.close();
     } finally {

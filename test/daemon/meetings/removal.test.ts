@@ -14,8 +14,24 @@ import { meetingWav } from './support.js';
 async function storedMeeting(meetingsRoot: string, id: string, segments = 3): Promise<string> {
   const files = await MeetingFiles.create(meetingsRoot, id);
   const metadata = recordingMetadata(files, { title: id, language: 'en', audio_source_kind: 'pcm_push', persist_audio: false, memory_namespace: null });
-  await files.writeMetadata({ ...metadata, status: 'stopped', stop_reason: 'requested', ended_at: metadata.started_at, duration_ms: segments * 1000, segment_count: segments });
-  const lines = Array.from({ length: segments }, (_, index) => JSON.stringify({ index, text: `we decided item ${index} ships on Friday`, start_ms: index * 1000, end_ms: index * 1000 + 900, role: 'unknown', at: metadata.started_at }));
+  await files.writeMetadata({
+    ...metadata,
+    status: 'stopped',
+    stop_reason: 'requested',
+    ended_at: metadata.started_at,
+    duration_ms: segments * 1000,
+    segment_count: segments,
+  });
+  const lines = Array.from({ length: segments }, (_, index) =>
+    JSON.stringify({
+      index,
+      text: `we decided item ${index} ships on Friday`,
+      start_ms: index * 1000,
+      end_ms: index * 1000 + 900,
+      role: 'unknown',
+      at: metadata.started_at,
+    }),
+  );
   writeFileSync(files.transcriptFile, lines.join('\n') + '\n');
   return files.dir;
 }
@@ -33,14 +49,22 @@ describe('meeting.delete on disk', () => {
     }
     await storedMeeting(join(stateRoot, 'meetings'), 'kept');
     for (const id of ['run', 'memory', 'db', 'logs', 'meetings']) {
-      await rejectsWith(host.call('meeting.delete', { id, root: stateRoot }), ErrorCode.Conflict, /state root's own folders, not a meeting; nothing was changed/);
+      await rejectsWith(
+        host.call('meeting.delete', { id, root: stateRoot }),
+        ErrorCode.Conflict,
+        /state root's own folders, not a meeting; nothing was changed/,
+      );
     }
     // A planted meeting.json does not make the daemon's own folder a meeting.
     writeFileSync(join(stateRoot, 'run', 'meeting.json'), JSON.stringify({ id: 'run' }));
     await rejectsWith(host.call('meeting.delete', { id: 'run', root: stateRoot }), ErrorCode.Conflict, /not a meeting/);
     mkdirSync(join(stateRoot, 'meetings', 'no-metadata'));
     writeFileSync(join(stateRoot, 'meetings', 'no-metadata', 'notes.txt'), 'mine');
-    await rejectsWith(host.call('meeting.delete', { id: 'no-metadata' }), ErrorCode.Conflict, /cannot be deleted: meeting\.json is missing; only a directory with a valid meeting\.json is a meeting/);
+    await rejectsWith(
+      host.call('meeting.delete', { id: 'no-metadata' }),
+      ErrorCode.Conflict,
+      /cannot be deleted: meeting\.json is missing; only a directory with a valid meeting\.json is a meeting/,
+    );
     for (const folder of ['run', 'memory', 'db', 'logs']) assert.ok(existsSync(join(stateRoot, folder, 'keep')), `${folder}/ is intact`);
     assert.ok(existsSync(join(stateRoot, 'meetings', 'kept', 'transcript.jsonl')));
     assert.ok(existsSync(join(stateRoot, 'meetings', 'no-metadata', 'notes.txt')));
@@ -56,7 +80,9 @@ describe('meeting.delete on disk', () => {
       const deleteFirst = round % 2 === 0;
       // The same tick, in both orders.
       const [first, second] = await Promise.allSettled(
-        deleteFirst ? [host.call('meeting.delete', { id }), host.call('meeting.summarize', { id })] : [host.call('meeting.summarize', { id }), host.call('meeting.delete', { id })],
+        deleteFirst
+          ? [host.call('meeting.delete', { id }), host.call('meeting.summarize', { id })]
+          : [host.call('meeting.summarize', { id }), host.call('meeting.delete', { id })],
       );
       const [deleted, summarized] = deleteFirst ? [first, second] : [second, first];
       assert.equal(deleted.status, 'fulfilled', `round ${round}: ${deleted.status === 'rejected' ? (deleted.reason as Error).message : ''}`);
@@ -84,14 +110,24 @@ describe('meeting.delete and memory', { skip: engineMissing }, () => {
       const hits = await recorder.call('memory.query', { query: 'forward meters', k: 20 });
       const meetingFacts = hits.filter((hit) => hit.id.startsWith('mtg-forgotten-'));
       assert.ok(meetingFacts.length >= 1, JSON.stringify(hits));
-      assert.ok(meetingFacts.every((hit) => hit.subject === 'meeting forgotten: forgotten'), 'each fact names its meeting');
+      assert.ok(
+        meetingFacts.every((hit) => hit.subject === 'meeting forgotten: forgotten'),
+        'each fact names its meeting',
+      );
 
       const host = await daemon.connect({ asHost: true });
       const result = await host.call('meeting.delete', { id: started.id });
       assert.deepEqual(result, { id: 'forgotten', deleted: true, facts_deleted: stopped });
       const after = await recorder.call('memory.query', { query: 'forward meters', k: 20 });
-      assert.deepEqual(after.filter((hit) => hit.id.startsWith('mtg-')), [], JSON.stringify(after));
-      assert.ok(after.some((hit) => hit.id === kept.id), 'a fact of its own stays');
+      assert.deepEqual(
+        after.filter((hit) => hit.id.startsWith('mtg-')),
+        [],
+        JSON.stringify(after),
+      );
+      assert.ok(
+        after.some((hit) => hit.id === kept.id),
+        'a fact of its own stays',
+      );
       recorder.close();
       host.close();
     } finally {

@@ -8,7 +8,8 @@ import type { MeetingMetadata } from '../../../src/protocol/meeting.js';
 import { tempStateRoot } from '../../helpers/paths.js';
 import { modeOf } from './support.js';
 
-const metadata = (files: MeetingFiles) => recordingMetadata(files, { title: null, language: 'en', audio_source_kind: 'pcm_push', persist_audio: false, memory_namespace: null });
+const metadata = (files: MeetingFiles) =>
+  recordingMetadata(files, { title: null, language: 'en', audio_source_kind: 'pcm_push', persist_audio: false, memory_namespace: null });
 
 /** A meeting on disk (docs/protocol.md#meetings): private modes, atomic metadata, synced lines, torn lines ignored. */
 describe('meeting store', () => {
@@ -26,7 +27,14 @@ describe('meeting store', () => {
   it('appends transcript lines and reads them back, leaving out a torn last line', async () => {
     const files = await MeetingFiles.create(join(tempStateRoot(), 'meetings'), 'm2');
     const log = await TranscriptLog.open(files.transcriptFile);
-    const lines = [0, 1, 2].map((index) => ({ index, text: `segment ${index}`, start_ms: index * 1000, end_ms: index * 1000 + 500, role: 'unknown', at: new Date().toISOString() }));
+    const lines = [0, 1, 2].map((index) => ({
+      index,
+      text: `segment ${index}`,
+      start_ms: index * 1000,
+      end_ms: index * 1000 + 500,
+      role: 'unknown',
+      at: new Date().toISOString(),
+    }));
     for (const line of lines) await log.append(line);
     await log.close();
     assert.equal(modeOf(files.transcriptFile), 0o600);
@@ -40,7 +48,7 @@ describe('meeting store', () => {
     writeFileSync(files.metadataFile, '[1, 2');
     assert.deepEqual(await files.readMetadata(), { error: 'meeting.json is not valid JSON' });
     writeFileSync(files.metadataFile, JSON.stringify({ ...metadata(files), segment_count: -1 }));
-    assert.match((await files.readMetadata() as { error: string }).error, /^meeting\.json is invalid at 'segment_count'/);
+    assert.match(((await files.readMetadata()) as { error: string }).error, /^meeting\.json is invalid at 'segment_count'/);
     writeFileSync(files.metadataFile, JSON.stringify({ ...metadata(files), id: 'moved-from', path: '/old/place' }));
     const read = (await files.readMetadata()) as { metadata: MeetingMetadata };
     assert.deepEqual([read.metadata.id, read.metadata.path], ['m3', files.dir]);

@@ -18,10 +18,14 @@ import { meetingWav } from './support.js';
 
 async function settled(client: CarClient, id: string): Promise<MeetingRecord> {
   let record: MeetingRecord | undefined;
-  await waitFor(async () => {
-    record = await client.call('meeting.get', { meeting_id: id });
-    return record.status !== 'recording' && (record.summary !== null || record.summary_error !== null);
-  }, `meeting ${id} to be summarised`, 60_000);
+  await waitFor(
+    async () => {
+      record = await client.call('meeting.get', { meeting_id: id });
+      return record.status !== 'recording' && (record.summary !== null || record.summary_error !== null);
+    },
+    `meeting ${id} to be summarised`,
+    60_000,
+  );
   return record!;
 }
 
@@ -59,21 +63,36 @@ describe('meeting summaries without a chat model', { skip: engineMissing }, () =
     const started = await client.call('meeting.start', { id: 'again', audio_source: { kind: 'file', path: meetingWav() } });
     const first = await settled(client, started.id);
     // No chat model: the summary would be extractive, which cannot be written in German (issue 27): refused, nothing changed.
-    const german = await rejectsWith(client.call('meeting.summarize', { id: started.id, template: 'action-items', language: 'de' }), ErrorCode.Unavailable, /was not summarised: the summary would be extractive \(no model has a chat template .*\), which keeps the transcript's own words, so it cannot be written in 'de'; the previous summary is unchanged/);
+    const german = await rejectsWith(
+      client.call('meeting.summarize', { id: started.id, template: 'action-items', language: 'de' }),
+      ErrorCode.Unavailable,
+      /was not summarised: the summary would be extractive \(no model has a chat template .*\), which keeps the transcript's own words, so it cannot be written in 'de'; the previous summary is unchanged/,
+    );
     assert.equal(german.data?.field, 'language');
     assert.match(String(german.data?.hint), /leave out the language, or give the daemon a model with a chat template/);
     assert.equal(existsSync(join(started.path, 'summary.1.md')), false);
     const again = await client.call('meeting.summarize', { id: started.id, template: 'action-items' });
-    assert.deepEqual([again.summary_kind, again.template, again.language, again.path, again.previous_path], ['extractive', 'action-items', null, join(started.path, 'summary.md'), join(started.path, 'summary.1.md')]);
+    assert.deepEqual(
+      [again.summary_kind, again.template, again.language, again.path, again.previous_path],
+      ['extractive', 'action-items', null, join(started.path, 'summary.md'), join(started.path, 'summary.1.md')],
+    );
     assert.match(readFileSync(join(started.path, 'summary.1.md'), 'utf8'), new RegExp(first.summary!.slice(0, 40).replace(/[[\]]/g, '\\$&')));
     assert.match(readFileSync(join(started.path, 'summary.md'), 'utf8'), /## Action items/);
     mkdirSync(join(daemon.stateRoot, 'templates'));
     writeFileSync(join(daemon.stateRoot, 'templates', 'retro.md'), 'What went well, what did not, what to change.\n');
-    const custom = await rejectsWith(client.call('meeting.summarize', { id: started.id, template: 'retro' }), ErrorCode.Unavailable, /template 'retro' holds instructions only a model can follow/);
+    const custom = await rejectsWith(
+      client.call('meeting.summarize', { id: started.id, template: 'retro' }),
+      ErrorCode.Unavailable,
+      /template 'retro' holds instructions only a model can follow/,
+    );
     assert.equal(custom.data?.field, 'template');
     const decisions = await client.call('meeting.summarize', { id: started.id, template: 'decisions' });
     assert.equal(decisions.previous_path, join(started.path, 'summary.2.md'));
-    await rejectsWith(client.call('meeting.summarize', { id: started.id, template: 'nope' }), ErrorCode.InvalidParams, /unknown summary template 'nope'; choose default, action-items, decisions, standup, retro/);
+    await rejectsWith(
+      client.call('meeting.summarize', { id: started.id, template: 'nope' }),
+      ErrorCode.InvalidParams,
+      /unknown summary template 'nope'; choose default, action-items, decisions, standup, retro/,
+    );
     await rejectsWith(client.call('meeting.summarize', { id: started.id, template: '../x' }), ErrorCode.InvalidParams, /param 'template'/);
     await rejectsWith(client.call('meeting.summarize', { id: 'missing' }), ErrorCode.NotFound, /unknown meeting 'missing'/);
   });
@@ -115,7 +134,11 @@ describe('meeting summaries with a chat-template model', { skip: engineMissing }
       const record = await settled(client, started.id);
       const calls = journalEvents(daemon.state.journal.file, 'inference_completed').filter((event) => event.data.method === 'generate');
       assert.ok(calls.length >= 1 && calls.every((event) => event.data.model === 'random-chat'), 'the chat model was asked');
-      assert.deepEqual(progress, calls.map((_, i) => i + 1), 'a progress event per model call');
+      assert.deepEqual(
+        progress,
+        calls.map((_, i) => i + 1),
+        'a progress event per model call',
+      );
       assert.equal(record.summary_kind, 'extractive', record.summary!);
       assert.match(record.summary_reason!, /\(model 'random-chat'\)$/);
       assert.ok(bulletTexts(record.summary!).every((text) => record.transcript.some((line) => line.text === text)));

@@ -23,7 +23,11 @@ describe('summary chunking', () => {
   });
 
   it('packs transcript lines into chunks within the budget, splitting overlong lines between words', () => {
-    const lines = ['[00:00] go forward ten meters', '[00:03] ' + 'thirty three four or six ninety two '.repeat(6).trim(), '[00:09] go somewhere and do something'];
+    const lines = [
+      '[00:00] go forward ten meters',
+      '[00:03] ' + 'thirty three four or six ninety two '.repeat(6).trim(),
+      '[00:09] go somewhere and do something',
+    ];
     const chunks = chunkTranscript(lines, 49);
     assert.ok(chunks.length > 3);
     for (const chunk of chunks) assert.ok(bytes(chunk) <= 49, `${bytes(chunk)} bytes: ${chunk}`);
@@ -42,7 +46,10 @@ describe('summary chunking', () => {
   it('groups partial summaries so each merge takes at least two', () => {
     const parts = ['a'.repeat(20), 'b'.repeat(20), 'c'.repeat(20), 'd'.repeat(20), 'e'.repeat(20)];
     const groups = packLines(parts, 41);
-    assert.deepEqual(groups.map((group) => group.length), [2, 2, 1]);
+    assert.deepEqual(
+      groups.map((group) => group.length),
+      [2, 2, 1],
+    );
     for (const group of groups) assert.ok(bytes(group.join('\n')) <= 41);
   });
 });

@@ -47,4 +47,3 @@ export function stateRootWithStories(): string {
 export const noModels = () => tempStateRoot('car-no-models-');
 
 export const modeOf = (path: string) => statSync(path).mode & 0o777;
-

@@ -86,7 +86,9 @@ describe('embedded memory (docs/protocol.md#memory-graphs, docs/protocol.md#appr
       [{ id: 'mtg-m1-0', kind: 'conversation', confidence: 0.8 }],
     );
     assert.match(daemon.state.memory.buildContext(session, 'demo projector'), /## Conversation\n- meeting m1: planning: the demo needs a projector/);
-    assert.deepEqual(daemon.state.memory.ingest(session, [{ id: 'mtg-m1-0', subject: 'meeting m1: planning', body: 'we agreed to ship on Thursday' }]), { ingested: 1 });
+    assert.deepEqual(daemon.state.memory.ingest(session, [{ id: 'mtg-m1-0', subject: 'meeting m1: planning', body: 'we agreed to ship on Thursday' }]), {
+      ingested: 1,
+    });
     const clash = daemon.state.memory.ingest(session, [{ id: 'mtg-m1-0', subject: 'meeting m1: planning', body: 'something else entirely' }]);
     assert.equal(clash.ingested, 0);
     assert.match(clash.error ?? '', /fact id 'mtg-m1-0' is already used by a different fact/);
@@ -120,7 +122,11 @@ describe('embedded memory (docs/protocol.md#memory-graphs, docs/protocol.md#appr
     const broken = await startInProcess({ stateRoot });
     try {
       const client = await broken.connect({ memoryNamespace: 'work' });
-      await rejectsWith(client.call('memory.fact_count', {}), -32014, /the memory database .*memory\.sqlite cannot be opened \(file is not a database\); move it aside/);
+      await rejectsWith(
+        client.call('memory.fact_count', {}),
+        -32014,
+        /the memory database .*memory\.sqlite cannot be opened \(file is not a database\); move it aside/,
+      );
       const standalone = await broken.connect();
       assert.equal((await standalone.call('memory.add_fact', { subject: 's', body: 'private memory still works' })).fact_count, 1);
       assert.equal(readFileSync(file, 'utf8'), 'this is not an SQLite database, and it must not be overwritten');

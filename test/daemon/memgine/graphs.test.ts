@@ -111,12 +111,20 @@ describe('memory graphs (docs/protocol.md#memory-graphs) on a real daemon', () =
     for (const bad of ['../x', 'a/b', 'a\\b', '..', '.', '', 'tab\there', 'x'.repeat(129), 'café']) {
       await rejectsWith(daemon.connect({ memoryNamespace: bad }), -32602, /invalid memory_namespace: it must/);
     }
-    assert.deepEqual(readdirSync(join(daemon.stateRoot, 'db')).filter((name) => !name.startsWith('memory.sqlite')), [], 'no stray files beside the database');
+    assert.deepEqual(
+      readdirSync(join(daemon.stateRoot, 'db')).filter((name) => !name.startsWith('memory.sqlite')),
+      [],
+      'no stray files beside the database',
+    );
   });
 
   it('refuses to rebind a session to another namespace', async () => {
     const client = await connect('first');
-    await rejectsWith(client.request('session.auth', { token: daemon.token(), memory_namespace: 'second' }, CALL), -32011, /already bound to memory namespace 'first'/);
+    await rejectsWith(
+      client.request('session.auth', { token: daemon.token(), memory_namespace: 'second' }, CALL),
+      -32011,
+      /already bound to memory namespace 'first'/,
+    );
     const again = await client.call('session.auth', { token: daemon.token(), memory_namespace: 'first' }, CALL);
     assert.equal(again.memory_namespace, 'first');
   });
@@ -167,7 +175,10 @@ describe('memory graphs (docs/protocol.md#memory-graphs) on a real daemon', () =
       assert.match(added.stdout, /stored in namespace 'default'/);
       const found = await runCli(['memory', 'query', 'kept across commands', '--json'], daemon.env);
       assert.equal(found.code, 0, found.stderr);
-      assert.deepEqual(JSON.parse(found.stdout).map((hit: { subject: string }) => hit.subject), ['unnamed']);
+      assert.deepEqual(
+        JSON.parse(found.stdout).map((hit: { subject: string }) => hit.subject),
+        ['unnamed'],
+      );
 
       const badNamespace = await runCli(['memory', 'count', '--namespace', '../x'], daemon.env);
       assert.equal(badNamespace.code, 1);

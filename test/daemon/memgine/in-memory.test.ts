@@ -31,7 +31,10 @@ describe('memory over the in-memory channel', () => {
 
     assert.deepEqual(await client.call('memory.delete', { id: tabs.id }), { id: tabs.id, deleted: true, kind: 'preference', fact_count: 1 });
     assert.deepEqual(await client.call('memory.delete', { id: tabs.id }), { id: tabs.id, deleted: false, kind: null, fact_count: 1 });
-    assert.deepEqual((await client.call('memory.list', {})).facts.map((fact) => fact.id), [db.id]);
+    assert.deepEqual(
+      (await client.call('memory.list', {})).facts.map((fact) => fact.id),
+      [db.id],
+    );
   });
 
   it('keeps each session graph private', async () => {
@@ -43,7 +46,11 @@ describe('memory over the in-memory channel', () => {
   it('refuses bad params with -32602 naming the field', async () => {
     const { client } = fixture;
     await rejectsWith(client.request('memory.add_fact', { subject: ' ', body: 'x' }), ErrorCode.InvalidParams, /param 'subject'.*blank/);
-    await rejectsWith(client.request('memory.add_fact', { subject: 's', body: 'x', kind: 'rumour' }), ErrorCode.InvalidParams, /param 'kind'.*must be one of pattern/);
+    await rejectsWith(
+      client.request('memory.add_fact', { subject: 's', body: 'x', kind: 'rumour' }),
+      ErrorCode.InvalidParams,
+      /param 'kind'.*must be one of pattern/,
+    );
     await rejectsWith(client.request('memory.query', { query: 'x', k: 0 }), ErrorCode.InvalidParams, /param 'k'.*at least 1/);
     await rejectsWith(client.request('memory.list', { limit: 1001 }), ErrorCode.InvalidParams, /param 'limit'.*at most 1000/);
     await rejectsWith(client.request('memory.delete', {}), ErrorCode.InvalidParams, /param 'id'/);

@@ -138,14 +138,22 @@ describe('memory.persist / memory.load sandbox (docs/protocol.md#memory-persist)
       ['no-facts.json', JSON.stringify({ version: 1 }), /facts: /],
       ['blank-body.json', JSON.stringify({ version: 1, facts: [fact('a', ' ')] }), /facts\.0\.body: must not be blank/],
       ['bad-kind.json', JSON.stringify({ version: 1, facts: [fact('a', 'x'), { ...fact('b', 'y'), kind: 'rumour' }] }), /facts\.1\.kind: must be one of/],
-      ['bad-date.json', JSON.stringify({ version: 1, facts: [{ ...fact('a', 'x'), created_at: 'yesterday' }] }), /facts\.0\.created_at: must be an ISO-8601 timestamp/],
+      [
+        'bad-date.json',
+        JSON.stringify({ version: 1, facts: [{ ...fact('a', 'x'), created_at: 'yesterday' }] }),
+        /facts\.0\.created_at: must be an ISO-8601 timestamp/,
+      ],
       ['extra-key.json', JSON.stringify({ version: 1, facts: [{ ...fact('a', 'x'), secret: 1 }] }), /facts\.0: Unrecognized key/],
       ['dup-id.json', JSON.stringify({ version: 1, facts: [fact('same', 'one body'), fact('same', 'another body')] }), /facts\.1\.id: 'same' appears twice/],
       ['huge-body.json', JSON.stringify({ version: 1, facts: [fact('a', 'x'.repeat(16 * 1024 + 1))] }), /facts\.0\.body: must be at most 16 KiB/],
     ];
     for (const [name, content, reason] of corrupt) {
       writeFileSync(join(sandbox, name), content);
-      await rejectsWith(client.call('memory.load', { path: name }), -32602, new RegExp(`memory\\.load: '${name.replace('.', '\\.')}' is not a valid fact file \\(.*${reason.source}.*the graph was left unchanged`));
+      await rejectsWith(
+        client.call('memory.load', { path: name }),
+        -32602,
+        new RegExp(`memory\\.load: '${name.replace('.', '\\.')}' is not a valid fact file \\(.*${reason.source}.*the graph was left unchanged`),
+      );
     }
     const secretBody = 'x'.repeat(16 * 1024 + 1);
     await rejectsWith(client.call('memory.load', { path: 'huge-body.json' }), -32602, new RegExp(`^(?!.*${secretBody.slice(0, 50)})`));
@@ -153,7 +161,10 @@ describe('memory.persist / memory.load sandbox (docs/protocol.md#memory-persist)
   });
 
   it('stores identical facts of a file once', async () => {
-    writeFileSync(join(sandbox, 'dupes.json'), JSON.stringify({ version: 1, facts: [fact('a', 'same body'), fact('b', 'same body'), fact('c', 'other body')] }));
+    writeFileSync(
+      join(sandbox, 'dupes.json'),
+      JSON.stringify({ version: 1, facts: [fact('a', 'same body'), fact('b', 'same body'), fact('c', 'other body')] }),
+    );
     assert.equal(await client.call('memory.load', { path: 'dupes.json' }), 2);
     assert.equal(await client.call('memory.fact_count', {}), 2);
   });

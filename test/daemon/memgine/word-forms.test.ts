@@ -25,8 +25,14 @@ describe('memory queries and word forms', () => {
     const graph = store.graph('ns:work');
     const { id } = graph.addFact({ subject: 'deploys', body: 'we deploy on Fridays after review' });
     graph.addFact({ subject: 'coffee', body: 'Alice drinks coffee every morning' });
-    assert.deepEqual(graph.query('friday deployment', 5).map((hit) => hit.id), [id]);
-    assert.deepEqual(graph.query('reviewed deploys', 5).map((hit) => hit.id), [id]);
+    assert.deepEqual(
+      graph.query('friday deployment', 5).map((hit) => hit.id),
+      [id],
+    );
+    assert.deepEqual(
+      graph.query('reviewed deploys', 5).map((hit) => hit.id),
+      [id],
+    );
     store.close();
   });
 
@@ -38,20 +44,36 @@ describe('memory queries and word forms', () => {
     const insert = old.prepare(`INSERT INTO facts VALUES (?, 1, ?, ?, ?, 'pattern', 1, 'ws', '2026-01-01T00:00:00.000Z', ?)`);
     insert.run(2 ** 32 + 1, 'ws-1', 'deploys', 'we deploy on Fridays after review', Buffer.from('a'));
     insert.run(2 ** 32 + 2, 'ws-2', 'coffee', 'Alice drinks coffee every morning', Buffer.from('b'));
-    assert.equal((old.prepare(`SELECT count(*) AS n FROM facts_fts WHERE facts_fts MATCH '"deployment"'`).get() as { n: number }).n, 0, 'schema 1 matches whole words only');
+    assert.equal(
+      (old.prepare(`SELECT count(*) AS n FROM facts_fts WHERE facts_fts MATCH '"deployment"'`).get() as { n: number }).n,
+      0,
+      'schema 1 matches whole words only',
+    );
     old.close();
 
     const store = MemoryStore.open(file);
     assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     const graph = store.graph('ns:work');
     assert.equal(graph.factCount(), 2);
-    assert.deepEqual(graph.query('friday deployment', 5).map((hit) => hit.id), ['ws-1']);
-    assert.deepEqual(graph.query('coffee', 5).map((hit) => hit.id), ['ws-2']);
+    assert.deepEqual(
+      graph.query('friday deployment', 5).map((hit) => hit.id),
+      ['ws-1'],
+    );
+    assert.deepEqual(
+      graph.query('coffee', 5).map((hit) => hit.id),
+      ['ws-2'],
+    );
     graph.deleteFact('ws-2');
     assert.deepEqual(graph.query('coffee', 5), [], 'deletes reach the rebuilt index');
     store.close();
     const reopened = MemoryStore.open(file);
-    assert.deepEqual(reopened.graph('ns:work').query('deploying', 5).map((hit) => hit.id), ['ws-1']);
+    assert.deepEqual(
+      reopened
+        .graph('ns:work')
+        .query('deploying', 5)
+        .map((hit) => hit.id),
+      ['ws-1'],
+    );
     reopened.close();
   });
 });

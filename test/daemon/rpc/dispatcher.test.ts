@@ -80,7 +80,7 @@ describe('dispatcher over the in-memory channel', () => {
     client.close();
   });
 
-  it('cancels only the caller\'s own request: the same id on another session is untouched', async () => {
+  it("cancels only the caller's own request: the same id on another session is untouched", async () => {
     const owner = await openInMemory(state);
     const other = await openInMemory(state);
     const call = owner.client.request('test.slow', { ms: 50 });

@@ -52,7 +52,9 @@ describe('frame limits before and after sign-in', () => {
         const socket = connect(daemon.port, '127.0.0.1');
         socket.on('error', () => undefined);
         await once(socket, 'connect');
-        socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${daemon.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`);
+        socket.write(
+          `GET / HTTP/1.1\r\nHost: 127.0.0.1:${daemon.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
+        );
         await once(socket, 'data');
         const header = Buffer.alloc(14);
         header[0] = 0x82;

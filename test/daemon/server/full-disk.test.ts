@@ -12,8 +12,15 @@ import { waitFor } from '../../helpers/wait.js';
 /** Every journal line parses and `seq` has no hole. */
 function assertJournalWhole(dir: string): void {
   for (const name of readdirSync(dir)) {
-    const seqs = readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { seq: number }).seq);
-    assert.deepEqual(seqs, seqs.map((_, index) => index + 1), name);
+    const seqs = readFileSync(join(dir, name), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { seq: number }).seq);
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, index) => index + 1),
+      name,
+    );
   }
 }
 

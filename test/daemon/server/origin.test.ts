@@ -9,8 +9,19 @@ const loopback = { bind: '127.0.0.1', port: 9100 };
 /** Issue 26, item 8 (upgrade Host and Origin) and item 3 (the token on the upgrade), as pure rules. */
 describe('upgrade request rules', () => {
   it('takes a loopback name with the daemon port as Host, in any case, IPv6 bracketed', () => {
-    for (const host of ['127.0.0.1:9100', 'localhost:9100', 'LocalHost:9100', '[::1]:9100', '127.1.2.3:9100']) assert.equal(isOwnHost(host, loopback), true, host);
-    for (const host of [undefined, '', '127.0.0.1', '127.0.0.1:9101', 'evil.example:9100', '127.0.0.1.evil.example:9100', '[::1]', 'localhost:9100:1', '::1:9100']) {
+    for (const host of ['127.0.0.1:9100', 'localhost:9100', 'LocalHost:9100', '[::1]:9100', '127.1.2.3:9100'])
+      assert.equal(isOwnHost(host, loopback), true, host);
+    for (const host of [
+      undefined,
+      '',
+      '127.0.0.1',
+      '127.0.0.1:9101',
+      'evil.example:9100',
+      '127.0.0.1.evil.example:9100',
+      '[::1]',
+      'localhost:9100:1',
+      '::1:9100',
+    ]) {
       assert.equal(isOwnHost(host, loopback), false, String(host));
     }
   });
@@ -24,7 +35,15 @@ describe('upgrade request rules', () => {
   it("allows no Origin (non-browser clients) and the daemon's own page only", () => {
     assert.equal(isAllowedOrigin(undefined, loopback), true);
     for (const origin of ['http://127.0.0.1:9100', 'http://localhost:9100', 'http://[::1]:9100']) assert.equal(isAllowedOrigin(origin, loopback), true, origin);
-    for (const origin of ['http://localhost:3000', 'https://127.0.0.1:9100', 'http://127.0.0.1', 'http://evil.example:9100', 'null', 'file://', 'chrome-extension://abc']) {
+    for (const origin of [
+      'http://localhost:3000',
+      'https://127.0.0.1:9100',
+      'http://127.0.0.1',
+      'http://evil.example:9100',
+      'null',
+      'file://',
+      'chrome-extension://abc',
+    ]) {
       assert.equal(isAllowedOrigin(origin, loopback), false, origin);
     }
   });

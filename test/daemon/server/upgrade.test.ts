@@ -23,7 +23,14 @@ function upgrade(port: number, headers: Record<string, string>): Promise<Upgrade
       host: '127.0.0.1',
       port,
       path: '/',
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64'), host: `127.0.0.1:${port}`, ...headers },
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': randomBytes(16).toString('base64'),
+        host: `127.0.0.1:${port}`,
+        ...headers,
+      },
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
@@ -99,14 +106,22 @@ describe('the WebSocket upgrade', () => {
       assert.equal(answer.status, 403, host);
       assert.match(answer.body, /Host header must be 127\.0\.0\.1:\d+/);
     }
-    for (const host of [`localhost:${daemon.port}`, `127.0.0.1:${daemon.port}`, `LOCALHOST:${daemon.port}`]) assert.equal((await upgrade(daemon.port, { host })).status, 101, host);
+    for (const host of [`localhost:${daemon.port}`, `127.0.0.1:${daemon.port}`, `LOCALHOST:${daemon.port}`])
+      assert.equal((await upgrade(daemon.port, { host })).status, 101, host);
   });
 
   it("accepts only the daemon's own page as Origin, not another loopback port", async () => {
-    for (const origin of [`http://localhost:${daemon.port + 1}`, 'http://127.0.0.1:3000', `https://127.0.0.1:${daemon.port}`, 'null', `http://evil.example:${daemon.port}`]) {
+    for (const origin of [
+      `http://localhost:${daemon.port + 1}`,
+      'http://127.0.0.1:3000',
+      `https://127.0.0.1:${daemon.port}`,
+      'null',
+      `http://evil.example:${daemon.port}`,
+    ]) {
       assert.equal((await upgrade(daemon.port, { origin })).status, 403, origin);
     }
-    for (const origin of [`http://127.0.0.1:${daemon.port}`, `http://localhost:${daemon.port}`]) assert.equal((await upgrade(daemon.port, { origin })).status, 101, origin);
+    for (const origin of [`http://127.0.0.1:${daemon.port}`, `http://localhost:${daemon.port}`])
+      assert.equal((await upgrade(daemon.port, { origin })).status, 101, origin);
   });
 
   it('is how the Node client and the CLI sign in: the journal says via upgrade_token', async () => {
@@ -118,7 +133,10 @@ describe('the WebSocket upgrade', () => {
     assert.equal(cli.code, 0, cli.stderr);
     const journal = `${daemon.stateRoot}/journals`;
     const file = `${journal}/${readdirSync(journal)[0]}`;
-    await waitFor(() => journalEvents(file, 'session_authenticated').filter((event) => event.data.via === 'upgrade_token').length >= 2, 'both sign-ins journaled');
+    await waitFor(
+      () => journalEvents(file, 'session_authenticated').filter((event) => event.data.via === 'upgrade_token').length >= 2,
+      'both sign-ins journaled',
+    );
     assert.equal(journalEvents(file, 'session_authenticated').find((event) => event.session_id === self.id)?.data.via, 'upgrade_token');
   });
 

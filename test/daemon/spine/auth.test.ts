@@ -137,7 +137,10 @@ describe('authentication (docs/protocol.md#authentication) on a real daemon', ()
 
   it('negotiates protocol version 2 and refuses others with -32006', async () => {
     const client = await daemon.connect({ handshake: false });
-    await assert.rejects(client.request('server.handshake', { protocol_version: 1 }), (e: RpcError) => e.code === -32006 && /^protocol version mismatch: daemon speaks 2, client sent 1; upgrade the client/.test(e.message));
+    await assert.rejects(
+      client.request('server.handshake', { protocol_version: 1 }),
+      (e: RpcError) => e.code === -32006 && /^protocol version mismatch: daemon speaks 2, client sent 1; upgrade the client/.test(e.message),
+    );
     await assert.rejects(client.request('server.handshake', {}), (e: RpcError) => e.code === -32006);
     await assert.rejects(client.request('server.handshake', { protocol_version: '2' }), (e: RpcError) => e.code === -32006);
     const result = await client.request('server.handshake', { protocol_version: 2, client_version: 'test/1' });

@@ -28,9 +28,11 @@ describe('session churn', () => {
     };
     const runCycles = async (count: number) => {
       const lanes = 16;
-      await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
-        for (let i = lane; i < count; i += lanes) await cycle();
-      }));
+      await Promise.all(
+        Array.from({ length: lanes }, async (_, lane) => {
+          for (let i = lane; i < count; i += lanes) await cycle();
+        }),
+      );
     };
 
     await runCycles(500); // warm up allocator and JIT before the baseline

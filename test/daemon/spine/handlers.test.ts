@@ -25,7 +25,11 @@ describe('dispatcher gates and handler outcomes (docs/protocol.md#errors, docs/p
     daemon.state.registry.register(
       implement(testMethods, {
         'test.hang': { handler: ({ tag }, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => (aborted.push(tag), resolve(null)))) },
-        'test.crash': { handler: () => { throw new Error('boom'); } },
+        'test.crash': {
+          handler: () => {
+            throw new Error('boom');
+          },
+        },
         'test.negotiated': { needsHandshake: true, handler: () => 'ok' },
         'test.host_only': { hostOnly: true, handler: () => 'ok' },
       }),
@@ -39,7 +43,10 @@ describe('dispatcher gates and handler outcomes (docs/protocol.md#errors, docs/p
   });
 
   it('answers -32004 when a handler outlives its deadline, and aborts its signal', async () => {
-    await assert.rejects(client.request('test.hang', { tag: 'deadline' }), (e: RpcError) => e.code === -32004 && /^handler 'test\.hang' exceeded its 0\.3s response deadline; .*re-read/.test(e.message));
+    await assert.rejects(
+      client.request('test.hang', { tag: 'deadline' }),
+      (e: RpcError) => e.code === -32004 && /^handler 'test\.hang' exceeded its 0\.3s response deadline; .*re-read/.test(e.message),
+    );
     assert.ok(aborted.includes('deadline'));
   });
 
@@ -84,8 +91,22 @@ describe('dispatcher gates and handler outcomes (docs/protocol.md#errors, docs/p
     assert.equal(sessions.filter((s) => s.is_self).length, 1);
     const self = sessions.find((s) => s.is_self)!;
     assert.deepEqual(Object.keys(self).sort(), [
-      'authenticated', 'client_version', 'connected_at', 'host_agents', 'id', 'inflight', 'is_self', 'last_activity_at', 'meetings',
-      'memory', 'protocol_version', 'remote', 'requests_total', 'role', 'subscriptions', 'voice_sessions',
+      'authenticated',
+      'client_version',
+      'connected_at',
+      'host_agents',
+      'id',
+      'inflight',
+      'is_self',
+      'last_activity_at',
+      'meetings',
+      'memory',
+      'protocol_version',
+      'remote',
+      'requests_total',
+      'role',
+      'subscriptions',
+      'voice_sessions',
     ]);
     assert.match(self.id, /^sess-[0-9a-f]{12}$/);
     assert.match(self.remote, /^127\.0\.0\.1:\d+$/);

@@ -89,8 +89,14 @@ describe('daemon lifecycle (docs/protocol.md#state-root)', () => {
     assert.match(journals[0]!, /^\d{8}T\d{6}Z-\d+\.jsonl$/);
     const file = join(daemon.stateRoot, 'journals', journals[0]!);
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    const events = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+    const events = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+    );
     assert.equal(events[0].kind, 'daemon_started');
     const kinds = events.map((e) => e.kind);
     assert.ok(kinds.includes('session_created') && kinds.includes('session_authenticated') && kinds.includes('session_removed'));

@@ -34,8 +34,14 @@ describe('sessions.list { limit?, offset?, fields? }', () => {
     const first = await client.call('sessions.list', { limit: 2 });
     const second = await client.call('sessions.list', { offset: 2, limit: 2 });
     const rest = await client.call('sessions.list', { offset: 4 });
-    assert.deepEqual([first, second, rest].map((page) => page.count), [5, 5, 5]);
-    assert.deepEqual([...first.sessions, ...second.sessions, ...rest.sessions].map((s) => s.id), whole);
+    assert.deepEqual(
+      [first, second, rest].map((page) => page.count),
+      [5, 5, 5],
+    );
+    assert.deepEqual(
+      [...first.sessions, ...second.sessions, ...rest.sessions].map((s) => s.id),
+      whole,
+    );
     assert.deepEqual(await client.call('sessions.list', { limit: 0 }), { sessions: [], count: 5 });
     assert.deepEqual(await client.call('sessions.list', { offset: 99 }), { sessions: [], count: 5 });
   });

@@ -27,7 +27,10 @@ async function registerDeleteFile(client: CarClient): Promise<Record<string, unk
 
 /** The approval a tool call raised, once it is pending. */
 async function pendingToolApproval(approver: CarClient): Promise<HostApproval> {
-  return waitFor(async () => (await approver.call('host.approvals', { status: 'pending' })).approvals.find((approval) => approval.action === 'tool:delete_file'), 'the tool approval');
+  return waitFor(
+    async () => (await approver.call('host.approvals', { status: 'pending' })).approvals.find((approval) => approval.action === 'tool:delete_file'),
+    'the tool approval',
+  );
 }
 
 /** `risk: "high"` tools run only after a host approval (issue 23, docs/protocol.md#approval-gate). */
@@ -102,7 +105,10 @@ describe('approvals before high-risk tool calls', () => {
     const approval = await pendingToolApproval(approver);
     owner.cancel(inferring.id);
     await assert.rejects(inferring);
-    await waitFor(async () => (await approver.call('host.approvals', {})).approvals.find((found) => found.id === approval.id && found.status === 'cancelled'), 'the approval to be cancelled');
+    await waitFor(
+      async () => (await approver.call('host.approvals', {})).approvals.find((found) => found.id === approval.id && found.status === 'cancelled'),
+      'the approval to be cancelled',
+    );
     assert.deepEqual(runs, []);
   });
 });

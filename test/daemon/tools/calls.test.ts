@@ -50,13 +50,19 @@ describe('tool calls through the owning client', () => {
     assert.ok(first.stop_reason === 'stop' || first.stop_reason === 'length');
 
     const again = await client.call('infer', forcing('weather'));
-    assert.deepEqual(again.tool_calls.map(({ tool, parameters }) => ({ tool, parameters })), [{ tool: 'weather', parameters: call!.parameters }]);
+    assert.deepEqual(
+      again.tool_calls.map(({ tool, parameters }) => ({ tool, parameters })),
+      [{ tool: 'weather', parameters: call!.parameters }],
+    );
     assert.notEqual(again.tool_calls[0]!.id, call!.id);
     assert.equal(again.text, first.text, 'greedy decoding gives the same round trip');
 
     const plain = await client.call('infer', ASK);
     assert.deepEqual(plain.tool_calls, []);
-    assert.ok(first.usage.input_tokens > plain.usage.input_tokens + 100, `the tools are documented to the model: ${plain.usage.input_tokens} → ${first.usage.input_tokens}`);
+    assert.ok(
+      first.usage.input_tokens > plain.usage.input_tokens + 100,
+      `the tools are documented to the model: ${plain.usage.input_tokens} → ${first.usage.input_tokens}`,
+    );
   });
 
   it('feeds the result back to the model: a different result gives a different answer', async () => {
@@ -82,7 +88,10 @@ describe('tool calls through the owning client', () => {
       assert.notEqual(free.text, '');
     }
     const withoutParameters = await client.call('infer', forcing('news'));
-    assert.deepEqual(withoutParameters.tool_calls.map(({ tool, parameters }) => ({ tool, parameters })), [{ tool: 'news', parameters: {} }]);
+    assert.deepEqual(
+      withoutParameters.tool_calls.map(({ tool, parameters }) => ({ tool, parameters })),
+      [{ tool: 'news', parameters: {} }],
+    );
   });
 
   it('infer_stream emits tool_call and tool_result before the answer text, and the final result lists the call', async () => {
@@ -96,13 +105,19 @@ describe('tool calls through the owning client', () => {
     const [started, finished] = events as [Extract<InferenceStreamEvent, { type: 'tool_call' }>, Extract<InferenceStreamEvent, { type: 'tool_result' }>];
     const [call] = result.tool_calls;
     assert.deepEqual(started, { type: 'tool_call', id: call!.id, tool: 'weather', parameters: call!.parameters });
-    assert.deepEqual(finished, { type: 'tool_result', id: call!.id, tool: 'weather', duration_ms: call!.duration_ms, result: { temperature: 21, sky: 'sunny' } });
+    assert.deepEqual(finished, {
+      type: 'tool_result',
+      id: call!.id,
+      tool: 'weather',
+      duration_ms: call!.duration_ms,
+      result: { temperature: 21, sky: 'sunny' },
+    });
     const text = events.map((event) => (event.type === 'text' ? event.data : '')).join('');
     assert.equal(text, result.text);
     assert.equal(result.text, (await client.call('infer', forcing('weather'))).text, 'streaming changes nothing in the round trip');
   });
 
-  it("a tool that fails gives the call an error the model reads, and the model still answers", async () => {
+  it('a tool that fails gives the call an error the model reads, and the model still answers', async () => {
     await client.tools.register('flaky', WEATHER, () => {
       throw new Error('the weather station is offline');
     });
@@ -126,7 +141,10 @@ describe('tool calls through the owning client', () => {
     await client.tools.register('verbose', WEATHER, () => 'x'.repeat(70_000));
     const [tooLarge] = (await client.call('infer', forcing('verbose'))).tool_calls;
     assert.ok(tooLarge && 'error' in tooLarge);
-    assert.deepEqual(tooLarge.error, { kind: 'result_too_large', message: "tool 'verbose' returned 70002 characters of JSON; at most 65536 reach the model, so return less" });
+    assert.deepEqual(tooLarge.error, {
+      kind: 'result_too_large',
+      message: "tool 'verbose' returned 70002 characters of JSON; at most 65536 reach the model, so return less",
+    });
 
     let ran = false;
     await client.tools.register('fleeting', WEATHER, () => (ran = true));

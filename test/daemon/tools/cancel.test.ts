@@ -51,14 +51,21 @@ describe('tool call time-outs and cancellation', () => {
     const result = await client.call('infer', forcing('stuck'));
     const [call] = result.tool_calls;
     assert.ok(call && 'error' in call, JSON.stringify(call));
-    assert.deepEqual(call.error, { kind: 'timeout', message: "tool 'stuck' did not answer within 300 ms; it was cancelled (raise its timeout_ms if it needs longer)" });
+    assert.deepEqual(call.error, {
+      kind: 'timeout',
+      message: "tool 'stuck' did not answer within 300 ms; it was cancelled (raise its timeout_ms if it needs longer)",
+    });
     assert.ok(call.duration_ms >= 300, `waited the timeout: ${call.duration_ms} ms`);
     assert.deepEqual(cancels, [{ request_id: call.id, reason: 'timeout' }]);
     assert.equal(stuck.started(), 1);
     assert.equal(stuck.aborted(), true, "the handler's signal aborted");
     assert.notEqual(result.text, '', 'the model answers after the failed call');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual((await client.call('tools.list', {})).tools.map((tool) => tool.name), ['stuck'], 'the late reply changed nothing; the session serves on');
+    assert.deepEqual(
+      (await client.call('tools.list', {})).tools.map((tool) => tool.name),
+      ['stuck'],
+      'the late reply changed nothing; the session serves on',
+    );
     assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'timeout');
     client.close();
   });
@@ -167,7 +174,10 @@ describe('CAR_TOOL_TIMEOUT', () => {
 
   it('is whole seconds, at least 1', () => {
     for (const bad of ['soon', '0', '1.5']) {
-      assert.throws(() => configFrom({ CAR_TOOL_TIMEOUT: bad }), (error: unknown) => error instanceof ConfigError && error.message === `CAR_TOOL_TIMEOUT must be a whole number of seconds (at least 1), got '${bad}'`);
+      assert.throws(
+        () => configFrom({ CAR_TOOL_TIMEOUT: bad }),
+        (error: unknown) => error instanceof ConfigError && error.message === `CAR_TOOL_TIMEOUT must be a whole number of seconds (at least 1), got '${bad}'`,
+      );
     }
     assert.equal(configFrom({}).state.toolTimeoutMs, undefined);
   });

@@ -32,13 +32,19 @@ describe('tools registry (in memory)', () => {
 
     await client.call('tools.register', { tools: [{ name: 'lookup', description: 'Looks it up again' }] });
     const { tools } = await client.call('tools.list', {});
-    assert.deepEqual(tools.map((tool) => [tool.name, tool.description, tool.parameters]), [
-      ['lookup', 'Looks it up again', null],
-      ['delete_file', null, null],
-    ]);
+    assert.deepEqual(
+      tools.map((tool) => [tool.name, tool.description, tool.parameters]),
+      [
+        ['lookup', 'Looks it up again', null],
+        ['delete_file', null, null],
+      ],
+    );
 
     assert.deepEqual(await client.call('tools.unregister', { names: ['delete_file', 'never_registered'] }), { unregistered: ['delete_file'] });
-    assert.deepEqual((await client.call('tools.list', {})).tools.map((tool) => tool.name), ['lookup']);
+    assert.deepEqual(
+      (await client.call('tools.list', {})).tools.map((tool) => tool.name),
+      ['lookup'],
+    );
     client.close();
   });
 
@@ -49,8 +55,16 @@ describe('tools registry (in memory)', () => {
       [{ name: 'has space' }, /param 'tools\.0\.name'.*1-64 letters, digits, underscores or hyphens/, 'tools.0.name'],
       [{ name: 'x'.repeat(65) }, /param 'tools\.0\.name'/, 'tools.0.name'],
       [{ name: 'a', parameters: { type: 'string' } }, /param 'tools\.0\.parameters'.*JSON Schema of an object/, 'tools.0.parameters'],
-      [{ name: 'a', parameters: { type: 'object', properties: { n: { type: 'number', minimum: 1 } } } }, /unknown param 'minimum' in 'tools\.0\.parameters\.properties\.n'.*allowed: type, description, properties/, 'tools.0.parameters.properties.n'],
-      [{ name: 'a', parameters: { type: 'object', properties: { d: { type: 'string', format: 'email' } } } }, /param 'tools\.0\.parameters\.properties\.d\.format'.*'date-time', 'time' or 'date'/, 'tools.0.parameters.properties.d.format'],
+      [
+        { name: 'a', parameters: { type: 'object', properties: { n: { type: 'number', minimum: 1 } } } },
+        /unknown param 'minimum' in 'tools\.0\.parameters\.properties\.n'.*allowed: type, description, properties/,
+        'tools.0.parameters.properties.n',
+      ],
+      [
+        { name: 'a', parameters: { type: 'object', properties: { d: { type: 'string', format: 'email' } } } },
+        /param 'tools\.0\.parameters\.properties\.d\.format'.*'date-time', 'time' or 'date'/,
+        'tools.0.parameters.properties.d.format',
+      ],
       [{ name: 'a', risk: 'medium' }, /param 'tools\.0\.risk'.*'low' or 'high'/, 'tools.0.risk'],
       [{ name: 'a', timeout_ms: 0 }, /param 'tools\.0\.timeout_ms'.*at least 1/, 'tools.0.timeout_ms'],
       [{ name: 'a', handler: 'x' }, /unknown param 'handler' in 'tools\.0'.*allowed: name, description, parameters, risk, timeout_ms/, 'tools.0'],
@@ -59,7 +73,11 @@ describe('tools registry (in memory)', () => {
       const error = await rejectsWith(register(tool), ErrorCode.InvalidParams, message);
       assert.equal(error.data?.field, field, JSON.stringify(tool));
     }
-    const twice = await rejectsWith(client.request('tools.register', { tools: [{ name: 'a' }, { name: 'a' }] }), ErrorCode.InvalidParams, /tools\.1\.name.*repeats 'a'/);
+    const twice = await rejectsWith(
+      client.request('tools.register', { tools: [{ name: 'a' }, { name: 'a' }] }),
+      ErrorCode.InvalidParams,
+      /tools\.1\.name.*repeats 'a'/,
+    );
     assert.equal(twice.data?.field, 'tools.1.name');
     await rejectsWith(client.request('tools.register', { tools: [] }), ErrorCode.InvalidParams, /param 'tools'.*at least one tool/);
     await rejectsWith(client.request('tools.unregister', { names: ['bad name'] }), ErrorCode.InvalidParams, /param 'names\.0'/);
@@ -83,7 +101,10 @@ describe('tools registry (in memory)', () => {
     const host = await openInMemory(fixture.state, { asHost: true });
     await owner.client.call('tools.register', { tools: [LOOKUP] });
     await other.client.call('tools.register', { tools: [{ name: 'other_tool' }] });
-    assert.deepEqual((await other.client.call('tools.list', {})).tools.map((tool) => tool.name), ['other_tool']);
+    assert.deepEqual(
+      (await other.client.call('tools.list', {})).tools.map((tool) => tool.name),
+      ['other_tool'],
+    );
     const all = (await host.client.call('tools.list', {})).tools;
     assert.deepEqual(
       all.filter((tool) => [owner.session.id, other.session.id].includes(tool.session_id)).map((tool) => [tool.session_id, tool.name]),
@@ -94,7 +115,10 @@ describe('tools registry (in memory)', () => {
     );
 
     owner.client.close();
-    await waitFor(async () => !(await host.client.call('tools.list', {})).tools.some((tool) => tool.session_id === owner.session.id), 'the owner’s tools to go');
+    await waitFor(
+      async () => !(await host.client.call('tools.list', {})).tools.some((tool) => tool.session_id === owner.session.id),
+      'the owner’s tools to go',
+    );
     fixture.state.journal.flush();
     const unregistered = journalEvents(fixture.state.journal.file, 'tools_unregistered').find((event) => event.session_id === owner.session.id);
     assert.deepEqual(unregistered?.data, { names: ['lookup'], reason: 'owner_disconnected' });
@@ -108,17 +132,41 @@ describe('tools registry (in memory)', () => {
     await owner.client.call('tools.register', { tools: [LOOKUP] });
     const prompt = { prompt: 'What is the weather in Paris?' };
     for (const method of ['infer', 'infer_stream'] as const) {
-      const error = await rejectsWith(other.client.call(method, { ...prompt, tools: ['lookup'] }), ErrorCode.InvalidParams, /unknown tool 'lookup' in 'tools'; register it with tools\.register on this connection first/);
+      const error = await rejectsWith(
+        other.client.call(method, { ...prompt, tools: ['lookup'] }),
+        ErrorCode.InvalidParams,
+        /unknown tool 'lookup' in 'tools'; register it with tools\.register on this connection first/,
+      );
       assert.equal(error.data?.field, 'tools.0');
     }
     await rejectsWith(owner.client.call('infer', { ...prompt, tools: ['lookup', 'missing'] }), ErrorCode.InvalidParams, /unknown tool 'missing'/);
     await rejectsWith(owner.client.request('infer', { ...prompt, tool_choice: 'required' }), ErrorCode.InvalidParams, /param 'tool_choice'.*needs 'tools'/);
     await rejectsWith(owner.client.request('infer', { ...prompt, max_tool_rounds: 2 }), ErrorCode.InvalidParams, /param 'max_tool_rounds'.*needs 'tools'/);
-    await rejectsWith(owner.client.request('infer', { ...prompt, tools: ['lookup'], tool_choice: { name: 'other' } }), ErrorCode.InvalidParams, /param 'tool_choice\.name'.*'other' is not in 'tools'/);
-    await rejectsWith(owner.client.request('infer', { ...prompt, tools: ['lookup'], tool_choice: 'sometimes' }), ErrorCode.InvalidParams, /param 'tool_choice'/);
-    await rejectsWith(owner.client.request('infer', { ...prompt, tools: ['lookup', 'lookup'] }), ErrorCode.InvalidParams, /param 'tools\.1'.*names 'lookup' twice/);
-    await rejectsWith(owner.client.request('infer', { ...prompt, tools: ['lookup'], max_tool_rounds: 0 }), ErrorCode.InvalidParams, /param 'max_tool_rounds'.*at least 1/);
-    await rejectsWith(owner.client.request('infer', { ...prompt, tools: [{ type: 'function', function: { name: 'lookup' } }] }), ErrorCode.InvalidParams, /param 'tools\.0'.*name of a tool/);
+    await rejectsWith(
+      owner.client.request('infer', { ...prompt, tools: ['lookup'], tool_choice: { name: 'other' } }),
+      ErrorCode.InvalidParams,
+      /param 'tool_choice\.name'.*'other' is not in 'tools'/,
+    );
+    await rejectsWith(
+      owner.client.request('infer', { ...prompt, tools: ['lookup'], tool_choice: 'sometimes' }),
+      ErrorCode.InvalidParams,
+      /param 'tool_choice'/,
+    );
+    await rejectsWith(
+      owner.client.request('infer', { ...prompt, tools: ['lookup', 'lookup'] }),
+      ErrorCode.InvalidParams,
+      /param 'tools\.1'.*names 'lookup' twice/,
+    );
+    await rejectsWith(
+      owner.client.request('infer', { ...prompt, tools: ['lookup'], max_tool_rounds: 0 }),
+      ErrorCode.InvalidParams,
+      /param 'max_tool_rounds'.*at least 1/,
+    );
+    await rejectsWith(
+      owner.client.request('infer', { ...prompt, tools: [{ type: 'function', function: { name: 'lookup' } }] }),
+      ErrorCode.InvalidParams,
+      /param 'tools\.0'.*name of a tool/,
+    );
     await rejectsWith(
       owner.client.request('infer', { ...prompt, tools: ['lookup'], response_format: { type: 'json_object' } }),
       ErrorCode.InvalidParams,

@@ -71,12 +71,19 @@ describe('the browser session in Chromium', { skip: !existsSync(CHROMIUM) && `${
     assert.equal(stored?.httpOnly, true);
     assert.equal(stored?.sameSite, 'Strict');
     assert.equal(stored?.path, '/');
-    assert.ok(Math.abs(stored!.expires * 1000 - (before + DEFAULT_BROWSER_SESSION_TTL_MS)) < 60_000, `expires ${new Date(stored!.expires * 1000).toISOString()}`);
+    assert.ok(
+      Math.abs(stored!.expires * 1000 - (before + DEFAULT_BROWSER_SESSION_TTL_MS)) < 60_000,
+      `expires ${new Date(stored!.expires * 1000).toISOString()}`,
+    );
 
     await page.reload();
     await page.getByText('signed in as client').waitFor();
     await page.getByText(/^session until \d/).waitFor();
-    assert.equal(await page.evaluate('JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie])'), '[{},{},""]', 'script sees no cookie and nothing is stored');
+    assert.equal(
+      await page.evaluate('JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie])'),
+      '[{},{},""]',
+      'script sees no cookie and nothing is stored',
+    );
     const client = await daemon.connect();
     // The connection from before the reload may take a moment to be torn down.
     const own = await waitFor(async () => {
@@ -105,11 +112,18 @@ describe('the browser session in Chromium', { skip: !existsSync(CHROMIUM) && `${
     await waitFor(async () => (await page.title()).startsWith('answer '), 'the foreign page to hear from the daemon', 15_000);
     // Chromium reports the handshake's status on the console; script only sees an error event.
     await waitFor(() => consoleLines.length > 0, 'Chromium to report the failed handshake', 5000);
-    assert.ok(consoleLines.some((line) => /Unexpected response code: 403/.test(line)), JSON.stringify(consoleLines));
+    assert.ok(
+      consoleLines.some((line) => /Unexpected response code: 403/.test(line)),
+      JSON.stringify(consoleLines),
+    );
     const answer = JSON.parse((await page.title()).slice('answer '.length));
     assert.deepEqual(answer, { error: 'socket error' }, 'the upgrade is refused, so the page never gets a frame');
     await waitFor(() => daemon.logs().includes("refused an upgrade from a page that is not the daemon's own"), 'the daemon to log the refusal');
-    assert.match(daemon.logs(), new RegExp(`refused an upgrade from a page that is not the daemon's own.*origin=http://127\\.0\\.0\\.1:${(foreign.address() as AddressInfo).port}`), 'refused with 403 for its Origin');
+    assert.match(
+      daemon.logs(),
+      new RegExp(`refused an upgrade from a page that is not the daemon's own.*origin=http://127\\.0\\.0\\.1:${(foreign.address() as AddressInfo).port}`),
+      'refused with 403 for its Origin',
+    );
     await context.close();
   });
 

@@ -71,7 +71,9 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     page.on('request', (request) => {
       sent.push(request.url(), JSON.stringify(request.headers()), request.postData() ?? '');
     });
-    page.on('websocket', (socket) => socket.on('framesent', (frame) => sent.push(typeof frame.payload === 'string' ? frame.payload : frame.payload.toString('latin1'))));
+    page.on('websocket', (socket) =>
+      socket.on('framesent', (frame) => sent.push(typeof frame.payload === 'string' ? frame.payload : frame.payload.toString('latin1'))),
+    );
     page.on('console', (message) => {
       if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
     });
@@ -87,7 +89,10 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
   });
 
   async function show(view: string): Promise<void> {
-    await page.getByRole('navigation', { name: 'views' }).getByRole('button', { name: new RegExp(`^${view}`) }).click();
+    await page
+      .getByRole('navigation', { name: 'views' })
+      .getByRole('button', { name: new RegExp(`^${view}`) })
+      .click();
     await page.getByRole('heading', { level: 2, name: view }).waitFor();
   }
 
@@ -116,7 +121,12 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
   it('`car ui` prints the link with its expiry for a person', async () => {
     const printed = await runCli(['ui'], daemon.env);
     assert.equal(printed.code, 0, printed.stderr);
-    assert.match(printed.stdout, new RegExp(`^http://127\\.0\\.0\\.1:${daemon.port}/#code=[A-Za-z0-9_-]{43}\\n\\(one-time link, valid until .+; run \`car ui\` again for a new one\\)\\n$`));
+    assert.match(
+      printed.stdout,
+      new RegExp(
+        `^http://127\\.0\\.0\\.1:${daemon.port}/#code=[A-Za-z0-9_-]{43}\\n\\(one-time link, valid until .+; run \`car ui\` again for a new one\\)\\n$`,
+      ),
+    );
   });
 
   it('refuses the same code a second time', async () => {
@@ -219,13 +229,20 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     await page.getByLabel('Title (optional)').fill('browser standup');
     await page.getByRole('button', { name: 'Start recording' }).click();
     const transcript = page.getByRole('list', { name: 'transcript' });
-    await transcript.getByText(/forward/).first().waitFor({ timeout: 60_000 });
+    await transcript
+      .getByText(/forward/)
+      .first()
+      .waitFor({ timeout: 60_000 });
     // Audio time and the level of the fake microphone, which plays speech between silences.
     const timer = page.getByRole('timer', { name: 'recorded audio time' });
     assert.match(await timer.innerText(), /^\d\d:\d\d$/);
     await waitFor(async () => (await timer.innerText()) !== '00:00', 'the recording timer to advance', 15_000);
     const meter = page.locator('meter[aria-label="microphone level"]');
-    await waitFor(async () => (await meter.evaluate((element) => (element as unknown as { value: number }).value)) > 0.2, 'the level meter to show speech', 15_000);
+    await waitFor(
+      async () => (await meter.evaluate((element) => (element as unknown as { value: number }).value)) > 0.2,
+      'the level meter to show speech',
+      15_000,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'meetings-recording-1280.png') });
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 60_000 });
@@ -298,7 +315,10 @@ describe('the browser UI in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     const secrets = [daemon.token(), daemon.hostToken()];
     const leaks = sent.filter((entry) => secrets.some((secret) => entry.includes(secret)));
     assert.deepEqual(leaks, []);
-    assert.ok(sent.some((entry) => entry.includes('"method":"session.auth"')), 'the frames were recorded');
+    assert.ok(
+      sent.some((entry) => entry.includes('"method":"session.auth"')),
+      'the frames were recorded',
+    );
     const stored = (await page.evaluate('JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie])')) as string;
     assert.ok(!secrets.some((secret) => stored.includes(secret)), stored);
     assert.equal(stored, '[{},{},""]');

@@ -119,7 +119,11 @@ describe('the meeting view in Chromium', { skip: !existsSync(CHROMIUM) && `${CHR
     assert.ok(text.includes('<script>window.summaryScriptRan = true</script>'), text);
     assert.ok(text.includes('<img src="x" onerror="window.summaryImageRan = true">'), text);
     await host.screenshot({ path: join(ARTIFACTS, 'meeting-detail-1280.png'), fullPage: true });
-    assert.deepEqual(await host.evaluate('[typeof window.summaryScriptRan, typeof window.summaryImageRan, typeof window.summaryLinkRan]'), ['undefined', 'undefined', 'undefined']);
+    assert.deepEqual(await host.evaluate('[typeof window.summaryScriptRan, typeof window.summaryImageRan, typeof window.summaryLinkRan]'), [
+      'undefined',
+      'undefined',
+      'undefined',
+    ]);
     assert.deepEqual(cspViolations, []);
   });
 

@@ -103,7 +103,7 @@ describe('the browser session cookie', () => {
     assert.match(again.body.error, /unknown, already used or expired.*car ui/);
   });
 
-  it("is refused to other origins, to requests without an Origin and to non-JSON bodies, without spending the code", async () => {
+  it('is refused to other origins, to requests without an Origin and to non-JSON bodies, without spending the code', async () => {
     const code = await mintCode(daemon);
     const port = portOf(daemon);
     const body = JSON.stringify({ code });
@@ -114,7 +114,10 @@ describe('the browser session cookie', () => {
     }
     assert.equal((await http(port, 'POST', { 'content-type': 'application/json' }, body)).status, 403);
     assert.equal((await http(port, 'POST', { origin: ownOrigin(daemon), 'content-type': 'text/plain' }, body)).status, 415);
-    assert.equal((await http(port, 'POST', { origin: ownOrigin(daemon), 'content-type': 'application/json' }, JSON.stringify({ code, pad: 'x'.repeat(2000) }))).status, 413);
+    assert.equal(
+      (await http(port, 'POST', { origin: ownOrigin(daemon), 'content-type': 'application/json' }, JSON.stringify({ code, pad: 'x'.repeat(2000) }))).status,
+      413,
+    );
     assert.equal((await http(port, 'POST', { origin: ownOrigin(daemon), 'content-type': 'application/json' }, '{"code":')).status, 400);
     assert.equal((await signIn(daemon, code)).status, 200, 'the code still works from the own origin');
   });
@@ -193,7 +196,9 @@ describe('the browser session cookie', () => {
     for (let attempt = 0; attempt < 3; attempt++) assert.equal((await signIn(daemon, code)).status, 401);
     daemon.state.signIns.flush();
     daemon.state.journal.flush();
-    const counted = journalEvents(daemon.state.journal.file, 'preauth_closed').map((event) => (event.data as { refused_at: Record<string, number> }).refused_at.browser_session ?? 0);
+    const counted = journalEvents(daemon.state.journal.file, 'preauth_closed').map(
+      (event) => (event.data as { refused_at: Record<string, number> }).refused_at.browser_session ?? 0,
+    );
     assert.ok(counted.reduce((sum, each) => sum + each, 0) >= 3, JSON.stringify(counted));
     assert.equal(journalEvents(daemon.state.journal.file, 'auth_failed').length, 0);
   });
@@ -239,9 +244,13 @@ describe('browser sessions across a daemon restart and with a configured lifetim
     } finally {
       await daemon.close();
     }
-    const config = (value: string) => daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: true }, readEnvironment({ CAR_UI_SESSION_TTL: value }), {}, tempStateRoot());
+    const config = (value: string) =>
+      daemonConfig({ bind: '127.0.0.1', allowRemote: false, auth: true, approvals: true }, readEnvironment({ CAR_UI_SESSION_TTL: value }), {}, tempStateRoot());
     assert.equal(config('3600').browserSessionTtlMs, 3_600_000);
-    assert.throws(() => config('12h'), (error: unknown) => error instanceof ConfigError && /CAR_UI_SESSION_TTL must be a whole number of seconds/.test(error.message));
+    assert.throws(
+      () => config('12h'),
+      (error: unknown) => error instanceof ConfigError && /CAR_UI_SESSION_TTL must be a whole number of seconds/.test(error.message),
+    );
   });
 });
 

@@ -7,11 +7,13 @@ import { judgeSpeechRate } from '../../../src/audio/rate-check.js';
 import { recordingsWithReferences } from './recordings.js';
 import { pcmOf, samplesOf } from './support.js';
 
-const tone = (rate: number, hz: number, seconds: number, amplitude: number) => Array.from({ length: Math.round(rate * seconds) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / rate));
+const tone = (rate: number, hz: number, seconds: number, amplitude: number) =>
+  Array.from({ length: Math.round(rate * seconds) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / rate));
 const rms = (samples: ArrayLike<number>) => Math.sqrt(Array.from(samples).reduce((sum, value) => sum + value * value, 0) / samples.length);
 /** The steady part of a filtered signal, away from the filter's start-up. */
 const middle = (samples: Int16Array) => samples.subarray(Math.floor(samples.length * 0.2), Math.floor(samples.length * 0.8));
-const zeroCrossings = (samples: Int16Array) => samples.reduce((count, value, i) => (i > 0 && Math.sign(value) !== Math.sign(samples[i - 1]!) && value !== 0 ? count + 1 : count), 0);
+const zeroCrossings = (samples: Int16Array) =>
+  samples.reduce((count, value, i) => (i > 0 && Math.sign(value) !== Math.sign(samples[i - 1]!) && value !== 0 ? count + 1 : count), 0);
 
 describe('PcmConverter: downmix and resampling for the engine', () => {
   it('passes 16 kHz mono through unchanged and averages stereo pairs', () => {
@@ -41,7 +43,8 @@ describe('PcmConverter: downmix and resampling for the engine', () => {
     const whole = new PcmConverter(44100, 2, 16000).convert(input);
     const pieces = new PcmConverter(44100, 2, 16000);
     const parts: number[] = [];
-    for (let offset = 0, size = 4; offset < input.length; offset += size, size = ((size * 7) % 4000) + 4) parts.push(...pieces.convert(input.subarray(offset, offset + size)));
+    for (let offset = 0, size = 4; offset < input.length; offset += size, size = ((size * 7) % 4000) + 4)
+      parts.push(...pieces.convert(input.subarray(offset, offset + size)));
     assert.deepEqual(parts, Array.from(whole));
     assert.ok(Math.abs(whole.length - 22050 * (16000 / 44100)) < 20, `length ${whole.length}`);
   });
@@ -99,7 +102,10 @@ describe('WavDecoder (src/audio/wav.ts)', () => {
   });
 
   it('refuses MP3 (with or without a .wav name), compressed WAV and a cut-off header with a reason', () => {
-    assert.throws(() => new WavDecoder().push(Buffer.concat([Buffer.from('ID3'), Buffer.alloc(20)])), (error: unknown) => error instanceof WavError && /looks like MP3/.test(error.message));
+    assert.throws(
+      () => new WavDecoder().push(Buffer.concat([Buffer.from('ID3'), Buffer.alloc(20)])),
+      (error: unknown) => error instanceof WavError && /looks like MP3/.test(error.message),
+    );
     assert.throws(() => new WavDecoder().push(Buffer.from([0xff, 0xfb, 0x90, 0x64, ...Buffer.alloc(20)])), /looks like MP3/);
     const mp3InWav = wavHeader(16000, 1, 4);
     mp3InWav.writeUInt16LE(0x55, 20);

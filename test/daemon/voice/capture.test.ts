@@ -45,7 +45,11 @@ describe('voice capture from the sound server', { skip: engineMissing || soundSe
     assert.deepEqual(info.capture, { name: 'mic', description: 'Microphone', kind: 'input', role: 'mic' });
     assert.equal(info.sample_rate, 16000);
     await sound.say(goForward());
-    const final = await waitFor(() => eventsOf(received, info.session_id).find((event): event is Extract<VoiceEvent, { type: 'transcript' }> => event.type === 'transcript'), 'a final from the microphone', 30_000);
+    const final = await waitFor(
+      () => eventsOf(received, info.session_id).find((event): event is Extract<VoiceEvent, { type: 'transcript' }> => event.type === 'transcript'),
+      'a final from the microphone',
+      30_000,
+    );
     assert.equal(final.text, 'go forward ten meters');
     assert.equal(final.role, 'mic');
     await rejectsWith(
@@ -62,14 +66,22 @@ describe('voice capture from the sound server', { skip: engineMissing || soundSe
   it('records a named monitor with its own role, and ends with a fatal error naming it when it vanishes', async () => {
     const headset = await sound.addSink('headset');
     const received = collectVoiceEvents(client);
-    const info = await client.call('voice.transcribe_stream.start', { audio_source: { kind: 'capture', sources: [{ device: headset.monitor, role: 'them' }] } });
+    const info = await client.call('voice.transcribe_stream.start', {
+      audio_source: { kind: 'capture', sources: [{ device: headset.monitor, role: 'them' }] },
+    });
     assert.equal(info.capture?.kind, 'monitor');
     await sound.play(goForward(), 'headset');
     const final = await waitFor(() => eventsOf(received, info.session_id).find((event) => event.type === 'transcript'), 'a final from the headset', 30_000);
     assert.deepEqual([final.type === 'transcript' && final.text, final.type === 'transcript' && final.role], ['go forward ten meters', 'them']);
     await headset.remove();
-    const fatal = await waitFor(() => eventsOf(received, info.session_id).find((event) => event.type === 'error' && event.fatal), 'the lost source to end the session');
-    assert.match(fatal.type === 'error' ? fatal.message : '', /^source 'headset\.monitor' was removed from the sound server; the session stopped with what was heard/);
+    const fatal = await waitFor(
+      () => eventsOf(received, info.session_id).find((event) => event.type === 'error' && event.fatal),
+      'the lost source to end the session',
+    );
+    assert.match(
+      fatal.type === 'error' ? fatal.message : '',
+      /^source 'headset\.monitor' was removed from the sound server; the session stopped with what was heard/,
+    );
     await waitFor(async () => (await client.call('voice.sessions.list', {})).length === 0, 'the session to be gone');
   });
 
@@ -103,9 +115,14 @@ describe('voice capture without a sound server', () => {
   });
 
   it('answers -32014 naming the server it looked for and how to start or install one; nothing is left recording', { skip: soundServerMissing }, async () => {
-    const howTo = /no sound server answers at PULSE_SERVER=unix:\/nonexistent\/pulse\/native: PulseAudio \(or PipeWire's pulse service\) is not running there\. Start it with `pulseaudio --start`.*install one: `apt install pulseaudio` \(or `apt install pipewire-pulse`\)/;
+    const howTo =
+      /no sound server answers at PULSE_SERVER=unix:\/nonexistent\/pulse\/native: PulseAudio \(or PipeWire's pulse service\) is not running there\. Start it with `pulseaudio --start`.*install one: `apt install pulseaudio` \(or `apt install pipewire-pulse`\)/;
     await rejectsWith(client.call('voice.devices.list', {}), ErrorCode.Unavailable, howTo);
-    await rejectsWith(client.call('voice.transcribe_stream.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic' }] } }), ErrorCode.Unavailable, howTo);
+    await rejectsWith(
+      client.call('voice.transcribe_stream.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic' }] } }),
+      ErrorCode.Unavailable,
+      howTo,
+    );
     assert.deepEqual(await client.call('voice.sessions.list', {}), []);
   });
 });

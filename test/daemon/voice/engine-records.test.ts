@@ -36,14 +36,20 @@ describe('the speech engine records', () => {
       assert.ok(SETTING_KEYS.includes(setting.key));
       assert.equal(SETTINGS_SCHEMA[setting.key].description, setting.description);
     }
-    assert.equal(parseSetting('whisper.model', join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'), stateRoot), join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'));
+    assert.equal(
+      parseSetting('whisper.model', join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'), stateRoot),
+      join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'),
+    );
     assert.throws(
       () => parseSetting('whisper.model', notAModel, stateRoot),
-      (error) => error instanceof ConfigError && error.message === `invalid value '${notAModel}' for whisper.model: it does not start with the ggml magic` && /name a whisper\.cpp model file/.test(error.hint ?? ''),
+      (error) =>
+        error instanceof ConfigError &&
+        error.message === `invalid value '${notAModel}' for whisper.model: it does not start with the ggml magic` &&
+        /name a whisper\.cpp model file/.test(error.hint ?? ''),
     );
   });
 
-  it("list their model files in models.list under the role each record declares, and none they do not recognise", async () => {
+  it('list their model files in models.list under the role each record declares, and none they do not recognise', async () => {
     const stateRoot = tempStateRoot('car-engine-models-');
     const modelsDir = join(stateRoot, 'models');
     mkdirSync(modelsDir);

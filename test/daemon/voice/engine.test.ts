@@ -61,7 +61,10 @@ describe('PocketSphinx engine alone (addon + segmenter)', { skip: engineMissing 
       decodeWith(decoder, eachSampleThrice(samples), 1600);
       decodeWith(decoder, noise(2), 1600);
       const third = decodeWith(decoder, samples, 1600);
-      assert.ok(first.some((event) => event.type === 'transcript'), 'the recording gives a final');
+      assert.ok(
+        first.some((event) => event.type === 'transcript'),
+        'the recording gives a final',
+      );
       assert.deepEqual(second, first);
       assert.deepEqual(third, first);
     } finally {
@@ -70,6 +73,9 @@ describe('PocketSphinx engine alone (addon + segmenter)', { skip: engineMissing 
   });
 
   it('refuses a model directory that is not a model with the library’s reason, without taking the process down', () => {
-    assert.throws(() => createDecoder(sphinxModel('/nonexistent/model')), /^Error: PocketSphinx could not load its model: .*does not contain acoustic model definition 'mdef'/);
+    assert.throws(
+      () => createDecoder(sphinxModel('/nonexistent/model')),
+      /^Error: PocketSphinx could not load its model: .*does not contain acoustic model definition 'mdef'/,
+    );
   });
 });

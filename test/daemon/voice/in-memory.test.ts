@@ -18,9 +18,21 @@ describe('voice over the in-memory channel', () => {
 
   it('refuses a start with bad params with -32602 naming the field, and starts nothing', async () => {
     const { client } = fixture;
-    await rejectsWith(client.request('voice.transcribe_stream.start', { audio_source: { kind: 'microphone' } }), ErrorCode.InvalidParams, /param 'audio_source.kind'.*use 'pcm_push'/);
-    await rejectsWith(client.request('voice.transcribe_stream.start', { options: { language: 'english!' } }), ErrorCode.InvalidParams, /param 'options.language'.*BCP-47/);
-    await rejectsWith(client.request('voice.transcribe_stream.start', { options: { provider: 'nope' } }), ErrorCode.InvalidParams, /unknown speech provider 'nope'/);
+    await rejectsWith(
+      client.request('voice.transcribe_stream.start', { audio_source: { kind: 'microphone' } }),
+      ErrorCode.InvalidParams,
+      /param 'audio_source.kind'.*use 'pcm_push'/,
+    );
+    await rejectsWith(
+      client.request('voice.transcribe_stream.start', { options: { language: 'english!' } }),
+      ErrorCode.InvalidParams,
+      /param 'options.language'.*BCP-47/,
+    );
+    await rejectsWith(
+      client.request('voice.transcribe_stream.start', { options: { provider: 'nope' } }),
+      ErrorCode.InvalidParams,
+      /unknown speech provider 'nope'/,
+    );
     assert.deepEqual(await client.call('voice.sessions.list', {}), []);
   });
 

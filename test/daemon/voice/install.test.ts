@@ -11,7 +11,10 @@ describe('building the speech addon at npm install (native/build.mjs)', () => {
     cpSync(join(REPO_ROOT, 'native'), native, { recursive: true, filter: (source) => basename(source) !== 'build' });
     const result = spawnSync(process.execPath, [join(native, 'build.mjs')], { env: { PATH: '/nonexistent' }, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stderr, /speech addon not built \(pkg-config does not find pocketsphinx and sphinxbase\); live transcription will be unavailable\. To enable it: sudo apt-get install pocketsphinx pocketsphinx-en-us libpocketsphinx-dev/);
+    assert.match(
+      result.stderr,
+      /speech addon not built \(pkg-config does not find pocketsphinx and sphinxbase\); live transcription will be unavailable\. To enable it: sudo apt-get install pocketsphinx pocketsphinx-en-us libpocketsphinx-dev/,
+    );
     assert.equal(existsSync(join(native, 'build')), false);
   });
 });

@@ -42,7 +42,11 @@ export function recordingsWithReferences(): Recording[] {
     for (const line of readFileSync(join(TESTDATA, folder, transcription), 'utf8').split('\n')) {
       const match = /^<s>(.*)<\/s>\s*\((.+)\)\s*$/.exec(line.trim());
       if (!match) continue;
-      recordings.push({ name: `${folder}/${match[2]}`, pcm: readWav(join(TESTDATA, folder, `${match[2]}.wav`)), reference: match[1]!.trim().replace(/\s+/g, ' ') });
+      recordings.push({
+        name: `${folder}/${match[2]}`,
+        pcm: readWav(join(TESTDATA, folder, `${match[2]}.wav`)),
+        reference: match[1]!.trim().replace(/\s+/g, ' '),
+      });
     }
   }
   return recordings;
@@ -68,4 +72,9 @@ export function wordErrors(reference: string, hypothesis: string): { errors: num
   return { errors: previous[hyp.length]!, words: ref.length };
 }
 
-const words = (text: string) => text.toLowerCase().replace(/[^a-z0-9' ]/g, ' ').split(/\s+/).filter(Boolean);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9' ]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);

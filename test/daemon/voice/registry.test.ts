@@ -50,7 +50,11 @@ describe('VoiceSessionRegistry contract for meetings', { skip: engineMissing }, 
     }
     const [listed] = await client.call('voice.sessions.list', {});
     assert.equal(listed!.meeting_id, 'mtg-20250101-abcdef');
-    await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: info.session_id }), ErrorCode.InvalidParams, /^voice session belongs to meeting 'mtg-20250101-abcdef'; stop it with meeting\.stop$/);
+    await rejectsWith(
+      client.call('voice.transcribe_stream.stop', { session_id: info.session_id }),
+      ErrorCode.InvalidParams,
+      /^voice session belongs to meeting 'mtg-20250101-abcdef'; stop it with meeting\.stop$/,
+    );
 
     const result = await daemon.state.voice.stop(info.session_id);
     assert.equal(inSink, 0, 'no sink call is still running when stop resolves');
@@ -90,7 +94,11 @@ describe('VoiceSessionRegistry contract for meetings', { skip: engineMissing }, 
     await daemon.state.voice.push(info.session_id, goForward());
     const result = await daemon.state.voice.stop(info.session_id);
     assert.equal(result.duration_ms, Math.round((goForward().length / 32000) * 1000), 'only the owner’s audio was taken');
-    assert.equal(received.filter((params) => params.session_id === info.session_id).length, 0, 'the frame got no error event either: it is dropped like a stranger’s');
+    assert.equal(
+      received.filter((params) => params.session_id === info.session_id).length,
+      0,
+      'the frame got no error event either: it is dropped like a stranger’s',
+    );
   });
 
   it('refuses internal callers the same bad formats and unknown ids the RPC schema refuses', async () => {
@@ -100,7 +108,7 @@ describe('VoiceSessionRegistry contract for meetings', { skip: engineMissing }, 
     await rejectsWith(daemon.state.voice.push('0'.repeat(32), Buffer.alloc(2)), ErrorCode.NotFound, /unknown voice session/);
   });
 
-  it("teardown leaves a session another capability owns for it to finish: it keeps decoding and its stop still returns the transcript", async () => {
+  it('teardown leaves a session another capability owns for it to finish: it keeps decoding and its stop still returns the transcript', async () => {
     const other = await daemon.connect();
     const otherOwner = await ownSession(daemon, other);
     const seen: VoiceEvent[] = [];
@@ -137,7 +145,11 @@ describe('engine failures', () => {
       assert.equal(event.type, 'error');
       assert.ok(event.type === 'error' && event.fatal && /could not start: PocketSphinx could not load its model/.test(event.message), JSON.stringify(event));
       assert.deepEqual(await client.call('voice.sessions.list', {}), []);
-      await rejectsWith(client.call('voice.transcribe_stream.push', { session_id: started.session_id, pcm_b64: '' }), ErrorCode.NotFound, /unknown voice session/);
+      await rejectsWith(
+        client.call('voice.transcribe_stream.push', { session_id: started.session_id, pcm_b64: '' }),
+        ErrorCode.NotFound,
+        /unknown voice session/,
+      );
       assert.deepEqual((await client.call('sessions.list', {})).sessions.length, 1);
     } finally {
       await daemon.close();

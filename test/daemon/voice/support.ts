@@ -11,7 +11,8 @@ export function collectVoiceEvents(client: CarClient): VoiceEventParams[] {
   return received;
 }
 
-export const eventsOf = (received: VoiceEventParams[], sessionId: string): VoiceEvent[] => received.filter((params) => params.session_id === sessionId).map((params) => params.event);
+export const eventsOf = (received: VoiceEventParams[], sessionId: string): VoiceEvent[] =>
+  received.filter((params) => params.session_id === sessionId).map((params) => params.event);
 
 /** Sends `pcm` as ~100 ms binary frames (at `bytesPerSecond`, mono or stereo s16le) with increasing seq from `firstSeq`. */
 export function sendFrames(client: CarClient, sessionId: string, pcm: Buffer, bytesPerSecond = 32000, firstSeq = 0): number {

@@ -25,7 +25,10 @@ function assertEventOrder(events: VoiceEvent[]): string {
     const index = events.indexOf(final);
     const partials = events.slice(0, index).filter((event) => event.type === 'partial' && event.segment_index === final.segment_index);
     assert.ok(partials.length >= 1, `segment ${final.segment_index} had partials before its final`);
-    assert.ok(events.slice(index).every((event) => event.type !== 'partial' || event.segment_index !== final.segment_index), 'no partial of a segment after its final');
+    assert.ok(
+      events.slice(index).every((event) => event.type !== 'partial' || event.segment_index !== final.segment_index),
+      'no partial of a segment after its final',
+    );
     assert.equal(events[index - 1]?.type, 'speech_end', 'a final follows the end of its speech');
     assert.ok(final.start_ms < final.end_ms && final.duration_ms === final.end_ms - final.start_ms && final.role === 'unknown');
   }
@@ -65,7 +68,10 @@ describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)',
   it('transcribes a real recording sent as binary frames: partials before finals, stop returns every segment', async () => {
     const started = await client.call('voice.transcribe_stream.start', {});
     assert.match(started.session_id, /^[0-9a-f]{32}$/);
-    assert.deepEqual({ ...started, session_id: '' }, { session_id: '', status: 'started', provider: 'local', sample_rate: 16000, channels: 1, binary_frame_type: 1 });
+    assert.deepEqual(
+      { ...started, session_id: '' },
+      { session_id: '', status: 'started', provider: 'local', sample_rate: 16000, channels: 1, binary_frame_type: 1 },
+    );
     const pcm = goForward();
     sendFrames(client, started.session_id, pcm);
     const result = await client.call('voice.transcribe_stream.stop', { session_id: started.session_id });
@@ -78,18 +84,29 @@ describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)',
     assert.equal(result.duration_ms, Math.round((pcm.length / 32000) * 1000));
     assert.deepEqual(
       result.segments,
-      events.flatMap((event) => (event.type === 'transcript' ? [{ index: event.segment_index, text: event.text, start_ms: event.start_ms, end_ms: event.end_ms }] : [])),
+      events.flatMap((event) =>
+        event.type === 'transcript' ? [{ index: event.segment_index, text: event.text, start_ms: event.start_ms, end_ms: event.end_ms }] : [],
+      ),
     );
     assert.ok(received.every((params) => params.meeting_id === undefined));
     await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: started.session_id }), ErrorCode.NotFound, /unknown voice session/);
     daemon.state.journal.flush();
     const journal = journalEvents(daemon.state.journal.file, 'voice_session_stopped').at(-1)!;
-    assert.deepEqual(journal.data, { voice_session_id: started.session_id, duration_ms: result.duration_ms, segments: result.segments.length, reason: 'requested' });
+    assert.deepEqual(journal.data, {
+      voice_session_id: started.session_id,
+      duration_ms: result.duration_ms,
+      segments: result.segments.length,
+      reason: 'requested',
+    });
   });
 
   it('transcribes the same recording pushed as base64, with a caller-chosen id, and reports bytes', async () => {
     const sessionId = 'a'.repeat(32);
-    await client.call('voice.transcribe_stream.start', { session_id: sessionId, audio_source: { kind: 'pcm_push' }, options: { partials: true, language: 'en-US' } });
+    await client.call('voice.transcribe_stream.start', {
+      session_id: sessionId,
+      audio_source: { kind: 'pcm_push' },
+      options: { partials: true, language: 'en-US' },
+    });
     await rejectsWith(client.call('voice.transcribe_stream.start', { session_id: sessionId }), ErrorCode.Conflict, /already live/);
     const pcm = goForward();
     const first = await client.call('voice.transcribe_stream.push', { session_id: sessionId, pcm_b64: pcm.subarray(0, 6400).toString('base64') });
@@ -139,8 +156,16 @@ describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)',
 
       sendFrames(intruder, started.session_id, pcm.subarray(32000), 32000, 1000);
       sendFrames(intruder, started.session_id, Buffer.alloc(3), 32000, 0);
-      await rejectsWith(intruder.call('voice.transcribe_stream.push', { session_id: started.session_id, pcm_b64: 'AAAA' }), ErrorCode.Forbidden, /belongs to another connection/);
-      await rejectsWith(intruder.call('voice.transcribe_stream.stop', { session_id: started.session_id }), ErrorCode.Forbidden, /belongs to another connection/);
+      await rejectsWith(
+        intruder.call('voice.transcribe_stream.push', { session_id: started.session_id, pcm_b64: 'AAAA' }),
+        ErrorCode.Forbidden,
+        /belongs to another connection/,
+      );
+      await rejectsWith(
+        intruder.call('voice.transcribe_stream.stop', { session_id: started.session_id }),
+        ErrorCode.Forbidden,
+        /belongs to another connection/,
+      );
       const afterIntrusion = (await client.call('voice.sessions.list', {}))[0]!;
       assert.equal(afterIntrusion.bytes_received, 32000, 'frames from another connection are not counted');
       assert.equal(afterIntrusion.is_mine, true);
@@ -149,7 +174,10 @@ describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)',
       const result = await client.call('voice.transcribe_stream.stop', { session_id: started.session_id });
       assertGoForward(result.text, 'owner after an intrusion');
       assert.deepEqual(intruderEvents, [], 'the intruder heard nothing');
-      assert.ok(eventsOf(received, started.session_id).every((event) => event.type !== 'error'), 'the owner got no error from frames it did not send');
+      assert.ok(
+        eventsOf(received, started.session_id).every((event) => event.type !== 'error'),
+        'the owner got no error from frames it did not send',
+      );
     } finally {
       await intruder.closeAndWait();
     }
@@ -174,7 +202,11 @@ describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)',
     daemon.state.journal.flush();
     const stopped = journalEvents(daemon.state.journal.file, 'voice_session_stopped').find((event) => event.data.voice_session_id === started.session_id)!;
     assert.equal(stopped.data.reason, 'owner_disconnected');
-    await rejectsWith(client.call('voice.transcribe_stream.push', { session_id: started.session_id, pcm_b64: '' }), ErrorCode.NotFound, /unknown voice session/);
+    await rejectsWith(
+      client.call('voice.transcribe_stream.push', { session_id: started.session_id, pcm_b64: '' }),
+      ErrorCode.NotFound,
+      /unknown voice session/,
+    );
   });
 
   it('tells the owner about its own bad frames with non-fatal errors and keeps decoding', async () => {
@@ -223,7 +255,11 @@ describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)',
     await rejectsWith(push('not base64!'), ErrorCode.InvalidParams, /pcm_b64.*base64/);
     await rejectsWith(push('AAA='), ErrorCode.InvalidParams, /2 bytes, not a whole number of stereo 16-bit samples; send multiples of 4 bytes/);
     await rejectsWith(push(Buffer.alloc(1024 * 1024 + 4).toString('base64')), ErrorCode.LimitExceeded, /at most 1 MiB/);
-    await rejectsWith(client.call('voice.transcribe_stream.push', { session_id: 'f'.repeat(32), pcm_b64: '' }), ErrorCode.NotFound, /unknown voice session 'f{32}'/);
+    await rejectsWith(
+      client.call('voice.transcribe_stream.push', { session_id: 'f'.repeat(32), pcm_b64: '' }),
+      ErrorCode.NotFound,
+      /unknown voice session 'f{32}'/,
+    );
     await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: 'f'.repeat(32) }), ErrorCode.NotFound, /unknown voice session/);
 
     // Limits here are 2 per connection and 3 per daemon.
@@ -248,7 +284,10 @@ describe('voice providers (docs/protocol.md#voice-providers-list)', () => {
     try {
       const client = await daemon.connect();
       const providers = await client.call('voice.providers.list', {});
-      assert.deepEqual(providers.map((provider) => provider.id), ['local', 'whisper']);
+      assert.deepEqual(
+        providers.map((provider) => provider.id),
+        ['local', 'whisper'],
+      );
       const local = providers.find((provider) => provider.id === 'local')!;
       assert.equal(local.kind, 'stt');
       assert.equal(local.available, engineMissing === false);

@@ -66,13 +66,20 @@ describe('whisper provider (@napi-rs/whisper + Silero VAD)', () => {
     const types = eventsOf(received, started.session_id).map((event) => event.type);
     assert.deepEqual(types, ['speech_start', 'speech_end'], 'the VAD found the one utterance and it was decoded (to nothing)');
     const [speechStart, speechEnd] = eventsOf(received, started.session_id);
-    assert.ok(speechStart!.type === 'speech_start' && speechEnd!.type === 'speech_end' && speechStart.at_ms < speechEnd.at_ms && speechEnd.at_ms <= stopped.duration_ms);
+    assert.ok(
+      speechStart!.type === 'speech_start' && speechEnd!.type === 'speech_end' && speechStart.at_ms < speechEnd.at_ms && speechEnd.at_ms <= stopped.duration_ms,
+    );
   });
 
   it('decodes concurrent sessions on the bounded thread pool, and tears a disconnected one down', async () => {
     const other = await daemon.connect();
-    const sessions = await Promise.all([client, other].map((owner) => owner.call('voice.transcribe_stream.start', { options: { provider: 'whisper', partials: false } })));
-    await Promise.all([pushAll(client, sessions[0]!.session_id, goForward(), 32000), pushAll(other, sessions[1]!.session_id, goForward().subarray(0, 32000), 32000)]);
+    const sessions = await Promise.all(
+      [client, other].map((owner) => owner.call('voice.transcribe_stream.start', { options: { provider: 'whisper', partials: false } })),
+    );
+    await Promise.all([
+      pushAll(client, sessions[0]!.session_id, goForward(), 32000),
+      pushAll(other, sessions[1]!.session_id, goForward().subarray(0, 32000), 32000),
+    ]);
     assert.equal(whisperOf(daemon).threadCount(), 1, 'whisperWorkers: 1 means one thread, shared');
     assert.equal(whisperOf(daemon).openStreams(), 2);
     await other.closeAndWait();
@@ -93,10 +100,18 @@ describe('whisper provider without a usable model', () => {
       assert.equal(whisper.available, false);
       assert.match(whisper.reason!, /^no whisper model \(a whisper\.cpp ggml \.bin file\) in /);
       assert.match(whisper.hint!, /car config set whisper\.model/);
-      await rejectsWith(client.call('voice.transcribe_stream.start', { options: { provider: 'whisper' } }), ErrorCode.Unavailable, /^speech provider 'whisper' is unavailable: no whisper model .*; download a whisper\.cpp model/);
+      await rejectsWith(
+        client.call('voice.transcribe_stream.start', { options: { provider: 'whisper' } }),
+        ErrorCode.Unavailable,
+        /^speech provider 'whisper' is unavailable: no whisper model .*; download a whisper\.cpp model/,
+      );
 
       writeFileSync(join(empty, 'ggml-broken.bin'), 'this is not a model at all, just text long enough for a header');
-      await rejectsWith(client.call('voice.transcribe_stream.start', { options: { provider: 'whisper' } }), ErrorCode.Unavailable, /ggml-broken\.bin is not a usable whisper model: it does not start with the ggml magic/);
+      await rejectsWith(
+        client.call('voice.transcribe_stream.start', { options: { provider: 'whisper' } }),
+        ErrorCode.Unavailable,
+        /ggml-broken\.bin is not a usable whisper model: it does not start with the ggml magic/,
+      );
       assert.equal((await client.call('voice.transcribe_stream.start', {})).provider, 'local', 'the default stays PocketSphinx');
     } finally {
       await daemon.close();
@@ -104,7 +119,7 @@ describe('whisper provider without a usable model', () => {
     }
   });
 
-  it('a model that fails to load in the worker fails the start with the record\'s `model` load-failure kind, and the provider then says why with its hint', async () => {
+  it("a model that fails to load in the worker fails the start with the record's `model` load-failure kind, and the provider then says why with its hint", async () => {
     const dir = tempStateRoot('car-whisper-vanished-');
     const model = join(dir, 'ggml-tiny.en-for-tests.bin');
     symlinkSync(join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'), model);
@@ -114,7 +129,13 @@ describe('whisper provider without a usable model', () => {
       // The file is checked on this thread, then loaded by a worker that is still starting: removed in between, the worker's load fails.
       const opening = engine.open({ sampleRate: 16000, channels: 1, partials: false }, () => {});
       rmSync(model);
-      await assert.rejects(opening, (error) => error instanceof EngineLoadFailure && error.kind === 'model' && /^whisper could not load its model .*ggml-tiny\.en-for-tests\.bin/.test(error.message));
+      await assert.rejects(
+        opening,
+        (error) =>
+          error instanceof EngineLoadFailure &&
+          error.kind === 'model' &&
+          /^whisper could not load its model .*ggml-tiny\.en-for-tests\.bin/.test(error.message),
+      );
       symlinkSync(join(SHARED_MODELS, 'for-tests-ggml-tiny.en.bin'), model);
       const availability = engine.availability();
       assert.ok(!availability.available);

@@ -39,7 +39,10 @@ describe('PocketSphinx final windows', { skip: engineMissing }, () => {
     assert.equal(forwardCount(whole[0]!.text), 2, whole[0]!.text);
     assert.equal(finals(shortPause, { sentencePauseMs: 500, maxWindowMs: 30_000 }).length, 2, 'at every pause the detector hears, as before issue 22');
     const split = finals(longPause, { sentencePauseMs: 3000, maxWindowMs: 30_000 });
-    assert.deepEqual(split.map((final) => forwardCount(final.text)), [1, 1]);
+    assert.deepEqual(
+      split.map((final) => forwardCount(final.text)),
+      [1, 1],
+    );
     assert.ok(split[1]!.start_ms >= split[0]!.end_ms + 3000, `${split[0]!.end_ms} → ${split[1]!.start_ms}`);
   });
 
@@ -47,9 +50,16 @@ describe('PocketSphinx final windows', { skip: engineMissing }, () => {
     const sentence = samplesOf(goForward());
     const audio = concatSamples([sentence, sentence, silence(2), sentence, sentence]);
     const cut = finals(audio, { sentencePauseMs: Infinity, maxWindowMs: 10_000 });
-    assert.deepEqual(cut.map((final) => forwardCount(final.text)), [2, 2], JSON.stringify(cut.map((final) => final.text)));
+    assert.deepEqual(
+      cut.map((final) => forwardCount(final.text)),
+      [2, 2],
+      JSON.stringify(cut.map((final) => final.text)),
+    );
     assert.ok(cut[0]!.end_ms >= 4000 && cut[1]!.start_ms >= cut[0]!.end_ms + 2000, `cut between ${cut[0]!.end_ms} and ${cut[1]!.start_ms} ms`);
-    assert.deepEqual(cut.map((final) => final.segment_index), [0, 1]);
+    assert.deepEqual(
+      cut.map((final) => final.segment_index),
+      [0, 1],
+    );
   });
 
   it('gives the same finals for the same audio whatever the chunking', () => {

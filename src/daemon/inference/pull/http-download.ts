@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { describeNetworkError } from '../network-error.js';
 import { Watchdog } from '../watchdog.js';
 
-export type DownloadFailureKind = 'unreachable' | 'http_status' | 'stalled' | 'too_large' | 'disk_full' | 'disk' | 'cut' | 'interrupted' | 'verification_failed';
+export type DownloadFailureKind =
+  'unreachable' | 'http_status' | 'stalled' | 'too_large' | 'disk_full' | 'disk' | 'cut' | 'interrupted' | 'verification_failed';
 
 /** Why a download stopped, with what is left of the partial file. */
 export class DownloadFailure extends Error {
@@ -81,7 +82,9 @@ export async function downloadToPartial(request: DownloadRequest): Promise<Downl
     if (body === 'complete') return { bytes: offset, total: offset, resumedFrom: offset };
     const { start, total } = body;
     await checkRoom(request, start, total);
-    await writeFile(recordPathOf(request.partialPath), JSON.stringify({ url: request.url, validator: validatorOf(response), total } satisfies PartialRecord), { mode: 0o600 });
+    await writeFile(recordPathOf(request.partialPath), JSON.stringify({ url: request.url, validator: validatorOf(response), total } satisfies PartialRecord), {
+      mode: 0o600,
+    });
     const limit = Math.min(request.maxBytes, total ?? Infinity);
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -93,7 +96,9 @@ export async function downloadToPartial(request: DownloadRequest): Promise<Downl
         done(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(response.body as never), counter, createWriteStream(request.partialPath, { flags: start > 0 ? 'a' : 'w', mode: 0o600 }), { signal: controller.signal });
+    await pipeline(Readable.fromWeb(response.body as never), counter, createWriteStream(request.partialPath, { flags: start > 0 ? 'a' : 'w', mode: 0o600 }), {
+      signal: controller.signal,
+    });
     await syncFile(request.partialPath);
     const bytes = start + written;
     if (total !== null && bytes < total) throw new DownloadFailure('cut', `the server ended the body after ${bytes} of the ${total} bytes it announced`);
@@ -155,7 +160,10 @@ async function checkRoom(request: DownloadRequest, start: number, total: number 
 }
 
 function overCap(maxBytes: number, bytes: number, how: 'so far' | 'announced'): DownloadFailure {
-  return new DownloadFailure('too_large', `the file is larger than the pull limit of ${maxBytes} bytes (${bytes} bytes ${how}); raise CAR_PULL_MAX_BYTES to pull it`);
+  return new DownloadFailure(
+    'too_large',
+    `the file is larger than the pull limit of ${maxBytes} bytes (${bytes} bytes ${how}); raise CAR_PULL_MAX_BYTES to pull it`,
+  );
 }
 
 function overAnnounced(announced: number): DownloadFailure {

@@ -30,13 +30,18 @@ export async function resolvePullSource(uri: string, hub: HubAccess, stallMs: nu
   const headers: Record<string, string> = hub.token ? { authorization: `Bearer ${hub.token}` } : {};
   const [path, branch = DEFAULT_BRANCH] = uri.slice(3).split('#') as [string, string?];
   const [owner, repo, ...file] = path.split('/');
-  if (file.length) return source(`${endpoint}${owner}/${repo}/resolve/${encodeURIComponent(branch)}/${file.map(encodeURIComponent).join('/')}`, file.at(-1)!, headers);
+  if (file.length)
+    return source(`${endpoint}${owner}/${repo}/resolve/${encodeURIComponent(branch)}/${file.map(encodeURIComponent).join('/')}`, file.at(-1)!, headers);
   const [name, tag = 'latest'] = repo!.split(':') as [string, string?];
   const fileName = await manifestFile(`${endpoint}v2/${owner}/${name}/manifests/${encodeURIComponent(tag)}`, headers, stallMs, signal);
   if (/-\d{5}-of-\d{5}\.gguf$/.test(fileName)) {
     throw new DownloadFailure('http_status', `'${uri}' is a split model (${fileName}); split GGUF files are not supported, pull a single-file quantization`);
   }
-  return source(`${endpoint}${owner}/${name}/resolve/${DEFAULT_BRANCH}/${fileName.split('/').map(encodeURIComponent).join('/')}`, lastSegment(fileName), headers);
+  return source(
+    `${endpoint}${owner}/${name}/resolve/${DEFAULT_BRANCH}/${fileName.split('/').map(encodeURIComponent).join('/')}`,
+    lastSegment(fileName),
+    headers,
+  );
 }
 
 async function manifestFile(url: string, headers: Record<string, string>, stallMs: number, signal: AbortSignal): Promise<string> {

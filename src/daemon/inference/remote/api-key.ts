@@ -19,7 +19,11 @@ export function apiKeySource(config: RemoteModelConfig): ApiKeySource {
 export function readApiKey(config: RemoteModelConfig): string | null {
   if (config.api_key_env) {
     const key = namedVariable(config.api_key_env);
-    if (!key) throw unavailable(`remote model '${config.name}' takes its API key from the variable ${config.api_key_env}, which is not set in the daemon's environment; set it where the daemon starts and restart it`, { kind: 'remote_key_missing', model: config.name });
+    if (!key)
+      throw unavailable(
+        `remote model '${config.name}' takes its API key from the variable ${config.api_key_env}, which is not set in the daemon's environment; set it where the daemon starts and restart it`,
+        { kind: 'remote_key_missing', model: config.name },
+      );
     return key;
   }
   if (config.api_key_file) {
@@ -27,9 +31,16 @@ export function readApiKey(config: RemoteModelConfig): string | null {
     try {
       key = readFileSync(config.api_key_file, 'utf8').trim();
     } catch (error) {
-      throw unavailable(`remote model '${config.name}' cannot read its API key file ${config.api_key_file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`, { kind: 'remote_key_missing', model: config.name });
+      throw unavailable(
+        `remote model '${config.name}' cannot read its API key file ${config.api_key_file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+        { kind: 'remote_key_missing', model: config.name },
+      );
     }
-    if (!key) throw unavailable(`the API key file ${config.api_key_file} of remote model '${config.name}' is empty`, { kind: 'remote_key_missing', model: config.name });
+    if (!key)
+      throw unavailable(`the API key file ${config.api_key_file} of remote model '${config.name}' is empty`, {
+        kind: 'remote_key_missing',
+        model: config.name,
+      });
     return key;
   }
   return null;

@@ -86,5 +86,8 @@ function openAiTool(tool: ToolSpec): ChatCompletionTool {
 
 function responseFormat(format: NonNullable<GenerationInput['responseFormat']>): ChatCompletionCreateParamsStreaming['response_format'] {
   if (format.type === 'json_object') return { type: 'json_object' };
-  return { type: 'json_schema', json_schema: { name: format.name ?? 'response', schema: format.schema, ...(format.strict !== undefined && { strict: format.strict }) } };
+  return {
+    type: 'json_schema',
+    json_schema: { name: format.name ?? 'response', schema: format.schema, ...(format.strict !== undefined && { strict: format.strict }) },
+  };
 }

@@ -17,19 +17,25 @@ export interface RemoteCall {
 export function remoteError(error: unknown, call: RemoteCall): RpcError {
   const where = `remote model '${call.model}' (${call.url})`;
   const data = (kind: string, extra: Record<string, unknown> = {}) => ({ kind, model: call.model, ...extra });
-  if (error instanceof APIConnectionTimeoutError) return unavailable(`${where}: no response from the server in time; check that it is up, or raise CAR_REMOTE_TIMEOUT_SECS`, data('remote_stalled'));
+  if (error instanceof APIConnectionTimeoutError)
+    return unavailable(`${where}: no response from the server in time; check that it is up, or raise CAR_REMOTE_TIMEOUT_SECS`, data('remote_stalled'));
   if (error instanceof APIConnectionError) return unavailable(`${where} cannot be reached: ${describeNetworkError(error)}`, data('remote_unreachable'));
   if (error instanceof APIError && error.status !== undefined) {
     const said = scrub(serverMessage(error), call.key);
     const message = `${where}: the server answered ${error.status}${said ? `: ${said}` : ''}`;
     const status = { status: error.status };
     if (error.status === 400 || error.status === 422) return invalidParams(message, data('remote_rejected', status));
-    if (error.status === 401 || error.status === 403) return unavailable(`${message}; check the model's API key (car models add … --api-key-env/--api-key-file)`, data('remote_auth', status));
+    if (error.status === 401 || error.status === 403)
+      return unavailable(`${message}; check the model's API key (car models add … --api-key-env/--api-key-file)`, data('remote_auth', status));
     if (error.status === 404) return unavailable(`${message}; check the URL and the model id (car models ls)`, data('remote_not_found', status));
     if (error.status === 429) return limitExceeded(`${message}; the server is rate-limiting, retry later`, data('remote_rate_limited', status));
     return unavailable(message, data('remote_status', status));
   }
-  if (error instanceof APIError) return unavailable(`${where}: the server reported an error in the stream: ${scrub(serverMessage(error), call.key) || 'no message'}`, data('remote_stream_error'));
+  if (error instanceof APIError)
+    return unavailable(
+      `${where}: the server reported an error in the stream: ${scrub(serverMessage(error), call.key) || 'no message'}`,
+      data('remote_stream_error'),
+    );
   return unavailable(`${where} failed: ${scrub(describeNetworkError(error), call.key)}`, data('remote_failed'));
 }
 

@@ -57,7 +57,11 @@ export class RemoteModel {
   }
 
   /** One request: text deltas to `onText`, `tool_calls` deltas put together by index; the stall watchdog runs only while it streams. */
-  private async streamTurn(request: ChatCompletionCreateParamsStreaming, key: string | null, { signal, onText, onTokens }: GenerationOptions): Promise<RemoteTurn> {
+  private async streamTurn(
+    request: ChatCompletionCreateParamsStreaming,
+    key: string | null,
+    { signal, onText, onTokens }: GenerationOptions,
+  ): Promise<RemoteTurn> {
     const idle = new AbortController();
     const watchdog = new Watchdog(this.idleTimeoutMs, () => idle.abort(new Error('stalled')));
     const abort = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
@@ -93,14 +97,21 @@ export class RemoteModel {
         }
         if (choice?.finish_reason) finish = choice.finish_reason;
       }
-      if (finish === null) throw unavailable(`${this.where}: the stream ended after ${chunks} chunks without the server saying it was done (cut off?)`, { kind: 'remote_cut', model: this.name });
+      if (finish === null)
+        throw unavailable(`${this.where}: the stream ended after ${chunks} chunks without the server saying it was done (cut off?)`, {
+          kind: 'remote_cut',
+          model: this.name,
+        });
       return turn(finish === 'length' ? 'length' : 'stop');
     } catch (error) {
       if (signal?.aborted) return turn('abort');
       if (watchdog.fired) throw this.stalled(chunks);
       if (error instanceof RpcError) throw error;
       if (chunks > 0 && !(error instanceof APIConnectionError)) {
-        throw unavailable(`${this.where}: the stream was cut after ${chunks} chunks (${scrub(describeNetworkError(error), key)})`, { kind: 'remote_cut', model: this.name });
+        throw unavailable(`${this.where}: the stream was cut after ${chunks} chunks (${scrub(describeNetworkError(error), key)})`, {
+          kind: 'remote_cut',
+          model: this.name,
+        });
       }
       throw remoteError(error, this.call(key));
     } finally {
@@ -111,9 +122,16 @@ export class RemoteModel {
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Embeddings & { dimensions: number }> {
     const key = readApiKey(this.config);
     try {
-      const response = await withRetries(() => this.client(key).embeddings.create({ model: this.config.model, input: [...texts], encoding_format: 'float' }, { signal }), signal);
+      const response = await withRetries(
+        () => this.client(key).embeddings.create({ model: this.config.model, input: [...texts], encoding_format: 'float' }, { signal }),
+        signal,
+      );
       const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
-      if (vectors.length !== texts.length) throw unavailable(`${this.where}: the server returned ${vectors.length} embeddings for ${texts.length} texts`, { kind: 'remote_failed', model: this.name });
+      if (vectors.length !== texts.length)
+        throw unavailable(`${this.where}: the server returned ${vectors.length} embeddings for ${texts.length} texts`, {
+          kind: 'remote_failed',
+          model: this.name,
+        });
       return { vectors, inputTokens: response.usage?.prompt_tokens ?? 0, dimensions: vectors[0]?.length ?? 0 };
     } catch (error) {
       if (error instanceof RpcError) throw error;
@@ -161,7 +179,10 @@ export class RemoteModel {
   }
 
   private stalled(chunks: number): RpcError {
-    return unavailable(`${this.where}: no data from the server for ${Math.round(this.idleTimeoutMs / 1000)} s${chunks ? ` after ${chunks} chunks` : ''}; check the server, or raise CAR_REMOTE_TIMEOUT_SECS`, { kind: 'remote_stalled', model: this.name });
+    return unavailable(
+      `${this.where}: no data from the server for ${Math.round(this.idleTimeoutMs / 1000)} s${chunks ? ` after ${chunks} chunks` : ''}; check the server, or raise CAR_REMOTE_TIMEOUT_SECS`,
+      { kind: 'remote_stalled', model: this.name },
+    );
   }
 
   private call(key: string | null): RemoteCall {

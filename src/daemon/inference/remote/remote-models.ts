@@ -65,7 +65,8 @@ export class RemoteModels {
   }
 
   async add(params: z.output<typeof modelsAddParams>): Promise<Omit<RemoteModelInfo, 'roles' | 'why' | 'default_for'>> {
-    if (this.localNames().includes(params.name)) throw conflict(`'${params.name}' is already a local model; pick another name for the remote one`, { field: 'name' });
+    if (this.localNames().includes(params.name))
+      throw conflict(`'${params.name}' is already a local model; pick another name for the remote one`, { field: 'name' });
     const config = { ...params, added_at: new Date().toISOString() };
     // A key file that cannot be read is refused now, not at the first call; a variable may be set at the daemon's next start.
     if (config.api_key_file) readApiKey(config);

@@ -6,7 +6,6 @@ import { REMOTE_ROLES } from '../../../protocol/inference.js';
 import { randomHex } from '../../ids.js';
 import { REMOTE_MODELS_FILE } from './remote-names.js';
 
-
 const remoteModelConfig = z.object({
   name: z.string(),
   url: z.string(),

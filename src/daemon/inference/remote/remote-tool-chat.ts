@@ -23,7 +23,13 @@ export type StreamTurn = (request: ChatCompletionCreateParamsStreaming) => Promi
  * `max_tokens` bounds the output of all turns together; text, usage and the stop reason
  * add up over the turns like the local engine's.
  */
-export async function chatWithRemoteTools(remoteModel: string, input: GenerationInput, runner: ToolRunner, streamTurn: StreamTurn, signal?: AbortSignal): Promise<GenerationOutcome> {
+export async function chatWithRemoteTools(
+  remoteModel: string,
+  input: GenerationInput,
+  runner: ToolRunner,
+  streamTurn: StreamTurn,
+  signal?: AbortSignal,
+): Promise<GenerationOutcome> {
   const check = new ToolCallCheck(runner.tools);
   const conversation: ChatCompletionMessageParam[] = [];
   const total: GenerationOutcome = { text: '', stopReason: 'stop', inputTokens: 0, outputTokens: 0 };
@@ -32,7 +38,11 @@ export async function chatWithRemoteTools(remoteModel: string, input: Generation
   let withheld = false;
   for (let round = 0; ; round++) {
     const mayCall = runner.choice !== 'none' && round < runner.maxRounds;
-    const request = chatCompletionRequest(remoteModel, { ...input, maxTokens: budget }, { tools: withheld ? null : runner.tools, choice: turnToolChoice(runner.choice, round, mayCall), conversation });
+    const request = chatCompletionRequest(
+      remoteModel,
+      { ...input, maxTokens: budget },
+      { tools: withheld ? null : runner.tools, choice: turnToolChoice(runner.choice, round, mayCall), conversation },
+    );
     const turn = await streamTurn(request);
     total.text += turn.text;
     total.inputTokens += turn.inputTokens;
@@ -43,7 +53,12 @@ export async function chatWithRemoteTools(remoteModel: string, input: Generation
 
     const calls = turn.toolCalls.map((call) => ({ call, checked: mayCall ? check.check(call) : { ...check.check(call), refused: noCallNow(runner) } }));
     // Arguments as parsed (`{}` when they were not an object), so the server can always read its own turn back.
-    conversation.push(assistantToolCalls(turn.text, calls.map(({ call, checked }) => ({ ...call, arguments: JSON.stringify(checked.parameters) }))));
+    conversation.push(
+      assistantToolCalls(
+        turn.text,
+        calls.map(({ call, checked }) => ({ ...call, arguments: JSON.stringify(checked.parameters) })),
+      ),
+    );
     for (const { call, checked } of calls) {
       const outcome = await run(runner, checked, signal);
       if (outcome === null) return { ...total, stopReason: 'abort' };

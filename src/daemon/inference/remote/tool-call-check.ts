@@ -32,23 +32,39 @@ export class ToolCallCheck {
     const spec = this.tools.find((offered) => offered.name === call.name);
     if (!spec) {
       const offered = this.tools.map((offered) => offered.name).join(', ');
-      return { tool, parameters: {}, refused: `${tool ? `tool '${tool}' is not one of the tools offered` : 'the call names no tool of those offered'} (${offered}), so nothing ran; call one of those` };
+      return {
+        tool,
+        parameters: {},
+        refused: `${tool ? `tool '${tool}' is not one of the tools offered` : 'the call names no tool of those offered'} (${offered}), so nothing ran; call one of those`,
+      };
     }
     let parsed: unknown;
     try {
       // Some servers send no arguments at all for a tool that takes none.
       parsed = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
     } catch (error) {
-      return { tool, parameters: {}, refused: `the arguments of the call to '${tool}' are not valid JSON (${clip((error as Error).message)}), so it did not run; call it again with a JSON object that fits its parameters` };
+      return {
+        tool,
+        parameters: {},
+        refused: `the arguments of the call to '${tool}' are not valid JSON (${clip((error as Error).message)}), so it did not run; call it again with a JSON object that fits its parameters`,
+      };
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return { tool, parameters: {}, refused: `the arguments of the call to '${tool}' are not a JSON object, so it did not run; call it again with a JSON object that fits its parameters` };
+      return {
+        tool,
+        parameters: {},
+        refused: `the arguments of the call to '${tool}' are not a JSON object, so it did not run; call it again with a JSON object that fits its parameters`,
+      };
     }
     const parameters = parsed as Record<string, unknown>;
     const checked = this.schemaOf(spec)?.safeParse(parameters);
     if (checked && !checked.success) {
       const problems = checked.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
-      return { tool, parameters, refused: `the arguments of the call to '${tool}' do not fit its parameters (${clip(problems)}), so it did not run; call it again with arguments that fit` };
+      return {
+        tool,
+        parameters,
+        refused: `the arguments of the call to '${tool}' do not fit its parameters (${clip(problems)}), so it did not run; call it again with arguments that fit`,
+      };
     }
     return { tool, parameters };
   }
@@ -60,7 +76,9 @@ export class ToolCallCheck {
       try {
         if (spec.parameters) schema = z.fromJSONSchema(spec.parameters as Parameters<typeof z.fromJSONSchema>[0]);
       } catch (error) {
-        log.failure('warn', "a tool's parameters schema cannot be checked; a remote model's calls of it are only checked to be objects", error, { tool: spec.name });
+        log.failure('warn', "a tool's parameters schema cannot be checked; a remote model's calls of it are only checked to be objects", error, {
+          tool: spec.name,
+        });
       }
       this.schemas.set(spec.name, schema);
     }

@@ -14,7 +14,6 @@ export interface SoundServerOptions {
   runtimeDir?: string;
 }
 
-
 /** What `pactl --format=json list sources` says of one source (PulseAudio ≥ 16, and PipeWire's pulse service). */
 interface ListedSource {
   index: number;
@@ -61,7 +60,10 @@ export class SoundServer {
     const roles = resolved.map((source) => source.role);
     const repeated = roles.find((role, position) => roles.indexOf(role) !== position);
     if (repeated !== undefined) {
-      throw invalidParams(`two sources would carry the role '${repeated}'; give each source its own role (e.g. --source <name>=<role>, or role in audio_source.sources)`, { field: 'audio_source.sources' });
+      throw invalidParams(
+        `two sources would carry the role '${repeated}'; give each source its own role (e.g. --source <name>=<role>, or role in audio_source.sources)`,
+        { field: 'audio_source.sources' },
+      );
     }
     return resolved;
   }
@@ -74,17 +76,27 @@ export class SoundServer {
   private async survey(): Promise<Survey> {
     const [listed, defaultSource, defaultSink] = await Promise.all([
       this.pactl(['--format=json', 'list', 'sources']),
-      this.pactl(['get-default-source']).then((name) => name.trim(), () => ''),
-      this.pactl(['get-default-sink']).then((name) => name.trim(), () => ''),
+      this.pactl(['get-default-source']).then(
+        (name) => name.trim(),
+        () => '',
+      ),
+      this.pactl(['get-default-sink']).then(
+        (name) => name.trim(),
+        () => '',
+      ),
     ]);
     let sources: ListedSource[];
     try {
       sources = JSON.parse(listed) as ListedSource[];
     } catch {
-      throw unavailable("the sound server's source list cannot be read (pactl printed no JSON); car needs pactl from PulseAudio 16 or later (`apt install pulseaudio-utils`)");
+      throw unavailable(
+        "the sound server's source list cannot be read (pactl printed no JSON); car needs pactl from PulseAudio 16 or later (`apt install pulseaudio-utils`)",
+      );
     }
     const monitors = (source: ListedSource) => source.properties?.['device.class'] === 'monitor' || Boolean(source.monitor_source);
-    const defaultMonitor = sources.find((source) => monitors(source) && defaultSink !== '' && (source.monitor_source === defaultSink || source.name === `${defaultSink}.monitor`))?.name ?? null;
+    const defaultMonitor =
+      sources.find((source) => monitors(source) && defaultSink !== '' && (source.monitor_source === defaultSink || source.name === `${defaultSink}.monitor`))
+        ?.name ?? null;
     const devices = sources.map((source) => ({
       index: source.index,
       name: source.name,
@@ -101,7 +113,12 @@ export class SoundServer {
         if (!error) return resolve(stdout);
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return reject(toolsMissing());
-        if (error.killed) return reject(unavailable(`the sound server at ${this.where()} did not answer within ${PACTL_TIMEOUT_MS / 1000} s; restart it (\`pulseaudio -k && pulseaudio --start\`, or \`systemctl --user restart pipewire-pulse\`)`));
+        if (error.killed)
+          return reject(
+            unavailable(
+              `the sound server at ${this.where()} did not answer within ${PACTL_TIMEOUT_MS / 1000} s; restart it (\`pulseaudio -k && pulseaudio --start\`, or \`systemctl --user restart pipewire-pulse\`)`,
+            ),
+          );
         reject(this.failure(stderr));
       });
     });
@@ -110,9 +127,12 @@ export class SoundServer {
   /** Why a tool failed, as an error that says what to do. */
   private failure(stderr: string): RpcError {
     if (/connection (refused|failure)|no such file or directory|pa_context_connect|access denied|timeout/i.test(stderr)) {
-      return unavailable(`no sound server answers at ${this.where()}: PulseAudio (or PipeWire's pulse service) is not running there. Start it with \`pulseaudio --start\` (on PipeWire: \`systemctl --user start pipewire-pulse\`), or install one: \`apt install pulseaudio\` (or \`apt install pipewire-pulse\`)`, {
-        hint: 'start the sound server of your desktop session, or set PULSE_SERVER for the daemon (`car daemon restart` keeps it)',
-      });
+      return unavailable(
+        `no sound server answers at ${this.where()}: PulseAudio (or PipeWire's pulse service) is not running there. Start it with \`pulseaudio --start\` (on PipeWire: \`systemctl --user start pipewire-pulse\`), or install one: \`apt install pulseaudio\` (or \`apt install pipewire-pulse\`)`,
+        {
+          hint: 'start the sound server of your desktop session, or set PULSE_SERVER for the daemon (`car daemon restart` keeps it)',
+        },
+      );
     }
     const cause = stderr.trim().split('\n').at(-1) || 'no message';
     return unavailable(`the sound server refused: ${cause}; check it with \`pactl info\``);
@@ -134,16 +154,26 @@ interface Survey {
 
 function findDevice({ devices, defaultSource, defaultMonitor }: Survey, wanted: string, field: { field: string }): CaptureDevice & { index: number } {
   const name = wanted === MIC_DEVICE ? defaultSource : wanted === SYSTEM_DEVICE ? defaultMonitor : wanted;
-  if (name === null && wanted === MIC_DEVICE) throw notFound("the sound server has no default input, so there is no 'mic' to record; name a source instead (see `car voice devices`)", field);
-  if (name === null) throw notFound("the sound server has no default output to monitor, so there is no 'system' to record; name a monitor source instead (see `car voice devices`)", field);
+  if (name === null && wanted === MIC_DEVICE)
+    throw notFound("the sound server has no default input, so there is no 'mic' to record; name a source instead (see `car voice devices`)", field);
+  if (name === null)
+    throw notFound(
+      "the sound server has no default output to monitor, so there is no 'system' to record; name a monitor source instead (see `car voice devices`)",
+      field,
+    );
   const found = devices.find((device) => device.name === name);
   if (!found) {
     const names = devices.map((device) => device.name);
-    throw invalidParams(`the sound server has no source '${wanted}'; use 'mic', 'system' or one of: ${names.join(', ') || '(none)'} (see \`car voice devices\`)`, { ...field, allowed: [MIC_DEVICE, SYSTEM_DEVICE, ...names] });
+    throw invalidParams(
+      `the sound server has no source '${wanted}'; use 'mic', 'system' or one of: ${names.join(', ') || '(none)'} (see \`car voice devices\`)`,
+      { ...field, allowed: [MIC_DEVICE, SYSTEM_DEVICE, ...names] },
+    );
   }
   return found;
 }
 
 export function toolsMissing(): RpcError {
-  return unavailable("the sound server's tools are not installed (pactl and parec); install them with `apt install pulseaudio-utils`, which also works with PipeWire's pulse service");
+  return unavailable(
+    "the sound server's tools are not installed (pactl and parec); install them with `apt install pulseaudio-utils`, which also works with PipeWire's pulse service",
+  );
 }

@@ -67,9 +67,24 @@ export class SourceRecording {
       this.notStarted = reject;
     });
     this.started.catch(() => undefined);
-    this.timer = setTimeout(() => this.loseSource(`source '${source.name}' delivered no audio within ${FIRST_AUDIO_TIMEOUT_MS / 1000} s; check it is not suspended or muted (\`pactl list sources short\`)`), FIRST_AUDIO_TIMEOUT_MS);
+    this.timer = setTimeout(
+      () =>
+        this.loseSource(
+          `source '${source.name}' delivered no audio within ${FIRST_AUDIO_TIMEOUT_MS / 1000} s; check it is not suspended or muted (\`pactl list sources short\`)`,
+        ),
+      FIRST_AUDIO_TIMEOUT_MS,
+    );
     this.unwatch = removals.watch(source.index, () => this.loseSource(`source '${source.name}' was removed from the sound server`));
-    const args = ['--raw', '--format=s16le', `--rate=${DEFAULT_SAMPLE_RATE}`, '--channels=1', `--latency-msec=${CAPTURE_LATENCY_MS}`, `--device=${source.name}`, '--client-name=car', `--stream-name=car ${source.role}`];
+    const args = [
+      '--raw',
+      '--format=s16le',
+      `--rate=${DEFAULT_SAMPLE_RATE}`,
+      '--channels=1',
+      `--latency-msec=${CAPTURE_LATENCY_MS}`,
+      `--device=${source.name}`,
+      '--client-name=car',
+      `--stream-name=car ${source.role}`,
+    ];
     spawnTied('parec', args, env).then(
       (child) => this.attach(child),
       (error: Error) => this.ended(unavailable(`parec could not be started: ${error.message}`), null),
@@ -99,10 +114,14 @@ export class SourceRecording {
     if (this.stopping) child.kill('SIGTERM');
     child.stderr.setEncoding('utf8').on('data', (text: string) => (this.stderr = (this.stderr + text).slice(-STDERR_KEPT_CHARS)));
     child.stdout.on('data', (chunk: Buffer) => this.deliver(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => this.ended(error.code === 'ENOENT' ? this.failure('') : unavailable(`parec could not be started: ${error.message}`), null));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      this.ended(error.code === 'ENOENT' ? this.failure('') : unavailable(`parec could not be started: ${error.message}`), null),
+    );
     child.on('exit', (code, signal) => {
       const cause = this.stderr.trim().split('\n').at(-1) ?? '';
-      const why = /no such entity/i.test(cause) ? unavailable(`source '${this.source.name}' went away before recording started; list the sources again (\`car voice devices\`)`) : this.failure(this.stderr);
+      const why = /no such entity/i.test(cause)
+        ? unavailable(`source '${this.source.name}' went away before recording started; list the sources again (\`car voice devices\`)`)
+        : this.failure(this.stderr);
       this.ended(why, `the recorder of source '${this.source.name}' ended (${signal ?? `exit ${code}`}${cause ? `: ${cause}` : ''})`);
     });
   }

@@ -62,7 +62,10 @@ export class SourceRemovals {
   private unsubscribe(): void {
     const run = this.running;
     this.running = null;
-    void run?.child.then((child) => child.kill('SIGTERM'), () => undefined);
+    void run?.child.then(
+      (child) => child.kill('SIGTERM'),
+      () => undefined,
+    );
   }
 
   private removed(index: number): void {

@@ -74,7 +74,14 @@ class DecoderThread {
     const stream = this.nextStream++;
     this.listeners.set(stream, onEvent);
     try {
-      await this.call({ op: 'open', stream, sampleRate: options.sampleRate, channels: options.channels, partials: options.partials, mode: options.mode ?? 'live' });
+      await this.call({
+        op: 'open',
+        stream,
+        sampleRate: options.sampleRate,
+        channels: options.channels,
+        partials: options.partials,
+        mode: options.mode ?? 'live',
+      });
     } catch (error) {
       this.listeners.delete(stream);
       throw error;

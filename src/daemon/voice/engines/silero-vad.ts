@@ -37,7 +37,14 @@ export class SileroSegmenter {
     const { Vad } = createRequire(import.meta.url)('sherpa-onnx-node') as { Vad: new (config: object, bufferSeconds: number) => SherpaVad };
     this.vad = new Vad(
       {
-        sileroVad: { model: modelPath, threshold: 0.5, minSilenceDuration: MIN_SILENCE_S, minSpeechDuration: MIN_SPEECH_S, windowSize: WINDOW_SAMPLES, maxSpeechDuration: MAX_SPEECH_S },
+        sileroVad: {
+          model: modelPath,
+          threshold: 0.5,
+          minSilenceDuration: MIN_SILENCE_S,
+          minSpeechDuration: MIN_SPEECH_S,
+          windowSize: WINDOW_SAMPLES,
+          maxSpeechDuration: MAX_SPEECH_S,
+        },
         sampleRate: ENGINE_SAMPLE_RATE,
         numThreads: 1,
         debug: false,

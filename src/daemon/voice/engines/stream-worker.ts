@@ -49,7 +49,10 @@ export function serveStreams(openStream: OpenWorkerStream): void {
       switch (request.op) {
         case 'open': {
           const emit = (event: VoiceEvent) => send({ op: 'event', stream: request.stream, event });
-          streams.set(request.stream, { stream: openStream({ partials: request.partials, mode: request.mode }, emit), converter: new PcmConverter(request.sampleRate, request.channels, ENGINE_SAMPLE_RATE) });
+          streams.set(request.stream, {
+            stream: openStream({ partials: request.partials, mode: request.mode }, emit),
+            converter: new PcmConverter(request.sampleRate, request.channels, ENGINE_SAMPLE_RATE),
+          });
           break;
         }
         case 'write': {

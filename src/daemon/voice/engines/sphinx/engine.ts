@@ -24,7 +24,11 @@ export class SphinxEngine implements SttEngine {
   private readonly threads: DecoderThreads;
 
   constructor(private readonly options: SphinxEngineOptions) {
-    const config = (threadIndex: number): SphinxWorkerConfig => ({ model: sphinxModel(options.modelDir), idleDecoders: threadIndex < options.idleDecoders ? 1 : 0, idleMs: options.idleMs });
+    const config = (threadIndex: number): SphinxWorkerConfig => ({
+      model: sphinxModel(options.modelDir),
+      idleDecoders: threadIndex < options.idleDecoders ? 1 : 0,
+      idleMs: options.idleMs,
+    });
     this.threads = new DecoderThreads(new URL('./worker.js', import.meta.url), config, options.workers);
   }
 

@@ -139,7 +139,10 @@ export class UtteranceSegmenter {
     const open = this.pauseStart === null ? [] : [{ start: this.pauseStart, end: this.samplesDone }];
     const candidates = [...this.pauses, ...open];
     const late = candidates.filter((pause) => pause.end - this.bufferStart >= this.maxWindowSamples / 2);
-    const longest = (late.length ? late : candidates).reduce<Pause | null>((best, pause) => (best && best.end - best.start >= pause.end - pause.start ? best : pause), null);
+    const longest = (late.length ? late : candidates).reduce<Pause | null>(
+      (best, pause) => (best && best.end - best.start >= pause.end - pause.start ? best : pause),
+      null,
+    );
     if (!longest || longest.start === this.pauseStart) {
       this.closeWindow(this.pauseStart ?? this.samplesDone);
       return;
@@ -177,7 +180,15 @@ export class UtteranceSegmenter {
     // decodeUtterance leaves no utterance open; the live pass goes on where it was.
     this.decoder.startUtterance();
     if (text === null) return;
-    this.emit({ type: 'transcript', text, duration_ms: toMs(end) - toMs(start), role: 'unknown', segment_index: this.segmentIndex++, start_ms: toMs(start), end_ms: toMs(end) });
+    this.emit({
+      type: 'transcript',
+      text,
+      duration_ms: toMs(end) - toMs(start),
+      role: 'unknown',
+      segment_index: this.segmentIndex++,
+      start_ms: toMs(start),
+      end_ms: toMs(end),
+    });
   }
 
   private emitPartial(): void {

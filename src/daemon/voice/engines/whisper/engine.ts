@@ -39,7 +39,11 @@ export class WhisperEngine implements SttEngine {
     const failure = this.failedLoads.get(found.files.model);
     if (failure) return { available: false, reason: failure, hint: this.options.modelFailureHint };
     if (!found.files.real) {
-      return { available: true, warning: `${basename(found.files.model)} has no real weights (whisper.cpp's test model): it loads, but transcribes nothing`, hint: 'put a real ggml model (e.g. ggml-base.en.bin) in the models directory, or name one with `car config set whisper.model <file>`' };
+      return {
+        available: true,
+        warning: `${basename(found.files.model)} has no real weights (whisper.cpp's test model): it loads, but transcribes nothing`,
+        hint: 'put a real ggml model (e.g. ggml-base.en.bin) in the models directory, or name one with `car config set whisper.model <file>`',
+      };
     }
     return { available: true };
   }

@@ -77,7 +77,9 @@ export function whisperModelChoice({ modelsDir, setting }: WhisperModelConfig): 
   if (modelsDir === null) return null;
   let names: string[];
   try {
-    names = readdirSync(modelsDir).filter((name) => name.endsWith('.bin') && !name.startsWith('.')).sort();
+    names = readdirSync(modelsDir)
+      .filter((name) => name.endsWith('.bin') && !name.startsWith('.'))
+      .sort();
   } catch {
     return null;
   }

@@ -18,14 +18,20 @@ export interface WhisperFiles {
 export function whisperFiles(config: WhisperModelConfig): { files: WhisperFiles } | { unavailable: Extract<Availability, { available: false }> } {
   const model = whisperModelChoice(config)?.path;
   if (!model) {
-    return unavailable(config.modelsDir === null ? 'no models directory is configured' : `no whisper model (a whisper.cpp ggml .bin file) in ${config.modelsDir}`, MODEL_HINT);
+    return unavailable(
+      config.modelsDir === null ? 'no models directory is configured' : `no whisper model (a whisper.cpp ggml .bin file) in ${config.modelsDir}`,
+      MODEL_HINT,
+    );
   }
   if (!existsSync(model)) return unavailable(`the whisper model ${model} does not exist`, MODEL_HINT);
   const header = readHeader(model);
   if (typeof header === 'string') return unavailable(`${model} is not a usable whisper model: ${header}`, MODEL_HINT);
   const vad = join(config.modelsDir ?? '', SILERO_VAD_FILE);
   if (config.modelsDir === null || !existsSync(vad)) {
-    return unavailable(`the whisper engine segments speech with Silero VAD, and ${SILERO_VAD_FILE} is not in the models directory`, `put silero_vad.onnx (github.com/snakers4/silero-vad) into ${config.modelsDir ?? 'the models directory'}`);
+    return unavailable(
+      `the whisper engine segments speech with Silero VAD, and ${SILERO_VAD_FILE} is not in the models directory`,
+      `put silero_vad.onnx (github.com/snakers4/silero-vad) into ${config.modelsDir ?? 'the models directory'}`,
+    );
   }
   return { files: { model, vad, real: header.real } };
 }

@@ -54,7 +54,16 @@ function loadedModel() {
 function transcribe(samples: Float32Array): string {
   const whisper = loadedModel();
   const params = new binding!.WhisperFullParams(binding!.WhisperSamplingStrategy.Greedy);
-  Object.assign(params, { nThreads: config.decodeThreads, language: 'en', noTimestamps: true, singleSegment: true, printProgress: false, printRealtime: false, printTimestamps: false, printSpecial: false });
+  Object.assign(params, {
+    nThreads: config.decodeThreads,
+    language: 'en',
+    noTimestamps: true,
+    singleSegment: true,
+    printProgress: false,
+    printRealtime: false,
+    printTimestamps: false,
+    printSpecial: false,
+  });
   return whisper.full(params, samples).trim();
 }
 
@@ -78,7 +87,8 @@ serveStreams(({ partials }, emit) => {
       if (!open) emit({ type: 'speech_start', at_ms: startMs });
       emit({ type: 'speech_end', at_ms: endMs });
       const text = transcribe(segment.samples);
-      if (text) emit({ type: 'transcript', text, duration_ms: endMs - startMs, role: 'unknown', segment_index: segmentIndex++, start_ms: startMs, end_ms: endMs });
+      if (text)
+        emit({ type: 'transcript', text, duration_ms: endMs - startMs, role: 'unknown', segment_index: segmentIndex++, start_ms: startMs, end_ms: endMs });
       open = false;
       lastPartial = '';
       recent = [];
