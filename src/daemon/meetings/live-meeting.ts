@@ -238,16 +238,14 @@ export class LiveMeeting {
 
   /** Facts named after the meeting and the line (`mtg-<meeting id>-<index>`). Never throws, and a failure is logged and journaled by memory; it must not hold up the transcript. */
   private ingest(lines: readonly Pick<TranscriptLine, 'index' | 'text'>[]): void {
-    const facts = lines
-      .filter(spoken)
-      .map((line) => ({
-        id: this.factId(line),
-        subject: this.subject,
-        body: line.text,
-        kind: 'conversation' as const,
-        source: 'meeting' as const,
-        confidence: 0.8,
-      }));
+    const facts = lines.filter(spoken).map((line) => ({
+      id: this.factId(line),
+      subject: this.subject,
+      body: line.text,
+      kind: 'conversation' as const,
+      source: 'meeting' as const,
+      confidence: 0.8,
+    }));
     if (facts.length) this.host.memory.ingest(this.owner, facts);
   }
 
