@@ -70,6 +70,10 @@ describe('what failed sign-ins leave on disk', () => {
       .logs()
       .split('\n')
       .filter((line) => /sign|authentication|token/i.test(line) && !line.includes('car daemon listening'));
-    assert.ok(lines.length <= 4, `${lines.length} log lines about 510 connections:\n${lines.join('\n')}`);
+    // The two sessions that signed in are logged as they sign in and out (issue 27); the 508 others share a handful of lines.
+    const ownLines = lines.filter((line) => /session signed (in|out)/.test(line));
+    assert.equal(ownLines.length, 4, ownLines.join('\n'));
+    const failures = lines.filter((line) => !ownLines.includes(line));
+    assert.ok(failures.length <= 4, `${failures.length} log lines about 508 connections that never signed in:\n${failures.join('\n')}`);
   });
 });
