@@ -247,7 +247,7 @@ export class MeetingRegistry implements MeetingHost {
    * template and language; the summary it replaces is kept as `summary.<n>.md`.
    */
   async summarize(params: SummarizeParams, caller: ClientSession, signal: AbortSignal): Promise<MeetingSummarizeResult> {
-    const files = this.stoppedFiles(params.id, params.root, 'summarise');
+    const files = await this.settledFiles(params.id, params.root, 'summarise');
     return this.directoryWork.run(files.dir, async () => {
       const metadata = await this.stoppedMetadata(files, params.root, 'summarise');
       const template = await loadTemplate(params.template, this.core.stateRoot === null ? null : join(this.core.stateRoot, 'templates'));
@@ -294,7 +294,7 @@ export class MeetingRegistry implements MeetingHost {
    */
   async delete(params: DeleteParams, caller: ClientSession): Promise<MeetingDeleteResult> {
     if (!caller.hasHostRights) throw forbidden(`deleting meeting '${params.id}' needs a host-role session (host_token); \`car meeting rm\` signs in with it`);
-    const files = this.stoppedFiles(params.id, params.root, 'delete');
+    const files = await this.settledFiles(params.id, params.root, 'delete');
     return this.directoryWork.run(files.dir, async () => {
       const metadata = await this.stoppedMetadata(files, params.root, 'delete');
       const factIds = (await files.readTranscript()).map((line) => meetingFactId(params.id, line.index));
@@ -311,6 +311,13 @@ export class MeetingRegistry implements MeetingHost {
     if (this.live.get(meeting.id) !== meeting) return;
     this.live.delete(meeting.id);
     this.stopped.set(meeting.id, meeting.files.dir);
+  }
+
+  /** As stoppedFiles, after waiting for a meeting that is already stopping (its final pass and files) rather than refusing it. */
+  private async settledFiles(id: string, rootParam: string | undefined, action: string): Promise<MeetingFiles> {
+    const live = this.live.get(id);
+    if (live?.phase === 'stopping') await live.finish({ status: 'stopped', stopReason: 'requested', summarize: false }).catch(() => undefined);
+    return this.stoppedFiles(id, rootParam, action);
   }
 
   /** The directory of a meeting that is not recording (`-32011` while it is). */

@@ -2,7 +2,7 @@
  * How PocketSphinx's finals are windowed (issue 22): a window closes at a pause at least
  * `sentencePauseMs` long (pauses inside a sentence are shorter), and one reaching
  * `maxWindowMs` is cut at its longest pause. Thresholds chosen on the development set
- * (bench/data/devset); docs/decisions.md#voice-speech-engines-and-capture (Final windows, Recording mode) says why.
+ * (bench/data/devset); docs/decisions.md ("Voice, speech engines and capture": Final windows, Recording mode) says why.
  */
 export interface WindowRules {
   sentencePauseMs: number;
