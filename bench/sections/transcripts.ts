@@ -7,7 +7,8 @@ import type { MeetingStopResult } from '../../src/protocol/meeting.js';
 import { startSoundServer, soundServerMissing } from '../../test/helpers/sound-server.js';
 import { engineMissing, recordingsWithReferences, type Recording } from '../../test/daemon/voice/recordings.js';
 import { atMost, reported, underLimit, type BenchRow, type BenchSection } from '../harness.js';
-import { batchDecode, devsetRecordings, errorRate } from '../support/devset.js';
+import { batchDecode, devsetRecordings } from '../support/devset.js';
+import { errorRate } from '../support/speech.js';
 import { startDaemon } from '../support/processes.js';
 
 /** Issue 22's bar for the 12 testdata recordings: today's WER from `car voice transcribe`. */

@@ -6,7 +6,7 @@ import { WavDecoder } from '../../src/audio/wav.js';
 import { PcmConverter } from '../../src/audio/resample.js';
 import { DEFAULT_MODEL_DIR, sphinxModel } from '../../src/daemon/voice/engines/sphinx/addon.js';
 import { REPO_ROOT, SHARED_DIR } from '../../test/helpers/paths.js';
-import { wordErrors, type Recording } from '../../test/daemon/voice/recordings.js';
+import type { Recording } from '../../test/daemon/voice/recordings.js';
 
 /** The development set of issue 22 (bench/data/devset): real public recordings with their published transcripts. */
 
@@ -48,17 +48,6 @@ function readWav16k(path: string): Buffer {
   return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 }
 
-/** Word error rate in % of texts against the recordings' references, counted over all words. */
-export function errorRate(recordings: Recording[], texts: string[]): number {
-  let errors = 0;
-  let words = 0;
-  recordings.forEach((recording, index) => {
-    const counted = wordErrors(recording.reference, texts[index]!);
-    errors += counted.errors;
-    words += counted.words;
-  });
-  return (100 * errors) / words;
-}
 
 /**
  * PocketSphinx's own batch decoder (`pocketsphinx_batch`, Debian's pocketsphinx 5prealpha)
