@@ -48,7 +48,6 @@ function readWav16k(path: string): Buffer {
   return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 }
 
-
 /**
  * PocketSphinx's own batch decoder (`pocketsphinx_batch`, Debian's pocketsphinx 5prealpha)
  * with its default search, the same model as the daemon, each recording decoded whole as
