@@ -25,7 +25,9 @@ export interface TerminalRun {
  */
 export function runInTerminal(commandLine: string, env: NodeJS.ProcessEnv): TerminalRun {
   const shell = `stty cols 100 rows 30; car() { "${process.execPath}" "${RUN_JS}" "$@"; }; ${commandLine}`;
-  const terminalEnv: NodeJS.ProcessEnv = { ...env, TERM: 'xterm-256color' };
+  // `script` runs the line with $SHELL, else /bin/sh. Dash, non-interactive, re-raises a Ctrl-C it saw once its
+  // child exits, so a command that stopped cleanly would read as 130; bash, like a user's interactive shell, does not.
+  const terminalEnv: NodeJS.ProcessEnv = { ...env, TERM: 'xterm-256color', SHELL: '/bin/bash' };
   delete terminalEnv.CI;
   const child = spawn('script', ['-q', '-e', '-c', shell, '/dev/null'], { env: terminalEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
