@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { httpServer, type HttpServer } from '../../helpers/model-server.js';
 import { startOpenAiServer, type OpenAiServer } from '../../helpers/openai-server.js';
-import { RUN_JS } from '../../helpers/paths.js';
+import { CTRL_C, runInTerminal } from '../../helpers/terminal.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /** `car models pull|add|ls|rm` as a user runs them, against a real daemon process (issues 24, 26, 27). */
@@ -66,16 +65,11 @@ describe('car models', () => {
   });
 
   it('Ctrl-C at a terminal stops a pull and keeps the partial file', async () => {
-    // `script` runs the pull in a real pseudo-terminal; the 0x03 byte written to it is the keystroke, not a signal we send.
-    // The pty gets a size first: a 0-column terminal draws no spinner (src/cli/render.ts).
-    const command = `stty cols 100 rows 30; ${process.execPath} ${RUN_JS} models pull ${slow.url}/big.gguf`;
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...daemon.env, TERM: 'xterm', CI: undefined }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await waitFor(() => /KB|MB/.test(output), 'the progress line', 20_000);
-    child.stdin.write('\x03');
-    const code = await exited;
+    const terminal = runInTerminal(`car models pull ${slow.url}/big.gguf`, daemon.env);
+    await terminal.waitFor(/KB|MB/, 20_000);
+    terminal.press(CTRL_C);
+    const code = await terminal.exited;
+    const output = terminal.screen();
     assert.equal(code, 130, output);
     assert.match(output, /interrupted; the partial file is kept, run the same pull again to resume/);
     await waitFor(
