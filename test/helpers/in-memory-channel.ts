@@ -63,12 +63,13 @@ export function connectInMemory(state: ServerState, remote = 'in-memory:0'): InM
 }
 
 /** An in-memory client that has authenticated (when auth is on) and done the handshake. */
-export async function openInMemory(state: ServerState, options: { asHost?: boolean } = {}): Promise<InMemoryPair> {
+export async function openInMemory(state: ServerState, options: { asHost?: boolean; memoryNamespace?: string } = {}): Promise<InMemoryPair> {
   const pair = connectInMemory(state);
   const { token, hostToken } = state.auth.revealTokens();
   await pair.client.open({
     token: state.auth.enabled ? ((options.asHost ? hostToken : token) ?? null) : null,
     asHost: options.asHost,
+    memoryNamespace: options.memoryNamespace,
     clientVersion: `car-test/${VERSION}`,
   });
   return pair;

@@ -3,11 +3,10 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { conflict } from '../../protocol/errors.js';
 import {
-  MEETING_AUDIO_SOURCE_KINDS,
   MEETING_ID_PATTERN,
-  MEETING_STOP_REASONS,
-  TRANSCRIPT_KINDS,
   inTimeOrder,
+  meetingMetadata,
+  transcriptLine,
   transcriptLines,
   type CorruptMeetingEntry,
   type MeetingEntry,
@@ -333,46 +332,33 @@ async function syncDir(dir: string): Promise<void> {
 /** `audio.wav`, `audio.1-mic.wav`, …: what `streamAudioFile` names. */
 const STREAM_AUDIO_FILE = /^audio(\.\d+(-[A-Za-z0-9._-]+)?)?\.wav$/;
 
-const transcriptLine = z.object({
-  index: z.number().int().min(0),
-  text: z.string(),
-  start_ms: z.number(),
-  end_ms: z.number(),
-  role: z.string(),
-  at: z.string(),
-});
+/** A line of `transcript.jsonl` as read back: the wire's line, with an index that can only count up from 0. */
+const storedTranscriptLine = transcriptLine.extend({ index: z.number().int().min(0) });
 
 function parseLine(row: string): TranscriptLine | null {
   try {
-    const checked = transcriptLine.safeParse(JSON.parse(row));
+    const checked = storedTranscriptLine.safeParse(JSON.parse(row));
     return checked.success ? checked.data : null;
   } catch {
     return null;
   }
 }
 
-const storedMetadata = z.object({
+/**
+ * `meeting.json` as read back: the wire's MeetingMetadata, stricter where a file can hold what the
+ * daemon never writes, with the defaults of fields older daemons did not write.
+ */
+const storedMetadata = meetingMetadata.extend({
   id: z.string().regex(MEETING_ID_PATTERN),
-  title: z.string().nullable(),
-  status: z.enum(['recording', 'stopped', 'interrupted', 'failed']),
   started_at: z.iso.datetime(),
   ended_at: z.iso.datetime().nullable(),
   duration_ms: z.number().int().min(0).nullable(),
-  stop_reason: z.enum(MEETING_STOP_REASONS).nullable(),
   segment_count: z.number().int().min(0),
-  language: z.string(),
-  audio_source_kind: z.enum(MEETING_AUDIO_SOURCE_KINDS),
-  persist_audio: z.boolean(),
   // Absent from meetings recorded before issue 21.
-  sources: z.array(z.object({ role: z.string(), device: z.string() })).default([]),
+  sources: meetingMetadata.shape.sources.default([]),
   // Absent from meetings recorded before issue 22, whose transcripts were all live.
-  transcript_kind: z.enum(TRANSCRIPT_KINDS).default('live'),
-  summary: z.string().nullable(),
-  summary_error: z.string().nullable(),
+  transcript_kind: meetingMetadata.shape.transcript_kind.default('live'),
   // Absent from meetings recorded by daemons older than summary kinds.
-  summary_kind: z.enum(['model', 'extractive']).nullable().default(null),
-  summary_reason: z.string().nullable().default(null),
-  path: z.string(),
-  // Absent from meetings recorded before issue 27.
-  memory_namespace: z.string().nullable().optional(),
+  summary_kind: meetingMetadata.shape.summary_kind.default(null),
+  summary_reason: meetingMetadata.shape.summary_reason.default(null),
 });

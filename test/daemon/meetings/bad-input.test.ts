@@ -179,9 +179,9 @@ describe('meeting bad input', { skip: engineMissing }, () => {
   it('needs an explicit root on an embedded daemon without a state root', async () => {
     const state = ServerState.withConfig({ journalDir: tempStateRoot('car-journal-') });
     try {
-      assert.equal(state.meetings.defaultRoot, null);
-      await rejectsWith(state.meetings.list(undefined), ErrorCode.InvalidParams, /keeps no state root, so meetings need an explicit root/);
-      assert.deepEqual(await state.meetings.list(tempStateRoot('car-embedded-meetings-')), { meetings: [] });
+      assert.equal(state.meetings.archive.defaultRoot, null);
+      await rejectsWith(state.meetings.archive.list(undefined), ErrorCode.InvalidParams, /keeps no state root, so meetings need an explicit root/);
+      assert.deepEqual(await state.meetings.archive.list(tempStateRoot('car-embedded-meetings-')), { meetings: [] });
     } finally {
       await state.close();
     }
