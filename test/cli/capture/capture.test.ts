@@ -225,7 +225,7 @@ describe('car records the room without a sound server', { skip: soundServerMissi
       // The code only with --verbose or --json (issue 27): the line ends with the daemon's advice.
       assert.match(
         result.stderr,
-        /^Error: no sound server answers at PULSE_SERVER=unix:\/nonexistent\/pulse\/native: PulseAudio \(or PipeWire's pulse service\) is not running there\. Start it with `pulseaudio --start`.*`apt install pulseaudio` \(or `apt install pipewire-pulse`\)\nHint: start the sound server of your desktop session, or set PULSE_SERVER for the daemon/m,
+        /^Error: no sound server answers at PULSE_SERVER=unix:\/nonexistent\/pulse\/native: PulseAudio \(or PipeWire's pulse service\) is not running there; start it with `pulseaudio --start` \(on PipeWire: `systemctl --user start pipewire-pulse`\)\nHint: none installed\? `apt install pulseaudio` \(or `apt install pipewire-pulse`\); one listening elsewhere\? set PULSE_SERVER for the daemon/m,
       );
     }
     const listed = JSON.parse((await runCli(['meeting', 'ls', '--json'], daemon.env)).stdout) as { meetings: unknown[] };

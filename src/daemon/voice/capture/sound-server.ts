@@ -128,9 +128,9 @@ export class SoundServer {
   private failure(stderr: string): RpcError {
     if (/connection (refused|failure)|no such file or directory|pa_context_connect|access denied|timeout/i.test(stderr)) {
       return unavailable(
-        `no sound server answers at ${this.where()}: PulseAudio (or PipeWire's pulse service) is not running there. Start it with \`pulseaudio --start\` (on PipeWire: \`systemctl --user start pipewire-pulse\`), or install one: \`apt install pulseaudio\` (or \`apt install pipewire-pulse\`)`,
+        `no sound server answers at ${this.where()}: PulseAudio (or PipeWire's pulse service) is not running there; start it with \`pulseaudio --start\` (on PipeWire: \`systemctl --user start pipewire-pulse\`)`,
         {
-          hint: 'start the sound server of your desktop session, or set PULSE_SERVER for the daemon (`car daemon restart` keeps it)',
+          hint: 'none installed? `apt install pulseaudio` (or `apt install pipewire-pulse`); one listening elsewhere? set PULSE_SERVER for the daemon (`car daemon restart` keeps it)',
         },
       );
     }
