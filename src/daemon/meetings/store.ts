@@ -14,7 +14,7 @@ import {
   type TranscriptLine,
 } from '../../protocol/meeting.js';
 import { log } from '../log.js';
-import { randomHex } from '../ids.js';
+import { syncDir, writePrivateFileAtomically } from '../private-file.js';
 
 /** The metadata of a meeting that has just started recording into `files`. */
 export function recordingMetadata(
@@ -97,7 +97,7 @@ export class MeetingFiles {
   }
 
   writeMetadata(metadata: MeetingMetadata): Promise<void> {
-    return writeAtomically(this.metadataFile, JSON.stringify(metadata, null, 2) + '\n');
+    return writePrivateFileAtomically(this.metadataFile, JSON.stringify(metadata, null, 2) + '\n');
   }
 
   /** The stored metadata, or why it cannot be read. The directory is the truth for `id` and `path`, should it have been moved. */
@@ -151,8 +151,8 @@ export class MeetingFiles {
    * always complete: the live one until the final one takes its place.
    */
   async replaceTranscript(lines: readonly TranscriptLine[]): Promise<void> {
-    await writeAtomically(this.liveTranscriptFile, await readFile(this.transcriptFile, 'utf8'));
-    await writeAtomically(this.transcriptFile, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+    await writePrivateFileAtomically(this.liveTranscriptFile, await readFile(this.transcriptFile, 'utf8'));
+    await writePrivateFileAtomically(this.transcriptFile, lines.map((line) => JSON.stringify(line) + '\n').join(''));
   }
 
   /** Undoes a `replaceTranscript` that meeting.json never heard of (the daemon died before it was recorded): the live transcript is the meeting's. */
@@ -195,11 +195,11 @@ export class MeetingFiles {
   writeTranscriptMarkdown(metadata: MeetingMetadata, lines: readonly TranscriptLine[]): Promise<void> {
     const heading = `# ${metadata.title ?? metadata.id}\n\nMeeting ${metadata.id}, started ${metadata.started_at}.\n\n`;
     const body = lines.length ? transcriptLines(lines).join('\n\n') + '\n' : '_No speech was transcribed._\n';
-    return writeAtomically(this.transcriptMarkdownFile, heading + body);
+    return writePrivateFileAtomically(this.transcriptMarkdownFile, heading + body);
   }
 
   writeSummary(metadata: MeetingMetadata, summary: string): Promise<void> {
-    return writeAtomically(this.summaryFile, `# Summary: ${metadata.title ?? metadata.id}\n\n${summary}\n`);
+    return writePrivateFileAtomically(this.summaryFile, `# Summary: ${metadata.title ?? metadata.id}\n\n${summary}\n`);
   }
 
   /** Renames `summary.md` to the first free `summary.<n>.md` (n from 1) and returns that path, or `null` when there is no summary yet. */
@@ -301,32 +301,6 @@ export async function newestFirst(entries: MeetingEntry[]): Promise<MeetingEntry
     })),
   );
   return keyed.sort((a, b) => b.at - a.at).map(({ entry }) => entry);
-}
-
-/** Temp file beside the target (0600), synced, renamed over it, directory synced: readers see the old file or the new one. */
-async function writeAtomically(file: string, content: string): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${randomHex(4)}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, file);
-  await syncDir(dirname(file));
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** `audio.wav`, `audio.1-mic.wav`, …: what `streamAudioFile` names. */

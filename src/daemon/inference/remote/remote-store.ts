@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { REMOTE_ROLES } from '../../../protocol/inference.js';
-import { randomHex } from '../../ids.js';
+import { writePrivateFileAtomically } from '../../private-file.js';
 import { REMOTE_MODELS_FILE } from './remote-names.js';
 
 const remoteModelConfig = z.object({
@@ -43,7 +42,8 @@ export class RemoteModelStore {
   }
 
   private async save(models: RemoteModelConfig[]): Promise<void> {
-    if (this.stateRoot !== null) await writePrivately(join(this.stateRoot, REMOTE_MODELS_FILE), JSON.stringify({ version: 1, models }, null, 2) + '\n');
+    if (this.stateRoot !== null)
+      await writePrivateFileAtomically(join(this.stateRoot, REMOTE_MODELS_FILE), JSON.stringify({ version: 1, models }, null, 2) + '\n');
     this.models = models;
   }
 }
@@ -62,19 +62,4 @@ function readStored(stateRoot: string): RemoteModelConfig[] {
     return [];
   }
   return parsed.success ? parsed.data.models : [];
-}
-
-async function writePrivately(file: string, content: string): Promise<void> {
-  const temp = `${file}.${randomHex(4)}.tmp`;
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, file);
 }
