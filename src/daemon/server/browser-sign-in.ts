@@ -6,7 +6,7 @@ import type { AuthPolicy } from '../auth/tokens.js';
 import { log, PRE_AUTH_PEER } from '../log.js';
 import type { SignInJournal } from '../sessions/sign-in-journal.js';
 import type { JournalWriter } from '../state/capability.js';
-import { hasLoopbackHost, isLoopbackPeer } from './http-ui.js';
+import { hasLoopbackHost, isLoopbackPeer } from './origin.js';
 import { clearedSessionCookieHeader, daemonPortOf, sessionCookieHeader, sessionCookieOf } from './session-cookie.js';
 
 const MAX_SIGN_IN_BODY_BYTES = 1024;

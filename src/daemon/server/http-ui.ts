@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isLoopbackHost } from '../../protocol/text.js';
+import { hasLoopbackHost, isLoopbackPeer } from './origin.js';
 
 /** `npm run build` bundles the page here (dist/ui, next to dist/src). */
 export const UI_DIR = fileURLToPath(new URL('../../../ui/', import.meta.url));
@@ -104,16 +104,6 @@ function assetFile(pathname: string, uiDir: string): string | null | typeof MISS
   if (pathname === '/') return names.includes('index.html') ? 'index.html' : MISSING_BUILD;
   const name = pathname.slice(1);
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && names.includes(name) && CONTENT_TYPES[extname(name)] !== undefined ? name : null;
-}
-
-export function isLoopbackPeer(address: string | undefined): boolean {
-  return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
-}
-
-export function hasLoopbackHost(host: string | undefined): boolean {
-  if (host === undefined) return false;
-  const match = /^(\[[^\]]+\]|[^:]+)(:\d+)?$/.exec(host);
-  return match !== null && isLoopbackHost(match[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase());
 }
 
 function answerWebSocketOnly(res: ServerResponse): void {

@@ -23,6 +23,17 @@ function isOwnName(name: string, listen: ListenAddress): boolean {
   return WILDCARD_BINDS.has(bind) || name === bind;
 }
 
+/** A peer on this machine. */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
+}
+
+/** A `Host` header naming a loopback name (any port): what the browser page and its sign-in are served to. */
+export function hasLoopbackHost(host: string | undefined): boolean {
+  const parts = host === undefined ? null : splitHostPort(host);
+  return parts !== null && isLoopbackHost(parts.name);
+}
+
 /**
  * The upgrade's `Host` must name this daemon with its own port (issue 26): a page on another
  * site whose name resolves to 127.0.0.1 (DNS rebinding) sends that site's name, and a request
