@@ -294,7 +294,7 @@ export class MeetingRegistry implements MeetingHost, LiveMeetings {
 
   async settled(id: string): Promise<void> {
     const live = this.live.get(id);
-    // finish() is once-only: a meeting already stopping answers with the outcome under way, whatever is asked here.
+    // finish() runs once: a second call waits for the first one's outcome, so this only waits and changes nothing about how it stops.
     if (live?.phase === 'stopping') await live.finish({ status: 'stopped', stopReason: 'requested', summarize: false }).catch(() => undefined);
   }
 
