@@ -115,14 +115,17 @@ describe('voice capture without a sound server', () => {
   });
 
   it('answers -32014 naming the server it looked for and how to start or install one; nothing is left recording', { skip: soundServerMissing }, async () => {
-    const howTo =
-      /no sound server answers at PULSE_SERVER=unix:\/nonexistent\/pulse\/native: PulseAudio \(or PipeWire's pulse service\) is not running there\. Start it with `pulseaudio --start`.*install one: `apt install pulseaudio` \(or `apt install pipewire-pulse`\)/;
-    await rejectsWith(client.call('voice.devices.list', {}), ErrorCode.Unavailable, howTo);
-    await rejectsWith(
+    const howToStart =
+      /no sound server answers at PULSE_SERVER=unix:\/nonexistent\/pulse\/native: PulseAudio \(or PipeWire's pulse service\) is not running there; start it with `pulseaudio --start` \(on PipeWire: `systemctl --user start pipewire-pulse`\)/;
+    const howToInstall = /^none installed\? `apt install pulseaudio` \(or `apt install pipewire-pulse`\); one listening elsewhere\? set PULSE_SERVER/;
+    const listing = await rejectsWith(client.call('voice.devices.list', {}), ErrorCode.Unavailable, howToStart);
+    assert.match(String(listing.data?.hint), howToInstall);
+    const starting = await rejectsWith(
       client.call('voice.transcribe_stream.start', { audio_source: { kind: 'capture', sources: [{ device: 'mic' }] } }),
       ErrorCode.Unavailable,
-      howTo,
+      howToStart,
     );
+    assert.match(String(starting.data?.hint), howToInstall);
     assert.deepEqual(await client.call('voice.sessions.list', {}), []);
   });
 });
