@@ -51,7 +51,7 @@ const section: BenchSection = {
       const rows: BenchRow[] = [
         atLeast(`infer tokens/s: daemon vs in-process node-llama-cpp (${label})`, 'tok/s', perSecond(totals.infer), perSecond(totals.inProcess), 0.9),
         atLeast(
-          'infer_stream tokens/s (text events as generated) vs in-process with onTextChunk',
+          'infer_stream tokens/s (text events as generated, at most one per 8 ms) vs in-process with onTextChunk',
           'tok/s',
           perSecond(totals.stream),
           perSecond(totals.inProcessChunks),

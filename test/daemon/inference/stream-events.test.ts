@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { StreamEvents } from '../../../src/daemon/inference/stream-events.js';
+import { MIN_TEXT_INTERVAL_MS, StreamEvents } from '../../../src/daemon/inference/stream-events.js';
 import type { InferenceStreamEvent } from '../../../src/protocol/inference.js';
 
-/** How `infer_stream` text leaves the daemon: one event per event-loop turn, never after what follows it. */
+/** How `infer_stream` text leaves the daemon: a turn after it is generated, at most one event per interval, never after what follows it. */
 describe('stream events', () => {
   const recorder = () => {
     const sent: InferenceStreamEvent[] = [];
@@ -21,10 +21,30 @@ describe('stream events', () => {
     assert.deepEqual(sent, [], 'nor in the next check phase, where node-llama-cpp dispatches the next decode');
     await nextTurn();
     assert.deepEqual(sent, [{ type: 'text', data: 'Once upon a time' }]);
+    await sleep(MIN_TEXT_INTERVAL_MS + 2);
     events.text(',');
     await nextTurn();
     await nextTurn();
-    assert.deepEqual(sent.at(-1), { type: 'text', data: ',' }, 'a later chunk starts a new event');
+    assert.deepEqual(sent.at(-1), { type: 'text', data: ',' }, 'a chunk after the interval starts a new event, a turn later');
+  });
+
+  it('sends text generated faster than the interval at most once per interval, losing none', async () => {
+    const { sent, events } = recorder();
+    const started = performance.now();
+    let generated = '';
+    // A token every event-loop turn for 5 intervals, as a tiny model generates.
+    for (let token = 0; performance.now() - started < 5 * MIN_TEXT_INTERVAL_MS; token++) {
+      events.text(` t${token}`);
+      generated += ` t${token}`;
+      await nextTurn();
+    }
+    const elapsed = performance.now() - started;
+    events.flush();
+    assert.equal(sent.map((event) => (event.type === 'text' ? event.data : '')).join(''), generated);
+    assert.ok(generated.split(' ').length > 20, `a token per turn: ${generated.split(' ').length - 1} tokens`);
+    // One event per interval, the first and the one flushed at the end; timers keep whole milliseconds, so allow one less per interval.
+    const bound = Math.ceil(elapsed / (MIN_TEXT_INTERVAL_MS - 1)) + 2;
+    assert.ok(sent.length <= bound, `${sent.length} text events (at most ${bound}) for ${generated.split(' ').length - 1} tokens in ${elapsed.toFixed(0)} ms`);
   });
 
   it('sends held text before any other event, and nothing twice', async () => {
