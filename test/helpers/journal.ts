@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { JournalEvent } from '../../src/daemon/journal/journal.js';
+import type { Journal, JournalEvent } from '../../src/daemon/journal/journal.js';
 
 /** Every line of a JSONL file, parsed. */
 export const readJsonLines = <T = Record<string, unknown>>(file: string): T[] =>
@@ -8,5 +8,12 @@ export const readJsonLines = <T = Record<string, unknown>>(file: string): T[] =>
     .filter(Boolean)
     .map((line) => JSON.parse(line) as T);
 
-/** The journal's events of one kind, oldest first. */
-export const journalEvents = (file: string, kind: string): JournalEvent[] => readJsonLines<JournalEvent>(file).filter((event) => event.kind === kind);
+/**
+ * The journal's events (of one kind, when given), oldest first. Given the in-process journal, it is flushed
+ * first: most kinds wait up to a second before they are written, which a test must not race.
+ */
+export function journalEvents(source: Journal | string, kind?: string): JournalEvent[] {
+  if (typeof source !== 'string') source.flush();
+  const file = typeof source === 'string' ? source : source.file;
+  return readJsonLines<JournalEvent>(file).filter((event) => kind === undefined || event.kind === kind);
+}

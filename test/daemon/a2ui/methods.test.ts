@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { CarClient } from '../../../src/client/node.js';
@@ -10,6 +9,7 @@ import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.j
 import { json, startPeer, type A2aPeer } from './a2a-peer.js';
 import { components, create, dataModel, nested, remove, text } from './helpers.js';
 import { waitFor } from '../../helpers/wait.js';
+import { journalEvents } from '../../helpers/journal.js';
 
 const isCode = (code: number, pattern?: RegExp) => (error: unknown) =>
   error instanceof RpcError && error.code === code && (!pattern || pattern.test(error.message));
@@ -29,14 +29,6 @@ function hostEvents(client: CarClient): { kind: string; payload: any; message: s
 async function selfId(client: CarClient): Promise<string> {
   const { sessions } = await client.call('sessions.list', {});
   return sessions.find((s) => s.is_self)!.id;
-}
-
-function journal(daemon: InProcessDaemon): { kind: string; session_id: string | null; data: any }[] {
-  daemon.state.journal.flush();
-  return readFileSync(daemon.state.journal.file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
 }
 
 describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
@@ -224,7 +216,7 @@ describe('a2ui methods over the wire (docs/protocol.md#namespace-a2ui)', () => {
     await agent.call('a2ui.apply', { envelope: create('journaled') });
     await agent.call('a2ui.action', { name: 'go', surfaceId: 'journaled' });
     await agent.call('a2ui.apply', { envelope: remove('journaled') });
-    const entries = journal(daemon).filter((e) => e.kind.startsWith('a2ui_') && e.data.surface_id === 'journaled');
+    const entries = journalEvents(daemon.state.journal).filter((e) => e.kind.startsWith('a2ui_') && e.data.surface_id === 'journaled');
     const sessionId = await selfId(agent);
     assert.deepEqual(
       entries.map((e) => [e.kind, e.session_id, e.data]),
@@ -428,7 +420,7 @@ describe('a2ui.ingest (docs/protocol.md#a2ui-ingest)', () => {
       const { route, event } = await agent.call('a2ui.action', { name: 'confirm', surfaceId: 'flaky' });
       assert.deepEqual(route, { kind: 'a2a', endpoint: peer.url, status: 'failed', error: 'the peer answered HTTP 500' });
       assert.equal((event.payload as { route: { status: string } }).route.status, 'failed');
-      const entry = journal(daemon)
+      const entry = journalEvents(daemon.state.journal)
         .filter((e) => e.kind === 'a2ui_action' && e.data.surface_id === 'flaky')
         .at(-1)!;
       assert.deepEqual(entry.data, { surface_id: 'flaky', name: 'confirm', route_status: 'failed' });
@@ -512,7 +504,7 @@ describe('expiry and reaping (docs/protocol.md#namespace-a2ui)', () => {
       { kind: 'a2ui.surface_deleted', result: { surfaceId: 'brief', deleted: true } },
     );
     assert.match(inspect(daemon.state, { depth: 8 }), /A2uiRouteAuthStore \{ 0 surface\(s\), values hidden \}/);
-    const reaped = journal(daemon).filter((e) => e.kind === 'a2ui_reaped');
+    const reaped = journalEvents(daemon.state.journal).filter((e) => e.kind === 'a2ui_reaped');
     assert.deepEqual(
       reaped.map((e) => e.data),
       [{ removed: ['brief'] }],

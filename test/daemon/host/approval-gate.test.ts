@@ -12,9 +12,10 @@ import type { HostApproval } from '../../../src/protocol/host.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { tempStateRoot } from '../../helpers/paths.js';
-import { assertFailed, collectEvents, gateApproval, journal, outcomeOf, selfId } from './helpers.js';
+import { assertFailed, collectEvents, gateApproval, outcomeOf, selfId } from './helpers.js';
 import { rpcError } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
+import { journalEvents } from '../../helpers/journal.js';
 
 const SECRET = 'super-secret-route-token-0123456789';
 
@@ -100,7 +101,7 @@ describe('high-risk method approval gate (docs/protocol.md#approval-gate)', () =
     assert.deepEqual(runs, ['/etc/hosts']);
     const resolvedEvent = await waitFor(() => seen.find((event) => event.kind === 'approval.resolved'), 'approval.resolved');
     assert.equal((resolvedEvent.payload as { approval: HostApproval }).approval.status, 'approved');
-    const written = JSON.stringify(journal(daemon));
+    const written = JSON.stringify(journalEvents(daemon.state.journal));
     assert.ok(written.includes(approval.id), 'the approval is journaled');
     assert.equal(written.includes(SECRET), false, 'no secret reaches the journal');
     assert.equal(JSON.stringify(seen).includes(SECRET), false, 'no secret reaches host.event');

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import type { CarClient } from '../../../src/client/node.js';
 import type { HostApproval, HostEvent } from '../../../src/protocol/host.js';
-import type { InProcessDaemon } from '../../helpers/in-process.js';
-import { readJsonLines } from '../../helpers/journal.js';
 import { rpcError } from '../../helpers/rpc.js';
-import type { JournalEvent } from '../../../src/daemon/journal/journal.js';
 
 /** Helpers shared by the host registry tests. */
 
@@ -18,11 +15,6 @@ export function collectEvents(client: CarClient): HostEvent[] {
 export async function selfId(client: CarClient): Promise<string> {
   const { sessions } = await client.call('sessions.list', {});
   return sessions.find((session) => session.is_self)!.id;
-}
-
-export function journal(daemon: InProcessDaemon): JournalEvent[] {
-  daemon.state.journal.flush();
-  return readJsonLines<JournalEvent>(daemon.state.journal.file);
 }
 
 /** The pending system approval the gate raised for `method`, once it exists. */

@@ -5,9 +5,10 @@ import { AuthPolicy } from '../../../src/daemon/auth/tokens.js';
 import { replayJournal } from '../../../src/daemon/journal/replay.js';
 import type { HostApproval, HostEvent } from '../../../src/protocol/host.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
-import { collectEvents, journal, selfId } from './helpers.js';
+import { collectEvents, selfId } from './helpers.js';
 import { rpcError } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
+import { journalEvents } from '../../helpers/journal.js';
 
 /** Agents, approvals, notifications and the ownership rules (docs/protocol.md#ownership), over several real connections. */
 describe('host registry (docs/protocol.md#namespace-host)', () => {
@@ -355,7 +356,7 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
   });
 
   it('journals every mutation with the metadata kinds of docs/protocol.md#journal-kinds', async () => {
-    const kinds = new Set(journal(daemon).map((event) => event.kind));
+    const kinds = new Set(journalEvents(daemon.state.journal).map((event) => event.kind));
     for (const kind of [
       'host_agent_registered',
       'host_agent_unregistered',
@@ -367,9 +368,9 @@ describe('host registry (docs/protocol.md#namespace-host)', () => {
     ]) {
       assert.ok(kinds.has(kind), `journal has ${kind}`);
     }
-    const unregistered = journal(daemon).filter((event) => event.kind === 'host_agent_unregistered');
+    const unregistered = journalEvents(daemon.state.journal).filter((event) => event.kind === 'host_agent_unregistered');
     assert.ok(unregistered.some((event) => event.data.reason === 'owner_disconnected'));
-    const resolved = journal(daemon).filter((event) => event.kind === 'approval_resolved');
+    const resolved = journalEvents(daemon.state.journal).filter((event) => event.kind === 'approval_resolved');
     assert.ok(
       resolved.every((event) => typeof event.data.id === 'string' && typeof event.data.status === 'string'),
       'full HostApproval',

@@ -4,9 +4,10 @@ import type { CarClient } from '../../../src/client/node.js';
 import type { HostEvent, HostSubscribeResult } from '../../../src/protocol/host.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { rawSocket, type RawSocket } from '../../helpers/raw-socket.js';
-import { collectEvents, journal, selfId } from './helpers.js';
+import { collectEvents, selfId } from './helpers.js';
 import { rpcError } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
+import { journalEvents } from '../../helpers/journal.js';
 
 /** `host.subscribe` / `host.unsubscribe` and live `host.event` delivery (docs/protocol.md#host-subscribe). */
 describe('host subscription (docs/protocol.md#host-subscribe)', () => {
@@ -188,7 +189,7 @@ describe('slow host subscriber (docs/protocol.md#liveness-and-close-codes)', () 
       assert.ok(emitted.length * 60_000 > 16 * 1024 * 1024, 'more than the 16 MiB limit was sent');
 
       const removed = await waitFor(
-        () => journal(daemon).find((event) => event.kind === 'session_removed' && event.session_id === slowId),
+        () => journalEvents(daemon.state.journal).find((event) => event.kind === 'session_removed' && event.session_id === slowId),
         'the slow session removed',
       );
       assert.equal(removed.data.reason, 'slow_reader');

@@ -173,14 +173,13 @@ describe('admission in front of inference (docs/protocol.md#admission-status, do
       assert.match(result.text, /Lily/);
       await waitFor(async () => (await other.call('admission.status', {})).permits_in_use === 0, 'the permit to come back');
 
-      daemon.state.journal.flush();
-      const failed = journalEvents(daemon.state.journal.file, 'inference_failed');
+      const failed = journalEvents(daemon.state.journal, 'inference_failed');
       assert.deepEqual(
         failed.at(-1)!.data,
         { method: 'infer_stream', model: 'stories260K', error_kind: 'aborted' },
         'the stream was stopped, not run to its end',
       );
-      assert.equal(journalEvents(daemon.state.journal.file, 'inference_completed').filter((event) => event.data.method === 'infer_stream').length, 0);
+      assert.equal(journalEvents(daemon.state.journal, 'inference_completed').filter((event) => event.data.method === 'infer_stream').length, 0);
       other.close();
     } finally {
       await daemon.close();
@@ -200,8 +199,7 @@ describe('admission in front of inference (docs/protocol.md#admission-status, do
 
       await rejectsWith(watcher.call('infer', { ...STORY, max_tokens: 5 }), ErrorCode.DeadlineExceeded, /handler 'infer' exceeded its 1s response deadline/);
       await waitFor(async () => (await queuedOf(watcher)) === 0, 'the timed-out waiter to leave');
-      daemon.state.journal.flush();
-      const failures = journalEvents(daemon.state.journal.file, 'inference_failed').map((event) => (event.data as { error_kind: string }).error_kind);
+      const failures = journalEvents(daemon.state.journal, 'inference_failed').map((event) => (event.data as { error_kind: string }).error_kind);
       assert.equal(failures.at(-1), 'deadline', `the journal names the deadline, got ${failures.join(', ')}`);
       assert.equal((await watcher.call('admission.status', {})).permits_in_use, 1, 'only the held permit is in use');
       watcher.close();

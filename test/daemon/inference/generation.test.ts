@@ -162,8 +162,7 @@ describe('local inference (docs/protocol.md#namespace-inference)', () => {
     const result: InferResult = await client.call('infer', { ...STORY, prompt: 'Once upon a time a purple walrus', max_tokens: 12 });
     await client.call('embed', { texts: ['secret embedding text'], model: 'stories260K' });
     await rejectsWith(client.call('infer', { model: 'nope', prompt: 'hidden prompt words' }), ErrorCode.NotFound, /unknown model/);
-    daemon.state.journal.flush();
-    const completed = journalEvents(daemon.state.journal.file, 'inference_completed');
+    const completed = journalEvents(daemon.state.journal, 'inference_completed');
     const entry = completed.find((event) => event.data.trace_id === result.trace_id)!;
     assert.deepEqual(entry.data, {
       method: 'infer',
@@ -177,8 +176,8 @@ describe('local inference (docs/protocol.md#namespace-inference)', () => {
       tool_calls: 0,
     });
     assert.ok(completed.some((event) => event.data.method === 'embed' && event.data.dimensions === undefined));
-    assert.deepEqual(journalEvents(daemon.state.journal.file, 'inference_failed').at(-1)!.data, { method: 'infer', model: 'nope', error_kind: 'not_found' });
-    const raw = JSON.stringify([...completed, ...journalEvents(daemon.state.journal.file, 'inference_failed')]);
+    assert.deepEqual(journalEvents(daemon.state.journal, 'inference_failed').at(-1)!.data, { method: 'infer', model: 'nope', error_kind: 'not_found' });
+    const raw = JSON.stringify([...completed, ...journalEvents(daemon.state.journal, 'inference_failed')]);
     for (const secret of ['walrus', result.text.trim().slice(0, 20), 'secret embedding', 'hidden prompt'])
       assert.ok(!raw.includes(secret), `journal leaks '${secret}'`);
     client.close();

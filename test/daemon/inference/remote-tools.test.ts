@@ -12,7 +12,8 @@ import type { InProcessDaemon } from '../../helpers/in-process.js';
 import { startOpenAiServer, type OpenAiServer } from '../../helpers/openai-server.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
-import { ASK, WEATHER, cancelsSeen, journal, waitsForCancel } from '../tools/support.js';
+import { ASK, WEATHER, cancelsSeen, waitsForCancel } from '../tools/support.js';
+import { journalEvents } from '../../helpers/journal.js';
 import { startInference, streamEvents, textOf } from './support.js';
 
 /** No data for this long fails a remote call; a tool that takes longer must not. */
@@ -203,7 +204,7 @@ describe('tool calls on remote models', () => {
     );
     assert.ok((unfit.parameters.city as string).length > 12, 'the parsed arguments are kept for the caller');
     assert.deepEqual(received, [], 'the tool never ran');
-    assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === unfit.id)?.data.outcome, 'invalid_call');
+    assert.equal(journalEvents(daemon.state.journal, 'tool_call').find((event) => event.data.call_id === unfit.id)?.data.outcome, 'invalid_call');
   });
 
   it('a call of a tool not offered in this request is an invalid_call, even when the session registered it', async () => {
@@ -229,7 +230,7 @@ describe('tool calls on remote models', () => {
       ['tool_call', 'tool_result'],
     );
     assert.deepEqual([deletions, received], [[], []], 'neither the named tool nor the offered one ran');
-    assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'invalid_call');
+    assert.equal(journalEvents(daemon.state.journal, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'invalid_call');
     assert.notEqual(result.text, '', 'the model answers after reading the error');
   });
 
@@ -288,10 +289,10 @@ describe('tool calls on remote models', () => {
   it('journals each call’s tool name, duration and outcome, never its parameters or result', async () => {
     const result = await client.call('infer', forced('gpu', 'weather'));
     const [call] = result.tool_calls;
-    const entry = journal(daemon, 'tool_call').find((event) => event.data.call_id === call!.id);
+    const entry = journalEvents(daemon.state.journal, 'tool_call').find((event) => event.data.call_id === call!.id);
     assert.deepEqual(entry?.data, { call_id: call!.id, tool: 'weather', duration_ms: call!.duration_ms, outcome: 'ok' });
-    assert.ok(journal(daemon, 'tool_call').some((event) => event.data.tool === 'flaky' && event.data.outcome === 'tool_error'));
-    const completed = journal(daemon, 'inference_completed').find((event) => event.data.trace_id === result.trace_id);
+    assert.ok(journalEvents(daemon.state.journal, 'tool_call').some((event) => event.data.tool === 'flaky' && event.data.outcome === 'tool_error'));
+    const completed = journalEvents(daemon.state.journal, 'inference_completed').find((event) => event.data.trace_id === result.trace_id);
     assert.deepEqual([completed?.data.model, completed?.data.tool_calls], ['gpu', 1]);
     const text = readFileSync(daemon.state.journal.file, 'utf8');
     assert.ok(!text.includes('sunny') && !text.includes(JSON.stringify(call!.parameters.city)), 'no result or parameter value in the journal');
@@ -378,7 +379,10 @@ describe('approvals and cancellation of tool calls on remote models', () => {
     await waitFor(() => cancels.length === 1, 'tools.cancel');
     assert.equal(cancels[0]!.reason, 'cancelled');
     await waitFor(remotePermitsReleased, 'the remote permit to be released');
-    const entry = await waitFor(() => journal(daemon, 'tool_call').find((event) => event.data.call_id === cancels[0]!.request_id), 'the journaled call');
+    const entry = await waitFor(
+      () => journalEvents(daemon.state.journal, 'tool_call').find((event) => event.data.call_id === cancels[0]!.request_id),
+      'the journaled call',
+    );
     assert.equal(entry.data.outcome, 'cancelled');
     client.close();
   });
@@ -432,7 +436,7 @@ describe('approvals and cancellation of tool calls on remote models', () => {
     await waitFor(() => started() === 1, 'the tool to be called');
     client.close();
     await waitFor(remotePermitsReleased, 'the remote permit to be released');
-    const entry = await waitFor(() => journal(daemon, 'tool_call').find((event) => event.session_id === self), 'the journaled call');
+    const entry = await waitFor(() => journalEvents(daemon.state.journal, 'tool_call').find((event) => event.session_id === self), 'the journaled call');
     assert.equal(entry.data.outcome, 'cancelled');
   });
 });

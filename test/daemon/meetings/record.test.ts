@@ -104,10 +104,9 @@ describe('meetings from pushed audio', { skip: engineMissing }, () => {
     reader.close();
 
     // The journal has the meeting's metadata and none of its words.
-    daemon.state.journal.flush();
-    const [startedEvent] = journalEvents(daemon.state.journal.file, 'meeting_started').filter((event) => event.data.meeting_id === started.id);
+    const [startedEvent] = journalEvents(daemon.state.journal, 'meeting_started').filter((event) => event.data.meeting_id === started.id);
     assert.deepEqual(startedEvent?.data, { meeting_id: started.id, title: 'standup', path: started.path });
-    const [stoppedEvent] = journalEvents(daemon.state.journal.file, 'meeting_stopped').filter((event) => event.data.meeting_id === started.id);
+    const [stoppedEvent] = journalEvents(daemon.state.journal, 'meeting_stopped').filter((event) => event.data.meeting_id === started.id);
     assert.deepEqual(stoppedEvent?.data, {
       meeting_id: started.id,
       status: 'stopped',
@@ -185,8 +184,7 @@ describe('model summaries of long meetings', { skip: engineMissing }, () => {
       assert.ok(transcriptBytes > 128, `the transcript (${transcriptBytes} bytes) must not fit one call`);
       assert.ok(stopped.summary && stopped.summary.length > 0);
 
-      daemon.state.journal.flush();
-      const summaryCalls = journalEvents(daemon.state.journal.file, 'inference_completed').filter((event) => event.data.method === 'generate');
+      const summaryCalls = journalEvents(daemon.state.journal, 'inference_completed').filter((event) => event.data.method === 'generate');
       assert.ok(summaryCalls.length > 2, 'chunks and merges');
       for (const call of summaryCalls) {
         const used = (call.data.input_tokens as number) + (call.data.output_tokens as number);

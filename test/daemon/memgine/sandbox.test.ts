@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { CarClient } from '../../../src/client/node.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
+import { journalEvents } from '../../helpers/journal.js';
 import { tempStateRoot } from '../../helpers/paths.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 
@@ -172,12 +173,7 @@ describe('memory.persist / memory.load sandbox (docs/protocol.md#memory-persist)
   it('journals persist and load with the sandbox-relative path and a count only', async () => {
     await client.call('memory.persist', { path: 'journaled.json' });
     await client.call('memory.load', { path: 'journaled.json' });
-    daemon.state.journal.flush();
-    const events = readFileSync(daemon.state.journal.file, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    assert.deepEqual(events.filter((e) => e.kind === 'memory_persisted').at(-1)?.data, { path: 'journaled.json', count: 1 });
-    assert.deepEqual(events.filter((e) => e.kind === 'memory_loaded').at(-1)?.data, { path: 'journaled.json', count: 1 });
+    assert.deepEqual(journalEvents(daemon.state.journal, 'memory_persisted').at(-1)?.data, { path: 'journaled.json', count: 1 });
+    assert.deepEqual(journalEvents(daemon.state.journal, 'memory_loaded').at(-1)?.data, { path: 'journaled.json', count: 1 });
   });
 });

@@ -7,7 +7,8 @@ import type { InProcessDaemon } from '../../helpers/in-process.js';
 import { waitFor } from '../../helpers/wait.js';
 import { collectEvents } from '../host/helpers.js';
 import { startInference } from '../inference/support.js';
-import { forcing, journal } from './support.js';
+import { forcing } from './support.js';
+import { journalEvents } from '../../helpers/journal.js';
 
 /** A high-risk tool whose parameters carry a secret the approver must not see. */
 const DELETE_FILE = {
@@ -77,9 +78,9 @@ describe('approvals before high-risk tool calls', () => {
     assert.deepEqual(call.result, { deleted: call.parameters.path });
     assert.deepEqual(runs, [call.parameters]);
 
-    const journaled = journal(daemon, 'approval_requested').find((event) => event.data.id === approval.id);
+    const journaled = journalEvents(daemon.state.journal, 'approval_requested').find((event) => event.data.id === approval.id);
     assert.deepEqual(journaled?.data.details, { tool: 'delete_file', call_id: call.id, session_id: approval.details.session_id });
-    const resolved = journal(daemon, 'approval_resolved').find((event) => event.data.id === approval.id);
+    const resolved = journalEvents(daemon.state.journal, 'approval_resolved').find((event) => event.data.id === approval.id);
     assert.deepEqual(resolved?.data.details, journaled?.data.details);
     assert.ok(!readFileSync(daemon.state.journal.file, 'utf8').includes(JSON.stringify(shown.path)), 'the parameters are never journaled');
   });
@@ -96,7 +97,7 @@ describe('approvals before high-risk tool calls', () => {
     assert.match(call.error.message, new RegExp(`^approval '${approval.id}' for tool 'delete_file' was denied, so the call did not run`));
     assert.deepEqual(runs, []);
     assert.notEqual(result.text, '', 'the model reads the refusal and answers');
-    assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'approval_denied');
+    assert.equal(journalEvents(daemon.state.journal, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'approval_denied');
   });
 
   it('cancelling the infer while the approval is pending cancels the approval', async () => {

@@ -6,7 +6,8 @@ import type { ToolCallContext } from '../../../src/client/tools.js';
 import type { InferenceStreamEvent } from '../../../src/protocol/inference.js';
 import type { InProcessDaemon } from '../../helpers/in-process.js';
 import { startInference, streamEvents } from '../inference/support.js';
-import { ASK, WEATHER, forcing, journal } from './support.js';
+import { ASK, WEATHER, forcing } from './support.js';
+import { journalEvents } from '../../helpers/journal.js';
 
 /** `infer` calling a client's tools on the real engine (stories260K, one thread), forced by `tool_choice` (issue 23). */
 describe('tool calls through the owning client', () => {
@@ -159,11 +160,11 @@ describe('tool calls through the owning client', () => {
   it('journals each call’s tool name, duration and outcome, never its parameters or result', async () => {
     const result = await client.call('infer', forcing('weather'));
     const [call] = result.tool_calls;
-    const entry = journal(daemon, 'tool_call').find((event) => event.data.call_id === call!.id);
+    const entry = journalEvents(daemon.state.journal, 'tool_call').find((event) => event.data.call_id === call!.id);
     assert.deepEqual(entry?.data, { call_id: call!.id, tool: 'weather', duration_ms: call!.duration_ms, outcome: 'ok' });
-    const failed = journal(daemon, 'tool_call').filter((event) => event.data.tool === 'flaky');
+    const failed = journalEvents(daemon.state.journal, 'tool_call').filter((event) => event.data.tool === 'flaky');
     assert.ok(failed.length > 0 && failed.every((event) => event.data.outcome === 'tool_error'));
-    const completed = journal(daemon, 'inference_completed').find((event) => event.data.trace_id === result.trace_id);
+    const completed = journalEvents(daemon.state.journal, 'inference_completed').find((event) => event.data.trace_id === result.trace_id);
     assert.equal(completed?.data.tool_calls, 1);
     const text = readFileSync(daemon.state.journal.file, 'utf8');
     assert.ok(!text.includes('sunny') && !text.includes(JSON.stringify(call!.parameters.city)), 'no result or parameter value in the journal');

@@ -10,7 +10,8 @@ import { tempStateRoot } from '../../helpers/paths.js';
 import { rejectsWith } from '../../helpers/rpc.js';
 import { waitFor } from '../../helpers/wait.js';
 import { startInference, streamEvents } from '../inference/support.js';
-import { WEATHER, cancelsSeen, forcing, journal, waitsForCancel } from './support.js';
+import { WEATHER, cancelsSeen, forcing, waitsForCancel } from './support.js';
+import { journalEvents } from '../../helpers/journal.js';
 
 /** Every admission permit is free again and nothing waits for one. */
 async function permitsReleased(client: CarClient): Promise<boolean> {
@@ -66,7 +67,7 @@ describe('tool call time-outs and cancellation', () => {
       ['stuck'],
       'the late reply changed nothing; the session serves on',
     );
-    assert.equal(journal(daemon, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'timeout');
+    assert.equal(journalEvents(daemon.state.journal, 'tool_call').find((event) => event.data.call_id === call.id)?.data.outcome, 'timeout');
     client.close();
   });
 
@@ -83,7 +84,10 @@ describe('tool call time-outs and cancellation', () => {
     assert.equal(cancels[0]!.reason, 'cancelled');
     assert.equal(stuck.aborted(), true);
     await waitFor(() => permitsReleased(host), 'the permit to be released');
-    const entry = await waitFor(() => journal(daemon, 'tool_call').find((event) => event.data.call_id === cancels[0]!.request_id), 'the journaled call');
+    const entry = await waitFor(
+      () => journalEvents(daemon.state.journal, 'tool_call').find((event) => event.data.call_id === cancels[0]!.request_id),
+      'the journaled call',
+    );
     assert.equal(entry.data.outcome, 'cancelled');
     client.close();
   });
@@ -119,7 +123,7 @@ describe('tool call time-outs and cancellation', () => {
     client.close();
     await waitFor(() => permitsReleased(host), 'the permit to be released');
     await waitFor(async () => !(await host.call('tools.list', {})).tools.some((tool) => tool.session_id === self), 'the tools to go');
-    const entry = await waitFor(() => journal(daemon, 'tool_call').find((event) => event.session_id === self), 'the journaled call');
+    const entry = await waitFor(() => journalEvents(daemon.state.journal, 'tool_call').find((event) => event.session_id === self), 'the journaled call');
     assert.equal(entry.data.outcome, 'cancelled');
   });
 });

@@ -119,8 +119,7 @@ describe('tools registry (in memory)', () => {
       async () => !(await host.client.call('tools.list', {})).tools.some((tool) => tool.session_id === owner.session.id),
       'the owner’s tools to go',
     );
-    fixture.state.journal.flush();
-    const unregistered = journalEvents(fixture.state.journal.file, 'tools_unregistered').find((event) => event.session_id === owner.session.id);
+    const unregistered = journalEvents(fixture.state.journal, 'tools_unregistered').find((event) => event.session_id === owner.session.id);
     assert.deepEqual(unregistered?.data, { names: ['lookup'], reason: 'owner_disconnected' });
     other.client.close();
     host.client.close();

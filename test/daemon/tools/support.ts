@@ -1,8 +1,5 @@
 import type { Connection } from '../../../src/client/connection.js';
 import type { ToolCancelReason } from '../../../src/protocol/tools.js';
-import type { JournalEvent } from '../../../src/daemon/journal/journal.js';
-import type { InProcessDaemon } from '../../helpers/in-process.js';
-import { readJsonLines } from '../../helpers/journal.js';
 
 /** A tool whose parameters the grammar must fit: a string of at most 12 characters and one of three numbers. */
 export const WEATHER = {
@@ -36,9 +33,4 @@ export function waitsForCancel(started: () => void) {
       started();
       signal.addEventListener('abort', () => setTimeout(() => resolve({ late: true }), 20), { once: true });
     });
-}
-
-export function journal(daemon: InProcessDaemon, kind: string): JournalEvent[] {
-  daemon.state.journal.flush();
-  return readJsonLines<JournalEvent>(daemon.state.journal.file).filter((event) => event.kind === kind);
 }

@@ -106,11 +106,10 @@ describe('browser sign-in codes', () => {
     const { sock } = await authWithCode(code);
     sock.close();
     client.close();
-    daemon.state.journal.flush();
-    const file = daemon.state.journal.file;
-    assert.ok(journalEvents(file, 'login_code_minted').length > 0);
-    assert.ok(journalEvents(file, 'session_authenticated').some((event) => (event.data as { via?: string }).via === 'login_code'));
-    assert.ok(!readFileSync(file, 'utf8').includes(code), 'the code never reaches the journal');
+    const journal = daemon.state.journal;
+    assert.ok(journalEvents(journal, 'login_code_minted').length > 0);
+    assert.ok(journalEvents(journal, 'session_authenticated').some((event) => (event.data as { via?: string }).via === 'login_code'));
+    assert.ok(!readFileSync(journal.file, 'utf8').includes(code), 'the code never reaches the journal');
   });
 });
 

@@ -195,12 +195,11 @@ describe('the browser session cookie', () => {
     assert.equal((await signIn(daemon, code)).status, 200);
     for (let attempt = 0; attempt < 3; attempt++) assert.equal((await signIn(daemon, code)).status, 401);
     daemon.state.signIns.flush();
-    daemon.state.journal.flush();
-    const counted = journalEvents(daemon.state.journal.file, 'preauth_closed').map(
+    const counted = journalEvents(daemon.state.journal, 'preauth_closed').map(
       (event) => (event.data as { refused_at: Record<string, number> }).refused_at.browser_session ?? 0,
     );
     assert.ok(counted.reduce((sum, each) => sum + each, 0) >= 3, JSON.stringify(counted));
-    assert.equal(journalEvents(daemon.state.journal.file, 'auth_failed').length, 0);
+    assert.equal(journalEvents(daemon.state.journal, 'auth_failed').length, 0);
   });
 
   it('never writes the cookie or the code to the journal', async () => {
@@ -208,12 +207,11 @@ describe('the browser session cookie', () => {
     const answer = await signIn(daemon, code);
     const { sock } = await upgradeSignedIn(daemon, { origin: ownOrigin(daemon), cookie: cookiePair(answer) });
     sock.close();
-    daemon.state.journal.flush();
-    const file = daemon.state.journal.file;
-    assert.ok(journalEvents(file, 'browser_session_opened').some((event) => (event.data as { role?: string }).role === 'client'));
-    assert.ok(journalEvents(file, 'session_authenticated').some((event) => (event.data as { via?: string }).via === 'browser_session'));
-    const journal = readFileSync(file, 'utf8');
-    assert.ok(!journal.includes(parseSetCookie(answer.setCookie!).value!) && !journal.includes(code));
+    const journal = daemon.state.journal;
+    assert.ok(journalEvents(journal, 'browser_session_opened').some((event) => (event.data as { role?: string }).role === 'client'));
+    assert.ok(journalEvents(journal, 'session_authenticated').some((event) => (event.data as { via?: string }).via === 'browser_session'));
+    const written = readFileSync(journal.file, 'utf8');
+    assert.ok(!written.includes(parseSetCookie(answer.setCookie!).value!) && !written.includes(code));
   });
 });
 

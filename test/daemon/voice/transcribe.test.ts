@@ -90,8 +90,7 @@ describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)',
     );
     assert.ok(received.every((params) => params.meeting_id === undefined));
     await rejectsWith(client.call('voice.transcribe_stream.stop', { session_id: started.session_id }), ErrorCode.NotFound, /unknown voice session/);
-    daemon.state.journal.flush();
-    const journal = journalEvents(daemon.state.journal.file, 'voice_session_stopped').at(-1)!;
+    const journal = journalEvents(daemon.state.journal, 'voice_session_stopped').at(-1)!;
     assert.deepEqual(journal.data, {
       voice_session_id: started.session_id,
       duration_ms: result.duration_ms,
@@ -199,8 +198,7 @@ describe('voice sessions through the daemon (docs/protocol.md#namespace-voice)',
     await waitFor(() => daemon.state.voice.openStreams() === 0, 'the decoder to be released');
     assert.equal(ownerEvents.length, seenBefore);
     assert.equal(eventsOf(received, started.session_id).length, 0, 'no other connection heard it');
-    daemon.state.journal.flush();
-    const stopped = journalEvents(daemon.state.journal.file, 'voice_session_stopped').find((event) => event.data.voice_session_id === started.session_id)!;
+    const stopped = journalEvents(daemon.state.journal, 'voice_session_stopped').find((event) => event.data.voice_session_id === started.session_id)!;
     assert.equal(stopped.data.reason, 'owner_disconnected');
     await rejectsWith(
       client.call('voice.transcribe_stream.push', { session_id: started.session_id, pcm_b64: '' }),
