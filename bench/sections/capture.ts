@@ -33,14 +33,17 @@ const section: BenchSection = {
     ].filter((pcm) => pcm.length <= MAX_CLIP_SECONDS * BYTES_PER_SECOND);
     const sound = await startSoundServer();
     const daemon = await startDaemon({ env: sound.env });
+    const pushDaemon = await startDaemon();
     const client = await daemon.connect();
+    const pushClient = await pushDaemon.connect();
     try {
       const captured: number[] = [];
       const pushed: number[] = [];
-      // The two paths alternate clip by clip, so other load on the machine weighs on both alike.
+      // The two paths take each clip at the same time, each in its own daemon, so other load on the machine weighs on both alike.
       for (const clip of clips) {
-        captured.push(await capturedLatency(client, () => sound.say(clip)));
-        pushed.push(await pushedLatency(client, clip));
+        const [capturedMs, pushedMs] = await Promise.all([capturedLatency(client, () => sound.say(clip)), pushedLatency(pushClient, clip)]);
+        captured.push(capturedMs);
+        pushed.push(pushedMs);
       }
       const sort = (values: number[]) => [...values].sort((a, b) => a - b);
       const rows: BenchRow[] = [
@@ -60,21 +63,27 @@ const section: BenchSection = {
         ),
       ];
 
-      const idle = await idleCpu(daemon.pid, async () => {
-        const meeting = await client.call('meeting.start', { sources: ['mic', 'system'], summarize_on_end: false });
-        return async () => void (await client.call('meeting.stop', { meeting_id: meeting.id }));
-      });
-      const pushedIdle = await idleCpu(daemon.pid, async () => {
-        const meeting = await client.call('meeting.start', { audio_source: { kind: 'pcm_push', channels: 2, split_channels: true }, summarize_on_end: false });
-        const feeding = feedSilence(
-          client,
-          meeting.sources.map((source) => source.voice_session_id),
-        );
-        return async () => {
-          feeding.abort();
-          await client.call('meeting.stop', { meeting_id: meeting.id });
-        };
-      });
+      // Both at once, each in its own daemon: two idle meetings barely load the machine, and each figure is its own daemon's CPU.
+      const [idle, pushedIdle] = await Promise.all([
+        idleCpu(daemon.pid, async () => {
+          const meeting = await client.call('meeting.start', { sources: ['mic', 'system'], summarize_on_end: false });
+          return async () => void (await client.call('meeting.stop', { meeting_id: meeting.id }));
+        }),
+        idleCpu(pushDaemon.pid, async () => {
+          const meeting = await pushClient.call('meeting.start', {
+            audio_source: { kind: 'pcm_push', channels: 2, split_channels: true },
+            summarize_on_end: false,
+          });
+          const feeding = feedSilence(
+            pushClient,
+            meeting.sources.map((source) => source.voice_session_id),
+          );
+          return async () => {
+            feeding.abort();
+            await pushClient.call('meeting.stop', { meeting_id: meeting.id });
+          };
+        }),
+      ]);
       rows.push(
         reported(
           `CPU while a meeting records 2 silent sources (daemon + its recorders) vs a pushed 2-stream meeting fed silence (daemon)`,
@@ -87,7 +96,8 @@ const section: BenchSection = {
       return rows;
     } finally {
       client.close();
-      await daemon.stop();
+      pushClient.close();
+      await Promise.all([daemon.stop(), pushDaemon.stop()]);
       await sound.stop();
     }
   },

@@ -123,9 +123,10 @@ export default section;
 /**
  * Concurrent real-time streams, through the daemon and through the engine alone (its own
  * threads in this process, no sockets), each stream a meeting-style recording started at
- * another recording and ending in silence. Both start at 4 streams and add (or drop) one at
- * a time until the worst backlog at the end passes 1 s; the daemon's 4-stream run also
- * times `sessions.list` and its CPU.
+ * another recording and ending in silence. The daemon starts at 4 streams (that run also
+ * times `sessions.list` and its CPU) and adds (or drops) one at a time until the worst
+ * backlog at the end passes 1 s; the engine alone starts at the count the daemon sustained,
+ * the count the comparison turns on, so it needs two runs rather than four more.
  */
 async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[], engineCpuPerAudioSecond: number): Promise<BenchRow[]> {
   const speechRecordings = meetingStyle(recordings).starts.findIndex((start) => start * 2 >= SPEECH_SECONDS * BYTES_PER_SECOND);
@@ -160,13 +161,16 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
       for (const stream of clients) stream.close();
     }
   };
-  const daemonSteps = await sustainedStreams('daemon', throughDaemon);
+  const daemonSteps = await sustainedStreams('daemon', throughDaemon, CONCURRENT_STREAMS);
   prober.close();
-  const engineSteps = await sustainedStreams('engine alone', (count) => engineAlonePaced(audios(count)));
+  const compared = Math.max(1, daemonSteps.sustained);
+  const engineSteps = await sustainedStreams('engine alone', (count) => engineAlonePaced(audios(count)), compared);
 
-  const ours = daemonSteps.runs.get(CONCURRENT_STREAMS)!;
-  const engine = engineSteps.runs.get(CONCURRENT_STREAMS)!;
-  const label = `${CONCURRENT_STREAMS} concurrent real-time streams (${Math.round(speechMs / 1000)} s of speech, then ${TAIL_SECONDS} s of silence, each)`;
+  const ours = daemonSteps.runs.get(compared)!;
+  const engine = engineSteps.runs.get(compared)!;
+  const speechLabel = `${Math.round(speechMs / 1000)} s of speech, then ${TAIL_SECONDS} s of silence, each`;
+  const label = `${CONCURRENT_STREAMS} concurrent real-time streams (${speechLabel})`;
+  const comparedLabel = `${compared} concurrent real-time streams (${speechLabel})`;
   return [
     underLimit(
       `${label}: daemon CPU per second of speech (vs ${CONCURRENT_STREAMS}× engine alone)`,
@@ -176,13 +180,13 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
       2,
     ),
     reported(
-      `${label}: worst backlog at end, daemon vs the engine alone (its own threads in this process, same audio)`,
+      `${comparedLabel}: worst backlog at end, daemon vs the engine alone (its own threads in this process, same audio)`,
       'ms',
       Math.max(...ours.stopMs),
       Math.max(...engine.stopMs),
     ),
     reported(
-      `${label}: worst live-pass lag (speech_end behind its audio), daemon vs the engine alone`,
+      `${comparedLabel}: worst live-pass lag (speech_end behind its audio), daemon vs the engine alone`,
       'ms',
       Math.max(...ours.speechEndMs),
       Math.max(...engine.speechEndMs),
@@ -212,11 +216,11 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
 }
 
 /**
- * Runs 4 streams, then one more at a time while the worst backlog at the end stays within
- * the limit, or one fewer at a time until it does; returns the most that stayed within it
- * and every run by its count.
+ * Runs `first` streams, then one more at a time while the worst backlog at the end stays
+ * within the limit, or one fewer at a time until it does; returns the most that stayed within
+ * it and every run by its count.
  */
-async function sustainedStreams(who: string, run: (count: number) => Promise<Step>): Promise<{ sustained: number; runs: Map<number, Step> }> {
+async function sustainedStreams(who: string, run: (count: number) => Promise<Step>, first: number): Promise<{ sustained: number; runs: Map<number, Step> }> {
   const runs = new Map<number, Step>();
   const within = async (count: number) => {
     const step = await run(count);
@@ -225,7 +229,7 @@ async function sustainedStreams(who: string, run: (count: number) => Promise<Ste
     process.stderr.write(`  ${who}, ${count} stream${count === 1 ? '' : 's'}: worst backlog ${Math.round(worst)} ms\n`);
     return worst <= BACKLOG_LIMIT_MS;
   };
-  let count = CONCURRENT_STREAMS;
+  let count = first;
   if (await within(count)) {
     while (count < CAPACITY_LIMIT && (await within(count + 1))) count++;
     return { sustained: count, runs };

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,9 +52,11 @@ function readWav16k(path: string): Buffer {
 /**
  * PocketSphinx's own batch decoder (`pocketsphinx_batch`, Debian's pocketsphinx 5prealpha)
  * with its default search, the same model as the daemon, each recording decoded whole as
- * one utterance: the baseline of issue 22. Returns one text per recording.
+ * one utterance: the baseline of issue 22. Returns one text per recording. The decoder runs
+ * as a child process, so this process goes on meanwhile (a recording played into a sound
+ * server in real time keeps its pace).
  */
-export function batchDecode(recordings: Recording[]): string[] {
+export async function batchDecode(recordings: Recording[]): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'car-batch-'));
   try {
     const ids = recordings.map((recording, index) => {
@@ -63,29 +66,11 @@ export function batchDecode(recordings: Recording[]): string[] {
     writeFileSync(join(dir, 'ctl'), ids.join('\n') + '\n');
     const model = sphinxModel(DEFAULT_MODEL_DIR);
     const hyp = join(dir, 'hyp');
-    const run = spawnSync(
-      'pocketsphinx_batch',
-      [
-        '-adcin',
-        'yes',
-        '-cepdir',
-        dir,
-        '-cepext',
-        '.raw',
-        '-ctl',
-        join(dir, 'ctl'),
-        '-hmm',
-        model.hmmDir,
-        '-lm',
-        model.lmFile,
-        '-dict',
-        model.dictFile,
-        '-hyp',
-        hyp,
-      ],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
-    if (run.status !== 0) throw new Error(`pocketsphinx_batch failed (${run.error?.message ?? `exit ${run.status}`}); install Debian's pocketsphinx`);
+    const args = ['-adcin', 'yes', '-cepdir', dir, '-cepext', '.raw', '-ctl', join(dir, 'ctl')];
+    args.push('-hmm', model.hmmDir, '-lm', model.lmFile, '-dict', model.dictFile, '-hyp', hyp);
+    await promisify(execFile)('pocketsphinx_batch', args, { maxBuffer: 64 * 1024 * 1024 }).catch((error: Error) => {
+      throw new Error(`pocketsphinx_batch failed (${error.message.split('\n')[0]}); install Debian's pocketsphinx`);
+    });
     const texts = new Map<string, string>();
     for (const line of readFileSync(hyp, 'utf8').split('\n')) {
       const match = /^(.*?)\s*\((\d+)(?: -?\d+)?\)$/.exec(line.trim());
