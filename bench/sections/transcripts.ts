@@ -32,10 +32,12 @@ const BATCH_PARTS = 4;
  * and speakers' monitor in turn, in real time (about two and a half minutes). WER does not
  * depend on the machine's load, so every decode runs beside the others, two at a time, and
  * the captured meeting (real time, little CPU) beside them all; the one timing row (how long
- * meeting.stop waits for the final pass) is reported, not targeted.
+ * meeting.stop waits for the final pass) is reported, not targeted. For the same reason the
+ * runner lets other sections' preparation run beside this one (`sharesCores`).
  */
 const section: BenchSection = {
   name: 'transcripts',
+  sharesCores: true,
   async run() {
     if (engineMissing) throw new Error(`the transcripts bench needs the speech engine: ${engineMissing}`);
     const { dir, recordings: devset } = devsetRecordings();
