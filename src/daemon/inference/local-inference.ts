@@ -212,7 +212,7 @@ export class LocalInference {
 
   /** `admission.status`: the local gate and each remote model's. */
   admissionStatus(): AdmissionStatus {
-    return { ...this.admission.status(), remote: this.remotes.admissionStatus() };
+    return this.admission.status(this.remotes.admissionStatus());
   }
 
   /** `daemon.status` `inference`: the engine's state, then the generation model's. */

@@ -27,6 +27,7 @@ describe('InferenceAdmission (docs/protocol.md#admission-status)', () => {
       queued: 0,
       source: 'ram',
       host_ram_bytes: totalmem(),
+      remote: [],
     });
     const fromEnv = new InferenceAdmission(undefined, '64').status();
     assert.equal(fromEnv.permits_total, 64, 'the override is used exactly, beyond the RAM cap of 8');
