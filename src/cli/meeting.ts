@@ -98,11 +98,15 @@ export class MeetingView {
   }
 }
 
+export const FINAL_PASS_NOTE = 'final pass: the recording was decoded again in long windows; this transcript replaces the live one';
+
 /** Where the meeting's files are, and how it ended. */
 export function meetingOutcome(meeting: MeetingRecord): string {
   const lines = [
     ...(meeting.segment_count === 0 ? ['no speech detected'] : []),
     `meeting ${meeting.id} ${meeting.status}: ${meeting.segment_count} segment${meeting.segment_count === 1 ? '' : 's'}, ${transcriptStamp(meeting.duration_ms ?? 0)}`,
+    // Its lines differ from the ones printed while it recorded, which would otherwise look like a mistake.
+    ...(meeting.transcript_kind === 'final' && meeting.segment_count > 0 ? [FINAL_PASS_NOTE] : []),
     `transcript  ${meeting.path}/transcript.md`,
     meeting.summary !== null ? `summary     ${meeting.path}/summary.md` : `summary     none${meeting.summary_error ? ` (${meeting.summary_error})` : ''}`,
   ];

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { transcriptStamp, type MeetingEntry, type MeetingRecord } from '../../../src/protocol/meeting.js';
+import { FINAL_PASS_NOTE } from '../../../src/cli/meeting.js';
 import { runCli } from '../../helpers/cli.js';
 import { startDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { RUN_JS } from '../../helpers/paths.js';
@@ -54,7 +55,7 @@ describe('car meeting', { skip: engineMissing }, () => {
     assert.match(recorded.stdout, /^\[00:00\] go forward ten meters$/m);
     // The audio's length, though the CLI pushes the file far faster than real time.
     const audioStamp = transcriptStamp(Math.round((meetingPcm().length / 32000) * 1000));
-    assert.match(recorded.stdout, new RegExp(`^meeting from-cli stopped: [3-9] segments, ${audioStamp}$`, 'm'));
+    assert.match(recorded.stdout, new RegExp(`^meeting from-cli stopped: [3-9] segments, ${audioStamp}\n${FINAL_PASS_NOTE}$`, 'm'));
     assert.match(recorded.stdout, /^summary {5}none$/m);
 
     const listed = await runCli(['meeting', 'ls', '--json'], daemon.env);
