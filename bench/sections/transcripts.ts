@@ -10,6 +10,7 @@ import { atMost, reported, underLimit, type BenchRow, type BenchSection } from '
 import { batchDecode, devsetRecordings } from '../support/devset.js';
 import { errorRate } from '../support/speech.js';
 import { startDaemon } from '../support/processes.js';
+import { PermitQueue } from '../../src/daemon/inference/admission.js';
 
 /** Issue 22's bar for the 12 testdata recordings: today's WER from `car voice transcribe`. */
 const TESTDATA_WER_LIMIT = 23.8;
@@ -52,7 +53,15 @@ const section: BenchSection = {
     const meetingLabel = `the set's ${meetingSet.length} recordings that are not audiobook reading`;
     try {
       const capturing = captureMeeting(meeting);
-      const onCore = corePool(CORES);
+      const cores = new PermitQueue(CORES);
+      const onCore = async <T>(task: () => Promise<T>): Promise<T> => {
+        const permit = await cores.acquire();
+        try {
+          return await task();
+        } finally {
+          permit.release();
+        }
+      };
       const eachOnCore = (recordings: Recording[], decode: (pcm: Buffer) => Promise<string>) =>
         Promise.all(recordings.map((recording) => onCore(() => decode(recording.pcm))));
       // Longest first, so the short decodes fill the cores at the end.
@@ -142,23 +151,6 @@ const section: BenchSection = {
   },
 };
 export default section;
-
-/** Runs each task once one of `size` slots is free; a finished task hands its slot straight to the next in line. */
-function corePool(size: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let free = size;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (free > 0) free--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    }
-  };
-}
 
 /** `recordings` in `count` consecutive parts of about the same audio length. */
 function partsOf(recordings: Recording[], count: number): Recording[][] {
