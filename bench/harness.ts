@@ -19,6 +19,11 @@ export interface BenchSection<Prepared = unknown> {
    * other sections' `prepare` may run in their own processes meanwhile.
    */
   sharesCores?: boolean;
+  /**
+   * Measures quality (word error rate against a reference decoder), not speed or memory: its
+   * figures do not change with the code's speed, and it runs only with `--quality` or by name.
+   */
+  quality?: boolean;
   /** Unmeasured setup in processes of its own (a large fact file), started while `sharesCores` sections run; `run` gets its result. */
   prepare?(): Promise<Prepared>;
   run(prepared: Prepared): Promise<BenchRow[]>;

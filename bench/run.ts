@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { formatRows, type BenchRow, type BenchSection } from './harness.js';
 
 /**
- * `npm run bench [-- [--json[=FILE]] [section…]]`: runs every section under bench/sections (or
- * the named ones) one after another, so timed sections never compete for the two cores. The
+ * `npm run bench [-- [--quality] [--json[=FILE]] [section…]]`: runs every speed and memory
+ * section under bench/sections (with `--quality` the quality sections too; or the named ones)
+ * one after another, so timed sections never compete for the two cores. The
  * sections that time nothing (`sharesCores`) go first, and the others' unmeasured `prepare`
  * work runs beside them in processes of its own; every preparation has finished before a
  * timed section starts. `--json`
@@ -15,7 +16,8 @@ import { formatRows, type BenchRow, type BenchSection } from './harness.js';
 const args = process.argv.slice(2);
 const jsonArg = args.find((arg) => arg === '--json' || arg.startsWith('--json='));
 const jsonFile = jsonArg?.startsWith('--json=') ? jsonArg.slice('--json='.length) : null;
-const wanted = args.filter((arg) => arg !== jsonArg);
+const withQuality = args.includes('--quality');
+const wanted = args.filter((arg) => arg !== jsonArg && arg !== '--quality');
 const sectionsDir = fileURLToPath(new URL('./sections/', import.meta.url));
 const sections: BenchSection[] = [];
 for (const file of readdirSync(sectionsDir)
@@ -25,7 +27,7 @@ for (const file of readdirSync(sectionsDir)
 }
 const unknown = wanted.filter((name) => !sections.some((section) => section.name === name));
 if (unknown.length) {
-  process.stderr.write(`unknown bench section(s): ${unknown.join(', ')}; choose from ${sections.map((s) => s.name).join(', ')} (or --json)\n`);
+  process.stderr.write(`unknown bench section(s): ${unknown.join(', ')}; choose from ${sections.map((s) => s.name).join(', ')} (or --json, --quality)\n`);
   process.exit(2);
 }
 
@@ -34,7 +36,7 @@ const results: { name: string; rows: BenchRow[]; seconds: number }[] = [];
 const failed: { name: string; error: string }[] = [];
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 const benchStarted = performance.now();
-const selected = sections.filter((section) => !wanted.length || wanted.includes(section.name));
+const selected = sections.filter((section) => (wanted.length ? wanted.includes(section.name) : withQuality || !section.quality));
 const ordered = [...selected.filter((section) => section.sharesCores), ...selected.filter((section) => !section.sharesCores)];
 const preparations = new Map<BenchSection, Promise<unknown>>();
 const startPreparations = () => {

@@ -34,11 +34,13 @@ const BATCH_PARTS = 4;
  * depend on the machine's load, so every decode runs beside the others, two at a time, and
  * the captured meeting (real time, little CPU) beside them all; the one timing row (how long
  * meeting.stop waits for the final pass) is reported, not targeted. For the same reason the
- * runner lets other sections' preparation run beside this one (`sharesCores`).
+ * runner lets other sections' preparation run beside this one (`sharesCores`). Its decodes
+ * fill both cores for about four minutes, so it runs with `--quality` (docs/decisions.md).
  */
 const section: BenchSection = {
   name: 'transcripts',
   sharesCores: true,
+  quality: true,
   async run() {
     if (engineMissing) throw new Error(`the transcripts bench needs the speech engine: ${engineMissing}`);
     const { dir, recordings: devset } = devsetRecordings();
