@@ -235,7 +235,7 @@ async function sustainedStreams(
   who: string,
   run: (count: number) => Promise<Step>,
   first: number,
-  guess = () => first + 1,
+  guess: () => number,
 ): Promise<{ sustained: number; runs: Map<number, Step> }> {
   const runs = new Map<number, Step>();
   const within = async (count: number) => {
