@@ -44,13 +44,18 @@ export class ModelCatalogue {
     return this.files(EXTENSION);
   }
 
-  /** `requested` must exist (`-32010`); without it the setting for `use` wins, else the most capable model (`-32014` when there is none). */
-  async resolve(use: ModelUse, requested?: string): Promise<ModelRef> {
+  /**
+   * `requested` must exist (`-32010`; the error lists `remoteNames()` beside the local models,
+   * the caller having looked there first); without it the setting for `use` wins, else the most
+   * capable model (`-32014` when there is none).
+   */
+  async resolve(use: ModelUse, requested?: string, remoteNames: () => readonly string[] = () => []): Promise<ModelRef> {
     const models = await this.describeAll();
     const names = models.filter(isGguf).map((model) => model.name);
     if (requested !== undefined) {
       if (names.includes(requested)) return this.ref(requested);
-      throw notFound(`unknown model '${requested}'; ${this.available(names)}`, { field: 'model', allowed: names });
+      const allowed = [...names, ...remoteNames()];
+      throw notFound(`unknown model '${requested}'; ${this.available(allowed)}`, { field: 'model', allowed });
     }
     const setting = this.defaultSetting(use);
     if (setting && !names.includes(setting.name)) {

@@ -123,7 +123,7 @@ export class LocalInference {
     try {
       // Resolved before queueing, so a bad name fails at once; every call awaits the same cached header reads, so calls queue in arrival order.
       const remote = this.remotes.pick('chat', request.model);
-      const ref = remote ?? (await this.catalogue.resolve('generation', request.model));
+      const ref = remote ?? (await this.catalogue.resolve('generation', request.model, () => this.remotes.names()));
       model = ref.name;
       permit = await this.admit(options, remote);
       const queuedMs = Date.now() - started;
@@ -174,7 +174,7 @@ export class LocalInference {
     let permit: Permit | null = null;
     try {
       const remote = this.remotes.pick('embedding', params.model);
-      const ref = remote ?? (await this.catalogue.resolve('embedding', params.model));
+      const ref = remote ?? (await this.catalogue.resolve('embedding', params.model, () => this.remotes.names()));
       model = ref.name;
       permit = await this.admit(options, remote);
       const queuedMs = Date.now() - started;

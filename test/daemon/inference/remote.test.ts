@@ -79,6 +79,8 @@ describe('remote models', () => {
     const remote = listed.models.find((model): model is RemoteModelInfo => model.name === 'gpu' && model.source === 'remote')!;
     assert.deepEqual([remote.reachable, remote.status, remote.roles], [true, 'ok', []]);
     assert.ok(listed.models.some((model) => model.name === 'stories260K' && model.source === 'local' && model.roles.includes('default')));
+    const unknown = await rejectsWith(host.call('infer', { prompt: 'x', model: 'nope' }), ErrorCode.NotFound, /^unknown model 'nope'; available: .*\bgpu\b/);
+    assert.ok((unknown.data as { allowed: string[] }).allowed.includes('gpu'), 'the remote model is offered beside the local ones');
   });
 
   it('infer and infer_stream by name: the same text as the local model, streamed as our events, journaled', async () => {
@@ -259,7 +261,8 @@ describe('remote models', () => {
     client.close();
     assert.deepEqual(await host.call('models.delete', { name: 'gpu' }), { name: 'gpu', deleted: true });
     assert.ok(!(await host.call('models.list', {})).models.some((model) => model.name === 'gpu'));
-    await rejectsWith(host.call('infer', { prompt: 'x', model: 'gpu' }), ErrorCode.NotFound, /unknown model 'gpu'/);
+    const gone = await rejectsWith(host.call('infer', { prompt: 'x', model: 'gpu' }), ErrorCode.NotFound, /unknown model 'gpu'/);
+    assert.ok(!gone.message.includes('gpu,') && !(gone.data as { allowed: string[] }).allowed.includes('gpu'), 'a deleted remote model is no longer offered');
     assert.ok(!readFileSync(join(daemon.stateRoot, 'remote-models.json'), 'utf8').includes('"gpu"'));
   });
 });

@@ -42,6 +42,10 @@ export class RemoteModels {
     return this.models.has(name);
   }
 
+  names(): string[] {
+    return [...this.models.keys()];
+  }
+
   /** The remote model for a call: the one named, else the setting for `use`, else the first added for `use`, else the fallback setting. */
   pick(use: RemoteRole, requested?: string): RemoteModel | null {
     return this.choose(use, requested)?.model ?? null;
