@@ -143,8 +143,8 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
         session.closeCode = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : 1008;
         log.warn(`${frameLimitReason(signedIn)}; closing`, { session: session.id, error: error.code }, session.logPeer);
         // ws would read (and discard) the rest of the frame until the close handshake times out; before sign-in, drop the connection
-        // instead, on the tick after ws resumes the socket, so not one more chunk is read.
-        if (!signedIn) process.nextTick(() => ws.terminate());
+        // instead. Not before the reads already under way end: closing on unread data sends a reset, which can cost the client the 1009 and its reason.
+        if (!signedIn) setImmediate(() => ws.terminate());
       } else {
         log.info('connection error', { session: session.id, error: error.message }, session.logPeer);
       }
