@@ -15,13 +15,18 @@ const COLD_STARTS = 5;
 const section: BenchSection = {
   name: 'spine',
   async run() {
+    // P1 has a daemon of its own: the garbage its load leaves would count in P2's idle figure.
+    const p1Daemon = await startDaemon();
     const rows: BenchRow[] = [];
+    try {
+      rows.push(...(await likeForLike(p1Daemon)));
+    } finally {
+      await p1Daemon.stop();
+    }
     const daemon = await startDaemon();
     const echo = await startPeer('bare-ws', 'sessions.list', {});
     const token = daemon.token();
     try {
-      rows.push(...(await likeForLike(daemon)));
-
       const idle = await settleRss(daemon.pid);
       const echoIdle = await settleRss(echo.pid);
       const many = await openSockets(daemon.url, 2000, token);

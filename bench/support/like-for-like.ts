@@ -1,6 +1,5 @@
-import type WebSocket from 'ws';
 import { atLeast, atMost, reported, summarize, type BenchRow } from '../harness.js';
-import { drive, openSockets, type LoadResult } from './load.js';
+import { closeLanes, drive, openLanes, type Lane, type LoadResult } from './load-generator.js';
 import { PEER_KINDS, startPeer, type PeerKind, type PeerServer } from './peers.js';
 import { allCpus, canPin, pin } from './pinning.js';
 import { cpuSeconds, type DaemonProcess } from './processes.js';
@@ -45,19 +44,19 @@ export async function likeForLike(daemon: DaemonProcess): Promise<BenchRow[]> {
   try {
     for (const { connections, depth } of P1_SHAPES) {
       const shape = `${connections} conn × ${depth}`;
-      const sockets = new Map<Contender, WebSocket[]>();
-      for (const server of servers) sockets.set(server.name, await openSockets(server.url, connections, server.token));
+      const lanesOf = new Map<Contender, Lane[]>();
+      for (const server of servers) lanesOf.set(server.name, await openLanes(server.url, connections, server.token));
       const runs = new Map<Contender, { load: LoadResult; cpu: number; requests: number }[]>(servers.map((s) => [s.name, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (const server of servers) {
-          const lanes = sockets.get(server.name)!;
+          const lanes = lanesOf.get(server.name)!;
           if (round === 0) await drive(lanes, P1_METHOD, depth, WARMUP_MS);
           const cpuBefore = cpuSeconds(server.pid);
           const load = await drive(lanes, P1_METHOD, depth, RUN_MS);
           runs.get(server.name)!.push({ load, cpu: cpuSeconds(server.pid) - cpuBefore, requests: load.requestsPerSecond * (RUN_MS / 1000) });
         }
       }
-      for (const lanes of sockets.values()) for (const ws of lanes) ws.terminate();
+      for (const lanes of lanesOf.values()) closeLanes(lanes);
 
       const measured = new Map<Contender, Measured>();
       for (const [name, list] of runs) {
