@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaContext } from 'node-llama-cpp';
 import { contextSizeFor } from '../../src/daemon/inference/generation-model.js';
 import { threadBudget } from '../../src/daemon/inference/llama.js';
+import { MIN_TEXT_INTERVAL_MS } from '../../src/daemon/inference/stream-events.js';
 import { SHARED_MODELS } from '../../test/helpers/paths.js';
 import { atLeast, type BenchRow, type BenchSection } from '../harness.js';
 import { startDaemon } from '../support/processes.js';
@@ -51,7 +52,7 @@ const section: BenchSection = {
       const rows: BenchRow[] = [
         atLeast(`infer tokens/s: daemon vs in-process node-llama-cpp (${label})`, 'tok/s', perSecond(totals.infer), perSecond(totals.inProcess), 0.9),
         atLeast(
-          'infer_stream tokens/s (text events as generated, at most one per 8 ms) vs in-process with onTextChunk',
+          `infer_stream tokens/s (text events as generated, at most one per ${MIN_TEXT_INTERVAL_MS} ms) vs in-process with onTextChunk`,
           'tok/s',
           perSecond(totals.stream),
           perSecond(totals.inProcessChunks),

@@ -44,7 +44,7 @@ describe('inference engine (docs/architecture.md#inference-local-and-remote-mode
       await waitFor(() => events.length > 0, 'the stream to start');
       let switched = false;
       const other = client.call('infer', { model: 'llama-2-tiny-random', prompt: 'hello', max_tokens: 8 }).then((result) => ((switched = true), result));
-      // Text events go out at most every 8 ms, so the stream's progress is counted in text, not events (2000 tokens of this model are ~4,400 characters).
+      // Text events go out at most once per MIN_TEXT_INTERVAL_MS, so the stream's progress is counted in text, not events (2000 tokens of this model are ~4,400 characters).
       const seen = textOf(events).length;
       await waitFor(() => textOf(events).length > seen + 4400, 'the stream to go on while the other model waits');
       assert.equal(switched, false, 'the other model is not loaded while a call still uses the resident one');
