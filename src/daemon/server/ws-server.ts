@@ -87,7 +87,7 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
 
   function accept(ws: WebSocket, req: IncomingMessage, socket: Socket, credential: UpgradeSignIn | undefined): void {
     const remote = `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${req.socket.remotePort}`;
-    const session = state.createSession(channelFor(ws), remote, credential);
+    const session = state.createSession(channelFor(ws, corkForTick(socket)), remote, credential);
     if (credential?.via === 'browser_session') browserSignIn.closeOnSignOut(req, session);
     live.set(ws, session);
     alive.add(ws);
@@ -113,18 +113,8 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
       liftFrameLimits(ws);
     };
 
-    let corked = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       alive.add(ws);
-      // Responses produced while this batch of frames is handled leave in one write, not one syscall each.
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(() => {
-          corked = false;
-          socket.uncork();
-        });
-      }
       try {
         if (isBinary) state.dispatcher.handleBinary(session, data);
         else state.dispatcher.handleText(session, data.toString('utf8'));
@@ -193,10 +183,31 @@ export async function serve(state: ServerState, options: ServeOptions = {}): Pro
   };
 }
 
-function channelFor(ws: WebSocket): SessionChannel {
+/**
+ * Frames sent in one tick leave in one write, not one syscall each: the replies to a batch of
+ * pipelined requests, a stream's last events and its response. The socket is uncorked once the
+ * tick's callbacks and promise reactions have run, so nothing waits for a later turn.
+ */
+function corkForTick(socket: Socket): () => void {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  return () => {
+    if (corked) return;
+    corked = true;
+    socket.cork();
+    process.nextTick(uncork);
+  };
+}
+
+function channelFor(ws: WebSocket, cork: () => void): SessionChannel {
   return {
     send(text) {
-      if (ws.readyState === ws.OPEN) ws.send(text, { binary: false });
+      if (ws.readyState !== ws.OPEN) return;
+      cork();
+      ws.send(text, { binary: false });
     },
     close(code, reason) {
       if (ws.readyState === ws.CLOSED) return;
