@@ -72,10 +72,10 @@ const section: BenchSection<{ dir: string; stateRoot: string }> = {
       for (const [workload, queries] of Object.entries(workloads)) {
         const { ours, baseline } = await timeAlternately(queries, WARMUP_QUERIES, daemonQuery, rawQuery);
         // Issue 26: a two-keyword query costs less than one process boundary's round trip on this
-        // VM, so its p50 is held against the same SQL behind a server (below); this ratio is reported.
-        const p50 = [`memory.query p50, ${workload}, k=${K}, vs the same SQL in this process`, 'ms', ours.p50, baseline.p50] as const;
-        rows.push(workload === 'two-keyword queries' ? reported(...p50) : atMost(...p50, 1.5));
-        rows.push(atMost(`memory.query p99, ${workload}, k=${K}, vs the same SQL in this process`, 'ms', ours.p99, baseline.p99, 1.5));
+        // VM, so it is held against the same SQL behind a server (below); these ratios are reported.
+        const held = workload === 'two-keyword queries' ? reported : (...row: Parameters<typeof reported>) => atMost(...row, 1.5);
+        rows.push(held(`memory.query p50, ${workload}, k=${K}, vs the same SQL in this process`, 'ms', ours.p50, baseline.p50));
+        rows.push(held(`memory.query p99, ${workload}, k=${K}, vs the same SQL in this process`, 'ms', ours.p99, baseline.p99));
       }
       // What the daemon itself adds, apart from crossing a process boundary: the same statements
       // behind a bare ws server in its own process, on the same file.
@@ -84,7 +84,7 @@ const section: BenchSection<{ dir: string; stateRoot: string }> = {
       try {
         const { ours, baseline } = await timeAlternately(workloads['two-keyword queries'], WARMUP_QUERIES, daemonQuery, wsQueryRunner(socket!));
         rows.push(atMost(`memory.query p50, two-keyword queries, vs the same SQL behind a bare ws server`, 'ms', ours.p50, baseline.p50, 1.15));
-        rows.push(reported(`memory.query p99, two-keyword queries, vs the same SQL behind a bare ws server`, 'ms', ours.p99, baseline.p99));
+        rows.push(atMost(`memory.query p99, two-keyword queries, vs the same SQL behind a bare ws server`, 'ms', ours.p99, baseline.p99, 1.5));
       } finally {
         socket!.close();
         peer.stop();
