@@ -12,7 +12,7 @@ export const P1_SHAPES = [
   { connections: 256, depth: 4 },
 ] as const;
 const ROUNDS = 3;
-const RUN_MS = 2000;
+const RUN_MS = 1500;
 const WARMUP_MS = 500;
 
 type Contender = 'car' | PeerKind;
