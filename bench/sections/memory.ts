@@ -25,7 +25,8 @@ const IN_FLIGHT = 64;
 /**
  * `memory.query` latency and `memory.add_fact` rate at 100k facts through a real daemon
  * (namespace graph in its WAL file), each against the same SQL on a raw better-sqlite3
- * connection in the same run: queries on the daemon's own database file; the last 20k adds
+ * connection in the same run: queries on the daemon's own database file, in this process and
+ * behind a bare ws server in a process of its own; the last 20k adds
  * against inserting the same facts into a copy of the same 80k-fact file (built beforehand,
  * in a process of its own, while sections that time nothing run).
  */
@@ -71,20 +72,22 @@ const section: BenchSection<{ dir: string; stateRoot: string }> = {
       const rows: BenchRow[] = [];
       for (const [workload, queries] of Object.entries(workloads)) {
         const { ours, baseline } = await timeAlternately(queries, WARMUP_QUERIES, daemonQuery, rawQuery);
-        // Issue 26: a two-keyword query costs less than one process boundary's round trip on this
-        // VM, so it is held against the same SQL behind a server (below); these ratios are reported.
-        const held = workload === 'two-keyword queries' ? reported : (...row: Parameters<typeof reported>) => atMost(...row, 1.5);
-        rows.push(held(`memory.query p50, ${workload}, k=${K}, vs the same SQL in this process`, 'ms', ours.p50, baseline.p50));
-        rows.push(held(`memory.query p99, ${workload}, k=${K}, vs the same SQL in this process`, 'ms', ours.p99, baseline.p99));
+        // Issue 26: these ratios price the process boundary's round trip on this VM as much as the
+        // daemon (1.25-1.66x for sentence queries in twelve runs, while the daemon was 1.03x a bare
+        // ws server on the same SQL), so the bars are held against that server (below).
+        rows.push(reported(`memory.query p50, ${workload}, k=${K}, vs the same SQL in this process`, 'ms', ours.p50, baseline.p50));
+        rows.push(reported(`memory.query p99, ${workload}, k=${K}, vs the same SQL in this process`, 'ms', ours.p99, baseline.p99));
       }
       // What the daemon itself adds, apart from crossing a process boundary: the same statements
       // behind a bare ws server in its own process, on the same file.
       const peer = await startPeer('fts5-ws', 'memory.query', { file: join(daemon.stateRoot, 'db', 'memory.sqlite'), namespace: NAMESPACE });
       const [socket] = await openSockets(peer.url, 1);
       try {
-        const { ours, baseline } = await timeAlternately(workloads['two-keyword queries'], WARMUP_QUERIES, daemonQuery, wsQueryRunner(socket!));
-        rows.push(atMost(`memory.query p50, two-keyword queries, vs the same SQL behind a bare ws server`, 'ms', ours.p50, baseline.p50, 1.15));
-        rows.push(atMost(`memory.query p99, two-keyword queries, vs the same SQL behind a bare ws server`, 'ms', ours.p99, baseline.p99, 1.5));
+        for (const [workload, queries] of Object.entries(workloads)) {
+          const { ours, baseline } = await timeAlternately(queries, WARMUP_QUERIES, daemonQuery, wsQueryRunner(socket!));
+          rows.push(atMost(`memory.query p50, ${workload}, vs the same SQL behind a bare ws server`, 'ms', ours.p50, baseline.p50, 1.15));
+          rows.push(atMost(`memory.query p99, ${workload}, vs the same SQL behind a bare ws server`, 'ms', ours.p99, baseline.p99, 1.5));
+        }
       } finally {
         socket!.close();
         peer.stop();
