@@ -170,8 +170,9 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
     coresUsed = (await cpuDuringSpeech) / (speechMs / 1000);
   });
   prober.close();
-  // Never below the watched run's count, so both sides have a run at `start` to report side by side.
-  const start = Math.min(CAPACITY_LIMIT, Math.max(CONCURRENT_STREAMS, Math.floor(CORES / (coresUsed / CONCURRENT_STREAMS))));
+  // Never below the watched run's count (and that count itself when the watched run fell behind), so both sides have a run at `start` to report side by side.
+  const predicted = Math.floor(CORES / (coresUsed / CONCURRENT_STREAMS));
+  const start = worstOf(watched) > BACKLOG_LIMIT_MS ? CONCURRENT_STREAMS : Math.min(CAPACITY_LIMIT, Math.max(CONCURRENT_STREAMS, predicted));
   const [ours, engine] = await sustainedSideBySide(
     [
       { who: 'daemon', run: (count) => throughDaemon(count), known: new Map([[CONCURRENT_STREAMS, watched]]) },
