@@ -14,7 +14,8 @@ const FRAME_BYTES = BYTES_PER_SECOND / 10;
 const MAX_CLIP_SECONDS = 4;
 /** Silence after each clip, as a microphone keeps sending: long enough for the segmenter to close the utterance. */
 const TRAILING_SILENCE_SECONDS = 2.5;
-const IDLE_SECONDS = 20;
+/** Reported rows only; at 3-6 % of a core, 10 s is still 30-60 clock ticks of CPU per side, and the 20 s it saves pays for the voice section's third round. */
+const IDLE_SECONDS = 10;
 
 /**
  * Capture (issue 21): the latency from the end of speech at the microphone to its final, with
