@@ -6,6 +6,7 @@ import { MIN_TEXT_INTERVAL_MS } from '../../src/daemon/inference/stream-events.j
 import { SHARED_MODELS } from '../../test/helpers/paths.js';
 import { atLeast, type BenchRow, type BenchSection } from '../harness.js';
 import { startDaemon } from '../support/processes.js';
+import { add, perSecond, timed, zero } from '../support/throughput.js';
 
 const MODEL = 'stories260K';
 const PROMPT = 'Once upon a time';
@@ -13,13 +14,6 @@ const MAX_TOKENS = 100;
 // 100 calls of each kind: with 30, one call's tail (30-95 ms for the same 100 tokens on this VM) moved a ratio by ±5 % between runs; with 100, by ±1.5 %.
 const ROUNDS = 10;
 const CALLS_PER_ROUND = 10;
-
-interface Throughput {
-  tokens: number;
-  ms: number;
-}
-
-const perSecond = ({ tokens, ms }: Throughput) => (tokens / ms) * 1000;
 
 /**
  * Tokens/s of `infer` / `infer_stream` through a real daemon against node-llama-cpp in this
@@ -82,17 +76,4 @@ async function inProcess(context: LlamaContext, streamed: boolean): Promise<numb
     completion.dispose({ disposeSequence: false });
     await sequence.dispose();
   }
-}
-
-async function timed(work: () => Promise<number>): Promise<Throughput> {
-  const started = performance.now();
-  const tokens = await work();
-  return { tokens, ms: performance.now() - started };
-}
-
-const zero = (): Throughput => ({ tokens: 0, ms: 0 });
-
-function add(total: Throughput, sample: Throughput): void {
-  total.tokens += sample.tokens;
-  total.ms += sample.ms;
 }
