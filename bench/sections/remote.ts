@@ -58,7 +58,7 @@ const section: BenchSection = {
         for (let i = 0; i < CALLS_PER_ROUND; i++) {
           // Each bar's two calls back to back, taking turns at going first: the call right after
           // a tool round trip runs slower, and with `infer` always in that place the first bar
-          // read 0.90-0.95 in ten runs (0.97-1.02 in four runs taking turns).
+          // read 0.90-0.95 in ten runs (0.97-1.02 in nine runs taking turns).
           const flip = (round * CALLS_PER_ROUND + i) % 2 === 1;
           await inTurn(
             flip,

@@ -113,7 +113,6 @@ const section: BenchSection = {
         ),
       );
 
-      if (process.env.VOICE_QUICK) return rows; // SCRATCH
       rows.push(...(await concurrentStreams(daemon, recordings, aloneSeconds / seconds)));
     } finally {
       decoder.free();
