@@ -4,7 +4,8 @@
  * and streamed), `/v1/embeddings`, with real generation on the models of a directory and
  * one thread. A model id `<model>+<fault>` misbehaves on purpose: `500`, `cut` (a few real
  * chunks, then the socket is destroyed), `stall` (headers, then nothing), `429once` (one 429
- * with `retry-after: 1`, then normal). With `--api-key K`, any other key gets a 401 whose
+ * with `retry-after: 1`, then normal), `paced` (streamed text chunks at most one per
+ * `PACED_CHUNK_MS`, as a remote model slower than this one sends them). With `--api-key K`, any other key gets a 401 whose
  * message echoes the key it was given, as some servers do. Prints `listening <port>`.
  *
  * Tools: when a request's `tool_choice` is `required` or names a function and no tool
@@ -34,6 +35,9 @@ import {
   type LlamaGrammar,
   type LlamaModel,
 } from 'node-llama-cpp';
+
+/** A `paced` stream's gap between text chunks: longer than the daemon's text-event interval, so each chunk is its own event. */
+const PACED_CHUNK_MS = 25;
 
 const { values } = parseArgs({ options: { 'models-dir': { type: 'string' }, 'api-key': { type: 'string' } } });
 const modelsDir = values['models-dir']!;
@@ -256,16 +260,21 @@ async function chat(body: ChatBody, response: ServerResponse): Promise<void> {
       return finishStream('tool_calls');
     }
 
+    const writeChunk = (chunk: string) => {
+      const cutHere = ++chunks === 3 && fault === 'cut';
+      response.write(frame({ ...(chunks === 1 && { role: 'assistant' }), content: chunk }, null), () => cutHere && response.socket?.destroy());
+    };
+    const held: string[] = [];
     const { response: text, metadata } = await generate(
       prompt,
       undefined,
-      body.stream
-        ? (chunk) => {
-            const cutHere = ++chunks === 3 && fault === 'cut';
-            response.write(frame({ ...(chunks === 1 && { role: 'assistant' }), content: chunk }, null), () => cutHere && response.socket?.destroy());
-          }
-        : undefined,
+      body.stream ? (chunk) => (fault === 'paced' ? held.push(chunk) : writeChunk(chunk)) : undefined,
     );
+    for (const chunk of held) {
+      if (abort.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, PACED_CHUNK_MS));
+      writeChunk(chunk);
+    }
     if (abort.signal.aborted) return;
     const finish = metadata.stopReason === 'maxTokens' ? 'length' : 'stop';
     if (!body.stream) {

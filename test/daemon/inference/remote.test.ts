@@ -90,7 +90,10 @@ describe('remote models', () => {
     assert.match(remote.text, /Lily/);
     assert.deepEqual([remote.model_used, remote.usage.output_tokens, remote.stop_reason], ['gpu', 40, 'length']);
     assert.ok(remote.time_to_first_token_ms !== null);
-    const streaming = host.call('infer_stream', { ...STORY, model: 'gpu', max_tokens: 40 });
+    // Paced as a remote model slower than the test server sends: 40 tokens from it take under 20 ms, so
+    // on a busy host they could all reach the daemon in one read and rightly make one event.
+    await add('paced', 'stories260K+paced');
+    const streaming = host.call('infer_stream', { ...STORY, model: 'paced', max_tokens: 40 });
     const events = streamEvents(host, streaming);
     const streamed = await streaming;
     assert.equal(textOf(events), local.text);
@@ -104,7 +107,7 @@ describe('remote models', () => {
       readdirSync(join(daemon.stateRoot, 'journals'))
         .map((name) => readFileSync(join(daemon.stateRoot, 'journals', name), 'utf8'))
         .join('');
-    await waitFor(() => /"kind":"inference_completed".*"method":"infer_stream","model":"gpu"/.test(journal()), 'the stream journaled under the remote model');
+    await waitFor(() => /"kind":"inference_completed".*"method":"infer_stream","model":"paced"/.test(journal()), 'the stream journaled under the remote model');
   });
 
   it('routes by role and setting: infer, embed and summaries without a model name', async () => {
