@@ -5,8 +5,9 @@
  * one thread. A model id `<model>+<fault>` misbehaves on purpose: `500`, `cut` (a few real
  * chunks, then the socket is destroyed), `stall` (headers, then nothing), `429once` (one 429
  * with `retry-after: 1`, then normal), `paced` (streamed text chunks at most one per
- * `PACED_CHUNK_MS`, as a remote model slower than this one sends them). With `--api-key K`, any other key gets a 401 whose
- * message echoes the key it was given, as some servers do. Prints `listening <port>`.
+ * `PACED_CHUNK_MS`, as a remote model slower than this one sends them). With `--api-key K`,
+ * any other key gets a 401 whose message echoes the key it was given, as some servers do.
+ * Prints `listening <port>`.
  *
  * Tools: when a request's `tool_choice` is `required` or names a function and no tool
  * result has come back yet, the server calls a tool: the name (the named one, the only one,
