@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_MODEL_DIR } from '../../../src/daemon/voice/engines/sphinx/addon.js';
-import { SphinxEngine } from '../../../src/daemon/voice/engines/sphinx/engine.js';
+import { SphinxEngine, idleDecodersOnThread } from '../../../src/daemon/voice/engines/sphinx/engine.js';
 import type { SttStream } from '../../../src/daemon/voice/stt-engine.js';
 import { engineMissing, goForward } from './recordings.js';
 
@@ -41,5 +41,15 @@ describe('PocketSphinx decoder threads', { skip: engineMissing }, () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+describe('idle PocketSphinx decoders', () => {
+  it('are spread over the threads, the first threads taking what does not divide evenly', () => {
+    const shares = (total: number, threads: number) => Array.from({ length: threads }, (_, index) => idleDecodersOnThread(index, total, threads));
+    assert.deepEqual(shares(2, 4), [1, 1, 0, 0]);
+    assert.deepEqual(shares(0, 4), [0, 0, 0, 0]);
+    assert.deepEqual(shares(16, 4), [4, 4, 4, 4]);
+    assert.deepEqual(shares(11, 4), [3, 3, 3, 2]);
   });
 });

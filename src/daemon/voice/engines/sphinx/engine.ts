@@ -8,7 +8,7 @@ export interface SphinxEngineOptions {
   modelDir: string;
   /** Worker threads decoding in parallel: a stream gets a thread of its own while there are fewer streams than this. */
   workers: number;
-  /** Loaded decoders kept between sessions, in total (one on each of the first threads). */
+  /** Loaded decoders kept between sessions, in total, spread over the threads (see `idleDecodersOnThread`). */
   idleDecoders: number;
   idleMs: number;
 }
@@ -26,7 +26,7 @@ export class SphinxEngine implements SttEngine {
   constructor(private readonly options: SphinxEngineOptions) {
     const config = (threadIndex: number): SphinxWorkerConfig => ({
       model: sphinxModel(options.modelDir),
-      idleDecoders: threadIndex < options.idleDecoders ? 1 : 0,
+      idleDecoders: idleDecodersOnThread(threadIndex, options.idleDecoders, options.workers),
       idleMs: options.idleMs,
     });
     this.threads = new DecoderThreads(new URL('./worker.js', import.meta.url), config, options.workers);
@@ -51,4 +51,12 @@ export class SphinxEngine implements SttEngine {
   close(): Promise<void> {
     return this.threads.close();
   }
+}
+
+/**
+ * A thread's share of `total` idle decoders: the first threads get one more where it does not
+ * divide evenly, as they are the first a new stream goes to (an idle thread, else a new one).
+ */
+export function idleDecodersOnThread(threadIndex: number, total: number, threads: number): number {
+  return Math.floor(total / threads) + (threadIndex < total % threads ? 1 : 0);
 }
