@@ -80,7 +80,10 @@ export function daemonConfig(flags: DaemonFlags, env: CarEnvironment, settings: 
       admissionOverride: env.inferenceMaxConcurrent,
       // Relative to the directory the daemon was started in (docs/protocol.md#environment).
       modelsDir: modelsDir === undefined ? undefined : resolve(modelsDir),
-      voice: env.sphinxModelDir === undefined ? undefined : { modelDir: env.sphinxModelDir },
+      voice: {
+        modelDir: env.sphinxModelDir,
+        idleDecoders: whole('CAR_SPHINX_IDLE_DECODERS', env.sphinxIdleDecoders, 0, 'decoders', 'unset it for one per core (at most 2)'),
+      },
       soundServer: { pulseServer: env.pulseServer, runtimeDir: env.runtimeDir },
       approvalGate: { enabled: flags.approvals && !env.noApprovals },
       journalLimits: {
@@ -107,6 +110,7 @@ export function daemonVariables(env: CarEnvironment): Record<string, string> {
     ['CAR_TOOL_TIMEOUT', env.toolTimeout],
     ['CAR_INFERENCE_MAX_CONCURRENT', env.inferenceMaxConcurrent],
     ['CAR_SPHINX_MODEL_DIR', env.sphinxModelDir],
+    ['CAR_SPHINX_IDLE_DECODERS', env.sphinxIdleDecoders],
     ['CAR_MAX_CONNECTIONS', env.maxConnections],
     ['CAR_MAX_PREAUTH_CONNECTIONS', env.maxPreAuthConnections],
     ['CAR_UI_SESSION_TTL', env.uiSessionTtl],

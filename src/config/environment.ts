@@ -22,6 +22,8 @@ export interface CarEnvironment {
   modelsDir?: string;
   /** `CAR_SPHINX_MODEL_DIR`: the PocketSphinx acoustic model. */
   sphinxModelDir?: string;
+  /** `CAR_SPHINX_IDLE_DECODERS`: loaded PocketSphinx decoders kept between voice sessions. */
+  sphinxIdleDecoders?: string;
   /** `CAR_HANDLER_TIMEOUT`: handler deadline in seconds. */
   handlerTimeout?: string;
   /** `CAR_INFERENCE_MAX_CONCURRENT`: admission permits, untrimmed (reported as `env_override`). */
@@ -80,6 +82,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CarEnviro
     noApprovals: env.CAR_NO_APPROVALS === '1',
     modelsDir: present(env.CAR_MODELS_DIR),
     sphinxModelDir: present(env.CAR_SPHINX_MODEL_DIR),
+    sphinxIdleDecoders: present(env.CAR_SPHINX_IDLE_DECODERS),
     handlerTimeout: present(env.CAR_HANDLER_TIMEOUT),
     inferenceMaxConcurrent: present(env.CAR_INFERENCE_MAX_CONCURRENT),
     localDecodeTimeout: present(env.CAR_LOCAL_DECODE_TIMEOUT_SECS),

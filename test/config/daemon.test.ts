@@ -38,3 +38,26 @@ describe('log and journal limits in the daemon configuration', () => {
     }
   });
 });
+
+describe('CAR_SPHINX_IDLE_DECODERS', () => {
+  it('sets the loaded PocketSphinx decoders kept between voice sessions, and is handed to a restart', () => {
+    assert.equal(configFrom({}).state.voice?.idleDecoders, undefined);
+    const env = { CAR_SPHINX_IDLE_DECODERS: '16' };
+    assert.equal(configFrom(env).state.voice?.idleDecoders, 16);
+    assert.equal(configFrom({ CAR_SPHINX_IDLE_DECODERS: '0' }).state.voice?.idleDecoders, 0);
+    assert.deepEqual(daemonVariables(readEnvironment(env)), env);
+  });
+
+  it('refuses a value that is not a whole number, naming the variable and the default', () => {
+    for (const value of ['-1', '2.5', 'many']) {
+      assert.throws(
+        () => configFrom({ CAR_SPHINX_IDLE_DECODERS: value }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.message === `CAR_SPHINX_IDLE_DECODERS must be a whole number of decoders (at least 0), got '${value}'` &&
+          error.hint === 'unset it for one per core (at most 2)',
+        value,
+      );
+    }
+  });
+});
