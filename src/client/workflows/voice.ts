@@ -35,6 +35,8 @@ export interface TranscribeOptions {
   onEvent(event: VoiceEvent): void;
   /** Aborting stops reading input; what was sent is still transcribed. */
   signal?: AbortSignal;
+  /** Called once the session is open, before any audio is sent. */
+  onStarted?(started: VoiceSessionInfo): void;
 }
 
 /** One voice session over binary frames: start, send the audio, stop; events arrive through `onEvent` meanwhile. */
@@ -44,6 +46,7 @@ export async function transcribe(client: Connection, input: AudioInput, options:
     options: { partials: options.partials, ...(options.mode ? { mode: options.mode } : {}) },
   });
   const sessionId = started.session_id;
+  options.onStarted?.(started);
   let fatal: string | null = null;
   const failed = new AbortController();
   const unsubscribe = client.on('voice.event', ({ session_id, event }) => {
