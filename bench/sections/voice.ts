@@ -4,6 +4,7 @@ import { transcribe } from '../../src/client/workflows/voice.js';
 import { LIVE_WINDOWS } from '../../src/daemon/voice/engines/sphinx/window-rules.js';
 import { DEFAULT_MODEL_DIR, createDecoder, sphinxModel } from '../../src/daemon/voice/engines/sphinx/addon.js';
 import { defaultEngines } from '../../src/daemon/voice/engines/default-engines.js';
+import type { SttEngine } from '../../src/daemon/voice/stt-engine.js';
 import { encodeVoiceFrame, type VoiceEvent } from '../../src/protocol/voice.js';
 import { engineMissing, goForward, recordingsWithReferences, type Recording } from '../../test/daemon/voice/recordings.js';
 import { atLeast, atMost, percentile, reported, summarize, underLimit, type BenchRow, type BenchSection } from '../harness.js';
@@ -54,29 +55,32 @@ const section: BenchSection = {
     const seconds = audioSeconds(recordings);
     const rows: BenchRow[] = [];
     const decoder = createDecoder(sphinxModel(DEFAULT_MODEL_DIR));
-    const daemon = await startDaemon();
+    // As many decoders kept loaded as the most streams the capacity search runs, as the engine alone keeps (below).
+    const daemon = await startDaemon({ env: { CAR_SPHINX_IDLE_DECODERS: String(CAPACITY_LIMIT) } });
     const client = await daemon.connect();
     try {
       // Both decoders hear the same audio in the same order (one warm-up recording first), so
-      // their transcripts can be compared word for word. The two paths alternate recording by
-      // recording, for the whole decode and for the final's latency alike, and each keeps its
-      // best of three rounds, so other load on the machine weighs on both alike (with two, a
-      // final's latency still moved by ±20 % between runs: one ~300 ms decode per sample).
+      // their transcripts can be compared word for word. Each side decodes a recording in one
+      // pass that gives both its whole decode time and its final's latency; the two sides
+      // alternate recording by recording, and each keeps its best of three rounds, so other load
+      // on the machine weighs on both alike (with two, a final's latency still moved by ±20 %
+      // between runs: one ~300 ms decode per sample).
       decodeAll(decoder, goForward());
       await throughDaemon(client, goForward());
       const best = () => Array<number>(recordings.length).fill(Infinity);
       const alone = { texts: [] as string[], seconds: best(), lastChunkToFinalMs: best() };
       const ours = { texts: [] as string[], seconds: best(), lastChunkToFinalMs: best() };
+      const keepBest = (side: typeof alone, index: number, seconds: number, lastChunkToFinalMs: number) => {
+        side.seconds[index] = Math.min(side.seconds[index]!, seconds);
+        side.lastChunkToFinalMs[index] = Math.min(side.lastChunkToFinalMs[index]!, lastChunkToFinalMs);
+      };
       for (const round of [0, 1, 2]) {
         for (const [index, recording] of recordings.entries()) {
           const started = performance.now();
           const direct = decodeAll(decoder, recording.pcm);
-          alone.seconds[index] = Math.min(alone.seconds[index]!, (performance.now() - started) / 1000);
-          alone.lastChunkToFinalMs[index] = Math.min(alone.lastChunkToFinalMs[index]!, direct.lastChunkToFinalMs);
-          const sent = performance.now();
+          keepBest(alone, index, (performance.now() - started) / 1000, direct.lastChunkToFinalMs);
           const result = await throughDaemon(client, recording.pcm);
-          ours.seconds[index] = Math.min(ours.seconds[index]!, (performance.now() - sent) / 1000);
-          ours.lastChunkToFinalMs[index] = Math.min(ours.lastChunkToFinalMs[index]!, await lastChunkToFinal(client, recording.pcm));
+          keepBest(ours, index, result.seconds, result.lastChunkToFinalMs);
           if (round > 0) continue;
           alone.texts.push(direct.text);
           ours.texts.push(result.text);
@@ -130,7 +134,8 @@ export default section;
  * another recording and ending in silence. The daemon first runs 4 streams (timing
  * `sessions.list` and its CPU); then both sides search for the most streams they sustain,
  * their runs taking turns, so a slow phase of the host falls on both rather than on whichever
- * searched during it. Both start at the count the daemon's CPU per stream says two cores carry.
+ * searched during it. Both start at the CPU ceiling: the streams two cores carry at the
+ * engine's own CPU per audio second (runs of 8 to 11 streams sustained it in earlier benches).
  */
 async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[], engineCpuPerAudioSecond: number): Promise<BenchRow[]> {
   const speechRecordings = meetingStyle(recordings).starts.findIndex((start) => start * 2 >= SPEECH_SECONDS * BYTES_PER_SECOND);
@@ -147,11 +152,18 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
     const clients = await Promise.all(Array.from({ length: count }, () => daemon.connect()));
     const streamAudios = audios(count);
     try {
+      // Every session's decoder loaded before the clock starts, as the engine alone opens its
+      // streams first: a load is most of a second of CPU, which would otherwise weigh on the
+      // daemon's side only.
+      const sessionIds = await Promise.all(clients.map(openedStream));
       let running = true;
+      const startedAt = performance.now();
       const cpuBefore = cpuSeconds(daemon.pid);
       // CPU while the streams carry speech, so the silent tail does not thin it out.
       const cpuDuringSpeech = watch && sleep(speechMs).then(() => cpuSeconds(daemon.pid) - cpuBefore);
-      const streaming = Promise.all(clients.map((stream, index) => pacedLatency(stream, streamAudios[index]!))).finally(() => (running = false));
+      const streaming = Promise.all(clients.map((stream, index) => pacedLatency(stream, sessionIds[index]!, streamAudios[index]!, startedAt))).finally(
+        () => (running = false),
+      );
       const [, lags] = await Promise.all([cpuDuringSpeech && watch(cpuDuringSpeech, () => running), streaming]);
       return { stopMs: lags.map((lag) => lag.stopMs), speechEndMs: lags.map((lag) => lag.speechEndMs) };
     } finally {
@@ -166,15 +178,20 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
   });
   prober.close();
   // Never below the watched run's count (and that count itself when the watched run fell behind), so both sides have a run at `start` to report side by side.
-  const predicted = Math.floor(CORES / (coresUsed / CONCURRENT_STREAMS));
-  const start = worstOf(watched) > BACKLOG_LIMIT_MS ? CONCURRENT_STREAMS : Math.min(CAPACITY_LIMIT, Math.max(CONCURRENT_STREAMS, predicted));
+  const ceiling = Math.floor(CORES / engineCpuPerAudioSecond);
+  const start = worstOf(watched) > BACKLOG_LIMIT_MS ? CONCURRENT_STREAMS : Math.min(CAPACITY_LIMIT, Math.max(CONCURRENT_STREAMS, ceiling));
+  // One engine for the whole search, keeping loaded as many decoders as the most streams it
+  // runs: its streams open before their clock starts either way, and the addon loads decoders
+  // one at a time (~0.8 s each), so reloading them took ~8 s of every 10-stream run.
+  const engineAlone = defaultEngines({ idleDecoders: CAPACITY_LIMIT }).find((candidate) => candidate.id === 'local')!;
   const [ours, engine] = await sustainedSideBySide(
     [
       { who: 'daemon', run: (count) => throughDaemon(count), known: new Map([[CONCURRENT_STREAMS, watched]]) },
-      { who: 'engine alone', run: (count) => engineAlonePaced(audios(count)) },
+      { who: 'engine alone', run: (count) => engineAlonePaced(engineAlone, audios(count)) },
     ],
     start,
-  );
+    speechMs / 1000 + TAIL_SECONDS,
+  ).finally(() => engineAlone.close());
 
   const speechLabel = `${Math.round(speechMs / 1000)} s of speech, then ${TAIL_SECONDS} s of silence, each`;
   const label = `${CONCURRENT_STREAMS} concurrent real-time streams (${speechLabel})`;
@@ -214,12 +231,7 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
       engine.sustained,
       0.9,
     ),
-    reported(
-      `real-time streams sustained: daemon vs the CPU ceiling (${CORES} cores ÷ the engine's CPU per audio second)`,
-      'streams',
-      ours.sustained,
-      Math.floor(CORES / engineCpuPerAudioSecond),
-    ),
+    reported(`real-time streams sustained: daemon vs the CPU ceiling (${CORES} cores ÷ the engine's CPU per audio second)`, 'streams', ours.sustained, ceiling),
   ];
 }
 
@@ -232,21 +244,37 @@ interface Contender {
 
 /**
  * Each contender's most streams with the worst backlog at the end within the limit: from
- * `start`, one more at a time while it stays within, or one fewer at a time until it does. The
- * contenders still searching run in turn, one run each per round. Returns, per contender, that
- * count and every run by its count (the better one where a count ran twice).
+ * `start`, one more at a time while it stays within; below a count that fell behind, straight
+ * to the count its backlog says keeps up, then one at a time. The contenders still searching
+ * run in turn, one run each per round. Returns, per contender, that count and every run by its
+ * count (the better one where a count ran twice).
  */
-async function sustainedSideBySide(contenders: Contender[], start: number): Promise<{ sustained: number; runs: Map<number, Step> }[]> {
-  const searches = contenders.map(({ who, run, known }) => ({ who, run, runs: new Map(known), passed: 0, failed: CAPACITY_LIMIT + 1, retried: false }));
+async function sustainedSideBySide(contenders: Contender[], start: number, runSeconds: number): Promise<{ sustained: number; runs: Map<number, Step> }[]> {
+  const searches = contenders.map(({ who, run, known }) => ({
+    who,
+    run,
+    runs: new Map(known),
+    passed: 0,
+    failed: CAPACITY_LIMIT + 1,
+    keepsUp: 0,
+    retried: false,
+  }));
   for (const search of searches) for (const [count, step] of search.runs) record(search, count, worstOf(step));
   const next = (search: (typeof searches)[number]) => {
     if (search.failed <= search.passed + 1) return null;
     if (search.passed < start && search.failed > start) return start;
-    return search.failed > start ? search.passed + 1 : search.failed - 1;
+    return search.failed > start ? search.passed + 1 : Math.max(search.passed + 1, Math.min(search.failed - 1, search.keepsUp));
   };
   function record(search: (typeof searches)[number], count: number, worst: number): void {
-    if (worst <= BACKLOG_LIMIT_MS) search.passed = Math.max(search.passed, count);
-    else search.failed = Math.min(search.failed, count);
+    if (worst <= BACKLOG_LIMIT_MS) {
+      search.passed = Math.max(search.passed, count);
+    } else if (count < search.failed) {
+      search.failed = count;
+      // n streams that end B s behind over a T s run took n·T/(T + B) streams' worth of real
+      // time, so that many keep up; the final's own decode in B makes it err low, and the walk up
+      // from there is one run at a time. (Walking down from 9 to 6 on a slow host took 4 runs a side.)
+      search.keepsUp = Math.floor((count * runSeconds) / (runSeconds + worst / 1000));
+    }
   }
   for (;;) {
     const round = searches.map((search) => [search, next(search)] as const).filter(([, count]) => count !== null);
@@ -274,24 +302,19 @@ const worstOf = (step: Step) => Math.max(...step.stopMs);
  * The engine without the daemon: PocketSphinx with the daemon's own thread rule, in this
  * process, each audio written at real-time pace.
  */
-async function engineAlonePaced(audios: Buffer[]): Promise<Step> {
-  const engine = defaultEngines({}).find((candidate) => candidate.id === 'local')!;
-  try {
-    const speechEnds = audios.map(() => 0);
-    let startedAt = 0;
-    const streams = await Promise.all(
-      audios.map((_, index) =>
-        engine.open({ sampleRate: ENGINE_RATE, channels: 1, partials: true, mode: 'live' }, (event) => {
-          if (event.type === 'speech_end') speechEnds[index] = Math.max(speechEnds[index]!, liveLag(startedAt, event.at_ms));
-        }),
-      ),
-    );
-    startedAt = performance.now();
-    const stopMs = await Promise.all(streams.map((stream, index) => pacedWrites(stream.write.bind(stream), () => stream.end(), audios[index]!, startedAt)));
-    return { stopMs, speechEndMs: speechEnds };
-  } finally {
-    await engine.close();
-  }
+async function engineAlonePaced(engine: SttEngine, audios: Buffer[]): Promise<Step> {
+  const speechEnds = audios.map(() => 0);
+  let startedAt = 0;
+  const streams = await Promise.all(
+    audios.map((_, index) =>
+      engine.open({ sampleRate: ENGINE_RATE, channels: 1, partials: true, mode: 'live' }, (event) => {
+        if (event.type === 'speech_end') speechEnds[index] = Math.max(speechEnds[index]!, liveLag(startedAt, event.at_ms));
+      }),
+    ),
+  );
+  startedAt = performance.now();
+  const stopMs = await Promise.all(streams.map((stream, index) => pacedWrites(stream.write.bind(stream), () => stream.end(), audios[index]!, startedAt)));
+  return { stopMs, speechEndMs: speechEnds };
 }
 
 /** How far behind real time a `speech_end` arrived: its window closed a sentence pause after `atMs` (issue 22), on a frame sent one frame before that. */
@@ -311,59 +334,59 @@ async function pacedWrites(write: (frame: Buffer) => unknown, end: () => Promise
   return performance.now() - lastSent;
 }
 
-/** What `car voice transcribe` does without --stream. */
-function throughDaemon(client: CarClient, pcm: Buffer) {
-  return transcribe(
+/**
+ * What `car voice transcribe` does without --stream, timed whole, and from its last chunk to
+ * the stop result (which carries every final) as the engine's own full-utterance decode is:
+ * before the last chunk an empty push waits until all earlier audio is decoded, so the decoder
+ * is as caught up as in a real-time stream.
+ */
+async function throughDaemon(client: CarClient, pcm: Buffer): Promise<{ text: string; seconds: number; lastChunkToFinalMs: number }> {
+  const lastChunk = Math.floor((pcm.length - 1) / FRAME_BYTES) * FRAME_BYTES;
+  let sessionId = '';
+  let lastChunkSent = 0;
+  const started = performance.now();
+  const result = await transcribe(
     client,
     {
       sampleRate: 16000,
       channels: 1,
       pcm: (async function* () {
-        yield pcm;
+        yield pcm.subarray(0, lastChunk);
+        await client.call('voice.transcribe_stream.push', { session_id: sessionId, pcm_b64: '' });
+        lastChunkSent = performance.now();
+        yield pcm.subarray(lastChunk);
       })(),
     },
-    { realtime: false, partials: true, onEvent: () => undefined },
+    { realtime: false, partials: true, onEvent: () => undefined, onStarted: (info) => (sessionId = info.session_id) },
   );
+  const ended = performance.now();
+  return { text: result.text, seconds: (ended - started) / 1000, lastChunkToFinalMs: ended - lastChunkSent };
 }
 
-/**
- * The daemon's side of the engine's own full-utterance decode time: every frame but the last
- * sent and decoded (an empty push resolves once all earlier audio is), so the decoder is as
- * caught up as in a real-time stream; then ms from the last frame to the stop result, which
- * carries every final.
- */
-async function lastChunkToFinal(client: CarClient, pcm: Buffer): Promise<number> {
+/** Starts a voice session and waits until its decoder is loaded (an empty push resolves once the engine has taken all earlier audio). */
+async function openedStream(client: CarClient): Promise<string> {
   const { session_id } = await client.call('voice.transcribe_stream.start', {});
-  const lastChunk = Math.floor((pcm.length - 1) / FRAME_BYTES) * FRAME_BYTES;
-  let seq = 0;
-  for (let offset = 0; offset < lastChunk; offset += FRAME_BYTES)
-    client.sendBinary(encodeVoiceFrame(session_id, seq++, pcm.subarray(offset, offset + FRAME_BYTES)));
   await client.call('voice.transcribe_stream.push', { session_id, pcm_b64: '' });
-  const started = performance.now();
-  client.sendBinary(encodeVoiceFrame(session_id, seq, pcm.subarray(lastChunk)));
-  await client.call('voice.transcribe_stream.stop', { session_id });
-  return performance.now() - started;
+  return session_id;
 }
 
 /**
- * Streams at real-time pace through the daemon. `stopMs`: from sending the last frame to the
- * stop result (every final delivered). `speechEndMs`: the worst delay of a `speech_end` behind
- * the audio that revealed it, i.e. how far the live pass fell behind.
+ * Streams at real-time pace from `startedAt` through the daemon. `stopMs`: from sending the
+ * last frame to the stop result (every final delivered). `speechEndMs`: the worst delay of a
+ * `speech_end` behind the audio that revealed it, i.e. how far the live pass fell behind.
  */
-async function pacedLatency(client: CarClient, pcm: Buffer): Promise<{ stopMs: number; speechEndMs: number }> {
-  const { session_id } = await client.call('voice.transcribe_stream.start', {});
+async function pacedLatency(client: CarClient, sessionId: string, pcm: Buffer, startedAt: number): Promise<{ stopMs: number; speechEndMs: number }> {
   const events: VoiceEvent[] = [];
   let speechEndMs = 0;
-  const startedAt = performance.now();
   const unsubscribe = client.on('voice.event', (params) => {
-    if (params.session_id !== session_id) return;
+    if (params.session_id !== sessionId) return;
     events.push(params.event);
     if (params.event.type === 'speech_end') speechEndMs = Math.max(speechEndMs, liveLag(startedAt, params.event.at_ms));
   });
   let seq = 0;
   const stopMs = await pacedWrites(
-    (frame) => client.sendBinary(encodeVoiceFrame(session_id, seq++, frame)),
-    () => client.call('voice.transcribe_stream.stop', { session_id }),
+    (frame) => client.sendBinary(encodeVoiceFrame(sessionId, seq++, frame)),
+    () => client.call('voice.transcribe_stream.stop', { session_id: sessionId }),
     pcm,
     startedAt,
   );
