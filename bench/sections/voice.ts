@@ -193,7 +193,6 @@ async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[],
       { who: 'engine alone', run: (count) => engineAlonePaced(engineAlone, audios(count)) },
     ],
     start,
-    speechMs / 1000 + TAIL_SECONDS,
   ).finally(() => engineAlone.close());
 
   const speechLabel = `${Math.round(speechMs / 1000)} s of speech, then ${TAIL_SECONDS} s of silence, each`;
@@ -247,37 +246,21 @@ interface Contender {
 
 /**
  * Each contender's most streams with the worst backlog at the end within the limit: from
- * `start`, one more at a time while it stays within; below a count that fell behind, straight
- * to the count its backlog says keeps up, then one at a time. The contenders still searching
- * run in turn, one run each per round. Returns, per contender, that count and every run by its
- * count (the better one where a count ran twice).
+ * `start`, one more at a time while it stays within, or one fewer at a time until it does. The
+ * contenders still searching run in turn, one run each per round. Returns, per contender, that
+ * count and every run by its count (the better one where a count ran twice).
  */
-async function sustainedSideBySide(contenders: Contender[], start: number, runSeconds: number): Promise<{ sustained: number; runs: Map<number, Step> }[]> {
-  const searches = contenders.map(({ who, run, known }) => ({
-    who,
-    run,
-    runs: new Map(known),
-    passed: 0,
-    failed: CAPACITY_LIMIT + 1,
-    keepsUp: 0,
-    retried: false,
-  }));
+async function sustainedSideBySide(contenders: Contender[], start: number): Promise<{ sustained: number; runs: Map<number, Step> }[]> {
+  const searches = contenders.map(({ who, run, known }) => ({ who, run, runs: new Map(known), passed: 0, failed: CAPACITY_LIMIT + 1, retried: false }));
   for (const search of searches) for (const [count, step] of search.runs) record(search, count, worstOf(step));
   const next = (search: (typeof searches)[number]) => {
     if (search.failed <= search.passed + 1) return null;
     if (search.passed < start && search.failed > start) return start;
-    return search.failed > start ? search.passed + 1 : Math.max(search.passed + 1, Math.min(search.failed - 1, search.keepsUp));
+    return search.failed > start ? search.passed + 1 : search.failed - 1;
   };
   function record(search: (typeof searches)[number], count: number, worst: number): void {
-    if (worst <= BACKLOG_LIMIT_MS) {
-      search.passed = Math.max(search.passed, count);
-    } else if (count < search.failed) {
-      search.failed = count;
-      // n streams that end B s behind over a T s run took n·T/(T + B) streams' worth of real
-      // time, so that many keep up; the final's own decode in B makes it err low, and the walk up
-      // from there is one run at a time. (Walking down from 9 to 6 on a slow host took 4 runs a side.)
-      search.keepsUp = Math.floor((count * runSeconds) / (runSeconds + worst / 1000));
-    }
+    if (worst <= BACKLOG_LIMIT_MS) search.passed = Math.max(search.passed, count);
+    else search.failed = Math.min(search.failed, count);
   }
   for (;;) {
     const round = searches.map((search) => [search, next(search)] as const).filter(([, count]) => count !== null);
