@@ -134,8 +134,8 @@ export default section;
  * another recording and ending in silence. The daemon first runs 4 streams (timing
  * `sessions.list` and its CPU); then both sides search for the most streams they sustain,
  * their runs taking turns, so a slow phase of the host falls on both rather than on whichever
- * searched during it. Both start at the CPU ceiling: the streams two cores carry at the
- * engine's own CPU per audio second (runs of 8 to 11 streams sustained it in earlier benches).
+ * searched during it. Both start at the CPU ceiling, the streams two cores carry at the
+ * engine's own CPU per audio second: in bench20-22 each side sustained one or two fewer.
  */
 async function concurrentStreams(daemon: DaemonProcess, recordings: Recording[], engineCpuPerAudioSecond: number): Promise<BenchRow[]> {
   const speechRecordings = meetingStyle(recordings).starts.findIndex((start) => start * 2 >= SPEECH_SECONDS * BYTES_PER_SECOND);
