@@ -184,7 +184,18 @@ export class MemoryService {
 const privateGraphName = (session: ClientSession) => `session:${session.id}`;
 /** Namespace graphs are named `ns:<encoded namespace>` in the persistent store. */
 const NAMESPACE_GRAPH = 'ns:';
-const namespaceGraph = (namespace: string) => `${NAMESPACE_GRAPH}${encodeNamespace(namespace)}`;
+/** Graph names of recent namespaces: every memory call resolves one, and encoding it byte by byte costs more than the lookup. */
+const graphNames = new Map<string, string>();
+const GRAPH_NAMES_KEPT = 256;
+const namespaceGraph = (namespace: string): string => {
+  let name = graphNames.get(namespace);
+  if (name === undefined) {
+    if (graphNames.size >= GRAPH_NAMES_KEPT) graphNames.clear();
+    name = `${NAMESPACE_GRAPH}${encodeNamespace(namespace)}`;
+    graphNames.set(namespace, name);
+  }
+  return name;
+};
 
 const noStateRoot = (what: string) =>
   unavailable(

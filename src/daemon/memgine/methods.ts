@@ -23,12 +23,11 @@ export const memoryMethods = (memory: MemoryService, journal: JournalWriter): Me
 
     'memory.query': {
       handler({ query, k }, { session }): MemoryHit[] {
-        if (queryTerms(query).length === 0)
+        const hits = memory.engineFor(session).query(query, k);
+        // Only an empty answer can come from a query without words, so the words are counted again only then.
+        if (hits.length === 0 && queryTerms(query).length === 0)
           throw invalidParams('memory.query: the query has no words to search for (only punctuation or symbols); pass at least one word', { field: 'query' });
-        return memory
-          .engineFor(session)
-          .query(query, k)
-          .map(({ id, subject, body, kind, confidence, score }) => ({ id, subject, body, kind, confidence, score }));
+        return hits.map(({ id, subject, body, kind, confidence, score }) => ({ id, subject, body, kind, confidence, score }));
       },
     },
 

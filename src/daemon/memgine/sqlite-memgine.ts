@@ -27,8 +27,18 @@ const defaultConfidence = (source: FactSource) => (source === 'meeting' ? 0.8 : 
 type FactRow = Omit<Fact, 'constraint'>;
 type InsertRow = FactRow & { seq: number; graph: number; digest: Buffer };
 
-const toFact = (row: FactRow): Fact => ({ ...row, constraint: row.kind === 'constraint' });
-const toScored = (row: FactRow & { score: number }): ScoredFact => ({ ...toFact(row), score: row.score });
+// Spelled out rather than spread: a query's hits are built on every call, and copying known fields is the cheaper path in V8.
+const toFact = ({ id, subject, body, kind, confidence, source, created_at }: FactRow): Fact => ({
+  id,
+  subject,
+  body,
+  kind,
+  constraint: kind === 'constraint',
+  confidence,
+  source,
+  created_at,
+});
+const toScored = (row: FactRow & { score: number }): ScoredFact => Object.assign(toFact(row), { score: row.score });
 
 /** One graph inside a `MemoryStore` database. */
 export class SqliteMemgine implements Memgine {
